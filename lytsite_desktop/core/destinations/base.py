@@ -1,0 +1,77 @@
+"""The interface every destination implements, and the records it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO, Protocol
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    size: int
+    etag: str
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    number: int
+    size: int
+    etag: str
+
+
+@dataclass(frozen=True)
+class MultipartUploadInfo:
+    key: str
+    upload_id: str
+    initiated: datetime | None
+
+
+class Destination(Protocol):
+    """A bucket-like store. Keys are relative to the destination's prefix.
+
+    Methods raise the errors in :mod:`lytsite_desktop.core.errors`: TransientError,
+    PermanentError, UploadGoneError, DigestMismatchError. Bodies are file-like
+    readers positioned at their start; ``md5_b64`` is the base64 Content-MD5 the
+    store must verify.
+    """
+
+    #: Stable identity used in the journal (URL without credentials).
+    ident: str
+
+    def head(self, key: str) -> ObjectInfo | None: ...
+
+    def get_bytes(self, key: str) -> bytes | None: ...
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def put_object(
+        self,
+        key: str,
+        body: BinaryIO,
+        size: int,
+        md5_b64: str,
+        content_type: str,
+        metadata: dict[str, str],
+    ) -> str: ...
+
+    def create_multipart(self, key: str, content_type: str, metadata: dict[str, str]) -> str: ...
+
+    def upload_part(
+        self, key: str, upload_id: str, number: int, body: BinaryIO, size: int, md5_b64: str
+    ) -> str: ...
+
+    def list_parts(self, key: str, upload_id: str) -> list[PartInfo]: ...
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> str: ...
+
+    def abort_multipart(self, key: str, upload_id: str) -> None: ...
+
+    def list_multipart_uploads(self, prefix: str) -> list[MultipartUploadInfo]: ...
+
+    def check_access(self) -> None:
+        """One cheap real request proving the bucket exists and the keys work."""
+        ...
+
+    def close(self) -> None: ...

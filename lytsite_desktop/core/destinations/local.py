@@ -1,0 +1,249 @@
+"""A local folder laid out like a bucket (the default destination, and file:// URLs)."""
+
+from __future__ import annotations
+
+import base64
+import errno
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from lytsite_desktop.core.destinations.base import MultipartUploadInfo, ObjectInfo, PartInfo
+from lytsite_desktop.core.errors import (
+    DigestMismatchError,
+    PermanentError,
+    TransientError,
+    UploadGoneError,
+)
+
+_STAGING = ".lytsite-uploads"
+_META = ".lytsite-meta"
+_COPY_CHUNK = 1024 * 1024
+
+
+class LocalDestination:
+    """Objects are files under ``root``; multipart uploads are staged in a hidden
+    folder and concatenated on completion, so resume works exactly as on S3.
+    Every write lands in a temp file first and is renamed into place.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.ident = f"file://{root}"
+
+    # -- helpers -------------------------------------------------------------
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise PermanentError(f"refusing a key outside the library folder: {key}")
+        return path
+
+    def _meta_path(self, key: str) -> Path:
+        """Sidecar metadata (ETag, user metadata) lives in a hidden mirror tree."""
+        return self.root / _META / (key + ".json")
+
+    def _staging(self, upload_id: str) -> Path:
+        return self.root / _STAGING / upload_id
+
+    def _ensure_root(self) -> None:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PermanentError(f"Cannot create the library folder {self.root}: {exc}") from exc
+
+    def _write_stream(self, target: Path, body: BinaryIO, size: int, md5_b64: str) -> str:
+        self._ensure_root()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        md5 = hashlib.md5()
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                written = 0
+                while chunk := body.read(_COPY_CHUNK):
+                    md5.update(chunk)
+                    out.write(chunk)
+                    written += len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            if written != size:
+                raise DigestMismatchError(f"expected {size} bytes, got {written}")
+            if base64.b64encode(md5.digest()).decode() != md5_b64:
+                raise DigestMismatchError("the bytes received differ from the file's checksum")
+            os.replace(tmp, target)
+        except OSError as exc:
+            _unlink(tmp)
+            raise _disk_error(exc, self.root) from exc
+        except BaseException:
+            _unlink(tmp)
+            raise
+        return md5.hexdigest()
+
+    # -- Destination ---------------------------------------------------------
+
+    def head(self, key: str) -> ObjectInfo | None:
+        path = self._path(key)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            return None
+        meta = _read_json(self._meta_path(key))
+        return ObjectInfo(size=size, etag=meta.get("etag", ""), metadata=meta.get("metadata", {}))
+
+    def get_bytes(self, key: str) -> bytes | None:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+        self._write_stream(self._path(key), io.BytesIO(data), len(data), md5)
+
+    def put_object(
+        self,
+        key: str,
+        body: BinaryIO,
+        size: int,
+        md5_b64: str,
+        content_type: str,
+        metadata: dict[str, str],
+    ) -> str:
+        path = self._path(key)
+        etag = self._write_stream(path, body, size, md5_b64)
+        _write_json(self._meta_path(key), {"etag": etag, "metadata": metadata})
+        return etag
+
+    def create_multipart(self, key: str, content_type: str, metadata: dict[str, str]) -> str:
+        self._path(key)  # validates the key
+        upload_id = uuid.uuid4().hex
+        staging = self._staging(upload_id)
+        try:
+            staging.mkdir(parents=True)
+            _write_json(
+                staging / "upload.json",
+                {"key": key, "metadata": metadata, "initiated": datetime.now(UTC).isoformat()},
+            )
+        except OSError as exc:
+            raise _disk_error(exc, self.root) from exc
+        return upload_id
+
+    def _upload_dir(self, upload_id: str) -> Path:
+        staging = self._staging(upload_id)
+        if not (staging / "upload.json").exists():
+            raise UploadGoneError("the library no longer knows this upload")
+        return staging
+
+    def upload_part(
+        self, key: str, upload_id: str, number: int, body: BinaryIO, size: int, md5_b64: str
+    ) -> str:
+        staging = self._upload_dir(upload_id)
+        return self._write_stream(staging / f"{number:05d}.part", body, size, md5_b64)
+
+    def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
+        staging = self._upload_dir(upload_id)
+        parts = []
+        for part in sorted(staging.glob("*.part")):
+            md5 = hashlib.md5()
+            with part.open("rb") as fh:
+                while chunk := fh.read(_COPY_CHUNK):
+                    md5.update(chunk)
+            parts.append(PartInfo(int(part.stem), part.stat().st_size, md5.hexdigest()))
+        return parts
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> str:
+        staging = self._upload_dir(upload_id)
+        meta = _read_json(staging / "upload.json")
+        target = self._path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".complete-")
+        md5s = b""
+        try:
+            with os.fdopen(fd, "wb") as out:
+                for number, etag in parts:
+                    part = staging / f"{number:05d}.part"
+                    md5 = hashlib.md5()
+                    with part.open("rb") as src:
+                        while chunk := src.read(_COPY_CHUNK):
+                            md5.update(chunk)
+                            out.write(chunk)
+                    if md5.hexdigest() != etag:
+                        raise PermanentError(f"part {number} does not match its ETag")
+                    md5s += md5.digest()
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except FileNotFoundError as exc:
+            _unlink(tmp)
+            raise PermanentError(f"a part of this upload is missing: {exc.filename}") from exc
+        except OSError as exc:
+            _unlink(tmp)
+            raise _disk_error(exc, self.root) from exc
+        etag = f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"
+        _write_json(self._meta_path(key), {"etag": etag, "metadata": meta.get("metadata", {})})
+        shutil.rmtree(staging, ignore_errors=True)
+        return etag
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        shutil.rmtree(self._staging(upload_id), ignore_errors=True)
+
+    def list_multipart_uploads(self, prefix: str) -> list[MultipartUploadInfo]:
+        uploads = []
+        staging_root = self.root / _STAGING
+        if not staging_root.is_dir():
+            return []
+        for staging in staging_root.iterdir():
+            meta = _read_json(staging / "upload.json")
+            key = meta.get("key")
+            if isinstance(key, str) and key.startswith(prefix):
+                initiated = meta.get("initiated")
+                uploads.append(
+                    MultipartUploadInfo(
+                        key, staging.name, datetime.fromisoformat(initiated) if initiated else None
+                    )
+                )
+        return uploads
+
+    def check_access(self) -> None:
+        self._ensure_root()
+        if not os.access(self.root, os.W_OK):
+            raise PermanentError(f"The library folder {self.root} is not writable.")
+
+    def close(self) -> None:
+        pass
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".meta-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh)
+    os.replace(tmp, path)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _disk_error(exc: OSError, root: Path) -> Exception:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return TransientError(f"the disk holding {root} is full; free some space to continue")
+    return PermanentError(f"Cannot write to the library folder {root}: {exc.strerror or exc}")

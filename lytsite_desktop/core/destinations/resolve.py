@@ -1,0 +1,107 @@
+"""Turn a DEST (a saved name, an s3:// URL or a file:// URL) into a Destination."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.destinations.local import LocalDestination
+from lytsite_desktop.core.destinations.s3 import S3Credentials, S3Destination, S3Location
+from lytsite_desktop.core.errors import ConfigError
+from lytsite_desktop.core.paths import AppPaths
+from lytsite_desktop.core.secrets import KeyringUnavailable, load_secret
+from lytsite_desktop.core.settings import DestinationConfig, Settings
+
+_QUERY_KEYS = {"endpoint", "region", "addressing"}
+
+
+def parse_s3_url(url: str) -> S3Location:
+    """``s3://BUCKET[/PREFIX]?endpoint=URL[&region=REGION][&addressing=path|virtual]``."""
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc:
+        raise ConfigError(f"not an s3:// URL with a bucket: {url}")
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    unknown = set(query) - _QUERY_KEYS
+    if unknown:
+        raise ConfigError(f"unknown option(s) in {url}: {', '.join(sorted(unknown))}")
+    prefix = unquote(parts.path).strip("/")
+    endpoint = query.get("endpoint")
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        endpoint = "https://" + endpoint
+    addressing = query.get("addressing") or ("path" if endpoint else "virtual")
+    if addressing not in ("path", "virtual"):
+        raise ConfigError("addressing must be 'path' or 'virtual'")
+    return S3Location(
+        bucket=parts.netloc,
+        prefix=prefix + "/" if prefix else "",
+        endpoint_url=endpoint,
+        region=query.get("region"),
+        addressing_style=addressing,
+    )
+
+
+def parse_file_url(url: str) -> Path:
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost") or not path.startswith("/"):
+        raise ConfigError(f"not a file:///ABSOLUTE/PATH URL: {url}")
+    return Path(path)
+
+
+def validate_dest_url(url: str) -> None:
+    """Raise ConfigError unless ``url`` is an s3:// or file:// destination URL."""
+    if url.startswith("s3://"):
+        parse_s3_url(url)
+    elif url.startswith("file://"):
+        parse_file_url(url)
+    else:
+        raise ConfigError(
+            f"a destination must be s3://BUCKET[/PREFIX]?endpoint=URL or file:///PATH, not {url!r}"
+        )
+
+
+def describe_default(settings: Settings, paths: AppPaths) -> str:
+    """What DEST means when none is given."""
+    name = settings.default_destination or next(iter(settings.destinations), None)
+    return name or paths.default_library.as_uri()
+
+
+def open_destination(
+    spec: str | None, settings: Settings, paths: AppPaths, *, max_connections: int = 12
+) -> Destination:
+    """Open DEST. With no DEST: the default saved one, else the local library folder."""
+    if spec is None:
+        spec = describe_default(settings, paths)
+    saved: DestinationConfig | None = settings.destinations.get(spec)
+    url = saved.url if saved else spec
+    if url.startswith("file://"):
+        return LocalDestination(parse_file_url(url))
+    if not url.startswith("s3://"):
+        known = ", ".join(sorted(settings.destinations)) or "none saved yet"
+        raise ConfigError(
+            f"unknown destination {spec!r} (saved destinations: {known}); "
+            "use a saved name, s3://BUCKET?endpoint=URL or file:///PATH"
+        )
+    location = parse_s3_url(url)
+    credentials = None
+    if saved and saved.keyring_secret:
+        try:
+            secret = load_secret(saved.name)
+        except KeyringUnavailable as exc:
+            raise ConfigError(
+                f"cannot read the secret key of destination {saved.name!r} from the keyring: {exc}"
+            ) from exc
+        if secret is None or not saved.access_key_id:
+            raise ConfigError(
+                f"the keyring has no secret for destination {saved.name!r}; "
+                f"save it again with 'lytsite-desktop dest add {saved.name} URL'"
+            )
+        credentials = S3Credentials(saved.access_key_id, secret)
+    return S3Destination(
+        location,
+        credentials,
+        max_connections=max_connections,
+        connect_timeout=settings.transfer.connect_timeout,
+        read_timeout=settings.transfer.read_timeout,
+    )

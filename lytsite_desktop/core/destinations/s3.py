@@ -1,0 +1,309 @@
+"""An S3-compatible bucket (Cloudflare R2, AWS S3, Backblaze B2, MinIO, Wasabi) via boto3."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import boto3
+import botocore.exceptions as bexc
+from botocore.config import Config
+
+from lytsite_desktop.core.destinations.base import MultipartUploadInfo, ObjectInfo, PartInfo
+from lytsite_desktop.core.errors import (
+    DigestMismatchError,
+    Interrupted,
+    PermanentError,
+    TransferError,
+    TransientError,
+    UploadGoneError,
+)
+
+log = logging.getLogger(__name__)
+
+_TRANSIENT_CODES = {
+    "SlowDown",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequests",
+    "RequestLimitExceeded",
+}
+_BAD_KEY_CODES = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "TokenRefreshRequired",
+    "AuthorizationHeaderMalformed",
+    "InvalidClientTokenId",
+    "Unauthorized",
+}
+
+
+@dataclass(frozen=True)
+class S3Location:
+    bucket: str
+    prefix: str  # "" or ends with "/"
+    endpoint_url: str | None
+    region: str | None
+    addressing_style: str = "path"
+
+
+@dataclass(frozen=True)
+class S3Credentials:
+    access_key_id: str
+    secret_access_key: str
+
+
+class S3Destination:
+    """One bucket (plus optional prefix) on an S3-compatible service.
+
+    Makes no CreateBucket or ListBuckets calls: R2 tokens scoped to one bucket
+    cannot make them. boto3's own retries are off; the engine retries with its
+    own policy so it can tell the user it is waiting for the network.
+    """
+
+    def __init__(
+        self,
+        location: S3Location,
+        credentials: S3Credentials | None,
+        *,
+        max_connections: int = 12,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+    ) -> None:
+        self.location = location
+        self.ident = _ident(location)
+        config = Config(
+            region_name=location.region or "auto",
+            signature_version="s3v4",
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            retries={"total_max_attempts": 1, "mode": "standard"},
+            max_pool_connections=max_connections,
+            tcp_keepalive=True,
+            # No aws-chunked bodies with CRC trailers (B2 and GCS refuse them, R2
+            # has at times): every body carries Content-MD5 instead ...
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            # ... which is why botocore need not SHA-256 the payload for the
+            # signature, even on plain-HTTP endpoints (local MinIO, tests).
+            s3={"addressing_style": location.addressing_style, "payload_signing_enabled": False},
+        )
+        session = boto3.session.Session(
+            aws_access_key_id=credentials.access_key_id if credentials else None,
+            aws_secret_access_key=credentials.secret_access_key if credentials else None,
+        )
+        self._client = session.client("s3", endpoint_url=location.endpoint_url, config=config)
+
+    # -- helpers -------------------------------------------------------------
+
+    def _key(self, key: str) -> str:
+        return self.location.prefix + key
+
+    def _call(self, op: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._client, op)(Bucket=self.location.bucket, **kwargs)
+        except Interrupted:
+            raise
+        except Exception as exc:
+            raise translate_error(exc, self.location) from exc
+
+    # -- Destination ---------------------------------------------------------
+
+    def head(self, key: str) -> ObjectInfo | None:
+        try:
+            resp = self._client.head_object(Bucket=self.location.bucket, Key=self._key(key))
+        except bexc.ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            # HEAD has no error body: 404 is "no such key" (or bucket: the PUT
+            # that follows names it); 403 may just mean no list permission.
+            if status in (403, 404):
+                return None
+            raise translate_error(exc, self.location) from exc
+        except Exception as exc:
+            raise translate_error(exc, self.location) from exc
+        return ObjectInfo(
+            size=int(resp["ContentLength"]),
+            etag=resp.get("ETag", "").strip('"'),
+            metadata={k.lower(): v for k, v in resp.get("Metadata", {}).items()},
+        )
+
+    def get_bytes(self, key: str) -> bytes | None:
+        try:
+            resp = self._client.get_object(Bucket=self.location.bucket, Key=self._key(key))
+            return resp["Body"].read()
+        except bexc.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None
+            raise translate_error(exc, self.location) from exc
+        except Exception as exc:
+            raise translate_error(exc, self.location) from exc
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+        self._call(
+            "put_object",
+            Key=self._key(key),
+            Body=data,
+            ContentMD5=md5,
+            ContentType=content_type,
+            CacheControl="no-cache",
+        )
+
+    def put_object(
+        self,
+        key: str,
+        body: BinaryIO,
+        size: int,
+        md5_b64: str,
+        content_type: str,
+        metadata: dict[str, str],
+    ) -> str:
+        resp = self._call(
+            "put_object",
+            Key=self._key(key),
+            Body=body,
+            ContentLength=size,
+            ContentMD5=md5_b64,
+            ContentType=content_type,
+            Metadata=metadata,
+        )
+        return str(resp.get("ETag", "")).strip('"')
+
+    def create_multipart(self, key: str, content_type: str, metadata: dict[str, str]) -> str:
+        resp = self._call(
+            "create_multipart_upload",
+            Key=self._key(key),
+            ContentType=content_type,
+            Metadata=metadata,
+        )
+        return str(resp["UploadId"])
+
+    def upload_part(
+        self, key: str, upload_id: str, number: int, body: BinaryIO, size: int, md5_b64: str
+    ) -> str:
+        resp = self._call(
+            "upload_part",
+            Key=self._key(key),
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=body,
+            ContentLength=size,
+            ContentMD5=md5_b64,
+        )
+        return str(resp["ETag"]).strip('"')
+
+    def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
+        parts: list[PartInfo] = []
+        marker = 0
+        while True:
+            resp = self._call(
+                "list_parts",
+                Key=self._key(key),
+                UploadId=upload_id,
+                PartNumberMarker=marker,
+                MaxParts=1000,
+            )
+            for p in resp.get("Parts", []):
+                parts.append(PartInfo(int(p["PartNumber"]), int(p["Size"]), p["ETag"].strip('"')))
+            if not resp.get("IsTruncated"):
+                return parts
+            marker = int(resp["NextPartNumberMarker"])
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> str:
+        resp = self._call(
+            "complete_multipart_upload",
+            Key=self._key(key),
+            UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{e}"'} for n, e in parts]},
+        )
+        return str(resp.get("ETag", "")).strip('"')
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        try:
+            self._call("abort_multipart_upload", Key=self._key(key), UploadId=upload_id)
+        except UploadGoneError:
+            pass  # already gone: that is what we wanted
+
+    def list_multipart_uploads(self, prefix: str) -> list[MultipartUploadInfo]:
+        uploads: list[MultipartUploadInfo] = []
+        kwargs: dict[str, Any] = {"Prefix": self._key(prefix)}
+        while True:
+            resp = self._call("list_multipart_uploads", **kwargs)
+            for u in resp.get("Uploads", []):
+                key = u["Key"][len(self.location.prefix) :]
+                uploads.append(MultipartUploadInfo(key, u["UploadId"], u.get("Initiated")))
+            if not resp.get("IsTruncated"):
+                return uploads
+            kwargs["KeyMarker"] = resp["NextKeyMarker"]
+            kwargs["UploadIdMarker"] = resp["NextUploadIdMarker"]
+
+    def check_access(self) -> None:
+        self._call("list_objects_v2", Prefix=self.location.prefix, MaxKeys=1)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _ident(loc: S3Location) -> str:
+    endpoint = loc.endpoint_url or f"aws:{loc.region or ''}"
+    return f"s3://{loc.bucket}/{loc.prefix}@{endpoint}"
+
+
+def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
+    """Turn a boto3/botocore exception into one of our kinds, worded for a photographer."""
+    if isinstance(exc, TransferError):
+        return exc
+    where = loc.endpoint_url or "AWS S3"
+    if isinstance(exc, bexc.NoCredentialsError | bexc.PartialCredentialsError):
+        return PermanentError(
+            "No access keys for this destination. Save them with "
+            "'lytsite-desktop dest add', or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+        )
+    if isinstance(exc, bexc.ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", ""))
+        message = str(err.get("Message", "")).strip()
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code == "NoSuchUpload":
+            return UploadGoneError(f"the store no longer knows this upload ({message or code})")
+        if code in ("BadDigest", "InvalidDigest"):
+            return DigestMismatchError("the bytes received differ from the file's checksum")
+        if code in _BAD_KEY_CODES:
+            return PermanentError(
+                f"The storage service at {where} rejected the access keys ({code}). "
+                "Check the access key ID and secret for this destination."
+            )
+        if code == "NoSuchBucket":
+            return PermanentError(
+                f"The bucket '{loc.bucket}' does not exist at {where}. "
+                "Create it in your storage provider's dashboard, or check its name."
+            )
+        if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
+            return PermanentError(
+                f"Access denied to bucket '{loc.bucket}' at {where}: the keys work but are "
+                "not allowed to write there. Give the token read and write access to this bucket."
+            )
+        if code in ("EntityTooSmall", "EntityTooLarge", "InvalidPart", "InvalidPartOrder"):
+            return PermanentError(f"The storage service refused the upload ({code}: {message}).")
+        if code in _TRANSIENT_CODES or status == 429 or status >= 500:
+            return TransientError(f"the storage service is busy or failing ({code or status})")
+        detail = message or "no details"
+        return PermanentError(
+            f"The storage service refused the request ({code or status}: {detail})."
+        )
+    if isinstance(exc, bexc.ReadTimeoutError | bexc.ConnectTimeoutError):
+        return TransientError(f"no answer from {where} (timed out)", network=True)
+    if isinstance(exc, bexc.EndpointConnectionError | bexc.ConnectionError | bexc.HTTPClientError):
+        return TransientError(f"cannot reach {where} ({type(exc).__name__})", network=True)
+    if isinstance(exc, ConnectionError | TimeoutError | OSError):
+        return TransientError(f"network error talking to {where} ({exc})", network=True)
+    return PermanentError(f"Unexpected error talking to {where}: {exc}")

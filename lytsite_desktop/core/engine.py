@@ -1,0 +1,860 @@
+"""The transfer engine: parallel, chunked, resumable uploads driven by the journal.
+
+Threads: ``concurrency`` workers share one queue of units (prepare a file, send
+one part). A unit is a part or a whole small file, so ``concurrency`` is also the
+global cap on parts in flight. Parts are read from disk as they are sent
+(:class:`SpanReader`), so memory does not grow with file size. Every state change
+that matters for resume is committed to the journal before it counts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+import stat
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TypeVar
+
+from lytsite_desktop.core import journal as jr
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.errors import (
+    DigestMismatchError,
+    Interrupted,
+    PermanentError,
+    SourceChangedError,
+    TransferError,
+    TransientError,
+    UploadGoneError,
+)
+from lytsite_desktop.core.events import (
+    BatchDone,
+    EventHub,
+    FileCancelled,
+    FileDone,
+    FileFailed,
+    FileQueued,
+    FileState,
+    FileStateChanged,
+    Progress,
+    Subscriber,
+)
+from lytsite_desktop.core.journal import FileRecord, Journal, PartRecord
+from lytsite_desktop.core.keys import content_type, file_id, original_key, project_prefix
+from lytsite_desktop.core.manifest import ManifestEntry, ManifestWriter
+from lytsite_desktop.core.planning import PartPlan, plan_parts
+from lytsite_desktop.core.ratelimit import RateLimiter
+from lytsite_desktop.core.reader import SpanReader, md5_of_span, source_error
+from lytsite_desktop.core.settings import TransferSettings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Progress events are emitted when a file has moved at least this many bytes.
+PROGRESS_STEP = 256 * 1024
+#: A 5xx / SlowDown is retried this many times before the file fails;
+#: network failures are retried for as long as it takes.
+MAX_SERVER_RETRIES = 12
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+#: A file that keeps changing while we read it fails after this many fresh starts.
+MAX_RESTARTS = 5
+#: Attempts to abort a cancelled upload on the server before leaving it to the
+#: orphan sweep (a dead network must not hang a cancel).
+CANCEL_ABORT_ATTEMPTS = 4
+
+
+class Unit(Enum):
+    """What a worker does with a task."""
+
+    PREPARE = "prepare"
+    PART = "part"
+    COMPLETE = "complete"
+    CANCEL = "cancel"
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """One file to publish: where it is, its place in the gallery, its project."""
+
+    source: str
+    rel_path: str
+    project: str
+
+
+class Phase(Enum):
+    NEW = "new"  # waiting to be prepared
+    PREPARING = "preparing"  # hashing, checking, creating the upload
+    PARTS = "parts"  # multipart: parts being sent
+    COMPLETING = "completing"
+    FINISHED = "finished"
+
+
+@dataclass(eq=False)
+class Task:
+    """The engine's runtime view of one journal row. Guarded by the engine lock."""
+
+    id: int
+    source: str
+    rel_path: str
+    project: str
+    size: int
+    state: FileState = FileState.QUEUED
+    phase: Phase = Phase.NEW
+    paused: bool = False
+    cancel_requested: bool = False
+    restart_requested: bool = False
+    restarts: int = 0
+    busy: int = 0  # units in flight for this task (prepare or parts)
+    record: FileRecord | None = None
+    plan: PartPlan | None = None
+    pending: deque[int] = field(default_factory=deque)
+    done_parts: dict[int, PartRecord] = field(default_factory=dict)
+    bytes_done: int = 0
+    reported: int = 0
+    bytes_sent: int = 0  # bytes put on the wire this session (retries included)
+    claimed: bool = False  # holds the journal row's cross-process lock
+    error: str | None = None
+    already_published: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.phase is Phase.FINISHED
+
+
+class TransferEngine:
+    """Publishes files to one destination, recording everything in the journal.
+
+    Use as a context manager; leaving it (or :meth:`stop`) stops scheduling,
+    interrupts parts in flight and leaves the journal resumable. Events go to
+    subscribers (see :mod:`lytsite_desktop.core.events`), from worker threads.
+    """
+
+    def __init__(
+        self,
+        destination: Destination,
+        journal: Journal,
+        settings: TransferSettings | None = None,
+        *,
+        write_manifest: bool = True,
+    ) -> None:
+        self.dest = destination
+        self.journal = journal
+        self.settings = settings or TransferSettings()
+        self.settings.validate()
+        self.events = EventHub()
+        self.limiter = RateLimiter(self.settings.bwlimit)
+        self._manifest = ManifestWriter(destination) if write_manifest else None
+        self._cv = threading.Condition()
+        self._tasks: dict[int, Task] = {}
+        self._order: list[Task] = []
+        self._new: deque[Task] = deque()
+        self._active: list[Task] = []  # multipart tasks with parts to send
+        self._to_cancel: deque[Task] = deque()
+        self._unfinished = 0
+        self._stopping = False
+        self._workers: list[threading.Thread] = []
+        self.bytes_sent = 0
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def __enter__(self) -> TransferEngine:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def subscribe(self, fn: Subscriber) -> None:
+        self.events.subscribe(fn)
+
+    def start(self) -> None:
+        if self._workers:
+            return
+        for i in range(self.settings.concurrency):
+            t = threading.Thread(target=self._worker, name=f"upload-{i}", daemon=True)
+            t.start()
+            self._workers.append(t)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop now: interrupt parts in flight, wait for workers, write the manifest."""
+        with self._cv:
+            self._stopping = True
+            self._cv.notify_all()
+        deadline = time.monotonic() + timeout
+        for t in self._workers:
+            t.join(max(0.1, deadline - time.monotonic()))
+        self._workers.clear()
+        with self._cv:
+            for task in self._order:
+                self._release(task)
+        if self._manifest is not None:
+            self._manifest.close(timeout=max(1.0, deadline - time.monotonic()))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every added file is finished (or the engine stops)."""
+        with self._cv:
+            return self._cv.wait_for(lambda: self._stopping or not self._unfinished, timeout)
+
+    def run(self, requests: Iterable[UploadRequest] = (), *, resume: bool = False) -> BatchDone:
+        """Add files (and, with ``resume``, the journal's unfinished ones), wait for
+        all of them, flush the manifest and return the summary (also emitted)."""
+        interrupted = False
+        self.start()
+        try:
+            if resume:
+                self.add_unfinished()
+            self.add(requests)
+            self.wait()
+        except KeyboardInterrupt:
+            interrupted = True
+            log.info("interrupted: stopping uploads, the journal stays resumable")
+        finally:
+            interrupted = interrupted or (self._stopping and not self._all_finished())
+            self.stop()
+        summary = self.summary(interrupted=interrupted)
+        self.events.emit(summary)
+        return summary
+
+    def _all_finished(self) -> bool:
+        with self._cv:
+            return not self._unfinished
+
+    def summary(self, *, interrupted: bool = False) -> BatchDone:
+        with self._cv:
+            states = [t.state for t in self._order]
+        return BatchDone(
+            published=states.count(FileState.PUBLISHED),
+            failed=states.count(FileState.FAILED),
+            cancelled=states.count(FileState.CANCELLED),
+            bytes_sent=self.bytes_sent,
+            interrupted=interrupted,
+        )
+
+    @property
+    def manifest_errors(self) -> dict[str, str]:
+        return dict(self._manifest.errors) if self._manifest else {}
+
+    # -- adding work -----------------------------------------------------------------
+
+    def add(self, requests: Iterable[UploadRequest]) -> list[int]:
+        """Queue files; returns their task ids (journal row ids)."""
+        ids = []
+        for req in requests:
+            try:
+                st = os.stat(req.source)
+                size, mtime_ns = st.st_size, st.st_mtime_ns
+            except OSError:
+                size, mtime_ns = 0, 0  # reported as failed when prepared
+            rec = self.journal.queue(
+                self.dest.ident, req.project, req.rel_path, os.path.abspath(req.source),
+                size, mtime_ns,
+            )  # fmt: skip
+            ids.append(self._enqueue(rec, req))
+        return ids
+
+    def add_unfinished(self) -> list[int]:
+        """Queue every unfinished file the journal holds for this destination."""
+        return [
+            self._enqueue(rec, UploadRequest(rec.source_path, rec.rel_path, rec.project))
+            for rec in self.journal.unfinished(self.dest.ident)
+        ]
+
+    def _enqueue(self, rec: FileRecord, req: UploadRequest) -> int:
+        with self._cv:
+            existing = self._tasks.get(rec.id)
+            if existing is not None and not existing.finished:
+                return rec.id
+            task = Task(rec.id, req.source, req.rel_path, req.project, rec.size, record=rec)
+            self._tasks[rec.id] = task
+            if existing is not None:
+                self._order.remove(existing)
+            self._order.append(task)
+            self._new.append(task)
+            self._unfinished += 1
+            self._cv.notify_all()
+        self.events.emit(FileQueued(task.id, task.source, task.rel_path, task.project, task.size))
+        return task.id
+
+    # -- controls ----------------------------------------------------------------------
+
+    def tasks(self) -> list[Task]:
+        with self._cv:
+            return list(self._order)
+
+    def _select(self, ids: Iterable[int] | None) -> list[Task]:
+        if ids is None:
+            return list(self._order)
+        return [self._tasks[i] for i in ids if i in self._tasks]
+
+    def pause(self, ids: Iterable[int] | None = None) -> None:
+        """Stop sending these files (all if None) now; parts in flight are dropped."""
+        changed = []
+        with self._cv:
+            for task in self._select(ids):
+                if not task.finished and not task.paused:
+                    task.paused = True
+                    changed.append(task)
+            self._cv.notify_all()
+        for task in changed:
+            self._set_state(task, FileState.PAUSED)
+
+    def resume(self, ids: Iterable[int] | None = None) -> None:
+        with self._cv:
+            resumed = [t for t in self._select(ids) if t.paused and not t.finished]
+            for task in resumed:
+                task.paused = False
+                if task.phase is Phase.NEW and task not in self._new:
+                    self._new.append(task)
+            self._cv.notify_all()
+        for task in resumed:
+            state = FileState.QUEUED if task.phase is Phase.NEW else FileState.UPLOADING
+            self._set_state(task, state)
+
+    def cancel(self, ids: Iterable[int] | None = None) -> None:
+        """Give up on these files; their multipart uploads are aborted on the server
+        (by a worker: this call never blocks on the network)."""
+        with self._cv:
+            for task in self._select(ids):
+                if task.finished or task.cancel_requested:
+                    continue
+                task.cancel_requested = True
+                if task.busy == 0:
+                    self._to_cancel.append(task)
+            self._cv.notify_all()
+
+    def retry(self, ids: Iterable[int] | None = None) -> list[int]:
+        """Queue failed or cancelled files again."""
+        with self._cv:
+            again = [
+                t for t in self._select(ids)
+                if t.finished and t.state in (FileState.FAILED, FileState.CANCELLED)
+            ]  # fmt: skip
+        return self.add(UploadRequest(t.source, t.rel_path, t.project) for t in again)
+
+    def set_bwlimit(self, rate: float | None) -> None:
+        self.limiter.set_rate(rate)
+
+    # -- scheduling --------------------------------------------------------------------
+
+    def _worker(self) -> None:
+        while True:
+            unit = self._next_unit()
+            if unit is None:
+                return
+            task, kind, part = unit
+            try:
+                if kind is Unit.PREPARE:
+                    self._prepare(task)
+                elif kind is Unit.PART:
+                    self._send_part(task, part)
+                elif kind is Unit.COMPLETE:
+                    self._complete(task)
+                else:
+                    self._finish_cancel(task)
+            except Interrupted:
+                pass
+            except SourceChangedError as exc:
+                log.info("%s: %s; starting over", task.rel_path, exc)
+                with self._cv:
+                    task.restart_requested = True
+            except TransferError as exc:
+                self._fail(task, str(exc))
+            except Exception as exc:  # a bug must fail one file, not the batch
+                log.exception("unexpected error on %s", task.rel_path)
+                self._fail(task, f"unexpected error: {exc}")
+            finally:
+                self._unit_done(task)
+
+    def _next_unit(self) -> tuple[Task, Unit, int] | None:
+        """The next thing to do: cancels first, then parts and completions of files
+        already under way (oldest first), then preparing the next queued file."""
+        with self._cv:
+            while True:
+                if self._stopping:
+                    return None
+                while self._to_cancel:
+                    task = self._to_cancel.popleft()
+                    if not task.finished:
+                        task.busy += 1
+                        return task, Unit.CANCEL, 0
+                for task in self._active:
+                    if not self._schedulable(task):
+                        continue
+                    if task.pending:
+                        task.busy += 1
+                        return task, Unit.PART, task.pending.popleft()
+                    if task.busy == 0 and task.plan and len(task.done_parts) == task.plan.count:
+                        task.phase = Phase.COMPLETING
+                        self._active.remove(task)
+                        task.busy += 1
+                        return task, Unit.COMPLETE, 0
+                held = []
+                found = None
+                while self._new:
+                    task = self._new.popleft()
+                    if task.finished or task.phase is not Phase.NEW:
+                        continue
+                    if not self._schedulable(task):
+                        held.append(task)
+                        continue
+                    found = task
+                    break
+                self._new.extendleft(reversed(held))
+                if found is not None:
+                    found.phase = Phase.PREPARING
+                    found.busy += 1
+                    return found, Unit.PREPARE, 0
+                self._cv.wait()
+
+    def _schedulable(self, task: Task) -> bool:
+        return not (task.paused or task.cancel_requested or task.restart_requested)
+
+    def _unit_done(self, task: Task) -> None:
+        """Called after every unit; settles the task once nothing of it is in flight."""
+        restart = False
+        with self._cv:
+            task.busy -= 1
+            if task.busy == 0 and not task.finished:
+                if task.cancel_requested:
+                    if task not in self._to_cancel:
+                        self._to_cancel.append(task)
+                elif task.restart_requested:
+                    restart = True
+                elif task.phase is Phase.PREPARING:
+                    task.phase = Phase.NEW  # interrupted while preparing (pause, stop)
+                    self._new.appendleft(task)
+                elif task.phase is Phase.COMPLETING:
+                    task.phase = Phase.PARTS  # interrupted while completing
+                    self._active.append(task)
+            self._cv.notify_all()
+        if restart:
+            self._start_over(task)
+
+    def _should_stop(self, task: Task) -> bool:
+        return (
+            self._stopping
+            or task.paused
+            or task.cancel_requested
+            or task.restart_requested
+            or task.finished
+        )
+
+    # -- state changes ----------------------------------------------------------------
+
+    def _set_state(self, task: Task, state: FileState, detail: str = "") -> None:
+        with self._cv:
+            if task.state is state and not detail:
+                return
+            task.state = state
+        self.events.emit(FileStateChanged(task.id, state.value, detail))
+
+    def _release(self, task: Task) -> None:
+        if task.claimed:
+            self.journal.release(task.id)
+            task.claimed = False
+
+    def _finish(self, task: Task, state: FileState) -> None:
+        with self._cv:
+            if not task.finished:
+                self._unfinished -= 1
+            task.phase = Phase.FINISHED
+            task.state = state
+            self._release(task)
+            if task in self._active:
+                self._active.remove(task)
+            self._cv.notify_all()
+
+    def _fail(self, task: Task, reason: str) -> None:
+        with self._cv:
+            if task.finished:
+                return
+            task.error = reason
+        self.journal.update(task.id, state=jr.FAILED, error=reason)
+        self._finish(task, FileState.FAILED)
+        self.events.emit(FileFailed(task.id, task.rel_path, reason))
+
+    def _finish_cancel(self, task: Task) -> None:
+        rec = self.journal.get(task.id)
+        key, upload_id = rec.key, rec.upload_id
+        if upload_id and key:
+            for attempt in range(CANCEL_ABORT_ATTEMPTS):
+                try:
+                    self.dest.abort_multipart(key, upload_id)
+                    break
+                except TransferError as exc:
+                    log.warning("could not abort upload of %s: %s", task.rel_path, exc)
+                    if self._stopping or not isinstance(exc, TransientError):
+                        break
+                    self._sleep(task, BACKOFF_BASE * 2**attempt, abortable=False)
+        self.journal.start_over(task.id, state=jr.CANCELLED)
+        self._finish(task, FileState.CANCELLED)
+        self.events.emit(FileCancelled(task.id, task.rel_path))
+
+    def _start_over(self, task: Task) -> None:
+        """The source changed (or the upload vanished): forget the upload, prepare again."""
+        task.restarts += 1
+        if task.restarts > MAX_RESTARTS:
+            with self._cv:
+                task.restart_requested = False
+            self._fail(task, "The file keeps changing while it is uploaded; try again when "
+                       "whatever is writing it has finished.")  # fmt: skip
+            return
+        rec = self.journal.get(task.id)
+        if rec.upload_id and rec.key:
+            try:
+                self.dest.abort_multipart(rec.key, rec.upload_id)
+            except TransferError as exc:
+                log.info("abort of replaced upload failed (left to the orphan sweep): %s", exc)
+        self.journal.start_over(task.id)
+        with self._cv:
+            task.restart_requested = False
+            task.plan = None
+            task.pending.clear()
+            task.done_parts.clear()
+            task.bytes_done = 0
+            if task in self._active:
+                self._active.remove(task)
+            task.phase = Phase.NEW
+            self._new.appendleft(task)
+            self._cv.notify_all()
+        self._set_state(task, FileState.QUEUED, "the file changed; starting over")
+        self.events.emit(Progress(task.id, 0, task.size))
+
+    def _add_bytes(self, task: Task, n: int) -> None:
+        emit = None
+        with self._cv:
+            task.bytes_done += n
+            if n > 0:
+                task.bytes_sent += n
+                self.bytes_sent += n
+            if abs(task.bytes_done - task.reported) >= PROGRESS_STEP:
+                task.reported = task.bytes_done
+                emit = Progress(task.id, task.bytes_done, task.size)
+        if emit:
+            self.events.emit(emit)
+
+    # -- retries ------------------------------------------------------------------------
+
+    def _retrying(self, task: Task, fn: Callable[[], T], *, abortable: bool = True) -> T:
+        """Run ``fn``, retrying transient failures with exponential backoff and jitter.
+
+        Network failures are retried for as long as it takes (the file shows
+        "waiting for network"); server errors up to MAX_SERVER_RETRIES times.
+        """
+        attempt = 0
+        while True:
+            if abortable and self._should_stop(task):
+                raise Interrupted()
+            try:
+                result = fn()
+            except TransientError as exc:
+                attempt += 1
+                if not exc.network and attempt > MAX_SERVER_RETRIES:
+                    raise PermanentError(
+                        f"The storage service kept failing ({exc}); try again later."
+                    ) from exc
+                waiting = exc.network and attempt >= 2
+                self._set_state(
+                    task,
+                    FileState.WAITING_FOR_NETWORK if waiting else FileState.RETRYING,
+                    str(exc),
+                )
+                delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
+                delay = delay / 2 + random.uniform(0, delay / 2)
+                if self._sleep(task, delay, abortable):
+                    raise Interrupted() from exc
+                continue
+            if attempt:
+                self._set_state(task, FileState.UPLOADING)
+            return result
+
+    def _sleep(self, task: Task, seconds: float, abortable: bool) -> bool:
+        """Sleep; True if interrupted by stop/pause/cancel."""
+        with self._cv:
+            return self._cv.wait_for(lambda: abortable and self._should_stop(task), timeout=seconds)
+
+    # -- the work -----------------------------------------------------------------------
+
+    def _stat(self, task: Task) -> os.stat_result:
+        try:
+            st = os.stat(task.source)
+        except OSError as exc:
+            err = source_error(exc, task.source)
+            raise PermanentError(str(err)) from exc
+        if not stat.S_ISREG(st.st_mode):
+            raise PermanentError(f"not a regular file: {task.source}")
+        return st
+
+    def _hash(self, task: Task, st: os.stat_result) -> str:
+        cached = self.journal.cached_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino)
+        if cached:
+            return cached
+        self._set_state(task, FileState.HASHING)
+        digest = hashlib.sha256()
+        try:
+            with open(task.source, "rb") as fh:
+                while chunk := fh.read(1024 * 1024):
+                    if self._should_stop(task):
+                        raise Interrupted()
+                    digest.update(chunk)
+        except OSError as exc:
+            raise PermanentError(str(source_error(exc, task.source))) from exc
+        sha = digest.hexdigest()
+        after = os.stat(task.source)
+        if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+            raise SourceChangedError("the file changed while it was being read")
+        self.journal.store_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino, sha)
+        return sha
+
+    def _prepare(self, task: Task) -> None:
+        if not task.claimed:
+            if not self.journal.claim(task.id):
+                raise PermanentError(
+                    "Another lytsite-desktop window or command is already uploading this file."
+                )
+            with self._cv:
+                task.claimed = True
+        st = self._stat(task)
+        rec = self.journal.get(task.id)
+        sha = self._hash(task, st)
+        fid = file_id(sha, task.rel_path)
+        key = original_key(task.project, fid, task.rel_path)
+        if rec.upload_id and (rec.key != key or rec.sha256 != sha):
+            # Source changed since its upload began: never stitch old and new bytes.
+            if rec.key:
+                try:
+                    self.dest.abort_multipart(rec.key, rec.upload_id)
+                except TransferError as exc:
+                    log.info("could not abort the outdated upload: %s", exc)
+            self.journal.start_over(task.id)
+            rec = self.journal.get(task.id)
+        with self._cv:
+            task.size = st.st_size
+        ctype = content_type(task.rel_path)
+        self.journal.update(
+            task.id, state=jr.UPLOADING, size=st.st_size, mtime_ns=st.st_mtime_ns,
+            sha256=sha, file_id=fid, key=key, content_type=ctype, error=None,
+        )  # fmt: skip
+        task.record = rec = self.journal.get(task.id)
+        metadata = {"sha256": sha}
+
+        if self._already_there(task, rec):
+            self._published(task, rec, already=True)
+            return
+        self._set_state(task, FileState.UPLOADING)
+        if st.st_size < self.settings.multipart_threshold:
+            self._put_small(task, rec, metadata)
+            return
+        self._start_multipart(task, rec, metadata)
+
+    def _already_there(self, task: Task, rec: FileRecord) -> bool:
+        """Is this exact content already at its key? (published before, or completed
+        just before a crash). A HEAD, never a re-send."""
+        assert rec.key
+        info = self._retrying(task, lambda: self.dest.head(rec.key))
+        return bool(info and info.size == rec.size and info.metadata.get("sha256") == rec.sha256)
+
+    def _check_unchanged(self, task: Task, rec: FileRecord) -> None:
+        try:
+            st = os.stat(task.source)
+        except OSError as exc:
+            raise source_error(exc, task.source) from exc
+        if (st.st_size, st.st_mtime_ns) != (rec.size, rec.mtime_ns):
+            raise SourceChangedError("the file changed while it was being uploaded")
+
+    def _put_small(self, task: Task, rec: FileRecord, metadata: dict[str, str]) -> None:
+        assert rec.key and rec.content_type
+        _, md5_b64 = md5_of_span(task.source, 0, rec.size)
+        self._check_unchanged(task, rec)
+
+        def put() -> str:
+            with self._reader(task, 0, rec.size) as body:
+                try:
+                    return self.dest.put_object(
+                        rec.key, body, rec.size, md5_b64, rec.content_type, metadata
+                    )
+                except BaseException:
+                    self._add_bytes(task, -body.sent)
+                    raise
+
+        etag = self._digest_checked(task, rec, put)
+        self.journal.update(task.id, etag=etag)
+        self._published(task, rec, already=False)
+
+    def _digest_checked(self, task: Task, rec: FileRecord, fn: Callable[[], T]) -> T:
+        """Run a send; a checksum mismatch means the file changed (start over) or,
+        if it did not, a corrupted transfer (retried)."""
+        for _ in range(3):
+            try:
+                return self._retrying(task, fn)
+            except DigestMismatchError:
+                self._check_unchanged(task, rec)
+                log.warning("%s: checksum mismatch in transit; sending again", task.rel_path)
+        raise PermanentError("The data kept arriving corrupted at the storage service.")
+
+    def _reader(self, task: Task, offset: int, length: int) -> SpanReader:
+        return SpanReader(
+            task.source,
+            offset,
+            length,
+            limiter=self.limiter,
+            on_bytes=lambda n: self._add_bytes(task, n),
+            should_stop=lambda: self._should_stop(task),
+        )
+
+    def _start_multipart(self, task: Task, rec: FileRecord, metadata: dict[str, str]) -> None:
+        assert rec.key and rec.content_type
+        done: dict[int, PartRecord] = {}
+        if rec.upload_id and rec.part_size:
+            plan = PartPlan(rec.size, rec.part_size)  # stored: never recomputed
+            try:
+                done = self._reconcile(task, rec, plan)
+            except UploadGoneError:
+                log.info("%s: upload id unknown to the store; starting over", task.rel_path)
+                self.journal.start_over(task.id)
+                rec = self.journal.get(task.id)
+        if not rec.upload_id:
+            plan = plan_parts(rec.size, self.settings.part_size)
+            key, ctype = rec.key, rec.content_type
+            upload_id = self._retrying(
+                task, lambda: self.dest.create_multipart(key, ctype, metadata)
+            )
+            self.journal.update(task.id, upload_id=upload_id, part_size=plan.part_size)
+            rec = self.journal.get(task.id)
+        with self._cv:
+            task.record = rec
+            task.plan = plan
+            task.done_parts = done
+            task.pending = deque(n for n in range(1, plan.count + 1) if n not in done)
+            task.bytes_done = task.reported = sum(p.size for p in done.values())
+            task.phase = Phase.PARTS
+            self._active.append(task)
+            self._cv.notify_all()
+        self.events.emit(Progress(task.id, task.bytes_done, task.size))
+
+    def _reconcile(self, task: Task, rec: FileRecord, plan: PartPlan) -> dict[int, PartRecord]:
+        """Parts both the journal and the store agree on; parts the store has that the
+        journal missed (in flight at a crash) are adopted if their ETag is our MD5."""
+        assert rec.key and rec.upload_id
+        key, upload_id = rec.key, rec.upload_id
+        listed = self._retrying(task, lambda: self.dest.list_parts(key, upload_id))
+        server = {p.number: p for p in listed}
+        journal_parts = self.journal.parts(task.id)
+        done: dict[int, PartRecord] = {}
+        for number in range(1, plan.count + 1):
+            mine, theirs = journal_parts.get(number), server.get(number)
+            offset, length = plan.span(number)
+            if theirs is None or theirs.size != length:
+                if mine:
+                    self.journal.forget_part(task.id, number)
+                continue
+            if mine and mine.etag == theirs.etag:
+                done[number] = mine
+                continue
+            md5_hex, _ = md5_of_span(task.source, offset, length)
+            if theirs.etag == md5_hex:
+                self.journal.record_part(task.id, number, length, theirs.etag, md5_hex)
+                done[number] = PartRecord(number, length, theirs.etag, md5_hex)
+        return done
+
+    def _send_part(self, task: Task, number: int) -> None:
+        assert task.plan and task.record
+        rec = task.record
+        assert rec.key and rec.upload_id
+        offset, length = task.plan.span(number)
+        try:
+            md5_hex, md5_b64 = md5_of_span(task.source, offset, length)
+            self._check_unchanged(task, rec)
+            key, upload_id = rec.key, rec.upload_id
+
+            def send() -> str:
+                with self._reader(task, offset, length) as body:
+                    try:
+                        return self.dest.upload_part(key, upload_id, number, body, length, md5_b64)
+                    except BaseException:
+                        self._add_bytes(task, -body.sent)
+                        raise
+
+            etag = self._digest_checked(task, rec, send)
+            self.journal.record_part(task.id, number, length, etag, md5_hex)
+        except UploadGoneError:
+            with self._cv:
+                task.restart_requested = True
+            return
+        except BaseException:
+            with self._cv:
+                if not task.finished:
+                    task.pending.appendleft(number)
+            raise
+        with self._cv:
+            task.done_parts[number] = PartRecord(number, length, etag, md5_hex)
+
+    def _complete(self, task: Task) -> None:
+        assert task.record and task.plan
+        rec = task.record
+        assert rec.key and rec.upload_id
+        self._check_unchanged(task, rec)
+        parts = [(n, task.done_parts[n].etag) for n in range(1, task.plan.count + 1)]
+        key, upload_id = rec.key, rec.upload_id
+        try:
+            etag = self._retrying(task, lambda: self.dest.complete_multipart(key, upload_id, parts))
+        except UploadGoneError:
+            # Completed by an earlier attempt whose answer was lost?
+            if self._already_there(task, rec):
+                etag = ""
+            else:
+                raise SourceChangedError("the upload vanished from the store") from None
+        self.journal.update(task.id, etag=etag)
+        self._published(task, rec, already=False)
+
+    def _published(self, task: Task, rec: FileRecord, *, already: bool) -> None:
+        assert rec.sha256 and rec.file_id and rec.key and rec.content_type
+        self.journal.update(task.id, state=jr.DONE, upload_id=None, error=None)
+        if self._manifest is not None:
+            self._manifest.upsert(
+                task.project,
+                ManifestEntry(
+                    fileId=rec.file_id,
+                    fileName=os.path.basename(task.rel_path),
+                    path=task.rel_path,
+                    contentType=rec.content_type,
+                    size=rec.size,
+                    sha256=rec.sha256,
+                    originalKey=rec.key,
+                ),
+            )
+        with self._cv:
+            task.already_published = already
+            task.bytes_done = rec.size
+        self._finish(task, FileState.PUBLISHED)
+        self.events.emit(Progress(task.id, rec.size, rec.size))
+        self.events.emit(
+            FileDone(task.id, task.rel_path, rec.key, rec.size, already, task.bytes_sent)
+        )
+
+    # -- orphans -------------------------------------------------------------------------
+
+    def orphaned_uploads(self, project: str | None = None) -> list[tuple[str, str]]:
+        """Multipart uploads under our prefix that no journal entry owns: (key, id)."""
+        prefix = project_prefix(project) if project else "projects/"
+        owned = self.journal.upload_ids(self.dest.ident)
+        return [
+            (u.key, u.upload_id)
+            for u in self.dest.list_multipart_uploads(prefix)
+            if u.upload_id not in owned
+        ]
+
+    def abort_uploads(self, uploads: Iterable[tuple[str, str]]) -> int:
+        n = 0
+        for key, upload_id in uploads:
+            self.dest.abort_multipart(key, upload_id)
+            n += 1
+        return n

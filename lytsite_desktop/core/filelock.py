@@ -1,0 +1,61 @@
+"""Cross-process ownership of journal rows: one byte-range lock per row in one file.
+
+The OS drops the locks when the process exits, even on SIGKILL, so a crashed
+upload never stays locked. Locks are per process: within one process the engine
+itself keeps a file from being driven twice.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+if os.name == "nt":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock(fd: int, offset: int) -> bool:
+        os.lseek(fd, offset, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int, offset: int) -> None:
+        os.lseek(fd, offset, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int, offset: int) -> bool:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, offset)
+        except OSError:
+            return False
+        return True
+
+    def _unlock(fd: int, offset: int) -> None:
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, offset)
+
+
+class RowLocks:
+    """Owns the lock file; ``claim(n)`` locks byte n of it without blocking."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._mutex = threading.Lock()
+
+    def claim(self, row: int) -> bool:
+        with self._mutex:
+            return _lock(self._fd, row)
+
+    def release(self, row: int) -> None:
+        with self._mutex:
+            _unlock(self._fd, row)
+
+    def close(self) -> None:
+        with self._mutex:
+            os.close(self._fd)

@@ -1,0 +1,333 @@
+"""The journal: a SQLite record of every queued file, upload id and finished part.
+
+A part counts as done only once its row is committed (WAL, synchronous=FULL), so
+after a kill at any instant a resume re-sends at most the parts that were in flight.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from lytsite_desktop.core.filelock import RowLocks
+
+# Each entry migrates the schema from version i to i+1; never edit a released one.
+_MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        dest TEXT NOT NULL,
+        project TEXT NOT NULL,
+        rel_path TEXT NOT NULL,
+        source_path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        sha256 TEXT,
+        file_id TEXT,
+        key TEXT,
+        content_type TEXT,
+        upload_id TEXT,
+        part_size INTEGER,
+        etag TEXT,
+        error TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        UNIQUE (dest, project, rel_path)
+    );
+    CREATE INDEX files_state ON files (state);
+    CREATE TABLE parts (
+        file INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        md5 TEXT NOT NULL,
+        PRIMARY KEY (file, number)
+    );
+    CREATE TABLE destinations (
+        ident TEXT PRIMARY KEY,
+        spec TEXT NOT NULL
+    );
+    CREATE TABLE hashes (
+        path TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        mtime_ns INTEGER NOT NULL,
+        inode INTEGER NOT NULL,
+        sha256 TEXT NOT NULL
+    );
+    """,
+]
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+#: States a file row can be in. "active" rows are what `resume` finishes.
+QUEUED, UPLOADING, DONE, FAILED, CANCELLED = "queued", "uploading", "done", "failed", "cancelled"
+ACTIVE_STATES = (QUEUED, UPLOADING)
+
+
+@dataclass
+class FileRecord:
+    id: int
+    dest: str
+    project: str
+    rel_path: str
+    source_path: str
+    size: int
+    mtime_ns: int
+    state: str
+    sha256: str | None
+    file_id: str | None
+    key: str | None
+    content_type: str | None
+    upload_id: str | None
+    part_size: int | None
+    etag: str | None
+    error: str | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    number: int
+    size: int
+    etag: str
+    md5: str
+
+
+_COLUMNS = ", ".join(f.name for f in fields(FileRecord))
+
+
+class JournalError(Exception):
+    pass
+
+
+class Journal:
+    """Owns the SQLite connection. Thread-safe: every call takes one lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._locks = RowLocks(path.with_name(path.name + ".locks"))
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+            self._locks.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        with self._lock, self._tx():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise JournalError(
+                    f"the journal {self.path} was written by a newer lytsite-desktop "
+                    f"(schema {version}, this one knows {SCHEMA_VERSION}); please update"
+                )
+            for i in range(version, SCHEMA_VERSION):
+                for stmt in _MIGRATIONS[i].split(";"):
+                    if stmt.strip():
+                        self._db.execute(stmt)
+                self._db.execute(f"PRAGMA user_version={i + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _row(self, row: tuple | None) -> FileRecord | None:
+        return FileRecord(*row) if row else None
+
+    def get(self, file_row: int) -> FileRecord:
+        with self._lock:
+            rec = self._row(
+                self._db.execute(f"SELECT {_COLUMNS} FROM files WHERE id=?", (file_row,)).fetchone()
+            )
+        if rec is None:
+            raise JournalError(f"no journal entry {file_row}")
+        return rec
+
+    # -- files -------------------------------------------------------------------
+
+    def queue(
+        self, dest: str, project: str, rel_path: str, source_path: str, size: int, mtime_ns: int
+    ) -> FileRecord:
+        """Record a file to publish; returns its row (existing or new).
+
+        An existing unfinished row for the same source is kept as is, so its upload
+        can resume; the engine decides whether the source changed.
+        """
+        now = time.time()
+        with self._tx():
+            existing = self._row(
+                self._db.execute(
+                    f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?",
+                    (dest, project, rel_path),
+                ).fetchone()
+            )
+            if existing is None:
+                self._db.execute(
+                    "INSERT INTO files (dest, project, rel_path, source_path, size, mtime_ns, "
+                    "state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (dest, project, rel_path, source_path, size, mtime_ns, QUEUED, now, now),
+                )
+            elif existing.state in (FAILED, CANCELLED) or (
+                existing.state == DONE
+                and (existing.size, existing.mtime_ns, existing.source_path)
+                != (size, mtime_ns, source_path)
+            ):
+                # Queue again; keep sha/key/upload so the engine can compare and resume.
+                self._db.execute(
+                    "UPDATE files SET state=?, source_path=?, error=NULL, updated_at=? WHERE id=?",
+                    (QUEUED, source_path, now, existing.id),
+                )
+        with self._lock:
+            rec = self._row(
+                self._db.execute(
+                    f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?",
+                    (dest, project, rel_path),
+                ).fetchone()
+            )
+        assert rec is not None
+        return rec
+
+    def update(self, file_row: int, **values: object) -> None:
+        """Set columns of one row (and updated_at), durably."""
+        allowed = {f.name for f in fields(FileRecord)} - {"id", "created_at", "updated_at"}
+        bad = set(values) - allowed
+        if bad:
+            raise JournalError(f"unknown journal columns: {bad}")
+        cols = ", ".join(f"{k}=?" for k in values)
+        with self._tx():
+            self._db.execute(
+                f"UPDATE files SET {cols}, updated_at=? WHERE id=?",
+                (*values.values(), time.time(), file_row),
+            )
+
+    def start_over(self, file_row: int, **values: object) -> None:
+        """Forget the upload id and every recorded part (source changed, upload gone)."""
+        with self._tx():
+            self._db.execute("DELETE FROM parts WHERE file=?", (file_row,))
+            self._db.execute(
+                "UPDATE files SET upload_id=NULL, part_size=NULL, etag=NULL, updated_at=? "
+                "WHERE id=?",
+                (time.time(), file_row),
+            )
+        if values:
+            self.update(file_row, **values)
+
+    def unfinished(self, dest: str | None = None) -> list[FileRecord]:
+        """Rows still queued or uploading (what `resume` finishes), oldest first."""
+        q = f"SELECT {_COLUMNS} FROM files WHERE state IN (?, ?)"
+        args: tuple = ACTIVE_STATES
+        if dest is not None:
+            q += " AND dest=?"
+            args = (*args, dest)
+        with self._lock:
+            return [FileRecord(*r) for r in self._db.execute(q + " ORDER BY id", args)]
+
+    def all_files(self) -> list[FileRecord]:
+        with self._lock:
+            return [
+                FileRecord(*r)
+                for r in self._db.execute(f"SELECT {_COLUMNS} FROM files ORDER BY id")
+            ]
+
+    def upload_ids(self, dest: str) -> set[str]:
+        """Multipart upload ids this journal owns (for the orphan sweep)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT upload_id FROM files WHERE dest=? AND upload_id IS NOT NULL", (dest,)
+            )
+            return {r[0] for r in rows}
+
+    def remember_destination(self, ident: str, spec: str) -> None:
+        """How to reopen a destination later (a saved name or a URL; never a secret)."""
+        with self._tx():
+            self._db.execute(
+                "INSERT OR REPLACE INTO destinations (ident, spec) VALUES (?, ?)", (ident, spec)
+            )
+
+    def destination_spec(self, ident: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT spec FROM destinations WHERE ident=?", (ident,)
+            ).fetchone()
+        return row[0] if row else None
+
+    # -- parts -------------------------------------------------------------------
+
+    def record_part(self, file_row: int, number: int, size: int, etag: str, md5: str) -> None:
+        """Durably record a finished part. Only after this returns does it count."""
+        with self._tx():
+            self._db.execute(
+                "INSERT OR REPLACE INTO parts (file, number, size, etag, md5) VALUES (?,?,?,?,?)",
+                (file_row, number, size, etag, md5),
+            )
+
+    def parts(self, file_row: int) -> dict[int, PartRecord]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT number, size, etag, md5 FROM parts WHERE file=? ORDER BY number",
+                (file_row,),
+            )
+            return {r[0]: PartRecord(*r) for r in rows}
+
+    def forget_part(self, file_row: int, number: int) -> None:
+        with self._tx():
+            self._db.execute("DELETE FROM parts WHERE file=? AND number=?", (file_row, number))
+
+    # -- content hash cache --------------------------------------------------------
+
+    def cached_hash(self, path: str, size: int, mtime_ns: int, inode: int) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT sha256 FROM hashes WHERE path=? AND size=? AND mtime_ns=? AND inode=?",
+                (path, size, mtime_ns, inode),
+            ).fetchone()
+        return row[0] if row else None
+
+    def store_hash(self, path: str, size: int, mtime_ns: int, inode: int, sha256: str) -> None:
+        with self._tx():
+            self._db.execute(
+                "INSERT OR REPLACE INTO hashes (path, size, mtime_ns, inode, sha256) "
+                "VALUES (?,?,?,?,?)",
+                (path, size, mtime_ns, inode, sha256),
+            )
+
+    # -- cross-process ownership -------------------------------------------------------
+
+    def claim(self, file_row: int) -> bool:
+        """Lock one row against other lytsite processes; False if another holds it."""
+        return self._locks.claim(file_row)
+
+    def release(self, file_row: int) -> None:
+        self._locks.release(file_row)

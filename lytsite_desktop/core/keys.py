@@ -1,0 +1,44 @@
+"""Naming things in the bucket: project slugs, file ids and object keys."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+import unicodedata
+from pathlib import PurePosixPath
+
+_SLUG_STRIP = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(name: str) -> str:
+    """'Wedding 2026 — Ana & João' -> 'wedding-2026-ana-joao'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = _SLUG_STRIP.sub("-", ascii_name.lower()).strip("-")
+    return slug[:80].strip("-") or "untitled"
+
+
+def file_id(sha256: str, rel_path: str) -> str:
+    """Stable id of one file in a project: its content and its place in the gallery.
+
+    The same bytes at the same path always get the same id (so publishing twice
+    sends nothing); new content gets a new id (so no cache serves stale bytes).
+    """
+    return hashlib.sha256(f"{sha256}\0{rel_path}".encode()).hexdigest()[:16]
+
+
+def project_prefix(project: str) -> str:
+    return f"projects/{project}/"
+
+
+def original_key(project: str, fid: str, rel_path: str) -> str:
+    return f"projects/{project}/files/{fid}/{PurePosixPath(rel_path).name}"
+
+
+def manifest_key(project: str) -> str:
+    return f"projects/{project}/manifest.json"
+
+
+def content_type(name: str) -> str:
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    return guessed or "application/octet-stream"

@@ -1,0 +1,161 @@
+"""manifest.json: what is published in a project, rewritten whole and atomically."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.errors import TransferError
+from lytsite_desktop.core.keys import manifest_key
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "lytsite.manifest/1"
+
+
+@dataclass
+class Rendition:
+    key: str
+    width: int
+    height: int
+    size: int
+
+
+@dataclass
+class ManifestEntry:
+    fileId: str
+    fileName: str
+    path: str
+    contentType: str
+    size: int
+    sha256: str
+    #: None while the original is still uploading (preview-first publishing).
+    originalKey: str | None
+    width: int | None = None
+    height: int | None = None
+    preview: Rendition | None = None
+    thumb: Rendition | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
+        known = cls.__dataclass_fields__
+        values = {k: v for k, v in d.items() if k in known}
+        for r in ("preview", "thumb"):
+            if isinstance(values.get(r), dict):
+                values[r] = Rendition(**values[r])
+        return cls(**values)
+
+
+@dataclass
+class Manifest:
+    project: str
+    files: dict[str, ManifestEntry]  # by path
+    updated_at: str = ""
+
+    def to_json(self) -> bytes:
+        doc = {
+            "schema": SCHEMA,
+            "project": self.project,
+            "updatedAt": self.updated_at,
+            "files": [asdict(e) for e in sorted(self.files.values(), key=lambda e: e.path)],
+        }
+        return json.dumps(doc, indent=1, ensure_ascii=False).encode()
+
+    @classmethod
+    def from_json(cls, project: str, data: bytes | None) -> Manifest:
+        if not data:
+            return cls(project, {})
+        try:
+            doc = json.loads(data)
+            entries = [ManifestEntry.from_dict(f) for f in doc.get("files", [])]
+        except (ValueError, TypeError) as exc:
+            log.warning("ignoring unreadable manifest of %s: %s", project, exc)
+            return cls(project, {})
+        return cls(project, {e.path: e for e in entries}, doc.get("updatedAt", ""))
+
+
+class ManifestWriter:
+    """Keeps each project's manifest and rewrites it after files complete.
+
+    Writes happen on one background thread; completions that arrive while a
+    write is under way are coalesced into the next write, so a burst of small
+    files costs a few manifest PUTs, not one each. ``flush()`` waits for the last.
+    """
+
+    def __init__(self, destination: Destination) -> None:
+        self._dest = destination
+        self._manifests: dict[str, Manifest] = {}
+        self._dirty: set[str] = set()
+        self._cv = threading.Condition()
+        self._writing = False
+        self._closed = False
+        self._pending: dict[str, list[ManifestEntry]] = {}
+        #: Last failure per project, cleared when a write succeeds.
+        self.errors: dict[str, str] = {}
+        self._thread = threading.Thread(target=self._run, name="manifest-writer", daemon=True)
+        self._thread.start()
+
+    def upsert(self, project: str, entry: ManifestEntry) -> None:
+        with self._cv:
+            self._dirty.add(project)
+            self._pending.setdefault(project, []).append(entry)
+            self._cv.notify_all()
+
+    def _run(self) -> None:
+        attempt = 0
+        while True:
+            with self._cv:
+                while not self._dirty and not self._closed:
+                    self._cv.wait()
+                if not self._dirty or (self._closed and attempt > 0):
+                    return  # closed: nothing left, or the store keeps refusing
+                project = sorted(self._dirty)[0]
+                self._dirty.discard(project)
+                entries = self._pending.pop(project, [])
+                self._writing = True
+            try:
+                self._write(project, entries)
+                attempt = 0
+                self.errors.pop(project, None)
+            except TransferError as exc:
+                log.warning("manifest of %s not written: %s", project, exc)
+                self.errors[project] = str(exc)
+                attempt += 1
+                with self._cv:  # put the work back and retry after a pause
+                    self._dirty.add(project)
+                    self._pending.setdefault(project, [])[:0] = entries
+                    self._cv.wait(timeout=min(30.0, 0.5 * 2**attempt) * random.uniform(0.5, 1))
+            finally:
+                with self._cv:
+                    self._writing = False
+                    self._cv.notify_all()
+
+    def _write(self, project: str, entries: list[ManifestEntry]) -> None:
+        manifest = self._manifests.get(project)
+        if manifest is None:
+            manifest = Manifest.from_json(project, self._dest.get_bytes(manifest_key(project)))
+            self._manifests[project] = manifest
+        for entry in entries:
+            manifest.files[entry.path] = entry
+        manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
+        self._dest.put_bytes(manifest_key(project), manifest.to_json(), "application/json")
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every change is written; False on timeout."""
+        with self._cv:
+            return self._cv.wait_for(lambda: not self._dirty and not self._writing, timeout)
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Write what is pending (for at most ``timeout`` s), then stop the thread."""
+        done = self.flush(timeout)
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+        self._thread.join(timeout=5)
+        return done

@@ -1,0 +1,132 @@
+"""Reading one part of a source file from disk while it is being sent."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from collections.abc import Callable
+from typing import BinaryIO
+
+from lytsite_desktop.core.errors import Interrupted, PermanentError, SourceChangedError
+from lytsite_desktop.core.ratelimit import RateLimiter
+
+_CHUNK = 256 * 1024
+
+
+class SourceReadError(PermanentError):
+    """The source file could not be read (vanished, unreadable disk)."""
+
+
+def source_error(exc: OSError, path: str) -> SourceReadError | SourceChangedError:
+    if isinstance(exc, FileNotFoundError):
+        return SourceChangedError(f"the file disappeared: {path}")
+    return SourceReadError(f"cannot read {path}: {exc.strerror or exc}")
+
+
+def md5_of_span(path: str, offset: int, length: int) -> tuple[str, str]:
+    """(hex, base64) MD5 of ``length`` bytes at ``offset``; the Content-MD5 of a part."""
+    md5 = hashlib.md5()
+    remaining = length
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            while remaining:
+                chunk = fh.read(min(1024 * 1024, remaining))
+                if not chunk:
+                    raise SourceChangedError(f"the file got shorter while uploading: {path}")
+                md5.update(chunk)
+                remaining -= len(chunk)
+    except OSError as exc:
+        raise source_error(exc, path) from exc
+    digest = md5.digest()
+    return digest.hex(), base64.b64encode(digest).decode()
+
+
+class SpanReader:
+    """A read-only, seekable file-like view of ``length`` bytes at ``offset``.
+
+    Memory stays at one chunk whatever the part size. Every read passes through
+    the global rate limiter, reports progress, and checks ``should_stop`` so a
+    pause, cancel or Ctrl-C interrupts a part mid-flight.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        offset: int,
+        length: int,
+        *,
+        limiter: RateLimiter,
+        on_bytes: Callable[[int], None],
+        should_stop: Callable[[], bool],
+    ) -> None:
+        self._path = path
+        self._offset = offset
+        self._length = length
+        self._pos = 0
+        self._limiter = limiter
+        self._on_bytes = on_bytes
+        self._should_stop = should_stop
+        try:
+            self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in close()
+        except OSError as exc:
+            raise source_error(exc, path) from exc
+        #: Bytes handed out in order from the start and not taken back by a rewind.
+        self.sent = 0
+
+    def __len__(self) -> int:
+        return self._length
+
+    def read(self, amt: int | None = -1) -> bytes:
+        if self._should_stop():
+            raise Interrupted()
+        remaining = self._length - self._pos
+        if remaining <= 0:
+            return b""
+        # Larger reads than asked are fine for http.client and cut per-call overhead.
+        n = remaining if amt is None or amt < 0 else min(remaining, max(amt, _CHUNK))
+        self._limiter.consume(n, self._should_stop)
+        try:
+            self._fh.seek(self._offset + self._pos)
+            data = self._fh.read(n)
+        except OSError as exc:
+            raise source_error(exc, self._path) from exc
+        if len(data) < n:
+            raise SourceChangedError(f"the file got shorter while uploading: {self._path}")
+        if self._pos == self.sent:
+            self.sent += len(data)
+            self._on_bytes(len(data))
+        self._pos += len(data)
+        return data
+
+    def seek(self, pos: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_SET:
+            new = pos
+        elif whence == os.SEEK_CUR:
+            new = self._pos + pos
+        else:
+            new = self._length + pos
+        self._pos = max(0, min(new, self._length))
+        if self._pos < self.sent:  # a rewind (retry) takes back what was counted
+            self._on_bytes(self._pos - self.sent)
+            self.sent = self._pos
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> SpanReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,102 @@
+"""One typed settings object, stored as JSON in the config folder (never any secret)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lytsite_desktop.core.sizes import MiB
+
+#: Default part size for multipart uploads. Chosen by benchmark (see README,
+#: "Benchmarks"): 16 MiB keeps per-request overhead negligible on fast links and
+#: bounds what a crash can cost to concurrency x 16 MiB.
+DEFAULT_PART_SIZE = 16 * MiB
+#: Files smaller than this go up in a single PUT.
+DEFAULT_MULTIPART_THRESHOLD = 32 * MiB
+MIN_PART_SIZE = 5 * MiB
+MAX_PART_SIZE = 5 * 1024 * MiB
+MAX_PARTS = 10_000
+
+
+@dataclass
+class TransferSettings:
+    """How uploads behave. Every field has a documented default."""
+
+    #: Parts (or small files) in flight at once, across all files.
+    concurrency: int = 8
+    #: Multipart part size in bytes (grown per file so no file needs > 10,000 parts).
+    part_size: int = DEFAULT_PART_SIZE
+    #: Files below this size are sent in one PUT.
+    multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD
+    #: Global upload bandwidth limit in bytes per second; None means unlimited.
+    bwlimit: int | None = None
+    #: Seconds to wait for a TCP connection / for the server to answer.
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+    def validate(self) -> None:
+        if not 1 <= self.concurrency <= 64:
+            raise ValueError("concurrency must be between 1 and 64")
+        if not MIN_PART_SIZE <= self.part_size <= MAX_PART_SIZE:
+            raise ValueError("part size must be between 5 MiB and 5 GiB")
+        if self.multipart_threshold < MIN_PART_SIZE:
+            raise ValueError("the multipart threshold must be at least 5 MiB")
+        if self.bwlimit is not None and self.bwlimit < 16 * 1024:
+            raise ValueError("the bandwidth limit must be at least 16 KiB/s")
+
+
+@dataclass
+class DestinationConfig:
+    """A saved destination. The secret key is in the OS keyring, never here."""
+
+    name: str
+    url: str
+    access_key_id: str | None = None
+    #: True when a secret for this destination was stored in the keyring.
+    keyring_secret: bool = False
+
+
+@dataclass
+class Settings:
+    transfer: TransferSettings = field(default_factory=TransferSettings)
+    destinations: dict[str, DestinationConfig] = field(default_factory=dict)
+    #: Name of the destination used when none is given; None = first saved, else local library.
+    default_destination: str | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read settings; a missing file gives the defaults."""
+        try:
+            raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"cannot read settings file {path}: {exc}") from exc
+        known = TransferSettings.__dataclass_fields__
+        transfer = TransferSettings(
+            **{k: v for k, v in raw.get("transfer", {}).items() if k in known}
+        )
+        dests = {
+            name: DestinationConfig(name=name, **{k: v for k, v in d.items() if k != "name"})
+            for name, d in raw.get("destinations", {}).items()
+        }
+        return cls(transfer, dests, raw.get("default_destination"))
+
+    def save(self, path: Path) -> None:
+        """Write atomically (temp file + rename) so a crash never leaves half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "transfer": asdict(self.transfer),
+            "destinations": {n: asdict(d) for n, d in self.destinations.items()},
+            "default_destination": self.default_destination,
+        }
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
