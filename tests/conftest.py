@@ -1,0 +1,99 @@
+"""Fixtures shared by every test: an isolated LYTSITE_HOME, a real S3 server process,
+a bucket per test, and a guard that fails a test which leaks engine threads."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer
+
+ENGINE_THREADS = ("upload-", "manifest-writer")
+
+
+@pytest.fixture(autouse=True)
+def lytsite_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "lytsite-home"
+    monkeypatch.setenv("LYTSITE_HOME", str(home))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET_KEY)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_CA_BUNDLE", raising=False)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    yield
+    deadline = time.monotonic() + 5
+    while True:
+        leaked = [
+            t.name for t in threading.enumerate() if t.name.startswith(ENGINE_THREADS)
+        ]
+        if not leaked:
+            return
+        if time.monotonic() > deadline:
+            pytest.fail(f"engine threads still running after the test: {leaked}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    server = MotoServer(log=log)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_server: MotoServer) -> str:
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    s3_server.client().create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def s3(s3_server: MotoServer):  # type: ignore[no-untyped-def]
+    """A plain boto3 client straight to the server, for checking what arrived."""
+    return s3_server.client()
+
+
+def dest_url(bucket: str, endpoint: str, prefix: str = "") -> str:
+    path = f"/{prefix}" if prefix else ""
+    return f"s3://{bucket}{path}?endpoint={endpoint}&region={REGION}"
+
+
+def write_random(path: Path, size: int, seed: int = 0) -> Path:
+    """A file of ``size`` pseudo-random bytes (incompressible, reproducible)."""
+    import random
+
+    rng = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        remaining = size
+        while remaining:
+            n = min(remaining, 1 << 20)
+            fh.write(rng.randbytes(n))
+            remaining -= n
+    return path
+
+
+def sha256_file(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def os_environ_copy() -> dict[str, str]:
+    return dict(os.environ)

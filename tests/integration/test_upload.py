@@ -1,0 +1,76 @@
+"""Uploads over real HTTP to a moto S3 server process: content, layout, part sizes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from lytsite_desktop.core.events import FileDone
+from lytsite_desktop.core.sizes import MiB
+from tests.conftest import sha256_file, write_random
+from tests.support.engines import Recorder, engine, requests_for
+from tests.support.netproxy import TcpProxy
+
+
+def _object_sha(s3, bucket: str, key: str) -> str:  # type: ignore[no-untyped-def]
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return hashlib.sha256(body).hexdigest()
+
+
+def test_multipart_and_small_files_arrive_byte_exact(tmp_path, bucket, s3, s3_server):
+    folder = tmp_path / "Shoot"
+    big = write_random(folder / "raw" / "big.tif", 23 * MiB + 12345, seed=1)
+    smalls = [write_random(folder / f"img_{i:03d}.jpg", 1000 + i * 5003, seed=i) for i in range(40)]
+    empty = folder / "empty.txt"
+    empty.write_bytes(b"")
+    rec = Recorder()
+    with engine(bucket, s3_server.url) as eng:
+        eng.subscribe(rec)
+        summary = eng.run(requests_for(folder))
+    assert summary.published == 42 and summary.failed == 0
+    done = {e.rel_path: e for e in rec.of(FileDone)}
+    for path in [big, *smalls, empty]:
+        rel = path.relative_to(folder).as_posix()
+        assert _object_sha(s3, bucket, done[rel].key) == sha256_file(path), rel
+    manifest = json.loads(
+        s3.get_object(Bucket=bucket, Key="projects/shoot/manifest.json")["Body"].read()
+    )
+    assert manifest["schema"] == "lytsite.manifest/1"
+    assert {f["path"] for f in manifest["files"]} == set(done)
+    entry = next(f for f in manifest["files"] if f["path"] == "raw/big.tif")
+    assert entry["sha256"] == sha256_file(big)
+    assert entry["originalKey"] == done["raw/big.tif"].key
+    assert entry["originalKey"].startswith(f"projects/shoot/files/{entry['fileId']}/big.tif")
+    assert entry["preview"] is None and entry["contentType"] == "image/tiff"
+
+
+def test_parts_are_uniform_as_the_server_received_them(tmp_path, bucket, s3, s3_server):
+    src = write_random(tmp_path / "a" / "pano.tif", 5 * (6 * MiB) + 777, seed=3)
+    rec = Recorder()
+    with engine(bucket, s3_server.url, part_size=6 * MiB) as eng:
+        eng.subscribe(rec)
+        eng.run(requests_for(tmp_path / "a"))
+    key = rec.of(FileDone)[0].key
+    head = s3.head_object(Bucket=bucket, Key=key, PartNumber=1)
+    assert head["PartsCount"] == 6
+    sizes = [
+        s3.head_object(Bucket=bucket, Key=key, PartNumber=n)["ContentLength"] for n in range(1, 7)
+    ]
+    assert sizes == [6 * MiB] * 5 + [777]
+    assert _object_sha(s3, bucket, key) == sha256_file(src)
+
+
+def test_same_content_twice_sends_nothing(tmp_path, bucket, s3_server):
+    folder = tmp_path / "set"
+    write_random(folder / "one.jpg", 2 * MiB, seed=5)
+    write_random(folder / "two.tif", 13 * MiB, seed=6)
+    with engine(bucket, s3_server.url) as eng:
+        assert eng.run(requests_for(folder)).published == 2
+    with TcpProxy(s3_server.port) as proxy, engine(bucket, proxy.url) as eng:
+        rec = Recorder()
+        eng.subscribe(rec)
+        summary = eng.run(requests_for(folder))
+    assert summary.published == 2 and summary.bytes_sent == 0
+    assert all(e.already_published for e in rec.of(FileDone))
+    assert proxy.bytes_up < 64 * 1024  # a few HEADs and the manifest, no file content

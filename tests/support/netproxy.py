@@ -1,0 +1,247 @@
+"""A small TCP proxy that shapes and breaks a link: rate, latency, resets, stalls, outages.
+
+Used by the integration tests (faults) and the benchmark (a ~100 Mbit/s, 40 ms
+link). It counts the bytes that actually crossed it in each direction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+
+_CHUNK = 64 * 1024
+
+
+class _Bucket:
+    """Token bucket shared by every connection in one direction (one link)."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self.lock = threading.Lock()
+        self.tokens = 0.0
+        self.stamp = time.monotonic()
+        self.burst = max(rate * 0.02, 16 * 1024)
+
+    def take(self, n: int) -> None:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            self.tokens -= n
+            wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
+        if wait > 0:
+            time.sleep(wait)
+
+
+@dataclass
+class Faults:
+    """What to break. Counted per connection, on client->server bytes."""
+
+    #: Reset every ``reset_every``-th connection once it has carried this many bytes up.
+    reset_after: int | None = None
+    reset_every: int = 2
+    #: Stop forwarding (both ways, without closing) on every ``stall_every``-th
+    #: connection once it has carried this many bytes up.
+    stall_after: int | None = None
+    stall_every: int = 3
+    #: How long a stalled connection hangs before the proxy drops it.
+    stall_seconds: float = 15.0
+
+
+class TcpProxy:
+    """Listens on 127.0.0.1:``port`` and forwards to ``target``."""
+
+    def __init__(
+        self,
+        target_port: int,
+        *,
+        target_host: str = "127.0.0.1",
+        up_rate: float | None = None,
+        down_rate: float | None = None,
+        latency: float = 0.0,
+        faults: Faults | None = None,
+    ) -> None:
+        self.target = (target_host, target_port)
+        self.latency = latency
+        self.faults = faults or Faults()
+        self._up = _Bucket(up_rate) if up_rate else None
+        self._down = _Bucket(down_rate) if down_rate else None
+        self._lock = threading.Lock()
+        self.bytes_up = 0
+        self.bytes_down = 0
+        self.connections = 0
+        self.resets = 0
+        self.stalls = 0
+        self._down_flag = False
+        self._socks: set[socket.socket] = set()
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(128)
+        self.port = int(self._listener.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self._thread.start()
+
+    # -- controls --------------------------------------------------------------------
+
+    def set_network_down(self, down: bool) -> None:
+        """Down: every open connection is reset and new ones are refused at once."""
+        self._down_flag = down
+        if down:
+            with self._lock:
+                socks = list(self._socks)
+            for s in socks:
+                _hard_close(s)
+
+    def reset_counters(self) -> None:
+        with self._lock:
+            self.bytes_up = self.bytes_down = 0
+
+    def close(self) -> None:
+        self._closed.set()
+        _hard_close(self._listener)
+        with self._lock:
+            socks = list(self._socks)
+        for s in socks:
+            _hard_close(s)
+
+    def __enter__(self) -> TcpProxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _accept_loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if self._down_flag:
+                _hard_close(client)
+                continue
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                _hard_close(client)
+                continue
+            server.settimeout(None)
+            for s in (client, server):
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self._lock:
+                self.connections += 1
+                index = self.connections
+                self._socks.update((client, server))
+            conn = _Conn(self, index, client, server)
+            conn.start()
+
+    def _count(self, up: bool, n: int) -> None:
+        with self._lock:
+            if up:
+                self.bytes_up += n
+            else:
+                self.bytes_down += n
+
+    def _forget(self, *socks: socket.socket) -> None:
+        with self._lock:
+            for s in socks:
+                self._socks.discard(s)
+
+
+class _Conn:
+    def __init__(self, proxy: TcpProxy, index: int, client: socket.socket, server: socket.socket):
+        self.proxy = proxy
+        self.index = index
+        self.client = client
+        self.server = server
+        self.up_bytes = 0
+        self.dead = threading.Event()
+        self._ended = 0
+        self._ended_lock = threading.Lock()
+        f = proxy.faults
+        self.reset_at = (
+            f.reset_after if f.reset_after is not None and index % f.reset_every == 0 else None
+        )
+        self.stall_at = (
+            f.stall_after if f.stall_after is not None and index % f.stall_every == 0 else None
+        )
+
+    def start(self) -> None:
+        for src, dst, up in ((self.client, self.server, True), (self.server, self.client, False)):
+            q: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
+            threading.Thread(target=self._pump, args=(src, q, up), daemon=True).start()
+            threading.Thread(target=self._deliver, args=(dst, q, up), daemon=True).start()
+
+    def _kill(self) -> None:
+        if not self.dead.is_set():
+            self.dead.set()
+            _hard_close(self.client)
+            _hard_close(self.server)
+            self.proxy._forget(self.client, self.server)
+
+    def _pump(self, src: socket.socket, q: queue.Queue, up: bool) -> None:
+        bucket = self.proxy._up if up else self.proxy._down
+        try:
+            while not self.dead.is_set():
+                data = src.recv(_CHUNK)
+                if not data:
+                    break
+                if up:
+                    self.up_bytes += len(data)
+                    if self.reset_at is not None and self.up_bytes >= self.reset_at:
+                        with self.proxy._lock:
+                            self.proxy.resets += 1
+                        self._kill()
+                        return
+                    if self.stall_at is not None and self.up_bytes >= self.stall_at:
+                        with self.proxy._lock:
+                            self.proxy.stalls += 1
+                        # hold the connection open, forward nothing, then drop it
+                        self.dead.wait(self.proxy.faults.stall_seconds)
+                        self._kill()
+                        return
+                if bucket:
+                    bucket.take(len(data))
+                q.put((time.monotonic() + self.proxy.latency, data))
+        except OSError:
+            pass
+        q.put(None)
+
+    def _deliver(self, dst: socket.socket, q: queue.Queue, up: bool) -> None:
+        try:
+            while True:
+                item = q.get()
+                if item is None:
+                    with contextlib.suppress(OSError):
+                        dst.shutdown(socket.SHUT_WR)
+                    with self._ended_lock:
+                        self._ended += 1
+                        both = self._ended == 2
+                    if both:
+                        self._kill()
+                    return
+                due, data = item
+                delay = due - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                dst.sendall(data)
+                self.proxy._count(up, len(data))
+        except OSError:
+            self._kill()
+
+
+def _hard_close(s: socket.socket) -> None:
+    """Close with RST (SO_LINGER 0): what a dropped connection looks like to a client."""
+    with contextlib.suppress(OSError):
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    with contextlib.suppress(OSError):
+        s.close()
