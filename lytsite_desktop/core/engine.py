@@ -189,8 +189,10 @@ class TransferEngine:
             self._stopping = True
             self._cv.notify_all()
         deadline = time.monotonic() + timeout
+        me = threading.current_thread()
         for t in self._workers:
-            t.join(max(0.1, deadline - time.monotonic()))
+            if t is not me:  # stop() may be called from a subscriber on a worker
+                t.join(max(0.1, deadline - time.monotonic()))
         self._workers.clear()
         with self._cv:
             for task in self._order:

@@ -1,0 +1,186 @@
+"""Broken links, outages and changes behind the engine's back, over real HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+
+from lytsite_desktop.core.events import (
+    FileCancelled,
+    FileDone,
+    FileFailed,
+    FileStateChanged,
+    Progress,
+)
+from lytsite_desktop.core.sizes import MiB
+from tests.conftest import sha256_file, write_random
+from tests.support.engines import Recorder, engine, journal, requests_for
+from tests.support.netproxy import Faults, TcpProxy
+
+
+def _object_sha(s3, bucket, key):  # type: ignore[no-untyped-def]
+    return hashlib.sha256(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest()
+
+
+def test_resetting_and_stalling_link_still_delivers_every_file(tmp_path, bucket, s3, s3_server):
+    folder = tmp_path / "f"
+    files = [write_random(folder / "big.tif", 21 * MiB, seed=11)]
+    files += [write_random(folder / f"s{i}.jpg", 300_000 + i * 7919, seed=i) for i in range(12)]
+    faults = Faults(
+        reset_after=700_000, reset_every=2, stall_after=400_000, stall_every=5, stall_seconds=6
+    )
+    rec = Recorder()
+    with (
+        TcpProxy(s3_server.port, faults=faults) as proxy,
+        engine(bucket, proxy.url, read_timeout=2.0, concurrency=4) as eng,
+    ):
+        eng.subscribe(rec)
+        summary = eng.run(requests_for(folder))
+    assert proxy.resets > 0 and proxy.stalls > 0  # the faults really happened
+    assert summary.published == len(files) and summary.failed == 0
+    done = {e.rel_path: e.key for e in rec.of(FileDone)}
+    for f in files:
+        assert _object_sha(s3, bucket, done[f.name]) == sha256_file(f)
+    assert any(e.state == "retrying" for e in rec.of(FileStateChanged))
+
+
+def test_dead_network_waits_then_finishes(tmp_path, bucket, s3, s3_server):
+    src = write_random(tmp_path / "n" / "big.tif", 16 * MiB, seed=2)
+    rec = Recorder()
+    with TcpProxy(s3_server.port, up_rate=4 * MiB) as proxy:
+        waiting = threading.Event()
+
+        def network_dies() -> None:
+            proxy.set_network_down(True)
+
+        def network_returns() -> None:
+            waiting.set()
+            threading.Timer(1.0, proxy.set_network_down, args=(False,)).start()
+
+        rec.when(lambda e: isinstance(e, Progress) and e.bytes_done > 3 * MiB, network_dies)
+        rec.when(
+            lambda e: isinstance(e, FileStateChanged) and e.state == "waiting for network",
+            network_returns,
+        )
+        with engine(bucket, proxy.url, read_timeout=3.0) as eng:
+            eng.subscribe(rec)
+            summary = eng.run(requests_for(tmp_path / "n"))
+    assert waiting.is_set()
+    assert summary.published == 1
+    assert _object_sha(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
+
+
+def test_cancel_aborts_the_multipart_upload_on_the_server(tmp_path, bucket, s3, s3_server):
+    write_random(tmp_path / "c" / "big.tif", 30 * MiB, seed=4)
+    rec = Recorder()
+    with (
+        TcpProxy(s3_server.port, up_rate=4 * MiB) as proxy,
+        engine(bucket, proxy.url) as eng,
+    ):
+        eng.subscribe(rec)
+        rec.when(
+            lambda e: isinstance(e, Progress) and e.bytes_done > 6 * MiB,
+            lambda: eng.cancel(),
+        )
+        # The upload really started on the server before the cancel.
+        summary = eng.run(requests_for(tmp_path / "c"))
+    assert summary.cancelled == 1 and summary.published == 0
+    assert rec.of(FileCancelled)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="projects/c/files/").get("KeyCount") == 0
+
+
+def test_pause_stops_sending_and_resume_finishes(tmp_path, bucket, s3, s3_server):
+    src = write_random(tmp_path / "p" / "big.tif", 20 * MiB, seed=8)
+    rec = Recorder()
+    with (
+        TcpProxy(s3_server.port, up_rate=6 * MiB) as proxy,
+        engine(bucket, proxy.url) as eng,
+    ):
+        eng.subscribe(rec)
+        paused = threading.Event()
+
+        def pause() -> None:
+            eng.pause()
+            paused.set()
+
+        rec.when(lambda e: isinstance(e, Progress) and e.bytes_done > 5 * MiB, pause)
+        eng.add(requests_for(tmp_path / "p"))
+        assert paused.wait(20)
+        time.sleep(0.5)  # let interrupted parts unwind
+        before = proxy.bytes_up
+        time.sleep(1.5)
+        assert proxy.bytes_up - before < 64 * 1024  # nothing moves while paused
+        assert any(e.state == "paused" for e in rec.of(FileStateChanged))
+        eng.resume()
+        assert eng.wait(60)
+    assert _object_sha(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
+
+
+def test_source_modified_mid_upload_starts_over(tmp_path, bucket, s3, s3_server):
+    src = write_random(tmp_path / "m" / "edit.tif", 24 * MiB, seed=9)
+    rec = Recorder()
+
+    def photographer_saves_an_edit() -> None:
+        with src.open("r+b") as fh:
+            fh.seek(20 * MiB)
+            fh.write(b"retouched" * 1000)
+        st = src.stat()
+        os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+    with (
+        TcpProxy(s3_server.port, up_rate=8 * MiB) as proxy,
+        engine(bucket, proxy.url) as eng,
+    ):
+        eng.subscribe(rec)
+        rec.when(
+            lambda e: isinstance(e, Progress) and e.bytes_done > 6 * MiB,
+            photographer_saves_an_edit,
+        )
+        summary = eng.run(requests_for(tmp_path / "m"))
+    assert summary.published == 1
+    key = rec.of(FileDone)[0].key
+    assert _object_sha(s3, bucket, key) == sha256_file(src)  # the new bytes, whole
+    assert any("changed" in e.detail for e in rec.of(FileStateChanged))
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_upload_id_deleted_behind_our_back_starts_over(tmp_path, bucket, s3, s3_server):
+    src = write_random(tmp_path / "u" / "big.tif", 22 * MiB, seed=10)
+    with TcpProxy(s3_server.port, up_rate=8 * MiB) as proxy:
+        with engine(bucket, proxy.url) as eng:
+            rec = Recorder()
+            eng.subscribe(rec)
+            rec.when(
+                lambda e: isinstance(e, Progress) and e.bytes_done > 8 * MiB,
+                lambda: threading.Thread(target=eng.stop).start(),
+            )
+            assert eng.run(requests_for(tmp_path / "u")).interrupted
+        (row,) = journal().unfinished()
+        assert row.upload_id
+        s3.abort_multipart_upload(Bucket=bucket, Key=row.key, UploadId=row.upload_id)
+
+        rec = Recorder()
+        with engine(bucket, proxy.url) as eng:
+            eng.subscribe(rec)
+            summary = eng.run(resume=True)
+    assert summary.published == 1
+    assert _object_sha(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
+    assert summary.bytes_sent >= 22 * MiB  # really started over
+
+
+def test_vanished_file_fails_alone(tmp_path, bucket, s3_server):
+    folder = tmp_path / "v"
+    write_random(folder / "stays.jpg", 100_000, seed=1)
+    gone = write_random(folder / "gone.jpg", 100_000, seed=2)
+    reqs = requests_for(folder)
+    gone.unlink()
+    rec = Recorder()
+    with engine(bucket, s3_server.url) as eng:
+        eng.subscribe(rec)
+        summary = eng.run(reqs)
+    assert summary.published == 1 and summary.failed == 1
+    (failed,) = rec.of(FileFailed)
+    assert failed.rel_path == "gone.jpg" and "disappeared" in failed.reason
