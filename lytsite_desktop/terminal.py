@@ -10,6 +10,7 @@ from collections import Counter
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -62,7 +63,7 @@ class TerminalProgress:
     """
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
+        self.console = console or Console(stderr=True, soft_wrap=True)
         self.live = self.console.is_terminal
         self._lock = threading.Lock()
         self._rows: dict[int, TaskID] = {}
@@ -95,7 +96,7 @@ class TerminalProgress:
 
     def _label(self, task: int) -> str:
         name = self._names.get(task, str(task))
-        return name if len(name) <= 40 else "…" + name[-39:]
+        return escape(name if len(name) <= 40 else "…" + name[-39:])
 
     def __call__(self, event: Event) -> None:
         with self._lock:
@@ -131,10 +132,12 @@ class TerminalProgress:
             p.update(self._overall, description=self._overall_label())
             if isinstance(event, FileFailed):
                 self.failures.append((event.rel_path, event.reason))
-                self.console.print(f"[red]failed[/red] {event.rel_path}: {event.reason}")
+                self.console.print(
+                    f"[red]failed[/red] {escape(event.rel_path)}: {escape(event.reason)}"
+                )
             elif isinstance(event, FileDone) and not self.live:
                 how = "already published" if event.already_published else "published"
-                self.console.print(f"{how} {event.rel_path}")
+                self.console.print(f"{how} {escape(event.rel_path)}")
 
     def _overall_label(self) -> str:
         return f"[bold]{self._finished}/{self._files} files"
@@ -152,7 +155,7 @@ class TerminalProgress:
         )
         if len(self.failures) > 3:
             for reason, count in Counter(r for _, r in self.failures).most_common():
-                self.console.print(f"[red]{count} file(s) failed:[/red] {reason}")
+                self.console.print(f"[red]{count} file(s) failed:[/red] {escape(reason)}")
         if summary.interrupted:
             self.console.print(
                 "Stopped. Nothing is lost: run 'lytsite-desktop resume' to finish the upload."

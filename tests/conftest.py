@@ -34,9 +34,7 @@ def no_leaked_threads() -> Iterator[None]:
     yield
     deadline = time.monotonic() + 5
     while True:
-        leaked = [
-            t.name for t in threading.enumerate() if t.name.startswith(ENGINE_THREADS)
-        ]
+        leaked = [t.name for t in threading.enumerate() if t.name.startswith(ENGINE_THREADS)]
         if not leaked:
             return
         if time.monotonic() > deadline:

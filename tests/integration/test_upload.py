@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 from lytsite_desktop.core.events import FileDone
 from lytsite_desktop.core.sizes import MiB

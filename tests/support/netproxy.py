@@ -53,6 +53,55 @@ class Faults:
     stall_seconds: float = 15.0
 
 
+@dataclass
+class SeenRequest:
+    method: str
+    target: str
+    headers: dict[str, str]
+
+
+class _HttpSniffer:
+    """Parses the client->server byte stream of one connection into request heads.
+
+    Bodies are skipped by Content-Length (the client sends no chunked bodies; a
+    chunked one is recorded and then no longer parsed)."""
+
+    def __init__(self, sink: list[SeenRequest], lock: threading.Lock) -> None:
+        self._buf = b""
+        self._skip = 0
+        self._sink = sink
+        self._lock = lock
+        self._lost = False
+
+    def feed(self, data: bytes) -> None:
+        if self._lost:
+            return
+        self._buf += data
+        while True:
+            if self._skip:
+                n = min(self._skip, len(self._buf))
+                self._buf = self._buf[n:]
+                self._skip -= n
+                if self._skip:
+                    return
+            end = self._buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head, self._buf = self._buf[:end].decode("latin-1"), self._buf[end + 4 :]
+            lines = head.split("\r\n")
+            method, target, _ = lines[0].split(" ", 2)
+            headers = {}
+            for line in lines[1:]:
+                k, _, v = line.partition(":")
+                headers[k.strip().lower()] = v.strip()
+            with self._lock:
+                self._sink.append(SeenRequest(method, target, headers))
+            if "chunked" in headers.get("transfer-encoding", ""):
+                self._lost = True
+                return
+            self._skip = int(headers.get("content-length", "0"))
+
+
 class TcpProxy:
     """Listens on 127.0.0.1:``port`` and forwards to ``target``."""
 
@@ -78,6 +127,8 @@ class TcpProxy:
         self.resets = 0
         self.stalls = 0
         self._down_flag = False
+        #: Request heads seen going to the server (method, target, headers).
+        self.requests: list[SeenRequest] = []
         self._socks: set[socket.socket] = set()
         self._listener = socket.socket()
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -174,6 +225,7 @@ class _Conn:
         self.stall_at = (
             f.stall_after if f.stall_after is not None and index % f.stall_every == 0 else None
         )
+        self.sniffer = _HttpSniffer(proxy.requests, proxy._lock)
 
     def start(self) -> None:
         for src, dst, up in ((self.client, self.server, True), (self.server, self.client, False)):
@@ -196,6 +248,7 @@ class _Conn:
                 if not data:
                     break
                 if up:
+                    self.sniffer.feed(data)
                     self.up_bytes += len(data)
                     if self.reset_at is not None and self.up_bytes >= self.reset_at:
                         with self.proxy._lock:

@@ -14,7 +14,7 @@ import boto3
 from botocore.config import Config
 
 ACCESS_KEY = "lytsite-test-key"
-SECRET_KEY = "lytsite-test-secret"  # noqa: S105 - a throwaway for the local test server
+SECRET_KEY = "lytsite-test-secret"
 REGION = "us-east-1"
 
 

@@ -1,0 +1,159 @@
+"""The command line against the real S3 server: exit codes, messages, JSON, orphans."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import keyring
+import keyring.backends.fail
+import pytest
+
+from lytsite_desktop.cli import main
+from lytsite_desktop.core.paths import AppPaths
+from lytsite_desktop.core.settings import Settings
+from tests.conftest import dest_url, sha256_file, write_random
+from tests.support.memkeyring import MemoryKeyring
+from tests.support.s3server import MotoServer
+
+
+@pytest.fixture(scope="module")
+def auth_server():  # type: ignore[no-untyped-def]
+    server = MotoServer(enforce_auth=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def memory_keyring():  # type: ignore[no-untyped-def]
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+def _json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_upload_json_events_and_exit_0(tmp_path, bucket, s3, s3_server, capsys):
+    folder = tmp_path / "Beach Day"
+    a = write_random(folder / "a.jpg", 150_000, seed=1)
+    write_random(folder / "sub" / "b.jpg", 90_000, seed=2)
+    code = main(["upload", str(folder), "--dest", dest_url(bucket, s3_server.url), "--json"])
+    assert code == 0
+    events = _json_lines(capsys.readouterr().out)
+    assert {"file_queued", "progress", "file_done", "done"} <= {e["event"] for e in events}
+    done = {e["rel_path"]: e for e in events if e["event"] == "file_done"}
+    assert set(done) == {"a.jpg", "sub/b.jpg"}
+    assert done["a.jpg"]["key"].startswith("projects/beach-day/files/")
+    body = s3.get_object(Bucket=bucket, Key=done["a.jpg"]["key"])["Body"].read()
+    assert len(body) == a.stat().st_size
+    assert events[-1]["event"] == "done" and events[-1]["published"] == 2
+
+
+def test_project_option_and_default_local_library(tmp_path, lytsite_home, capsys):
+    src = write_random(tmp_path / "x" / "one.jpg", 10_000, seed=3)
+    assert main(["upload", str(src.parent), "--project", "Client Proofs", "--json"]) == 0
+    library = AppPaths.discover().default_library
+    (published,) = list((library / "projects" / "client-proofs" / "files").rglob("one.jpg"))
+    assert sha256_file(published) == sha256_file(src)
+    assert (library / "projects" / "client-proofs" / "manifest.json").is_file()
+
+
+def test_bad_credentials_exit_1_with_a_clear_message(tmp_path, auth_server, capsys):
+    write_random(tmp_path / "k" / "a.jpg", 50_000, seed=4)
+    code = main(["upload", str(tmp_path / "k"), "--dest", dest_url("any", auth_server.url)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "rejected the access keys" in err and "a.jpg" in err
+
+
+def test_missing_bucket_exit_1_with_a_clear_message(tmp_path, s3_server, capsys):
+    write_random(tmp_path / "b" / "a.jpg", 50_000, seed=5)
+    code = main(
+        ["upload", str(tmp_path / "b"), "--dest", dest_url("no-such-bucket", s3_server.url)]
+    )
+    assert code == 1
+    assert "bucket 'no-such-bucket' does not exist" in capsys.readouterr().err
+
+
+def test_bad_usage_exit_2(tmp_path, capsys):
+    assert main(["upload"]) == 2
+    assert main(["upload", str(tmp_path), "--dest", "ftp://nope"]) == 2
+    assert "unknown destination" in capsys.readouterr().err
+    assert main(["upload", str(tmp_path), "--part-size", "1M"]) == 2
+
+
+def test_missing_path_exit_1(tmp_path, capsys):
+    assert main(["upload", str(tmp_path / "nothing-here")]) == 1
+    assert "nothing-here" in capsys.readouterr().err
+
+
+def test_resume_offers_to_abort_orphans(tmp_path, bucket, s3, s3_server, capsys):
+    orphan = s3.create_multipart_upload(Bucket=bucket, Key="projects/old/files/x/big.tif")
+    write_random(tmp_path / "o" / "a.jpg", 10_000, seed=6)
+    url = dest_url(bucket, s3_server.url)
+    assert main(["upload", str(tmp_path / "o"), "--dest", url, "--json"]) == 0
+    out = capsys.readouterr()
+    assert "--abort-orphans" in out.err
+    assert any(e["event"] == "orphans_found" for e in _json_lines(out.out))
+    assert len(s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])) == 1
+    assert main(["upload", str(tmp_path / "o"), "--dest", url, "--abort-orphans"]) == 0
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert orphan["UploadId"]
+
+
+def test_dest_add_keeps_the_secret_in_the_keyring_only(
+    tmp_path, bucket, s3_server, memory_keyring, monkeypatch, capsys
+):
+    url = dest_url(bucket, s3_server.url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("lytsite-test-secret\n"))
+    code = main(["dest", "add", "studio", url, "--access-key-id", "lytsite-test-key"])
+    assert code == 0
+    config_text = AppPaths.discover().config_file.read_text()
+    assert "lytsite-test-secret" not in config_text
+    assert memory_keyring.store[("lytsite-desktop", "studio")] == "lytsite-test-secret"
+    saved = Settings.load(AppPaths.discover().config_file).destinations["studio"]
+    assert saved.url == url and saved.keyring_secret
+    # Uploading by name uses the keyring's secret, not the environment's.
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    write_random(tmp_path / "d" / "a.jpg", 10_000, seed=7)
+    assert main(["upload", str(tmp_path / "d"), "--dest", "studio"]) == 0
+    assert main(["dest", "list"]) == 0
+    assert "studio" in capsys.readouterr().out
+    assert main(["dest", "remove", "studio"]) == 0
+    assert ("lytsite-desktop", "studio") not in memory_keyring.store
+
+
+def test_dest_add_without_a_keyring_says_what_to_do(s3_server, monkeypatch, capsys):
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        monkeypatch.setattr(sys, "stdin", io.StringIO("secret\n"))
+        code = main(["dest", "add", "r2", dest_url("b", s3_server.url), "--access-key-id", "k"])
+    finally:
+        keyring.set_keyring(previous)
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "No usable system keyring" in err and "AWS_ACCESS_KEY_ID" in err
+    assert not AppPaths.discover().config_file.exists()  # nothing half-saved
+
+
+def test_status_lists_nothing_then_published(tmp_path, capsys):
+    assert main(["status"]) == 0
+    assert "journal is empty" in capsys.readouterr().out
+    write_random(tmp_path / "s" / "a.jpg", 10_000, seed=8)
+    assert main(["upload", str(tmp_path / "s"), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["counts"] == {"done": 1} and status["unfinished"] == []
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("lytsite-desktop 0.")

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lytsite_desktop.core.journal import SCHEMA_VERSION, Journal, JournalError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_wal_full_sync_and_schema_version(tmp_path):
+    j = Journal(tmp_path / "j.sqlite3")
+    assert j.schema_version == SCHEMA_VERSION
+    db = j._db
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    j.close()
+
+
+def test_parts_survive_reopening(tmp_path):
+    with Journal(tmp_path / "j.sqlite3") as j:
+        rec = j.queue("dest", "proj", "a.jpg", "/src/a.jpg", 10, 1)
+        j.update(rec.id, upload_id="U1", part_size=5)
+        j.record_part(rec.id, 1, 5, "etag1", "md5")
+    with Journal(tmp_path / "j.sqlite3") as j:
+        (again,) = j.unfinished()
+        assert again.upload_id == "U1" and again.part_size == 5
+        assert j.parts(again.id)[1].etag == "etag1"
+        j.start_over(again.id)
+        assert j.parts(again.id) == {} and j.get(again.id).upload_id is None
+
+
+def test_refuses_a_journal_from_the_future(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(JournalError, match="newer lytsite-desktop"):
+        Journal(path)
+
+
+def test_queue_again_keeps_an_unfinished_upload(tmp_path):
+    with Journal(tmp_path / "j.sqlite3") as j:
+        rec = j.queue("d", "p", "a.jpg", "/a.jpg", 10, 1)
+        j.update(rec.id, state="uploading", upload_id="U")
+        again = j.queue("d", "p", "a.jpg", "/a.jpg", 10, 1)
+        assert again.id == rec.id and again.upload_id == "U" and again.state == "uploading"
+
+
+def test_another_process_cannot_claim_a_claimed_row(tmp_path):
+    path = tmp_path / "j.sqlite3"
+    with Journal(path) as j:
+        rec = j.queue("d", "p", "a.jpg", "/a.jpg", 10, 1)
+        assert j.claim(rec.id)
+        probe = (
+            "import sys; from pathlib import Path;"
+            "from lytsite_desktop.core.journal import Journal;"
+            f"j = Journal(Path({str(path)!r}));"
+            f"print(j.claim({rec.id}), j.claim({rec.id + 1}))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
+        ).stdout.split()
+        assert out == ["False", "True"]
+        j.release(rec.id)
+        out = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
+        ).stdout.split()
+        assert out == ["True", "True"]

@@ -1,0 +1,50 @@
+"""The local-folder destination: same layout, same resume behaviour as a bucket."""
+
+from __future__ import annotations
+
+import threading
+
+from lytsite_desktop.core.destinations.local import LocalDestination
+from lytsite_desktop.core.engine import TransferEngine
+from lytsite_desktop.core.events import Progress
+from lytsite_desktop.core.settings import TransferSettings
+from lytsite_desktop.core.sizes import MiB
+from tests.conftest import sha256_file, write_random
+from tests.support.engines import Recorder, journal, requests_for
+
+
+def _engine(root, **kw) -> TransferEngine:
+    settings = TransferSettings(part_size=5 * MiB, multipart_threshold=6 * MiB, **kw)
+    return TransferEngine(LocalDestination(root), journal(), settings)
+
+
+def test_stop_and_resume_into_a_folder(tmp_path):
+    src = write_random(tmp_path / "in" / "big.tif", 31 * MiB, seed=1)
+    library = tmp_path / "library"
+    rec = Recorder()
+    with _engine(library, bwlimit=20 * MiB, concurrency=2) as eng:
+        eng.subscribe(rec)
+        rec.when(
+            lambda e: isinstance(e, Progress) and e.bytes_done > 12 * MiB,
+            lambda: threading.Thread(target=eng.stop).start(),
+        )
+        assert eng.run(requests_for(tmp_path / "in")).interrupted
+    (row,) = journal().unfinished()
+    assert journal().parts(row.id)  # some parts were recorded before the stop
+    with _engine(library) as eng:
+        summary = eng.run(resume=True)
+    assert summary.published == 1
+    assert summary.bytes_sent < 31 * MiB  # recorded parts were not sent again
+    (published,) = list((library / "projects").rglob("big.tif"))
+    assert sha256_file(published) == sha256_file(src)
+    assert not list((library / ".lytsite-uploads").iterdir())
+
+
+def test_bandwidth_limit_slows_the_upload(tmp_path):
+    write_random(tmp_path / "in" / "a.jpg", 3 * MiB, seed=2)
+    import time
+
+    start = time.monotonic()
+    with _engine(tmp_path / "lib", bwlimit=2 * MiB) as eng:
+        eng.run(requests_for(tmp_path / "in"))
+    assert time.monotonic() - start > 1.0  # 3 MiB at 2 MiB/s, less the initial burst
