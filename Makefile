@@ -1,0 +1,51 @@
+# The two documented commands:
+#   make run    set everything up, then start lytsite-desktop
+#   make test   set everything up, then run lint and the whole test suite
+# Everything lives in .venv; nothing is installed system-wide for these two.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format bench bench-quick setup clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "lytsite-desktop needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/lytsite-desktop $(ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Benchmarks are run on demand, never as pass/fail tests. They install the peers
+# they compare against: awscli from PyPI, rclone from Debian (when run as root).
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@command -v rclone >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -qq && apt-get install -y -qq rclone) || echo "rclone not installed: skipped"; }
+	@touch $@
+
+bench: $(VENV)/.bench
+	$(BIN)/python -m tests.benchmarks.upload_bench $(ARGS)
+
+bench-quick: $(VENV)/.bench
+	$(BIN)/python -m tests.benchmarks.upload_bench --quick $(ARGS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

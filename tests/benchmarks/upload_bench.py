@@ -1,0 +1,268 @@
+"""Upload benchmark: lytsite-desktop against awscli and rclone on the same data and server.
+
+Workloads: (a) one 1 GiB file, (b) 300 files of 8 MB, (c) one 4 GiB file (lytsite
+only: memory must not grow with file size). Links: "direct" (loopback to the
+server) and "shaped" (a proxy giving ~100 Mbit/s up and 40 ms one-way latency).
+For each run: wall time, client CPU seconds, peak RSS and bytes sent.
+
+    make bench                       # everything (about half an hour)
+    make bench ARGS="--quick"        # smaller data, a few minutes
+    make bench ARGS="--workloads big --links direct --part-sizes 8M,16M"
+
+Not a pass/fail test: it prints a table and writes bench-results/upload.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tests.conftest import write_random
+from tests.support.netproxy import TcpProxy
+from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer
+
+MB = 1000 * 1000
+MiB = 1024 * 1024
+LINK_RATE = 100 * MB / 8  # 100 Mbit/s in bytes per second
+LINK_LATENCY = 0.040  # one way
+
+
+@dataclass
+class Result:
+    tool: str
+    workload: str
+    link: str
+    seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    bytes_sent: int
+    payload: int
+    ok: bool
+    note: str = ""
+
+    @property
+    def rate_mbit(self) -> float:
+        return self.payload * 8 / self.seconds / 1e6 if self.seconds else 0.0
+
+
+def make_data(root: Path, quick: bool) -> dict[str, Path]:
+    scale = 8 if quick else 1
+    data = {}
+    big = root / "big"
+    write_random(big / "big.bin", (1024 * MiB) // scale, seed=1)
+    data["big"] = big
+    many = root / "many"
+    for i in range(300 // scale):
+        write_random(many / f"img_{i:04d}.jpg", 8 * MB, seed=100 + i)
+    data["many"] = many
+    huge = root / "huge"
+    huge.mkdir()
+    with (huge / "huge.bin").open("wb") as fh:  # sparse: reads as zeros, costs no disk
+        fh.truncate((4096 * MiB) // scale)
+    data["huge"] = huge
+    return data
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def loopback_bytes() -> int:
+    """Bytes the loopback interface has carried (both directions: one count per packet)."""
+    with open("/proc/net/dev") as fh:
+        for line in fh:
+            name, _, rest = line.partition(":")
+            if name.strip() == "lo":
+                return int(rest.split()[0])
+    return 0
+
+
+def run_measured(
+    cmd: list[str], env: dict[str, str], err: Path, timeout: float
+) -> tuple[float, float, float, int]:
+    """Run ``cmd`` (stderr to ``err``); return (wall s, CPU s, peak RSS MB, exit status).
+
+    CPU and peak RSS come from the kernel's accounting of that one process (wait4).
+    """
+    start = time.monotonic()
+    with err.open("wb") as err_file:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err_file)
+        deadline = start + timeout
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+    wall = time.monotonic() - start
+    return (
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        os.waitstatus_to_exitcode(status),
+    )
+
+
+def tool_command(
+    tool: str,
+    folder: Path,
+    bucket: str,
+    prefix: str,
+    endpoint: str,
+    home: Path,
+    part_size: str | None,
+) -> tuple[list[str], dict[str, str]] | None:
+    env = dict(os.environ)
+    env.pop("AWS_CA_BUNDLE", None)  # plain-HTTP loopback endpoint
+    env.update(
+        AWS_ACCESS_KEY_ID=ACCESS_KEY,
+        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_DEFAULT_REGION=REGION,
+        LYTSITE_HOME=str(home),
+    )
+    if tool == "lytsite":
+        url = f"s3://{bucket}/{prefix}?endpoint={endpoint}&region={REGION}"
+        cmd = [
+            sys.executable,
+            "-m",
+            "lytsite_desktop",
+            "upload",
+            str(folder),
+            "--dest",
+            url,
+            "--json",
+        ]
+        if part_size:
+            cmd += ["--part-size", part_size]
+        return cmd, env
+    if tool == "awscli":
+        aws = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
+        if not aws:
+            return None
+        return [
+            aws, "s3", "cp", str(folder), f"s3://{bucket}/{prefix}/", "--recursive",
+            "--endpoint-url", endpoint, "--only-show-errors",
+        ], env  # fmt: skip
+    if tool == "rclone":
+        rclone = shutil.which("rclone")
+        if not rclone:
+            return None
+        return [
+            rclone, "copy", str(folder), f":s3:{bucket}/{prefix}",
+            "--s3-provider", "Other", "--s3-endpoint", endpoint,
+            "--s3-access-key-id", ACCESS_KEY, "--s3-secret-access-key", SECRET_KEY,
+            "--s3-region", REGION, "--s3-force-path-style", "--s3-no-check-bucket",
+        ], env  # fmt: skip
+    raise ValueError(tool)
+
+
+def bench_one(
+    server: MotoServer,
+    folder: Path,
+    workload: str,
+    link: str,
+    tool: str,
+    part_size: str | None,
+    work: Path,
+) -> Result | None:
+    """One upload of ``folder`` by ``tool`` over ``link`` into a fresh bucket."""
+    server.reset()
+    bucket = "bench"
+    server.client().create_bucket(Bucket=bucket)
+    proxy = None
+    if link == "shaped":
+        proxy = TcpProxy(server.port, up_rate=LINK_RATE, down_rate=LINK_RATE, latency=LINK_LATENCY)
+    endpoint = proxy.url if proxy else server.url
+    prefix = f"{tool}-{workload}"
+    home = work / f"home-{tool}-{workload}-{link}-{part_size}"
+    made = tool_command(tool, folder, bucket, prefix, endpoint, home, part_size)
+    if made is None:
+        print(f"  {tool}: not installed, skipped", flush=True)
+        return None
+    cmd, env = made
+    label = tool + (f"@{part_size}" if part_size else "")
+    print(f"{workload:5} {link:7} {label:14} ...", end=" ", flush=True)
+    lo_before = loopback_bytes()
+    err = work / "stderr.log"
+    wall, cpu, rss, code = run_measured(cmd, env, err, timeout=1800)
+    tail = err.read_text(errors="replace")[-400:]
+    # Shaped: the proxy counts what crossed the link. Direct: the loopback
+    # counter (the requests plus the server's small replies).
+    sent = proxy.bytes_up if proxy else loopback_bytes() - lo_before
+    if proxy:
+        proxy.close()
+    listing = server.client().list_objects_v2(Bucket=bucket, Prefix=prefix)
+    stored = sum(
+        o["Size"] for o in listing.get("Contents", []) if not o["Key"].endswith("manifest.json")
+    )
+    payload = folder_size(folder)
+    ok = code == 0 and stored == payload
+    note = "" if ok else f"exit {code}, stored {stored}: {tail}"
+    r = Result(label, workload, link, wall, cpu, rss, sent, payload, ok, note)
+    print(
+        f"{wall:7.1f} s  {r.rate_mbit:7.1f} Mbit/s  cpu {cpu:6.1f} s  rss {rss:6.0f} MB  "
+        f"sent {sent / MiB:8.1f} MiB  {'ok' if ok else 'FAILED ' + note}",
+        flush=True,
+    )
+    return r
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="1/8 of the data")
+    parser.add_argument("--workloads", default="big,many,huge")
+    parser.add_argument("--links", default="direct,shaped")
+    parser.add_argument("--tools", default="lytsite,awscli,rclone")
+    parser.add_argument("--part-sizes", default="", help="lytsite part sizes to sweep: 8M,16M")
+    parser.add_argument("--data", type=Path, help="keep the test data in this folder and reuse it")
+    parser.add_argument("--out", type=Path, default=Path("bench-results/upload.json"))
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="lytsite-bench-"))
+    data_root = args.data or work / "data"
+    if (data_root / "big").exists():
+        data = {w: data_root / w for w in ("big", "many", "huge")}
+    else:
+        print(f"making test data in {data_root} ...", flush=True)
+        data = make_data(data_root, args.quick)
+    server = MotoServer(log=work / "moto.log")
+    results: list[Result] = []
+    sizes = [p for p in args.part_sizes.split(",") if p] or [None]
+    try:
+        for workload in args.workloads.split(","):
+            for link in args.links.split(","):
+                for tool in args.tools.split(","):
+                    if workload == "huge" and (tool != "lytsite" or link != "direct"):
+                        continue  # the 4 GiB run checks lytsite's memory only
+                    for part_size in sizes if tool == "lytsite" else [None]:
+                        r = bench_one(server, data[workload], workload, link, tool, part_size, work)
+                        if r:
+                            results.append(r)
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    rows = [asdict(r) | {"rate_mbit": r.rate_mbit} for r in results]
+    args.out.write_text(json.dumps(rows, indent=1))
+    print(
+        f"\nshaped link: {LINK_RATE * 8 / 1e6:.0f} Mbit/s up, {LINK_LATENCY * 1000:.0f} ms one way"
+    )
+    print(f"results written to {args.out}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
