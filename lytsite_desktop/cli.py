@@ -32,7 +32,7 @@ from lytsite_desktop.core.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.secrets import KeyringUnavailable, delete_secret, store_secret
 from lytsite_desktop.core.settings import DestinationConfig, Settings, TransferSettings
 from lytsite_desktop.core.sizes import format_size, parse_size
-from lytsite_desktop.terminal import JsonLines, TerminalProgress
+from lytsite_desktop.terminal import RESUME_HINT, JsonLines, TerminalProgress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 COMMANDS = ("upload", "resume", "status", "dest")
@@ -296,6 +296,8 @@ def _run(
             engine.subscribe(progress)
             summary = engine.run(requests, resume=resume)
         progress.report(summary)
+    if out and summary.interrupted:
+        print(RESUME_HINT, file=sys.stderr)
     for project, error in engine.manifest_errors.items():
         _error(args, f"the manifest of {project} could not be written: {error}")
     dest.close()

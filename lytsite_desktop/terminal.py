@@ -33,6 +33,8 @@ from lytsite_desktop.core.events import (
 from lytsite_desktop.core.events import Progress as ProgressEvent
 from lytsite_desktop.core.sizes import format_size
 
+RESUME_HINT = "Stopped. Nothing is lost: run 'lytsite-desktop resume' to finish the upload."
+
 
 class JsonLines:
     """Subscriber writing one JSON object per event to stdout (``--json``)."""
@@ -157,6 +159,4 @@ class TerminalProgress:
             for reason, count in Counter(r for _, r in self.failures).most_common():
                 self.console.print(f"[red]{count} file(s) failed:[/red] {escape(reason)}")
         if summary.interrupted:
-            self.console.print(
-                "Stopped. Nothing is lost: run 'lytsite-desktop resume' to finish the upload."
-            )
+            self.console.print(RESUME_HINT)

@@ -3,7 +3,6 @@ a bucket per test, and a guard that fails a test which leaks engine threads."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 import uuid
@@ -93,5 +92,8 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def os_environ_copy() -> dict[str, str]:
-    return dict(os.environ)
+def object_sha256(s3, bucket: str, key: str) -> str:  # type: ignore[no-untyped-def]
+    """SHA-256 of an object as the server returns it."""
+    import hashlib
+
+    return hashlib.sha256(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest()

@@ -248,19 +248,20 @@ class TransferEngine:
 
     def add(self, requests: Iterable[UploadRequest]) -> list[int]:
         """Queue files; returns their task ids (journal row ids)."""
-        ids = []
-        for req in requests:
+        reqs = list(requests)
+        items = []
+        for req in reqs:
             try:
                 st = os.stat(req.source)
                 size, mtime_ns = st.st_size, st.st_mtime_ns
             except OSError:
                 size, mtime_ns = 0, 0  # reported as failed when prepared
-            rec = self.journal.queue(
-                self.dest.ident, req.project, req.rel_path, os.path.abspath(req.source),
-                size, mtime_ns,
-            )  # fmt: skip
-            ids.append(self._enqueue(rec, req))
-        return ids
+            path = os.path.abspath(req.source)
+            items.append(
+                jr.QueueItem(self.dest.ident, req.project, req.rel_path, path, size, mtime_ns)
+            )
+        records = self.journal.queue(items)
+        return [self._enqueue(rec, req) for rec, req in zip(records, reqs, strict=True)]
 
     def add_unfinished(self) -> list[int]:
         """Queue every unfinished file the journal holds for this destination."""

@@ -92,6 +92,18 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
+class QueueItem:
+    """What the journal needs to know of a file when it is queued."""
+
+    dest: str
+    project: str
+    rel_path: str
+    source_path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
 class PartRecord:
     number: int
     size: int
@@ -177,47 +189,47 @@ class Journal:
 
     # -- files -------------------------------------------------------------------
 
-    def queue(
-        self, dest: str, project: str, rel_path: str, source_path: str, size: int, mtime_ns: int
-    ) -> FileRecord:
-        """Record a file to publish; returns its row (existing or new).
+    def queue(self, items: list[QueueItem]) -> list[FileRecord]:
+        """Record files to publish, in one transaction; returns their rows.
 
-        An existing unfinished row for the same source is kept as is, so its upload
-        can resume; the engine decides whether the source changed.
+        An existing unfinished row for the same place is kept as is, so its upload
+        can resume; the engine decides whether the source changed. A finished row
+        is queued again (keeping its key and hash for comparison).
         """
         now = time.time()
+        keys = []
         with self._tx():
-            existing = self._row(
-                self._db.execute(
-                    f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?",
-                    (dest, project, rel_path),
-                ).fetchone()
-            )
-            if existing is None:
-                self._db.execute(
-                    "INSERT INTO files (dest, project, rel_path, source_path, size, mtime_ns, "
-                    "state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (dest, project, rel_path, source_path, size, mtime_ns, QUEUED, now, now),
+            for it in items:
+                key = (it.dest, it.project, it.rel_path)
+                keys.append(key)
+                existing = self._row(
+                    self._db.execute(
+                        f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?",
+                        key,
+                    ).fetchone()
                 )
-            elif existing.state in (FAILED, CANCELLED) or (
-                existing.state == DONE
-                and (existing.size, existing.mtime_ns, existing.source_path)
-                != (size, mtime_ns, source_path)
-            ):
-                # Queue again; keep sha/key/upload so the engine can compare and resume.
-                self._db.execute(
-                    "UPDATE files SET state=?, source_path=?, error=NULL, updated_at=? WHERE id=?",
-                    (QUEUED, source_path, now, existing.id),
-                )
+                if existing is None:
+                    self._db.execute(
+                        "INSERT INTO files (dest, project, rel_path, source_path, size, "
+                        "mtime_ns, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                        (*key, it.source_path, it.size, it.mtime_ns, QUEUED, now, now),
+                    )
+                elif existing.state in (DONE, FAILED, CANCELLED):
+                    self._db.execute(
+                        "UPDATE files SET state=?, source_path=?, error=NULL, updated_at=? "
+                        "WHERE id=?",
+                        (QUEUED, it.source_path, now, existing.id),
+                    )
         with self._lock:
-            rec = self._row(
-                self._db.execute(
-                    f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?",
-                    (dest, project, rel_path),
-                ).fetchone()
-            )
-        assert rec is not None
-        return rec
+            return [
+                FileRecord(
+                    *self._db.execute(
+                        f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?",
+                        key,
+                    ).fetchone()
+                )
+                for key in keys
+            ]
 
     def update(self, file_row: int, **values: object) -> None:
         """Set columns of one row (and updated_at), durably."""

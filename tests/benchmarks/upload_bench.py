@@ -46,11 +46,22 @@ class Result:
     bytes_sent: int
     payload: int
     ok: bool
+    #: shaped link only: from the first to the last client byte crossing the link
+    send_seconds: float | None = None
     note: str = ""
 
     @property
     def rate_mbit(self) -> float:
         return self.payload * 8 / self.seconds / 1e6 if self.seconds else 0.0
+
+    @property
+    def link_use(self) -> str:
+        """Share of the shaped link's rate: over the whole run / while sending."""
+        if self.link != "shaped":
+            return ""
+        wall = self.payload / self.seconds / LINK_RATE
+        sending = self.payload / self.send_seconds / LINK_RATE if self.send_seconds else 0
+        return f"link {wall:4.0%} (sending {sending:4.0%})"
 
 
 def make_data(root: Path, quick: bool) -> dict[str, Path]:
@@ -200,7 +211,10 @@ def bench_one(
     # Shaped: the proxy counts what crossed the link. Direct: the loopback
     # counter (the requests plus the server's small replies).
     sent = proxy.bytes_up if proxy else loopback_bytes() - lo_before
+    send_seconds = None
     if proxy:
+        if proxy.first_up is not None and proxy.last_up is not None:
+            send_seconds = proxy.last_up - proxy.first_up
         proxy.close()
     listing = server.client().list_objects_v2(Bucket=bucket, Prefix=prefix)
     stored = sum(
@@ -209,10 +223,10 @@ def bench_one(
     payload = folder_size(folder)
     ok = code == 0 and stored == payload
     note = "" if ok else f"exit {code}, stored {stored}: {tail}"
-    r = Result(label, workload, link, wall, cpu, rss, sent, payload, ok, note)
+    r = Result(label, workload, link, wall, cpu, rss, sent, payload, ok, send_seconds, note)
     print(
         f"{wall:7.1f} s  {r.rate_mbit:7.1f} Mbit/s  cpu {cpu:6.1f} s  rss {rss:6.0f} MB  "
-        f"sent {sent / MiB:8.1f} MiB  {'ok' if ok else 'FAILED ' + note}",
+        f"sent {sent / MiB:8.1f} MiB  {r.link_use}  {'ok' if ok else 'FAILED ' + note}",
         flush=True,
     )
     return r
@@ -255,7 +269,7 @@ def main() -> int:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    rows = [asdict(r) | {"rate_mbit": r.rate_mbit} for r in results]
+    rows = [asdict(r) | {"rate_mbit": r.rate_mbit, "link_use": r.link_use} for r in results]
     args.out.write_text(json.dumps(rows, indent=1))
     print(
         f"\nshaped link: {LINK_RATE * 8 / 1e6:.0f} Mbit/s up, {LINK_LATENCY * 1000:.0f} ms one way"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -11,7 +10,7 @@ import sys
 from pathlib import Path
 
 from lytsite_desktop.core.sizes import MiB
-from tests.conftest import dest_url, sha256_file, write_random
+from tests.conftest import dest_url, object_sha256, sha256_file, write_random
 from tests.support.netproxy import TcpProxy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,10 +32,6 @@ def _events(proc: subprocess.Popen[str]) -> list[dict]:
     out, err = proc.communicate(timeout=120)
     assert "Traceback" not in err, err
     return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def _object_sha(s3, bucket: str, key: str) -> str:  # type: ignore[no-untyped-def]
-    return hashlib.sha256(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest()
 
 
 def test_sigkill_mid_upload_then_resume(tmp_path, bucket, s3, s3_server):
@@ -71,7 +66,7 @@ def test_sigkill_mid_upload_then_resume(tmp_path, bucket, s3, s3_server):
     kinds = {e["event"] for e in events}
     assert {"file_queued", "progress", "file_done", "done"} <= kinds
     (done,) = [e for e in events if e["event"] == "file_done"]
-    assert _object_sha(s3, bucket, done["key"]) == sha256_file(src)
+    assert object_sha256(s3, bucket, done["key"]) == sha256_file(src)
     # What the kill cost: bytes that crossed the link twice. HTTP headers are a
     # few KiB; the rest must be at most the parts that were in flight.
     resent = sent_before + sent_after - size
@@ -99,8 +94,32 @@ def test_sigkill_right_after_complete_is_recognised_without_resending(
     (done,) = [e for e in events if e["event"] == "file_done"]
     assert done["already_published"] is True and done["key"] == obj["Key"]
     assert sent < 64 * 1024  # a HEAD and the manifest, not 40 MiB again
-    assert _object_sha(s3, bucket, obj["Key"]) == sha256_file(src)
+    assert object_sha256(s3, bucket, obj["Key"]) == sha256_file(src)
     manifest = json.loads(
         s3.get_object(Bucket=bucket, Key="projects/portraits/manifest.json")["Body"].read()
     )
     assert [f["path"] for f in manifest["files"]] == ["anna.tif"]
+
+
+def test_ctrl_c_stops_cleanly_and_leaves_it_resumable(tmp_path, bucket, s3, s3_server):
+    src = write_random(tmp_path / "Trip" / "pano.tif", 40 * MiB, seed=23)
+    with TcpProxy(s3_server.port, up_rate=8 * MiB) as proxy:
+        url = dest_url(bucket, proxy.url)
+        proc = _cli("upload", str(src.parent), "--dest", url, "--json", "--part-size", "5M")
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            event = json.loads(line)
+            if event["event"] == "progress" and event["bytes_done"] > 0.3 * src.stat().st_size:
+                proc.send_signal(signal.SIGINT)
+                break
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        last = json.loads(out.splitlines()[-1])
+        assert last["event"] == "done" and last["interrupted"] is True
+        assert "lytsite-desktop resume" in err
+        # Stopped, not cancelled: the multipart upload is kept for the resume.
+        assert len(s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])) == 1
+        events = _events(_cli("resume", "--json"))
+    (done,) = [e for e in events if e["event"] == "file_done"]
+    assert object_sha256(s3, bucket, done["key"]) == sha256_file(src)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

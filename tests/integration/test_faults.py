@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -15,13 +14,9 @@ from lytsite_desktop.core.events import (
     Progress,
 )
 from lytsite_desktop.core.sizes import MiB
-from tests.conftest import sha256_file, write_random
+from tests.conftest import object_sha256, sha256_file, write_random
 from tests.support.engines import Recorder, engine, journal, requests_for
 from tests.support.netproxy import Faults, TcpProxy
-
-
-def _object_sha(s3, bucket, key):  # type: ignore[no-untyped-def]
-    return hashlib.sha256(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest()
 
 
 def test_resetting_and_stalling_link_still_delivers_every_file(tmp_path, bucket, s3, s3_server):
@@ -42,7 +37,7 @@ def test_resetting_and_stalling_link_still_delivers_every_file(tmp_path, bucket,
     assert summary.published == len(files) and summary.failed == 0
     done = {e.rel_path: e.key for e in rec.of(FileDone)}
     for f in files:
-        assert _object_sha(s3, bucket, done[f.name]) == sha256_file(f)
+        assert object_sha256(s3, bucket, done[f.name]) == sha256_file(f)
     assert any(e.state == "retrying" for e in rec.of(FileStateChanged))
 
 
@@ -69,7 +64,7 @@ def test_dead_network_waits_then_finishes(tmp_path, bucket, s3, s3_server):
             summary = eng.run(requests_for(tmp_path / "n"))
     assert waiting.is_set()
     assert summary.published == 1
-    assert _object_sha(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
+    assert object_sha256(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
 
 
 def test_cancel_aborts_the_multipart_upload_on_the_server(tmp_path, bucket, s3, s3_server):
@@ -116,7 +111,7 @@ def test_pause_stops_sending_and_resume_finishes(tmp_path, bucket, s3, s3_server
         assert any(e.state == "paused" for e in rec.of(FileStateChanged))
         eng.resume()
         assert eng.wait(60)
-    assert _object_sha(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
+    assert object_sha256(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
 
 
 def test_source_modified_mid_upload_starts_over(tmp_path, bucket, s3, s3_server):
@@ -142,7 +137,7 @@ def test_source_modified_mid_upload_starts_over(tmp_path, bucket, s3, s3_server)
         summary = eng.run(requests_for(tmp_path / "m"))
     assert summary.published == 1
     key = rec.of(FileDone)[0].key
-    assert _object_sha(s3, bucket, key) == sha256_file(src)  # the new bytes, whole
+    assert object_sha256(s3, bucket, key) == sha256_file(src)  # the new bytes, whole
     assert any("changed" in e.detail for e in rec.of(FileStateChanged))
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
@@ -167,7 +162,7 @@ def test_upload_id_deleted_behind_our_back_starts_over(tmp_path, bucket, s3, s3_
             eng.subscribe(rec)
             summary = eng.run(resume=True)
     assert summary.published == 1
-    assert _object_sha(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
+    assert object_sha256(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
     assert summary.bytes_sent >= 22 * MiB  # really started over
 
 

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from lytsite_desktop.core.events import FileDone
 from lytsite_desktop.core.sizes import MiB
-from tests.conftest import sha256_file, write_random
+from tests.conftest import object_sha256, sha256_file, write_random
 from tests.support.engines import Recorder, engine, requests_for
 from tests.support.netproxy import TcpProxy
-
-
-def _object_sha(s3, bucket: str, key: str) -> str:  # type: ignore[no-untyped-def]
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    return hashlib.sha256(body).hexdigest()
 
 
 def test_multipart_and_small_files_arrive_byte_exact(tmp_path, bucket, s3, s3_server):
@@ -31,7 +25,7 @@ def test_multipart_and_small_files_arrive_byte_exact(tmp_path, bucket, s3, s3_se
     done = {e.rel_path: e for e in rec.of(FileDone)}
     for path in [big, *smalls, empty]:
         rel = path.relative_to(folder).as_posix()
-        assert _object_sha(s3, bucket, done[rel].key) == sha256_file(path), rel
+        assert object_sha256(s3, bucket, done[rel].key) == sha256_file(path), rel
     manifest = json.loads(
         s3.get_object(Bucket=bucket, Key="projects/shoot/manifest.json")["Body"].read()
     )
@@ -57,7 +51,7 @@ def test_parts_are_uniform_as_the_server_received_them(tmp_path, bucket, s3, s3_
         s3.head_object(Bucket=bucket, Key=key, PartNumber=n)["ContentLength"] for n in range(1, 7)
     ]
     assert sizes == [6 * MiB] * 5 + [777]
-    assert _object_sha(s3, bucket, key) == sha256_file(src)
+    assert object_sha256(s3, bucket, key) == sha256_file(src)
 
 
 def test_same_content_twice_sends_nothing(tmp_path, bucket, s3_server):

@@ -124,6 +124,9 @@ class TcpProxy:
         self.bytes_up = 0
         self.bytes_down = 0
         self.connections = 0
+        #: monotonic times of the first and last client bytes delivered upstream
+        self.first_up: float | None = None
+        self.last_up: float | None = None
         self.resets = 0
         self.stalls = 0
         self._down_flag = False
@@ -154,6 +157,7 @@ class TcpProxy:
     def reset_counters(self) -> None:
         with self._lock:
             self.bytes_up = self.bytes_down = 0
+            self.first_up = self.last_up = None
 
     def close(self) -> None:
         self._closed.set()
@@ -198,6 +202,9 @@ class TcpProxy:
     def _count(self, up: bool, n: int) -> None:
         with self._lock:
             if up:
+                now = time.monotonic()
+                self.first_up = self.first_up or now
+                self.last_up = now
                 self.bytes_up += n
             else:
                 self.bytes_down += n

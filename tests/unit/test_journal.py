@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from lytsite_desktop.core.journal import SCHEMA_VERSION, Journal, JournalError
+from lytsite_desktop.core.journal import SCHEMA_VERSION, Journal, JournalError, QueueItem
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _queue(j: Journal, rel_path: str = "a.jpg", size: int = 10):  # type: ignore[no-untyped-def]
+    (rec,) = j.queue([QueueItem("d", "p", rel_path, f"/src/{rel_path}", size, 1)])
+    return rec
 
 
 def test_wal_full_sync_and_schema_version(tmp_path):
@@ -23,7 +28,7 @@ def test_wal_full_sync_and_schema_version(tmp_path):
 
 def test_parts_survive_reopening(tmp_path):
     with Journal(tmp_path / "j.sqlite3") as j:
-        rec = j.queue("dest", "proj", "a.jpg", "/src/a.jpg", 10, 1)
+        rec = _queue(j)
         j.update(rec.id, upload_id="U1", part_size=5)
         j.record_part(rec.id, 1, 5, "etag1", "md5")
     with Journal(tmp_path / "j.sqlite3") as j:
@@ -43,18 +48,28 @@ def test_refuses_a_journal_from_the_future(tmp_path):
         Journal(path)
 
 
+def test_queue_many_in_one_go_keeps_order(tmp_path):
+    with Journal(tmp_path / "j.sqlite3") as j:
+        items = [QueueItem("d", "p", f"{i}.jpg", f"/s/{i}.jpg", i, 1) for i in range(50)]
+        recs = j.queue(items)
+        assert [r.rel_path for r in recs] == [f"{i}.jpg" for i in range(50)]
+        j.update(recs[3].id, state="done")
+        again = j.queue(items[3:4])
+        assert again[0].id == recs[3].id and again[0].state == "queued"
+
+
 def test_queue_again_keeps_an_unfinished_upload(tmp_path):
     with Journal(tmp_path / "j.sqlite3") as j:
-        rec = j.queue("d", "p", "a.jpg", "/a.jpg", 10, 1)
+        rec = _queue(j)
         j.update(rec.id, state="uploading", upload_id="U")
-        again = j.queue("d", "p", "a.jpg", "/a.jpg", 10, 1)
+        again = _queue(j)
         assert again.id == rec.id and again.upload_id == "U" and again.state == "uploading"
 
 
 def test_another_process_cannot_claim_a_claimed_row(tmp_path):
     path = tmp_path / "j.sqlite3"
     with Journal(path) as j:
-        rec = j.queue("d", "p", "a.jpg", "/a.jpg", 10, 1)
+        rec = _queue(j)
         assert j.claim(rec.id)
         probe = (
             "import sys; from pathlib import Path;"
