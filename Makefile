@@ -39,6 +39,8 @@ $(VENV)/.bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@command -v rclone >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& (apt-get update -qq && apt-get install -y -qq rclone) || echo "rclone not installed: skipped"; }
+	@command -v npm >/dev/null && npm install --silent --no-audit --no-fund --prefix .bench s3rver@3.7.1 \
+		|| echo "npm not found: the s3rver server is not available"
 	@touch $@
 
 bench: $(VENV)/.bench

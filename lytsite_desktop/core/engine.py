@@ -9,6 +9,7 @@ that matters for resume is committed to the journal before it counts.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import os
@@ -123,6 +124,8 @@ class Task:
     claimed: bool = False  # holds the journal row's cross-process lock
     error: str | None = None
     already_published: bool = False
+    #: Content-MD5 of a small file, computed while hashing it (saves a read).
+    small_md5: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -522,6 +525,7 @@ class TransferEngine:
             task.plan = None
             task.pending.clear()
             task.done_parts.clear()
+            task.small_md5 = None
             task.bytes_done = 0
             if task in self._active:
                 self._active.remove(task)
@@ -597,17 +601,22 @@ class TransferEngine:
         return st
 
     def _hash(self, task: Task, st: os.stat_result) -> str:
+        """SHA-256 of the file (cached by path, size, mtime and inode). A small file
+        gets its Content-MD5 in the same read, so it is read once more, not twice."""
         cached = self.journal.cached_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino)
         if cached:
             return cached
         self._set_state(task, FileState.HASHING)
         digest = hashlib.sha256()
+        md5 = hashlib.md5() if st.st_size < self.settings.multipart_threshold else None
         try:
             with open(task.source, "rb") as fh:
                 while chunk := fh.read(1024 * 1024):
                     if self._should_stop(task):
                         raise Interrupted()
                     digest.update(chunk)
+                    if md5 is not None:
+                        md5.update(chunk)
         except OSError as exc:
             raise PermanentError(str(source_error(exc, task.source))) from exc
         sha = digest.hexdigest()
@@ -615,6 +624,8 @@ class TransferEngine:
         if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
             raise SourceChangedError("the file changed while it was being read")
         self.journal.store_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino, sha)
+        if md5 is not None:
+            task.small_md5 = base64.b64encode(md5.digest()).decode()
         return sha
 
     def _prepare(self, task: Task) -> None:
@@ -641,6 +652,10 @@ class TransferEngine:
             rec = self.journal.get(task.id)
         with self._cv:
             task.size = st.st_size
+        # Only content that may already be there is worth a HEAD: a key this journal
+        # tried before (resume, re-publish, a crash after completing) or one the
+        # project's manifest lists (published from another computer).
+        maybe_there = rec.key == key or self._listed(task, key)
         ctype = content_type(task.rel_path)
         self.journal.update(
             task.id, state=jr.UPLOADING, size=st.st_size, mtime_ns=st.st_mtime_ns,
@@ -649,7 +664,7 @@ class TransferEngine:
         task.record = rec = self.journal.get(task.id)
         metadata = {"sha256": sha}
 
-        if self._already_there(task, rec):
+        if maybe_there and self._already_there(task, rec):
             self._published(task, rec, already=True)
             return
         self._set_state(task, FileState.UPLOADING)
@@ -657,6 +672,14 @@ class TransferEngine:
             self._put_small(task, rec, metadata)
             return
         self._start_multipart(task, rec, metadata)
+
+    def _listed(self, task: Task, key: str) -> bool:
+        """Does the project's published manifest list this exact key at this path?"""
+        manifest = self._manifest
+        if manifest is None:
+            return False
+        listed = self._retrying(task, lambda: manifest.published_key(task.project, task.rel_path))
+        return listed == key
 
     def _already_there(self, task: Task, rec: FileRecord) -> bool:
         """Is this exact content already at its key? (published before, or completed
@@ -675,7 +698,7 @@ class TransferEngine:
 
     def _put_small(self, task: Task, rec: FileRecord, metadata: dict[str, str]) -> None:
         assert rec.key and rec.content_type
-        _, md5_b64 = md5_of_span(task.source, 0, rec.size)
+        md5_b64 = task.small_md5 or md5_of_span(task.source, 0, rec.size)[1]
         self._check_unchanged(task, rec)
 
         def put() -> str:

@@ -91,6 +91,7 @@ class ManifestWriter:
     def __init__(self, destination: Destination) -> None:
         self._dest = destination
         self._manifests: dict[str, Manifest] = {}
+        self._load_lock = threading.Lock()
         self._dirty: set[str] = set()
         self._cv = threading.Condition()
         self._writing = False
@@ -136,15 +137,30 @@ class ManifestWriter:
                     self._writing = False
                     self._cv.notify_all()
 
+    def _load(self, project: str) -> Manifest:
+        """The project's manifest: fetched from the destination once, then kept."""
+        with self._load_lock:
+            manifest = self._manifests.get(project)
+            if manifest is None:
+                data = self._dest.get_bytes(manifest_key(project))
+                manifest = self._manifests[project] = Manifest.from_json(project, data)
+            return manifest
+
+    def published_key(self, project: str, path: str) -> str | None:
+        """The original key the published manifest lists for ``path``, if any."""
+        manifest = self._load(project)
+        with self._load_lock:
+            entry = manifest.files.get(path)
+            return entry.originalKey if entry else None
+
     def _write(self, project: str, entries: list[ManifestEntry]) -> None:
-        manifest = self._manifests.get(project)
-        if manifest is None:
-            manifest = Manifest.from_json(project, self._dest.get_bytes(manifest_key(project)))
-            self._manifests[project] = manifest
-        for entry in entries:
-            manifest.files[entry.path] = entry
-        manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
-        self._dest.put_bytes(manifest_key(project), manifest.to_json(), "application/json")
+        manifest = self._load(project)
+        with self._load_lock:
+            for entry in entries:
+                manifest.files[entry.path] = entry
+            manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
+            data = manifest.to_json()
+        self._dest.put_bytes(manifest_key(project), data, "application/json")
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every change is written; False on timeout."""

@@ -8,6 +8,7 @@ For each run: wall time, client CPU seconds, peak RSS and bytes sent.
     make bench                       # everything (about half an hour)
     make bench ARGS="--quick"        # smaller data, a few minutes
     make bench ARGS="--workloads big --links direct --part-sizes 8M,16M"
+    make bench ARGS="--server s3rver"   # a second server, Node's s3rver (streams to disk)
 
 Not a pass/fail test: it prints a table and writes bench-results/upload.json.
 """
@@ -27,16 +28,86 @@ from pathlib import Path
 
 from tests.conftest import write_random
 from tests.support.netproxy import TcpProxy
-from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer
+from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer, S3rverServer
 
 MB = 1000 * 1000
 MiB = 1024 * 1024
 LINK_RATE = 100 * MB / 8  # 100 Mbit/s in bytes per second
 LINK_LATENCY = 0.040  # one way
+BUCKET = "bench"
+
+
+class MotoStore:
+    """moto's server (the one the tests use): one process, emptied between runs."""
+
+    name = "moto"
+    access_key, secret_key = ACCESS_KEY, SECRET_KEY
+
+    def __init__(self, work: Path) -> None:
+        self.server = MotoServer(log=work / "moto.log")
+
+    def fresh(self) -> int:
+        """An empty bucket; returns the server's port."""
+        self.server.reset()
+        self.server.client().create_bucket(Bucket=BUCKET)
+        return self.server.port
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+class S3rverStore:
+    """s3rver from npm (streams objects to disk), installed by `make bench` into
+    .bench/; started anew with an empty folder for each run."""
+
+    name = "s3rver"
+    access_key, secret_key = S3rverServer.ACCESS_KEY, S3rverServer.SECRET_KEY
+    BINARY = Path(".bench/node_modules/.bin/s3rver")
+
+    def __init__(self, work: Path) -> None:
+        if not self.BINARY.exists():
+            raise SystemExit("s3rver is not installed: run 'make bench' (needs npm)")
+        self.work = work
+        self.server: S3rverServer | None = None
+        self.runs = 0
+
+    def fresh(self) -> int:
+        self.close()
+        self.runs += 1
+        data = self.work / f"s3rver-{self.runs}"
+        self.server = S3rverServer(self.BINARY.resolve(), data, BUCKET)
+        return self.server.port
+
+    def close(self) -> None:
+        if self.server:
+            self.server.stop()
+            shutil.rmtree(self.work / f"s3rver-{self.runs}", ignore_errors=True)
+            self.server = None
+
+
+Store = MotoStore | S3rverStore
+
+
+def stored_bytes(store: Store, endpoint: str, prefix: str) -> int:
+    """Bytes of objects under ``prefix`` (manifests aside), as the server lists them."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=store.access_key,
+        aws_secret_access_key=store.secret_key,
+    )
+    listing = client.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+    return sum(
+        o["Size"] for o in listing.get("Contents", []) if not o["Key"].endswith("manifest.json")
+    )
 
 
 @dataclass
 class Result:
+    server: str
     tool: str
     workload: str
     link: str
@@ -126,6 +197,7 @@ def run_measured(
 
 
 def tool_command(
+    store: Store,
     tool: str,
     folder: Path,
     bucket: str,
@@ -137,8 +209,8 @@ def tool_command(
     env = dict(os.environ)
     env.pop("AWS_CA_BUNDLE", None)  # plain-HTTP loopback endpoint
     env.update(
-        AWS_ACCESS_KEY_ID=ACCESS_KEY,
-        AWS_SECRET_ACCESS_KEY=SECRET_KEY,
+        AWS_ACCESS_KEY_ID=store.access_key,
+        AWS_SECRET_ACCESS_KEY=store.secret_key,
         AWS_DEFAULT_REGION=REGION,
         LYTSITE_HOME=str(home),
     )
@@ -172,14 +244,14 @@ def tool_command(
         return [
             rclone, "copy", str(folder), f":s3:{bucket}/{prefix}",
             "--s3-provider", "Other", "--s3-endpoint", endpoint,
-            "--s3-access-key-id", ACCESS_KEY, "--s3-secret-access-key", SECRET_KEY,
+            "--s3-access-key-id", store.access_key, "--s3-secret-access-key", store.secret_key,
             "--s3-region", REGION, "--s3-force-path-style", "--s3-no-check-bucket",
         ], env  # fmt: skip
     raise ValueError(tool)
 
 
 def bench_one(
-    server: MotoServer,
+    store: Store,
     folder: Path,
     workload: str,
     link: str,
@@ -188,16 +260,15 @@ def bench_one(
     work: Path,
 ) -> Result | None:
     """One upload of ``folder`` by ``tool`` over ``link`` into a fresh bucket."""
-    server.reset()
-    bucket = "bench"
-    server.client().create_bucket(Bucket=bucket)
+    port = store.fresh()
+    direct = f"http://127.0.0.1:{port}"
     proxy = None
     if link == "shaped":
-        proxy = TcpProxy(server.port, up_rate=LINK_RATE, down_rate=LINK_RATE, latency=LINK_LATENCY)
-    endpoint = proxy.url if proxy else server.url
+        proxy = TcpProxy(port, up_rate=LINK_RATE, down_rate=LINK_RATE, latency=LINK_LATENCY)
+    endpoint = proxy.url if proxy else direct
     prefix = f"{tool}-{workload}"
     home = work / f"home-{tool}-{workload}-{link}-{part_size}"
-    made = tool_command(tool, folder, bucket, prefix, endpoint, home, part_size)
+    made = tool_command(store, tool, folder, BUCKET, prefix, endpoint, home, part_size)
     if made is None:
         print(f"  {tool}: not installed, skipped", flush=True)
         return None
@@ -216,14 +287,13 @@ def bench_one(
         if proxy.first_up is not None and proxy.last_up is not None:
             send_seconds = proxy.last_up - proxy.first_up
         proxy.close()
-    listing = server.client().list_objects_v2(Bucket=bucket, Prefix=prefix)
-    stored = sum(
-        o["Size"] for o in listing.get("Contents", []) if not o["Key"].endswith("manifest.json")
-    )
+    stored = stored_bytes(store, direct, prefix)
     payload = folder_size(folder)
     ok = code == 0 and stored == payload
     note = "" if ok else f"exit {code}, stored {stored}: {tail}"
-    r = Result(label, workload, link, wall, cpu, rss, sent, payload, ok, send_seconds, note)
+    r = Result(
+        store.name, label, workload, link, wall, cpu, rss, sent, payload, ok, send_seconds, note
+    )
     print(
         f"{wall:7.1f} s  {r.rate_mbit:7.1f} Mbit/s  cpu {cpu:6.1f} s  rss {rss:6.0f} MB  "
         f"sent {sent / MiB:8.1f} MiB  {r.link_use}  {'ok' if ok else 'FAILED ' + note}",
@@ -240,6 +310,9 @@ def main() -> int:
     parser.add_argument("--workloads", default="big,many,huge")
     parser.add_argument("--links", default="direct,shaped")
     parser.add_argument("--tools", default="lytsite,awscli,rclone")
+    parser.add_argument(
+        "--server", choices=("moto", "s3rver"), default="moto", help="the local S3 server"
+    )
     parser.add_argument("--part-sizes", default="", help="lytsite part sizes to sweep: 8M,16M")
     parser.add_argument("--data", type=Path, help="keep the test data in this folder and reuse it")
     parser.add_argument("--out", type=Path, default=Path("bench-results/upload.json"))
@@ -252,7 +325,8 @@ def main() -> int:
     else:
         print(f"making test data in {data_root} ...", flush=True)
         data = make_data(data_root, args.quick)
-    server = MotoServer(log=work / "moto.log")
+    store: Store = MotoStore(work) if args.server == "moto" else S3rverStore(work)
+    print(f"server: {store.name}", flush=True)
     results: list[Result] = []
     sizes = [p for p in args.part_sizes.split(",") if p] or [None]
     try:
@@ -262,11 +336,11 @@ def main() -> int:
                     if workload == "huge" and (tool != "lytsite" or link != "direct"):
                         continue  # the 4 GiB run checks lytsite's memory only
                     for part_size in sizes if tool == "lytsite" else [None]:
-                        r = bench_one(server, data[workload], workload, link, tool, part_size, work)
+                        r = bench_one(store, data[workload], workload, link, tool, part_size, work)
                         if r:
                             results.append(r)
     finally:
-        server.stop()
+        store.close()
         shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows = [asdict(r) | {"rate_mbit": r.rate_mbit, "link_use": r.link_use} for r in results]

@@ -179,3 +179,28 @@ def test_vanished_file_fails_alone(tmp_path, bucket, s3_server):
     assert summary.published == 1 and summary.failed == 1
     (failed,) = rec.of(FileFailed)
     assert failed.rel_path == "gone.jpg" and "disappeared" in failed.reason
+
+
+def test_resume_reads_every_page_of_list_parts(tmp_path, bucket, s3, s3_server):
+    src = write_random(tmp_path / "l" / "big.tif", 36 * MiB, seed=12)
+    with TcpProxy(s3_server.port, up_rate=8 * MiB) as proxy:
+        with engine(bucket, proxy.url, concurrency=2) as eng:
+            rec = Recorder()
+            eng.subscribe(rec)
+            rec.when(
+                lambda e: isinstance(e, Progress) and e.bytes_done > 26 * MiB,
+                lambda: threading.Thread(target=eng.stop).start(),
+            )
+            eng.run(requests_for(tmp_path / "l"))
+        (row,) = journal().unfinished()
+        on_server = s3.list_parts(Bucket=bucket, Key=row.key, UploadId=row.upload_id)["Parts"]
+        assert len(on_server) >= 4  # enough for several pages of 2
+        eng = engine(bucket, proxy.url)
+        eng.dest.list_page_size = 2  # type: ignore[attr-defined]
+        with eng:
+            summary = eng.run(resume=True)
+    assert summary.published == 1
+    # Every part the server had was found across the pages and not sent again.
+    assert summary.bytes_sent <= 36 * MiB - len(on_server) * 5 * MiB + 2 * 5 * MiB
+    key = journal().get(row.id).key
+    assert object_sha256(s3, bucket, key) == sha256_file(src)

@@ -67,3 +67,30 @@ def test_same_content_twice_sends_nothing(tmp_path, bucket, s3_server):
     assert summary.published == 2 and summary.bytes_sent == 0
     assert all(e.already_published for e in rec.of(FileDone))
     assert proxy.bytes_up < 64 * 1024  # a few HEADs and the manifest, no file content
+
+
+def test_content_published_from_another_computer_is_not_sent_again(
+    tmp_path, bucket, s3_server, monkeypatch
+):
+    folder = tmp_path / "set"
+    write_random(folder / "one.jpg", 3 * MiB, seed=7)
+    write_random(folder / "two.tif", 12 * MiB, seed=8)
+    with engine(bucket, s3_server.url) as eng:
+        assert eng.run(requests_for(folder)).published == 2
+    monkeypatch.setenv("LYTSITE_HOME", str(tmp_path / "second-computer"))  # empty journal
+    with TcpProxy(s3_server.port) as proxy, engine(bucket, proxy.url) as eng:
+        rec = Recorder()
+        eng.subscribe(rec)
+        summary = eng.run(requests_for(folder))
+    assert summary.published == 2 and summary.bytes_sent == 0
+    assert all(e.already_published for e in rec.of(FileDone))
+    assert proxy.bytes_up < 64 * 1024
+
+
+def test_new_files_are_not_probed_before_upload(tmp_path, bucket, s3_server):
+    folder = tmp_path / "fresh"
+    for i in range(5):
+        write_random(folder / f"{i}.jpg", 200_000, seed=i)
+    with TcpProxy(s3_server.port) as proxy, engine(bucket, proxy.url) as eng:
+        eng.run(requests_for(folder))
+    assert not [r for r in proxy.requests if r.method == "HEAD"]

@@ -73,3 +73,39 @@ class MotoServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+class S3rverServer:
+    """s3rver (npm), a Node S3 server that streams objects to disk: a second,
+    independent server for the benchmark. Started fresh for each run."""
+
+    ACCESS_KEY = SECRET_KEY = "S3RVER"
+
+    def __init__(self, binary: Path, data_dir: Path, bucket: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [str(binary), "-d", str(data_dir), "-a", "127.0.0.1", "-p", str(self.port),
+             "--silent", "--configure-bucket", bucket],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("s3rver did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

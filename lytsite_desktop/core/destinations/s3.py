@@ -70,6 +70,9 @@ class S3Destination:
     own policy so it can tell the user it is waiting for the network.
     """
 
+    #: Parts per ListParts page (S3's maximum; tests lower it to exercise paging).
+    list_page_size = 1000
+
     def __init__(
         self,
         location: S3Location,
@@ -210,7 +213,7 @@ class S3Destination:
                 Key=self._key(key),
                 UploadId=upload_id,
                 PartNumberMarker=marker,
-                MaxParts=1000,
+                MaxParts=self.list_page_size,
             )
             for p in resp.get("Parts", []):
                 parts.append(PartInfo(int(p["PartNumber"]), int(p["Size"]), p["ETag"].strip('"')))
