@@ -204,3 +204,27 @@ def test_resume_reads_every_page_of_list_parts(tmp_path, bucket, s3, s3_server):
     assert summary.bytes_sent <= 36 * MiB - len(on_server) * 5 * MiB + 2 * 5 * MiB
     key = journal().get(row.id).key
     assert object_sha256(s3, bucket, key) == sha256_file(src)
+
+
+def test_pausing_one_file_lets_the_others_finish(tmp_path, bucket, s3, s3_server):
+    folder = tmp_path / "two"
+    held = write_random(folder / "held.tif", 20 * MiB, seed=13)
+    write_random(folder / "free.tif", 12 * MiB, seed=14)
+    rec = Recorder()
+    with (
+        TcpProxy(s3_server.port, up_rate=10 * MiB) as proxy,
+        engine(bucket, proxy.url, concurrency=2) as eng,
+    ):
+        eng.subscribe(rec)
+        held_id, free_id = eng.add(requests_for(folder, "two")[::-1])  # held.tif first
+        assert {held_id, free_id} == {t.id for t in eng.tasks()}
+        eng.pause([held_id])
+        deadline = time.monotonic() + 30
+        while not any(e.task == free_id for e in rec.of(FileDone)):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert not any(e.task == held_id for e in rec.of(FileDone))
+        eng.resume([held_id])
+        assert eng.wait(60)
+    done = {e.task: e.key for e in rec.of(FileDone)}
+    assert object_sha256(s3, bucket, done[held_id]) == sha256_file(held)

@@ -22,6 +22,10 @@ def test_every_body_carries_content_md5_and_no_checksum_trailer(tmp_path, bucket
     parts = [r for r in puts if "partNumber" in parse_qs(urlsplit(r.target).query)]
     assert len(parts) == 4  # 5+5+5+2 MiB
     assert sorted(int(r.headers["content-length"]) for r in parts) == [2 * MiB + 3] + [5 * MiB] * 3
+    # Parts go at once; a single PUT first asks whether the server will take it.
+    assert not any("expect" in r.headers for r in parts)
+    (small,) = [r for r in puts if "small.jpg" in r.target]
+    assert small.headers.get("expect") == "100-continue"
     for r in puts:
         assert "content-md5" in r.headers, r.target
         assert "aws-chunked" not in r.headers.get("content-encoding", "")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import socket
+import struct
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -23,6 +25,15 @@ from lytsite_desktop.core.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+#: TCP_NODELAY as botocore sets it, plus SO_LINGER 0: a connection closed mid-body
+#: (pause, cancel, Ctrl-C) is reset at once, so what sat in the kernel's send buffer
+#: is dropped instead of trickling out after the user asked for the link back.
+SOCKET_OPTIONS = [
+    (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
+    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+    (socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)),
+]
 
 _TRANSIENT_CODES = {
     "SlowDown",
@@ -105,6 +116,8 @@ class S3Destination:
             aws_secret_access_key=credentials.secret_access_key if credentials else None,
         )
         self._client = session.client("s3", endpoint_url=location.endpoint_url, config=config)
+        self._client.meta.events.register("before-sign.s3.UploadPart", _no_expect_continue)
+        _reset_on_close(self._client)
 
     # -- helpers -------------------------------------------------------------
 
@@ -254,6 +267,37 @@ class S3Destination:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _reset_on_close(client: Any) -> None:
+    """Give the client's connections SOCKET_OPTIONS.
+
+    botocore's Config has no socket options, so this reaches into its HTTP
+    session (private attributes). If they ever move, uploads still work; only a
+    pause or cancel drains the kernel's buffer instead of dropping it.
+    """
+    session = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    manager = getattr(session, "_manager", None)
+    pool_kw = getattr(manager, "connection_pool_kw", None)
+    if not isinstance(pool_kw, dict):
+        log.debug("cannot set socket options on this botocore version")
+        return
+    session._socket_options = SOCKET_OPTIONS  # type: ignore[union-attr]
+    pool_kw["socket_options"] = SOCKET_OPTIONS
+
+
+def _no_expect_continue(request: Any, **_: Any) -> None:
+    """Send part bodies at once, without waiting a round trip for "100 Continue".
+
+    botocore asks for it on every PUT with a body, so a rejected request does not
+    waste its upload. For a part that protects nothing: CreateMultipartUpload has
+    already proven the keys, the bucket and the permission. On a long link the
+    round trip per part left every upload slot idle at once at the end of each
+    wave of parts. Single PUTs keep it: with bad keys, every file would otherwise
+    send its whole body just to be refused.
+    """
+    if "Expect" in request.headers:
+        del request.headers["Expect"]
 
 
 def _ident(loc: S3Location) -> str:
