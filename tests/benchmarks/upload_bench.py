@@ -118,7 +118,7 @@ class Result:
     bytes_sent: int
     payload: int
     ok: bool
-    #: shaped link only: from the first to the last client byte crossing the link
+    #: shaped link only: from the start of the first file body to the end of the last
     send_seconds: float | None = None
     note: str = ""
 
@@ -285,8 +285,8 @@ def bench_one(
     sent = proxy.bytes_up if proxy else loopback_bytes() - lo_before
     send_seconds = None
     if proxy:
-        if proxy.first_up is not None and proxy.last_up is not None:
-            send_seconds = proxy.last_up - proxy.first_up
+        if proxy.bulk_first is not None and proxy.bulk_last is not None:
+            send_seconds = proxy.bulk_last - proxy.bulk_first
         proxy.close()
     stored = stored_bytes(store, direct, prefix)
     payload = folder_size(folder)

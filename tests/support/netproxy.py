@@ -66,12 +66,15 @@ class _HttpSniffer:
     Bodies are skipped by Content-Length (the client sends no chunked bodies; a
     chunked one is recorded and then no longer parsed)."""
 
-    def __init__(self, sink: list[SeenRequest], lock: threading.Lock) -> None:
+    #: Bodies at least this large are "bulk" (file data, not API chatter).
+    BULK = 1024 * 1024
+
+    def __init__(self, proxy: TcpProxy) -> None:
         self._buf = b""
         self._skip = 0
-        self._sink = sink
-        self._lock = lock
+        self._proxy = proxy
         self._lost = False
+        self._bulk = False
 
     def feed(self, data: bytes) -> None:
         if self._lost:
@@ -84,6 +87,9 @@ class _HttpSniffer:
                 self._skip -= n
                 if self._skip:
                     return
+                if self._bulk:
+                    self._proxy._bulk_mark(time.monotonic())
+                    self._bulk = False
             end = self._buf.find(b"\r\n\r\n")
             if end < 0:
                 return
@@ -94,12 +100,15 @@ class _HttpSniffer:
             for line in lines[1:]:
                 k, _, v = line.partition(":")
                 headers[k.strip().lower()] = v.strip()
-            with self._lock:
-                self._sink.append(SeenRequest(method, target, headers))
+            with self._proxy._lock:
+                self._proxy.requests.append(SeenRequest(method, target, headers))
             if "chunked" in headers.get("transfer-encoding", ""):
                 self._lost = True
                 return
             self._skip = int(headers.get("content-length", "0"))
+            if self._skip >= self.BULK:
+                self._bulk = True
+                self._proxy._bulk_mark(time.monotonic())
 
 
 class TcpProxy:
@@ -127,6 +136,9 @@ class TcpProxy:
         #: monotonic times of the first and last client bytes delivered upstream
         self.first_up: float | None = None
         self.last_up: float | None = None
+        #: when the first bulk body (>= 1 MiB: file data) began and the last one ended
+        self.bulk_first: float | None = None
+        self.bulk_last: float | None = None
         self.resets = 0
         self.stalls = 0
         self._down_flag = False
@@ -158,6 +170,12 @@ class TcpProxy:
         with self._lock:
             self.bytes_up = self.bytes_down = 0
             self.first_up = self.last_up = None
+            self.bulk_first = self.bulk_last = None
+
+    def _bulk_mark(self, now: float) -> None:
+        with self._lock:
+            self.bulk_first = self.bulk_first or now
+            self.bulk_last = now
 
     def close(self) -> None:
         self._closed.set()
@@ -232,7 +250,7 @@ class _Conn:
         self.stall_at = (
             f.stall_after if f.stall_after is not None and index % f.stall_every == 0 else None
         )
-        self.sniffer = _HttpSniffer(proxy.requests, proxy._lock)
+        self.sniffer = _HttpSniffer(proxy)
 
     def start(self) -> None:
         for src, dst, up in ((self.client, self.server, True), (self.server, self.client, False)):
