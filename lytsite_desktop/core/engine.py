@@ -600,12 +600,13 @@ class TransferEngine:
             raise PermanentError(f"not a regular file: {task.source}")
         return st
 
-    def _hash(self, task: Task, st: os.stat_result) -> str:
-        """SHA-256 of the file (cached by path, size, mtime and inode). A small file
-        gets its Content-MD5 in the same read, so it is read once more, not twice."""
+    def _hash(self, task: Task, st: os.stat_result) -> tuple[str, jr.HashEntry | None]:
+        """SHA-256 of the file, from the journal's cache or read now (then also
+        returned as an entry for the cache). A small file gets its Content-MD5 in
+        the same read, so it is read once more, not twice."""
         cached = self.journal.cached_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino)
         if cached:
-            return cached
+            return cached, None
         self._set_state(task, FileState.HASHING)
         digest = hashlib.sha256()
         md5 = hashlib.md5() if st.st_size < self.settings.multipart_threshold else None
@@ -623,10 +624,9 @@ class TransferEngine:
         after = os.stat(task.source)
         if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
             raise SourceChangedError("the file changed while it was being read")
-        self.journal.store_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino, sha)
         if md5 is not None:
             task.small_md5 = base64.b64encode(md5.digest()).decode()
-        return sha
+        return sha, jr.HashEntry(task.source, st.st_size, st.st_mtime_ns, st.st_ino, sha)
 
     def _prepare(self, task: Task) -> None:
         if not task.claimed:
@@ -638,7 +638,7 @@ class TransferEngine:
                 task.claimed = True
         st = self._stat(task)
         rec = self.journal.get(task.id)
-        sha = self._hash(task, st)
+        sha, hash_entry = self._hash(task, st)
         fid = file_id(sha, task.rel_path)
         key = original_key(task.project, fid, task.rel_path)
         if rec.upload_id and (rec.key != key or rec.sha256 != sha):
@@ -648,8 +648,7 @@ class TransferEngine:
                     self.dest.abort_multipart(rec.key, rec.upload_id)
                 except TransferError as exc:
                     log.info("could not abort the outdated upload: %s", exc)
-            self.journal.start_over(task.id)
-            rec = self.journal.get(task.id)
+            rec = self.journal.start_over(task.id)
         with self._cv:
             task.size = st.st_size
         # Only content that may already be there is worth a HEAD: a key this journal
@@ -657,15 +656,17 @@ class TransferEngine:
         # project's manifest lists (published from another computer).
         maybe_there = rec.key == key or self._listed(task, key)
         ctype = content_type(task.rel_path)
-        self.journal.update(
-            task.id, state=jr.UPLOADING, size=st.st_size, mtime_ns=st.st_mtime_ns,
-            sha256=sha, file_id=fid, key=key, content_type=ctype, error=None,
+        # Durable before anything is sent: a crash after the upload is then
+        # recognised by its key (one commit, with the hash for the cache).
+        task.record = rec = self.journal.update(
+            task.id, cache_hash=hash_entry, state=jr.UPLOADING, size=st.st_size,
+            mtime_ns=st.st_mtime_ns, sha256=sha, file_id=fid, key=key, content_type=ctype,
+            error=None,
         )  # fmt: skip
-        task.record = rec = self.journal.get(task.id)
         metadata = {"sha256": sha}
 
         if maybe_there and self._already_there(task, rec):
-            self._published(task, rec, already=True)
+            self._published(task, rec)
             return
         self._set_state(task, FileState.UPLOADING)
         if st.st_size < self.settings.multipart_threshold:
@@ -712,8 +713,7 @@ class TransferEngine:
                     raise
 
         etag = self._digest_checked(task, rec, put)
-        self.journal.update(task.id, etag=etag)
-        self._published(task, rec, already=False)
+        self._published(task, rec, etag=etag)
 
     def _digest_checked(self, task: Task, rec: FileRecord, fn: Callable[[], T]) -> T:
         """Run a send; a checksum mismatch means the file changed (start over) or,
@@ -745,16 +745,14 @@ class TransferEngine:
                 done = self._reconcile(task, rec, plan)
             except UploadGoneError:
                 log.info("%s: upload id unknown to the store; starting over", task.rel_path)
-                self.journal.start_over(task.id)
-                rec = self.journal.get(task.id)
+                rec = self.journal.start_over(task.id)
         if not rec.upload_id:
             plan = plan_parts(rec.size, self.settings.part_size)
             key, ctype = rec.key, rec.content_type
             upload_id = self._retrying(
                 task, lambda: self.dest.create_multipart(key, ctype, metadata)
             )
-            self.journal.update(task.id, upload_id=upload_id, part_size=plan.part_size)
-            rec = self.journal.get(task.id)
+            rec = self.journal.update(task.id, upload_id=upload_id, part_size=plan.part_size)
         with self._cv:
             task.record = rec
             task.plan = plan
@@ -838,12 +836,14 @@ class TransferEngine:
                 etag = ""
             else:
                 raise SourceChangedError("the upload vanished from the store") from None
-        self.journal.update(task.id, etag=etag)
-        self._published(task, rec, already=False)
+        self._published(task, rec, etag=etag)
 
-    def _published(self, task: Task, rec: FileRecord, *, already: bool) -> None:
+    def _published(self, task: Task, rec: FileRecord, *, etag: str | None = None) -> None:
+        """Record the file as published (``etag`` None: it was already there)."""
         assert rec.sha256 and rec.file_id and rec.key and rec.content_type
-        self.journal.update(task.id, state=jr.DONE, upload_id=None, error=None)
+        already = etag is None
+        values = {"etag": etag} if etag is not None else {}
+        self.journal.update(task.id, state=jr.DONE, upload_id=None, error=None, **values)
         if self._manifest is not None:
             self._manifest.upsert(
                 task.project,

@@ -104,6 +104,17 @@ class QueueItem:
 
 
 @dataclass(frozen=True)
+class HashEntry:
+    """A file's SHA-256, valid while its path, size, mtime and inode stay the same."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    inode: int
+    sha256: str
+
+
+@dataclass(frozen=True)
 class PartRecord:
     number: int
     size: int
@@ -231,30 +242,30 @@ class Journal:
                 for key in keys
             ]
 
-    def update(self, file_row: int, **values: object) -> None:
-        """Set columns of one row (and updated_at), durably."""
+    def update(
+        self, file_row: int, *, cache_hash: HashEntry | None = None, **values: object
+    ) -> FileRecord:
+        """Set columns of one row (and updated_at), durably, in one commit; returns
+        the row. ``cache_hash`` stores a content hash in the same commit."""
         allowed = {f.name for f in fields(FileRecord)} - {"id", "created_at", "updated_at"}
         bad = set(values) - allowed
         if bad:
             raise JournalError(f"unknown journal columns: {bad}")
-        cols = ", ".join(f"{k}=?" for k in values)
+        cols = "".join(f"{k}=?, " for k in values)
         with self._tx():
             self._db.execute(
-                f"UPDATE files SET {cols}, updated_at=? WHERE id=?",
+                f"UPDATE files SET {cols}updated_at=? WHERE id=?",
                 (*values.values(), time.time(), file_row),
             )
+            if cache_hash is not None:
+                self._store_hash(cache_hash)
+            return self.get(file_row)
 
-    def start_over(self, file_row: int, **values: object) -> None:
+    def start_over(self, file_row: int, **values: object) -> FileRecord:
         """Forget the upload id and every recorded part (source changed, upload gone)."""
         with self._tx():
             self._db.execute("DELETE FROM parts WHERE file=?", (file_row,))
-            self._db.execute(
-                "UPDATE files SET upload_id=NULL, part_size=NULL, etag=NULL, updated_at=? "
-                "WHERE id=?",
-                (time.time(), file_row),
-            )
-        if values:
-            self.update(file_row, **values)
+        return self.update(file_row, upload_id=None, part_size=None, etag=None, **values)
 
     def unfinished(self, dest: str | None = None) -> list[FileRecord]:
         """Rows still queued or uploading (what `resume` finishes), oldest first."""
@@ -327,13 +338,12 @@ class Journal:
             ).fetchone()
         return row[0] if row else None
 
-    def store_hash(self, path: str, size: int, mtime_ns: int, inode: int, sha256: str) -> None:
-        with self._tx():
-            self._db.execute(
-                "INSERT OR REPLACE INTO hashes (path, size, mtime_ns, inode, sha256) "
-                "VALUES (?,?,?,?,?)",
-                (path, size, mtime_ns, inode, sha256),
-            )
+    def _store_hash(self, entry: HashEntry) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO hashes (path, size, mtime_ns, inode, sha256) "
+            "VALUES (?,?,?,?,?)",
+            (entry.path, entry.size, entry.mtime_ns, entry.inode, entry.sha256),
+        )
 
     # -- cross-process ownership -------------------------------------------------------
 

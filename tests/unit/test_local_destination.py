@@ -6,7 +6,7 @@ import threading
 
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.engine import TransferEngine
-from lytsite_desktop.core.events import Progress
+from lytsite_desktop.core.events import FileStateChanged, Progress
 from lytsite_desktop.core.settings import TransferSettings
 from lytsite_desktop.core.sizes import MiB
 from tests.conftest import sha256_file, write_random
@@ -48,3 +48,21 @@ def test_bandwidth_limit_slows_the_upload(tmp_path):
     with _engine(tmp_path / "lib", bwlimit=2 * MiB) as eng:
         eng.run(requests_for(tmp_path / "in"))
     assert time.monotonic() - start > 1.0  # 3 MiB at 2 MiB/s, less the initial burst
+
+
+def test_publishing_again_hashes_nothing(tmp_path):
+    folder = tmp_path / "in"
+    for i in range(3):
+        write_random(folder / f"{i}.jpg", 300_000, seed=i)
+    with _engine(tmp_path / "lib") as eng:
+        first = Recorder()
+        eng.subscribe(first)
+        eng.run(requests_for(folder))
+    with _engine(tmp_path / "lib") as eng:
+        again = Recorder()
+        eng.subscribe(again)
+        summary = eng.run(requests_for(folder))
+    hashing = [e for e in first.of(FileStateChanged) if e.state == "hashing"]
+    assert len(hashing) == 3  # the first run really hashed
+    assert not [e for e in again.of(FileStateChanged) if e.state == "hashing"]
+    assert summary.published == 3 and summary.bytes_sent == 0
