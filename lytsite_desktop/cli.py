@@ -149,11 +149,12 @@ class App:
             raise ConfigError(str(exc)) from exc
         return ts
 
-    def open(self, spec: str | None, ts: TransferSettings) -> tuple[Destination, str]:
+    def open(self, spec: str | None, ts: TransferSettings) -> Destination:
+        """Open DEST (default if None) and remember how, so `resume` can reopen it."""
         spec = spec or describe_default(self.settings, self.paths)
         dest = open_destination(spec, self.settings, self.paths, max_connections=ts.concurrency + 4)
         self.journal.remember_destination(dest.ident, spec)
-        return dest, spec
+        return dest
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -241,7 +242,7 @@ def cmd_upload(app: App, args: argparse.Namespace) -> int:
     requests, problems = _requests(args, out)
     if not requests and problems:
         return EXIT_FAILED
-    dest, _ = app.open(args.dest, ts)
+    dest = app.open(args.dest, ts)
     return _run(app, dest, ts, args, requests, resume=False, extra_failures=problems)
 
 
@@ -264,7 +265,7 @@ def cmd_resume(app: App, args: argparse.Namespace) -> int:
             _error(args, f"the journal does not say how to reach {ident}; upload again instead")
             worst = max(worst, EXIT_FAILED)
             continue
-        dest, _ = app.open(spec, ts)
+        dest = app.open(spec, ts)
         code = _run(app, dest, ts, args, [], resume=True)
         if code == EXIT_INTERRUPTED:
             return code
