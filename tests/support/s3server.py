@@ -24,12 +24,47 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class MotoServer:
-    """``python -m moto.server`` in its own process; ``url`` is its endpoint."""
+class _ServerProcess:
+    """A server in its own process on a free loopback port."""
 
-    def __init__(self, *, enforce_auth: bool = False, log: Path | None = None) -> None:
+    name = "server"
+
+    def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _wait_until_up(self) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{self.name} did not start") from None
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class MotoServer(_ServerProcess):
+    """``python -m moto.server`` in its own process; ``url`` is its endpoint."""
+
+    name = "moto server"
+
+    def __init__(self, *, enforce_auth: bool = False, log: Path | None = None) -> None:
+        super().__init__()
         env = dict(os.environ)
         env.pop("AWS_CA_BUNDLE", None)
         if enforce_auth:
@@ -41,16 +76,7 @@ class MotoServer:
             stdout=out,
             stderr=out,
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=1).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
+        self._wait_until_up()
 
     def client(self, endpoint: str | None = None, **config: object):  # type: ignore[no-untyped-def]
         return boto3.client(
@@ -66,24 +92,16 @@ class MotoServer:
         req = urllib.request.Request(self.url + "/moto-api/reset", method="POST")
         urllib.request.urlopen(req, timeout=10).close()
 
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
-
-class S3rverServer:
+class S3rverServer(_ServerProcess):
     """s3rver (npm), a Node S3 server that streams objects to disk: a second,
     independent server for the benchmark. Started fresh for each run."""
 
+    name = "s3rver"
     ACCESS_KEY = SECRET_KEY = "S3RVER"
 
     def __init__(self, binary: Path, data_dir: Path, bucket: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__()
         data_dir.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
             [str(binary), "-d", str(data_dir), "-a", "127.0.0.1", "-p", str(self.port),
@@ -91,21 +109,4 @@ class S3rverServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return
-            except OSError:
-                if self.proc.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("s3rver did not start") from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        self._wait_until_up()
