@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from lytsite_desktop.core import journal as jr
 from lytsite_desktop.core.destinations.base import Destination
@@ -685,8 +685,9 @@ class TransferEngine:
     def _already_there(self, task: Task, rec: FileRecord) -> bool:
         """Is this exact content already at its key? (published before, or completed
         just before a crash). A HEAD, never a re-send."""
-        assert rec.key
-        info = self._retrying(task, lambda: self.dest.head(rec.key))
+        key = rec.key
+        assert key
+        info = self._retrying(task, lambda: self.dest.head(key))
         return bool(info and info.size == rec.size and info.metadata.get("sha256") == rec.sha256)
 
     def _check_unchanged(self, task: Task, rec: FileRecord) -> None:
@@ -698,16 +699,15 @@ class TransferEngine:
             raise SourceChangedError("the file changed while it was being uploaded")
 
     def _put_small(self, task: Task, rec: FileRecord, metadata: dict[str, str]) -> None:
-        assert rec.key and rec.content_type
+        key, ctype = rec.key, rec.content_type
+        assert key and ctype
         md5_b64 = task.small_md5 or md5_of_span(task.source, 0, rec.size)[1]
         self._check_unchanged(task, rec)
 
         def put() -> str:
             with self._reader(task, 0, rec.size) as body:
                 try:
-                    return self.dest.put_object(
-                        rec.key, body, rec.size, md5_b64, rec.content_type, metadata
-                    )
+                    return self.dest.put_object(key, body, rec.size, md5_b64, ctype, metadata)
                 except BaseException:
                     self._add_bytes(task, -body.sent)
                     raise
@@ -749,6 +749,7 @@ class TransferEngine:
         if not rec.upload_id:
             plan = plan_parts(rec.size, self.settings.part_size)
             key, ctype = rec.key, rec.content_type
+            assert key and ctype
             upload_id = self._retrying(
                 task, lambda: self.dest.create_multipart(key, ctype, metadata)
             )
@@ -842,7 +843,7 @@ class TransferEngine:
         """Record the file as published (``etag`` None: it was already there)."""
         assert rec.sha256 and rec.file_id and rec.key and rec.content_type
         already = etag is None
-        values = {"etag": etag} if etag is not None else {}
+        values: dict[str, Any] = {"etag": etag} if etag is not None else {}
         self.journal.update(task.id, state=jr.DONE, upload_id=None, error=None, **values)
         if self._manifest is not None:
             self._manifest.upsert(

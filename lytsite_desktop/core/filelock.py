@@ -8,10 +8,11 @@ itself keeps a file from being driven twice.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from pathlib import Path
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def _lock(fd: int, offset: int) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from lytsite_desktop.core.filelock import RowLocks
 
@@ -261,7 +262,7 @@ class Journal:
                 self._store_hash(cache_hash)
             return self.get(file_row)
 
-    def start_over(self, file_row: int, **values: object) -> FileRecord:
+    def start_over(self, file_row: int, **values: Any) -> FileRecord:
         """Forget the upload id and every recorded part (source changed, upload gone)."""
         with self._tx():
             self._db.execute("DELETE FROM parts WHERE file=?", (file_row,))

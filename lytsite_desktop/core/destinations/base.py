@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, Protocol
+from typing import Protocol
+
+
+class Body(Protocol):
+    """A request body: read from the start, rewound for a retry."""
+
+    def read(self, amt: int | None = -1, /) -> bytes: ...
+
+    def seek(self, pos: int, whence: int = 0, /) -> int: ...
+
+    def tell(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,7 @@ class Destination(Protocol):
     def put_object(
         self,
         key: str,
-        body: BinaryIO,
+        body: Body,
         size: int,
         md5_b64: str,
         content_type: str,
@@ -59,7 +69,7 @@ class Destination(Protocol):
     def create_multipart(self, key: str, content_type: str, metadata: dict[str, str]) -> str: ...
 
     def upload_part(
-        self, key: str, upload_id: str, number: int, body: BinaryIO, size: int, md5_b64: str
+        self, key: str, upload_id: str, number: int, body: Body, size: int, md5_b64: str
     ) -> str: ...
 
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]: ...

@@ -13,9 +13,13 @@ import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
-from lytsite_desktop.core.destinations.base import MultipartUploadInfo, ObjectInfo, PartInfo
+from lytsite_desktop.core.destinations.base import (
+    Body,
+    MultipartUploadInfo,
+    ObjectInfo,
+    PartInfo,
+)
 from lytsite_desktop.core.errors import (
     DigestMismatchError,
     PermanentError,
@@ -59,7 +63,7 @@ class LocalDestination:
         except OSError as exc:
             raise PermanentError(f"Cannot create the library folder {self.root}: {exc}") from exc
 
-    def _write_stream(self, target: Path, body: BinaryIO, size: int, md5_b64: str) -> str:
+    def _write_stream(self, target: Path, body: Body, size: int, md5_b64: str) -> str:
         self._ensure_root()
         target.parent.mkdir(parents=True, exist_ok=True)
         md5 = hashlib.md5()
@@ -110,7 +114,7 @@ class LocalDestination:
     def put_object(
         self,
         key: str,
-        body: BinaryIO,
+        body: Body,
         size: int,
         md5_b64: str,
         content_type: str,
@@ -142,7 +146,7 @@ class LocalDestination:
         return staging
 
     def upload_part(
-        self, key: str, upload_id: str, number: int, body: BinaryIO, size: int, md5_b64: str
+        self, key: str, upload_id: str, number: int, body: Body, size: int, md5_b64: str
     ) -> str:
         staging = self._upload_dir(upload_id)
         return self._write_stream(staging / f"{number:05d}.part", body, size, md5_b64)

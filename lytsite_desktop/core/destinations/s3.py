@@ -8,13 +8,18 @@ import logging
 import socket
 import struct
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, cast
 
 import boto3
 import botocore.exceptions as bexc
 from botocore.config import Config
 
-from lytsite_desktop.core.destinations.base import MultipartUploadInfo, ObjectInfo, PartInfo
+from lytsite_desktop.core.destinations.base import (
+    Body,
+    MultipartUploadInfo,
+    ObjectInfo,
+    PartInfo,
+)
 from lytsite_desktop.core.errors import (
     DigestMismatchError,
     Interrupted,
@@ -109,7 +114,10 @@ class S3Destination:
             response_checksum_validation="when_required",
             # ... which is why botocore need not SHA-256 the payload for the
             # signature, even on plain-HTTP endpoints (local MinIO, tests).
-            s3={"addressing_style": location.addressing_style, "payload_signing_enabled": False},
+            s3=cast(
+                Any,
+                {"addressing_style": location.addressing_style, "payload_signing_enabled": False},
+            ),
         )
         session = boto3.session.Session(
             aws_access_key_id=credentials.access_key_id if credentials else None,
@@ -177,7 +185,7 @@ class S3Destination:
     def put_object(
         self,
         key: str,
-        body: BinaryIO,
+        body: Body,
         size: int,
         md5_b64: str,
         content_type: str,
@@ -204,7 +212,7 @@ class S3Destination:
         return str(resp["UploadId"])
 
     def upload_part(
-        self, key: str, upload_id: str, number: int, body: BinaryIO, size: int, md5_b64: str
+        self, key: str, upload_id: str, number: int, body: Body, size: int, md5_b64: str
     ) -> str:
         resp = self._call(
             "upload_part",
