@@ -122,7 +122,6 @@ class Task:
     reported: int = 0
     bytes_sent: int = 0  # bytes put on the wire this session (retries included)
     claimed: bool = False  # holds the journal row's cross-process lock
-    error: str | None = None
     already_published: bool = False
     #: Content-MD5 of a small file, computed while hashing it (saves a read).
     small_md5: str | None = None
@@ -482,7 +481,6 @@ class TransferEngine:
         with self._cv:
             if task.finished:
                 return
-            task.error = reason
         self.journal.update(task.id, state=jr.FAILED, error=reason)
         self._finish(task, FileState.FAILED)
         self.events.emit(FileFailed(task.id, task.rel_path, reason))
