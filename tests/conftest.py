@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer
 
-ENGINE_THREADS = ("upload-", "manifest-writer")
+ENGINE_THREADS = ("upload-", "manifest-writer", "preview-")
 
 
 @pytest.fixture(autouse=True)

@@ -43,13 +43,17 @@ from lytsite_desktop.core.events import (
     FileQueued,
     FileState,
     FileStateChanged,
+    PreviewDone,
     Progress,
     Subscriber,
 )
+from lytsite_desktop.core.filetypes import FileType, sniff
 from lytsite_desktop.core.journal import FileRecord, Journal, PartRecord
-from lytsite_desktop.core.keys import content_type, file_id, original_key, project_prefix
-from lytsite_desktop.core.manifest import ManifestEntry, ManifestWriter
+from lytsite_desktop.core.keys import file_id, original_key, project_prefix, rendition_key
+from lytsite_desktop.core.manifest import ManifestEntry, ManifestWriter, Rendition
 from lytsite_desktop.core.planning import PartPlan, plan_parts
+from lytsite_desktop.core.previewcache import Cached
+from lytsite_desktop.core.previews import PreviewMaker
 from lytsite_desktop.core.ratelimit import RateLimiter
 from lytsite_desktop.core.reader import SpanReader, md5_of_span, source_error
 from lytsite_desktop.core.settings import TransferSettings
@@ -79,6 +83,7 @@ class Unit(Enum):
     PART = "part"
     COMPLETE = "complete"
     CANCEL = "cancel"
+    RENDITIONS = "renditions"  # send a file's preview and thumbnail
 
 
 @dataclass(frozen=True)
@@ -95,7 +100,17 @@ class Phase(Enum):
     PREPARING = "preparing"  # hashing, checking, creating the upload
     PARTS = "parts"  # multipart: parts being sent
     COMPLETING = "completing"
+    ORIGINAL_DONE = "original done"  # the original is up; its preview is not yet
     FINISHED = "finished"
+
+
+class Rend(Enum):
+    """Where a file's preview and thumbnail are."""
+
+    TO_MAKE = "to make"  # waiting for an ingest thread
+    TO_SEND = "to send"  # made (or cached), waiting for a worker
+    SENDING = "sending"
+    SETTLED = "settled"  # published, or there are none (``note`` says why)
 
 
 @dataclass(eq=False)
@@ -125,6 +140,15 @@ class Task:
     already_published: bool = False
     #: Content-MD5 of a small file, computed while hashing it (saves a read).
     small_md5: str | None = None
+    hashing: bool = False  # an ingest thread or a worker is hashing it now
+    sha256: str | None = None
+    ftype: FileType | None = None
+    rend: Rend = Rend.SETTLED
+    renditions: Cached | None = None
+    #: The preview and thumbnail as published: (preview, thumb).
+    published_renditions: tuple[Rendition | None, Rendition | None] = (None, None)
+    #: Why the file has no preview ("" when it has one).
+    note: str = ""
 
     @property
     def finished(self) -> bool:
@@ -146,6 +170,7 @@ class TransferEngine:
         settings: TransferSettings | None = None,
         *,
         write_manifest: bool = True,
+        previews: PreviewMaker | None = None,
     ) -> None:
         self.dest = destination
         self.journal = journal
@@ -160,6 +185,10 @@ class TransferEngine:
         self._new: deque[Task] = deque()
         self._active: list[Task] = []  # multipart tasks with parts to send
         self._to_cancel: deque[Task] = deque()
+        #: Previews: files waiting for an ingest thread, and made ones waiting to be sent.
+        self.previews = previews
+        self._to_ingest: deque[Task] = deque()
+        self._to_send: deque[Task] = deque()
         self._unfinished = 0
         self._stopping = False
         self._workers: list[threading.Thread] = []
@@ -180,8 +209,17 @@ class TransferEngine:
     def start(self) -> None:
         if self._workers:
             return
-        for i in range(self.settings.concurrency):
-            t = threading.Thread(target=self._worker, name=f"upload-{i}", daemon=True)
+        lanes: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = [
+            (f"upload-{i}", self._worker, ()) for i in range(self.settings.concurrency)
+        ]
+        if self.previews is not None:
+            # One extra sender only for previews, so they never queue behind originals.
+            lanes.append(("upload-previews", self._worker, (True,)))
+            lanes += [
+                (f"preview-{i}", self._ingest_worker, (i,)) for i in range(self.previews.workers)
+            ]
+        for name, target, args in lanes:
+            t = threading.Thread(target=target, args=args, name=name, daemon=True)
             t.start()
             self._workers.append(t)
 
@@ -190,6 +228,8 @@ class TransferEngine:
         with self._cv:
             self._stopping = True
             self._cv.notify_all()
+        if self.previews is not None:
+            self.previews.interrupt()
         deadline = time.monotonic() + timeout
         me = threading.current_thread()
         for t in self._workers:
@@ -278,6 +318,9 @@ class TransferEngine:
             if existing is not None and not existing.finished:
                 return rec.id
             task = Task(rec.id, req.source, req.rel_path, req.project, rec.size, record=rec)
+            if self.previews is not None:
+                task.rend = Rend.TO_MAKE
+                self._to_ingest.append(task)
             self._tasks[rec.id] = task
             if existing is not None:
                 self._order.remove(existing)
@@ -349,9 +392,9 @@ class TransferEngine:
 
     # -- scheduling --------------------------------------------------------------------
 
-    def _worker(self) -> None:
+    def _worker(self, previews_only: bool = False) -> None:
         while True:
-            unit = self._next_unit()
+            unit = self._next_unit(previews_only)
             if unit is None:
                 return
             task, kind, part = unit
@@ -362,6 +405,8 @@ class TransferEngine:
                     self._send_part(task, part)
                 elif kind is Unit.COMPLETE:
                     self._complete(task)
+                elif kind is Unit.RENDITIONS:
+                    self._send_renditions(task)
                 else:
                     self._finish_cancel(task)
             except Interrupted:
@@ -378,13 +423,22 @@ class TransferEngine:
             finally:
                 self._unit_done(task)
 
-    def _next_unit(self) -> tuple[Task, Unit, int] | None:
-        """The next thing to do: cancels first, then parts and completions of files
-        already under way (oldest first), then preparing the next queued file."""
+    def _next_unit(self, previews_only: bool = False) -> tuple[Task, Unit, int] | None:
+        """The next thing to do: cancels first, then previews (preview-first
+        publishing), then parts and completions of files already under way (oldest
+        first), then preparing the next queued file."""
         with self._cv:
             while True:
                 if self._stopping:
                     return None
+                task = self._take(self._to_send)
+                if task is not None:
+                    task.rend = Rend.SENDING
+                    task.busy += 1
+                    return task, Unit.RENDITIONS, 0
+                if previews_only:
+                    self._cv.wait()
+                    continue
                 while self._to_cancel:
                     task = self._to_cancel.popleft()
                     if not task.finished:
@@ -418,6 +472,16 @@ class TransferEngine:
                     found.busy += 1
                     return found, Unit.PREPARE, 0
                 self._cv.wait()
+
+    def _take(self, queue: deque[Task]) -> Task | None:
+        """The first schedulable task in ``queue`` (finished ones are dropped)."""
+        for task in list(queue):
+            if task.finished:
+                queue.remove(task)
+            elif self._schedulable(task):
+                queue.remove(task)
+                return task
+        return None
 
     def _schedulable(self, task: Task) -> bool:
         return not (task.paused or task.cancel_requested or task.restart_requested)
@@ -482,6 +546,7 @@ class TransferEngine:
             if task.finished:
                 return
         self.journal.update(task.id, state=jr.FAILED, error=reason)
+        self._unlist_preview_only(task)
         self._finish(task, FileState.FAILED)
         self.events.emit(FileFailed(task.id, task.rel_path, reason))
 
@@ -499,6 +564,7 @@ class TransferEngine:
                         break
                     self._sleep(task, BACKOFF_BASE * 2**attempt, abortable=False)
         self.journal.start_over(task.id, state=jr.CANCELLED)
+        self._unlist_preview_only(task)
         self._finish(task, FileState.CANCELLED)
         self.events.emit(FileCancelled(task.id, task.rel_path))
 
@@ -527,6 +593,14 @@ class TransferEngine:
             task.bytes_done = 0
             if task in self._active:
                 self._active.remove(task)
+            task.sha256 = task.ftype = task.renditions = None
+            task.published_renditions = (None, None)
+            task.note = ""
+            if self.previews is not None:
+                task.rend = Rend.TO_MAKE
+                self._to_ingest.appendleft(task)
+            if task in self._to_send:
+                self._to_send.remove(task)
             task.phase = Phase.NEW
             self._new.appendleft(task)
             self._cv.notify_all()
@@ -602,6 +676,21 @@ class TransferEngine:
         """SHA-256 of the file, from the journal's cache or read now (then also
         returned as an entry for the cache). A small file gets its Content-MD5 in
         the same read, so it is read once more, not twice."""
+        with self._cv:  # one hash per file, whether an ingest thread or a worker asks
+            self._cv.wait_for(lambda: not task.hashing or self._should_stop(task))
+            if self._should_stop(task):
+                raise Interrupted()
+            task.hashing = True
+        try:
+            sha, entry = self._hash_once(task, st)
+            task.sha256 = sha
+            return sha, entry
+        finally:
+            with self._cv:
+                task.hashing = False
+                self._cv.notify_all()
+
+    def _hash_once(self, task: Task, st: os.stat_result) -> tuple[str, jr.HashEntry | None]:
         cached = self.journal.cached_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino)
         if cached:
             return cached, None
@@ -653,7 +742,7 @@ class TransferEngine:
         # tried before (resume, re-publish, a crash after completing) or one the
         # project's manifest lists (published from another computer).
         maybe_there = rec.key == key or self._listed(task, key)
-        ctype = content_type(task.rel_path)
+        ctype = self._file_type(task).content_type
         # Durable before anything is sent: a crash after the upload is then
         # recognised by its key (one commit, with the hash for the cache).
         task.record = rec = self.journal.update(
@@ -672,13 +761,26 @@ class TransferEngine:
             return
         self._start_multipart(task, rec, metadata)
 
-    def _listed(self, task: Task, key: str) -> bool:
-        """Does the project's published manifest list this exact key at this path?"""
+    def _file_type(self, task: Task) -> FileType:
+        """What the file is, by content (recognised once, by whoever asks first)."""
+        if task.ftype is None:
+            try:
+                task.ftype = sniff(task.source)
+            except OSError as exc:
+                raise source_error(exc, task.source) from exc
+        return task.ftype
+
+    def _published_entry(self, task: Task) -> ManifestEntry | None:
+        """The project's published manifest entry at this file's path, if any."""
         manifest = self._manifest
         if manifest is None:
-            return False
-        listed = self._retrying(task, lambda: manifest.published_key(task.project, task.rel_path))
-        return listed == key
+            return None
+        return self._retrying(task, lambda: manifest.published(task.project, task.rel_path))
+
+    def _listed(self, task: Task, key: str) -> bool:
+        """Does the project's published manifest list this exact key at this path?"""
+        entry = self._published_entry(task)
+        return entry is not None and entry.originalKey == key
 
     def _already_there(self, task: Task, rec: FileRecord) -> bool:
         """Is this exact content already at its key? (published before, or completed
@@ -838,32 +940,207 @@ class TransferEngine:
         self._published(task, rec, etag=etag)
 
     def _published(self, task: Task, rec: FileRecord, *, etag: str | None = None) -> None:
-        """Record the file as published (``etag`` None: it was already there)."""
-        assert rec.sha256 and rec.file_id and rec.key and rec.content_type
-        already = etag is None
+        """The original is up (``etag`` None: it was already there). The file counts
+        as published once its preview is settled too."""
+        assert rec.key
         values: dict[str, Any] = {"etag": etag} if etag is not None else {}
-        self.journal.update(task.id, state=jr.DONE, upload_id=None, error=None, **values)
-        if self._manifest is not None:
+        task.record = self.journal.update(task.id, upload_id=None, error=None, **values)
+        with self._cv:
+            task.already_published = etag is None
+            task.bytes_done = rec.size
+            task.phase = Phase.ORIGINAL_DONE
+            if task in self._active:
+                self._active.remove(task)
+            settled = task.rend is Rend.SETTLED
+        self.events.emit(Progress(task.id, rec.size, rec.size))
+        if settled:
+            self._finish_published(task)
+        else:
+            self._upsert_manifest(task)  # listed with its original; the preview follows
+            self._set_state(task, FileState.MAKING_PREVIEW)
+
+    def _finish_published(self, task: Task) -> None:
+        """Original and preview both settled: record it, list it, tell everyone."""
+        rec = self.journal.update(task.id, state=jr.DONE, note=task.note or None)
+        assert rec.key
+        self._upsert_manifest(task)
+        self._finish(task, FileState.PUBLISHED)
+        self.events.emit(
+            FileDone(task.id, task.rel_path, rec.key, rec.size, task.already_published,
+                     task.bytes_sent, task.note)
+        )  # fmt: skip
+
+    def _upsert_manifest(self, task: Task) -> None:
+        """List the file as far as it is published: its preview and thumbnail once
+        up, its original key once the original is (null until then)."""
+        if self._manifest is None:
+            return
+        with self._cv:  # built and queued under the lock: a later state always wins
+            sha, ftype = task.sha256, task.ftype
+            assert sha and ftype
+            fid = file_id(sha, task.rel_path)
+            preview, thumb = task.published_renditions
+            original_up = task.phase in (Phase.ORIGINAL_DONE, Phase.FINISHED)
+            result = task.renditions.result if task.renditions else None
             self._manifest.upsert(
                 task.project,
                 ManifestEntry(
-                    fileId=rec.file_id,
+                    fileId=fid,
                     fileName=os.path.basename(task.rel_path),
                     path=task.rel_path,
-                    contentType=rec.content_type,
-                    size=rec.size,
-                    sha256=rec.sha256,
-                    originalKey=rec.key,
+                    contentType=ftype.content_type,
+                    size=task.size,
+                    sha256=sha,
+                    originalKey=(
+                        original_key(task.project, fid, task.rel_path) if original_up else None
+                    ),
+                    width=result.width if result else None,
+                    height=result.height if result else None,
+                    preview=preview,
+                    thumb=thumb,
+                    camera=result.camera if result else None,
+                    note=task.note or None,
                 ),
             )
+
+    def _unlist_preview_only(self, task: Task) -> None:
+        """A file given up on (failed, cancelled) is not left listed by its preview."""
         with self._cv:
-            task.already_published = already
-            task.bytes_done = rec.size
-        self._finish(task, FileState.PUBLISHED)
-        self.events.emit(Progress(task.id, rec.size, rec.size))
+            listed = task.sha256 and any(task.published_renditions)
+            original_up = task.phase in (Phase.ORIGINAL_DONE, Phase.FINISHED)
+        if self._manifest is not None and listed and not original_up:
+            assert task.sha256
+            self._manifest.drop(task.project, task.rel_path, file_id(task.sha256, task.rel_path))
+
+    # -- previews ---------------------------------------------------------------------------
+
+    def _ingest_worker(self, slot: int) -> None:
+        """Hash, recognise and make previews ahead of the uploads, one file at a time."""
+        while True:
+            with self._cv:
+                while not self._stopping and (task := self._take(self._to_ingest)) is None:
+                    self._cv.wait()
+                if self._stopping or task is None:
+                    return
+                if task.rend is not Rend.TO_MAKE:
+                    continue
+            try:
+                self._ingest(task, slot)
+            except Interrupted:
+                with self._cv:
+                    if not (self._stopping or task.finished):
+                        self._to_ingest.append(task)  # paused while hashing: later
+            except TransferError as exc:  # unreadable: the upload reports it
+                self._settle_renditions(task, f"no preview: {exc}")
+            except Exception as exc:
+                log.exception("preview of %s failed", task.rel_path)
+                self._settle_renditions(task, f"no preview: unexpected error: {exc}")
+
+    def _ingest(self, task: Task, slot: int) -> None:
+        assert self.previews is not None
+        st = self._stat(task)
+        sha, entry = self._hash(task, st)
+        if entry is not None:
+            self.journal.store_hash(entry)
+        ftype = self._file_type(task)
+        with self._cv:
+            showing = task.state in (FileState.QUEUED, FileState.HASHING)
+        if showing:
+            self._set_state(task, FileState.MAKING_PREVIEW)
+        made = self.previews.make(slot, task.source, sha, ftype)
+        with self._cv:
+            if showing and task.state is FileState.MAKING_PREVIEW and task.phase is Phase.NEW:
+                showing = False  # back to "queued" below
+            if task.finished or task.rend is not Rend.TO_MAKE or self._stopping:
+                return
+            task.renditions = made
+            if made.result.preview is None and made.result.thumb is None:
+                settle = True
+            else:
+                settle = False
+                task.rend = Rend.TO_SEND
+                self._to_send.append(task)
+                self._cv.notify_all()
+        if not showing:
+            self._set_state(task, FileState.QUEUED)
+        if settle:
+            self._settle_renditions(task, made.result.note)
+
+    def _send_renditions(self, task: Task) -> None:
+        """Put the preview and thumbnail (unless the manifest already lists them)."""
+        made = task.renditions
+        assert made is not None
+        try:
+            assert task.sha256
+            fid = file_id(task.sha256, task.rel_path)
+            listed = self._published_entry(task)
+            up = tuple(
+                self._send_rendition(task, made, role, rf, fid, listed)
+                for role, rf in (("previews", made.result.preview), ("thumbs", made.result.thumb))
+            )
+        except (Interrupted, SourceChangedError):
+            with self._cv:
+                if task.rend is Rend.SENDING and not task.finished:
+                    task.rend = Rend.TO_SEND
+                    self._to_send.appendleft(task)
+            raise
+        except TransferError as exc:
+            self._settle_renditions(task, f"preview not published: {exc}")
+            return
+        with self._cv:
+            task.published_renditions = (up[0], up[1])
+        self._settle_renditions(task, made.result.note)
+
+    def _send_rendition(
+        self,
+        task: Task,
+        made: Cached,
+        role: str,
+        rf: Any,
+        fid: str,
+        listed: ManifestEntry | None,
+    ) -> Rendition | None:
+        if rf is None:
+            return None
+        ext = rf.name.rsplit(".", 1)[-1]
+        key = rendition_key(task.project, role, fid, task.rel_path, ext)
+        rendition = Rendition(key, rf.width, rf.height, rf.size)
+        before = (listed.preview if role == "previews" else listed.thumb) if listed else None
+        if before == rendition:
+            return rendition  # published before, byte for byte the same size and key
+        path = str(made.path(rf))
+        ctype = "application/pdf" if ext == "pdf" else "image/webp"
+        md5_b64 = md5_of_span(path, 0, rf.size)[1]
+
+        def put() -> str:
+            body = SpanReader(
+                path, 0, rf.size, limiter=self.limiter, on_bytes=lambda n: None,
+                should_stop=lambda: self._should_stop(task),
+            )  # fmt: skip
+            with body:
+                return self.dest.put_object(key, body, rf.size, md5_b64, ctype, {})
+
+        self._retrying(task, put)
+        return rendition
+
+    def _settle_renditions(self, task: Task, note: str) -> None:
+        """The preview question is answered (published, or none and why)."""
+        with self._cv:
+            if task.finished or task.rend is Rend.SETTLED:
+                return
+            task.rend = Rend.SETTLED
+            task.note = note
+            original_up = task.phase is Phase.ORIGINAL_DONE
+            preview, thumb = task.published_renditions
+            listed = bool(preview or thumb)
         self.events.emit(
-            FileDone(task.id, task.rel_path, rec.key, rec.size, already, task.bytes_sent)
-        )
+            PreviewDone(task.id, task.rel_path, preview.key if preview else None,
+                        thumb.key if thumb else None, note)
+        )  # fmt: skip
+        if original_up:
+            self._finish_published(task)
+        elif listed:
+            self._upsert_manifest(task)  # preview-first: listed before its original
 
     # -- orphans -------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 class FileState(StrEnum):
     QUEUED = "queued"
     HASHING = "hashing"
+    MAKING_PREVIEW = "making preview"
     UPLOADING = "uploading"
     PAUSED = "paused"
     RETRYING = "retrying"
@@ -74,6 +75,20 @@ class FileDone(Event):
     #: True when nothing had to be sent (already published, or finished before a crash).
     already_published: bool
     bytes_sent: int
+    #: Why the file has no preview ("" when it has one).
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PreviewDone(Event):
+    """A file's preview and thumbnail are published (or it has none, and why)."""
+
+    name: ClassVar[str] = "preview_done"
+    task: int
+    rel_path: str
+    preview_key: str | None
+    thumb_key: str | None
+    note: str
 
 
 @dataclass(frozen=True)

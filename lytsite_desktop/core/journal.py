@@ -62,6 +62,10 @@ _MIGRATIONS: list[str] = [
         sha256 TEXT NOT NULL
     );
     """,
+    # 2: why a published file has no preview.
+    """
+    ALTER TABLE files ADD COLUMN note TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -90,6 +94,8 @@ class FileRecord:
     error: str | None
     created_at: float
     updated_at: float
+    #: Why the file has no preview (None: it has one, or previews were not made).
+    note: str | None
 
 
 @dataclass(frozen=True)
@@ -330,6 +336,10 @@ class Journal:
             self._db.execute("DELETE FROM parts WHERE file=? AND number=?", (file_row, number))
 
     # -- content hash cache --------------------------------------------------------
+
+    def store_hash(self, entry: HashEntry) -> None:
+        with self._tx():
+            self._store_hash(entry)
 
     def cached_hash(self, path: str, size: int, mtime_ns: int, inode: int) -> str | None:
         with self._lock:

@@ -31,8 +31,33 @@ def project_prefix(project: str) -> str:
     return f"projects/{project}/"
 
 
+#: S3, R2 and B2 refuse keys longer than this many UTF-8 bytes.
+MAX_KEY_BYTES = 1024
+#: Room kept for a destination's own prefix (``s3://bucket/PREFIX``).
+MAX_PREFIX_BYTES = 256
+
+
+def _fit(folder: str, name: str) -> str:
+    """``folder + name``, the name's stem shortened (at a character boundary, the
+    extension kept) if the key would pass the limit with a destination prefix."""
+    budget = MAX_KEY_BYTES - MAX_PREFIX_BYTES - len(folder.encode())
+    if len(name.encode()) <= budget:
+        return folder + name
+    path = PurePosixPath(name)
+    suffix = path.suffix if len(path.suffix.encode()) < 16 else ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    room = budget - len(suffix.encode())
+    short = stem.encode()[:room].decode("utf-8", "ignore")
+    return folder + short + suffix
+
+
 def original_key(project: str, fid: str, rel_path: str) -> str:
-    return f"projects/{project}/files/{fid}/{PurePosixPath(rel_path).name}"
+    return _fit(f"projects/{project}/files/{fid}/", PurePosixPath(rel_path).name)
+
+
+def rendition_key(project: str, role: str, fid: str, rel_path: str, ext: str) -> str:
+    """Key of a preview (``role`` "previews") or thumbnail ("thumbs")."""
+    return _fit(f"projects/{project}/{role}/{fid}/", f"{PurePosixPath(rel_path).stem}.{ext}")
 
 
 def manifest_key(project: str) -> str:

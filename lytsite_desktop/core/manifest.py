@@ -41,6 +41,10 @@ class ManifestEntry:
     height: int | None = None
     preview: Rendition | None = None
     thumb: Rendition | None = None
+    #: Camera, lens, exposure, date: the gallery caption (never the location).
+    camera: dict[str, str] | None = None
+    #: Why the file has no preview (null when it has one).
+    note: str | None = None
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
@@ -80,6 +84,12 @@ class Manifest:
         return cls(project, {e.path: e for e in entries}, doc.get("updatedAt", ""))
 
 
+@dataclass(frozen=True)
+class _Drop:
+    path: str
+    file_id: str
+
+
 class ManifestWriter:
     """Keeps each project's manifest and rewrites it after files complete.
 
@@ -96,7 +106,7 @@ class ManifestWriter:
         self._cv = threading.Condition()
         self._writing = False
         self._closed = False
-        self._pending: dict[str, list[ManifestEntry]] = {}
+        self._pending: dict[str, list[ManifestEntry | _Drop]] = {}
         #: Last failure per project, cleared when a write succeeds.
         self.errors: dict[str, str] = {}
         self._thread = threading.Thread(target=self._run, name="manifest-writer", daemon=True)
@@ -106,6 +116,13 @@ class ManifestWriter:
         with self._cv:
             self._dirty.add(project)
             self._pending.setdefault(project, []).append(entry)
+            self._cv.notify_all()
+
+    def drop(self, project: str, path: str, file_id: str) -> None:
+        """Unlist ``path`` if it is this file and its original never arrived."""
+        with self._cv:
+            self._dirty.add(project)
+            self._pending.setdefault(project, []).append(_Drop(path, file_id))
             self._cv.notify_all()
 
     def _run(self) -> None:
@@ -146,18 +163,22 @@ class ManifestWriter:
                 manifest = self._manifests[project] = Manifest.from_json(project, data)
             return manifest
 
-    def published_key(self, project: str, path: str) -> str | None:
-        """The original key the published manifest lists for ``path``, if any."""
+    def published(self, project: str, path: str) -> ManifestEntry | None:
+        """What the published manifest lists at ``path``, if anything."""
         manifest = self._load(project)
         with self._load_lock:
-            entry = manifest.files.get(path)
-            return entry.originalKey if entry else None
+            return manifest.files.get(path)
 
-    def _write(self, project: str, entries: list[ManifestEntry]) -> None:
+    def _write(self, project: str, entries: list[ManifestEntry | _Drop]) -> None:
         manifest = self._load(project)
         with self._load_lock:
             for entry in entries:
-                manifest.files[entry.path] = entry
+                if isinstance(entry, _Drop):
+                    listed = manifest.files.get(entry.path)
+                    if listed and listed.fileId == entry.file_id and listed.originalKey is None:
+                        del manifest.files[entry.path]
+                else:
+                    manifest.files[entry.path] = entry
             manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
             data = manifest.to_json()
         self._dest.put_bytes(manifest_key(project), data, "application/json")

@@ -50,6 +50,46 @@ class TransferSettings:
 
 
 @dataclass
+class PreviewSettings:
+    """How previews and thumbnails are made (see README, "Dual quality")."""
+
+    #: Make previews at all; off publishes originals only.
+    enabled: bool = True
+    #: Long edge of the preview in pixels (never upscaled).
+    size: int = 1800
+    #: WebP quality of the preview (0-100).
+    quality: int = 85
+    #: Long edge of the grid thumbnail in pixels.
+    thumb_size: int = 480
+    thumb_quality: int = 80
+    #: Worker processes making previews; None: one per CPU core, at most 4.
+    workers: int | None = None
+    #: Seconds one file may take before its preview is given up (the original is
+    #: still published).
+    timeout: float = 60.0
+    #: Images above this many megapixels are refused (decompression bombs).
+    max_megapixels: int = 300
+    #: Address-space cap of a preview worker process, in MiB (Linux); None: no cap.
+    memory_limit_mib: int | None = 4096
+
+    def validate(self) -> None:
+        if not 200 <= self.size <= 8000:
+            raise ValueError("the preview size must be between 200 and 8000 pixels")
+        if not 64 <= self.thumb_size <= self.size:
+            raise ValueError("the thumbnail size must be between 64 pixels and the preview size")
+        if not (1 <= self.quality <= 100 and 1 <= self.thumb_quality <= 100):
+            raise ValueError("WebP quality must be between 1 and 100")
+        if self.workers is not None and not 1 <= self.workers <= 16:
+            raise ValueError("preview workers must be between 1 and 16")
+        if self.timeout <= 0 or self.max_megapixels <= 0:
+            raise ValueError("the preview time limit and pixel limit must be positive")
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or max(1, min(4, os.cpu_count() or 1))
+
+
+@dataclass
 class DestinationConfig:
     """A saved destination. The secret key is in the OS keyring, never here."""
 
@@ -63,6 +103,7 @@ class DestinationConfig:
 @dataclass
 class Settings:
     transfer: TransferSettings = field(default_factory=TransferSettings)
+    previews: PreviewSettings = field(default_factory=PreviewSettings)
     destinations: dict[str, DestinationConfig] = field(default_factory=dict)
     #: Name of the destination used when none is given; None = first saved, else local library.
     default_destination: str | None = None
@@ -80,17 +121,22 @@ class Settings:
         transfer = TransferSettings(
             **{k: v for k, v in raw.get("transfer", {}).items() if k in known}
         )
+        known = PreviewSettings.__dataclass_fields__
+        previews = PreviewSettings(
+            **{k: v for k, v in raw.get("previews", {}).items() if k in known}
+        )
         dests = {
             name: DestinationConfig(name=name, **{k: v for k, v in d.items() if k != "name"})
             for name, d in raw.get("destinations", {}).items()
         }
-        return cls(transfer, dests, raw.get("default_destination"))
+        return cls(transfer, previews, dests, raw.get("default_destination"))
 
     def save(self, path: Path) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a file."""
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "transfer": asdict(self.transfer),
+            "previews": asdict(self.previews),
             "destinations": {n: asdict(d) for n, d in self.destinations.items()},
             "default_destination": self.default_destination,
         }

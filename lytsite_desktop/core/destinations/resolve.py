@@ -9,6 +9,7 @@ from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.destinations.s3 import S3Credentials, S3Destination, S3Location
 from lytsite_desktop.core.errors import ConfigError
+from lytsite_desktop.core.keys import MAX_PREFIX_BYTES
 from lytsite_desktop.core.paths import AppPaths
 from lytsite_desktop.core.secrets import KeyringUnavailable, load_secret
 from lytsite_desktop.core.settings import DestinationConfig, Settings
@@ -26,6 +27,8 @@ def parse_s3_url(url: str) -> S3Location:
     if unknown:
         raise ConfigError(f"unknown option(s) in {url}: {', '.join(sorted(unknown))}")
     prefix = unquote(parts.path).strip("/")
+    if len(prefix.encode()) >= MAX_PREFIX_BYTES:
+        raise ConfigError(f"the prefix in {url} is too long (at most {MAX_PREFIX_BYTES - 1} bytes)")
     endpoint = query.get("endpoint")
     if endpoint and not endpoint.startswith(("http://", "https://")):
         endpoint = "https://" + endpoint

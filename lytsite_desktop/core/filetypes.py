@@ -1,0 +1,110 @@
+"""What a file is, from its first bytes (the extension only breaks ties).
+
+A JPEG named ``IMG_0001`` is still a JPEG; a text file named ``photo.jpg`` is not
+an image. The kind decides how a preview is made and the Content-Type the
+original is published with.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lytsite_desktop.core.keys import content_type as guess_content_type
+
+#: Bytes read from the start of a file to recognise it.
+SNIFF_BYTES = 64
+
+
+class Kind(StrEnum):
+    IMAGE = "image"  # decoded by Pillow (JPEG, PNG, WebP, TIFF, GIF, BMP, HEIF)
+    RAW = "raw"  # camera raw: the preview comes from the embedded JPEG
+    PDF = "pdf"
+    VIDEO = "video"
+    OTHER = "other"  # published as the original only
+
+
+@dataclass(frozen=True)
+class FileType:
+    kind: Kind
+    #: A short name for messages: "JPEG", "Canon CR3", "PDF", "MP4 video".
+    label: str
+    content_type: str
+
+
+_RAW_EXTENSIONS = {
+    ".cr2": "Canon CR2",
+    ".cr3": "Canon CR3",
+    ".nef": "Nikon NEF",
+    ".nrw": "Nikon NRW",
+    ".arw": "Sony ARW",
+    ".srf": "Sony SRF",
+    ".sr2": "Sony SR2",
+    ".dng": "DNG",
+    ".raf": "Fujifilm RAF",
+    ".orf": "Olympus ORF",
+    ".rw2": "Panasonic RW2",
+    ".pef": "Pentax PEF",
+    ".srw": "Samsung SRW",
+    ".3fr": "Hasselblad 3FR",
+    ".iiq": "Phase One IIQ",
+}
+_RAW_MIME = "image/x-raw"
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
+_VIDEO_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"qt  ", b"m4v ", b"3gp4", b"3gp5"}
+
+
+def sniff(path: str) -> FileType:
+    """Recognise the file at ``path`` (reads its first bytes; never blocks on a FIFO)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        head = os.read(fd, SNIFF_BYTES)
+    finally:
+        os.close(fd)
+    return classify(head, os.path.basename(path))
+
+
+def classify(head: bytes, name: str) -> FileType:
+    ext = os.path.splitext(name)[1].lower()
+    if head.startswith(b"\xff\xd8\xff"):
+        return FileType(Kind.IMAGE, "JPEG", "image/jpeg")
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return FileType(Kind.IMAGE, "PNG", "image/png")
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return FileType(Kind.IMAGE, "WebP", "image/webp")
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return FileType(Kind.IMAGE, "GIF", "image/gif")
+    if head[:2] == b"BM" and len(head) >= 26:
+        return FileType(Kind.IMAGE, "BMP", "image/bmp")
+    if head.startswith(b"%PDF-"):
+        return FileType(Kind.PDF, "PDF", "application/pdf")
+    if head.startswith(b"FUJIFILMCCD-RAW"):
+        return FileType(Kind.RAW, "Fujifilm RAF", _RAW_MIME)
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand == b"crx ":
+            return FileType(Kind.RAW, "Canon CR3", _RAW_MIME)
+        if brand in _HEIF_BRANDS:
+            label, mime = ("AVIF", "image/avif") if brand == b"avif" else ("HEIF", "image/heic")
+            return FileType(Kind.IMAGE, label, mime)
+        if brand in _VIDEO_BRANDS:
+            return FileType(Kind.VIDEO, "video", guess_content_type(name))
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"IIU\x00"):
+        return _tiff_family(head, ext)
+    if head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:11] == b"AVI"):
+        return FileType(Kind.VIDEO, "video", guess_content_type(name))
+    return FileType(Kind.OTHER, ext.lstrip(".").upper() or "file", guess_content_type(name))
+
+
+def _tiff_family(head: bytes, ext: str) -> FileType:
+    """TIFF and the raw formats built on it (CR2, NEF, ARW, DNG, ORF, RW2, PEF ...)."""
+    if head[:4] in (b"IIRO", b"IIRS"):
+        return FileType(Kind.RAW, "Olympus ORF", _RAW_MIME)
+    if head[:4] == b"IIU\x00":
+        return FileType(Kind.RAW, "Panasonic RW2", _RAW_MIME)
+    if head[8:10] == b"CR":
+        return FileType(Kind.RAW, "Canon CR2", _RAW_MIME)
+    if ext in _RAW_EXTENSIONS:
+        return FileType(Kind.RAW, _RAW_EXTENSIONS[ext], _RAW_MIME)
+    return FileType(Kind.IMAGE, "TIFF", "image/tiff")

@@ -1,0 +1,248 @@
+"""Making a WebP preview and thumbnail of one image with Pillow.
+
+Order matters for speed and correctness: decode small (JPEG DCT scaling via
+``draft``), resize, and only then turn it upright (EXIF orientation) and convert
+its colours to sRGB from the embedded ICC profile, on the small image. The
+previews carry nothing from the original's metadata: no EXIF (so no GPS), no XMP,
+no maker notes. The original file is only ever read.
+
+Runs inside a preview worker process (see :mod:`renderpool`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from PIL import Image, ImageCms
+
+log = logging.getLogger(__name__)
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_ORIENTATION = 0x0112
+_EXIF_IFD = 0x8769
+
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+#: Colour transforms built so far, by (profile digest, input mode): building one
+#: costs more than applying it to a preview, and a shoot shares one or two profiles.
+_TRANSFORMS: dict[tuple[str, str], ImageCms.ImageCmsTransform | None] = {}
+
+
+@dataclass
+class Encoded:
+    data: bytes
+    width: int
+    height: int
+
+
+@dataclass
+class ImageRenditions:
+    #: The original's size, upright (after EXIF orientation).
+    width: int
+    height: int
+    preview: Encoded
+    thumb: Encoded
+    camera: dict[str, str] | None
+
+
+def orientation_of(im: Image.Image) -> int:
+    try:
+        value = int(im.getexif().get(_ORIENTATION, 1))
+    except (TypeError, ValueError, SyntaxError):
+        return 1
+    return value if 1 <= value <= 8 else 1
+
+
+def render_image(
+    im: Image.Image,
+    *,
+    size: int,
+    quality: int,
+    thumb_size: int,
+    thumb_quality: int,
+    orientation: int | None = None,
+) -> ImageRenditions:
+    """Preview and thumbnail of an opened (not yet loaded) image."""
+    if orientation is None:
+        orientation = orientation_of(im)
+    camera = camera_summary(im)
+    icc = im.info.get("icc_profile")
+    width, height = im.size
+    if orientation >= 5:
+        width, height = height, width
+
+    small = _reduce(im, size)
+    small = _to_8bit(small)
+    if orientation in _TRANSPOSE:
+        small = small.transpose(_TRANSPOSE[orientation])
+    small = _to_srgb(small, icc)
+    preview = _encode(small, quality)
+    thumb_im = _fit(small, thumb_size)
+    thumb = _encode(thumb_im, thumb_quality)
+    return ImageRenditions(width, height, preview, thumb, camera)
+
+
+def _target(w: int, h: int, long_edge: int) -> tuple[int, int]:
+    scale = min(1.0, long_edge / max(w, h))
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+def _reduce(im: Image.Image, long_edge: int) -> Image.Image:
+    """Decode at the smallest DCT scale still >= the target, then resample."""
+    target = _target(*im.size, long_edge)
+    if im.format == "JPEG" and target != im.size:
+        im.draft(im.mode, target)
+    im.load()
+    if im.mode == "P":
+        im = im.convert("RGBA" if im.has_transparency_data else "RGB")
+    elif im.mode == "1":
+        im = im.convert("L")
+    elif im.mode == "CMYK" and not im.info.get("icc_profile"):
+        im = im.convert("RGB")
+    return _fit(im, long_edge)
+
+
+def _fit(im: Image.Image, long_edge: int) -> Image.Image:
+    target = _target(*im.size, long_edge)
+    if target == im.size:
+        return im
+    return im.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _to_8bit(im: Image.Image) -> Image.Image:
+    """16-bit and float greyscale to 8-bit by scaling (Pillow's convert clips)."""
+    if im.mode.startswith("I;16") or im.mode == "I":
+        if im.mode != "I":
+            im = im.convert("I")
+        hi = im.getextrema()[1]
+        scale = (
+            1 / 257 if isinstance(hi, int | float) and hi > 255 else 1.0
+        )  # a 16-bit image, or 8-bit values in "I"
+        return im.point(lambda v: v * scale).convert("L")
+    if im.mode == "F":
+        return im.point(lambda v: v * 255).convert("L")
+    return im
+
+
+def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """Colours converted from the embedded profile to sRGB; alpha kept as is."""
+    alpha = None
+    if im.mode in ("RGBA", "LA"):
+        alpha = im.getchannel("A")
+        im = im.convert("RGB" if im.mode == "RGBA" else "L")
+    elif im.mode not in ("RGB", "L", "CMYK"):
+        im = im.convert("RGB")
+    if icc:
+        transform = _transform(icc, im.mode)
+        if transform is not None:
+            im = ImageCms.applyTransform(im, transform) or im
+    if im.mode not in ("RGB", "L"):
+        im = im.convert("RGB")
+    if alpha is not None:
+        if im.mode == "L":
+            im = im.convert("RGB")
+        im = im.convert("RGBA")
+        im.putalpha(alpha)
+    return im
+
+
+def _transform(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    key = (hashlib.sha1(icc).hexdigest(), mode)
+    if key in _TRANSFORMS:
+        return _TRANSFORMS[key]
+    transform = None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        space = profile.profile.xcolor_space.strip()
+        expected = {"RGB": "RGB", "L": "GRAY", "CMYK": "CMYK"}[mode]
+        description = ImageCms.getProfileDescription(profile).strip()
+        if space != expected:
+            log.info("ignoring a %s profile on a %s image", space, mode)
+        elif not (mode == "RGB" and description.startswith("sRGB")):
+            transform = ImageCms.buildTransform(
+                profile,
+                _SRGB,
+                mode,
+                "RGB",
+                renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+                flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
+            )
+    except (OSError, ImageCms.PyCMSError, KeyError) as exc:
+        log.info("ignoring an unusable ICC profile: %s", exc)
+    _TRANSFORMS[key] = transform
+    return transform
+
+
+def _encode(im: Image.Image, quality: int) -> Encoded:
+    if im.mode not in ("RGB", "RGBA"):
+        im = im.convert("RGBA" if "A" in im.mode else "RGB")
+    im.info = {}  # nothing of the original's metadata travels
+    buf = io.BytesIO()
+    im.save(buf, "WEBP", quality=quality, method=4)
+    return Encoded(buf.getvalue(), im.width, im.height)
+
+
+# -- camera summary (for the gallery caption) ---------------------------------------------
+
+_TAGS = {
+    "make": 0x010F,
+    "model": 0x0110,
+}
+_EXIF_TAGS = {
+    "lens": 0xA434,
+    "exposure": 0x829A,
+    "aperture": 0x829D,
+    "iso": 0x8827,
+    "focalLength": 0x920A,
+    "takenAt": 0x9003,
+}
+
+
+def camera_summary(im: Image.Image) -> dict[str, str] | None:
+    """Camera, lens, exposure and date, as text; never the location."""
+    try:
+        exif = im.getexif()
+        sub = exif.get_ifd(_EXIF_IFD)
+    except Exception:  # malformed EXIF is common and never fatal
+        return None
+    out: dict[str, str] = {}
+    for name, tag in _TAGS.items():
+        _put(out, name, exif.get(tag))
+    for name, tag in _EXIF_TAGS.items():
+        _put(out, name, sub.get(tag))
+    return out or None
+
+
+def _put(out: dict[str, str], name: str, value: Any) -> None:
+    if value is None or value == "":
+        return
+    try:
+        if name == "exposure":
+            f = Fraction(float(value)).limit_denominator(8000)
+            text = f"{f.numerator}/{f.denominator} s" if f < 1 else f"{float(f):g} s"
+        elif name == "aperture":
+            text = f"f/{float(value):.1f}".replace(".0", "")
+        elif name == "focalLength":
+            text = f"{float(value):g} mm"
+        elif name == "takenAt":
+            text = str(value).strip().replace(":", "-", 2).replace(" ", "T", 1)
+        elif isinstance(value, tuple):
+            text = str(value[0])
+        else:
+            text = str(value).strip("\x00 ").strip()
+    except (TypeError, ValueError, ZeroDivisionError):
+        return
+    if text:
+        out[name] = text[:120]

@@ -1,0 +1,76 @@
+"""Previews as the engine asks for them: from the cache, else made by a worker process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lytsite_desktop.core.filetypes import FileType, Kind
+from lytsite_desktop.core.previewcache import Cached, PreviewCache, variant
+from lytsite_desktop.core.rendering import RenderJob, RenderResult
+from lytsite_desktop.core.renderpool import RenderSlot
+from lytsite_desktop.core.settings import PreviewSettings
+from lytsite_desktop.core.sizes import MiB
+
+
+class PreviewMaker:
+    """Owns the preview cache and one worker process per slot.
+
+    ``make(slot, ...)`` is called by the engine's ingest threads, each with its
+    own slot number, so each process has at most one job.
+    """
+
+    def __init__(self, settings: PreviewSettings, cache_dir: Path) -> None:
+        settings.validate()
+        self.settings = settings
+        self.cache = PreviewCache(cache_dir)
+        self.variant = variant(settings)
+        limit = settings.memory_limit_mib * MiB if settings.memory_limit_mib else None
+        self._slots = [
+            RenderSlot(timeout=settings.timeout, memory_limit=limit)
+            for _ in range(settings.worker_count)
+        ]
+
+    @property
+    def workers(self) -> int:
+        return len(self._slots)
+
+    def cached(self, sha256: str) -> Cached | None:
+        return self.cache.get(sha256, self.variant)
+
+    def make(self, slot: int, source: str, sha256: str, ftype: FileType) -> Cached:
+        """The file's renditions (cached or made now); never raises for a bad file."""
+        found = self.cached(sha256)
+        if found is not None:
+            return found
+        if ftype.kind in (Kind.VIDEO, Kind.OTHER):
+            what = "video" if ftype.kind is Kind.VIDEO else f"{ftype.label} files"
+            note = f"no preview for {what}; the original is published"
+            return Cached(self.cache.root, RenderResult(note=note, lasting=False))
+        work = self.cache.workdir()
+        ps = self.settings
+        job = RenderJob(
+            source=source,
+            kind=ftype.kind.value,
+            label=ftype.label,
+            out_dir=str(work),
+            size=ps.size,
+            quality=ps.quality,
+            thumb_size=ps.thumb_size,
+            thumb_quality=ps.thumb_quality,
+            max_pixels=ps.max_megapixels * 1_000_000,
+        )
+        try:
+            result = self._slots[slot].render(job)
+        except BaseException:
+            self.cache.discard(work)
+            raise
+        return self.cache.put(sha256, self.variant, work, result)
+
+    def interrupt(self) -> None:
+        """Kill running jobs now (the app is stopping)."""
+        for slot in self._slots:
+            slot.kill()
+
+    def close(self) -> None:
+        for slot in self._slots:
+            slot.close()

@@ -1,0 +1,138 @@
+"""Preview workers in their own processes: a decoder that hangs, crashes or eats
+memory on one file costs that file's preview, never the app or the queue.
+
+Each :class:`RenderSlot` owns one child process (started on first use, with the
+``spawn`` method so no thread state is inherited). The child runs at a lower
+CPU priority than the uploads and, on Linux, under an address-space cap. A job
+that outlives its time limit gets the child killed and a fresh one next time.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+from lytsite_desktop.core.rendering import RenderJob, RenderResult
+
+log = logging.getLogger(__name__)
+
+#: Preview workers yield the CPU to uploads (hashing, TLS) and to the desktop.
+NICENESS = 10
+
+
+def _child_main(conn: Connection, memory_limit: int | None) -> None:
+    """The worker process: render jobs until told to stop."""
+    try:
+        os.nice(NICENESS)
+    except (AttributeError, OSError):
+        pass
+    if memory_limit and sys.platform.startswith("linux"):
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    _register_plugins()
+    from lytsite_desktop.core.rendering import render
+
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        conn.send(render(job).to_dict())
+
+
+def _register_plugins() -> None:
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    except ImportError:  # HEIF files then get "not a readable image"
+        pass
+
+
+class RenderSlot:
+    """One worker process and the job it is running; used by one thread at a time."""
+
+    def __init__(self, *, timeout: float, memory_limit: int | None) -> None:
+        self.timeout = timeout
+        self.memory_limit = memory_limit
+        self._proc: Any = None
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+
+    def _start(self) -> Connection:
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(
+            target=_child_main, args=(child, self.memory_limit), name="lytsite-preview", daemon=True
+        )
+        proc.start()
+        child.close()
+        self._proc, self._conn = proc, parent
+        return parent
+
+    def render(self, job: RenderJob) -> RenderResult:
+        """Run one job in the child; a hang or crash becomes a result with a note."""
+        with self._lock:
+            conn = self._conn if self._proc is not None and self._proc.is_alive() else None
+            try:
+                conn = conn or self._start()
+                conn.send(job)
+                if conn.poll(self.timeout):
+                    return RenderResult.from_dict(conn.recv())
+            except (EOFError, OSError, BrokenPipeError):
+                return self._crashed()
+            self._kill()
+            return RenderResult(
+                note=f"no preview: it took longer than {self.timeout:g} s; the original is "
+                "published",
+                lasting=False,
+            )
+
+    def _crashed(self) -> RenderResult:
+        proc = self._proc
+        if proc is not None:
+            proc.join(timeout=5)
+        code = proc.exitcode if proc is not None else None
+        self._kill()
+        how = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
+        log.warning("preview worker died (%s)", how)
+        return RenderResult(
+            note=f"no preview: the image decoder crashed ({how}); the original is published",
+            lasting=False,
+        )
+
+    def _kill(self) -> None:
+        proc, conn = self._proc, self._conn
+        self._proc = self._conn = None
+        if conn is not None:
+            conn.close()
+        if proc is not None and proc.is_alive():
+            proc.kill()
+        if proc is not None:
+            proc.join(timeout=5)
+
+    def close(self) -> None:
+        """Stop the child (politely, then firmly). Waits for a running job's lock."""
+        with self._lock:
+            if self._conn is not None and self._proc is not None:
+                try:
+                    self._conn.send(None)
+                    self._proc.join(timeout=2)
+                except OSError:
+                    pass
+            self._kill()
+
+    def kill(self) -> None:
+        """Stop now, even mid-job (the job's caller gets a crash result)."""
+        proc = self._proc
+        if proc is not None and proc.is_alive():
+            proc.kill()
