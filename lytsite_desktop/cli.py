@@ -28,6 +28,7 @@ from lytsite_desktop.core.events import BatchDone
 from lytsite_desktop.core.journal import Journal, JournalError
 from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.paths import AppPaths
+from lytsite_desktop.core.previews import PreviewMaker
 from lytsite_desktop.core.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.secrets import KeyringUnavailable, delete_secret, store_secret
 from lytsite_desktop.core.settings import DestinationConfig, Settings, TransferSettings
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--part-size", type=_size_arg, help="multipart part size, e.g. 16M")
     up.add_argument("--bwlimit", type=_size_arg, help="upload rate limit, e.g. 4M or 50Mbit")
     up.add_argument("--json", action="store_true", help="one JSON event per line on stdout")
+    up.add_argument(
+        "--no-previews", action="store_true", help="publish originals only (no WebP previews)"
+    )
     _orphan_flag(up)
 
     res = sub.add_parser("resume", help="finish every interrupted upload in the journal")
@@ -284,7 +288,31 @@ def _run(
     extra_failures: int = 0,
 ) -> int:
     out = JsonLines() if args.json else None
-    engine = TransferEngine(dest, app.journal, ts)
+    previews = None
+    if app.settings.previews.enabled and not getattr(args, "no_previews", False):
+        try:
+            previews = PreviewMaker(app.settings.previews, app.paths.cache_dir)
+        except ValueError as exc:
+            raise ConfigError(f"preview settings: {exc}") from exc
+    try:
+        return _run_engine(app, dest, ts, args, requests, out, previews, resume, extra_failures)
+    finally:
+        if previews is not None:
+            previews.close()
+
+
+def _run_engine(
+    app: App,
+    dest: Destination,
+    ts: TransferSettings,
+    args: argparse.Namespace,
+    requests: list[UploadRequest],
+    out: JsonLines | None,
+    previews: PreviewMaker | None,
+    resume: bool,
+    extra_failures: int,
+) -> int:
+    engine = TransferEngine(dest, app.journal, ts, previews=previews)
     try:
         _sweep_orphans(engine, args, out)
     except TransferError as exc:

@@ -75,6 +75,8 @@ class TerminalProgress:
         self._files = 0
         self._finished = 0
         self.failures: list[tuple[str, str]] = []
+        #: Files published without a preview, and why.
+        self.no_preview: list[tuple[str, str]] = []
         self._progress = Progress(
             TextColumn("{task.description}", justify="left"),
             BarColumn(bar_width=None),
@@ -137,9 +139,13 @@ class TerminalProgress:
                 self.console.print(
                     f"[red]failed[/red] {escape(event.rel_path)}: {escape(event.reason)}"
                 )
-            elif isinstance(event, FileDone) and not self.live:
-                how = "already published" if event.already_published else "published"
-                self.console.print(f"{how} {escape(event.rel_path)}")
+            elif isinstance(event, FileDone):
+                if event.note:
+                    self.no_preview.append((event.rel_path, event.note))
+                if not self.live:
+                    how = "already published" if event.already_published else "published"
+                    note = f" ({escape(event.note)})" if event.note else ""
+                    self.console.print(f"{how} {escape(event.rel_path)}{note}")
 
     def _overall_label(self) -> str:
         return f"[bold]{self._finished}/{self._files} files"
@@ -155,6 +161,12 @@ class TerminalProgress:
         self.console.print(
             f"{', '.join(parts)}; sent {format_size(summary.bytes_sent)} in {elapsed:.1f} s"
         )
+        if self.no_preview:
+            self.console.print(f"{len(self.no_preview)} published without a preview:")
+            for name, note in self.no_preview[:5]:
+                self.console.print(f"  [yellow]{escape(name)}[/yellow]: {escape(note)}")
+            if len(self.no_preview) > 5:
+                self.console.print(f"  ... and {len(self.no_preview) - 5} more")
         if len(self.failures) > 3:
             for reason, count in Counter(r for _, r in self.failures).most_common():
                 self.console.print(f"[red]{count} file(s) failed:[/red] {escape(reason)}")

@@ -1,4 +1,12 @@
-"""Turning dropped files and folders into upload requests, streamed as found."""
+"""Turning dropped files and folders into upload requests, streamed as found.
+
+Only regular files are yielded (a FIFO, socket or device is never opened);
+symlinked folders are followed once (device and inode remembered, so a loop ends);
+hidden folders and system clutter are skipped. Each file's path relative to the
+dropped folder is normalised to NFC (macOS writes NFD), and two files that would
+end up at the same path in one project (an NFC and an NFD spelling of one name,
+two dropped folders with the same name) are told apart: "name (2).jpg".
+"""
 
 from __future__ import annotations
 
@@ -22,6 +30,8 @@ class ScanItem:
     rel_path: str
     #: The project name a drop of this item suggests (the folder's slug).
     project: str
+    #: The path it would have had, when renamed to avoid a collision.
+    renamed_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -35,8 +45,32 @@ def is_clutter(name: str) -> bool:
 
 
 def scan(paths: list[str]) -> Iterator[ScanItem | ScanProblem]:
-    """Yield every regular file under ``paths``; folders are walked without following
-    symlinks into loops; hidden folders and system clutter are skipped."""
+    """Yield every regular file under ``paths`` as it is found (see module doc)."""
+    taken: set[tuple[str, str]] = set()
+    for found in _scan(paths):
+        if isinstance(found, ScanItem):
+            found = _unique(found, taken)
+        yield found
+
+
+def _unique(item: ScanItem, taken: set[tuple[str, str]]) -> ScanItem:
+    """The item, renamed "stem (n).ext" if its project already has that path."""
+    rel = item.rel_path
+    n = 1
+    while (item.project, rel) in taken:
+        n += 1
+        folder, _, name = item.rel_path.rpartition("/")
+        stem, dot, ext = name.rpartition(".")
+        if not stem:  # no extension (or a dotfile)
+            stem, dot, ext = name, "", ""
+        rel = f"{folder}/" * bool(folder) + f"{stem} ({n}){dot}{ext}"
+    taken.add((item.project, rel))
+    if rel == item.rel_path:
+        return item
+    return ScanItem(item.source, rel, item.project, renamed_from=item.rel_path)
+
+
+def _scan(paths: list[str]) -> Iterator[ScanItem | ScanProblem]:
     for raw in paths:
         path = Path(raw).expanduser()
         try:
