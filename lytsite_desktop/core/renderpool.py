@@ -68,6 +68,11 @@ class RenderSlot:
         self._conn: Connection | None = None
         self._lock = threading.Lock()
 
+    @property
+    def pid(self) -> int | None:
+        """The worker process's id, while one runs."""
+        return self._proc.pid if self._proc is not None else None
+
     def _start(self) -> Connection:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()

@@ -1,0 +1,192 @@
+"""Test images made on the spot: ICC profiles, EXIF orientations, GPS, bombs, raw files."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+from PIL import Image
+
+# -- ICC profiles (matrix/TRC, ICC v2), built from primaries like the real ones -------------
+
+D65 = (0.3127, 0.3290)
+D50_XYZ = (0.9642, 1.0, 0.8249)
+_BRADFORD = [[0.8951, 0.2664, -0.1614], [-0.7502, 1.7135, 0.0367], [0.0389, -0.0685, 1.0296]]
+
+
+def _inv(m: list[list[float]]) -> list[list[float]]:
+    a, b, c = m[0]
+    d, e, f = m[1]
+    g, h, i = m[2]
+    det = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
+    return [
+        [(e * i - f * h) / det, (c * h - b * i) / det, (b * f - c * e) / det],
+        [(f * g - d * i) / det, (a * i - c * g) / det, (c * d - a * f) / det],
+        [(d * h - e * g) / det, (b * g - a * h) / det, (a * e - b * d) / det],
+    ]
+
+
+def _mul(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
+    return [[sum(a[r][k] * b[k][c] for k in range(3)) for c in range(3)] for r in range(3)]
+
+
+def _vec(m: list[list[float]], v: tuple[float, ...]) -> tuple[float, float, float]:
+    return tuple(sum(m[r][k] * v[k] for k in range(3)) for r in range(3))  # type: ignore[return-value]
+
+
+def _xyz(xy: tuple[float, float]) -> tuple[float, float, float]:
+    x, y = xy
+    return (x / y, 1.0, (1 - x - y) / y)
+
+
+def rgb_to_xyz(primaries: list[tuple[float, float]], white=D65) -> list[list[float]]:
+    """The linear RGB -> XYZ matrix of a colour space (white at Y=1)."""
+    cols = [_xyz(p) for p in primaries]
+    m = [[cols[c][r] for c in range(3)] for r in range(3)]
+    s = _vec(_inv(m), _xyz(white))
+    return [[m[r][c] * s[c] for c in range(3)] for r in range(3)]
+
+
+def _adapt_to_d50(white=D65) -> list[list[float]]:
+    src = _vec(_BRADFORD, _xyz(white))
+    dst = _vec(_BRADFORD, D50_XYZ)
+    scale = [[dst[i] / src[i] if i == j else 0.0 for j in range(3)] for i in range(3)]
+    return _mul(_inv(_BRADFORD), _mul(scale, _BRADFORD))
+
+
+def _s15(v: float) -> bytes:
+    return struct.pack(">i", round(v * 65536))
+
+
+def _tag_xyz(v) -> bytes:
+    return b"XYZ \0\0\0\0" + b"".join(_s15(c) for c in v)
+
+
+def _tag_text(text: str) -> bytes:
+    data = text.encode() + b"\0"
+    return b"desc\0\0\0\0" + struct.pack(">I", len(data)) + data + b"\0" * 79
+
+
+def make_profile(name: str, primaries, gamma: float) -> bytes:
+    """An ICC v2 RGB display profile: given primaries, D65 white, a pure gamma curve."""
+    m = _mul(_adapt_to_d50(), rgb_to_xyz(primaries))
+    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
+    tags = [
+        (b"desc", _tag_text(name)),
+        (b"wtpt", _tag_xyz(D50_XYZ)),
+        (b"rXYZ", _tag_xyz([m[0][0], m[1][0], m[2][0]])),
+        (b"gXYZ", _tag_xyz([m[0][1], m[1][1], m[2][1]])),
+        (b"bXYZ", _tag_xyz([m[0][2], m[1][2], m[2][2]])),
+        (b"rTRC", curve),
+        (b"gTRC", curve),
+        (b"bTRC", curve),
+        (b"cprt", b"text\0\0\0\0public domain\0"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, blob = b"", b""
+    for sig, data in tags:
+        data += b"\0" * (-len(data) % 4)
+        table += sig + struct.pack(">II", offset + len(blob), len(data))
+        blob += data
+    body = struct.pack(">I", len(tags)) + table + blob
+    header = bytearray(128)
+    struct.pack_into(">I", header, 0, 128 + len(body))
+    header[8:12] = bytes([2, 0x10, 0, 0])
+    header[12:16], header[16:20], header[20:24] = b"mntr", b"RGB ", b"XYZ "
+    header[36:40] = b"acsp"
+    header[68:80] = b"".join(_s15(c) for c in D50_XYZ)
+    return bytes(header) + body
+
+
+ADOBE_RGB_PRIMARIES = [(0.64, 0.33), (0.21, 0.71), (0.15, 0.06)]
+SRGB_PRIMARIES = [(0.64, 0.33), (0.30, 0.60), (0.15, 0.06)]
+ADOBE_GAMMA = 563 / 256
+
+
+def adobe_rgb_profile() -> bytes:
+    return make_profile("Adobe RGB (1998) test", ADOBE_RGB_PRIMARIES, ADOBE_GAMMA)
+
+
+def _srgb_to_linear(c: float) -> float:
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def srgb_to_adobe(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The Adobe RGB (1998) encoding of an sRGB colour (both D65; plain math, no lcms)."""
+    lin = tuple(_srgb_to_linear(c / 255) for c in rgb)
+    xyz = _vec(rgb_to_xyz(SRGB_PRIMARIES), lin)
+    adobe = _vec(_inv(rgb_to_xyz(ADOBE_RGB_PRIMARIES)), xyz)
+    return tuple(round(255 * max(0.0, min(1.0, v)) ** (1 / ADOBE_GAMMA)) for v in adobe)  # type: ignore[return-value]
+
+
+# -- EXIF ----------------------------------------------------------------------------------
+
+#: How to store an upright image so that EXIF orientation ``n`` shows it upright.
+STORE_FOR_ORIENTATION = {
+    1: None,
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_90,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def marked_image(size=(400, 300)) -> Image.Image:
+    """Green, with a red block in the top-left corner: shows which way is up."""
+    im = Image.new("RGB", size, (20, 160, 40))
+    im.paste((230, 20, 20), (0, 0, size[0] // 4, size[1] // 4))
+    return im
+
+
+def exif_with(orientation: int = 1, gps: bool = False, camera: bool = False) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    if camera:
+        exif[0x010F] = "Lytsite"
+        exif[0x0110] = "TestCam 1"
+        sub = exif.get_ifd(0x8769)
+        sub[0x829A] = 1 / 250
+        sub[0x829D] = 2.8
+        sub[0x8827] = 400
+        sub[0x9003] = "2026:11:24 10:30:00"
+    if gps:
+        g = exif.get_ifd(0x8825)
+        g[1], g[2] = "N", (52.0, 31.0, 12.0)
+        g[3], g[4] = "E", (13.0, 24.0, 36.0)
+    return exif
+
+
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/'
+    b'22-rdf-syntax-ns#"><rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+    b'exif:GPSLatitude="52,31.2N"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def jpeg_bytes(im: Image.Image, **kw) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=kw.pop("quality", 92), **kw)
+    return buf.getvalue()
+
+
+# -- hazards --------------------------------------------------------------------------------
+
+
+def png_header_only(path: Path, width: int, height: int) -> None:
+    """A PNG that claims ``width`` x ``height`` (a decompression bomb's header)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 1024)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )

@@ -1,0 +1,314 @@
+"""Previews and thumbnails made by the real worker processes, on images made here."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image, ImageCms
+
+from lytsite_desktop.core.filetypes import Kind, sniff
+from lytsite_desktop.core.previews import PreviewMaker
+from lytsite_desktop.core.rendering import RenderResult
+from lytsite_desktop.core.settings import PreviewSettings
+from tests.support.dng import make_dng
+from tests.support.images import (
+    STORE_FOR_ORIENTATION,
+    XMP,
+    adobe_rgb_profile,
+    exif_with,
+    jpeg_bytes,
+    marked_image,
+    png_header_only,
+    srgb_to_adobe,
+)
+
+
+@pytest.fixture(scope="module")
+def maker(tmp_path_factory: pytest.TempPathFactory):
+    m = PreviewMaker(PreviewSettings(workers=1, timeout=30), tmp_path_factory.mktemp("cache"))
+    yield m
+    m.close()
+
+
+def make(maker: PreviewMaker, path: Path) -> tuple[RenderResult, Image.Image | None]:
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    cached = maker.make(0, str(path), sha, sniff(str(path)))
+    r = cached.result
+    preview = None
+    if r.preview is not None and r.preview.name.endswith(".webp"):
+        preview = Image.open(cached.path(r.preview))
+        preview.load()
+    return r, preview
+
+
+def test_dual_quality_sizes_and_webp(maker, tmp_path):
+    src = tmp_path / "wide.jpg"
+    src.write_bytes(jpeg_bytes(marked_image((4000, 2500))))
+    r, preview = make(maker, src)
+    assert (r.width, r.height) == (4000, 2500)
+    assert preview is not None and preview.format == "WEBP"
+    assert preview.size == (1800, 1125) and (r.preview.width, r.preview.height) == (1800, 1125)
+    assert (r.thumb.width, r.thumb.height) == (480, 300)
+    assert r.note == ""
+
+
+def test_small_image_never_upscaled(maker, tmp_path):
+    src = tmp_path / "small.png"
+    marked_image((300, 200)).save(src)
+    r, preview = make(maker, src)
+    assert preview.size == (300, 200) and (r.thumb.width, r.thumb.height) == (300, 200)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_every_exif_orientation_comes_out_upright(maker, tmp_path, orientation):
+    upright = marked_image((400, 300))
+    op = STORE_FOR_ORIENTATION[orientation]
+    stored = upright.transpose(op) if op is not None else upright
+    src = tmp_path / f"o{orientation}.jpg"
+    src.write_bytes(jpeg_bytes(stored, exif=exif_with(orientation)))
+    r, preview = make(maker, src)
+    assert preview.size == (400, 300), "landscape again, whatever the stored shape"
+    assert (r.width, r.height) == (400, 300)
+    red = preview.getpixel((20, 20))
+    green = preview.getpixel((380, 280))
+    assert red[0] > 180 and red[1] < 80, f"top-left should be red, got {red}"
+    assert green[1] > 120 and green[0] < 80
+
+
+def test_adobe_rgb_matches_srgb_reference(maker, tmp_path):
+    colours = [(200, 80, 60), (60, 140, 90), (70, 90, 180), (128, 128, 128), (230, 200, 150)]
+    adobe = [srgb_to_adobe(c) for c in colours]
+    assert (
+        max(
+            abs(a - b)
+            for c, e in zip(colours, adobe, strict=True)
+            for a, b in zip(c, e, strict=True)
+        )
+        > 15
+    ), "the test colours must differ between the spaces, or it proves nothing"
+    im = Image.new("RGB", (200 * len(colours), 200))
+    for i, c in enumerate(adobe):
+        im.paste(c, (200 * i, 0, 200 * (i + 1), 200))
+    src = tmp_path / "adobe.jpg"
+    src.write_bytes(jpeg_bytes(im, quality=98, icc_profile=adobe_rgb_profile()))
+    _, preview = make(maker, src)
+    for i, expected in enumerate(colours):
+        got = preview.getpixel((200 * i + 100, 100))
+        assert all(abs(g - e) <= 4 for g, e in zip(got, expected, strict=True)), (i, got, expected)
+    assert "icc_profile" not in preview.info  # sRGB, the web's default: no profile needed
+
+
+def test_preview_carries_no_gps_no_xmp_no_exif_and_original_is_untouched(maker, tmp_path):
+    src = tmp_path / "gps.jpg"
+    data = jpeg_bytes(marked_image(), exif=exif_with(1, gps=True, camera=True), xmp=XMP)
+    src.write_bytes(data)
+    original = Image.open(src)
+    assert original.getexif().get_ifd(0x8825), "the original has GPS"
+    r, preview = make(maker, src)
+    assert not preview.getexif(), "no EXIF at all in the preview"
+    assert "xmp" not in preview.info and "exif" not in preview.info
+    raw = Path(maker.cached(hashlib.sha256(data).hexdigest()).path(r.preview)).read_bytes()
+    assert b"GPS" not in raw and b"xmpmeta" not in raw and b"Exif" not in raw
+    assert src.read_bytes() == data
+    assert r.camera["model"] == "TestCam 1" and r.camera["exposure"] == "1/250 s"
+    assert r.camera["aperture"] == "f/2.8" and r.camera["takenAt"] == "2026-11-24T10:30:00"
+    assert not any("GPS" in k or "gps" in v.lower() for k, v in r.camera.items())
+
+
+def test_cmyk_jpeg(maker, tmp_path):
+    im = Image.new("CMYK", (300, 200), (0, 255, 255, 0))  # pure red in print terms
+    src = tmp_path / "cmyk.jpg"
+    im.save(src, quality=95)
+    assert Image.open(src).mode == "CMYK"
+    _, preview = make(maker, src)
+    assert preview.mode == "RGB"
+    red, green, blue = preview.getpixel((150, 100))
+    assert red > 200 and green < 60 and blue < 60
+
+
+def test_sixteen_bit_png_scaled_not_clipped(maker, tmp_path):
+    grey = Image.new("I;16", (256, 64))
+    grey.putdata([x * 256 for _ in range(64) for x in range(256)])  # 0..65280 left to right
+    src = tmp_path / "grey16.png"
+    grey.save(src)
+    rgb16 = tmp_path / "rgb16.png"
+    _write_rgb48_png(rgb16, (40000, 20000, 10000))
+    _, g = make(maker, src)
+    assert abs(g.getpixel((128, 32))[0] - 128) <= 3, "mid-grey stays mid-grey"
+    assert g.getpixel((250, 32))[0] > 240 and g.getpixel((4, 32))[0] < 10
+    _, c = make(maker, rgb16)
+    assert all(abs(a - b) <= 2 for a, b in zip(c.getpixel((5, 5)), (155, 78, 39), strict=True))
+
+
+def _write_rgb48_png(path: Path, rgb: tuple[int, int, int]) -> None:
+    import struct
+    import zlib
+
+    row = b"\0" + struct.pack(">HHH", *rgb) * 16
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", 16, 16, 16, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(row * 16))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_greyscale_and_alpha_kept(maker, tmp_path):
+    grey = tmp_path / "grey.jpg"
+    Image.new("L", (300, 200), 90).save(grey)
+    _, g = make(maker, grey)
+    assert g.mode == "RGB" and abs(g.getpixel((10, 10))[0] - 90) <= 2
+    alpha = tmp_path / "logo.png"
+    im = Image.new("RGBA", (300, 200), (0, 0, 255, 0))
+    im.paste((0, 0, 255, 255), (100, 50, 200, 150))
+    im.save(alpha)
+    _, a = make(maker, alpha)
+    assert a.mode == "RGBA"
+    assert a.getpixel((10, 10))[3] == 0 and a.getpixel((150, 100))[3] == 255
+
+
+def test_decompression_bomb_refused_with_a_reason(maker, tmp_path):
+    src = tmp_path / "bomb.png"
+    png_header_only(src, 30000, 30000)
+    r, preview = make(maker, src)
+    assert preview is None and r.preview is None and r.thumb is None
+    assert "900 megapixels" in r.note and "safety limit" in r.note
+
+
+def test_truncated_jpeg_and_non_image_get_reasons(maker, tmp_path):
+    src = tmp_path / "cut.jpg"
+    src.write_bytes(jpeg_bytes(marked_image((2000, 1500)))[:5000])
+    r, _ = make(maker, src)
+    assert r.preview is None and "truncated or damaged" in r.note
+    fake = tmp_path / "fake.jpg"
+    fake.write_text("not a picture")
+    assert sniff(str(fake)).kind is Kind.OTHER
+    r, _ = make(maker, fake)
+    assert r.preview is None and "no preview for JPG files" in r.note
+
+
+def test_heic(maker, tmp_path):
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()  # to write one here; the workers read it by themselves
+    src = tmp_path / "phone.heic"
+    marked_image((800, 600)).save(src, format="HEIF", quality=90)
+    assert sniff(str(src)).label == "HEIF"
+    r, preview = make(maker, src)
+    assert preview.size == (800, 600) and r.note == ""
+    assert preview.getpixel((10, 10))[0] > 180
+
+
+def test_raw_uses_embedded_preview_and_its_orientation(maker, tmp_path):
+    embedded = marked_image((320, 240)).transpose(Image.Transpose.ROTATE_90)  # stored sideways
+    src = tmp_path / "IMG_0001.dng"
+    src.write_bytes(make_dng(jpeg_bytes(embedded), embedded.size, orientation=6))
+    ftype = sniff(str(src))
+    assert ftype.kind is Kind.RAW and ftype.label == "DNG"
+    r, preview = make(maker, src)
+    assert r.note == "" and preview.size == (320, 240)
+    assert preview.getpixel((10, 10))[0] > 180, "upright: red block top-left"
+
+
+def test_pdfs_valid_encrypted_broken(maker, tmp_path):
+    valid = tmp_path / "contract.pdf"
+    pdf = pikepdf.new()
+    for _ in range(3):
+        pdf.add_blank_page(page_size=(595, 842))
+    # An uncompressed content stream so the optimised copy is smaller.
+    pdf.pages[0].Contents = pdf.make_stream(b"0 0 1 rg 100 100 300 300 re f\n" * 400)
+    pdf.save(valid, compress_streams=False)
+    r, _ = make(maker, valid)
+    assert r.preview is not None and r.preview.name == "preview.pdf", r.note
+    assert r.preview.size < valid.stat().st_size
+    assert (r.width, r.height) == (595, 842)
+    assert r.thumb is not None and max(r.thumb.width, r.thumb.height) == 480
+    cached = maker.cached(hashlib.sha256(valid.read_bytes()).hexdigest())
+    with pikepdf.open(cached.path(r.preview)) as copy:
+        assert copy.is_linearized and len(copy.pages) == 3
+    thumb = Image.open(cached.path(r.thumb))
+    assert thumb.getpixel((thumb.width // 3, thumb.height - 60))[2] > 200  # the blue square
+
+    locked = tmp_path / "locked.pdf"
+    pdf.save(locked, encryption=pikepdf.Encryption(owner="o", user="secret"))
+    r, _ = make(maker, locked)
+    assert r.preview is None and r.thumb is None and "encrypted" in r.note
+
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(valid.read_bytes()[:300] + b"garbage" * 50)
+    r, _ = make(maker, broken)
+    assert r.preview is None and ("damaged" in r.note or "errors" in r.note), r.note
+
+
+def test_cache_makes_nothing_twice(maker, tmp_path):
+    src = tmp_path / "again.jpg"
+    src.write_bytes(jpeg_bytes(marked_image((3000, 2000))))
+    sha = hashlib.sha256(src.read_bytes()).hexdigest()
+    assert maker.cached(sha) is None
+    first = maker.make(0, str(src), sha, sniff(str(src)))
+    stamp = first.path(first.result.preview).stat().st_mtime_ns
+    slot = maker._slots[0]
+    slot.close()  # no worker process left: a second make must not need one
+    again = maker.make(0, str(src), sha, sniff(str(src)))
+    assert again.result == first.result and slot._proc is None
+    assert again.path(again.result.preview).stat().st_mtime_ns == stamp
+
+
+def test_hung_and_crashed_decoder_cost_one_preview(tmp_path):
+    m = PreviewMaker(PreviewSettings(workers=1, timeout=2), tmp_path / "cache")
+    try:
+        src = tmp_path / "a.jpg"
+        src.write_bytes(jpeg_bytes(marked_image()))
+        ftype = sniff(str(src))
+        assert m.make(0, str(src), "1" * 64, ftype).result.note == ""
+        slot = m._slots[0]
+        os.kill(slot.pid, signal.SIGSTOP)  # the decoder "hangs"
+        started = time.monotonic()
+        hung = m.make(0, str(src), "2" * 64, ftype).result
+        assert "took longer than 2 s" in hung.note and time.monotonic() - started < 10
+        assert m.cached("2" * 64) is None, "a time-out is not remembered"
+
+        assert m.make(0, str(src), "3" * 64, ftype).result.note == ""  # a fresh worker
+        os.kill(slot.pid, signal.SIGSTOP)
+        pid = slot.pid
+        threading.Timer(0.5, os.kill, (pid, signal.SIGKILL)).start()  # dies mid-job
+        crashed = m.make(0, str(src), "4" * 64, ftype).result
+        assert "crashed (signal SIGKILL)" in crashed.note
+        assert m.make(0, str(src), "5" * 64, ftype).result.note == ""
+    finally:
+        m.close()
+
+
+def test_colour_transform_built_once_per_profile():
+    from lytsite_desktop.core import imaging
+
+    imaging._TRANSFORMS.clear()
+    icc = adobe_rgb_profile()
+    for _ in range(3):
+        im = Image.new("RGB", (64, 64), (120, 60, 30))
+        im.info["icc_profile"] = icc
+        buf = io.BytesIO()
+        im.save(buf, "PNG", icc_profile=icc)
+        imaging.render_image(
+            Image.open(io.BytesIO(buf.getvalue())),
+            size=100,
+            quality=80,
+            thumb_size=64,
+            thumb_quality=80,
+        )
+    assert len(imaging._TRANSFORMS) == 1
+    assert isinstance(next(iter(imaging._TRANSFORMS.values())), ImageCms.ImageCmsTransform)
