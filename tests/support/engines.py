@@ -12,6 +12,7 @@ from lytsite_desktop.core.engine import TransferEngine, UploadRequest
 from lytsite_desktop.core.events import Event
 from lytsite_desktop.core.journal import Journal
 from lytsite_desktop.core.paths import AppPaths
+from lytsite_desktop.core.previews import PreviewMaker
 from lytsite_desktop.core.settings import TransferSettings
 from lytsite_desktop.core.sizes import MiB
 from tests.conftest import dest_url
@@ -36,6 +37,7 @@ def engine(
     endpoint: str,
     *,
     read_timeout: float = 10.0,
+    previews: PreviewMaker | None = None,
     **settings: Any,
 ) -> TransferEngine:
     defaults: dict[str, Any] = {"part_size": 5 * MiB, "multipart_threshold": 6 * MiB}
@@ -44,6 +46,7 @@ def engine(
         s3_destination(bucket, endpoint, read_timeout=read_timeout),
         journal(),
         TransferSettings(**defaults),
+        previews=previews,
     )
 
 
