@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-quick setup clean
+.PHONY: run test lint format bench bench-previews bench-quick setup clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "lytsite-desktop needs Python 3.11 or newer"'
@@ -46,6 +46,12 @@ $(VENV)/.bench: $(STAMP)
 
 bench: $(VENV)/.bench
 	$(BIN)/python -m tests.benchmarks.upload_bench $(ARGS)
+
+bench-previews: $(VENV)/.bench
+	@command -v vipsthumbnail >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -qq && apt-get install -y -qq libvips-tools) \
+		|| echo "vipsthumbnail not installed: skipped"; }
+	$(BIN)/python -m tests.benchmarks.preview_bench $(ARGS)
 
 bench-quick: $(VENV)/.bench
 	$(BIN)/python -m tests.benchmarks.upload_bench --quick $(ARGS)

@@ -89,7 +89,9 @@ def render_image(
         small = small.transpose(_TRANSPOSE[orientation])
     small = _to_srgb(small, icc)
     preview = _encode(small, quality)
-    thumb_im = _fit(small, thumb_size)
+    # A grid thumbnail is 1/4 of the preview: a 2x2 box average first halves the
+    # Lanczos work (reducing_gap 1.5) at no visible cost at 480 px.
+    thumb_im = _fit(small, thumb_size, reducing_gap=1.5)
     thumb = _encode(thumb_im, thumb_quality)
     return ImageRenditions(width, height, preview, thumb, camera)
 
@@ -114,11 +116,13 @@ def _reduce(im: Image.Image, long_edge: int) -> Image.Image:
     return _fit(im, long_edge)
 
 
-def _fit(im: Image.Image, long_edge: int) -> Image.Image:
+def _fit(im: Image.Image, long_edge: int, reducing_gap: float = 3.0) -> Image.Image:
+    """Lanczos to the target size; ``reducing_gap`` lets Pillow average whole pixel
+    blocks first where the ratio allows (3.0: no visible difference)."""
     target = _target(*im.size, long_edge)
     if target == im.size:
         return im
-    return im.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return im.resize(target, Image.Resampling.LANCZOS, reducing_gap=reducing_gap)
 
 
 def _to_8bit(im: Image.Image) -> Image.Image:

@@ -1,0 +1,276 @@
+"""Preview benchmark: lytsite-desktop's previews against vipsthumbnail and plain Pillow.
+
+Part 1, previews per second on camera-like JPEGs (24 MP and 45 MP), each tool
+using both cores of this machine:
+
+- lytsite: the app's own path (PreviewMaker: worker processes, DCT-scaled decode,
+  resize, orientation and ICC to sRGB on the small image, a 1800 px WebP q85 *and*
+  a 480 px thumbnail), one worker per core.
+- vipsthumbnail (Debian's libvips-tools): the same 1800 px WebP q85, metadata
+  stripped; two processes, each with half the files.
+- naive: ``Image.open`` + ``Image.thumbnail((1800, 1800))`` + WebP q85, in a pool
+  of two processes.
+
+Part 2, uploads while previews are made: all those JPEGs published through a
+shaped link (100 Mbit/s, 40 ms) with previews on and off; the share of the link
+used shows whether preview work starves the uploads.
+
+    make bench-previews                     # both parts (a few minutes)
+    make bench-previews ARGS="--quick"      # fewer files
+    make bench-previews ARGS="--part 1"
+
+Not a pass/fail test: it prints tables and writes bench-results/previews.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from lytsite_desktop.core.filetypes import sniff
+from lytsite_desktop.core.previews import PreviewMaker
+from lytsite_desktop.core.settings import PreviewSettings
+
+SIZES = {"24MP": (6000, 4000), "45MP": (8256, 5504)}
+CORES = os.cpu_count() or 2
+
+
+def camera_like(path: Path, size: tuple[int, int], seed: int) -> None:
+    """A JPEG with the texture of a photo (gradients, detail, sensor noise), q92,
+    4:2:0, with camera EXIF: about the bytes per pixel of a camera's own JPEG."""
+    w, h = size
+    grad = Image.linear_gradient("L")
+    detail = Image.effect_mandelbrot((w // 8, h // 8), (-2.2 + seed * 0.01, -1.2, 1.0, 1.2), 60)
+    base = Image.merge(
+        "RGB",
+        [
+            grad.resize(size),
+            grad.rotate(90 + seed).resize(size),
+            detail.resize(size, Image.Resampling.BICUBIC),
+        ],
+    )
+    noise = Image.effect_noise(size, 28).convert("RGB")
+    im = Image.blend(base, noise, 0.18)
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "Bench", "Camera", 1
+    im.save(path, "JPEG", quality=92, subsampling=2, exif=exif)
+
+
+def make_data(root: Path, count: int) -> dict[str, list[Path]]:
+    data: dict[str, list[Path]] = {}
+    for label, size in SIZES.items():
+        folder = root / label
+        folder.mkdir(parents=True, exist_ok=True)
+        files = []
+        for i in range(count):
+            path = folder / f"IMG_{i:04d}.jpg"
+            if not path.exists():
+                camera_like(path, size, i)
+            files.append(path)
+        data[label] = files
+    return data
+
+
+# -- part 1: previews per second -------------------------------------------------------------
+
+
+def run_lytsite(files: list[Path], out: Path) -> float:
+    maker = PreviewMaker(PreviewSettings(workers=CORES), out)
+    try:
+        # Start the workers first: a long-running app pays this once, not per batch.
+        warm = [threading.Thread(target=maker._slots[i]._start) for i in range(CORES)]
+        for t in warm:
+            t.start()
+        for t in warm:
+            t.join()
+        todo = list(enumerate(files))
+        lock = threading.Lock()
+
+        def work(slot: int) -> None:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    i, path = todo.pop(0)
+                result = maker.make(slot, str(path), f"{i:064x}", sniff(str(path))).result
+                assert result.preview is not None, result.note
+
+        start = time.perf_counter()
+        threads = [threading.Thread(target=work, args=(s,)) for s in range(CORES)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - start
+    finally:
+        maker.close()
+
+
+def run_vips(files: list[Path], out: Path) -> float:
+    vips = shutil.which("vipsthumbnail")
+    if not vips:
+        raise FileNotFoundError("vipsthumbnail (apt-get install libvips-tools)")
+    chunks = [files[i::CORES] for i in range(CORES)]
+    start = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [vips, "-s", "1800", "-o", f"{out}/%s.webp[Q=85,strip]", *map(str, chunk)],
+            env=dict(os.environ, VIPS_CONCURRENCY="1"),
+        )
+        for chunk in chunks
+        if chunk
+    ]
+    for p in procs:
+        if p.wait() != 0:
+            raise RuntimeError("vipsthumbnail failed")
+    return time.perf_counter() - start
+
+
+def _naive_one(args: tuple[str, str]) -> None:
+    src, dst = args
+    with Image.open(src) as im:
+        im.thumbnail((1800, 1800))
+        im.save(dst, "WEBP", quality=85)
+
+
+def run_naive(files: list[Path], out: Path) -> float:
+    jobs = [(str(p), str(out / (p.stem + ".webp"))) for p in files]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(CORES) as pool:
+        pool.map(_naive_one, jobs[:CORES])  # start the workers before timing
+        start = time.perf_counter()
+        pool.map(_naive_one, jobs, chunksize=1)
+        return time.perf_counter() - start
+
+
+TOOLS = {"lytsite": run_lytsite, "vipsthumbnail": run_vips, "naive Image.thumbnail": run_naive}
+
+
+def part1(data: dict[str, list[Path]], repeat: int, work: Path) -> list[dict]:
+    rows = []
+    for label, files in data.items():
+        for tool, fn in TOOLS.items():
+            times = []
+            for _ in range(repeat):
+                out = Path(tempfile.mkdtemp(dir=work))
+                try:
+                    times.append(fn(files, out))
+                except FileNotFoundError as exc:
+                    print(f"  {tool}: {exc}; skipped")
+                    break
+                finally:
+                    shutil.rmtree(out, ignore_errors=True)
+            if not times:
+                continue
+            best = statistics.median(times)
+            row = {
+                "images": label,
+                "tool": tool,
+                "files": len(files),
+                "seconds": round(best, 2),
+                "per_second": round(len(files) / best, 2),
+                "runs": [round(t, 2) for t in times],
+            }
+            rows.append(row)
+            print(f"{label} {tool:22} {row['per_second']:6.2f} previews/s  ({row['runs']} s)")
+    return rows
+
+
+# -- part 2: uploads while previews are made ---------------------------------------------------
+
+
+def part2(files: list[Path], work: Path) -> list[dict]:
+    from tests.benchmarks.upload_bench import (
+        LINK_LATENCY,
+        LINK_RATE,
+        MotoStore,
+        run_measured,
+        tool_command,
+    )
+    from tests.support.netproxy import TcpProxy
+
+    folder = work / "upload"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir()
+    for f in files:
+        os.link(f, folder / f"{f.parent.name}-{f.name}")
+    store = MotoStore(work)
+    rows = []
+    try:
+        for previews in (True, False):
+            port = store.fresh()
+            proxy = TcpProxy(port, up_rate=LINK_RATE, down_rate=LINK_RATE, latency=LINK_LATENCY)
+            home = Path(tempfile.mkdtemp(prefix="home-", dir=work))
+            made = tool_command(store, "lytsite", folder, "bench", "p", proxy.url, home, None)
+            assert made is not None
+            cmd, env = made
+            if not previews:
+                cmd.append("--no-previews")
+            wall, cpu, rss, code = run_measured(cmd, env, work / "stderr.log", timeout=1800)
+            sent = proxy.bytes_up
+            sending = (proxy.bulk_last or 0) - (proxy.bulk_first or 0)
+            proxy.close()
+            row = {
+                "previews": previews,
+                "files": len(files),
+                "seconds": round(wall, 1),
+                "cpu_seconds": round(cpu, 1),
+                "peak_rss_mb": round(rss),
+                "sent_mib": round(sent / 2**20, 1),
+                "link_use": round(sent / wall / LINK_RATE, 3),
+                "link_use_sending": round(sent / sending / LINK_RATE, 3) if sending else None,
+                "ok": code == 0,
+            }
+            rows.append(row)
+            print(
+                f"upload, previews {'on ' if previews else 'off'}: {wall:6.1f} s, "
+                f"link {row['link_use']:.0%} (while sending {row['link_use_sending']:.0%}), "
+                f"cpu {cpu:.1f} s, sent {row['sent_mib']} MiB, {'ok' if code == 0 else 'FAILED'}"
+            )
+    finally:
+        store.close()
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="6 files per size, one run")
+    parser.add_argument("--count", type=int, default=16, help="files per size")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--part", choices=["1", "2", "all"], default="all")
+    parser.add_argument("--data", type=Path, default=Path(".bench/preview-data"))
+    parser.add_argument("--out", type=Path, default=Path("bench-results/previews.json"))
+    args = parser.parse_args()
+    count, repeat = (6, 1) if args.quick else (args.count, args.repeat)
+    print(f"making {count} camera-like JPEGs per size in {args.data} ...", flush=True)
+    data = make_data(args.data, count)
+    work = Path(tempfile.mkdtemp(prefix="preview-bench-"))
+    results: dict[str, object] = {"cores": CORES, "python": sys.version.split()[0]}
+    try:
+        if args.part in ("1", "all"):
+            results["previews"] = part1(data, repeat, work)
+        if args.part in ("2", "all"):
+            results["uploads"] = part2([f for files in data.values() for f in files], work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1))
+    print(f"results in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
