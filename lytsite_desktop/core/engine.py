@@ -142,6 +142,8 @@ class Task:
     small_md5: str | None = None
     hashing: bool = False  # an ingest thread or a worker is hashing it now
     sha256: str | None = None
+    #: (size, mtime_ns, inode) of the file when ``sha256`` was computed.
+    hashed_stat: tuple[int, int, int] | None = None
     ftype: FileType | None = None
     rend: Rend = Rend.SETTLED
     renditions: Cached | None = None
@@ -672,19 +674,26 @@ class TransferEngine:
             raise PermanentError(f"not a regular file: {task.source}")
         return st
 
-    def _hash(self, task: Task, st: os.stat_result) -> tuple[str, jr.HashEntry | None]:
-        """SHA-256 of the file, from the journal's cache or read now (then also
-        returned as an entry for the cache). A small file gets its Content-MD5 in
-        the same read, so it is read once more, not twice."""
-        with self._cv:  # one hash per file, whether an ingest thread or a worker asks
+    def _hash(self, task: Task, st: os.stat_result) -> str:
+        """SHA-256 of the file: from the journal's cache, or read now (and cached).
+        A small file gets its Content-MD5 in the same read, so it is read once
+        more, not twice. One hash per file, whether its ingest thread or its upload
+        worker asks first; the other waits and takes the result."""
+        with self._cv:
             self._cv.wait_for(lambda: not task.hashing or self._should_stop(task))
             if self._should_stop(task):
                 raise Interrupted()
+            now = (st.st_size, st.st_mtime_ns, st.st_ino)
+            if task.sha256 and task.hashed_stat == now:
+                return task.sha256  # hashed (and cached) by the other side
             task.hashing = True
         try:
             sha, entry = self._hash_once(task, st)
-            task.sha256 = sha
-            return sha, entry
+            if entry is not None:
+                self.journal.store_hash(entry)
+            with self._cv:
+                task.sha256, task.hashed_stat = sha, now
+            return sha
         finally:
             with self._cv:
                 task.hashing = False
@@ -725,7 +734,7 @@ class TransferEngine:
                 task.claimed = True
         st = self._stat(task)
         rec = self.journal.get(task.id)
-        sha, hash_entry = self._hash(task, st)
+        sha = self._hash(task, st)
         fid = file_id(sha, task.rel_path)
         key = original_key(task.project, fid, task.rel_path)
         if rec.upload_id and (rec.key != key or rec.sha256 != sha):
@@ -744,9 +753,9 @@ class TransferEngine:
         maybe_there = rec.key == key or self._listed(task, key)
         ctype = self._file_type(task).content_type
         # Durable before anything is sent: a crash after the upload is then
-        # recognised by its key (one commit, with the hash for the cache).
+        # recognised by its key.
         task.record = rec = self.journal.update(
-            task.id, cache_hash=hash_entry, state=jr.UPLOADING, size=st.st_size,
+            task.id, state=jr.UPLOADING, size=st.st_size,
             mtime_ns=st.st_mtime_ns, sha256=sha, file_id=fid, key=key, content_type=ctype,
             error=None,
         )  # fmt: skip
@@ -1039,9 +1048,7 @@ class TransferEngine:
     def _ingest(self, task: Task, slot: int) -> None:
         assert self.previews is not None
         st = self._stat(task)
-        sha, entry = self._hash(task, st)
-        if entry is not None:
-            self.journal.store_hash(entry)
+        sha = self._hash(task, st)
         ftype = self._file_type(task)
         with self._cv:
             showing = task.state in (FileState.QUEUED, FileState.HASHING)
@@ -1049,8 +1056,8 @@ class TransferEngine:
             self._set_state(task, FileState.MAKING_PREVIEW)
         made = self.previews.make(slot, task.source, sha, ftype)
         with self._cv:
-            if showing and task.state is FileState.MAKING_PREVIEW and task.phase is Phase.NEW:
-                showing = False  # back to "queued" below
+            # Shown as "making preview" and not started since: "queued" again.
+            requeued = task.state is FileState.MAKING_PREVIEW and task.phase is Phase.NEW
             if task.finished or task.rend is not Rend.TO_MAKE or self._stopping:
                 return
             task.renditions = made
@@ -1061,7 +1068,7 @@ class TransferEngine:
                 task.rend = Rend.TO_SEND
                 self._to_send.append(task)
                 self._cv.notify_all()
-        if not showing:
+        if requeued:
             self._set_state(task, FileState.QUEUED)
         if settle:
             self._settle_renditions(task, made.result.note)

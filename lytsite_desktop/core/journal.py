@@ -249,11 +249,9 @@ class Journal:
                 for key in keys
             ]
 
-    def update(
-        self, file_row: int, *, cache_hash: HashEntry | None = None, **values: object
-    ) -> FileRecord:
+    def update(self, file_row: int, **values: object) -> FileRecord:
         """Set columns of one row (and updated_at), durably, in one commit; returns
-        the row. ``cache_hash`` stores a content hash in the same commit."""
+        the row."""
         allowed = {f.name for f in fields(FileRecord)} - {"id", "created_at", "updated_at"}
         bad = set(values) - allowed
         if bad:
@@ -264,8 +262,6 @@ class Journal:
                 f"UPDATE files SET {cols}updated_at=? WHERE id=?",
                 (*values.values(), time.time(), file_row),
             )
-            if cache_hash is not None:
-                self._store_hash(cache_hash)
             return self.get(file_row)
 
     def start_over(self, file_row: int, **values: Any) -> FileRecord:
