@@ -159,29 +159,31 @@ TOOLS = {"lytsite": run_lytsite, "vipsthumbnail": run_vips, "naive Image.thumbna
 
 
 def part1(data: dict[str, list[Path]], repeat: int, work: Path) -> list[dict]:
+    """Each round runs every tool once, so noise on a shared machine hits them alike;
+    the median round counts."""
     rows = []
     for label, files in data.items():
-        for tool, fn in TOOLS.items():
-            times = []
-            for _ in range(repeat):
+        times: dict[str, list[float]] = {tool: [] for tool in TOOLS}
+        for _ in range(repeat):
+            for tool, fn in TOOLS.items():
                 out = Path(tempfile.mkdtemp(dir=work))
                 try:
-                    times.append(fn(files, out))
+                    times[tool].append(fn(files, out))
                 except FileNotFoundError as exc:
                     print(f"  {tool}: {exc}; skipped")
-                    break
                 finally:
                     shutil.rmtree(out, ignore_errors=True)
-            if not times:
+        for tool, runs in times.items():
+            if not runs:
                 continue
-            best = statistics.median(times)
+            median = statistics.median(runs)
             row = {
                 "images": label,
                 "tool": tool,
                 "files": len(files),
-                "seconds": round(best, 2),
-                "per_second": round(len(files) / best, 2),
-                "runs": [round(t, 2) for t in times],
+                "seconds": round(median, 2),
+                "per_second": round(len(files) / median, 2),
+                "runs": [round(t, 2) for t in runs],
             }
             rows.append(row)
             print(f"{label} {tool:22} {row['per_second']:6.2f} previews/s  ({row['runs']} s)")
