@@ -49,7 +49,7 @@ def rgb_to_xyz(primaries: list[tuple[float, float]], white=D65) -> list[list[flo
     return [[m[r][c] * s[c] for c in range(3)] for r in range(3)]
 
 
-def _adapt_to_d50(white=D65) -> list[list[float]]:
+def _adapt_to_d50(white: tuple[float, float] = D65) -> list[list[float]]:
     src = _vec(_BRADFORD, _xyz(white))
     dst = _vec(_BRADFORD, D50_XYZ)
     scale = [[dst[i] / src[i] if i == j else 0.0 for j in range(3)] for i in range(3)]
@@ -69,9 +69,9 @@ def _tag_text(text: str) -> bytes:
     return b"desc\0\0\0\0" + struct.pack(">I", len(data)) + data + b"\0" * 79
 
 
-def make_profile(name: str, primaries, gamma: float) -> bytes:
-    """An ICC v2 RGB display profile: given primaries, D65 white, a pure gamma curve."""
-    m = _mul(_adapt_to_d50(), rgb_to_xyz(primaries))
+def make_profile(name: str, primaries, gamma: float, white: tuple[float, float] = D65) -> bytes:
+    """An ICC v2 RGB display profile: given primaries and white, a pure gamma curve."""
+    m = _mul(_adapt_to_d50(white), rgb_to_xyz(primaries, white))
     curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
     tags = [
         (b"desc", _tag_text(name)),
@@ -100,25 +100,45 @@ def make_profile(name: str, primaries, gamma: float) -> bytes:
     return bytes(header) + body
 
 
-ADOBE_RGB_PRIMARIES = [(0.64, 0.33), (0.21, 0.71), (0.15, 0.06)]
 SRGB_PRIMARIES = [(0.64, 0.33), (0.30, 0.60), (0.15, 0.06)]
-ADOBE_GAMMA = 563 / 256
+D50 = (0.3457, 0.3585)
+
+#: Wide-gamut working spaces photographers embed: (primaries, gamma, white).
+#: Display P3's real curve is sRGB's; a 2.2 gamma stands in for it here, and the
+#: expected values below use the same curve, so the test stays exact.
+SPACES = {
+    "Adobe RGB (1998)": ([(0.64, 0.33), (0.21, 0.71), (0.15, 0.06)], 563 / 256, D65),
+    "Display P3": ([(0.680, 0.320), (0.265, 0.690), (0.150, 0.060)], 2.2, D65),
+    "ProPhoto RGB": ([(0.7347, 0.2653), (0.1596, 0.8404), (0.0366, 0.0001)], 1.8, D50),
+}
+
+
+def profile_for(space: str) -> bytes:
+    primaries, gamma, white = SPACES[space]
+    return make_profile(f"{space} test", primaries, gamma, white)
 
 
 def adobe_rgb_profile() -> bytes:
-    return make_profile("Adobe RGB (1998) test", ADOBE_RGB_PRIMARIES, ADOBE_GAMMA)
+    return profile_for("Adobe RGB (1998)")
 
 
 def _srgb_to_linear(c: float) -> float:
     return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
 
-def srgb_to_adobe(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    """The Adobe RGB (1998) encoding of an sRGB colour (both D65; plain math, no lcms)."""
+def srgb_to_space(rgb: tuple[int, int, int], space: str) -> tuple[int, int, int]:
+    """The encoding of an sRGB colour in ``space`` (plain math, no lcms): to XYZ,
+    Bradford-adapted between the whites, then into the space and its curve."""
+    primaries, gamma, white = SPACES[space]
     lin = tuple(_srgb_to_linear(c / 255) for c in rgb)
-    xyz = _vec(rgb_to_xyz(SRGB_PRIMARIES), lin)
-    adobe = _vec(_inv(rgb_to_xyz(ADOBE_RGB_PRIMARIES)), xyz)
-    return tuple(round(255 * max(0.0, min(1.0, v)) ** (1 / ADOBE_GAMMA)) for v in adobe)  # type: ignore[return-value]
+    xyz_d50 = _vec(_adapt_to_d50(D65), _vec(rgb_to_xyz(SRGB_PRIMARIES), lin))
+    xyz = _vec(_inv(_adapt_to_d50(white)), xyz_d50)
+    out = _vec(_inv(rgb_to_xyz(primaries, white)), xyz)
+    return tuple(round(255 * max(0.0, min(1.0, v)) ** (1 / gamma)) for v in out)  # type: ignore[return-value]
+
+
+def srgb_to_adobe(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    return srgb_to_space(rgb, "Adobe RGB (1998)")
 
 
 # -- EXIF ----------------------------------------------------------------------------------
@@ -190,3 +210,18 @@ def png_header_only(path: Path, width: int, height: int) -> None:
     path.write_bytes(
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
     )
+
+
+def rgb48_tiff(path: Path, rgb: tuple[int, int, int], size: tuple[int, int] = (64, 32)) -> None:
+    """An uncompressed 16-bit-per-channel RGB TIFF (a scanner's or an editor's export)."""
+    from tests.support.dng import LONG, SHORT, ifd
+
+    w, h = size
+    pixels = struct.pack("<HHH", *rgb) * (w * h)
+    offset = 8 + len(pixels)
+    entries = {
+        256: (LONG, [w]), 257: (LONG, [h]), 258: (SHORT, [16, 16, 16]), 259: (SHORT, [1]),
+        262: (SHORT, [2]), 273: (LONG, [8]), 277: (SHORT, [3]), 278: (LONG, [h]),
+        279: (LONG, [len(pixels)]), 284: (SHORT, [1]),
+    }  # fmt: skip
+    path.write_bytes(b"II*\0" + struct.pack("<I", offset) + pixels + ifd(entries, offset, 0))

@@ -20,6 +20,7 @@ from lytsite_desktop.core.rendering import RenderResult
 from lytsite_desktop.core.settings import PreviewSettings
 from tests.support.dng import make_dng
 from tests.support.images import (
+    SPACES,
     STORE_FOR_ORIENTATION,
     XMP,
     adobe_rgb_profile,
@@ -27,7 +28,9 @@ from tests.support.images import (
     jpeg_bytes,
     marked_image,
     png_header_only,
-    srgb_to_adobe,
+    profile_for,
+    rgb48_tiff,
+    srgb_to_space,
 )
 
 
@@ -83,22 +86,21 @@ def test_every_exif_orientation_comes_out_upright(maker, tmp_path, orientation):
     assert green[1] > 120 and green[0] < 80
 
 
-def test_adobe_rgb_matches_srgb_reference(maker, tmp_path):
+@pytest.mark.parametrize("space", list(SPACES))
+def test_wide_gamut_photo_matches_srgb_reference(maker, tmp_path, space):
+    """An Adobe RGB / Display P3 / ProPhoto JPEG with its profile embedded: the
+    preview's pixels match the sRGB colours it was encoded from."""
     colours = [(200, 80, 60), (60, 140, 90), (70, 90, 180), (128, 128, 128), (230, 200, 150)]
-    adobe = [srgb_to_adobe(c) for c in colours]
-    assert (
-        max(
-            abs(a - b)
-            for c, e in zip(colours, adobe, strict=True)
-            for a, b in zip(c, e, strict=True)
-        )
-        > 15
-    ), "the test colours must differ between the spaces, or it proves nothing"
+    encoded = [srgb_to_space(c, space) for c in colours]
+    shift = max(
+        abs(a - b) for c, e in zip(colours, encoded, strict=True) for a, b in zip(c, e, strict=True)
+    )
+    assert shift > 15, "the test colours must differ between the spaces, or it proves nothing"
     im = Image.new("RGB", (200 * len(colours), 200))
-    for i, c in enumerate(adobe):
+    for i, c in enumerate(encoded):
         im.paste(c, (200 * i, 0, 200 * (i + 1), 200))
-    src = tmp_path / "adobe.jpg"
-    src.write_bytes(jpeg_bytes(im, quality=98, icc_profile=adobe_rgb_profile()))
+    src = tmp_path / "wide.jpg"
+    src.write_bytes(jpeg_bytes(im, quality=98, icc_profile=profile_for(space)))
     _, preview = make(maker, src)
     for i, expected in enumerate(colours):
         got = preview.getpixel((200 * i + 100, 100))
@@ -146,6 +148,10 @@ def test_sixteen_bit_png_scaled_not_clipped(maker, tmp_path):
     assert g.getpixel((250, 32))[0] > 240 and g.getpixel((4, 32))[0] < 10
     _, c = make(maker, rgb16)
     assert all(abs(a - b) <= 2 for a, b in zip(c.getpixel((5, 5)), (155, 78, 39), strict=True))
+    tiff = tmp_path / "scan16.tif"
+    rgb48_tiff(tiff, (50000, 20000, 10000))
+    _, t = make(maker, tiff)
+    assert all(abs(a - b) <= 2 for a, b in zip(t.getpixel((5, 5)), (195, 78, 39), strict=True))
 
 
 def _write_rgb48_png(path: Path, rgb: tuple[int, int, int]) -> None:
