@@ -123,3 +123,46 @@ def test_ctrl_c_stops_cleanly_and_leaves_it_resumable(tmp_path, bucket, s3, s3_s
     (done,) = [e for e in events if e["event"] == "file_done"]
     assert object_sha256(s3, bucket, done["key"]) == sha256_file(src)
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_sigkill_after_preview_before_original_then_resume(tmp_path, bucket, s3, s3_server):
+    """Preview-first across a crash: the gallery keeps its preview while the original
+    is missing, and resume finishes the original without sending the preview again."""
+    from tests.support.images import jpeg_bytes, marked_image
+
+    folder = tmp_path / "Gala"
+    folder.mkdir()
+    photo = folder / "speech.jpg"  # a real JPEG with 30 MiB of trailing data: a slow original
+    photo.write_bytes(jpeg_bytes(marked_image((2400, 1600))) + os.urandom(30 * MiB))
+    manifest_key = "projects/gala/manifest.json"
+
+    def listed() -> dict | None:
+        try:
+            body = s3.get_object(Bucket=bucket, Key=manifest_key)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return None
+        return json.loads(body)["files"][0]
+
+    with TcpProxy(s3_server.port, up_rate=8 * MiB) as proxy:
+        url = dest_url(bucket, proxy.url)
+        proc = _cli("upload", str(folder), "--dest", url, "--json", "--part-size", "5M")
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if json.loads(line)["event"] == "preview_done":
+                break
+        while (entry := listed()) is None:  # the manifest write follows the preview
+            pass
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(30)
+        assert entry["originalKey"] is None and entry["preview"] is not None
+        preview_key = entry["preview"]["key"]
+        s3.head_object(Bucket=bucket, Key=preview_key)
+
+        proxy.reset_counters()
+        events = _events(_cli("resume", "--json"))
+        puts = [r.target for r in proxy.requests if r.method == "PUT"]
+    (done,) = [e for e in events if e["event"] == "file_done"]
+    assert object_sha256(s3, bucket, done["key"]) == sha256_file(photo)
+    assert not [t for t in puts if "/previews/" in t or "/thumbs/" in t], puts
+    final = listed()
+    assert final["originalKey"] == done["key"] and final["preview"]["key"] == preview_key

@@ -171,6 +171,7 @@ class TcpProxy:
             self.bytes_up = self.bytes_down = 0
             self.first_up = self.last_up = None
             self.bulk_first = self.bulk_last = None
+            self.requests.clear()
 
     def _bulk_mark(self, now: float) -> None:
         with self._lock:
