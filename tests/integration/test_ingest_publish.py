@@ -163,3 +163,42 @@ def test_publishing_again_makes_and_sends_nothing(tmp_path, bucket, s3_server, p
     puts = [r.target for r in proxy.requests if r.method == "PUT"]
     assert all("manifest.json" in t for t in puts), puts
     assert {p: p.stat().st_mtime_ns for p in cache.rglob("preview.webp")} == made
+
+
+def test_cancel_after_the_preview_unlists_the_file(tmp_path, bucket, s3, s3_server, previews):
+    folder = tmp_path / "Shoot"
+    folder.mkdir()
+    (folder / "keep.jpg").write_bytes(jpeg_bytes(marked_image((800, 600))))
+    slow = folder / "slow.jpg"
+    slow.write_bytes(jpeg_bytes(marked_image((2400, 1600))) + os.urandom(24 * MiB))
+    rec = Recorder()
+    with engine(bucket, s3_server.url, previews=previews, bwlimit=4 * MiB) as eng:
+        eng.subscribe(rec)
+        ids = eng.add(requests_from_scan(folder))
+        slow_id = ids[1]
+
+        listed_before_cancel = []
+
+        def cancel_when_listed() -> None:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not listed_before_cancel:
+                try:
+                    entry = manifest_of(s3, bucket).get("slow.jpg")
+                    if entry:
+                        listed_before_cancel.append(entry)
+                except Exception:
+                    pass
+                time.sleep(0.05)
+            eng.cancel([slow_id])
+
+        rec.when(
+            lambda e: isinstance(e, PreviewDone) and e.rel_path == "slow.jpg",
+            lambda: threading.Thread(target=cancel_when_listed).start(),
+        )
+        eng.wait(60)
+    assert eng.summary().cancelled == 1 and eng.summary().published == 1
+    (entry,) = listed_before_cancel
+    assert entry["originalKey"] is None and entry["preview"] is not None
+    files = manifest_of(s3, bucket)
+    assert list(files) == ["keep.jpg"], "a cancelled file is not left listed by its preview"
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []

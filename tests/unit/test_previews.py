@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -318,3 +319,19 @@ def test_colour_transform_built_once_per_profile():
         )
     assert len(imaging._TRANSFORMS) == 1
     assert isinstance(next(iter(imaging._TRANSFORMS.values())), ImageCms.ImageCmsTransform)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the address-space cap is Linux's")
+def test_memory_cap_costs_one_preview(tmp_path):
+    src = tmp_path / "huge.png"
+    Image.new("RGB", (10000, 10000), (90, 120, 150)).save(src)  # 100 MP: 300 MB decoded
+    m = PreviewMaker(PreviewSettings(workers=1, memory_limit_mib=300), tmp_path / "cache")
+    try:
+        r = m.make(0, str(src), "6" * 64, sniff(str(src))).result
+        assert r.preview is None and "more memory than allowed" in r.note
+        assert m.cached("6" * 64) is None, "not remembered: more memory might do next time"
+        small = tmp_path / "small.jpg"
+        small.write_bytes(jpeg_bytes(marked_image()))
+        assert m.make(0, str(small), "7" * 64, sniff(str(small))).result.note == ""
+    finally:
+        m.close()
