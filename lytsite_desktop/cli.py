@@ -374,6 +374,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
         counts[rec.state] += 1
     unfinished = [r for r in files if r.state in jr.ACTIVE_STATES]
     failed = [r for r in files if r.state == jr.FAILED]
+    no_preview = [r for r in files if r.state == jr.DONE and r.note]
     if args.json:
         print(
             json.dumps(
@@ -382,6 +383,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
                     "counts": dict(counts),
                     "unfinished": [_rec_json(app, r) for r in unfinished],
                     "failed": [_rec_json(app, r) for r in failed],
+                    "noPreview": [_rec_json(app, r) for r in no_preview],
                 }
             )
         )
@@ -404,6 +406,12 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
         print(f"\n{len(failed)} failed:")
         for rec in failed[:20]:
             print(f"  {rec.project}/{rec.rel_path}: {rec.error}")
+    if no_preview:
+        print(f"\n{len(no_preview)} published without a preview:")
+        for rec in no_preview[:20]:
+            print(f"  {rec.project}/{rec.rel_path}: {rec.note}")
+        if len(no_preview) > 20:
+            print(f"  ... and {len(no_preview) - 20} more")
     return EXIT_OK
 
 
@@ -416,6 +424,7 @@ def _rec_json(app: App, rec: jr.FileRecord) -> dict[str, object]:
         "bytesDone": sum(p.size for p in app.journal.parts(rec.id).values()),
         "state": rec.state,
         "error": rec.error,
+        "note": rec.note,
         "destination": app.journal.destination_spec(rec.dest) or rec.dest,
     }
 

@@ -9,11 +9,13 @@ import sys
 import keyring
 import keyring.backends.fail
 import pytest
+from PIL import Image
 
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.paths import AppPaths
 from lytsite_desktop.core.settings import Settings
 from tests.conftest import dest_url, sha256_file, write_random
+from tests.support.images import jpeg_bytes, marked_image
 from tests.support.memkeyring import MemoryKeyring
 from tests.support.s3server import MotoServer
 
@@ -146,12 +148,27 @@ def test_dest_add_without_a_keyring_says_what_to_do(s3_server, monkeypatch, caps
 def test_status_lists_nothing_then_published(tmp_path, capsys):
     assert main(["status"]) == 0
     assert "journal is empty" in capsys.readouterr().out
-    write_random(tmp_path / "s" / "a.jpg", 10_000, seed=8)
+    write_random(tmp_path / "s" / "a.jpg", 10_000, seed=8)  # named .jpg, not a JPEG
+    (tmp_path / "s" / "b.jpg").write_bytes(jpeg_bytes(marked_image((2400, 1600))))
     assert main(["upload", str(tmp_path / "s"), "--json"]) == 0
-    capsys.readouterr()
+    events = _json_lines(capsys.readouterr().out)
+    assert {e["rel_path"]: e["note"] for e in events if e["event"] == "preview_done"} == {
+        "a.jpg": "no preview for JPG files; the original is published",
+        "b.jpg": "",
+    }
     assert main(["status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert status["counts"] == {"done": 1} and status["unfinished"] == []
+    assert status["counts"] == {"done": 2} and status["unfinished"] == []
+    assert [r["path"] for r in status["noPreview"]] == ["a.jpg"]
+    assert main(["status"]) == 0
+    assert (
+        "1 published without a preview:\n  s/a.jpg: no preview for JPG" in capsys.readouterr().out
+    )
+    # No destination configured: the local library, with previews beside originals.
+    library = AppPaths.discover().default_library / "projects" / "s"
+    (preview,) = (library / "previews").rglob("b.webp")
+    assert Image.open(preview).size == (1800, 1200)
+    assert not list((library / "previews").rglob("a.webp"))
 
 
 def test_version(capsys):
