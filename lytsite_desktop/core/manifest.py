@@ -6,7 +6,7 @@ import json
 import logging
 import random
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,6 +45,28 @@ class ManifestEntry:
     camera: dict[str, str] | None = None
     #: Why the file has no preview (null when it has one).
     note: str | None = None
+
+    def over(self, old: ManifestEntry | None) -> ManifestEntry:
+        """This entry, keeping what ``old`` already lists for the same content.
+
+        One file is published in halves (preview, original) and each half upserts
+        its entry; re-publishing content that is already up must never make the
+        listing worse in between (an original key or preview turned back to null).
+        """
+        if old is None or old.fileId != self.fileId:
+            return self
+        merged = replace(
+            self,
+            originalKey=self.originalKey or old.originalKey,
+            width=self.width if self.width is not None else old.width,
+            height=self.height if self.height is not None else old.height,
+            preview=self.preview or old.preview,
+            thumb=self.thumb or old.thumb,
+            camera=self.camera or old.camera,
+        )
+        if merged.preview is not None:
+            merged.note = None
+        return merged
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
@@ -178,7 +200,7 @@ class ManifestWriter:
                     if listed and listed.fileId == entry.file_id and listed.originalKey is None:
                         del manifest.files[entry.path]
                 else:
-                    manifest.files[entry.path] = entry
+                    manifest.files[entry.path] = entry.over(manifest.files.get(entry.path))
             manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
             data = manifest.to_json()
         self._dest.put_bytes(manifest_key(project), data, "application/json")

@@ -159,7 +159,7 @@ def test_publishing_again_makes_and_sends_nothing(tmp_path, bucket, s3_server, p
         rec = Recorder()
         eng.subscribe(rec)
         assert eng.run(requests_from_scan(folder)).published == 4
-    assert all(e.already_published and e.note == "" for e in rec.of(FileDone))
+    assert all(e.already_published and e.note == "" for e in rec.of(FileDone)), rec.of(FileDone)
     puts = [r.target for r in proxy.requests if r.method == "PUT"]
     assert all("manifest.json" in t for t in puts), puts
     assert {p: p.stat().st_mtime_ns for p in cache.rglob("preview.webp")} == made
