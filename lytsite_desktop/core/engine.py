@@ -56,6 +56,7 @@ from lytsite_desktop.core.previewcache import Cached
 from lytsite_desktop.core.previews import PreviewMaker
 from lytsite_desktop.core.ratelimit import RateLimiter
 from lytsite_desktop.core.reader import SpanReader, md5_of_span, source_error
+from lytsite_desktop.core.rendering import RenditionFile
 from lytsite_desktop.core.settings import TransferSettings
 
 log = logging.getLogger(__name__)
@@ -600,7 +601,8 @@ class TransferEngine:
             task.note = ""
             if self.previews is not None:
                 task.rend = Rend.TO_MAKE
-                self._to_ingest.appendleft(task)
+                if task not in self._to_ingest:
+                    self._to_ingest.appendleft(task)
             if task in self._to_send:
                 self._to_send.remove(task)
             task.phase = Phase.NEW
@@ -1037,7 +1039,7 @@ class TransferEngine:
                 self._ingest(task, slot)
             except Interrupted:
                 with self._cv:
-                    if not (self._stopping or task.finished):
+                    if not (self._stopping or task.finished or task in self._to_ingest):
                         self._to_ingest.append(task)  # paused while hashing: later
             except TransferError as exc:  # unreadable: the upload reports it
                 self._settle_renditions(task, f"no preview: {exc}")
@@ -1060,6 +1062,8 @@ class TransferEngine:
             requeued = task.state is FileState.MAKING_PREVIEW and task.phase is Phase.NEW
             if task.finished or task.rend is not Rend.TO_MAKE or self._stopping:
                 return
+            if task.sha256 != sha:
+                return  # the file changed meanwhile: it is queued again for its new content
             task.renditions = made
             if made.result.preview is None and made.result.thumb is None:
                 settle = True
@@ -1085,7 +1089,7 @@ class TransferEngine:
                 self._send_rendition(task, made, role, rf, fid, listed)
                 for role, rf in (("previews", made.result.preview), ("thumbs", made.result.thumb))
             )
-        except (Interrupted, SourceChangedError):
+        except Interrupted:
             with self._cv:
                 if task.rend is Rend.SENDING and not task.finished:
                     task.rend = Rend.TO_SEND
@@ -1103,7 +1107,7 @@ class TransferEngine:
         task: Task,
         made: Cached,
         role: str,
-        rf: Any,
+        rf: RenditionFile | None,
         fid: str,
         listed: ManifestEntry | None,
     ) -> Rendition | None:
@@ -1114,7 +1118,7 @@ class TransferEngine:
         rendition = Rendition(key, rf.width, rf.height, rf.size)
         before = (listed.preview if role == "previews" else listed.thumb) if listed else None
         if before == rendition:
-            return rendition  # published before, byte for byte the same size and key
+            return rendition  # listed already: same content (the key holds its id), same size
         path = str(made.path(rf))
         ctype = "application/pdf" if ext == "pdf" else "image/webp"
         md5_b64 = md5_of_span(path, 0, rf.size)[1]

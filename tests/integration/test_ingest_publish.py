@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from lytsite_desktop.core.engine import UploadRequest
-from lytsite_desktop.core.events import FileDone, PreviewDone
+from lytsite_desktop.core.events import FileDone, FileStateChanged, PreviewDone, Progress
 from lytsite_desktop.core.paths import AppPaths
 from lytsite_desktop.core.previews import PreviewMaker
 from lytsite_desktop.core.scan import ScanItem, scan
@@ -202,3 +202,36 @@ def test_cancel_after_the_preview_unlists_the_file(tmp_path, bucket, s3, s3_serv
     files = manifest_of(s3, bucket)
     assert list(files) == ["keep.jpg"], "a cancelled file is not left listed by its preview"
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_photo_edited_mid_upload_gets_the_preview_of_its_new_content(
+    tmp_path, bucket, s3, s3_server, previews
+):
+    folder = tmp_path / "Shoot"
+    folder.mkdir()
+    photo = folder / "edit.jpg"
+    tail = os.urandom(20 * MiB)  # a slow original: multipart at the engine's 5 MiB parts
+    photo.write_bytes(jpeg_bytes(marked_image((1600, 1200))) + tail)
+    retouched = Image.new("RGB", (1600, 1200), (30, 60, 220))  # all blue now
+
+    def photographer_saves_an_edit() -> None:
+        photo.write_bytes(jpeg_bytes(retouched) + tail)
+        st = photo.stat()
+        os.utime(photo, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+    rec = Recorder()
+    with engine(bucket, s3_server.url, previews=previews, bwlimit=8 * MiB) as eng:
+        eng.subscribe(rec)
+        rec.when(
+            lambda e: isinstance(e, Progress) and e.bytes_done > 6 * MiB, photographer_saves_an_edit
+        )
+        assert eng.run(requests_from_scan(folder)).published == 1
+    entry = manifest_of(s3, bucket)["edit.jpg"]
+    assert object_sha256(s3, bucket, entry["originalKey"]) == sha256_file(photo)
+    assert entry["sha256"] == sha256_file(photo)
+    data = s3.get_object(Bucket=bucket, Key=entry["preview"]["key"])["Body"].read()
+    r, _, b = Image.open(io.BytesIO(data)).convert("RGB").getpixel((10, 10))
+    assert b > 180 and r < 80, "the preview shows the edit, not the photo before it"
+    assert entry["preview"]["key"].split("/")[3] == entry["fileId"]
+    assert any("changed" in e.detail for e in rec.of(FileStateChanged)), "it did start over"
+    assert rec.of(PreviewDone)[-1].preview_key == entry["preview"]["key"]
