@@ -82,7 +82,7 @@ def render(job: RenderJob) -> RenderResult:
         return RenderResult(note="no preview: it needed more memory than allowed", lasting=False)
     except Exception as exc:  # a decoder bug must cost one preview, not the batch
         log.exception("preview of %s failed", job.source)
-        return RenderResult(note=f"no preview: {exc}")
+        return RenderResult(note=f"no preview: {exc}", lasting=False)
 
 
 def _render_picture(job: RenderJob) -> RenderResult:
@@ -115,6 +115,9 @@ def _render_picture(job: RenderJob) -> RenderResult:
     except _NoEmbeddedPreview as exc:
         return RenderResult(note=f"no preview: {exc}")
     except OSError as exc:
+        if exc.errno is not None:  # the disk, not the image: worth trying again
+            reason = exc.strerror or str(exc)
+            return RenderResult(note=f"no preview: cannot read the file ({reason})", lasting=False)
         return RenderResult(note=f"no preview: the image is truncated or damaged ({exc})")
     except (SyntaxError, ValueError, EOFError) as exc:  # Pillow's "broken file" errors
         return RenderResult(note=f"no preview: the image is damaged ({exc})")

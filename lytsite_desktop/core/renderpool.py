@@ -87,13 +87,14 @@ class RenderSlot:
     def render(self, job: RenderJob) -> RenderResult:
         """Run one job in the child; a hang or crash becomes a result with a note."""
         with self._lock:
-            conn = self._conn if self._proc is not None and self._proc.is_alive() else None
+            if self._proc is not None and not self._proc.is_alive():
+                self._kill()  # died while idle: start afresh
             try:
-                conn = conn or self._start()
+                conn = self._conn or self._start()
                 conn.send(job)
                 if conn.poll(self.timeout):
                     return RenderResult.from_dict(conn.recv())
-            except (EOFError, OSError, BrokenPipeError):
+            except (EOFError, OSError):
                 return self._crashed()
             self._kill()
             return RenderResult(

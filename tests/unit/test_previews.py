@@ -296,6 +296,11 @@ def test_hung_and_crashed_decoder_cost_one_preview(tmp_path):
         crashed = m.make(0, str(src), "4" * 64, ftype).result
         assert "crashed (signal SIGKILL)" in crashed.note
         assert m.make(0, str(src), "5" * 64, ftype).result.note == ""
+        idle = slot.pid
+        os.kill(idle, signal.SIGKILL)  # dies between jobs (the OOM killer, say)
+        time.sleep(0.2)
+        assert m.make(0, str(src), "8" * 64, ftype).result.note == ""
+        assert slot.pid != idle
     finally:
         m.close()
 
