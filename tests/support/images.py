@@ -225,3 +225,81 @@ def rgb48_tiff(path: Path, rgb: tuple[int, int, int], size: tuple[int, int] = (6
         279: (LONG, [len(pixels)]), 284: (SHORT, [1]),
     }  # fmt: skip
     path.write_bytes(b"II*\0" + struct.pack("<I", offset) + pixels + ifd(entries, offset, 0))
+
+
+# -- a CMYK press profile (ICC v2 output class, one 16-bit CMYK -> Lab table) ---------------
+
+#: What each pure ink looks like on this imaginary press, in sRGB: not what a naive
+#: "255 minus ink" conversion gives, so a test can tell the profile was used.
+PRESS = {
+    "paper": (246, 242, 232),
+    "C": (0, 150, 210),
+    "M": (220, 20, 130),
+    "Y": (250, 220, 20),
+    "K": (35, 31, 32),
+}
+
+
+def _srgb_to_lab_d50(rgb: tuple[int, int, int]) -> tuple[float, float, float]:
+    lin = tuple(_srgb_to_linear(c / 255) for c in rgb)
+    x, y, z = _vec(_adapt_to_d50(D65), _vec(rgb_to_xyz(SRGB_PRIMARIES), lin))
+    xn, yn, zn = D50_XYZ
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > (6 / 29) ** 3 else t / (3 * (6 / 29) ** 2) + 4 / 29
+
+    fx, fy, fz = f(x / xn), f(y / yn), f(z / zn)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def press_colour(c: int, m: int, y: int, k: int) -> tuple[int, int, int]:
+    """The sRGB colour of a corner of the ink cube (each ink 0 or 1): inks multiply,
+    relative to paper."""
+    out = list(PRESS["paper"])
+    paper = PRESS["paper"]
+    for on, ink in ((c, "C"), (m, "M"), (y, "Y"), (k, "K")):
+        if on:
+            out = [round(o * i / p) for o, i, p in zip(out, PRESS[ink], paper, strict=True)]
+    return out[0], out[1], out[2]
+
+
+def cmyk_profile() -> bytes:
+    """An output profile whose A2B0 maps the 16 corners of the ink cube to Lab."""
+    clut = b""
+    for c in (0, 1):
+        for m in (0, 1):
+            for y in (0, 1):
+                for k in (0, 1):
+                    lab_l, a, b = _srgb_to_lab_d50(press_colour(c, m, y, k))
+                    clut += struct.pack(
+                        ">HHH",
+                        round(max(0.0, min(100.0, lab_l)) / 100 * 0xFF00),
+                        round((a + 128) * 256),
+                        round((b + 128) * 256),
+                    )
+    identity = b"".join(_s15(1.0 if r == c else 0.0) for r in range(3) for c in range(3))
+    ramp = struct.pack(">HH", 0, 0xFFFF)
+    a2b0 = (
+        b"mft2\0\0\0\0" + bytes([4, 3, 2, 0]) + identity + struct.pack(">HH", 2, 2)
+        + ramp * 4 + clut + ramp * 3
+    )  # fmt: skip
+    tags = [
+        (b"desc", _tag_text("Lytsite test press CMYK")),
+        (b"wtpt", _tag_xyz(D50_XYZ)),
+        (b"A2B0", a2b0),
+        (b"cprt", b"text\0\0\0\0public domain\0"),
+    ]
+    offset = 128 + 4 + 12 * len(tags)
+    table, blob = b"", b""
+    for sig, data in tags:
+        data += b"\0" * (-len(data) % 4)
+        table += sig + struct.pack(">II", offset + len(blob), len(data))
+        blob += data
+    body = struct.pack(">I", len(tags)) + table + blob
+    header = bytearray(128)
+    struct.pack_into(">I", header, 0, 128 + len(body))
+    header[8:12] = bytes([2, 0x10, 0, 0])
+    header[12:16], header[16:20], header[20:24] = b"prtr", b"CMYK", b"Lab "
+    header[36:40] = b"acsp"
+    header[68:80] = b"".join(_s15(c) for c in D50_XYZ)
+    return bytes(header) + body

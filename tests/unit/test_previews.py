@@ -25,10 +25,12 @@ from tests.support.images import (
     STORE_FOR_ORIENTATION,
     XMP,
     adobe_rgb_profile,
+    cmyk_profile,
     exif_with,
     jpeg_bytes,
     marked_image,
     png_header_only,
+    press_colour,
     profile_for,
     rgb48_tiff,
     srgb_to_space,
@@ -135,6 +137,24 @@ def test_cmyk_jpeg(maker, tmp_path):
     assert preview.mode == "RGB"
     red, green, blue = preview.getpixel((150, 100))
     assert red > 200 and green < 60 and blue < 60
+
+
+def test_cmyk_jpeg_with_a_press_profile(maker, tmp_path):
+    """A print-ready CMYK JPEG with its press profile: inks come out as that press
+    prints them, not as the naive "255 minus ink" conversion would have it."""
+    corners = [(1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1), (1, 1, 0, 0), (0, 0, 0, 0)]
+    im = Image.new("CMYK", (200 * len(corners), 200))
+    for i, corner in enumerate(corners):
+        im.paste(tuple(255 * v for v in corner), (200 * i, 0, 200 * (i + 1), 200))
+    src = tmp_path / "press.jpg"
+    im.save(src, quality=98, icc_profile=cmyk_profile())
+    _, preview = make(maker, src)
+    for i, corner in enumerate(corners):
+        got = preview.getpixel((200 * i + 100, 100))
+        # lcms shows unprinted paper as white on screen (its white-on-white fix-up).
+        expected = press_colour(*corner) if any(corner) else (255, 255, 255)
+        assert all(abs(g - e) <= 6 for g, e in zip(got, expected, strict=True)), (corner, got)
+    assert preview.getpixel((100, 100))[1] < 170, "not the naive (0, 255, 255) cyan"
 
 
 def test_sixteen_bit_png_scaled_not_clipped(maker, tmp_path):
