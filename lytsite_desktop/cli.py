@@ -16,22 +16,20 @@ from collections.abc import Sequence
 
 from lytsite_desktop import __version__
 from lytsite_desktop.core import journal as jr
+from lytsite_desktop.core.app import App
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import (
     describe_default,
-    open_destination,
     validate_dest_url,
 )
 from lytsite_desktop.core.engine import TransferEngine, UploadRequest
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone
-from lytsite_desktop.core.journal import Journal, JournalError
 from lytsite_desktop.core.keys import slugify
-from lytsite_desktop.core.paths import AppPaths
 from lytsite_desktop.core.previews import PreviewMaker
 from lytsite_desktop.core.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.secrets import KeyringUnavailable, delete_secret, store_secret
-from lytsite_desktop.core.settings import DestinationConfig, Settings, TransferSettings
+from lytsite_desktop.core.settings import DestinationConfig, TransferSettings
 from lytsite_desktop.core.sizes import format_size, parse_size
 from lytsite_desktop.terminal import RESUME_HINT, JsonLines, TerminalProgress
 
@@ -114,51 +112,20 @@ def _orphan_flag(p: argparse.ArgumentParser) -> None:
     )
 
 
-class App:
-    """What every command needs: paths, settings, the journal."""
-
-    def __init__(self) -> None:
-        self.paths = AppPaths.discover()
-        try:
-            self.settings = Settings.load(self.paths.config_file)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from exc
-        self._journal: Journal | None = None
-
-    @property
-    def journal(self) -> Journal:
-        if self._journal is None:
-            try:
-                self._journal = Journal(self.paths.journal_file)
-            except JournalError as exc:
-                raise ConfigError(str(exc)) from exc
-        return self._journal
-
-    def close(self) -> None:
-        if self._journal is not None:
-            self._journal.close()
-
-    def transfer_settings(self, args: argparse.Namespace) -> TransferSettings:
-        base = self.settings.transfer
-        ts = TransferSettings(**vars(base))
-        if getattr(args, "concurrency", None):
-            ts.concurrency = args.concurrency
-        if getattr(args, "part_size", None):
-            ts.part_size = args.part_size
-        if getattr(args, "bwlimit", None):
-            ts.bwlimit = args.bwlimit
-        try:
-            ts.validate()
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from exc
-        return ts
-
-    def open(self, spec: str | None, ts: TransferSettings) -> Destination:
-        """Open DEST (default if None) and remember how, so `resume` can reopen it."""
-        spec = spec or describe_default(self.settings, self.paths)
-        dest = open_destination(spec, self.settings, self.paths, max_connections=ts.concurrency + 4)
-        self.journal.remember_destination(dest.ident, spec)
-        return dest
+def transfer_settings(app: App, args: argparse.Namespace) -> TransferSettings:
+    """The saved transfer settings with the command line's overrides, validated."""
+    ts = TransferSettings(**vars(app.settings.transfer))
+    if getattr(args, "concurrency", None):
+        ts.concurrency = args.concurrency
+    if getattr(args, "part_size", None):
+        ts.part_size = args.part_size
+    if getattr(args, "bwlimit", None):
+        ts.bwlimit = args.bwlimit
+    try:
+        ts.validate()
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    return ts
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -241,7 +208,7 @@ def _requests(args: argparse.Namespace, out: JsonLines | None) -> tuple[list[Upl
 
 
 def cmd_upload(app: App, args: argparse.Namespace) -> int:
-    ts = app.transfer_settings(args)
+    ts = transfer_settings(app, args)
     out = JsonLines() if args.json else None
     requests, problems = _requests(args, out)
     if not requests and problems:
@@ -251,7 +218,7 @@ def cmd_upload(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_resume(app: App, args: argparse.Namespace) -> int:
-    ts = app.transfer_settings(args)
+    ts = transfer_settings(app, args)
     by_dest: dict[str, int] = defaultdict(int)
     for rec in app.journal.unfinished():
         by_dest[rec.dest] += 1
