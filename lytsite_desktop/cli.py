@@ -175,17 +175,16 @@ def _error(args: argparse.Namespace, message: str) -> None:
 
 
 def _open_window(paths: list[str]) -> int:
-    # The desktop window arrives with its own issue; until then say what works.
-    print(
-        "lytsite-desktop " + __version__ + ": the desktop window is not part of this build yet.\n"
-        "Publish from the command line instead:\n"
-        "  lytsite-desktop upload FOLDER [--dest DEST]   publish a folder\n"
-        "  lytsite-desktop resume                        finish interrupted uploads\n"
-        "  lytsite-desktop status                        what has been published\n"
-        "  lytsite-desktop --help                        everything else",
-        file=sys.stderr,
-    )
-    return EXIT_USAGE if paths else EXIT_OK
+    try:
+        from lytsite_desktop.gui.app import run
+    except ImportError as exc:  # Qt missing or its system libraries
+        print(f"lytsite-desktop: the window cannot start ({exc}).", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return run(paths)
+    except ConfigError as exc:
+        print(f"lytsite-desktop: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 # -- upload / resume ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ a bucket per test, and a guard that fails a test which leaks engine threads."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
@@ -13,7 +14,10 @@ import pytest
 
 from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer
 
-ENGINE_THREADS = ("upload-", "manifest-writer", "preview-")
+# GUI tests run the real widgets without a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ENGINE_THREADS = ("upload-", "manifest-writer", "preview-", "session-io")
 
 
 @pytest.fixture(autouse=True)

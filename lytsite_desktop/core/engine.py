@@ -639,6 +639,8 @@ class TransferEngine:
             try:
                 result = fn()
             except TransientError as exc:
+                if abortable and self._should_stop(task):
+                    raise Interrupted() from exc  # a pause or cancel cut it: not a failure
                 attempt += 1
                 if not exc.network and attempt > MAX_SERVER_RETRIES:
                     raise PermanentError(

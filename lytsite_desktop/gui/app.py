@@ -1,0 +1,46 @@
+"""Starting the window: `lytsite-desktop [PATH ...]`."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtWidgets import QApplication
+
+from lytsite_desktop import __version__
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.session import Session
+from lytsite_desktop.gui.main_window import MainWindow
+
+
+def build(app: App, *, dest: str | None = None) -> tuple[Session, MainWindow]:
+    """A session and its window (not shown): what `run` starts, and what tests drive."""
+    ts = app.settings.transfer
+
+    def open_destination(spec: str | None) -> Destination:
+        return app.open(spec, ts)
+
+    session = Session(app.journal, open_destination, ts, app.settings.previews, app.paths.cache_dir)
+    window = MainWindow(
+        session,
+        sorted(app.settings.destinations),
+        default_destination=dest or app.settings.default_destination,
+    )
+    return session, window
+
+
+def run(paths: list[str]) -> int:
+    qt = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(qt, QApplication)
+    qt.setApplicationName("lytsite-desktop")
+    qt.setApplicationVersion(__version__)
+    app = App()
+    session, window = build(app)
+    window.show()
+    if paths:
+        window.add_paths(paths)
+    try:
+        return qt.exec()
+    finally:
+        session.close()
+        app.close()

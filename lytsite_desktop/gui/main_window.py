@@ -1,0 +1,352 @@
+"""The main window: drop files, pick project and destination, publish, watch each file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lytsite_desktop.core.events import Event
+from lytsite_desktop.core.keys import slugify
+from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session, SessionProblem
+from lytsite_desktop.core.sizes import format_duration, format_size
+from lytsite_desktop.gui.bridge import EventBridge
+from lytsite_desktop.gui.delegates import ProgressDelegate
+from lytsite_desktop.gui.queue_model import FailedOnly, QueueModel
+
+#: How often the table and status bar refresh, in milliseconds.
+REFRESH_MS = 250
+LOCAL_LIBRARY = "Local library (this computer)"
+
+
+class DropArea(QStackedWidget):
+    """Shows the empty state or the queue; either way, takes dropped files and folders."""
+
+    dropped = Signal(list)
+
+    def __init__(self, table: QTableView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        empty = QLabel(
+            "<h2>Drop photo folders here</h2>"
+            "<p>or use <b>Add Folder</b> / <b>Add Files</b>.</p>"
+            "<p>Originals are kept byte-exact; a fast WebP preview is made of each photo.<br>"
+            "With no bucket set up yet, everything goes into a library on this computer.</p>"
+        )
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setWordWrap(True)
+        empty.setAccessibleName("Drop area")
+        self.addWidget(empty)
+        self.addWidget(table)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # type: ignore[override]
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.dropped.emit(paths)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        session: Session,
+        destinations: list[str],
+        *,
+        default_destination: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.setWindowTitle("lytsite-desktop")
+        self.resize(1000, 640)
+        self.model = QueueModel(self)
+        self.proxy = FailedOnly(self)
+        self.proxy.setSourceModel(self.model)
+        self.bridge = EventBridge(self)
+        self.bridge.events.connect(self._on_events)
+        session.subscribe(self.bridge)
+        self._interrupted: tuple = ()
+
+        self.table = self._make_table()
+        self.drop_area = DropArea(self.table)
+        self.drop_area.dropped.connect(self.add_paths)
+
+        self.project = QLineEdit()
+        self.project.setPlaceholderText("project name (the dropped folder's name)")
+        self.project.setAccessibleName("Project name")
+        self.destination = QComboBox()
+        self.destination.setAccessibleName("Destination")
+        self.destination.addItem(LOCAL_LIBRARY, None)
+        for name in destinations:
+            self.destination.addItem(name, name)
+        if default_destination:
+            i = self.destination.findData(default_destination)
+            if i < 0:
+                self.destination.addItem(default_destination, default_destination)
+                i = self.destination.count() - 1
+            self.destination.setCurrentIndex(i)
+        self.publish_button = QPushButton("Publish")
+        self.publish_button.setDefault(True)
+        self.publish_button.setEnabled(False)
+        self.publish_button.clicked.connect(self.publish)
+
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Project"))
+        header.addWidget(self.project, 2)
+        header.addWidget(QLabel("Destination"))
+        header.addWidget(self.destination, 2)
+        header.addWidget(self.publish_button)
+
+        self.banner = QWidget()
+        banner = QHBoxLayout(self.banner)
+        banner.setContentsMargins(0, 0, 0, 0)
+        self.banner_text = QLabel()
+        self.resume_button = QPushButton("Resume them")
+        self.resume_button.clicked.connect(self.resume_interrupted)
+        banner.addWidget(self.banner_text, 1)
+        banner.addWidget(self.resume_button)
+        self.banner.hide()
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(header)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.drop_area, 1)
+        self.setCentralWidget(central)
+        self._make_actions()
+        self.status = QLabel("Ready")
+        self.statusBar().addWidget(self.status, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self._refresh)
+        self._timer.start()
+        session.find_interrupted()
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.proxy)
+        table.setAccessibleName("Upload queue")
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setItemDelegateForColumn(QueueModel.PROGRESS, ProgressDelegate(table))
+        table.verticalHeader().hide()
+        table.setShowGrid(False)
+        table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QueueModel.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QueueModel.STATE, QHeaderView.ResizeMode.Stretch)
+        table.setColumnWidth(QueueModel.PROGRESS, 140)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
+        return table
+
+    def _make_actions(self) -> None:
+        bar = QToolBar("Queue")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+
+        def action(
+            text: str,
+            slot: Callable[..., object],
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        ) -> QAction:
+            act = QAction(text, self)
+            act.triggered.connect(slot)
+            if shortcut is not None:
+                act.setShortcut(QKeySequence(shortcut))
+            self.addAction(act)
+            return act
+
+        keys = QKeySequence.StandardKey
+        self.add_files_action = action("Add Files…", self.choose_files, keys.Open)
+        self.add_folder_action = action("Add Folder…", self.choose_folder, "Ctrl+Shift+O")
+        self.pause_action = action("Pause", self.pause_selected)
+        self.resume_action = action("Resume", self.resume_selected)
+        self.toggle_action = action("Pause/Resume", self.toggle_selected, "Space")
+        self.cancel_action = action("Cancel", self.cancel_selected, keys.Delete)
+        self.retry_action = action("Retry", self.retry_selected, "Ctrl+R")
+        self.failed_action = action("Failed only", self.proxy.set_only_failed)
+        self.failed_action.setCheckable(True)
+        self.show_action = action("Show in Folder", self.show_in_folder)
+        for act in (self.add_files_action, self.add_folder_action):
+            bar.addAction(act)
+        bar.addSeparator()
+        for act in (self.pause_action, self.resume_action, self.cancel_action, self.retry_action):
+            bar.addAction(act)
+        bar.addSeparator()
+        bar.addAction(self.failed_action)
+
+    # -- adding files ---------------------------------------------------------------------------
+
+    def add_paths(self, paths: list[str]) -> None:
+        """Files and folders as if dropped: scanned off the GUI thread, rows stream in."""
+        if not self.project.text() and paths:
+            first = Path(paths[0])
+            self.project.setPlaceholderText(
+                slugify(first.name if first.is_dir() else first.parent.name)
+            )
+        self.session.scan(paths)
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Add files")
+        if files:
+            self.add_paths(files)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder")
+        if folder:
+            self.add_paths([folder])
+
+    def publish(self) -> None:
+        rows = self.model.ready()
+        if not rows:
+            return
+        project = self.project.text().strip() or None
+        self.session.publish([r.item() for r in rows], project, self.destination.currentData())
+        for r in rows:
+            r.state = "queued"
+        self.publish_button.setEnabled(False)
+
+    # -- controls -------------------------------------------------------------------------------
+
+    def selected_tasks(self) -> list[int] | None:
+        """Task ids of the selected rows; None (all) when nothing is selected."""
+        rows = {self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()}
+        return self.model.tasks(sorted(rows)) if rows else None
+
+    def pause_selected(self) -> None:
+        self.session.pause(self.selected_tasks())
+
+    def resume_selected(self) -> None:
+        self.session.resume(self.selected_tasks())
+
+    def toggle_selected(self) -> None:
+        ids = self.selected_tasks()
+        rows = [self.model.rows[self.model._by_task[t]] for t in ids or []]
+        if rows and all(r.state == "paused" for r in rows):
+            self.session.resume(ids)
+        else:
+            self.session.pause(ids)
+
+    def cancel_selected(self) -> None:
+        self.session.cancel(self.selected_tasks())
+
+    def retry_selected(self) -> None:
+        self.session.retry(self.selected_tasks())
+
+    def show_in_folder(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            source = self.model.rows[self.proxy.mapToSource(index).row()].source
+            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(source)))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for act in (
+            self.pause_action, self.resume_action, self.cancel_action, self.retry_action,
+            self.show_action,
+        ):  # fmt: skip
+            menu.addAction(act)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def resume_interrupted(self) -> None:
+        self.session.resume_interrupted()
+        self.banner.hide()
+
+    # -- what the core says ---------------------------------------------------------------------
+
+    def _on_events(self, events: list[Event]) -> None:
+        self.model.apply(events)
+        for event in events:
+            if isinstance(event, Scanned):
+                self.model.add_scanned(event.items)
+                self.drop_area.setCurrentIndex(1)
+                self.publish_button.setEnabled(True)
+            elif isinstance(event, FoundInterrupted) and event.records:
+                self._interrupted = event.records
+                n = len(event.records)
+                self.banner_text.setText(
+                    f"<b>{n} upload{'s' if n > 1 else ''} did not finish last time.</b> "
+                    "Nothing is lost: they continue where they stopped."
+                )
+                self.banner.show()
+            elif isinstance(event, SessionProblem):
+                self.statusBar().showMessage(event.message, 10_000)
+
+    def _refresh(self) -> None:
+        self.model.tick()
+        t = self.model.totals()
+        if not t["files"]:
+            ready = len(self.model.ready())
+            self.status.setText(f"{ready} file(s) ready to publish" if ready else "Ready")
+            return
+        parts = [f"{int(t['done'])} of {int(t['files'])} files"]
+        parts.append(f"{format_size(t['bytes_done'])} of {format_size(t['bytes'])}")
+        if t["speed"] > 0:
+            left = (t["bytes"] - t["bytes_done"]) / t["speed"]
+            parts.append(f"{format_size(t['speed'])}/s, {format_duration(left)} left")
+        if t["failed"]:
+            parts.append(f"{int(t['failed'])} failed")
+        self.status.setText(" · ".join(parts))
+
+    @property
+    def uploading(self) -> bool:
+        return any(r.state not in ("ready",) and not r.finished for r in self.model.rows)
+
+    #: Ask before closing while files are uploading (tests turn it off).
+    ask_before_closing = True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.ask_before_closing and self.uploading:
+            answer = QMessageBox.question(
+                self,
+                "Uploads are running",
+                "Stop uploading and quit? Nothing is lost: the next start offers to "
+                "continue where it stopped.",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self._timer.stop()
+        event.accept()
+
+    def index_of_task(self, task: int) -> QModelIndex:
+        return self.model.index(self.model._by_task[task], 0)

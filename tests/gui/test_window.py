@@ -1,0 +1,152 @@
+"""The real window on Qt's offscreen platform, publishing to the S3 server process."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.events import FileQueued, FileStateChanged, Progress
+from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.gui.app import build
+from lytsite_desktop.gui.queue_model import QueueModel
+from tests.conftest import dest_url, object_sha256, sha256_file, write_random
+from tests.support.images import jpeg_bytes, marked_image
+
+
+@pytest.fixture
+def window_for(qtbot, s3_server, bucket):
+    """``window_for(**transfer)``: a window publishing to this test's bucket."""
+    made = []
+
+    def make(**transfer):
+        app = App()
+        for k, v in transfer.items():
+            setattr(app.settings.transfer, k, v)
+        session, window = build(app, dest=dest_url(bucket, s3_server.url))
+        window.ask_before_closing = False  # a modal question would wait forever here
+        qtbot.addWidget(window)
+        window.show()
+        made.append((app, session, window))
+        return window
+
+    yield make
+    for app, session, window in made:
+        window._timer.stop()
+        session.close()
+        app.close()
+
+
+def drop(widget, paths: list[Path]) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    widget.dropEvent(event)
+
+
+def states(window) -> list[str]:
+    return [r.state for r in window.model.rows]
+
+
+def test_drop_of_a_folder_and_a_file_adds_rows(tmp_path, window_for, qtbot):
+    folder = tmp_path / "Wedding"
+    (folder / "ceremony").mkdir(parents=True)
+    for i in range(3):
+        write_random(folder / "ceremony" / f"{i}.jpg", 1000, seed=i)
+    (folder / ".DS_Store").write_bytes(b"x")
+    single = write_random(tmp_path / "elsewhere" / "cover.jpg", 500, seed=9)
+    window = window_for()
+    assert window.drop_area.currentIndex() == 0  # the empty state
+    drop(window.drop_area, [folder, single])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=10_000)
+    assert sorted(r.rel_path for r in window.model.rows) == [
+        "ceremony/0.jpg", "ceremony/1.jpg", "ceremony/2.jpg", "cover.jpg",
+    ]  # fmt: skip
+    assert window.drop_area.currentIndex() == 1 and window.publish_button.isEnabled()
+    assert window.project.placeholderText() == "wedding"
+    assert set(states(window)) == {"ready"}
+
+
+def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qtbot, s3, bucket):
+    folder = tmp_path / "Shoot"
+    big = write_random(folder / "raw" / "big.tif", 9 * MiB, seed=1)
+    photo = folder / "photo.jpg"
+    photo.write_bytes(jpeg_bytes(marked_image((1600, 1200))))
+    smalls = [write_random(folder / f"{i}.bin", 20_000 + i, seed=i) for i in range(5)]
+    window = window_for(part_size=5 * MiB, multipart_threshold=6 * MiB)
+    drop(window.drop_area, [folder])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 7, timeout=10_000)
+    window.project.setText("Client Shoot")
+    qtbot.mouseClick(window.publish_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: states(window) == ["published"] * 7, timeout=60_000)
+    manifest = json.loads(
+        s3.get_object(Bucket=bucket, Key="projects/client-shoot/manifest.json")["Body"].read()
+    )
+    files = {f["path"]: f for f in manifest["files"]}
+    for src in [big, photo, *smalls]:
+        rel = src.relative_to(folder).as_posix()
+        assert object_sha256(s3, bucket, files[rel]["originalKey"]) == sha256_file(src), rel
+    assert files["photo.jpg"]["preview"] is not None
+    row = next(r for r in window.model.rows if r.rel_path == "0.bin")
+    assert "no preview" in row.detail and window.model.data(
+        window.model.index(window.model.rows.index(row), QueueModel.STATE)
+    ).startswith("published without preview")
+    qtbot.waitUntil(lambda: window.status.text().startswith("7 of 7 files"), timeout=5_000)
+
+
+def test_pause_resume_cancel_retry_from_the_window(tmp_path, window_for, qtbot, s3, bucket):
+    folder = tmp_path / "Slow"
+    slow = write_random(folder / "a.tif", 24 * MiB, seed=3)
+    other = write_random(folder / "b.tif", 12 * MiB, seed=4)
+    window = window_for(part_size=5 * MiB, multipart_threshold=6 * MiB, bwlimit=4 * MiB)
+    drop(window.drop_area, [folder])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10_000)
+    window.publish()
+    qtbot.waitUntil(lambda: all(r.task is not None for r in window.model.rows), timeout=10_000)
+    qtbot.waitUntil(lambda: window.model.rows[0].bytes_done > 0, timeout=20_000)
+
+    window.table.selectRow(0)
+    assert window.selected_tasks() == [window.model.rows[0].task]
+    window.pause_action.trigger()
+    qtbot.waitUntil(lambda: window.model.rows[0].state == "paused", timeout=5_000)
+    frozen = window.model.rows[0].bytes_done
+    qtbot.wait(800)
+    assert window.model.rows[0].bytes_done <= frozen + 512 * 1024
+
+    window.toggle_action.trigger()  # Space: resume what is paused
+    qtbot.waitUntil(lambda: window.model.rows[0].state == "uploading", timeout=5_000)
+
+    window.table.selectRow(1)
+    window.cancel_action.trigger()  # Delete
+    qtbot.waitUntil(lambda: window.model.rows[1].state == "cancelled", timeout=10_000)
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == [] or all(
+        u["Key"].endswith("a.tif") for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]
+    )
+
+    window.retry_action.trigger()  # the cancelled file goes again
+    qtbot.waitUntil(lambda: states(window) == ["published", "published"], timeout=60_000)
+    for src in (slow, other):
+        key = next(r for r in window.model.rows if r.source == str(src))
+        assert key.bytes_done == src.stat().st_size
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
+    from lytsite_desktop.core.scan import ScanItem
+
+    model = QueueModel()
+    files = [write_random(tmp_path / f"{i}.jpg", 100 * (i + 1), seed=i) for i in range(4)]
+    model.add_scanned([ScanItem(str(f), f.name, "p") for f in files])
+    model.apply(
+        [FileQueued(i + 1, str(f), f.name, "p", f.stat().st_size) for i, f in enumerate(files)]
+        + [Progress(1, 50, 100), FileStateChanged(2, "uploading")]
+    )
+    model.tick()
+    qtmodeltester.check(model)
