@@ -31,6 +31,8 @@ class FileType:
     #: A short name for messages: "JPEG", "Canon CR3", "PDF", "MP4 video".
     label: str
     content_type: str
+    #: Named like a picture (.jpg, .cr3 ...) but not recognised as one by content.
+    misnamed: bool = False
 
 
 _RAW_EXTENSIONS = {
@@ -94,7 +96,9 @@ def classify(head: bytes, name: str) -> FileType:
         return _tiff_family(head, ext)
     if head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:11] == b"AVI"):
         return FileType(Kind.VIDEO, "video", guess_content_type(name))
-    return FileType(Kind.OTHER, ext.lstrip(".").upper() or "file", guess_content_type(name))
+    guessed = guess_content_type(name)
+    misnamed = guessed.startswith("image/") or ext in _RAW_EXTENSIONS
+    return FileType(Kind.OTHER, ext.lstrip(".").upper() or "file", guessed, misnamed)
 
 
 def _tiff_family(head: bytes, ext: str) -> FileType:

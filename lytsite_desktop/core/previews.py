@@ -43,9 +43,7 @@ class PreviewMaker:
         if found is not None:
             return found
         if ftype.kind in (Kind.VIDEO, Kind.OTHER):
-            what = "video" if ftype.kind is Kind.VIDEO else f"{ftype.label} files"
-            note = f"no preview for {what}; the original is published"
-            return Cached(self.cache.root, RenderResult(note=note, lasting=False))
+            return Cached(self.cache.root, RenderResult(note=_no_preview(ftype), lasting=False))
         work = self.cache.workdir()
         ps = self.settings
         job = RenderJob(
@@ -74,3 +72,11 @@ class PreviewMaker:
     def close(self) -> None:
         for slot in self._slots:
             slot.close()
+
+
+def _no_preview(ftype: FileType) -> str:
+    if ftype.kind is Kind.VIDEO:
+        return "no preview: videos have none"
+    if ftype.misnamed:
+        return f"no preview: named .{ftype.label.lower()}, but its content is no known image"
+    return f"no preview: {ftype.label} files have none"

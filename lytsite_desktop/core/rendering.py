@@ -77,7 +77,7 @@ def render(job: RenderJob) -> RenderResult:
             return render_pdf(job)
         if job.kind in (Kind.IMAGE, Kind.RAW):
             return _render_picture(job)
-        return RenderResult(note=f"no preview for {job.label} files; the original is published")
+        return RenderResult(note=f"no preview: {job.label} files have none")
     except MemoryError:
         return RenderResult(note="no preview: it needed more memory than allowed", lasting=False)
     except Exception as exc:  # a decoder bug must cost one preview, not the batch
@@ -138,7 +138,7 @@ def _bomb_note(message: str, limit: int) -> str:
     size = f"{int(m.group(1)) / 1e6:,.0f} megapixels" if m else "too many pixels"
     return (
         f"no preview: the image is {size}, above the {limit / 1e6:,.0f} MP safety limit "
-        "(a possible decompression bomb); the original is published"
+        "(a possible decompression bomb)"
     )
 
 

@@ -98,8 +98,7 @@ class RenderSlot:
                 return self._crashed()
             self._kill()
             return RenderResult(
-                note=f"no preview: it took longer than {self.timeout:g} s; the original is "
-                "published",
+                note=f"no preview: it took longer than {self.timeout:g} s",
                 lasting=False,
             )
 
@@ -112,7 +111,7 @@ class RenderSlot:
         how = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
         log.warning("preview worker died (%s)", how)
         return RenderResult(
-            note=f"no preview: the image decoder crashed ({how}); the original is published",
+            note=f"no preview: the image decoder crashed ({how})",
             lasting=False,
         )
 

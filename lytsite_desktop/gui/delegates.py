@@ -34,6 +34,6 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.progress = round(1000 * max(0.0, min(1.0, float(fraction))))
         bar.text = index.data() or ""
         bar.textVisible = True
-        bar.state = option.state
+        bar.state = option.state | QStyle.StateFlag.State_Horizontal
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)

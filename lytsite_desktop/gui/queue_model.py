@@ -232,7 +232,7 @@ class QueueModel(QAbstractTableModel):
 
 def state_text(row: Row) -> str:
     if row.state == FileState.PUBLISHED.value and row.detail:
-        return f"published without preview ({row.detail.removeprefix('no preview: ')})"
+        return f"published without preview: {row.detail.removeprefix('no preview: ')}"
     if row.state == FileState.FAILED.value:
         return f"failed: {row.detail}" if row.detail else "failed"
     if row.state == READY:

@@ -225,7 +225,7 @@ def test_truncated_jpeg_and_non_image_get_reasons(maker, tmp_path):
     fake.write_text("not a picture")
     assert sniff(str(fake)).kind is Kind.OTHER
     r, _ = make(maker, fake)
-    assert r.preview is None and "no preview for JPG files" in r.note
+    assert r.preview is None and "named .jpg, but its content is no known image" in r.note
 
 
 def test_heic(maker, tmp_path):

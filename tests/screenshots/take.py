@@ -1,0 +1,85 @@
+"""Screenshots of the real window for the README (offscreen, no display needed).
+
+    .venv/bin/python -m tests.screenshots.take [OUT_DIR]     (default docs/screenshots)
+
+Makes a small shoot (photos, a PDF, a damaged JPEG, a video), publishes it
+into a throw-away local library with the upload rate limited so the "mid-upload"
+shot has something to show, and saves empty, ready, mid-upload and done views.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="lytsite-shots-"))
+    os.environ["LYTSITE_HOME"] = str(work / "home")
+
+    from PySide6.QtWidgets import QApplication
+
+    from lytsite_desktop.core.app import App
+    from lytsite_desktop.gui.app import build
+    from tests.support.dng import make_dng
+    from tests.support.images import exif_with, jpeg_bytes, marked_image
+
+    shoot = work / "Wedding Ana & João"
+    (shoot / "ceremony").mkdir(parents=True)
+    for i in range(6):
+        im = marked_image((3000 + 10 * i, 2000))
+        (shoot / "ceremony" / f"IMG_{4100 + i}.jpg").write_bytes(
+            jpeg_bytes(im, exif=exif_with(1, camera=True)) + os.urandom(6_000_000)
+        )
+    (shoot / "party").mkdir()
+    for i in range(3):  # camera raw files: a small DNG with its embedded JPEG, padded
+        embedded = marked_image((1600, 1067))
+        raw = make_dng(jpeg_bytes(embedded), embedded.size) + os.urandom(26_000_000)
+        (shoot / "party" / f"IMG_{4200 + i}.dng").write_bytes(raw)
+    (shoot / "party" / "album.zip").write_bytes(b"PK\x03\x04" + os.urandom(300_000))
+    (shoot / "party" / "damaged.jpg").write_bytes(jpeg_bytes(marked_image((2000, 1500)))[:3000])
+    (shoot / "party" / "first-dance.mp4").write_bytes(b"\0\0\0\x20ftypisom" + os.urandom(9_000_000))
+
+    qt = QApplication.instance() or QApplication([])
+    app = App()
+    app.settings.transfer.bwlimit = 12 * 1024 * 1024
+    session, window = build(app)
+    window.ask_before_closing = False
+    window.show()
+
+    def settle(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            qt.processEvents()
+            time.sleep(0.02)
+
+    settle(0.3)
+    window.grab().save(str(out / "empty.png"))
+    window.add_paths([str(shoot)])
+    settle(1.0)
+    window.grab().save(str(out / "ready.png"))
+    window.publish()
+    settle(4.0)
+    window.grab().save(str(out / "uploading.png"))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and window.uploading:
+        settle(0.5)
+    settle(0.5)
+    window.grab().save(str(out / "done.png"))
+    session.close()
+    app.close()
+    window.close()
+    window.deleteLater()
+    settle(0.1)
+    print(f"screenshots in {out}")
+    return 0
+
+
+if __name__ == "__main__":  # preview workers are spawned: never run this twice
+    sys.exit(main())
