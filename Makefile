@@ -1,7 +1,8 @@
 # The two documented commands:
 #   make run    set everything up, then start lytsite-desktop
 #   make test   set everything up, then run lint and the whole test suite
-# Everything lives in .venv; nothing is installed system-wide for these two.
+# Python packages live in .venv. On Debian/Ubuntu as root, the few system
+# libraries Qt's window needs are installed if missing (packaging/qt-system-libs.sh).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -15,6 +16,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@sh packaging/qt-system-libs.sh
 	@touch $@
 
 setup: $(STAMP)

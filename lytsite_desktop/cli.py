@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -175,6 +176,19 @@ def _error(args: argparse.Namespace, message: str) -> None:
 
 
 def _open_window(paths: list[str]) -> int:
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    )
+    if headless:
+        print(
+            "lytsite-desktop: no display to open the window on. Publish from the command "
+            "line instead (lytsite-desktop upload FOLDER; see --help), or set "
+            "QT_QPA_PLATFORM=offscreen.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         from lytsite_desktop.gui.app import run
     except ImportError as exc:  # Qt missing or its system libraries

@@ -44,3 +44,6 @@ def run(paths: list[str]) -> int:
     finally:
         session.close()
         app.close()
+        # Qt objects go before the interpreter's final collection, in Qt's order.
+        window.deleteLater()
+        qt.processEvents()
