@@ -150,3 +150,45 @@ def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
     )
     model.tick()
     qtmodeltester.check(model)
+
+
+def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
+    tmp_path, window_for, qtbot, s3, bucket, s3_server
+):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.support.netproxy import TcpProxy
+
+    repo = Path(__file__).resolve().parents[2]
+    src = write_random(tmp_path / "Gala" / "speech.tif", 30 * MiB, seed=31)
+    with TcpProxy(s3_server.port, up_rate=6 * MiB) as proxy:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lytsite_desktop", "upload", str(src.parent), "--json",
+             "--dest", dest_url(bucket, proxy.url), "--part-size", "5M"],
+            stdout=subprocess.PIPE, text=True, cwd=repo,
+            env=dict(os.environ, PYTHONPATH=str(repo)),
+        )  # fmt: skip
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if '"progress"' in line and json.loads(line)["bytes_done"] > 8 * MiB:
+                proc.send_signal(signal.SIGKILL)
+                break
+        proc.wait(30)
+        assert proc.returncode == -signal.SIGKILL
+
+        window = window_for()  # the next launch: the same journal (LYTSITE_HOME)
+        qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
+        assert "1 upload did not finish" in window.banner_text.text()
+        qtbot.mouseClick(window.resume_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: states(window) == ["published"], timeout=60_000)
+    assert not window.banner.isVisible()
+    (row,) = window.model.rows
+    assert row.rel_path == "speech.tif"
+    manifest = json.loads(
+        s3.get_object(Bucket=bucket, Key="projects/gala/manifest.json")["Body"].read()
+    )
+    (entry,) = manifest["files"]
+    assert object_sha256(s3, bucket, entry["originalKey"]) == sha256_file(src)
