@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from PySide6.QtWidgets import QApplication
@@ -11,6 +12,7 @@ from lytsite_desktop.core.app import App
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.session import Session
 from lytsite_desktop.gui.main_window import MainWindow
+from lytsite_desktop.gui.single import InstanceServer, hand_over
 
 
 def build(app: App, *, dest: str | None = None) -> tuple[Session, MainWindow]:
@@ -34,8 +36,11 @@ def run(paths: list[str]) -> int:
     assert isinstance(qt, QApplication)
     qt.setApplicationName("lytsite-desktop")
     qt.setApplicationVersion(__version__)
+    if hand_over([os.path.abspath(p) for p in paths]):
+        return 0  # the open window has them
     app = App()
     session, window = build(app)
+    server = InstanceServer(window.receive_paths, parent=window)
     window.show()
     if paths:
         window.add_paths(paths)
@@ -45,5 +50,6 @@ def run(paths: list[str]) -> int:
         session.close()
         app.close()
         # Qt objects go before the interpreter's final collection, in Qt's order.
+        server.close()
         window.deleteLater()
         qt.processEvents()

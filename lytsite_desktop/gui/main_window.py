@@ -225,6 +225,14 @@ class MainWindow(QMainWindow):
             )
         self.session.scan(paths)
 
+    def receive_paths(self, paths: list[str]) -> None:
+        """Paths handed over by a second launch: queue them and come to the front."""
+        if paths:
+            self.add_paths(paths)
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
     def choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(self, "Add files")
         if files:

@@ -192,3 +192,27 @@ def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
     )
     (entry,) = manifest["files"]
     assert object_sha256(s3, bucket, entry["originalKey"]) == sha256_file(src)
+
+
+def test_a_second_launch_hands_its_paths_to_the_open_window(tmp_path, window_for, qtbot):
+    import os
+    import subprocess
+    import sys
+
+    from lytsite_desktop.gui.single import InstanceServer
+
+    window = window_for()
+    server = InstanceServer(window.receive_paths, parent=window)
+    assert server.listening
+    folder = tmp_path / "Later"
+    write_random(folder / "x.jpg", 1000, seed=1)
+    repo = Path(__file__).resolve().parents[2]
+    second = subprocess.Popen(
+        [sys.executable, "-m", "lytsite_desktop", str(folder)],
+        cwd=repo, env=dict(os.environ, PYTHONPATH=str(repo)),
+    )  # fmt: skip
+    qtbot.waitUntil(lambda: second.poll() is not None, timeout=20_000)
+    assert second.returncode == 0, "handed over and left, no second window"
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)
+    assert window.model.rows[0].source == str(folder / "x.jpg")
+    server.close()
