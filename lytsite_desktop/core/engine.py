@@ -1146,9 +1146,11 @@ class TransferEngine:
             original_up = task.phase is Phase.ORIGINAL_DONE
             preview, thumb = task.published_renditions
             listed = bool(preview or thumb)
+            made = task.renditions
+            local = made.path(made.result.thumb) if made and made.result.thumb else None
         self.events.emit(
             PreviewDone(task.id, task.rel_path, preview.key if preview else None,
-                        thumb.key if thumb else None, note)
+                        thumb.key if thumb else None, note, str(local) if local else None)
         )  # fmt: skip
         if original_up:
             self._finish_published(task)

@@ -89,6 +89,8 @@ class PreviewDone(Event):
     preview_key: str | None
     thumb_key: str | None
     note: str
+    #: The thumbnail in the local preview cache (for a window's queue), if any.
+    thumb_path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,11 @@ class ProgressDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         bar = QStyleOptionProgressBar()
-        bar.rect = option.rect.adjusted(2, 3, -2, -3)
+        rect = option.rect.adjusted(2, 3, -2, -3)
+        height = min(rect.height(), max(18, option.fontMetrics.height() + 6))
+        rect.setTop(rect.top() + (rect.height() - height) // 2)
+        rect.setHeight(height)
+        bar.rect = rect
         bar.minimum, bar.maximum = 0, 1000
         bar.progress = round(1000 * max(0.0, min(1.0, float(fraction))))
         bar.text = index.data() or ""

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -34,13 +34,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lytsite_desktop.core.events import Event
+from lytsite_desktop.core.events import Event, PreviewDone
 from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session, SessionProblem
 from lytsite_desktop.core.sizes import format_duration, format_size
 from lytsite_desktop.gui.bridge import EventBridge
 from lytsite_desktop.gui.delegates import ProgressDelegate
 from lytsite_desktop.gui.queue_model import FailedOnly, QueueModel
+from lytsite_desktop.gui.thumbnails import ROW_THUMB, ThumbnailLoader
 
 #: How often the table and status bar refresh, in milliseconds.
 REFRESH_MS = 250
@@ -99,6 +100,8 @@ class MainWindow(QMainWindow):
         self.proxy.setSourceModel(self.model)
         self.bridge = EventBridge(self)
         self.bridge.events.connect(self._on_events)
+        self.thumbnails = ThumbnailLoader(parent=self)
+        self.thumbnails.loaded.connect(self.model.set_thumb)
         session.subscribe(self.bridge)
         self._interrupted: tuple = ()
 
@@ -168,6 +171,9 @@ class MainWindow(QMainWindow):
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setItemDelegateForColumn(QueueModel.PROGRESS, ProgressDelegate(table))
         table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(ROW_THUMB + 8)
+        table.setIconSize(QSize(ROW_THUMB * 3 // 2, ROW_THUMB))
+        table.setColumnWidth(QueueModel.THUMB, ROW_THUMB * 3 // 2 + 12)
         table.setShowGrid(False)
         table.setAlternatingRowColors(True)
         header = table.horizontalHeader()
@@ -316,6 +322,8 @@ class MainWindow(QMainWindow):
                     "Nothing is lost: they continue where they stopped."
                 )
                 self.banner.show()
+            elif isinstance(event, PreviewDone) and event.thumb_path:
+                self.thumbnails.load(event.task, event.thumb_path)
             elif isinstance(event, SessionProblem):
                 self.statusBar().showMessage(event.message, 10_000)
 

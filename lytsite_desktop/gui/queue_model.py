@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QImage
 
 from lytsite_desktop.core.events import (
     Event,
@@ -49,6 +50,7 @@ class Row:
     detail: str = ""
     bytes_done: int = 0
     speed: float = 0.0  # bytes per second, smoothed
+    thumb: QImage | None = None  # loaded from the preview cache, off the GUI thread
     _last: tuple[float, int] = field(default=(0.0, 0))
 
     @property
@@ -60,8 +62,8 @@ class Row:
 
 
 class QueueModel(QAbstractTableModel):
-    NAME, SIZE, STATE, PROGRESS, SPEED, ETA = range(6)
-    HEADERS = ("Name", "Size", "State", "Progress", "Speed", "Time left")
+    THUMB, NAME, SIZE, STATE, PROGRESS, SPEED, ETA = range(7)
+    HEADERS = ("", "Name", "Size", "State", "Progress", "Speed", "Time left")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -95,6 +97,8 @@ class QueueModel(QAbstractTableModel):
         row, col = self.rows[index.row()], index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, col)
+        if role == Qt.ItemDataRole.DecorationRole and col == self.THUMB:
+            return row.thumb
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{row.rel_path}\n{row.detail}" if row.detail else row.rel_path
         if role == ProgressRole:
@@ -170,6 +174,13 @@ class QueueModel(QAbstractTableModel):
                 row.state, row.detail = FileState.CANCELLED.value, ""
             elif isinstance(event, PreviewDone) and event.note and not row.finished:
                 row.detail = event.note
+
+    def set_thumb(self, task: int, image: QImage) -> None:
+        i = self._by_task.get(task)
+        if i is not None:
+            self.rows[i].thumb = image
+            index = self.index(i, self.THUMB)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
 
     def _insert_queued(self, queued: list[FileQueued]) -> None:
         """Match queued files to their rows (by source path); add rows for files the

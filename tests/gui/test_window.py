@@ -99,6 +99,12 @@ def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qt
         window.model.index(window.model.rows.index(row), QueueModel.STATE)
     ).startswith("published without preview")
     qtbot.waitUntil(lambda: window.status.text().startswith("7 of 7 files"), timeout=5_000)
+    photo_row = next(i for i, r in enumerate(window.model.rows) if r.rel_path == "photo.jpg")
+    thumb = window.model.index(photo_row, QueueModel.THUMB)
+    qtbot.waitUntil(lambda: thumb.data(Qt.ItemDataRole.DecorationRole) is not None, timeout=5_000)
+    assert thumb.data(Qt.ItemDataRole.DecorationRole).height() == 40
+    no_image = next(r for r in window.model.rows if r.rel_path == "0.bin")
+    assert no_image.thumb is None
 
 
 def test_pause_resume_cancel_retry_from_the_window(tmp_path, window_for, qtbot, s3, bucket):
