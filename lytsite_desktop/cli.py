@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 from lytsite_desktop import __version__
 from lytsite_desktop.core import journal as jr
-from lytsite_desktop.core.app import App
+from lytsite_desktop.core.app import App, validate_destination_name
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import (
     describe_default,
@@ -29,8 +29,7 @@ from lytsite_desktop.core.events import BatchDone
 from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.previews import PreviewMaker
 from lytsite_desktop.core.scan import ScanItem, ScanProblem, scan
-from lytsite_desktop.core.secrets import KeyringUnavailable, delete_secret, store_secret
-from lytsite_desktop.core.settings import DestinationConfig, TransferSettings
+from lytsite_desktop.core.settings import TransferSettings
 from lytsite_desktop.core.sizes import format_size, parse_size
 from lytsite_desktop.terminal import RESUME_HINT, JsonLines, TerminalProgress
 
@@ -424,38 +423,24 @@ def cmd_dest(app: App, args: argparse.Namespace) -> int:
             print(f"{mark} {name}\t{d.url}\t(keys: {creds})")
         return EXIT_OK
     if args.dest_command == "remove":
-        if args.name not in settings.destinations:
-            raise ConfigError(f"no saved destination named {args.name!r}")
-        del settings.destinations[args.name]
-        if settings.default_destination == args.name:
-            settings.default_destination = None
-        delete_secret(args.name)
-        settings.save(app.paths.config_file)
+        app.remove_destination(args.name)
         print(f"Removed destination {args.name!r}.")
         return EXIT_OK
     return _dest_add(app, args)
 
 
 def _dest_add(app: App, args: argparse.Namespace) -> int:
+    validate_destination_name(args.name)
     validate_dest_url(args.url)
-    if args.name.startswith(("s3:", "file:")) or not args.name.strip():
-        raise ConfigError("a destination name must be a plain word, like 'r2' or 'studio'")
-    config = DestinationConfig(name=args.name, url=args.url)
+    key_id = secret = None
     if args.url.startswith("s3://") and not args.env_credentials:
         key_id = args.access_key_id or _prompt("Access key ID: ", secret=False)
         secret = _prompt("Secret access key: ", secret=True)
         if not key_id or not secret:
             raise ConfigError("both an access key ID and a secret access key are needed")
-        try:
-            store_secret(args.name, secret)
-        except KeyringUnavailable as exc:
-            raise ConfigError(str(exc)) from exc
-        config.access_key_id = key_id
-        config.keyring_secret = True
-    app.settings.destinations[args.name] = config
-    if args.default:
-        app.settings.default_destination = args.name
-    app.settings.save(app.paths.config_file)
+    config = app.save_destination(
+        args.name, args.url, access_key_id=key_id, secret=secret, default=args.default
+    )
     where = "the system keyring" if config.keyring_secret else "nowhere (no secret needed)"
     print(f"Saved destination {args.name!r}; its secret key is stored in {where}.")
     return EXIT_OK
