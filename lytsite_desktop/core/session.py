@@ -167,6 +167,12 @@ class Session:
         if self.engine is not None:
             self.engine.cancel(ids)
 
+    def set_bwlimit(self, rate: int | None) -> None:
+        """Change the upload rate limit now (the running engine) and for later ones."""
+        self.transfer.bwlimit = rate
+        if self.engine is not None:
+            self.engine.set_bwlimit(rate)
+
     def retry(self, ids: Iterable[int] | None = None) -> None:
         engine = self.engine
         if engine is not None:

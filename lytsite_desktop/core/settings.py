@@ -107,6 +107,8 @@ class Settings:
     destinations: dict[str, DestinationConfig] = field(default_factory=dict)
     #: Name of the destination used when none is given; None = first saved, else local library.
     default_destination: str | None = None
+    #: The window resumes interrupted uploads by itself when it starts.
+    auto_resume: bool = False
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -129,7 +131,13 @@ class Settings:
             name: DestinationConfig(name=name, **{k: v for k, v in d.items() if k != "name"})
             for name, d in raw.get("destinations", {}).items()
         }
-        return cls(transfer, previews, dests, raw.get("default_destination"))
+        return cls(
+            transfer,
+            previews,
+            dests,
+            raw.get("default_destination"),
+            bool(raw.get("auto_resume", False)),
+        )
 
     def save(self, path: Path) -> None:
         """Write atomically (temp file + rename) so a crash never leaves half a file."""
@@ -139,6 +147,7 @@ class Settings:
             "previews": asdict(self.previews),
             "destinations": {n: asdict(d) for n, d in self.destinations.items()},
             "default_destination": self.default_destination,
+            "auto_resume": self.auto_resume,
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

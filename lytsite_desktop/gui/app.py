@@ -23,11 +23,7 @@ def build(app: App, *, dest: str | None = None) -> tuple[Session, MainWindow]:
         return app.open(spec, ts)
 
     session = Session(app.journal, open_destination, ts, app.settings.previews, app.paths.cache_dir)
-    window = MainWindow(
-        session,
-        sorted(app.settings.destinations),
-        default_destination=dest or app.settings.default_destination,
-    )
+    window = MainWindow(session, app, default_destination=dest)
     return session, window
 
 

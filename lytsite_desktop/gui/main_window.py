@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lytsite_desktop.core.app import App
 from lytsite_desktop.core.events import Event, PreviewDone
 from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session, SessionProblem
@@ -41,6 +42,7 @@ from lytsite_desktop.core.sizes import format_duration, format_size
 from lytsite_desktop.gui.bridge import EventBridge
 from lytsite_desktop.gui.delegates import ProgressDelegate
 from lytsite_desktop.gui.queue_model import FailedOnly, QueueModel
+from lytsite_desktop.gui.settings_dialog import SettingsDialog
 from lytsite_desktop.gui.thumbnails import ROW_THUMB, ThumbnailLoader
 
 #: How often the table and status bar refresh, in milliseconds.
@@ -87,12 +89,13 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         session: Session,
-        destinations: list[str],
+        app: App,
         *,
         default_destination: str | None = None,
     ) -> None:
         super().__init__()
         self.session = session
+        self.app = app
         self.setWindowTitle("lytsite-desktop")
         self.resize(1000, 640)
         self.model = QueueModel(self)
@@ -114,15 +117,7 @@ class MainWindow(QMainWindow):
         self.project.setAccessibleName("Project name")
         self.destination = QComboBox()
         self.destination.setAccessibleName("Destination")
-        self.destination.addItem(LOCAL_LIBRARY, None)
-        for name in destinations:
-            self.destination.addItem(name, name)
-        if default_destination:
-            i = self.destination.findData(default_destination)
-            if i < 0:
-                self.destination.addItem(default_destination, default_destination)
-                i = self.destination.count() - 1
-            self.destination.setCurrentIndex(i)
+        self._fill_destinations(default_destination or app.settings.default_destination)
         self.publish_button = QPushButton("Publish")
         self.publish_button.setDefault(True)
         self.publish_button.setEnabled(False)
@@ -212,6 +207,7 @@ class MainWindow(QMainWindow):
         self.failed_action = action("Failed only", self.proxy.set_only_failed)
         self.failed_action.setCheckable(True)
         self.show_action = action("Show in Folder", self.show_in_folder)
+        self.settings_action = action("Settings…", self.open_settings, keys.Preferences)
         for act in (self.add_files_action, self.add_folder_action):
             bar.addAction(act)
         bar.addSeparator()
@@ -219,6 +215,34 @@ class MainWindow(QMainWindow):
             bar.addAction(act)
         bar.addSeparator()
         bar.addAction(self.failed_action)
+        bar.addSeparator()
+        bar.addAction(self.settings_action)
+
+    def _fill_destinations(self, choose: str | None) -> None:
+        """The saved destinations (and ``choose``, a name or URL, selected)."""
+        self.destination.clear()
+        self.destination.addItem(LOCAL_LIBRARY, None)
+        for name in sorted(self.app.settings.destinations):
+            self.destination.addItem(name, name)
+        if choose:
+            i = self.destination.findData(choose)
+            if i < 0:
+                self.destination.addItem(choose, choose)
+                i = self.destination.count() - 1
+            self.destination.setCurrentIndex(i)
+
+    def open_settings(self) -> SettingsDialog:
+        """The settings dialog (modal); what it saves applies to new uploads, and the
+        bandwidth limit at once."""
+        dialog = SettingsDialog(self.app, self)
+        dialog.accepted.connect(self._settings_saved)
+        dialog.finished.connect(lambda _: self._fill_destinations(self.destination.currentData()))
+        dialog.open()
+        return dialog
+
+    def _settings_saved(self) -> None:
+        self.session.transfer = self.app.settings.transfer
+        self.session.set_bwlimit(self.app.settings.transfer.bwlimit)
 
     # -- adding files ---------------------------------------------------------------------------
 
@@ -316,6 +340,9 @@ class MainWindow(QMainWindow):
                 self.publish_button.setEnabled(True)
             elif isinstance(event, FoundInterrupted) and event.records:
                 self._interrupted = event.records
+                if self.app.settings.auto_resume:
+                    self.session.resume_interrupted()
+                    continue
                 n = len(event.records)
                 self.banner_text.setText(
                     f"<b>{n} upload{'s' if n > 1 else ''} did not finish last time.</b> "

@@ -72,6 +72,13 @@ def main() -> int:
         settle(0.5)
     settle(0.5)
     window.grab().save(str(out / "done.png"))
+    app.save_destination(
+        "r2", "s3://wedding-photos?endpoint=https://ACCOUNT_ID.r2.cloudflarestorage.com"
+    )
+    dialog = window.open_settings()
+    settle(0.3)
+    dialog.grab().save(str(out / "settings.png"))
+    dialog.reject()
     session.close()
     app.close()
     window.close()
