@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-previews bench-quick setup clean
+.PHONY: run test lint format bench bench-previews bench-gui bench-quick setup clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "lytsite-desktop needs Python 3.11 or newer"'
@@ -54,6 +54,9 @@ bench-previews: $(VENV)/.bench
 		&& (apt-get update -qq && apt-get install -y -qq libvips-tools) \
 		|| echo "vipsthumbnail not installed: skipped"; }
 	$(BIN)/python -m tests.benchmarks.preview_bench $(ARGS)
+
+bench-gui: $(VENV)/.bench
+	$(BIN)/python -m tests.benchmarks.gui_bench $(ARGS)
 
 bench-quick: $(VENV)/.bench
 	$(BIN)/python -m tests.benchmarks.upload_bench --quick $(ARGS)

@@ -32,6 +32,8 @@ class ScanItem:
     project: str
     #: The path it would have had, when renamed to avoid a collision.
     renamed_from: str | None = None
+    #: Bytes, as found by the scan (a window shows it without touching the disk).
+    size: int = 0
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _unique(item: ScanItem, taken: set[tuple[str, str]]) -> ScanItem:
     taken.add((item.project, rel))
     if rel == item.rel_path:
         return item
-    return ScanItem(item.source, rel, item.project, renamed_from=item.rel_path)
+    return ScanItem(item.source, rel, item.project, renamed_from=item.rel_path, size=item.size)
 
 
 def _scan(paths: list[str]) -> Iterator[ScanItem | ScanProblem]:
@@ -82,7 +84,9 @@ def _scan(paths: list[str]) -> Iterator[ScanItem | ScanProblem]:
             yield from _walk(path.resolve(), slugify(path.resolve().name))
         elif stat.S_ISREG(st.st_mode):
             parent = path.resolve().parent
-            yield ScanItem(str(path.resolve()), _nfc(path.name), slugify(parent.name))
+            yield ScanItem(
+                str(path.resolve()), _nfc(path.name), slugify(parent.name), size=st.st_size
+            )
         else:
             yield ScanProblem(str(path), "not a regular file or folder")
 
@@ -114,7 +118,7 @@ def _walk(root: Path, project: str) -> Iterator[ScanItem | ScanProblem]:
                     subfolders.append(Path(entry.path))
             elif stat.S_ISREG(est.st_mode) and not entry.name.startswith("."):
                 rel = Path(entry.path).relative_to(root).as_posix()
-                yield ScanItem(entry.path, _nfc(rel), project)
+                yield ScanItem(entry.path, _nfc(rel), project, size=est.st_size)
         stack.extend(reversed(subfolders))
 
 

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.events import Event, PreviewDone
 from lytsite_desktop.core.keys import slugify
+from lytsite_desktop.core.scan import ScanItem
 from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session, SessionProblem
 from lytsite_desktop.core.sizes import format_duration, format_size
 from lytsite_desktop.gui.bridge import EventBridge
@@ -47,6 +48,8 @@ from lytsite_desktop.gui.thumbnails import ROW_THUMB, ThumbnailLoader
 
 #: How often the table and status bar refresh, in milliseconds.
 REFRESH_MS = 250
+#: Scanned files added to the table per event-loop turn.
+ROWS_PER_SLICE = 500
 LOCAL_LIBRARY = "Local library (this computer)"
 
 
@@ -107,6 +110,7 @@ class MainWindow(QMainWindow):
         self.thumbnails.loaded.connect(self.model.set_thumb)
         session.subscribe(self.bridge)
         self._interrupted: tuple = ()
+        self._scanned: list[ScanItem] = []
 
         self.table = self._make_table()
         self.drop_area = DropArea(self.table)
@@ -335,9 +339,9 @@ class MainWindow(QMainWindow):
         self.model.apply(events)
         for event in events:
             if isinstance(event, Scanned):
-                self.model.add_scanned(event.items)
-                self.drop_area.setCurrentIndex(1)
-                self.publish_button.setEnabled(True)
+                self._scanned.extend(event.items)
+                if len(self._scanned) == len(event.items):
+                    QTimer.singleShot(0, self._add_scanned)
             elif isinstance(event, FoundInterrupted) and event.records:
                 self._interrupted = event.records
                 if self.app.settings.auto_resume:
@@ -353,6 +357,16 @@ class MainWindow(QMainWindow):
                 self.thumbnails.load(event.task, event.thumb_path)
             elif isinstance(event, SessionProblem):
                 self.statusBar().showMessage(event.message, 10_000)
+
+    def _add_scanned(self) -> None:
+        """Scanned rows join the table in slices, so a 10,000-file drop never holds
+        the event loop for long."""
+        batch, self._scanned = self._scanned[:ROWS_PER_SLICE], self._scanned[ROWS_PER_SLICE:]
+        self.model.add_scanned(batch)
+        self.drop_area.setCurrentIndex(1)
+        self.publish_button.setEnabled(True)
+        if self._scanned:
+            QTimer.singleShot(0, self._add_scanned)
 
     def _refresh(self) -> None:
         self.model.tick()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,7 +57,7 @@ class Row:
         return self.state in FINISHED
 
     def item(self) -> ScanItem:
-        return ScanItem(self.source, self.rel_path, self.project)
+        return ScanItem(self.source, self.rel_path, self.project, size=self.size)
 
 
 class QueueModel(QAbstractTableModel):
@@ -71,6 +70,9 @@ class QueueModel(QAbstractTableModel):
         self._by_source: dict[str, int] = {}
         self._by_task: dict[int, int] = {}
         self._dirty: set[int] = set()
+        #: Rows whose speed may change (uploading now, or just stopped): a refresh
+        #: looks at these only, not at 10,000 finished or waiting rows.
+        self._live: set[int] = set()
 
     # -- Qt's model interface -----------------------------------------------------------
 
@@ -135,12 +137,8 @@ class QueueModel(QAbstractTableModel):
         first = len(self.rows)
         self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
         for item in new:
-            try:
-                size = os.stat(item.source).st_size
-            except OSError:
-                size = 0
             self._by_source[item.source] = len(self.rows)
-            self.rows.append(Row(item.source, item.rel_path, item.project, size))
+            self.rows.append(Row(item.source, item.rel_path, item.project, item.size))
         self.endInsertRows()
         return len(new)
 
@@ -159,9 +157,11 @@ class QueueModel(QAbstractTableModel):
                 row.state, row.detail, row.bytes_done, row.size = "queued", "", 0, event.size
             elif isinstance(event, Progress):
                 row.bytes_done, row.size = event.bytes_done, event.size
+                self._live.add(i)
             elif isinstance(event, FileStateChanged):
                 if not row.finished:
                     row.state, row.detail = event.state, event.detail
+                self._live.add(i)
             elif isinstance(event, FileDone):
                 row.state, row.detail, row.bytes_done = (
                     FileState.PUBLISHED.value,
@@ -205,16 +205,19 @@ class QueueModel(QAbstractTableModel):
     def tick(self, now: float | None = None) -> None:
         """Update speeds and tell the views what changed (called a few times a second)."""
         now = time.monotonic() if now is None else now
-        for i, row in enumerate(self.rows):
+        for i in list(self._live):
+            row = self.rows[i]
             last_t, last_b = row._last
             if row.state == FileState.UPLOADING.value:
                 if last_t and now > last_t:
                     rate = max(0.0, (row.bytes_done - last_b) / (now - last_t))
                     row.speed = rate if not row.speed else 0.7 * row.speed + 0.3 * rate
                     self._dirty.add(i)
-            elif row.speed:
-                row.speed = 0.0
-                self._dirty.add(i)
+            else:
+                self._live.discard(i)
+                if row.speed:
+                    row.speed = 0.0
+                    self._dirty.add(i)
             row._last = (now, row.bytes_done)
         if self._dirty:
             top, bottom = min(self._dirty), max(self._dirty)
