@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -109,7 +109,6 @@ class MainWindow(QMainWindow):
         self.thumbnails = ThumbnailLoader(parent=self)
         self.thumbnails.loaded.connect(self.model.set_thumb)
         session.subscribe(self.bridge)
-        self._interrupted: tuple = ()
         self._scanned: list[ScanItem] = []
 
         self.table = self._make_table()
@@ -302,7 +301,7 @@ class MainWindow(QMainWindow):
 
     def toggle_selected(self) -> None:
         ids = self.selected_tasks()
-        rows = [self.model.rows[self.model._by_task[t]] for t in ids or []]
+        rows = self.model.rows_of(ids or [])
         if rows and all(r.state == "paused" for r in rows):
             self.session.resume(ids)
         else:
@@ -343,7 +342,6 @@ class MainWindow(QMainWindow):
                 if len(self._scanned) == len(event.items):
                     QTimer.singleShot(0, self._add_scanned)
             elif isinstance(event, FoundInterrupted) and event.records:
-                self._interrupted = event.records
                 if self.app.settings.auto_resume:
                     self.session.resume_interrupted()
                     continue
@@ -404,6 +402,3 @@ class MainWindow(QMainWindow):
                 return
         self._timer.stop()
         event.accept()
-
-    def index_of_task(self, task: int) -> QModelIndex:
-        return self.model.index(self.model._by_task[task], 0)

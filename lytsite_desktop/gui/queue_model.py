@@ -229,6 +229,9 @@ class QueueModel(QAbstractTableModel):
     def ready(self) -> list[Row]:
         return [r for r in self.rows if r.state == READY]
 
+    def rows_of(self, tasks: list[int]) -> list[Row]:
+        return [self.rows[self._by_task[t]] for t in tasks if t in self._by_task]
+
     def tasks(self, rows: list[int]) -> list[int]:
         return [t for i in rows if (t := self.rows[i].task) is not None]
 
