@@ -13,6 +13,7 @@ from PySide6.QtGui import (
     QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
+    QIcon,
     QKeySequence,
 )
 from PySide6.QtWidgets import (
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QStackedWidget,
+    QSystemTrayIcon,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -35,7 +37,8 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.app import App
-from lytsite_desktop.core.events import Event, PreviewDone
+from lytsite_desktop.core.events import Event, FileFailed, PreviewDone
+from lytsite_desktop.core.keepawake import KeepAwake
 from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.scan import ScanItem
 from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session, SessionProblem
@@ -51,6 +54,11 @@ REFRESH_MS = 250
 #: Scanned files added to the table per event-loop turn.
 ROWS_PER_SLICE = 500
 LOCAL_LIBRARY = "Local library (this computer)"
+ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "lytsite-desktop.svg"
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(ICON))
 
 
 class DropArea(QStackedWidget):
@@ -152,6 +160,18 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self.status = QLabel("Ready")
         self.statusBar().addWidget(self.status, 1)
+
+        self.setWindowIcon(app_icon())
+        self.keep_awake = KeepAwake()
+        #: (title, text) of every notification shown, newest last.
+        self.notifications: list[tuple[str, str]] = []
+        self._was_uploading = False
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(app_icon(), self)
+            self.tray.setToolTip("lytsite-desktop")
+            self.tray.activated.connect(lambda _: self.receive_paths([]))
+            self.tray.show()
 
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
@@ -351,6 +371,8 @@ class MainWindow(QMainWindow):
                     "Nothing is lost: they continue where they stopped."
                 )
                 self.banner.show()
+            elif isinstance(event, FileFailed):
+                self.notify("Upload failed", f"{event.rel_path}: {event.reason}")
             elif isinstance(event, PreviewDone) and event.thumb_path:
                 self.thumbnails.load(event.task, event.thumb_path)
             elif isinstance(event, SessionProblem):
@@ -366,9 +388,36 @@ class MainWindow(QMainWindow):
         if self._scanned:
             QTimer.singleShot(0, self._add_scanned)
 
+    def notify(self, title: str, text: str) -> None:
+        """A desktop notification (through the tray), else a status-bar message."""
+        self.notifications.append((title, text))
+        if self.tray is not None and QSystemTrayIcon.supportsMessages():
+            self.tray.showMessage(title, text, app_icon(), 8000)
+        else:
+            self.statusBar().showMessage(f"{title}: {text}", 10_000)
+
+    def _batch_finished(self) -> None:
+        t = self.model.totals()
+        published = int(t["done"] - t["failed"])
+        project = self.project.text().strip() or self.project.placeholderText()
+        text = f"{published} file{'s' if published != 1 else ''} published to {project}"
+        if t["failed"]:
+            text += f"; {int(t['failed'])} failed (see the list)"
+        self.notify("Publishing finished", text)
+
     def _refresh(self) -> None:
         self.model.tick()
+        uploading = self.uploading
+        self.keep_awake.hold(uploading)
+        if self._was_uploading and not uploading:
+            self._batch_finished()
+        self._was_uploading = uploading
         t = self.model.totals()
+        if self.tray is not None:
+            share = t["bytes_done"] / t["bytes"] if t["bytes"] else 0
+            self.tray.setToolTip(
+                f"lytsite-desktop: {int(t['done'])} of {int(t['files'])} files ({share:.0%})"
+            )
         if not t["files"]:
             ready = len(self.model.ready())
             self.status.setText(f"{ready} file(s) ready to publish" if ready else "Ready")
@@ -401,4 +450,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self._timer.stop()
+        self.keep_awake.hold(False)
+        if self.tray is not None:
+            self.tray.hide()
         event.accept()

@@ -105,6 +105,9 @@ def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qt
     assert thumb.data(Qt.ItemDataRole.DecorationRole).height() == 40
     no_image = next(r for r in window.model.rows if r.rel_path == "0.bin")
     assert no_image.thumb is None
+    qtbot.waitUntil(lambda: bool(window.notifications), timeout=5_000)
+    assert window.notifications[-1] == ("Publishing finished", "7 files published to Client Shoot")
+    assert not window.keep_awake.held
 
 
 def test_pause_resume_cancel_retry_from_the_window(tmp_path, window_for, qtbot, s3, bucket):
