@@ -285,6 +285,10 @@ class TransferEngine:
             interrupted=interrupted,
         )
 
+    def flush_manifest(self, timeout: float | None = 30.0) -> bool:
+        """Write the manifest changes now rather than after the writer's pause."""
+        return self._manifest.flush(timeout) if self._manifest else True
+
     @property
     def manifest_errors(self) -> dict[str, str]:
         return dict(self._manifest.errors) if self._manifest else {}

@@ -6,7 +6,7 @@ import json
 import logging
 import random
 import threading
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,6 +68,16 @@ class ManifestEntry:
             merged.note = None
         return merged
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (a plain copy: dataclasses.asdict deep-copies, far slower)."""
+        d = dict(self.__dict__)
+        for r in ("preview", "thumb"):
+            if d[r] is not None:
+                d[r] = dict(d[r].__dict__)
+        if d["camera"] is not None:
+            d["camera"] = dict(d["camera"])
+        return d
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
         known = cls.__dataclass_fields__
@@ -89,9 +99,12 @@ class Manifest:
             "schema": SCHEMA,
             "project": self.project,
             "updatedAt": self.updated_at,
-            "files": [asdict(e) for e in sorted(self.files.values(), key=lambda e: e.path)],
+            "files": [e.to_dict() for e in sorted(self.files.values(), key=lambda e: e.path)],
         }
-        return json.dumps(doc, indent=1, ensure_ascii=False).encode()
+        # Compact, and so encoded in C: rewritten after every burst of files, a
+        # manifest of thousands of entries must not hold Python's GIL for long
+        # (the window's event loop shares it).
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, project: str, data: bytes | None) -> Manifest:
@@ -115,13 +128,17 @@ class _Drop:
 class ManifestWriter:
     """Keeps each project's manifest and rewrites it after files complete.
 
-    Writes happen on one background thread; completions that arrive while a
-    write is under way are coalesced into the next write, so a burst of small
-    files costs a few manifest PUTs, not one each. ``flush()`` waits for the last.
+    Writes happen on one background thread, at most one per ``min_interval``
+    seconds; completions that arrive meanwhile are coalesced into the next write,
+    so a burst of small files costs a few manifest PUTs, not one each (and
+    encoding a manifest of thousands of entries stays rare). ``flush()`` writes
+    what is pending without waiting out the interval.
     """
 
-    def __init__(self, destination: Destination) -> None:
+    def __init__(self, destination: Destination, min_interval: float = 1.0) -> None:
         self._dest = destination
+        self.min_interval = min_interval
+        self._hurry = False
         self._manifests: dict[str, Manifest] = {}
         self._load_lock = threading.Lock()
         self._dirty: set[str] = set()
@@ -163,6 +180,8 @@ class ManifestWriter:
                 self._write(project, entries)
                 attempt = 0
                 self.errors.pop(project, None)
+                with self._cv:  # let more completions gather before the next write
+                    self._cv.wait_for(lambda: self._closed or self._hurry, self.min_interval)
             except TransferError as exc:
                 log.warning("manifest of %s not written: %s", project, exc)
                 self.errors[project] = str(exc)
@@ -206,9 +225,14 @@ class ManifestWriter:
         self._dest.put_bytes(manifest_key(project), data, "application/json")
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until every change is written; False on timeout."""
+        """Write what is pending now and wait until it is written; False on timeout."""
         with self._cv:
-            return self._cv.wait_for(lambda: not self._dirty and not self._writing, timeout)
+            self._hurry = True
+            self._cv.notify_all()
+            try:
+                return self._cv.wait_for(lambda: not self._dirty and not self._writing, timeout)
+            finally:
+                self._hurry = False
 
     def close(self, timeout: float = 30.0) -> bool:
         """Write what is pending (for at most ``timeout`` s), then stop the thread."""

@@ -178,6 +178,12 @@ class Session:
         if engine is not None:
             self._do(lambda: engine.retry(ids))
 
+    def flush_manifest(self) -> None:
+        """Bring the published manifest up to date now (a batch just finished)."""
+        engine = self.engine
+        if engine is not None:
+            self._do(engine.flush_manifest)
+
     def close(self, timeout: float = 30.0) -> None:
         """Stop uploading (the journal stays resumable) and end the session thread."""
         self._commands.put(None)

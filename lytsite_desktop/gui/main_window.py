@@ -397,6 +397,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{title}: {text}", 10_000)
 
     def _batch_finished(self) -> None:
+        self.session.flush_manifest()
         t = self.model.totals()
         published = int(t["done"] - t["failed"])
         project = self.project.text().strip() or self.project.placeholderText()

@@ -86,10 +86,17 @@ def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qt
     window.project.setText("Client Shoot")
     qtbot.mouseClick(window.publish_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: states(window) == ["published"] * 7, timeout=60_000)
-    manifest = json.loads(
-        s3.get_object(Bucket=bucket, Key="projects/client-shoot/manifest.json")["Body"].read()
-    )
-    files = {f["path"]: f for f in manifest["files"]}
+
+    def listed() -> dict:
+        key = "projects/client-shoot/manifest.json"
+        return {
+            f["path"]: f
+            for f in json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["files"]
+        }
+
+    # The batch's end writes the manifest at once (not after the writer's pause).
+    qtbot.waitUntil(lambda: len(listed()) == 7, timeout=3_000)
+    files = listed()
     for src in [big, photo, *smalls]:
         rel = src.relative_to(folder).as_posix()
         assert object_sha256(s3, bucket, files[rel]["originalKey"]) == sha256_file(src), rel
