@@ -54,11 +54,15 @@ REFRESH_MS = 250
 #: Scanned files added to the table per event-loop turn.
 ROWS_PER_SLICE = 500
 LOCAL_LIBRARY = "Local library (this computer)"
-ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "lytsite-desktop.svg"
+ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+
+
+def icon(name: str) -> QIcon:
+    return QIcon(str(ICONS / f"{name}.svg"))
 
 
 def app_icon() -> QIcon:
-    return QIcon(str(ICON))
+    return icon("lytsite-desktop")
 
 
 class DropArea(QStackedWidget):
@@ -231,6 +235,15 @@ class MainWindow(QMainWindow):
         self.failed_action.setCheckable(True)
         self.show_action = action("Show in Folder", self.show_in_folder)
         self.settings_action = action("Settings…", self.open_settings, keys.Preferences)
+        for act, name in (
+            (self.add_files_action, "add-files"), (self.add_folder_action, "add-folder"),
+            (self.pause_action, "pause"), (self.resume_action, "resume"),
+            (self.cancel_action, "cancel"), (self.retry_action, "retry"),
+            (self.failed_action, "failed"), (self.settings_action, "settings"),
+        ):  # fmt: skip
+            act.setIcon(icon(name))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setIconSize(QSize(18, 18))
         for act in (self.add_files_action, self.add_folder_action):
             bar.addAction(act)
         bar.addSeparator()
