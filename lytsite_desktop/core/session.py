@@ -102,12 +102,6 @@ class Session:
     def _do(self, command: Callable[[], object]) -> None:
         self._commands.put(command)
 
-    def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Block until every command so far has run (tests, shutdown)."""
-        done = threading.Event()
-        self._do(done.set)
-        return done.wait(timeout)
-
     # -- what a window asks for ---------------------------------------------------------
 
     def scan(self, paths: list[str]) -> None:

@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.events import Event, FileFailed, PreviewDone
 from lytsite_desktop.core.keepawake import KeepAwake
-from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.scan import ScanItem
 from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session, SessionProblem
 from lytsite_desktop.core.sizes import format_duration, format_size
@@ -284,11 +283,6 @@ class MainWindow(QMainWindow):
 
     def add_paths(self, paths: list[str]) -> None:
         """Files and folders as if dropped: scanned off the GUI thread, rows stream in."""
-        if not self.project.text() and paths:
-            first = Path(paths[0])
-            self.project.setPlaceholderText(
-                slugify(first.name if first.is_dir() else first.parent.name)
-            )
         self.session.scan(paths)
 
     def receive_paths(self, paths: list[str]) -> None:
@@ -395,6 +389,8 @@ class MainWindow(QMainWindow):
         """Scanned rows join the table in slices, so a 10,000-file drop never holds
         the event loop for long."""
         batch, self._scanned = self._scanned[:ROWS_PER_SLICE], self._scanned[ROWS_PER_SLICE:]
+        if batch and not self.model.rows:  # the first drop names the project (no stat here)
+            self.project.setPlaceholderText(batch[0].project)
         self.model.add_scanned(batch)
         self.drop_area.setCurrentIndex(1)
         self.publish_button.setEnabled(True)

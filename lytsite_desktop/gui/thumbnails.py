@@ -43,6 +43,3 @@ class ThumbnailLoader(QObject):
 
     def load(self, task: int, path: str) -> None:
         self._pool.start(_Load(task, path, self.size, self._out))
-
-    def wait(self, ms: int = 5000) -> bool:
-        return self._pool.waitForDone(ms)

@@ -102,6 +102,13 @@ def main() -> int:
             time.sleep(0.002)
         return False
 
+    def close(app, session, window) -> None:  # type: ignore[no-untyped-def]
+        session.close()
+        window.close()
+        window.deleteLater()
+        pump(lambda: False, 0.2)
+        app.close()
+
     # -- part 1: a 1,000-file upload --------------------------------------------------------
     shoot = work / "Shoot"
     shoot.mkdir()
@@ -137,11 +144,7 @@ def main() -> int:
         }
         results["upload"] = upload
         print(f"upload of {args.files} files through the window: {upload}", flush=True)
-        session.close()
-        window.close()
-        window.deleteLater()
-        pump(lambda: False, 0.2)
-        app.close()
+        close(app, session, window)
     finally:
         server.stop()
 
@@ -174,11 +177,7 @@ def main() -> int:
     }
     results["queued"] = queued
     print(f"{args.queued} files queued: {queued}", flush=True)
-    session.close()
-    window.close()
-    window.deleteLater()
-    pump(lambda: False, 0.2)
-    app.close()
+    close(app, session, window)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1))

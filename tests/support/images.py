@@ -69,6 +69,24 @@ def _tag_text(text: str) -> bytes:
     return b"desc\0\0\0\0" + struct.pack(">I", len(data)) + data + b"\0" * 79
 
 
+def _icc(tags: list[tuple[bytes, bytes]], device: bytes, space: bytes, pcs: bytes) -> bytes:
+    """An ICC v2 profile: the 128-byte header, the tag table, the tags."""
+    offset = 128 + 4 + 12 * len(tags)
+    table, blob = b"", b""
+    for sig, data in tags:
+        data += b"\0" * (-len(data) % 4)
+        table += sig + struct.pack(">II", offset + len(blob), len(data))
+        blob += data
+    body = struct.pack(">I", len(tags)) + table + blob
+    header = bytearray(128)
+    struct.pack_into(">I", header, 0, 128 + len(body))
+    header[8:12] = bytes([2, 0x10, 0, 0])
+    header[12:16], header[16:20], header[20:24] = device, space, pcs
+    header[36:40] = b"acsp"
+    header[68:80] = b"".join(_s15(c) for c in D50_XYZ)
+    return bytes(header) + body
+
+
 def make_profile(name: str, primaries, gamma: float, white: tuple[float, float] = D65) -> bytes:
     """An ICC v2 RGB display profile: given primaries and white, a pure gamma curve."""
     m = _mul(_adapt_to_d50(white), rgb_to_xyz(primaries, white))
@@ -84,20 +102,7 @@ def make_profile(name: str, primaries, gamma: float, white: tuple[float, float] 
         (b"bTRC", curve),
         (b"cprt", b"text\0\0\0\0public domain\0"),
     ]
-    offset = 128 + 4 + 12 * len(tags)
-    table, blob = b"", b""
-    for sig, data in tags:
-        data += b"\0" * (-len(data) % 4)
-        table += sig + struct.pack(">II", offset + len(blob), len(data))
-        blob += data
-    body = struct.pack(">I", len(tags)) + table + blob
-    header = bytearray(128)
-    struct.pack_into(">I", header, 0, 128 + len(body))
-    header[8:12] = bytes([2, 0x10, 0, 0])
-    header[12:16], header[16:20], header[20:24] = b"mntr", b"RGB ", b"XYZ "
-    header[36:40] = b"acsp"
-    header[68:80] = b"".join(_s15(c) for c in D50_XYZ)
-    return bytes(header) + body
+    return _icc(tags, b"mntr", b"RGB ", b"XYZ ")
 
 
 SRGB_PRIMARIES = [(0.64, 0.33), (0.30, 0.60), (0.15, 0.06)]
@@ -289,17 +294,4 @@ def cmyk_profile() -> bytes:
         (b"A2B0", a2b0),
         (b"cprt", b"text\0\0\0\0public domain\0"),
     ]
-    offset = 128 + 4 + 12 * len(tags)
-    table, blob = b"", b""
-    for sig, data in tags:
-        data += b"\0" * (-len(data) % 4)
-        table += sig + struct.pack(">II", offset + len(blob), len(data))
-        blob += data
-    body = struct.pack(">I", len(tags)) + table + blob
-    header = bytearray(128)
-    struct.pack_into(">I", header, 0, 128 + len(body))
-    header[8:12] = bytes([2, 0x10, 0, 0])
-    header[12:16], header[16:20], header[20:24] = b"prtr", b"CMYK", b"Lab "
-    header[36:40] = b"acsp"
-    header[68:80] = b"".join(_s15(c) for c in D50_XYZ)
-    return bytes(header) + body
+    return _icc(tags, b"prtr", b"CMYK", b"Lab ")
