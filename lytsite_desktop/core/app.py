@@ -65,20 +65,26 @@ class App:
         """Save a destination; its secret goes to the OS keyring, never the config file.
 
         An s3:// destination without a key pair uses the standard AWS_* variables
-        (or profile) at upload time. Raises ConfigError with a plain message.
+        (or profile) at upload time. Editing a saved destination with its key ID and
+        no secret keeps the saved secret. Raises ConfigError with a plain message.
         """
         name = validate_destination_name(name)
         validate_dest_url(url)
         config = DestinationConfig(name=name, url=url)
+        existing = self.settings.destinations.get(name)
+        had_secret = existing is not None and existing.keyring_secret
         if url.startswith("s3://") and (access_key_id or secret):
-            if not (access_key_id and secret):
+            if not access_key_id or not (secret or had_secret):
                 raise ConfigError("both an access key ID and a secret access key are needed")
-            try:
-                store_secret(name, secret)
-            except KeyringUnavailable as exc:
-                raise ConfigError(str(exc)) from exc
+            if secret:
+                try:
+                    store_secret(name, secret)
+                except KeyringUnavailable as exc:
+                    raise ConfigError(str(exc)) from exc
             config.access_key_id = access_key_id
             config.keyring_secret = True
+        elif had_secret:
+            delete_secret(name)  # edited to use the environment's keys: forget the old one
         self.settings.destinations[name] = config
         if default:
             self.settings.default_destination = name

@@ -31,6 +31,7 @@ from lytsite_desktop.core.sizes import format_duration, format_size
 
 READY = "ready"  # scanned, not sent to the engine yet
 FINISHED = {FileState.PUBLISHED.value, FileState.FAILED.value, FileState.CANCELLED.value}
+STOPPED = {FileState.FAILED.value, FileState.CANCELLED.value}
 ProgressRole = Qt.ItemDataRole.UserRole + 1  # 0..1 for the progress delegate
 StateRole = Qt.ItemDataRole.UserRole + 2
 
@@ -104,6 +105,8 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{row.rel_path}\n{row.detail}" if row.detail else row.rel_path
         if role == ProgressRole:
+            if row.state in STOPPED:  # no bar: the state column says why
+                return None
             return row.bytes_done / row.size if row.size else (1.0 if row.finished else 0.0)
         if role == StateRole:
             return row.state
@@ -119,7 +122,9 @@ class QueueModel(QAbstractTableModel):
         if col == self.STATE:
             return state_text(row)
         if col == self.PROGRESS:
-            return f"{100 * row.bytes_done / row.size:.0f}%" if row.size else ""
+            if row.state in STOPPED or not row.size:
+                return ""
+            return f"{100 * row.bytes_done / row.size:.0f}%"
         active = row.state == FileState.UPLOADING.value and row.speed > 0
         if col == self.SPEED:
             return f"{format_size(row.speed)}/s" if active else ""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -24,29 +25,38 @@ from PySide6.QtWidgets import (
 
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.errors import ConfigError, TransferError
-from lytsite_desktop.core.settings import PreviewSettings, TransferSettings
+from lytsite_desktop.core.settings import DestinationConfig, PreviewSettings, TransferSettings
 from lytsite_desktop.core.sizes import format_size, parse_size
 
 
 class DestinationForm(QDialog):
-    """Add or edit one destination."""
+    """Add one destination, or edit a saved one (its name fixed, its secret kept if left blank)."""
 
-    def __init__(self, parent: QWidget | None = None, *, name: str = "", url: str = "") -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, editing: DestinationConfig | None = None
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Destination")
-        self.name = QLineEdit(name)
+        self.setWindowTitle("Edit destination" if editing else "Add destination")
+        self.name = QLineEdit(editing.name if editing else "")
         self.name.setAccessibleName("Destination name")
-        self.url = QLineEdit(url)
+        self.name.setPlaceholderText("a short word, like r2 or studio")
+        self.name.setReadOnly(editing is not None)
+        self.url = QLineEdit(editing.url if editing else "")
         self.url.setPlaceholderText(
             "s3://BUCKET?endpoint=https://ACCOUNT_ID.r2.cloudflarestorage.com"
         )
         self.url.setAccessibleName("Destination URL")
-        self.key_id = QLineEdit()
+        self.key_id = QLineEdit(editing.access_key_id or "" if editing else "")
         self.key_id.setAccessibleName("Access key ID")
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
         self.secret.setAccessibleName("Secret access key")
+        if editing is not None and editing.keyring_secret:
+            self.secret.setPlaceholderText("saved in the keychain; leave blank to keep it")
         self.use_env = QCheckBox("Use the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables")
+        self.use_env.setChecked(
+            editing is not None and editing.url.startswith("s3://") and not editing.keyring_secret
+        )
         self.default = QCheckBox("Publish here by default")
         form = QFormLayout(self)
         form.addRow("Name", self.name)
@@ -66,12 +76,27 @@ class DestinationForm(QDialog):
         form.addRow(buttons)
 
 
-class _Result(QObject):
-    done = Signal(str)
+class _OffThread(QObject):
+    """Runs slow work (the keyring, the network) in a thread and hands its answer to
+    ``done`` on the GUI thread, through a queued signal."""
+
+    answered = Signal(object, str)
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self.answered.connect(lambda done, answer: done(answer))
+
+    def run(self, name: str, work: Callable[[], str], done: Callable[[str], None]) -> None:
+        threading.Thread(
+            target=lambda: self.answered.emit(done, work()), name=name, daemon=True
+        ).start()
 
 
 class SettingsDialog(QDialog):
     """Changes are saved when the dialog is accepted; destinations at once."""
+
+    #: A destination was saved (True) or refused (False, the reason in test_status).
+    destination_saved = Signal(bool)
 
     def __init__(self, app: App, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,8 +114,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
         layout.addWidget(self.buttons)
-        self._test_result = _Result(self)
-        self._test_result.done.connect(self._show_test_result)
+        self._off_thread = _OffThread(self)
 
     # -- destinations ---------------------------------------------------------------------------
 
@@ -98,17 +122,22 @@ class SettingsDialog(QDialog):
         page = QWidget()
         self.dest_list = QListWidget()
         self.dest_list.setAccessibleName("Saved destinations")
+        self.dest_list.itemDoubleClicked.connect(lambda _: self.edit_destination(None))
         self._fill_destinations()
         add = QPushButton("Add…")
-        add.clicked.connect(lambda: self.edit_destination(None))
+        add.clicked.connect(lambda: self.edit_destination(None, adding=True))
+        edit = QPushButton("Edit…")
+        edit.clicked.connect(lambda: self.edit_destination(None))
         remove = QPushButton("Remove")
         remove.clicked.connect(self.remove_destination)
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test_connection)
         self.test_status = QLabel()
         self.test_status.setWordWrap(True)
+        self.test_status.setAccessibleName("Destination status")
+        self._dest_buttons = (add, edit, remove, self.test_button)
         buttons = QVBoxLayout()
-        for b in (add, remove, self.test_button):
+        for b in self._dest_buttons:
             buttons.addWidget(b)
         buttons.addStretch(1)
         row = QHBoxLayout()
@@ -125,42 +154,93 @@ class SettingsDialog(QDialog):
         for name, d in sorted(self.app.settings.destinations.items()):
             mark = " (default)" if name == default else ""
             self.dest_list.addItem(f"{name}{mark} — {d.url}")
+            self.dest_list.item(self.dest_list.count() - 1).setData(Qt.ItemDataRole.UserRole, name)
+
+    def select_destination(self, name: str) -> None:
+        for row in range(self.dest_list.count()):
+            if self.dest_list.item(row).data(Qt.ItemDataRole.UserRole) == name:
+                self.dest_list.setCurrentRow(row)
 
     def _selected_destination(self) -> str | None:
         item = self.dest_list.currentItem()
-        return item.text().split(" ", 1)[0] if item else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
 
-    def edit_destination(self, form: DestinationForm | None = None) -> bool:
-        """Show the form (or take a filled one, for tests) and save what it says."""
+    def _busy(self, message: str | None) -> None:
+        """While the keyring or the network answers, the destination buttons wait."""
+        for b in self._dest_buttons:
+            b.setEnabled(message is None)
+        if message is not None:
+            self.test_status.setText(message)
+
+    @property
+    def busy(self) -> bool:
+        return not self.test_button.isEnabled()
+
+    def edit_destination(
+        self, form: DestinationForm | None = None, *, adding: bool = False
+    ) -> None:
+        """Show the form for the selected destination, or an empty one (or take a filled
+        form, for tests), then save what it says off the GUI thread: a keyring may take a
+        while to answer, or ask its owner to unlock it. `destination_saved` tells the end."""
         if form is None:
-            form = DestinationForm(self)
+            name = None if adding else self._selected_destination()
+            editing = self.app.settings.destinations.get(name) if name else None
+            form = DestinationForm(self, editing=editing)
+            is_default = name is not None and name == self.app.settings.default_destination
+            form.default.setChecked(is_default)
             if form.exec() != QDialog.DialogCode.Accepted:
-                return False
-        secret = None if form.use_env.isChecked() else form.secret.text()
-        key_id = None if form.use_env.isChecked() else form.key_id.text().strip()
-        try:
-            self.app.save_destination(
-                form.name.text(),
-                form.url.text().strip(),
-                access_key_id=key_id or None,
-                secret=secret or None,
-                default=form.default.isChecked(),
-            )
-        except ConfigError as exc:
-            self.test_status.setText(f"Not saved: {exc}")
-            return False
+                return
+        use_env = form.use_env.isChecked()
+        name, url = form.name.text().strip(), form.url.text().strip()
+        key_id = None if use_env else form.key_id.text().strip() or None
+        secret = None if use_env else form.secret.text() or None
+        default = form.default.isChecked()
+
+        def save() -> str:  # the problem, or "" when saved
+            try:
+                self.app.save_destination(
+                    name, url, access_key_id=key_id, secret=secret, default=default
+                )
+            except ConfigError as exc:
+                return f"Not saved: {exc}"
+            return ""
+
+        self._busy(f"Saving {name}…")
+        self._off_thread.run("save-destination", save, lambda problem: self._saved(name, problem))
+
+    def _saved(self, name: str, problem: str) -> None:
+        self._answer(problem or f"Saved {name!r}.")
+        if not problem:
+            self.select_destination(name)
+        self.destination_saved.emit(not problem)
+
+    def _answer(self, message: str) -> None:
+        """The end of a save, removal or test: the list as it is now, and what happened."""
+        current = self._selected_destination()
+        self._busy(None)
         self._fill_destinations()
-        self.test_status.setText(f"Saved {form.name.text().strip()!r}.")
-        return True
+        if current is not None:
+            self.select_destination(current)
+        self.test_status.setText(message)
 
     def remove_destination(self) -> None:
         name = self._selected_destination()
         if name is None:
+            self.test_status.setText("Select a destination to remove.")
             return
         answer = QMessageBox.question(self, "Remove destination", f"Forget {name!r}?")
         if answer == QMessageBox.StandardButton.Yes:
+            self.forget_destination(name)
+
+    def forget_destination(self, name: str) -> None:
+        """Remove a saved destination and its keyring secret (off the GUI thread)."""
+
+        def forget() -> str:
             self.app.remove_destination(name)
-            self._fill_destinations()
+            return f"Removed {name!r}."
+
+        self._busy(f"Removing {name}…")
+        self._off_thread.run("remove-destination", forget, self._answer)
 
     def test_connection(self) -> None:
         """A real request to the selected destination, off the GUI thread."""
@@ -168,24 +248,21 @@ class SettingsDialog(QDialog):
         if name is None:
             self.test_status.setText("Select a destination to test.")
             return
-        self.test_button.setEnabled(False)
-        self.test_status.setText(f"Testing {name}…")
 
-        def run() -> None:
+        def run() -> str:
             try:
                 dest = self.app.open(name, self.app.settings.transfer)
-                dest.check_access()
-                dest.close()
+                try:
+                    dest.check_access()
+                finally:
+                    dest.close()
                 message = f"{name}: connected, and the bucket accepts uploads."
             except (ConfigError, TransferError) as exc:
                 message = f"{name}: {exc}"
-            self._test_result.done.emit(message)
+            return message
 
-        threading.Thread(target=run, name="test-connection", daemon=True).start()
-
-    def _show_test_result(self, message: str) -> None:
-        self.test_status.setText(message)
-        self.test_button.setEnabled(True)
+        self._busy(f"Testing {name}…")
+        self._off_thread.run("test-connection", run, self._answer)
 
     # -- uploads and previews ---------------------------------------------------------------------
 

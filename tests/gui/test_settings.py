@@ -32,8 +32,13 @@ def dialog(qtbot):
     app.close()
 
 
+R2 = "s3://photos?endpoint=https://acc.r2.cloudflarestorage.com"
+
+
 def form(name: str, url: str, *, key_id: str = "", secret: str = "", env: bool = False):
-    f = DestinationForm(name=name, url=url)
+    f = DestinationForm()
+    f.name.setText(name)
+    f.url.setText(url)
     f.key_id.setText(key_id)
     f.secret.setText(secret)
     f.use_env.setChecked(env)
@@ -41,26 +46,56 @@ def form(name: str, url: str, *, key_id: str = "", secret: str = "", env: bool =
     return f
 
 
-def test_secret_lands_in_the_keyring_and_never_in_the_config_file(dialog, ring):
-    saved = dialog.edit_destination(
-        form("r2", "s3://photos?endpoint=https://acc.r2.cloudflarestorage.com",
-             key_id="AKIDEXAMPLE", secret=SECRET)
-    )  # fmt: skip
-    assert saved, dialog.test_status.text()
-    assert SECRET in ring.store.values()
+def save(dialog, qtbot, f) -> bool:
+    """Save a filled form and wait for the answer from the keyring thread."""
+    with qtbot.waitSignal(dialog.destination_saved, timeout=10_000) as blocker:
+        dialog.edit_destination(f)
+    assert not dialog.busy
+    return blocker.args[0]
+
+
+def test_secret_lands_in_the_keyring_and_never_in_the_config_file(dialog, qtbot, ring):
+    assert save(dialog, qtbot, form("r2", R2, key_id="AKIDEXAMPLE", secret=SECRET)), (
+        dialog.test_status.text()
+    )
+    assert ring.store == {("lytsite-desktop", "r2"): SECRET}
+    assert "MainThread" not in ring.writers  # a keyring may be slow, or ask to be unlocked
     config = dialog.app.paths.config_file.read_text()
     assert SECRET not in config and "AKIDEXAMPLE" in config
     assert App().settings.destinations["r2"].keyring_secret is True
     assert dialog.dest_list.item(0).text().startswith("r2 (default)")
 
 
-def test_no_keyring_is_a_clear_message_and_nothing_half_saved(dialog):
+def test_edit_keeps_the_saved_secret_and_remove_forgets_it(dialog, qtbot, ring, monkeypatch):
+    assert save(dialog, qtbot, form("r2", R2, key_id="AKIDEXAMPLE", secret=SECRET))
+    dialog.select_destination("r2")
+    edit = DestinationForm(editing=dialog.app.settings.destinations["r2"])
+    assert edit.name.isReadOnly() and edit.key_id.text() == "AKIDEXAMPLE"
+    assert edit.secret.text() == "" and not edit.use_env.isChecked()
+    edit.url.setText(R2.replace("photos", "client-photos"))
+    assert save(dialog, qtbot, edit), dialog.test_status.text()
+    saved = App().settings.destinations["r2"]
+    assert saved.url.startswith("s3://client-photos") and saved.keyring_secret
+    assert ring.store[("lytsite-desktop", "r2")] == SECRET
+
+    edit = DestinationForm(editing=saved)
+    edit.use_env.setChecked(True)  # switching to the environment's keys forgets the stored one
+    assert save(dialog, qtbot, edit)
+    assert ring.store == {} and not App().settings.destinations["r2"].keyring_secret
+
+    assert save(dialog, qtbot, form("b2", R2, key_id="K", secret=SECRET))
+    dialog.forget_destination("b2")
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+    assert "b2" not in App().settings.destinations and ring.store == {}
+    assert dialog.dest_list.count() == 1 and dialog.dest_list.item(0).text().startswith("r2 ")
+    assert "MainThread" not in ring.writers
+
+
+def test_no_keyring_is_a_clear_message_and_nothing_half_saved(dialog, qtbot):
     previous = keyring.get_keyring()
     keyring.set_keyring(keyring.backends.fail.Keyring())
     try:
-        saved = dialog.edit_destination(
-            form("r2", "s3://photos?endpoint=https://x.example", key_id="A", secret=SECRET)
-        )
+        saved = save(dialog, qtbot, form("r2", R2, key_id="A", secret=SECRET))
     finally:
         keyring.set_keyring(previous)
     assert not saved
@@ -69,15 +104,13 @@ def test_no_keyring_is_a_clear_message_and_nothing_half_saved(dialog):
 
 
 def test_connection_test_makes_a_real_request(dialog, qtbot, s3_server, bucket):
-    assert dialog.edit_destination(form("good", dest_url(bucket, s3_server.url), env=True))
-    assert dialog.edit_destination(
-        form("typo", dest_url(bucket + "-nope", s3_server.url), env=True)
-    )
+    assert save(dialog, qtbot, form("good", dest_url(bucket, s3_server.url), env=True))
+    assert save(dialog, qtbot, form("typo", dest_url(bucket + "-nope", s3_server.url), env=True))
     for name, expected in (("good", "connected"), ("typo", "does not exist")):
-        row = sorted(dialog.app.settings.destinations).index(name)
-        dialog.dest_list.setCurrentRow(row)
+        dialog.select_destination(name)
         dialog.test_connection()
-        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=20_000)
+        assert dialog.busy
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=20_000)
         assert expected in dialog.test_status.text(), dialog.test_status.text()
 
 

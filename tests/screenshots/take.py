@@ -2,9 +2,11 @@
 
     .venv/bin/python -m tests.screenshots.take [OUT_DIR]     (default docs/screenshots)
 
-Makes a small shoot (photos, a PDF, a damaged JPEG, a video), publishes it
-into a throw-away local library with the upload rate limited so the "mid-upload"
-shot has something to show, and saves empty, ready, mid-upload and done views.
+Makes a small shoot (photos, camera raws, a damaged JPEG, a video, a file that
+vanishes before it is sent), publishes it into a throw-away local library with the
+upload rate limited so the "mid-upload" shot has something to show, and saves the
+empty, ready, uploading, paused, done, failures (the failed-only filter), dark
+(the done view in a dark palette) and settings views.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPalette
 
 
 def main() -> int:
@@ -28,23 +34,25 @@ def main() -> int:
     from lytsite_desktop.core.app import App
     from lytsite_desktop.gui.app import build
     from tests.support.dng import make_dng
-    from tests.support.images import exif_with, jpeg_bytes, marked_image
+    from tests.support.images import exif_with, jpeg_bytes, marked_image, scene
 
     shoot = work / "Wedding Ana & João"
     (shoot / "ceremony").mkdir(parents=True)
     for i in range(6):
-        im = marked_image((3000 + 10 * i, 2000))
+        im = scene((3000, 2000), seed=i)
         (shoot / "ceremony" / f"IMG_{4100 + i}.jpg").write_bytes(
             jpeg_bytes(im, exif=exif_with(1, camera=True)) + os.urandom(6_000_000)
         )
     (shoot / "party").mkdir()
     for i in range(3):  # camera raw files: a small DNG with its embedded JPEG, padded
-        embedded = marked_image((1600, 1067))
+        embedded = scene((1600, 1067), seed=10 + i)
         raw = make_dng(jpeg_bytes(embedded), embedded.size) + os.urandom(26_000_000)
         (shoot / "party" / f"IMG_{4200 + i}.dng").write_bytes(raw)
     (shoot / "party" / "album.zip").write_bytes(b"PK\x03\x04" + os.urandom(300_000))
     (shoot / "party" / "damaged.jpg").write_bytes(jpeg_bytes(marked_image((2000, 1500)))[:3000])
     (shoot / "party" / "first-dance.mp4").write_bytes(b"\0\0\0\x20ftypisom" + os.urandom(9_000_000))
+
+    (shoot / "party" / "IMG_4299.jpg").write_bytes(jpeg_bytes(marked_image((2400, 1600))))
 
     qt = QApplication.instance() or QApplication([])
     app = App()
@@ -64,14 +72,27 @@ def main() -> int:
     window.add_paths([str(shoot)])
     settle(1.0)
     window.grab().save(str(out / "ready.png"))
+    (shoot / "party" / "IMG_4299.jpg").unlink()  # moved away after it was added
     window.publish()
     settle(4.0)
     window.grab().save(str(out / "uploading.png"))
+    window.pause_selected()
+    settle(1.0)
+    window.grab().save(str(out / "paused.png"))
+    window.resume_selected()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and window.uploading:
         settle(0.5)
     settle(0.5)
     window.grab().save(str(out / "done.png"))
+    window.failed_action.trigger()
+    settle(0.3)
+    window.grab().save(str(out / "failures.png"))
+    window.failed_action.trigger()
+    qt.setPalette(dark_palette())
+    settle(0.3)
+    window.grab().save(str(out / "dark.png"))
+    qt.setPalette(qt.style().standardPalette())
     app.save_destination(
         "r2", "s3://wedding-photos?endpoint=https://ACCOUNT_ID.r2.cloudflarestorage.com"
     )
@@ -86,6 +107,25 @@ def main() -> int:
     settle(0.1)
     print(f"screenshots in {out}")
     return 0
+
+
+def dark_palette() -> QPalette:
+    """A dark desktop theme, as a system in dark mode hands it to Qt."""
+    from PySide6.QtGui import QColor, QPalette
+
+    role, p = QPalette.ColorRole, QPalette()
+    for r, colour in (
+        (role.Window, "#2b2b2b"), (role.WindowText, "#e8e8e8"), (role.Base, "#1e1e1e"),
+        (role.AlternateBase, "#262626"), (role.Text, "#e8e8e8"), (role.Button, "#353535"),
+        (role.ButtonText, "#e8e8e8"), (role.Highlight, "#3d7bd9"),
+        (role.HighlightedText, "#ffffff"), (role.PlaceholderText, "#8a8a8a"),
+        (role.ToolTipBase, "#353535"), (role.ToolTipText, "#e8e8e8"), (role.Mid, "#444444"),
+        (role.Dark, "#1a1a1a"), (role.Light, "#4a4a4a"), (role.Midlight, "#3a3a3a"),
+    ):  # fmt: skip
+        p.setColor(r, QColor(colour))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, r, QColor("#6e6e6e"))
+    return p
 
 
 if __name__ == "__main__":  # preview workers are spawned: never run this twice

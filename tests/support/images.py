@@ -168,6 +168,37 @@ def marked_image(size=(400, 300)) -> Image.Image:
     return im
 
 
+def scene(size=(3000, 2000), seed: int = 0) -> Image.Image:
+    """A landscape-like picture (sky, sun, hills) for screenshots and benchmarks:
+    each seed a different one, so a gallery of them reads like a shoot."""
+    import random
+
+    from PIL import ImageDraw, ImageOps
+
+    rnd = random.Random(seed)
+    w, h = size
+    hue = rnd.choice(
+        [((250, 170, 110), (70, 90, 160)), ((170, 210, 240), (40, 90, 170)),
+         ((250, 210, 160), (200, 90, 80)), ((200, 220, 230), (110, 130, 150))]
+    )  # fmt: skip
+    sky = Image.linear_gradient("L").resize((w, h)).transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    im = ImageOps.colorize(sky, black=hue[1], white=hue[0])
+    draw = ImageDraw.Draw(im)
+    r = h // rnd.randint(9, 14)
+    cx, cy = rnd.randint(w // 6, 5 * w // 6), rnd.randint(h // 8, h // 3)
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=(255, 240, 200))
+    for layer in range(3):
+        base = h * (0.45 + 0.15 * layer)
+        shade = 40 + 45 * (2 - layer)
+        colour = (shade // 2 + rnd.randint(0, 30), shade + rnd.randint(0, 40), shade // 2 + 20)
+        points = [(0, h)]
+        for x in range(0, w + w // 8, w // 8):
+            points.append((x, base + rnd.uniform(-h / 10, h / 10)))
+        points.append((w, h))
+        draw.polygon(points, fill=colour)
+    return im
+
+
 def exif_with(orientation: int = 1, gps: bool = False, camera: bool = False) -> Image.Exif:
     exif = Image.Exif()
     exif[0x0112] = orientation
