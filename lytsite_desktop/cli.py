@@ -291,7 +291,7 @@ def _run_engine(
     resume: bool,
     extra_failures: int,
 ) -> int:
-    engine = TransferEngine(dest, app.journal, ts, previews=previews)
+    engine = TransferEngine(dest, app.journal, ts, previews=previews, gallery=app.gallery)
     try:
         _sweep_orphans(engine, args, out)
     except TransferError as exc:

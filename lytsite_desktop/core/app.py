@@ -11,6 +11,7 @@ from lytsite_desktop.core.destinations.resolve import (
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.journal import Journal, JournalError
 from lytsite_desktop.core.paths import AppPaths
+from lytsite_desktop.core.projects import GalleryStore
 from lytsite_desktop.core.secrets import KeyringUnavailable, delete_secret, store_secret
 from lytsite_desktop.core.settings import DestinationConfig, Settings, TransferSettings
 
@@ -32,6 +33,7 @@ class App:
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
         self._journal: Journal | None = None
+        self.gallery = GalleryStore(self.paths.cache_dir)
 
     @property
     def journal(self) -> Journal:

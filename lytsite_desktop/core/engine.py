@@ -50,14 +50,16 @@ from lytsite_desktop.core.events import (
 from lytsite_desktop.core.filetypes import FileType, sniff
 from lytsite_desktop.core.journal import FileRecord, Journal, PartRecord
 from lytsite_desktop.core.keys import file_id, original_key, project_prefix, rendition_key
-from lytsite_desktop.core.manifest import ManifestEntry, ManifestWriter, Rendition
+from lytsite_desktop.core.manifest import Manifest, ManifestEntry, ManifestWriter, Rendition
 from lytsite_desktop.core.planning import PartPlan, plan_parts
 from lytsite_desktop.core.previewcache import Cached
 from lytsite_desktop.core.previews import PreviewMaker
+from lytsite_desktop.core.projects import GalleryStore
 from lytsite_desktop.core.ratelimit import RateLimiter
 from lytsite_desktop.core.reader import SpanReader, md5_of_span, source_error
 from lytsite_desktop.core.rendering import RenditionFile
 from lytsite_desktop.core.settings import TransferSettings
+from lytsite_desktop.core.webgallery import publish_pages
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +176,7 @@ class TransferEngine:
         *,
         write_manifest: bool = True,
         previews: PreviewMaker | None = None,
+        gallery: GalleryStore | None = None,
     ) -> None:
         self.dest = destination
         self.journal = journal
@@ -181,7 +184,18 @@ class TransferEngine:
         self.settings.validate()
         self.events = EventHub()
         self.limiter = RateLimiter(self.settings.bwlimit)
-        self._manifest = ManifestWriter(destination) if write_manifest else None
+        self._manifest: ManifestWriter | None = None
+        if write_manifest:
+
+            def keep_copy(m: Manifest, data: bytes) -> None:  # the offline gallery's copy
+                if gallery is not None:
+                    gallery.save_manifest(destination.ident, m.project, data)
+
+            self._manifest = ManifestWriter(
+                destination,
+                written=keep_copy,
+                pages=lambda m: publish_pages(destination, m),  # the web gallery
+            )
         self._cv = threading.Condition()
         self._tasks: dict[int, Task] = {}
         self._order: list[Task] = []

@@ -287,6 +287,28 @@ class Journal:
                 for r in self._db.execute(f"SELECT {_COLUMNS} FROM files ORDER BY id")
             ]
 
+    def projects(self) -> list[tuple[str, str, int, float]]:
+        """(dest, project, files published, last update) for every project with a
+        published file, newest first."""
+        with self._lock:
+            return list(
+                self._db.execute(
+                    "SELECT dest, project, count(*), max(updated_at) FROM files WHERE state=?"
+                    " GROUP BY dest, project ORDER BY max(updated_at) DESC",
+                    (DONE,),
+                )
+            )
+
+    def published_copy(self, dest: str, project: str, rel_path: str) -> FileRecord | None:
+        """The journal's record of a published file (where its source was)."""
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?"
+                " AND state=?",
+                (dest, project, rel_path, DONE),
+            ).fetchone()
+        return self._row(row)
+
     def upload_ids(self, dest: str) -> set[str]:
         """Multipart upload ids this journal owns (for the orphan sweep)."""
         with self._lock:

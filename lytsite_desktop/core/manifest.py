@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -133,11 +134,26 @@ class ManifestWriter:
     so a burst of small files costs a few manifest PUTs, not one each (and
     encoding a manifest of thousands of entries stays rare). ``flush()`` writes
     what is pending without waiting out the interval.
+
+    ``written(manifest, data)`` is called after each write (the offline copy);
+    ``pages(manifest)`` publishes the web gallery, on ``flush()`` and ``close()``
+    only, for the projects written since (a page of thousands of files is not
+    worth re-sending every second).
     """
 
-    def __init__(self, destination: Destination, min_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        destination: Destination,
+        min_interval: float = 1.0,
+        *,
+        written: Callable[[Manifest, bytes], None] | None = None,
+        pages: Callable[[Manifest], None] | None = None,
+    ) -> None:
         self._dest = destination
         self.min_interval = min_interval
+        self._written = written
+        self._pages = pages
+        self._pages_due: set[str] = set()
         self._hurry = False
         self._manifests: dict[str, Manifest] = {}
         self._load_lock = threading.Lock()
@@ -164,36 +180,66 @@ class ManifestWriter:
             self._pending.setdefault(project, []).append(_Drop(path, file_id))
             self._cv.notify_all()
 
+    def _next(self) -> tuple[str, bool] | None:
+        """The next project to write (and whether it is its pages), None to stop.
+        Called with the condition held."""
+        while True:
+            if self._dirty:
+                project = sorted(self._dirty)[0]
+                self._dirty.discard(project)
+                return project, False
+            if self._pages_due and (self._hurry or self._closed):
+                return self._pages_due.pop(), True
+            if self._closed:
+                return None
+            self._cv.wait()
+
     def _run(self) -> None:
         attempt = 0
         while True:
             with self._cv:
-                while not self._dirty and not self._closed:
-                    self._cv.wait()
-                if not self._dirty or (self._closed and attempt > 0):
-                    return  # closed: nothing left, or the store keeps refusing
-                project = sorted(self._dirty)[0]
-                self._dirty.discard(project)
-                entries = self._pending.pop(project, [])
+                if self._closed and attempt > 0:
+                    return  # closed, and the store keeps refusing
+                step = self._next()
+                if step is None:
+                    return
+                project, pages = step
+                entries = [] if pages else self._pending.pop(project, [])
                 self._writing = True
             try:
-                self._write(project, entries)
+                if pages:
+                    self._write_pages(project)
+                else:
+                    self._write(project, entries)
                 attempt = 0
                 self.errors.pop(project, None)
-                with self._cv:  # let more completions gather before the next write
-                    self._cv.wait_for(lambda: self._closed or self._hurry, self.min_interval)
+                if not pages:
+                    with self._cv:  # let more completions gather before the next write
+                        self._cv.wait_for(lambda: self._closed or self._hurry, self.min_interval)
             except TransferError as exc:
-                log.warning("manifest of %s not written: %s", project, exc)
+                log.warning("%s of %s not written: %s", "gallery" if pages else "manifest",
+                            project, exc)  # fmt: skip
                 self.errors[project] = str(exc)
                 attempt += 1
                 with self._cv:  # put the work back and retry after a pause
-                    self._dirty.add(project)
-                    self._pending.setdefault(project, [])[:0] = entries
+                    if pages:
+                        self._pages_due.add(project)
+                    else:
+                        self._dirty.add(project)
+                        self._pending.setdefault(project, [])[:0] = entries
                     self._cv.wait(timeout=min(30.0, 0.5 * 2**attempt) * random.uniform(0.5, 1))
             finally:
                 with self._cv:
                     self._writing = False
                     self._cv.notify_all()
+
+    def _write_pages(self, project: str) -> None:
+        if self._pages is None:
+            return
+        manifest = self._load(project)
+        with self._load_lock:
+            snapshot = Manifest(project, dict(manifest.files), manifest.updated_at)
+        self._pages(snapshot)
 
     def _load(self, project: str) -> Manifest:
         """The project's manifest: fetched from the destination once, then kept."""
@@ -223,6 +269,14 @@ class ManifestWriter:
             manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
             data = manifest.to_json()
         self._dest.put_bytes(manifest_key(project), data, "application/json")
+        if self._pages is not None:
+            with self._cv:
+                self._pages_due.add(project)
+        if self._written is not None:
+            try:
+                self._written(manifest, data)
+            except OSError as exc:  # the offline copy is a convenience: never fatal
+                log.warning("offline copy of the manifest of %s not kept: %s", project, exc)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Write what is pending now and wait until it is written; False on timeout."""
@@ -230,7 +284,10 @@ class ManifestWriter:
             self._hurry = True
             self._cv.notify_all()
             try:
-                return self._cv.wait_for(lambda: not self._dirty and not self._writing, timeout)
+                return self._cv.wait_for(
+                    lambda: not self._dirty and not self._pages_due and not self._writing,
+                    timeout,
+                )
             finally:
                 self._hurry = False
 

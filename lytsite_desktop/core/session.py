@@ -25,6 +25,7 @@ from lytsite_desktop.core.events import Event, EventHub, Subscriber
 from lytsite_desktop.core.journal import FileRecord, Journal
 from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.previews import PreviewMaker
+from lytsite_desktop.core.projects import GalleryStore
 from lytsite_desktop.core.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.settings import PreviewSettings, TransferSettings
 
@@ -197,7 +198,13 @@ class Session:
         dest = self._open_destination(spec)
         if self._previews is None and self._preview_settings.enabled:
             self._previews = PreviewMaker(self._preview_settings, self._cache_dir)
-        engine = TransferEngine(dest, self.journal, self.transfer, previews=self._previews)
+        engine = TransferEngine(
+            dest,
+            self.journal,
+            self.transfer,
+            previews=self._previews,
+            gallery=GalleryStore(self._cache_dir),
+        )
         engine.subscribe(self.events.emit)
         engine.start()
         self.engine, self._dest_spec = engine, spec

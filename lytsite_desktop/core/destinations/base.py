@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -55,6 +56,16 @@ class Destination(Protocol):
     def get_bytes(self, key: str) -> bytes | None: ...
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def list_folders(self, prefix: str) -> list[str]:
+        """The names one level below ``prefix`` (which ends in "/"), like `ls`."""
+        ...
+
+    def read_range(self, key: str, start: int) -> tuple[int, Iterator[bytes]]:
+        """The object's total size and its bytes from ``start`` on, in chunks.
+
+        Raises PermanentError if the key does not exist."""
+        ...
 
     def put_object(
         self,

@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -106,6 +107,32 @@ class LocalDestination:
             return self._path(key).read_bytes()
         except FileNotFoundError:
             return None
+
+    def list_folders(self, prefix: str) -> list[str]:
+        try:
+            return sorted(p.name for p in self._path(prefix).iterdir() if p.is_dir())
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise _disk_error(exc, self.root) from exc
+
+    def read_range(self, key: str, start: int) -> tuple[int, Iterator[bytes]]:
+        path = self._path(key)
+        try:
+            fh = path.open("rb")
+        except FileNotFoundError:
+            raise PermanentError(f"{key} is not in the library {self.root}") from None
+        except OSError as exc:
+            raise _disk_error(exc, self.root) from exc
+        total = os.fstat(fh.fileno()).st_size
+
+        def chunks() -> Iterator[bytes]:
+            with fh:
+                fh.seek(start)
+                while chunk := fh.read(_COPY_CHUNK):
+                    yield chunk
+
+        return total, chunks()
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         md5 = base64.b64encode(hashlib.md5(data).digest()).decode()

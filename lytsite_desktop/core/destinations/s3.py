@@ -7,6 +7,7 @@ import hashlib
 import logging
 import socket
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -30,6 +31,8 @@ from lytsite_desktop.core.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+_READ_CHUNK = 256 * 1024
 
 #: TCP_NODELAY as botocore sets it, plus SO_LINGER 0: a connection closed mid-body
 #: (pause, cancel, Ctrl-C) is reset at once, so what sat in the kernel's send buffer
@@ -170,6 +173,35 @@ class S3Destination:
             raise translate_error(exc, self.location) from exc
         except Exception as exc:
             raise translate_error(exc, self.location) from exc
+
+    def list_folders(self, prefix: str) -> list[str]:
+        names: list[str] = []
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.location.bucket, Prefix=self._key(prefix), Delimiter="/"
+        )
+        try:
+            for page in pages:
+                for common in page.get("CommonPrefixes", []):
+                    names.append(common["Prefix"][len(self._key(prefix)) :].rstrip("/"))
+        except Exception as exc:
+            raise translate_error(exc, self.location) from exc
+        return names
+
+    def read_range(self, key: str, start: int) -> tuple[int, Iterator[bytes]]:
+        extra = {"Range": f"bytes={start}-"} if start else {}
+        resp = self._call("get_object", Key=self._key(key), **extra)
+        total = int(resp["ContentRange"].rsplit("/", 1)[1]) if start else resp["ContentLength"]
+        body = resp["Body"]
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(_READ_CHUNK)
+            except Exception as exc:
+                raise translate_error(exc, self.location) from exc
+            finally:
+                body.close()
+
+        return total, chunks()
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         md5 = base64.b64encode(hashlib.md5(data).digest()).decode()

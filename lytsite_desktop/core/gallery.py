@@ -1,0 +1,122 @@
+"""The gallery's layout rules, shared by the window and the web page.
+
+The layout follows the number of files, as Lytsite's blocks do: one file is a
+single large image, 2 to 6 a grid, 7 to 20 a masonry, more than 20 a thumbnail
+grid that opens a lightbox. Folder paths become sections.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from lytsite_desktop.core.manifest import ManifestEntry
+from lytsite_desktop.core.sizes import format_size
+
+
+class Layout(StrEnum):
+    EMPTY = "empty"
+    SINGLE = "single"
+    GRID = "grid"
+    MASONRY = "masonry"
+    THUMBS = "thumbs"
+
+
+def layout_for(count: int) -> Layout:
+    if count <= 0:
+        return Layout.EMPTY
+    if count == 1:
+        return Layout.SINGLE
+    if count <= 6:
+        return Layout.GRID
+    if count <= 20:
+        return Layout.MASONRY
+    return Layout.THUMBS
+
+
+def grid_columns(count: int) -> int:
+    """Columns of the 2-6 grid: 2 → 2, 3 → 3, 4 → 2x2, 5 and 6 → 3."""
+    return 2 if count in (2, 4) else 3
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[object, ...]:
+    """IMG_2 before IMG_10, case-insensitively."""
+    return tuple(int(p) if p.isdigit() else p.casefold() for p in _DIGITS.split(text))
+
+
+@dataclass(frozen=True)
+class Section:
+    """A folder of the dropped tree ("" for files at its top)."""
+
+    title: str
+    entries: tuple[ManifestEntry, ...]
+
+
+def ordered(entries: Sequence[ManifestEntry]) -> list[ManifestEntry]:
+    """Top-level files first, then each folder's, in natural order."""
+    return sorted(
+        entries,
+        key=lambda e: (posixpath.dirname(e.path) != "", natural_key(e.path)),
+    )
+
+
+def sections(entries: Sequence[ManifestEntry]) -> list[Section]:
+    out: list[Section] = []
+    for entry in ordered(entries):
+        title = posixpath.dirname(entry.path)
+        if not out or out[-1].title != title:
+            out.append(Section(title, ()))
+        out[-1] = Section(title, (*out[-1].entries, entry))
+    return out
+
+
+def masonry_columns(aspects: Sequence[float], columns: int) -> list[list[int]]:
+    """Indexes per column, each item going to the shortest column so far.
+
+    ``aspects`` are height / width; every column has the same width, so a
+    column's height is the sum of its items' aspects.
+    """
+    heights = [0.0] * columns
+    out: list[list[int]] = [[] for _ in range(columns)]
+    for i, aspect in enumerate(aspects):
+        col = heights.index(min(heights))
+        out[col].append(i)
+        heights[col] += aspect
+    return out
+
+
+def aspect(entry: ManifestEntry) -> float:
+    """Height / width of what the gallery shows (3:2 when unknown)."""
+    for r in (entry.thumb, entry.preview):
+        if r is not None and r.width and r.height:
+            return r.height / r.width
+    if entry.width and entry.height:
+        return entry.height / entry.width
+    return 2 / 3
+
+
+def camera_summary(entry: ManifestEntry) -> str:
+    """Camera, lens, exposure, date (recorded at ingest), as one caption line."""
+    c = entry.camera or {}
+    make, model = c.get("make", ""), c.get("model", "")
+    camera = model if make and model.casefold().startswith(make.casefold()) else f"{make} {model}"
+    iso = f"ISO {c['iso']}" if c.get("iso") else ""
+    taken = c.get("takenAt", "").replace("T", " ")[:16]
+    parts = (camera.strip(), c.get("lens"), c.get("focalLength"), c.get("exposure"),
+             c.get("aperture"), iso, taken)  # fmt: skip
+    return " · ".join(p for p in parts if p)
+
+
+def download_label(entry: ManifestEntry) -> str:
+    return f"Download original ({format_size(entry.size)})"
+
+
+def relative_key(project_prefix: str, key: str) -> str:
+    """A key as a path relative to the project's folder (where index.html is)."""
+    return key[len(project_prefix) :] if key.startswith(project_prefix) else key

@@ -1,0 +1,192 @@
+"""Published projects, and their copies on this computer for the offline gallery.
+
+``{cache}/gallery/{destination}/{project}/`` holds the project's last known
+``manifest.json`` and the previews and thumbnails the preview cache does not
+already have, laid out as in the bucket (``previews/{fileId}/{stem}.webp``).
+Everything the gallery shows comes from here or from the preview cache; the
+bucket is only asked when something is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.errors import PermanentError, TransferError
+from lytsite_desktop.core.gallery import relative_key
+from lytsite_desktop.core.journal import Journal
+from lytsite_desktop.core.keys import manifest_key, project_prefix
+from lytsite_desktop.core.manifest import Manifest, ManifestEntry
+from lytsite_desktop.core.previewcache import META
+
+Which = Literal["preview", "thumb"]
+
+
+@dataclass(frozen=True)
+class ProjectRef:
+    dest: str  # the destination's ident (its URL without credentials)
+    project: str
+    files: int
+    updated: str  # ISO 8601, "" when unknown
+
+
+@dataclass
+class FetchReport:
+    """What a rebuild from the bucket did."""
+
+    fetched: int = 0
+    missing: list[str] = field(default_factory=list)  # keys the bucket did not have
+    offline: str | None = None  # why the bucket could not be reached
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class GalleryStore:
+    def __init__(self, cache_dir: Path) -> None:
+        self.root = cache_dir / "gallery"
+        self.renditions = cache_dir / "renditions"  # the preview cache's folder
+
+    # -- manifests -------------------------------------------------------------------------
+
+    def _dest_folder(self, dest: str) -> Path:
+        return self.root / hashlib.sha256(dest.encode()).hexdigest()[:16]
+
+    def folder(self, dest: str, project: str) -> Path:
+        return self._dest_folder(dest) / project
+
+    def save_manifest(self, dest: str, project: str, data: bytes) -> None:
+        """Keep the copy just written to (or read from) the destination."""
+        folder = self._dest_folder(dest)
+        ident = folder / "destination.json"
+        if not ident.exists():
+            _atomic_write(ident, json.dumps({"ident": dest}).encode())
+        _atomic_write(folder / project / "manifest.json", data)
+
+    def manifest(self, dest: str, project: str) -> Manifest | None:
+        try:
+            data = (self.folder(dest, project) / "manifest.json").read_bytes()
+        except OSError:
+            return None
+        return Manifest.from_json(project, data)
+
+    def known(self) -> list[ProjectRef]:
+        """The projects with a local manifest copy."""
+        out = []
+        for ident_file in self.root.glob("*/destination.json"):
+            try:
+                dest = json.loads(ident_file.read_text("utf-8"))["ident"]
+            except (OSError, ValueError, KeyError):
+                continue
+            for m in ident_file.parent.glob("*/manifest.json"):
+                manifest = Manifest.from_json(m.parent.name, m.read_bytes())
+                listed = sum(1 for e in manifest.files.values() if e.originalKey)
+                out.append(ProjectRef(dest, m.parent.name, listed, manifest.updated_at))
+        return out
+
+    # -- renditions ------------------------------------------------------------------------
+
+    def local(self, dest: str, project: str, entry: ManifestEntry, which: Which) -> Path | None:
+        """Where this computer has the entry's preview or thumbnail, if it does."""
+        r = entry.preview if which == "preview" else entry.thumb
+        if r is None:
+            return None
+        mirror = self.folder(dest, project) / relative_key(project_prefix(project), r.key)
+        if _has_size(mirror, r.size):
+            return mirror
+        # Made here: the preview cache has it under its content hash (any settings).
+        for meta in (self.renditions / entry.sha256[:2] / entry.sha256).glob(f"*/{META}"):
+            try:
+                made = json.loads(meta.read_text("utf-8")).get(which) or {}
+            except (OSError, ValueError):
+                continue
+            candidate = meta.parent / str(made.get("name", ""))
+            if made.get("size") == r.size and _has_size(candidate, r.size):
+                return candidate
+        return None
+
+    def fetch(
+        self,
+        destination: Destination,
+        manifest: Manifest,
+        progress: Callable[[int, int], None] = lambda done, total: None,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> FetchReport:
+        """Download every preview and thumbnail this computer lacks (thumbnails first,
+        so the grid fills before the lightbox's images)."""
+        dest, project = destination.ident, manifest.project
+        wanted: list[tuple[ManifestEntry, Which]] = [
+            (e, w)
+            for w in ("thumb", "preview")
+            for e in manifest.files.values()
+            if self.local(dest, project, e, w) is None and getattr(e, w) is not None
+        ]
+        report = FetchReport()
+        prefix = project_prefix(project)
+        for i, (entry, which) in enumerate(wanted):
+            if should_stop():
+                break
+            progress(i, len(wanted))
+            key = (entry.preview if which == "preview" else entry.thumb).key  # type: ignore[union-attr]
+            try:
+                data = destination.get_bytes(key)
+            except TransferError as exc:
+                report.offline = str(exc)
+                break
+            if data is None:
+                report.missing.append(key)
+                continue
+            _atomic_write(self.folder(dest, project) / relative_key(prefix, key), data)
+            report.fetched += 1
+        progress(len(wanted) if report.offline is None else report.fetched, len(wanted))
+        return report
+
+
+def _has_size(path: Path, size: int) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def refresh_manifest(store: GalleryStore, destination: Destination, project: str) -> Manifest:
+    """The project's manifest from the destination (kept locally too).
+
+    Raises TransferError when the destination cannot be reached."""
+    data = destination.get_bytes(manifest_key(project))
+    if data is None:
+        raise PermanentError(f"{project} is not published at {destination.ident}")
+    store.save_manifest(destination.ident, project, data)
+    return Manifest.from_json(project, data)
+
+
+def remote_projects(destination: Destination) -> list[str]:
+    """The project folders at the destination (raises TransferError when offline)."""
+    return destination.list_folders("projects/")
+
+
+def list_projects(journal: Journal, store: GalleryStore) -> list[ProjectRef]:
+    """Projects known here: local manifest copies, then what the journal adds."""
+    refs = {(r.dest, r.project): r for r in store.known()}
+    for dest, project, count, updated in journal.projects():
+        if (dest, project) not in refs:
+            when = datetime.fromtimestamp(updated, UTC).isoformat(timespec="seconds")
+            refs[dest, project] = ProjectRef(dest, project, count, when)
+    return sorted(refs.values(), key=lambda r: r.updated, reverse=True)

@@ -1,0 +1,194 @@
+"""The shareable web gallery: ``projects/{project}/index.html`` plus its CSS and JS.
+
+A static page with no build step and no external requests: the layouts of the
+app's gallery, previews through ``srcset`` (thumbnail and preview), native lazy
+loading, a keyboard-driven lightbox, and "Download original" links. Every name
+is escaped; the script only ever sets ``textContent``. All links are relative
+to the project's folder, so the page works from the bucket and from an
+exported folder alike.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from html import escape
+from importlib import resources
+from pathlib import Path
+from urllib.parse import quote
+
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.gallery import (
+    Layout,
+    camera_summary,
+    download_label,
+    grid_columns,
+    layout_for,
+    relative_key,
+    sections,
+)
+from lytsite_desktop.core.keys import project_prefix
+from lytsite_desktop.core.manifest import Manifest, ManifestEntry
+
+ASSETS = ("gallery.css", "gallery.js")
+PAGE = "index.html"
+
+_SIZES = {
+    Layout.SINGLE: "100vw",
+    Layout.GRID: "(max-width: 700px) 100vw, 50vw",
+    Layout.MASONRY: "(max-width: 700px) 100vw, 34vw",
+    Layout.THUMBS: "200px",
+}
+
+
+def asset(name: str) -> bytes:
+    return resources.files("lytsite_desktop.core").joinpath("webassets", name).read_bytes()
+
+
+def _url(key: str, prefix: str) -> str:
+    return quote(relative_key(prefix, key), safe="/")
+
+
+def _figure(
+    entry: ManifestEntry, index: int, layout: Layout, prefix: str, originals: str | None
+) -> str:
+    name = escape(entry.fileName)
+    attrs = {
+        "data-index": str(index),
+        "data-name": entry.fileName,
+        "data-camera": camera_summary(entry),
+    }
+    original = None
+    if entry.originalKey and originals is not None:
+        original = originals + _url(entry.originalKey, prefix)
+        attrs["data-original"] = original
+        attrs["data-download"] = download_label(entry)
+    thumb, preview = entry.thumb, entry.preview
+    image = preview if preview and preview.key.endswith(".webp") else thumb  # a PDF: its page
+    if image is not None:
+        attrs["data-full"] = _url(image.key, prefix)
+    data = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
+    if thumb is not None:
+        srcset = f"{_url(thumb.key, prefix)} {thumb.width}w"
+        if image is not None and image is not thumb:
+            srcset += f", {_url(image.key, prefix)} {image.width}w"
+        picture = (
+            f'<img src="{_url(thumb.key, prefix)}" srcset="{srcset}" sizes="{_SIZES[layout]}" '
+            f'width="{thumb.width}" height="{thumb.height}" loading="lazy" decoding="async" '
+            f'alt="{name}">'
+        )
+        href = escape(attrs.get("data-full") or original or "#")
+        opener = f'<a class="open" href="{href}" aria-label="Open {name}">{picture}</a>'
+    else:  # no preview (a video, an archive): a tile naming it
+        kind = escape(entry.fileName.rsplit(".", 1)[-1].upper() if "." in entry.fileName else "")
+        opener = f'<span class="tile" aria-hidden="true">{kind}</span>'
+    caption = f'<span class="name">{name}</span>'
+    if original is not None:
+        caption += (
+            f' <a class="download" href="{escape(original)}" download="{name}">'
+            f"{escape(download_label(entry))}</a>"
+        )
+    return f'<figure class="item" {data}>{opener}<figcaption>{caption}</figcaption></figure>'
+
+
+def render_index(manifest: Manifest, *, originals: str | None = "") -> str:
+    """The page. ``originals`` is where original links point: "" for relative to the
+    page (the bucket, or an export that includes them), a URL ending in "/" for
+    the project's folder elsewhere, None for no download links."""
+    prefix = project_prefix(manifest.project)
+    entries = list(manifest.files.values())
+    layout = layout_for(len(entries))
+    parts: list[str] = []
+    index = 0
+    for section in sections(entries):
+        figures = []
+        for entry in section.entries:
+            figures.append(_figure(entry, index, layout, prefix, originals))
+            index += 1
+        title = f"<h2>{escape(section.title)}</h2>" if section.title else ""
+        columns = f' style="--cols: {grid_columns(len(entries))}"' if layout == Layout.GRID else ""
+        parts.append(
+            f'<section class="section">{title}<div class="items"{columns}>'
+            + "\n".join(figures)
+            + "</div></section>"
+        )
+    count = f"{len(entries)} file{'s' if len(entries) != 1 else ''}"
+    project = escape(manifest.project)
+    body = "\n".join(parts) or '<p class="empty">Nothing is published here yet.</p>'
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="lytsite-desktop">
+<title>{project}</title>
+<link rel="stylesheet" href="gallery.css">
+</head>
+<body class="layout-{layout.value}" data-layout="{layout.value}" data-count="{len(entries)}">
+<header><h1>{project}</h1><p class="meta">{count}</p></header>
+<main>
+{body}
+</main>
+<dialog id="lightbox" aria-label="Photo viewer">
+<figure><img alt=""><figcaption><span class="name"></span> <span class="camera"></span>
+<span class="counter"></span> <a class="download" href="#" download></a></figcaption></figure>
+<button type="button" class="prev" aria-label="Previous (left arrow)">&#8249;</button>
+<button type="button" class="next" aria-label="Next (right arrow)">&#8250;</button>
+<button type="button" class="close" aria-label="Close (Esc)">&#215;</button>
+</dialog>
+<script src="gallery.js"></script>
+</body>
+</html>
+"""
+
+
+def publish_pages(destination: Destination, manifest: Manifest) -> None:
+    """Put the page and its assets next to the project's manifest."""
+    prefix = project_prefix(manifest.project)
+    for name in ASSETS:
+        kind = "text/css" if name.endswith(".css") else "text/javascript"
+        destination.put_bytes(prefix + name, asset(name), f"{kind}; charset=utf-8")
+    destination.put_bytes(
+        prefix + PAGE, render_index(manifest).encode(), "text/html; charset=utf-8"
+    )
+
+
+def export(
+    manifest: Manifest,
+    out: Path,
+    rendition: Callable[[ManifestEntry, str], Path | None],
+    original: Callable[[ManifestEntry, Path], bool] | None,
+    *,
+    originals_url: str | None = None,
+) -> list[str]:
+    """Write the gallery as a folder that opens offline: the page, its assets, the
+    previews and thumbnails (``rendition(entry, "preview"|"thumb")`` says where
+    they are on this computer), and the originals when ``original(entry, target)``
+    is given (it puts one there and says whether it could). Without originals,
+    download links go to ``originals_url`` (the public bucket), or are left out.
+    Returns the problems, one line each (a file it could not include)."""
+    prefix = project_prefix(manifest.project)
+    problems: list[str] = []
+    out.mkdir(parents=True, exist_ok=True)
+    for entry in manifest.files.values():
+        for which in ("thumb", "preview"):
+            r = getattr(entry, which)
+            if r is None:
+                continue
+            source = rendition(entry, which)
+            if source is None:
+                problems.append(f"{entry.path}: its {which} is not on this computer")
+                continue
+            target = out / relative_key(prefix, r.key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        if original is not None and entry.originalKey:
+            target = out / relative_key(prefix, entry.originalKey)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not original(entry, target):
+                problems.append(f"{entry.path}: the original could not be copied")
+    for name in ASSETS:
+        (out / name).write_bytes(asset(name))
+    links = "" if original is not None else originals_url
+    (out / PAGE).write_text(render_index(manifest, originals=links), "utf-8")
+    return problems
