@@ -29,7 +29,12 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint
+# The web gallery's tests run in a real headless chromium (Debian's, installed here).
+$(VENV)/.browser: packaging/test-browser.sh $(STAMP)
+	@sh packaging/test-browser.sh
+	@touch $@
+
+test: lint $(VENV)/.browser
 	$(BIN)/pytest
 
 format: setup

@@ -15,7 +15,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 
-from lytsite_desktop import __version__
+from lytsite_desktop import __version__, cli_gallery
 from lytsite_desktop.core import journal as jr
 from lytsite_desktop.core.app import App, validate_destination_name
 from lytsite_desktop.core.destinations.base import Destination
@@ -34,7 +34,7 @@ from lytsite_desktop.core.sizes import format_size, parse_size
 from lytsite_desktop.terminal import RESUME_HINT, JsonLines, TerminalProgress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-COMMANDS = ("upload", "resume", "status", "dest")
+COMMANDS = ("upload", "resume", "status", "dest", "gallery")
 
 
 class UsageError(Exception):
@@ -98,9 +98,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="store no secret: use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY at upload time",
     )
     add.add_argument("--default", action="store_true", help="make it the default destination")
+    add.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the bucket's public address (R2 custom domain or r2.dev URL), for gallery links",
+    )
     dsub.add_parser("list", help="list saved destinations")
     rm = dsub.add_parser("remove", help="forget a destination and its secret")
     rm.add_argument("name")
+    cli_gallery.add_parser(sub)
     return parser
 
 
@@ -155,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "resume": cmd_resume,
             "status": cmd_status,
             "dest": cmd_dest,
+            "gallery": cli_gallery.cmd_gallery,
         }[args.command]
         return handler(app, args)
     except ConfigError as exc:
@@ -439,7 +446,12 @@ def _dest_add(app: App, args: argparse.Namespace) -> int:
         if not key_id or not secret:
             raise ConfigError("both an access key ID and a secret access key are needed")
     config = app.save_destination(
-        args.name, args.url, access_key_id=key_id, secret=secret, default=args.default
+        args.name,
+        args.url,
+        access_key_id=key_id,
+        secret=secret,
+        default=args.default,
+        public_url=args.public_url,
     )
     where = "the system keyring" if config.keyring_secret else "nowhere (no secret needed)"
     print(f"Saved destination {args.name!r}; its secret key is stored in {where}.")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import (
     describe_default,
     open_destination,
+    parse_s3_url,
     validate_dest_url,
 )
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.journal import Journal, JournalError
 from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.projects import GalleryStore
+from lytsite_desktop.core.projects import GalleryStore, ProjectRef, list_projects
 from lytsite_desktop.core.secrets import KeyringUnavailable, delete_secret, store_secret
 from lytsite_desktop.core.settings import DestinationConfig, Settings, TransferSettings
 
@@ -21,6 +24,30 @@ def validate_destination_name(name: str) -> str:
     if not name or name.startswith(("s3:", "file:")) or "/" in name:
         raise ConfigError("a destination name must be a plain word, like 'r2' or 'studio'")
     return name
+
+
+def validate_public_url(url: str | None) -> str | None:
+    url = (url or "").strip()
+    if not url:
+        return None
+    if not url.startswith(("https://", "http://")) or " " in url:
+        raise ConfigError(
+            "the public address must start with https:// (like https://photos.example.com "
+            "or https://pub-1234.r2.dev)"
+        )
+    return url.rstrip("/") + "/"
+
+
+def gallery_link(config: DestinationConfig | None, dest_ident: str, project: str) -> str | None:
+    """The web gallery's address: on the public URL of a saved bucket, or the page
+    in a local library folder; None when it is not reachable by a browser."""
+    path = quote(f"projects/{project}/index.html")
+    if dest_ident.startswith("file://"):
+        return f"file://{quote(dest_ident.removeprefix('file://'))}/{path}"
+    if config is None or not config.public_url:
+        return None
+    prefix = parse_s3_url(config.url).prefix if config.url.startswith("s3://") else ""
+    return config.public_url + quote(prefix) + path
 
 
 class App:
@@ -55,6 +82,32 @@ class App:
         self.journal.remember_destination(dest.ident, spec)
         return dest
 
+    def find_project(self, project: str, dest: str | None = None) -> ProjectRef:
+        """A published project known here, by name (and destination, when the same
+        name is published to several). Raises ConfigError with the choices."""
+        refs = [r for r in list_projects(self.journal, self.gallery) if r.project == project]
+        if dest is not None:
+            ident = self.open(dest, self.settings.transfer).ident
+            refs = [r for r in refs if r.dest == ident] or [ProjectRef(ident, project, 0, "")]
+        if not refs:
+            raise ConfigError(f"no published project named {project!r} is known here")
+        if len({r.dest for r in refs}) > 1:
+            places = ", ".join(sorted(r.dest for r in refs))
+            raise ConfigError(f"{project!r} is published to several places ({places}): add --dest")
+        return refs[0]
+
+    def destination_config(self, ident: str) -> DestinationConfig | None:
+        """The saved destination that opened as ``ident``, if any."""
+        spec = self.journal.destination_spec(ident)
+        return self.settings.destinations.get(spec) if spec else None
+
+    def open_ident(self, ident: str) -> Destination:
+        """Reopen a destination known by its ident (as the journal remembers it)."""
+        spec = self.journal.destination_spec(ident)
+        if spec is None:
+            raise ConfigError(f"this computer does not know how to reach {ident}")
+        return self.open(spec, self.settings.transfer)
+
     def save_destination(
         self,
         name: str,
@@ -63,6 +116,7 @@ class App:
         access_key_id: str | None = None,
         secret: str | None = None,
         default: bool = False,
+        public_url: str | None = None,
     ) -> DestinationConfig:
         """Save a destination; its secret goes to the OS keyring, never the config file.
 
@@ -72,7 +126,7 @@ class App:
         """
         name = validate_destination_name(name)
         validate_dest_url(url)
-        config = DestinationConfig(name=name, url=url)
+        config = DestinationConfig(name=name, url=url, public_url=validate_public_url(public_url))
         existing = self.settings.destinations.get(name)
         had_secret = existing is not None and existing.keyring_secret
         if url.startswith("s3://") and (access_key_id or secret):

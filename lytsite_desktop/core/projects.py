@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from lytsite_desktop.core.destinations.base import Destination
-from lytsite_desktop.core.errors import PermanentError, TransferError
+from lytsite_desktop.core.errors import ConfigError, PermanentError, TransferError
 from lytsite_desktop.core.gallery import relative_key
 from lytsite_desktop.core.journal import Journal
 from lytsite_desktop.core.keys import manifest_key, project_prefix
@@ -190,3 +190,34 @@ def list_projects(journal: Journal, store: GalleryStore) -> list[ProjectRef]:
             when = datetime.fromtimestamp(updated, UTC).isoformat(timespec="seconds")
             refs[dest, project] = ProjectRef(dest, project, count, when)
     return sorted(refs.values(), key=lambda r: r.updated, reverse=True)
+
+
+@dataclass
+class Loaded:
+    """A project's manifest as the gallery opens it."""
+
+    manifest: Manifest
+    destination: Destination | None  # None: offline, showing the local copy
+    offline: str | None = None  # why the bucket was not reached
+
+
+def load_project(
+    store: GalleryStore, dest: str, project: str, open_destination: Callable[[], Destination]
+) -> Loaded:
+    """The newest manifest: from the bucket (kept locally), else the local copy.
+
+    Raises TransferError when the bucket cannot be reached and there is no copy."""
+    try:
+        destination = open_destination()
+    except (TransferError, ConfigError) as exc:
+        problem: TransferError | ConfigError = exc
+    else:
+        try:
+            return Loaded(refresh_manifest(store, destination, project), destination)
+        except TransferError as exc:
+            problem = exc
+            destination.close()
+    local = store.manifest(dest, project)
+    if local is None:
+        raise PermanentError(f"{project}: no copy on this computer, and {problem}")
+    return Loaded(local, None, str(problem))

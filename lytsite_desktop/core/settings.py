@@ -98,6 +98,9 @@ class DestinationConfig:
     access_key_id: str | None = None
     #: True when a secret for this destination was stored in the keyring.
     keyring_secret: bool = False
+    #: Where the bucket is public (an R2 custom domain, a public bucket URL): the
+    #: web gallery's address starts here. None: not shared publicly.
+    public_url: str | None = None
 
 
 @dataclass
