@@ -49,7 +49,10 @@ def _list(app: App) -> int:
 
 def _export(app: App, args: argparse.Namespace) -> int:
     ref = app.find_project(args.project, args.dest)
-    loaded = load_project(app.gallery, ref.dest, ref.project, lambda: app.open_ident(ref.dest))
+    try:
+        loaded = load_project(app.gallery, ref.dest, ref.project, lambda: app.open_ident(ref.dest))
+    except TransferError as exc:
+        raise ConfigError(str(exc)) from exc
     manifest, destination = loaded.manifest, loaded.destination
     if loaded.offline:
         print(f"Offline ({loaded.offline}): using the copy on this computer.", file=sys.stderr)

@@ -1,0 +1,45 @@
+"""Published projects made quickly for gallery tests: a folder laid out as in the
+bucket (originals, WebP previews and thumbnails) and its manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+from lytsite_desktop.core.keys import file_id, original_key, rendition_key
+from lytsite_desktop.core.manifest import Manifest, ManifestEntry, Rendition
+from tests.support.images import jpeg_bytes, scene
+
+
+def _webp(size: tuple[int, int], seed: int) -> bytes:
+    buf = io.BytesIO()
+    scene(size, seed).save(buf, "WEBP", quality=60)
+    return buf.getvalue()
+
+
+def fake_project(root: Path, paths: list[str], project: str = "shoot") -> Manifest:
+    """Write each path's original, preview and thumbnail under ``root`` (as the
+    bucket's ``projects/{project}/`` folder would hold them) and return the manifest."""
+    files = {}
+    for i, path in enumerate(paths):
+        original = jpeg_bytes(scene((300, 200), seed=i)) + path.encode()
+        sha = hashlib.sha256(original).hexdigest()
+        fid = file_id(sha, path)
+        okey = original_key(project, fid, path)
+        renditions = {}
+        for role, size in (("previews", (360, 240)), ("thumbs", (120, 80))):
+            data = _webp(size, i)
+            key = rendition_key(project, role, fid, path, "webp")
+            (root / key).parent.mkdir(parents=True, exist_ok=True)
+            (root / key).write_bytes(data)
+            renditions[role] = Rendition(key, size[0], size[1], len(data))
+        (root / okey).parent.mkdir(parents=True, exist_ok=True)
+        (root / okey).write_bytes(original)
+        files[path] = ManifestEntry(
+            fileId=fid, fileName=path.rsplit("/", 1)[-1], path=path, contentType="image/jpeg",
+            size=len(original), sha256=sha, originalKey=okey, width=3000, height=2000,
+            preview=renditions["previews"], thumb=renditions["thumbs"],
+            camera={"make": "Lytsite", "model": "TestCam 1", "exposure": "1/250 s"},
+        )  # fmt: skip
+    return Manifest(project, files, "2026-11-24T10:00:00+00:00")

@@ -1,0 +1,148 @@
+"""Gallery rules (layout, sections, masonry, captions), the gallery link, the web
+page's escaping, the offline store, and downloading an original resumably."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import pytest
+
+from lytsite_desktop.core.app import gallery_link, validate_public_url
+from lytsite_desktop.core.destinations.local import LocalDestination
+from lytsite_desktop.core.errors import ConfigError, DigestMismatchError, Interrupted
+from lytsite_desktop.core.gallery import (
+    Layout,
+    camera_summary,
+    layout_for,
+    masonry_columns,
+    sections,
+)
+from lytsite_desktop.core.manifest import ManifestWriter
+from lytsite_desktop.core.originals import download_original
+from lytsite_desktop.core.projects import GalleryStore
+from lytsite_desktop.core.settings import DestinationConfig
+from lytsite_desktop.core.webgallery import render_index
+from tests.support.gallery import fake_project
+
+
+@pytest.mark.parametrize(
+    ("count", "layout"),
+    [(0, Layout.EMPTY), (1, Layout.SINGLE), (2, Layout.GRID), (6, Layout.GRID),
+     (7, Layout.MASONRY), (20, Layout.MASONRY), (21, Layout.THUMBS), (2000, Layout.THUMBS)],
+)  # fmt: skip
+def test_layout_by_count(count, layout):
+    assert layout_for(count) is layout
+
+
+def test_sections_top_level_first_then_folders_in_natural_order(tmp_path):
+    m = fake_project(
+        tmp_path, ["b/IMG_10.jpg", "IMG_2.jpg", "b/IMG_9.jpg", "a/x.jpg", "IMG_10.jpg"]
+    )
+    got = [(s.title, [e.fileName for e in s.entries]) for s in sections(list(m.files.values()))]
+    assert got == [("", ["IMG_2.jpg", "IMG_10.jpg"]), ("a", ["x.jpg"]),
+                   ("b", ["IMG_9.jpg", "IMG_10.jpg"])]  # fmt: skip
+
+
+def test_masonry_puts_each_item_in_the_shortest_column():
+    # a tall first picture: the next two go to the other column
+    assert masonry_columns([2.0, 0.5, 0.5, 0.5], 2) == [[0], [1, 2, 3]]
+    assert masonry_columns([1.0] * 6, 3) == [[0, 3], [1, 4], [2, 5]]
+
+
+def test_caption_has_camera_lens_exposure_date_and_never_a_location(tmp_path):
+    [e] = fake_project(tmp_path, ["a.jpg"]).files.values()
+    e.camera = {"make": "Canon", "model": "Canon EOS R5", "lens": "RF50mm F1.2L",
+                "exposure": "1/250 s", "aperture": "f/2.8", "iso": "400",
+                "takenAt": "2026-06-14T15:02:11"}  # fmt: skip
+    assert camera_summary(e) == (
+        "Canon EOS R5 · RF50mm F1.2L · 1/250 s · f/2.8 · ISO 400 · 2026-06-14 15:02"
+    )
+
+
+def test_gallery_links(tmp_path):
+    r2 = DestinationConfig("r2", "s3://photos/studio?endpoint=https://a.r2.cloudflarestorage.com",
+                           public_url=validate_public_url("https://photos.example.com"))  # fmt: skip
+    assert gallery_link(r2, "s3://photos/studio", "ana & joão") == (
+        "https://photos.example.com/studio/projects/ana%20%26%20jo%C3%A3o/index.html"
+    )
+    assert gallery_link(DestinationConfig("x", "s3://b?endpoint=https://e"), "s3://b", "p") is None
+    assert gallery_link(None, "file:///home/me/library", "p") == (
+        "file:///home/me/library/projects/p/index.html"
+    )
+    with pytest.raises(ConfigError, match="https://"):
+        validate_public_url("photos.example.com")
+
+
+def test_every_name_is_escaped_in_the_page(tmp_path):
+    evil = '"><svg onload=alert(1)>.jpg'
+    html = render_index(fake_project(tmp_path, [evil, "<i>/a.jpg"], project="p"))
+    assert "<svg" not in html and "<i>" not in html
+    assert "&quot;&gt;&lt;svg onload=alert(1)&gt;.jpg" in html and "<h2>&lt;i&gt;</h2>" in html
+
+
+def test_pages_are_published_on_flush_not_on_every_manifest_write(tmp_path):
+    m = fake_project(tmp_path / "src", ["a.jpg", "b.jpg"])
+    pages, copies = [], []
+    dest = LocalDestination(tmp_path / "bucket")
+    writer = ManifestWriter(dest, min_interval=0.0, pages=lambda mm: pages.append(len(mm.files)),
+                            written=lambda mm, data: copies.append(data))  # fmt: skip
+    try:
+        for e in m.files.values():
+            writer.upsert("shoot", e)
+        writer.upsert("shoot", m.files["a.jpg"])
+        deadline = time.monotonic() + 5
+        while not copies and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert copies and pages == []  # written, but no page yet
+        assert writer.flush(5)
+        assert pages == [2]
+        assert writer.flush(5) and pages == [2]  # nothing new: no page again
+    finally:
+        writer.close()
+
+
+def test_store_finds_renditions_made_here_or_fetched(tmp_path):
+    bucket = tmp_path / "bucket"
+    m = fake_project(bucket, ["a.jpg", "b.jpg"])
+    store = GalleryStore(tmp_path / "cache")
+    dest = LocalDestination(bucket)
+    a, b = m.files["a.jpg"], m.files["b.jpg"]
+    assert store.local(dest.ident, "shoot", a, "thumb") is None
+    report = store.fetch(dest, m)
+    assert report.fetched == 4 and report.offline is None
+    path = store.local(dest.ident, "shoot", b, "preview")
+    assert path is not None and path.read_bytes() == (bucket / b.preview.key).read_bytes()
+    assert store.fetch(dest, m).fetched == 0  # nothing missing now
+
+
+def test_an_original_download_resumes_and_is_verified(tmp_path):
+    bucket = tmp_path / "bucket"
+    [e] = fake_project(bucket, ["a.jpg"]).files.values()
+    dest = LocalDestination(bucket)
+    target = tmp_path / "dl" / "a.jpg"
+    seen: list[int] = []
+
+    def stop_after_first_chunk() -> bool:
+        return True
+
+    # a first try stopped after its first chunk leaves a .part ...
+    big = bucket / e.originalKey
+    big.write_bytes(big.read_bytes() + b"\0" * 3_000_000)
+    e.size = big.stat().st_size
+    e.sha256 = hashlib.sha256(big.read_bytes()).hexdigest()
+    with pytest.raises(Interrupted):
+        download_original(dest, e, target, should_stop=stop_after_first_chunk)
+    part = target.with_name("a.jpg.part")
+    assert 0 < part.stat().st_size < e.size and not target.exists()
+    # ... which the next try continues from where it stopped
+    download_original(dest, e, target, progress=lambda done, total: seen.append(done))
+    assert seen[0] == 1024 * 1024 and target.read_bytes() == big.read_bytes()
+    assert not part.exists()
+    # a download that does not match the manifest's hash is refused and not kept
+    e.sha256 = "0" * 64
+    with pytest.raises(DigestMismatchError):
+        download_original(dest, e, tmp_path / "dl" / "b.jpg")
+    assert (
+        not (tmp_path / "dl" / "b.jpg").exists() and not (tmp_path / "dl" / "b.jpg.part").exists()
+    )
