@@ -61,8 +61,8 @@ def test_caption_has_camera_lens_exposure_date_and_never_a_location(tmp_path):
 
 
 def test_gallery_links(tmp_path):
-    r2 = DestinationConfig("r2", "s3://photos/studio?endpoint=https://a.r2.cloudflarestorage.com",
-                           public_url=validate_public_url("https://photos.example.com"))  # fmt: skip
+    url = "s3://photos/studio?endpoint=https://a.r2.cloudflarestorage.com"
+    r2 = DestinationConfig("r2", url, public_url=validate_public_url("https://photos.example.com"))
     assert gallery_link(r2, "s3://photos/studio", "ana & joão") == (
         "https://photos.example.com/studio/projects/ana%20%26%20jo%C3%A3o/index.html"
     )
