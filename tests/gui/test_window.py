@@ -200,6 +200,11 @@ def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
         assert "1 upload did not finish" in window.banner_text.text()
         qtbot.mouseClick(window.resume_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: states(window) == ["published"], timeout=60_000)
+
+        def page_published() -> bool:  # the web gallery goes up at the batch's end
+            return s3.list_objects_v2(Bucket=bucket, Prefix="projects/gala/index.html")["KeyCount"]
+
+        qtbot.waitUntil(page_published, timeout=10_000)
     assert not window.banner.isVisible()
     (row,) = window.model.rows
     assert row.rel_path == "speech.tif"
