@@ -9,6 +9,7 @@ import shutil
 
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.projects import remote_projects
 from tests.conftest import dest_url
 from tests.support.images import exif_with, jpeg_bytes, scene
 from tests.support.netproxy import TcpProxy
@@ -34,9 +35,8 @@ def exported_originals(out):
 
 def test_the_web_gallery_is_published_with_the_project(tmp_path, bucket, s3, s3_server, capsys):
     originals = shoot(tmp_path / "Wedding")
-    assert (
-        main(["upload", str(tmp_path / "Wedding"), "--dest", dest_url(bucket, s3_server.url)]) == 0
-    )
+    dest = dest_url(bucket, s3_server.url)
+    assert main(["upload", str(tmp_path / "Wedding"), "--dest", dest]) == 0
     page = s3.get_object(Bucket=bucket, Key="projects/wedding/index.html")
     assert page["ContentType"].startswith("text/html")
     html = page["Body"].read().decode()
@@ -49,6 +49,9 @@ def test_the_web_gallery_is_published_with_the_project(tmp_path, bucket, s3, s3_
     app = App()
     [ref] = app.gallery.known()
     assert ref.project == "wedding" and ref.files == 4
+    bucket_side = app.open(dest, app.settings.transfer)
+    assert remote_projects(bucket_side) == ["wedding"]  # what a new machine would list
+    bucket_side.close()
     capsys.readouterr()
     assert main(["gallery", "list"]) == 0
     line = capsys.readouterr().out.strip()

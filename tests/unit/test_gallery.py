@@ -20,7 +20,7 @@ from lytsite_desktop.core.gallery import (
 )
 from lytsite_desktop.core.manifest import ManifestWriter
 from lytsite_desktop.core.originals import download_original
-from lytsite_desktop.core.projects import GalleryStore
+from lytsite_desktop.core.projects import GalleryStore, remote_projects
 from lytsite_desktop.core.settings import DestinationConfig
 from lytsite_desktop.core.webgallery import render_index
 from tests.support.gallery import fake_project
@@ -114,6 +114,7 @@ def test_store_finds_renditions_made_here_or_fetched(tmp_path):
     path = store.local(dest.ident, "shoot", b, "preview")
     assert path is not None and path.read_bytes() == (bucket / b.preview.key).read_bytes()
     assert store.fetch(dest, m).fetched == 0  # nothing missing now
+    assert remote_projects(dest) == ["shoot"]
 
 
 def test_an_original_download_resumes_and_is_verified(tmp_path):
