@@ -60,6 +60,11 @@ def _export(app: App, args: argparse.Namespace) -> int:
         report = app.gallery.fetch(destination, manifest)
         if report.fetched:
             print(f"Fetched {report.fetched} previews and thumbnails from the bucket.")
+        if report.offline:
+            print(f"The connection was lost while fetching previews ({report.offline}).",
+                  file=sys.stderr)  # fmt: skip
+        for key in report.missing:
+            print(f"Not in the bucket any more: {key}", file=sys.stderr)
 
     def original(entry: ManifestEntry, target: Path) -> bool:
         source = local_original(app.journal, ref.dest, ref.project, entry)

@@ -87,7 +87,9 @@ class App:
         name is published to several). Raises ConfigError with the choices."""
         refs = [r for r in list_projects(self.journal, self.gallery) if r.project == project]
         if dest is not None:
-            ident = self.open(dest, self.settings.transfer).ident
+            opened = self.open(dest, self.settings.transfer)
+            ident = opened.ident
+            opened.close()
             refs = [r for r in refs if r.dest == ident] or [ProjectRef(ident, project, 0, "")]
         if not refs:
             raise ConfigError(f"no published project named {project!r} is known here")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import groupby
 
 from lytsite_desktop.core.manifest import ManifestEntry
 from lytsite_desktop.core.sizes import format_size
@@ -67,13 +68,8 @@ def ordered(entries: Sequence[ManifestEntry]) -> list[ManifestEntry]:
 
 
 def sections(entries: Sequence[ManifestEntry]) -> list[Section]:
-    out: list[Section] = []
-    for entry in ordered(entries):
-        title = posixpath.dirname(entry.path)
-        if not out or out[-1].title != title:
-            out.append(Section(title, ()))
-        out[-1] = Section(title, (*out[-1].entries, entry))
-    return out
+    grouped = groupby(ordered(entries), key=lambda e: posixpath.dirname(e.path))
+    return [Section(title, tuple(group)) for title, group in grouped]
 
 
 def masonry_columns(aspects: Sequence[float], columns: int) -> list[list[int]]:
@@ -89,16 +85,6 @@ def masonry_columns(aspects: Sequence[float], columns: int) -> list[list[int]]:
         out[col].append(i)
         heights[col] += aspect
     return out
-
-
-def aspect(entry: ManifestEntry) -> float:
-    """Height / width of what the gallery shows (3:2 when unknown)."""
-    for r in (entry.thumb, entry.preview):
-        if r is not None and r.width and r.height:
-            return r.height / r.width
-    if entry.width and entry.height:
-        return entry.height / entry.width
-    return 2 / 3
 
 
 def camera_summary(entry: ManifestEntry) -> str:

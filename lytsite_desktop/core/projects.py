@@ -219,5 +219,8 @@ def load_project(
             destination.close()
     local = store.manifest(dest, project)
     if local is None:
-        raise PermanentError(f"{project}: no copy on this computer, and {problem}")
+        raise PermanentError(
+            f"the gallery of {project}: there is no copy on this computer yet, and the bucket "
+            f"cannot be reached to fetch one ({problem})"
+        )
     return Loaded(local, None, str(problem))

@@ -57,12 +57,16 @@ class DestinationForm(QDialog):
         self.use_env.setChecked(
             editing is not None and editing.url.startswith("s3://") and not editing.keyring_secret
         )
+        self.public_url = QLineEdit(editing.public_url or "" if editing else "")
+        self.public_url.setPlaceholderText("optional: https://photos.example.com, for links")
+        self.public_url.setAccessibleName("Public address")
         self.default = QCheckBox("Publish here by default")
         form = QFormLayout(self)
         form.addRow("Name", self.name)
         form.addRow("Bucket URL", self.url)
         form.addRow("Access key ID", self.key_id)
         form.addRow("Secret access key", self.secret)
+        form.addRow("Public address", self.public_url)
         form.addRow("", self.use_env)
         form.addRow("", self.default)
         hint = QLabel("The secret key is kept in your system's keychain, never in a settings file.")
@@ -87,9 +91,16 @@ class _OffThread(QObject):
         self.answered.connect(lambda done, answer: done(answer))
 
     def run(self, name: str, work: Callable[[], str], done: Callable[[str], None]) -> None:
-        threading.Thread(
-            target=lambda: self.answered.emit(done, work()), name=name, daemon=True
-        ).start()
+        """``done`` is always called, so the dialog never stays busy."""
+
+        def target() -> None:
+            try:
+                answer = work()
+            except Exception as exc:  # an unexpected failure still answers, in words
+                answer = f"That did not work: {exc}"
+            self.answered.emit(done, answer)
+
+        threading.Thread(target=target, name=name, daemon=True).start()
 
 
 class SettingsDialog(QDialog):
@@ -195,11 +206,17 @@ class SettingsDialog(QDialog):
         key_id = None if use_env else form.key_id.text().strip() or None
         secret = None if use_env else form.secret.text() or None
         default = form.default.isChecked()
+        public_url = form.public_url.text().strip() or None
 
         def save() -> str:  # the problem, or "" when saved
             try:
                 self.app.save_destination(
-                    name, url, access_key_id=key_id, secret=secret, default=default
+                    name,
+                    url,
+                    access_key_id=key_id,
+                    secret=secret,
+                    default=default,
+                    public_url=public_url,
                 )
             except ConfigError as exc:
                 return f"Not saved: {exc}"
