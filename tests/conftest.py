@@ -17,7 +17,7 @@ from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer
 # GUI tests run the real widgets without a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-ENGINE_THREADS = ("upload-", "manifest-writer", "preview-", "session-io")
+ENGINE_THREADS = ("upload-", "manifest-writer", "preview-", "session-io", "gallery-")
 
 
 @pytest.fixture(autouse=True)

@@ -21,10 +21,10 @@ from typing import Literal
 
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import ConfigError, PermanentError, TransferError
-from lytsite_desktop.core.gallery import relative_key
+from lytsite_desktop.core.gallery import relative_key, sections
 from lytsite_desktop.core.journal import Journal
 from lytsite_desktop.core.keys import manifest_key, project_prefix
-from lytsite_desktop.core.manifest import Manifest, ManifestEntry
+from lytsite_desktop.core.manifest import Manifest, ManifestEntry, Rendition
 from lytsite_desktop.core.previewcache import META
 
 Which = Literal["preview", "thumb"]
@@ -36,6 +36,16 @@ class ProjectRef:
     project: str
     files: int
     updated: str  # ISO 8601, "" when unknown
+
+
+@dataclass(frozen=True)
+class GalleryItem:
+    """A published file as the gallery shows it: its thumbnail and its full-size
+    image (the preview, or a PDF's page) on this computer, when they are here."""
+
+    entry: ManifestEntry
+    thumb: Path | None
+    full: Path | None
 
 
 @dataclass
@@ -105,22 +115,50 @@ class GalleryStore:
 
     def local(self, dest: str, project: str, entry: ManifestEntry, which: Which) -> Path | None:
         """Where this computer has the entry's preview or thumbnail, if it does."""
-        r = entry.preview if which == "preview" else entry.thumb
-        if r is None:
-            return None
-        mirror = self.folder(dest, project) / relative_key(project_prefix(project), r.key)
-        if _has_size(mirror, r.size):
-            return mirror
-        # Made here: the preview cache has it under its content hash (any settings).
-        for meta in (self.renditions / entry.sha256[:2] / entry.sha256).glob(f"*/{META}"):
-            try:
-                made = json.loads(meta.read_text("utf-8")).get(which) or {}
-            except (OSError, ValueError):
-                continue
-            candidate = meta.parent / str(made.get("name", ""))
-            if made.get("size") == r.size and _has_size(candidate, r.size):
-                return candidate
-        return None
+        thumb, preview = self.renditions_of(dest, project, entry)
+        return preview if which == "preview" else thumb
+
+    def renditions_of(
+        self, dest: str, project: str, entry: ManifestEntry
+    ) -> tuple[Path | None, Path | None]:
+        """(thumbnail, preview) on this computer: the fetched copy, else the preview
+        cache (made here, under the content hash, with any settings; matched by size)."""
+        wanted: dict[Which, Rendition] = {
+            w: r for w, r in (("thumb", entry.thumb), ("preview", entry.preview)) if r is not None
+        }
+        found: dict[Which, Path] = {}
+        prefix = project_prefix(project)
+        for which, r in wanted.items():
+            mirror = self.folder(dest, project) / relative_key(prefix, r.key)
+            if _has_size(mirror, r.size):
+                found[which] = mirror
+        if len(found) < len(wanted):
+            for meta in (self.renditions / entry.sha256[:2] / entry.sha256).glob(f"*/{META}"):
+                try:
+                    made = json.loads(meta.read_text("utf-8"))
+                except (OSError, ValueError):
+                    continue
+                for which, r in wanted.items():
+                    m = made.get(which) or {}
+                    candidate = meta.parent / str(m.get("name", ""))
+                    if which in found or m.get("size") != r.size:
+                        continue
+                    if _has_size(candidate, r.size):
+                        found[which] = candidate
+        return found.get("thumb"), found.get("preview")
+
+    def items(self, dest: str, manifest: Manifest) -> list[tuple[str, list[GalleryItem]]]:
+        """The gallery's sections, each file with the local paths of its images
+        (disk work: run it off the GUI thread)."""
+        out = []
+        for section in sections(list(manifest.files.values())):
+            items = []
+            for e in section.entries:
+                thumb, preview = self.renditions_of(dest, manifest.project, e)
+                full = preview if e.preview and e.preview.key.endswith(".webp") else thumb
+                items.append(GalleryItem(e, thumb, full))
+            out.append((section.title, items))
+        return out
 
     def fetch(
         self,
@@ -132,12 +170,14 @@ class GalleryStore:
         """Download every preview and thumbnail this computer lacks (thumbnails first,
         so the grid fills before the lightbox's images)."""
         dest, project = destination.ident, manifest.project
-        wanted: list[tuple[ManifestEntry, Which]] = [
-            (e, w)
-            for w in ("thumb", "preview")
-            for e in manifest.files.values()
-            if self.local(dest, project, e, w) is None and getattr(e, w) is not None
-        ]
+        lacking: list[tuple[ManifestEntry, Which]] = []
+        for e in manifest.files.values():
+            thumb, preview = self.renditions_of(dest, project, e)
+            if thumb is None and e.thumb is not None:
+                lacking.append((e, "thumb"))
+            if preview is None and e.preview is not None:
+                lacking.append((e, "preview"))
+        wanted = sorted(lacking, key=lambda ew: ew[1] != "thumb")  # stable: thumbnails first
         report = FetchReport()
         prefix = project_prefix(project)
         for i, (entry, which) in enumerate(wanted):

@@ -1,0 +1,115 @@
+"""The big-project thumbnail grid: only what is on screen is asked for, newest
+request first, within a memory budget; keys move and open."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+
+from lytsite_desktop.gui.thumbcache import ThumbCache, read_image
+from lytsite_desktop.gui.thumbgrid import ThumbGrid, Tile
+
+
+def thumbs(folder, n: int) -> list[str]:
+    folder.mkdir()
+    paths = []
+    for i in range(n):
+        image = QImage(96, 64, QImage.Format.Format_RGB32)
+        image.fill(0xFF000000 + i * 997)
+        path = str(folder / f"{i}.webp")
+        assert image.save(path)
+        paths.append(path)
+    return paths
+
+
+def grid_of(qtbot, paths, sections=None):
+    cache = ThumbCache()
+    grid = ThumbGrid(cache)
+    cache.setParent(grid)  # as the gallery view owns its cache: Qt deletes them in order
+    qtbot.addWidget(grid)
+    tiles = [Tile(f"IMG_{i}.jpg", p) for i, p in enumerate(paths)]
+    grid.set_sections(sections or [("", tiles)])
+    grid.resize(860, 600)
+    grid.show()
+    qtbot.waitExposed(grid)
+    return grid, cache
+
+
+def test_only_visible_thumbnails_are_requested(qtbot, tmp_path):
+    paths = thumbs(tmp_path / "t", 2000)
+    grid, cache = grid_of(qtbot, paths)
+    qtbot.waitUntil(lambda: len(cache.requested) > 0)
+    visible = grid.visible_range()
+    assert 10 <= len(visible) <= 40
+    assert set(cache.requested) == {paths[i] for i in visible}
+    qtbot.waitUntil(lambda: cache.used_bytes > 0 and not cache.busy, timeout=5000)
+    grid.verticalScrollBar().setValue(grid.verticalScrollBar().maximum())
+    qtbot.waitUntil(lambda: paths[-1] in cache.requested)
+    bottom = grid.visible_range()
+    assert bottom[-1] == 1999
+    later = set(cache.requested) - {paths[i] for i in visible}
+    assert later == {paths[i] for i in bottom}  # nothing in between was decoded
+    cache.close()
+
+
+def test_newest_request_first_and_a_memory_budget(qtbot, tmp_path):
+    paths = thumbs(tmp_path / "t", 30)
+    started, gate = threading.Event(), threading.Event()
+
+    def decode(path: str, longest: int) -> QImage:
+        started.set()
+        gate.wait(5)  # the first decode holds the only decoder while the rest queue up
+        return read_image(path, longest)
+
+    cache = ThumbCache(budget=10 * 96 * 64 * 4, decode=decode, decoders=1)
+    order: list[str] = []
+    cache.loaded.connect(order.append)
+    cache.get(paths[0])
+    assert started.wait(5)
+    for p in paths[1:]:
+        cache.get(p)
+    gate.set()
+    qtbot.waitUntil(lambda: len(order) == 30, timeout=5000)
+    assert order == [paths[0], *reversed(paths[1:])]  # then the newest request first
+    assert cache.used_bytes <= cache.budget
+    assert all(cache.get(p) is not None for p in order[-10:])  # the latest are kept
+    assert cache.get(order[0]) is None  # the oldest was let go (and is asked for again)
+    cache.close()
+
+
+def test_an_unreadable_image_is_not_asked_for_again(qtbot, tmp_path):
+    bad = tmp_path / "bad.webp"
+    bad.write_bytes(b"RIFF, but not really")
+    cache = ThumbCache()
+    assert cache.get(str(bad)) is None
+    qtbot.waitUntil(lambda: not cache.busy)
+    assert cache.get(str(bad)) is None and cache.requested == [str(bad)]
+    cache.close()
+
+
+def test_sections_keys_and_activation(qtbot, tmp_path):
+    paths = thumbs(tmp_path / "t", 12)
+    tiles = [Tile(f"IMG_{i}.jpg", p) for i, p in enumerate(paths)]
+    grid, cache = grid_of(qtbot, paths, [("ceremony", tiles[:7]), ("party", tiles[7:])])
+    grid.setFocus()
+    opened: list[int] = []
+    grid.activated.connect(opened.append)
+    cols = grid._columns
+    assert 3 <= cols < 7
+    assert grid.index_at(20, 20) == -1  # the "ceremony" header is not a tile
+    assert grid.index_at(20, 12 + 34 + 10) == 0
+    # the "party" section starts a new row, below its own header
+    party_top = 12 + 34 + (-(-7 // cols)) * 166
+    assert grid.index_at(20, party_top + 10) == -1
+    assert grid.index_at(20, party_top + 34 + 10) == 7
+    keys = [(Qt.Key.Key_Right, 1), (Qt.Key.Key_Down, 1 + cols), (Qt.Key.Key_End, 11),
+            (Qt.Key.Key_Left, 10), (Qt.Key.Key_Home, 0)]  # fmt: skip
+    for key, expected in keys:
+        qtbot.keyClick(grid, key)
+        assert grid.current == expected
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    qtbot.keyClick(grid, Qt.Key.Key_Return)
+    assert opened == [1]
+    cache.close()
