@@ -123,9 +123,11 @@ class GalleryStore:
     ) -> tuple[Path | None, Path | None]:
         """(thumbnail, preview) on this computer: the fetched copy, else the preview
         cache (made here, under the content hash, with any settings; matched by size)."""
-        wanted: dict[Which, Rendition] = {
-            w: r for w, r in (("thumb", entry.thumb), ("preview", entry.preview)) if r is not None
-        }
+        pairs: tuple[tuple[Which, Rendition | None], ...] = (
+            ("thumb", entry.thumb),
+            ("preview", entry.preview),
+        )
+        wanted = {w: r for w, r in pairs if r is not None}
         found: dict[Which, Path] = {}
         prefix = project_prefix(project)
         for which, r in wanted.items():

@@ -169,7 +169,7 @@ class ThumbGrid(QAbstractScrollArea):
             self.activated.emit(index)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key, n = event.key(), len(self._tiles)
+        key, n = Qt.Key(event.key()), len(self._tiles)
         moves = {
             Qt.Key.Key_Right: self.current + 1,
             Qt.Key.Key_Left: self.current - 1,
