@@ -13,7 +13,7 @@ APP_NAME = "lytsite-desktop"
 
 @dataclass(frozen=True)
 class AppPaths:
-    """The four folders the app writes to.
+    """The folders the app writes to.
 
     ``LYTSITE_HOME=DIR`` moves all of them under DIR (tests, portable installs);
     otherwise they follow the platform's conventions via platformdirs.
@@ -23,6 +23,8 @@ class AppPaths:
     state_dir: Path
     cache_dir: Path
     data_dir: Path
+    #: Where downloaded originals go (a folder per project).
+    downloads_dir: Path
 
     @classmethod
     def discover(cls, environ: dict[str, str] | None = None) -> AppPaths:
@@ -30,13 +32,16 @@ class AppPaths:
         home = env.get("LYTSITE_HOME")
         if home:
             root = Path(home).expanduser().resolve()
-            return cls(root / "config", root / "state", root / "cache", root / "data")
+            return cls(
+                root / "config", root / "state", root / "cache", root / "data", root / "downloads"
+            )
         dirs = platformdirs.PlatformDirs(APP_NAME, appauthor=False)
         return cls(
             Path(dirs.user_config_dir),
             Path(dirs.user_state_dir),
             Path(dirs.user_cache_dir),
             Path(dirs.user_data_dir),
+            Path(platformdirs.user_downloads_dir()) / "lytsite",
         )
 
     @property

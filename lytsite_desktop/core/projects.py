@@ -40,12 +40,14 @@ class ProjectRef:
 
 @dataclass(frozen=True)
 class GalleryItem:
-    """A published file as the gallery shows it: its thumbnail and its full-size
-    image (the preview, or a PDF's page) on this computer, when they are here."""
+    """A published file as the gallery shows it: where this computer keeps its
+    thumbnail and its full-size image (the preview, or a PDF's page); None when
+    the file has none (a video, an archive)."""
 
     entry: ManifestEntry
     thumb: Path | None
     full: Path | None
+    here: bool  # both are on this computer now (else a rebuild brings them)
 
 
 @dataclass
@@ -150,15 +152,24 @@ class GalleryStore:
         return found.get("thumb"), found.get("preview")
 
     def items(self, dest: str, manifest: Manifest) -> list[tuple[str, list[GalleryItem]]]:
-        """The gallery's sections, each file with the local paths of its images
-        (disk work: run it off the GUI thread)."""
+        """The gallery's sections, each file with its images on this computer, or
+        where a rebuild will put them (disk work: run it off the GUI thread)."""
         out = []
+        prefix = project_prefix(manifest.project)
+        folder = self.folder(dest, manifest.project)
         for section in sections(list(manifest.files.values())):
             items = []
             for e in section.entries:
                 thumb, preview = self.renditions_of(dest, manifest.project, e)
+                here = (thumb is not None or e.thumb is None) and (
+                    preview is not None or e.preview is None
+                )
+                if thumb is None and e.thumb is not None:
+                    thumb = folder / relative_key(prefix, e.thumb.key)
+                if preview is None and e.preview is not None:
+                    preview = folder / relative_key(prefix, e.preview.key)
                 full = preview if e.preview and e.preview.key.endswith(".webp") else thumb
-                items.append(GalleryItem(e, thumb, full))
+                items.append(GalleryItem(e, thumb, full, here))
             out.append((section.title, items))
         return out
 
@@ -168,6 +179,7 @@ class GalleryStore:
         manifest: Manifest,
         progress: Callable[[int, int], None] = lambda done, total: None,
         should_stop: Callable[[], bool] = lambda: False,
+        arrived: Callable[[Path], None] = lambda path: None,
     ) -> FetchReport:
         """Download every preview and thumbnail this computer lacks (thumbnails first,
         so the grid fills before the lightbox's images)."""
@@ -195,8 +207,10 @@ class GalleryStore:
             if data is None:
                 report.missing.append(key)
                 continue
-            _atomic_write(self.folder(dest, project) / relative_key(prefix, key), data)
+            path = self.folder(dest, project) / relative_key(prefix, key)
+            _atomic_write(path, data)
             report.fetched += 1
+            arrived(path)
         progress(len(wanted) if report.offline is None else report.fetched, len(wanted))
         return report
 

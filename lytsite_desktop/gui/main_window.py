@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QSystemTrayIcon,
     QTableView,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -44,6 +46,7 @@ from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session, Ses
 from lytsite_desktop.core.sizes import format_duration, format_size
 from lytsite_desktop.gui.bridge import EventBridge
 from lytsite_desktop.gui.delegates import ProgressDelegate
+from lytsite_desktop.gui.gallery_view import GalleryView
 from lytsite_desktop.gui.queue_model import FailedOnly, QueueModel
 from lytsite_desktop.gui.settings_dialog import SettingsDialog
 from lytsite_desktop.gui.thumbnails import ROW_THUMB, ThumbnailLoader
@@ -121,6 +124,7 @@ class MainWindow(QMainWindow):
         self.thumbnails.loaded.connect(self.model.set_thumb)
         session.subscribe(self.bridge)
         self._scanned: list[ScanItem] = []
+        self._looked_remote = False  # the gallery asked the buckets for their projects
 
         self.table = self._make_table()
         self.drop_area = DropArea(self.table)
@@ -154,12 +158,18 @@ class MainWindow(QMainWindow):
         banner.addWidget(self.resume_button)
         self.banner.hide()
 
-        central = QWidget()
-        layout = QVBoxLayout(central)
+        self.upload_page = QWidget()
+        layout = QVBoxLayout(self.upload_page)
         layout.addLayout(header)
         layout.addWidget(self.banner)
         layout.addWidget(self.drop_area, 1)
-        self.setCentralWidget(central)
+        self.gallery = GalleryView(app)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.upload_page, "Upload")
+        self.tabs.addTab(self.gallery, "Gallery")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.setCentralWidget(self.tabs)
         self._make_actions()
         self.status = QLabel("Ready")
         self.statusBar().addWidget(self.status, 1)
@@ -222,17 +232,26 @@ class MainWindow(QMainWindow):
             self.addAction(act)
             return act
 
+        def queue_action(*args: Any) -> QAction:
+            """Acts on the upload queue: its keys (Space, Delete) only work there, so the
+            gallery keeps them for itself."""
+            act = action(*args)
+            self.removeAction(act)
+            self.upload_page.addAction(act)
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            return act
+
         keys = QKeySequence.StandardKey
         self.add_files_action = action("Add Files…", self.choose_files, keys.Open)
         self.add_folder_action = action("Add Folder…", self.choose_folder, "Ctrl+Shift+O")
-        self.pause_action = action("Pause", self.pause_selected)
-        self.resume_action = action("Resume", self.resume_selected)
-        self.toggle_action = action("Pause/Resume", self.toggle_selected, "Space")
-        self.cancel_action = action("Cancel", self.cancel_selected, keys.Delete)
-        self.retry_action = action("Retry", self.retry_selected, "Ctrl+R")
-        self.failed_action = action("Failed only", self.proxy.set_only_failed)
+        self.pause_action = queue_action("Pause", self.pause_selected)
+        self.resume_action = queue_action("Resume", self.resume_selected)
+        self.toggle_action = queue_action("Pause/Resume", self.toggle_selected, "Space")
+        self.cancel_action = queue_action("Cancel", self.cancel_selected, keys.Delete)
+        self.retry_action = queue_action("Retry", self.retry_selected, "Ctrl+R")
+        self.failed_action = queue_action("Failed only", self.proxy.set_only_failed)
         self.failed_action.setCheckable(True)
-        self.show_action = action("Show in Folder", self.show_in_folder)
+        self.show_action = queue_action("Show in Folder", self.show_in_folder)
         self.settings_action = action("Settings…", self.open_settings, keys.Preferences)
         for act, name in (
             (self.add_files_action, "add-files"), (self.add_folder_action, "add-folder"),
@@ -252,6 +271,11 @@ class MainWindow(QMainWindow):
         bar.addAction(self.failed_action)
         bar.addSeparator()
         bar.addAction(self.settings_action)
+
+    def _tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.gallery:
+            self.gallery.refresh_projects(remote=not self._looked_remote)
+            self._looked_remote = True
 
     def _fill_destinations(self, choose: str | None) -> None:
         """The saved destinations (and ``choose``, a name or URL, selected)."""
@@ -414,6 +438,8 @@ class MainWindow(QMainWindow):
         if t["failed"]:
             text += f"; {int(t['failed'])} failed (see the list)"
         self.notify("Publishing finished", text)
+        if self.tabs.currentWidget() is self.gallery:
+            self.gallery.refresh_projects()
 
     def _refresh(self) -> None:
         self.model.tick()
@@ -460,6 +486,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self._timer.stop()
+        self.gallery.shutdown()
         self.keep_awake.hold(False)
         if self.tray is not None:
             self.tray.hide()

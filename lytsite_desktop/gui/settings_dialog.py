@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -27,6 +24,7 @@ from lytsite_desktop.core.app import App
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.settings import DestinationConfig, PreviewSettings, TransferSettings
 from lytsite_desktop.core.sizes import format_size, parse_size
+from lytsite_desktop.gui.offthread import OffThread
 
 
 class DestinationForm(QDialog):
@@ -80,29 +78,6 @@ class DestinationForm(QDialog):
         form.addRow(buttons)
 
 
-class _OffThread(QObject):
-    """Runs slow work (the keyring, the network) in a thread and hands its answer to
-    ``done`` on the GUI thread, through a queued signal."""
-
-    answered = Signal(object, str)
-
-    def __init__(self, parent: QObject) -> None:
-        super().__init__(parent)
-        self.answered.connect(lambda done, answer: done(answer))
-
-    def run(self, name: str, work: Callable[[], str], done: Callable[[str], None]) -> None:
-        """``done`` is always called, so the dialog never stays busy."""
-
-        def target() -> None:
-            try:
-                answer = work()
-            except Exception as exc:  # an unexpected failure still answers, in words
-                answer = f"That did not work: {exc}"
-            self.answered.emit(done, answer)
-
-        threading.Thread(target=target, name=name, daemon=True).start()
-
-
 class SettingsDialog(QDialog):
     """Changes are saved when the dialog is accepted; destinations at once."""
 
@@ -125,7 +100,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
         layout.addWidget(self.buttons)
-        self._off_thread = _OffThread(self)
+        self._off_thread = OffThread(self, failed=lambda exc: f"That did not work: {exc}")
 
     # -- destinations ---------------------------------------------------------------------------
 

@@ -39,8 +39,9 @@ class _Mailbox(QObject):
 
 class ThumbCache(QObject):
     """``get(path)`` answers from memory at once, or asks for a decode and returns
-    None; ``loaded(path)`` says when it is there. Waiting requests form a stack:
-    what is on screen now (asked last) is decoded before what scrolled past."""
+    None; ``loaded(path)`` says when it is there (or worth asking for again).
+    Waiting requests form a stack: what is on screen now (asked last) is decoded
+    before what scrolled past."""
 
     loaded = Signal(str)
 
@@ -65,12 +66,8 @@ class ThumbCache(QObject):
         self.requested: list[str] = []  # every decode asked for, in order (tests, benchmarks)
         self._mailbox = _Mailbox(self)
         self._mailbox.decoded.connect(self._decoded)
-        self._threads = [
-            threading.Thread(target=self._work, name=f"gallery-decode-{i}", daemon=True)
-            for i in range(decoders)
-        ]
-        for t in self._threads:
-            t.start()
+        self._decoders = decoders
+        self._threads: list[threading.Thread] = []  # started by the first request
 
     def get(self, path: str) -> QImage | None:
         image = self._images.get(path)
@@ -84,11 +81,21 @@ class ThumbCache(QObject):
                 self._asked.add(path)
                 self.requested.append(path)
                 self._waiting[path] = None
+                if not self._threads:
+                    self._start()
                 while len(self._waiting) > MAX_WAITING:
                     old, _ = self._waiting.popitem(last=False)
                     self._asked.discard(old)
                 self._cond.notify()
         return None
+
+    def _start(self) -> None:
+        self._threads = [
+            threading.Thread(target=self._work, name=f"gallery-decode-{i}", daemon=True)
+            for i in range(self._decoders)
+        ]
+        for t in self._threads:
+            t.start()
 
     def _work(self) -> None:
         while True:
@@ -120,6 +127,13 @@ class ThumbCache(QObject):
     def busy(self) -> bool:
         """Decodes asked for and not yet arrived (tests, benchmarks)."""
         return bool(self._asked)
+
+    def retry(self, paths: list[str]) -> None:
+        """These files have just arrived (a rebuild fetched them): ask again, and
+        say so through ``loaded``, so what shows them repaints."""
+        for path in paths:
+            self.unreadable.discard(path)
+            self.loaded.emit(path)
 
     def forget(self) -> None:
         """Drop the waiting requests (another project is opened)."""

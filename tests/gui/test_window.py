@@ -37,6 +37,7 @@ def window_for(qtbot, s3_server, bucket):
     yield make
     for app, session, window in made:
         window._timer.stop()
+        window.gallery.shutdown()
         session.close()
         app.close()
 

@@ -1,0 +1,205 @@
+"""The gallery's small-project layouts, as widgets: one file as a single large
+image, 2 to 6 as a grid, 7 to 20 as a masonry (each file in the shortest column
+so far). Bigger projects use the virtualised ThumbGrid instead."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lytsite_desktop.core.gallery import Layout, grid_columns, masonry_columns
+from lytsite_desktop.core.projects import GalleryItem
+from lytsite_desktop.gui.thumbcache import ThumbCache
+
+#: Grid tiles are cropped to 3:2, as most cameras shoot.
+GRID_ASPECT = 2 / 3
+MASONRY_COLUMNS = 3
+SPACING = 8
+
+
+def aspect_of(item: GalleryItem) -> float:
+    """Height / width of what the tile shows (the preview's, else the original's)."""
+    r = item.entry.preview or item.entry.thumb
+    w, h = (r.width, r.height) if r else (item.entry.width, item.entry.height)
+    return h / w if w and h else GRID_ASPECT
+
+
+class PhotoTile(QWidget):
+    """One file: its image (cover-cropped or whole), or a tile naming its type."""
+
+    activated = Signal(int)
+
+    def __init__(
+        self,
+        item: GalleryItem,
+        index: int,
+        cache: ThumbCache,
+        *,
+        use_preview: bool,
+        aspect: float | None = None,  # a fixed crop; None keeps the image's own shape
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.item, self.index, self.cache = item, index, cache
+        path = item.full if use_preview else (item.thumb or item.full)
+        self.path = str(path) if path else None
+        self.crop = aspect is not None
+        self.aspect = aspect if aspect is not None else aspect_of(item)
+        self.max_height = 0  # 0: no limit (the single layout sets the viewport's height)
+        cache.loaded.connect(self._loaded)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName(item.entry.fileName)
+        self.setToolTip(item.entry.path)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _loaded(self, path: str) -> None:
+        if path == self.path:
+            self.update()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        height = int(width * self.aspect)
+        return min(height, self.max_height) if self.max_height else height
+
+    def sizeHint(self) -> QSize:
+        return QSize(240, self.heightForWidth(240))
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        rect = QRectF(self.rect())
+        image = self.cache.get(self.path) if self.path else None
+        if image is None:
+            painter.fillRect(rect, self.palette().alternateBase())
+            painter.setPen(self.palette().placeholderText().color())
+            name = self.item.entry.fileName
+            label = name.rsplit(".", 1)[-1].upper() if self.path is None and "." in name else ""
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+        elif self.crop:  # cover the tile, centred
+            w, h = image.width(), image.height()
+            if h / w > self.aspect:
+                side = QRectF(0, (h - w * self.aspect) / 2, w, w * self.aspect)
+            else:
+                side = QRectF((w - h / self.aspect) / 2, 0, h / self.aspect, h)
+            painter.drawImage(rect, image, side)
+        else:  # the whole image, centred
+            size = image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+            x = (self.width() - size.width()) / 2
+            painter.drawImage(QRectF(x, 0, size.width(), size.height()), image)
+        if self.hasFocus():
+            pen = painter.pen()
+            pen.setColor(self.palette().highlight().color())
+            pen.setWidth(3)
+            painter.setPen(pen)
+            painter.drawRect(rect.adjusted(1.5, 1.5, -1.5, -1.5))
+        painter.end()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.activated.emit(self.index)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.activated.emit(self.index)
+        else:
+            super().keyPressEvent(event)
+
+
+class FlowView(QScrollArea):
+    """The single, grid and masonry layouts, section by section."""
+
+    activated = Signal(int)
+
+    def __init__(self, cache: ThumbCache, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.cache = cache
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.tiles: list[PhotoTile] = []
+        self.layout_kind = Layout.EMPTY
+
+    def show_sections(self, layout: Layout, sections: list[tuple[str, list[GalleryItem]]]) -> None:
+        self.layout_kind = layout
+        self.tiles = []
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setSpacing(SPACING)
+        count = sum(len(items) for _, items in sections)
+        index = 0
+        for title, items in sections:
+            if title:
+                header = QLabel(title)
+                header.setTextFormat(Qt.TextFormat.PlainText)  # a folder name is not markup
+                font = header.font()
+                font.setBold(True)
+                header.setFont(font)
+                header.setAccessibleName(f"Section {title}")
+                column.addWidget(header)
+            tiles = [self._tile(item, index + i, layout) for i, item in enumerate(items)]
+            index += len(items)
+            self.tiles.extend(tiles)
+            if layout == Layout.GRID:
+                grid = QGridLayout()
+                grid.setSpacing(SPACING)
+                cols = grid_columns(count)
+                for i, tile in enumerate(tiles):
+                    grid.addWidget(tile, i // cols, i % cols)
+                for c in range(cols):
+                    grid.setColumnStretch(c, 1)
+                column.addLayout(grid)
+            elif layout == Layout.MASONRY:
+                row = QHBoxLayout()
+                row.setSpacing(SPACING)
+                for picks in masonry_columns([t.aspect for t in tiles], MASONRY_COLUMNS):
+                    stack = QVBoxLayout()
+                    stack.setSpacing(SPACING)
+                    for i in picks:
+                        stack.addWidget(tiles[i])
+                    stack.addStretch(1)
+                    row.addLayout(stack, 1)
+                column.addLayout(row)
+            else:
+                for tile in tiles:
+                    column.addWidget(tile)
+        column.addStretch(1)
+        old = self.takeWidget()
+        self.setWidget(content)
+        if old is not None:
+            old.deleteLater()
+        self._fit_single()
+
+    def _tile(self, item: GalleryItem, index: int, layout: Layout) -> PhotoTile:
+        tile = PhotoTile(
+            item,
+            index,
+            self.cache,
+            use_preview=layout in (Layout.SINGLE, Layout.GRID),
+            aspect=GRID_ASPECT if layout == Layout.GRID else None,
+        )
+        tile.activated.connect(self.activated)
+        return tile
+
+    def _fit_single(self) -> None:
+        if self.layout_kind == Layout.SINGLE:
+            for tile in self.tiles:
+                tile.max_height = max(200, self.viewport().height() - 2 * SPACING)
+                tile.updateGeometry()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_single()
+
