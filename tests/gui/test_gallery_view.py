@@ -1,0 +1,210 @@
+"""The Gallery tab, with real widgets: the layout for 1, 4, 12 and 50 files, only
+the visible thumbnails decoded, the lightbox's keys and its download, and the
+gallery opened offline (from this computer's copies) and rebuilt from the real
+S3 server after the cache is deleted."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from lytsite_desktop.cli import main
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.gallery import Layout
+from lytsite_desktop.core.keys import manifest_key
+from lytsite_desktop.core.projects import ProjectRef, list_projects
+from lytsite_desktop.core.sizes import format_size
+from lytsite_desktop.gui.gallery_view import EMPTY, FLOW, GRID, LIGHTBOX, GalleryView
+from tests.conftest import dest_url
+from tests.support.gallery import fake_project
+from tests.support.images import exif_with, jpeg_bytes, scene
+from tests.support.netproxy import TcpProxy
+
+
+@pytest.fixture
+def app():
+    app = App()
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def gallery(qtbot, app):
+    """``gallery()``: the real view, shown at a laptop's size; shut down after."""
+    made: list[GalleryView] = []
+
+    def make() -> GalleryView:
+        view = GalleryView(app)
+        view.opened: list[Path] = []
+        view.open_file = view.opened.append  # the desktop's default app, recorded
+        qtbot.addWidget(view)
+        view.resize(1100, 760)
+        view.show()
+        qtbot.waitExposed(view)
+        made.append(view)
+        return view
+
+    yield make
+    for view in made:
+        view.shutdown()
+
+
+def published(app: App, root: Path, count: int, folders: bool = False) -> ProjectRef:
+    """A project of ``count`` files in a local library folder, as if published there."""
+    paths = [f"{'ceremony/' if folders and i % 2 else ''}IMG_{i}.jpg" for i in range(count)]
+    manifest = fake_project(root, paths)
+    key = root / manifest_key("shoot")
+    key.write_bytes(manifest.to_json())
+    dest = app.open(f"file://{root}", app.settings.transfer)  # remembered, as uploads do
+    dest.close()
+    return ProjectRef(dest.ident, "shoot", count, manifest.updated_at)
+
+
+def opened(qtbot, view: GalleryView, ref: ProjectRef) -> GalleryView:
+    view.open_project(ref)
+    qtbot.waitUntil(lambda: not view.busy, timeout=20_000)
+    return view
+
+
+def images_arrive(qtbot, view: GalleryView, paths: list[str]) -> None:
+    for p in paths:
+        view.cache.get(p)
+    qtbot.waitUntil(lambda: all(view.cache.get(p) is not None for p in paths), timeout=10_000)
+
+
+@pytest.mark.parametrize(
+    ("count", "layout", "page"),
+    [(1, Layout.SINGLE, FLOW), (4, Layout.GRID, FLOW), (12, Layout.MASONRY, FLOW),
+     (50, Layout.THUMBS, GRID)],
+)  # fmt: skip
+def test_the_layout_follows_the_number_of_files(qtbot, tmp_path, app, gallery, count, layout, page):
+    view = opened(qtbot, gallery(), published(app, tmp_path / "lib", count))
+    assert view.layout_kind == layout and view.pages.currentIndex() == page
+    if page == GRID:
+        assert view.grid._tiles and len(view.grid._tiles) == 50
+        return
+    tiles = view.flow.tiles
+    assert len(tiles) == count
+    qtbot.waitUntil(lambda: all(t.width() > 0 for t in tiles))
+    lefts = sorted({t.mapTo(view.flow.widget(), t.rect().topLeft()).x() for t in tiles})
+    if layout == Layout.SINGLE:
+        # one large image, as tall as the view allows, from the preview (never the original)
+        assert tiles[0].height() > 400 and tiles[0].path.endswith(".webp")
+        assert "/previews/" in tiles[0].path
+    elif layout == Layout.GRID:
+        assert len(lefts) == 2  # 4 files: 2 x 2
+        assert abs(tiles[0].height() / tiles[0].width() - 2 / 3) < 0.02
+    else:
+        assert len(lefts) == 3  # a masonry of three columns, from the thumbnails
+        assert all("/thumbs/" in t.path for t in tiles)
+    images_arrive(qtbot, view, [t.path for t in tiles])
+
+
+def test_sections_come_from_folders(qtbot, tmp_path, app, gallery):
+    view = opened(qtbot, gallery(), published(app, tmp_path / "lib", 6, folders=True))
+    assert [title for title, _ in view.shown.sections] == ["", "ceremony"]
+    assert [i.entry.path for i in view.items][:3] == ["IMG_0.jpg", "IMG_2.jpg", "IMG_4.jpg"]
+
+
+def test_only_the_visible_thumbnails_are_decoded(qtbot, tmp_path, app, gallery):
+    view = opened(qtbot, gallery(), published(app, tmp_path / "lib", 300))
+    grid = view.grid
+    qtbot.waitUntil(lambda: bool(view.cache.requested) and not view.cache.busy, timeout=10_000)
+    visible = {str(view.items[i].thumb) for i in grid.visible_range()}
+    assert 10 <= len(visible) <= 60
+    assert set(view.cache.requested) == visible
+    grid.verticalScrollBar().setValue(grid.verticalScrollBar().maximum())
+    qtbot.waitUntil(lambda: str(view.items[-1].thumb) in view.cache.requested)
+    later = {str(view.items[i].thumb) for i in grid.visible_range()}
+    assert set(view.cache.requested) == visible | later  # nothing scrolled past was decoded
+
+
+def test_lightbox_keys_caption_and_fit(qtbot, tmp_path, app, gallery):
+    view = opened(qtbot, gallery(), published(app, tmp_path / "lib", 12))
+    view.flow.tiles[2].setFocus()
+    qtbot.keyClick(view.flow.tiles[2], Qt.Key.Key_Return)
+    box = view.lightbox
+    assert view.pages.currentIndex() == LIGHTBOX and box.index == 2
+    steps = [(Qt.Key.Key_Right, 3), (Qt.Key.Key_Right, 4), (Qt.Key.Key_End, 11),
+             (Qt.Key.Key_Right, 11), (Qt.Key.Key_Left, 10), (Qt.Key.Key_Home, 0),
+             (Qt.Key.Key_Left, 0)]  # fmt: skip
+    for key, expected in steps:
+        qtbot.keyClick(box, key)
+        assert box.index == expected
+    assert box.counter.text() == "1 / 12"
+    assert box.name.text() == "IMG_0.jpg" and "TestCam 1" in box.camera.text()
+    size = format_size(view.items[0].entry.size)
+    assert box.download_button.text() == f"Download original ({size})"
+    qtbot.waitUntil(lambda: box.image() is not None)
+    assert box.image().width() == 360  # the preview, not the thumbnail
+    qtbot.keyClick(box, Qt.Key.Key_1)
+    assert not box.fit and box.canvas.size() == box.image().size()
+    qtbot.keyClick(box, Qt.Key.Key_F)
+    assert box.fit
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert view.pages.currentIndex() == FLOW
+    assert view.flow.tiles[0].hasFocus()  # back on the file the lightbox showed
+
+
+def test_download_original_from_the_bucket_verified(qtbot, tmp_path, app, gallery):
+    root = tmp_path / "lib"
+    view = opened(qtbot, gallery(), published(app, root, 3))
+    view.open_lightbox(1)
+    entry = view.items[1].entry
+    qtbot.mouseClick(view.lightbox.download_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(view.opened), timeout=10_000)
+    [saved] = view.opened
+    assert saved == app.paths.downloads_dir / "shoot" / "IMG_1.jpg"
+    assert saved.read_bytes() == (root / entry.originalKey).read_bytes()
+    assert hashlib.sha256(saved.read_bytes()).hexdigest() == entry.sha256
+    assert "Saved to" in view.lightbox.download_note.text()
+
+
+def shoot(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    for i in range(4):
+        (folder / f"IMG_{i}.jpg").write_bytes(
+            jpeg_bytes(scene((900, 600), seed=i), exif=exif_with(1, camera=True))
+        )
+
+
+def test_offline_from_the_cache_then_rebuilt_from_the_bucket(
+    qtbot, tmp_path, app, gallery, bucket, s3_server
+):
+    folder = tmp_path / "Wedding"
+    shoot(folder)
+    with TcpProxy(s3_server.port) as proxy:
+        assert main(["upload", str(folder), "--dest", dest_url(bucket, proxy.url)]) == 0
+        [ref] = list_projects(app.journal, app.gallery)
+
+        # The network is down: everything shows from this computer.
+        proxy.set_network_down(True)
+        view = opened(qtbot, gallery(), ref)
+        assert view.layout_kind == Layout.GRID and len(view.flow.tiles) == 4
+        assert "Offline" in view.status.text()
+        assert all(i.here for i in view.items)
+        images_arrive(qtbot, view, [t.path for t in view.flow.tiles])
+        # The lightbox's original: the photo on disk, unchanged since its upload.
+        view.open_lightbox(0)
+        qtbot.mouseClick(view.lightbox.download_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(view.opened))
+        assert view.opened == [folder / "IMG_0.jpg"]
+
+        # A new computer: no copies at all, and no network either.
+        shutil.rmtree(app.paths.cache_dir)
+        view = opened(qtbot, gallery(), ref)
+        assert view.pages.currentIndex() == EMPTY
+        assert "not on this computer yet" in view.empty.text()
+
+        # The network is back: it rebuilds from the bucket, with progress.
+        proxy.set_network_down(False)
+        view = opened(qtbot, gallery(), ref)
+        assert len(view.items) == 4
+        assert "Fetched 8 previews and thumbnails" in view.status.text()
+        assert all(i.thumb.is_file() and i.full.is_file() for i in view.items)
+        assert not view.progress.isVisible()
+        images_arrive(qtbot, view, [t.path for t in view.flow.tiles])
