@@ -7,7 +7,7 @@ import time
 
 
 class RateLimiter:
-    """Hands out bytes at ``rate`` per second; ``rate=None`` means unlimited.
+    """Hands out bytes at ``rate`` per second; ``rate=None`` (or 0) means unlimited.
 
     ``consume`` blocks the calling worker thread until its bytes are allowed. The
     rate can be changed while uploads run.
@@ -15,7 +15,7 @@ class RateLimiter:
 
     def __init__(self, rate: float | None, burst: float | None = None) -> None:
         self._lock = threading.Lock()
-        self._rate = rate
+        self._rate = rate or None
         self._burst = burst
         self._tokens = self._capacity()
         self._stamp = time.monotonic()
@@ -31,7 +31,7 @@ class RateLimiter:
 
     def set_rate(self, rate: float | None) -> None:
         with self._lock:
-            self._rate = rate
+            self._rate = rate or None
             self._tokens = min(self._tokens, self._capacity())
 
     def consume(self, n: int, should_stop: object = None) -> None:

@@ -105,6 +105,9 @@ class GalleryView(QWidget):
 
         self.projects = QListWidget()
         self.projects.setAccessibleName("Published projects")
+        self.projects.setWordWrap(True)
+        self.projects.setSpacing(2)
+        self.projects.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.projects.itemActivated.connect(self._project_chosen)
         self.projects.currentItemChanged.connect(lambda item, _: self._project_chosen(item))
         refresh = QPushButton("Refresh")
@@ -181,7 +184,7 @@ class GalleryView(QWidget):
         splitter.addWidget(side)
         splitter.addWidget(main)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([220, 780])
+        splitter.setSizes([250, 750])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 

@@ -6,7 +6,9 @@ Makes a small shoot (photos, camera raws, a damaged JPEG, a video, a file that
 vanishes before it is sent), publishes it into a throw-away local library with the
 upload rate limited so the "mid-upload" shot has something to show, and saves the
 empty, ready, uploading, paused, done, failures (the failed-only filter), dark
-(the done view in a dark palette) and settings views.
+(the done view in a dark palette) and settings views; then the Gallery tab (the
+shoot as a masonry, a 60-photo project as thumbnails, the lightbox) and the
+published web page in headless chromium (when chromedriver is installed).
 """
 
 from __future__ import annotations
@@ -19,7 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PySide6.QtGui import QPalette
+
+    from lytsite_desktop.gui.main_window import MainWindow
+
+    Settle = Callable[[float], None]
 
 
 def main() -> int:
@@ -93,6 +101,7 @@ def main() -> int:
     settle(0.3)
     window.grab().save(str(out / "dark.png"))
     qt.setPalette(qt.style().standardPalette())
+    gallery_shots(window, shoot, work, out, settle)
     app.save_destination(
         "r2", "s3://wedding-photos?endpoint=https://ACCOUNT_ID.r2.cloudflarestorage.com"
     )
@@ -107,6 +116,50 @@ def main() -> int:
     settle(0.1)
     print(f"screenshots in {out}")
     return 0
+
+
+def gallery_shots(window: MainWindow, shoot: Path, work: Path, out: Path, settle: Settle) -> None:
+    from tests.support.browser import headless_chrome
+    from tests.support.images import jpeg_bytes, scene
+
+    big = work / "Portraits"
+    big.mkdir()
+    for i in range(60):
+        (big / f"DSC_{1000 + i}.jpg").write_bytes(jpeg_bytes(scene((1500, 1000), seed=100 + i)))
+    window.app.settings.transfer.bwlimit = None
+    window.session.set_bwlimit(None)
+    window.project.setText("")
+    window.add_paths([str(big)])
+    settle(1.0)
+    window.publish()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and window.uploading:
+        settle(0.5)
+    view = window.gallery
+    window.tabs.setCurrentWidget(view)
+    settle(1.0)
+    refs = {view.projects.item(i).text().split("\n")[0]: i for i in range(view.projects.count())}
+    for name, shot in (("portraits", "gallery-thumbs.png"), (shoot.name, "gallery.png")):
+        row = next(i for text, i in refs.items() if text.startswith(name[:7].lower()))
+        view.projects.setCurrentRow(row)
+        while view.busy:
+            settle(0.2)
+        settle(1.0)
+        window.grab().save(str(out / shot))
+    view.open_lightbox(1)
+    settle(1.0)
+    window.grab().save(str(out / "lightbox.png"))
+    view.close_lightbox()
+    browser = headless_chrome()
+    if browser is None:
+        print("chromedriver not installed: no screenshot of the web page")
+        return
+    try:
+        browser.get(view.link.text())
+        time.sleep(1.0)
+        browser.save_screenshot(str(out / "web-gallery.png"))
+    finally:
+        browser.quit()
 
 
 def dark_palette() -> QPalette:
