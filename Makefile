@@ -9,7 +9,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-previews bench-gui bench-quick setup clean
+.PHONY: run test lint format bench bench-previews bench-gui bench-gallery bench-quick setup clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "lytsite-desktop needs Python 3.11 or newer"'
@@ -62,6 +62,9 @@ bench-previews: $(VENV)/.bench
 
 bench-gui: $(VENV)/.bench
 	$(BIN)/python -m tests.benchmarks.gui_bench $(ARGS)
+
+bench-gallery: $(VENV)/.bench
+	$(BIN)/python -m tests.benchmarks.gallery_bench $(ARGS)
 
 bench-quick: $(VENV)/.bench
 	$(BIN)/python -m tests.benchmarks.upload_bench --quick $(ARGS)
