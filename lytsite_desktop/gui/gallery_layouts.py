@@ -202,4 +202,3 @@ class FlowView(QScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_single()
-
