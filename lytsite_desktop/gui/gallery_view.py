@@ -196,9 +196,12 @@ class GalleryView(QWidget):
 
         def known() -> list[tuple[ProjectRef, str]]:
             refs = list_projects(app.journal, app.gallery)
-            if remote:
-                refs += self._remote_refs({(r.dest, r.project) for r in refs})
-            return [(r, self._describe(r)) for r in refs]
+            described = [(r, self._describe(r)) for r in refs]
+            if remote:  # this computer's list first: a bucket may take its time, or be away
+                self.off.post(self._fill_projects, described)
+                more = self._remote_refs({(r.dest, r.project) for r in refs})
+                described += [(r, self._describe(r)) for r in more]
+            return described
 
         self.off.run("gallery-projects", known, self._fill_projects)
 
@@ -257,6 +260,13 @@ class GalleryView(QWidget):
         """Show the local copy at once (off the GUI thread), then bring it up to date
         from the bucket: the manifest, then the missing thumbnails and previews."""
         self._stop.set()  # a rebuild of the project shown before stops
+        if self.shown is None or (self.shown.ref.dest, self.shown.ref.project) != (
+            ref.dest,
+            ref.project,
+        ):
+            if self.pages.currentIndex() == LIGHTBOX:
+                self.close_lightbox()
+            self.shown, self.items = None, []
         self._stop = stop = threading.Event()
         self._generation += 1
         generation = self._generation
