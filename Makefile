@@ -29,12 +29,13 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The web gallery's tests run in a real headless chromium (Debian's, installed here).
-$(VENV)/.browser: packaging/test-browser.sh $(STAMP)
-	@sh packaging/test-browser.sh
+# Programs the tests run: Debian's headless chromium (the web gallery), appstream
+# and desktop-file-utils (the desktop files), installed here when missing.
+$(VENV)/.test-tools: packaging/test-tools.sh $(STAMP)
+	@sh packaging/test-tools.sh
 	@touch $@
 
-test: lint $(VENV)/.browser
+test: lint $(VENV)/.test-tools
 	$(BIN)/pytest
 
 format: setup

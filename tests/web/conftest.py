@@ -1,5 +1,5 @@
 """A real headless chromium (Debian's chromium + chromium-driver, installed by
-`make test` through packaging/test-browser.sh), driven by selenium."""
+`make test` through packaging/test-tools.sh), driven by selenium."""
 
 from __future__ import annotations
 
