@@ -33,7 +33,7 @@ def test_the_desktop_entry_validates_and_opens_photos_pdfs_and_folders():
     parser.optionxform = str  # type: ignore[assignment,method-assign]
     parser.read(entry, encoding="utf-8")
     desktop = parser["Desktop Entry"]
-    assert desktop["Exec"] == "lytsite-desktop %U"  # several files and folders at once
+    assert desktop["Exec"] == "lytsite-desktop %F"  # several local files and folders, as paths
     assert desktop["Icon"] == APP_ID
     types = set(desktop["MimeType"].strip(";").split(";"))
     assert {"inode/directory", "image/jpeg", "image/heic", "image/x-adobe-dng",
