@@ -46,8 +46,7 @@ format: setup
 # they compare against: awscli from PyPI, rclone from Debian (when run as root).
 $(VENV)/.bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	@command -v rclone >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& (apt-get update -qq && apt-get install -y -qq rclone) || echo "rclone not installed: skipped"; }
+	@command -v rclone >/dev/null || { sh packaging/apt-install.sh "the benchmark's rclone runs" rclone || echo "rclone not installed: skipped"; }
 	@command -v npm >/dev/null && npm install --silent --no-audit --no-fund --prefix .bench s3rver@3.7.1 \
 		|| echo "npm not found: the s3rver server is not available"
 	@touch $@
@@ -56,8 +55,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python -m tests.benchmarks.upload_bench $(ARGS)
 
 bench-previews: $(VENV)/.bench
-	@command -v vipsthumbnail >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& (apt-get update -qq && apt-get install -y -qq libvips-tools) \
+	@command -v vipsthumbnail >/dev/null || { sh packaging/apt-install.sh "the vips comparison" libvips-tools \
 		|| echo "vipsthumbnail not installed: skipped"; }
 	$(BIN)/python -m tests.benchmarks.preview_bench $(ARGS)
 

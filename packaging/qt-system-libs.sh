@@ -16,10 +16,4 @@ for pair in $want; do
     lib=${pair%%:*}; pkg=${pair#*:}
     ldconfig -p | grep -q "$lib" || missing="$missing $pkg"
 done
-[ -z "$missing" ] && exit 0
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing Qt's system libraries:$missing"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-else
-    echo "note: the window may need these system packages:$missing" >&2
-fi
+exec sh "$(dirname "$0")/apt-install.sh" "Qt's window" $missing

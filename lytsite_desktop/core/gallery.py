@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import groupby
 
-from lytsite_desktop.core.manifest import ManifestEntry
+from lytsite_desktop.core.manifest import ManifestEntry, Rendition
 from lytsite_desktop.core.sizes import format_size
 
 
@@ -97,6 +97,13 @@ def camera_summary(entry: ManifestEntry) -> str:
     parts = (camera.strip(), c.get("lens"), c.get("focalLength"), c.get("exposure"),
              c.get("aperture"), iso, taken)  # fmt: skip
     return " · ".join(p for p in parts if p)
+
+
+def full_image(entry: ManifestEntry) -> Rendition | None:
+    """What the lightbox shows: the WebP preview, else the thumbnail (a PDF's
+    first page, whose "preview" is the optimised PDF)."""
+    preview = entry.preview
+    return preview if preview and preview.key.endswith(".webp") else entry.thumb
 
 
 def download_label(entry: ManifestEntry) -> str:

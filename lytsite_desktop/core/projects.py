@@ -21,7 +21,7 @@ from typing import Literal
 
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import ConfigError, PermanentError, TransferError
-from lytsite_desktop.core.gallery import relative_key, sections
+from lytsite_desktop.core.gallery import full_image, relative_key, sections
 from lytsite_desktop.core.journal import Journal
 from lytsite_desktop.core.keys import manifest_key, project_prefix
 from lytsite_desktop.core.manifest import Manifest, ManifestEntry, Rendition
@@ -84,6 +84,10 @@ class GalleryStore:
     def folder(self, dest: str, project: str) -> Path:
         return self._dest_folder(dest) / project
 
+    def _mirror(self, dest: str, project: str, key: str) -> Path:
+        """Where a fetched rendition is kept (laid out as in the bucket)."""
+        return self.folder(dest, project) / relative_key(project_prefix(project), key)
+
     def save_manifest(self, dest: str, project: str, data: bytes) -> None:
         """Keep the copy just written to (or read from) the destination."""
         folder = self._dest_folder(dest)
@@ -131,9 +135,8 @@ class GalleryStore:
         )
         wanted = {w: r for w, r in pairs if r is not None}
         found: dict[Which, Path] = {}
-        prefix = project_prefix(project)
         for which, r in wanted.items():
-            mirror = self.folder(dest, project) / relative_key(prefix, r.key)
+            mirror = self._mirror(dest, project, r.key)
             if _has_size(mirror, r.size):
                 found[which] = mirror
         if len(found) < len(wanted):
@@ -155,20 +158,19 @@ class GalleryStore:
         """The gallery's sections, each file with its images on this computer, or
         where a rebuild will put them (disk work: run it off the GUI thread)."""
         out = []
-        prefix = project_prefix(manifest.project)
-        folder = self.folder(dest, manifest.project)
+        project = manifest.project
         for section in sections(list(manifest.files.values())):
             items = []
             for e in section.entries:
-                thumb, preview = self.renditions_of(dest, manifest.project, e)
+                thumb, preview = self.renditions_of(dest, project, e)
                 here = (thumb is not None or e.thumb is None) and (
                     preview is not None or e.preview is None
                 )
                 if thumb is None and e.thumb is not None:
-                    thumb = folder / relative_key(prefix, e.thumb.key)
+                    thumb = self._mirror(dest, project, e.thumb.key)
                 if preview is None and e.preview is not None:
-                    preview = folder / relative_key(prefix, e.preview.key)
-                full = preview if e.preview and e.preview.key.endswith(".webp") else thumb
+                    preview = self._mirror(dest, project, e.preview.key)
+                full = preview if full_image(e) is e.preview else thumb
                 items.append(GalleryItem(e, thumb, full, here))
             out.append((section.title, items))
         return out
@@ -193,7 +195,6 @@ class GalleryStore:
                 lacking.append((e, "preview"))
         wanted = sorted(lacking, key=lambda ew: ew[1] != "thumb")  # stable: thumbnails first
         report = FetchReport()
-        prefix = project_prefix(project)
         for i, (entry, which) in enumerate(wanted):
             if should_stop():
                 break
@@ -207,7 +208,7 @@ class GalleryStore:
             if data is None:
                 report.missing.append(key)
                 continue
-            path = self.folder(dest, project) / relative_key(prefix, key)
+            path = self._mirror(dest, project, key)
             _atomic_write(path, data)
             report.fetched += 1
             arrived(path)

@@ -22,6 +22,7 @@ from lytsite_desktop.core.gallery import (
     Layout,
     camera_summary,
     download_label,
+    full_image,
     grid_columns,
     layout_for,
     relative_key,
@@ -63,8 +64,8 @@ def _figure(
         original = originals + _url(entry.originalKey, prefix)
         attrs["data-original"] = original
         attrs["data-download"] = download_label(entry)
-    thumb, preview = entry.thumb, entry.preview
-    image = preview if preview and preview.key.endswith(".webp") else thumb  # a PDF: its page
+    thumb = entry.thumb
+    image = full_image(entry)
     if image is not None:
         attrs["data-full"] = _url(image.key, prefix)
     data = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())

@@ -303,7 +303,7 @@ class GalleryView(QWidget):
             except TransferError as exc:
                 return Outcome(offline=str(exc), had_copy=local is not None)
             shown = self._shown(ref, manifest)
-            if local is None or manifest.to_json() != local.to_json():
+            if manifest != local:
                 self.off.post(self._show, (generation, shown))
             if not shown.missing:
                 return Outcome()

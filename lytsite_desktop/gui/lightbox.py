@@ -38,7 +38,12 @@ class _Canvas(QWidget):
         if image is None:
             painter.setPen(self.palette().placeholderText().color())
             item = self.lightbox.item
-            text = "No preview of this file" if item and item.full is None else "Loading…"
+            if item is not None and item.full is None:
+                text = "No preview of this file"
+            elif item is not None and str(item.full) in self.lightbox.cache.unreadable:
+                text = "This preview is not on this computer yet (it comes with the network)"
+            else:
+                text = "Loading…"
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
         else:
             size = image.size()
