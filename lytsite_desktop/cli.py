@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from lytsite_desktop import __version__, cli_gallery
+from lytsite_desktop.core import diagnostics
 from lytsite_desktop.core import journal as jr
 from lytsite_desktop.core.app import App, validate_destination_name
 from lytsite_desktop.core.destinations.base import Destination
@@ -27,6 +28,7 @@ from lytsite_desktop.core.engine import TransferEngine, UploadRequest
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone
 from lytsite_desktop.core.keys import slugify
+from lytsite_desktop.core.paths import AppPaths
 from lytsite_desktop.core.previews import PreviewMaker
 from lytsite_desktop.core.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.settings import TransferSettings
@@ -59,7 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Publish photo folders to your own S3-compatible bucket.",
     )
     parser.add_argument("--version", action="version", version=f"lytsite-desktop {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log details (to stderr and the log file)"
+    )
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="check that previews, PDFs and the window work here (installs, bundles), then exit",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     up = sub.add_parser("upload", help="publish files and folders")
@@ -136,9 +145,13 @@ def transfer_settings(app: App, args: argparse.Namespace) -> TransferSettings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
+    verbose = False
+    while argv and argv[0] in ("-v", "--verbose"):  # also before a window's PATHs
+        verbose = True
+        argv.pop(0)
     if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
-        return _open_window(argv)
+        return _open_window(argv, verbose)
+    parser = build_parser()
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
@@ -146,13 +159,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    verbose = verbose or args.verbose
+    if args.self_check:
+        return _open_window([], verbose, self_check=True)
     if args.command is None:
-        return _open_window([])
+        return _open_window([], verbose)
+    diag = diagnostics.start(AppPaths.discover(), verbose=verbose, stderr=sys.stderr)
     app = None
     try:
         app = App()
@@ -173,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if app is not None:
             app.close()
+        diag.stop()
 
 
 def _error(args: argparse.Namespace, message: str) -> None:
@@ -181,13 +194,15 @@ def _error(args: argparse.Namespace, message: str) -> None:
     print(f"lytsite-desktop: {message}", file=sys.stderr)
 
 
-def _open_window(paths: list[str]) -> int:
+def _open_window(paths: list[str], verbose: bool, *, self_check: bool = False) -> int:
     headless = sys.platform.startswith("linux") and not (
         os.environ.get("DISPLAY")
         or os.environ.get("WAYLAND_DISPLAY")
         or os.environ.get("QT_QPA_PLATFORM")
     )
-    if headless:
+    if headless and self_check:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the check needs no screen
+    elif headless:
         print(
             "lytsite-desktop: no display to open the window on. Publish from the command "
             "line instead (lytsite-desktop upload FOLDER; see --help), or set "
@@ -196,12 +211,14 @@ def _open_window(paths: list[str]) -> int:
         )
         return EXIT_USAGE
     try:
-        from lytsite_desktop.gui.app import run
+        from lytsite_desktop.gui import app as gui_app
     except ImportError as exc:  # Qt missing or its system libraries
         print(f"lytsite-desktop: the window cannot start ({exc}).", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return run(paths)
+        if self_check:
+            return gui_app.self_check()
+        return gui_app.run(paths, verbose=verbose)
     except ConfigError as exc:
         print(f"lytsite-desktop: {exc}", file=sys.stderr)
         return EXIT_USAGE

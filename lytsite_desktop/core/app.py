@@ -15,6 +15,7 @@ from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.journal import Journal, JournalError
 from lytsite_desktop.core.paths import AppPaths
 from lytsite_desktop.core.projects import GalleryStore, ProjectRef, list_projects
+from lytsite_desktop.core.redact import redact
 from lytsite_desktop.core.secrets import KeyringUnavailable, delete_secret, store_secret
 from lytsite_desktop.core.settings import DestinationConfig, Settings, TransferSettings
 
@@ -135,6 +136,7 @@ class App:
             if not access_key_id or not (secret or had_secret):
                 raise ConfigError("both an access key ID and a secret access key are needed")
             if secret:
+                redact.remember(secret)
                 try:
                     store_secret(name, secret)
                 except KeyringUnavailable as exc:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
 APP_NAME = "lytsite-desktop"
+
+
+def resources_dir() -> Path:
+    """The project's resources/ folder (icons, desktop files): inside a PyInstaller
+    bundle (sys._MEIPASS), else beside the package in the source tree."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,8 @@ class Settings:
     default_destination: str | None = None
     #: The window resumes interrupted uploads by itself when it starts.
     auto_resume: bool = False
+    #: The first-run welcome was seen (and answered); it is not shown again.
+    welcomed: bool = False
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -140,6 +142,7 @@ class Settings:
             dests,
             raw.get("default_destination"),
             bool(raw.get("auto_resume", False)),
+            bool(raw.get("welcomed", False)),
         )
 
     def save(self, path: Path) -> None:
@@ -151,6 +154,7 @@ class Settings:
             "destinations": {n: asdict(d) for n, d in self.destinations.items()},
             "default_destination": self.default_destination,
             "auto_resume": self.auto_resume,
+            "welcomed": self.welcomed,
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import sys
+import tempfile
+import time
+from pathlib import Path
 
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
 from lytsite_desktop import __version__
+from lytsite_desktop.core import diagnostics
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.paths import AppPaths
+from lytsite_desktop.core.selfcheck import Check, run_checks
 from lytsite_desktop.core.session import Session
-from lytsite_desktop.gui.main_window import MainWindow
+from lytsite_desktop.gui.main_window import MainWindow, app_icon
 from lytsite_desktop.gui.single import InstanceServer, hand_over
 
 
@@ -36,15 +44,31 @@ def quiet_gc() -> None:
     gc.freeze()
 
 
-def run(paths: list[str]) -> int:
+class CrashRelay(QObject):
+    """Carries a crash report's path from whichever thread crashed to the window."""
+
+    report = Signal(Path)
+
+
+def _qt() -> QApplication:
     qt = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt, QApplication)
     qt.setApplicationName("lytsite-desktop")
     qt.setApplicationVersion(__version__)
+    qt.setDesktopFileName("io.lytsite.LytsiteDesktop")
+    return qt
+
+
+def run(paths: list[str], *, verbose: bool = False) -> int:
+    qt = _qt()
     if hand_over([os.path.abspath(p) for p in paths]):
         return 0  # the open window has them
+    diag = diagnostics.start(AppPaths.discover(), verbose=verbose, stderr=sys.stderr)
     app = App()
     session, window = build(app)
+    relay = CrashRelay(window)
+    relay.report.connect(window.show_crash_report)
+    diag.on_crash = relay.report.emit
     server = InstanceServer(window.receive_paths, parent=window)
     window.show()
     quiet_gc()
@@ -55,7 +79,50 @@ def run(paths: list[str]) -> int:
     finally:
         session.close()
         app.close()
+        diag.stop()
         # Qt objects go before the interpreter's final collection, in Qt's order.
         server.close()
         window.deleteLater()
         qt.processEvents()
+
+
+def self_check() -> int:
+    """``--self-check``: the preview workers and their libraries (core.selfcheck), then
+    the window opened, drawn and closed, in a throwaway home. Prints a line per check;
+    exit status 0 when all pass."""
+    home = tempfile.mkdtemp(prefix="lytsite-selfcheck-")
+    os.environ["LYTSITE_HOME"] = home
+    checks = run_checks()
+    qt = _qt()
+    icon = app_icon().pixmap(64, 64)
+    checks.append(
+        Check("icons", not icon.isNull(), f"app icon {icon.width()}×{icon.height()} from the SVG")
+    )
+    app = App()
+    session, window = build(app)
+    window.show()
+    deadline = time.monotonic() + 10
+    while not window.isVisible() and time.monotonic() < deadline:
+        qt.processEvents()
+    qt.processEvents()
+    shot = window.grab()
+    checks.append(
+        Check(
+            "window",
+            window.isVisible() and not shot.isNull(),
+            f"opened on the {qt.platformName()} platform, drawn {shot.width()}×{shot.height()}",
+        )
+    )
+    window.close()
+    qt.processEvents()
+    session.close()
+    app.close()
+    checks.append(Check("window closed", not window.isVisible(), "closed cleanly"))
+    window.deleteLater()
+    qt.processEvents()
+    shutil.rmtree(home, ignore_errors=True)
+    for check in checks:
+        print(check.line())
+    failed = [c for c in checks if not c.ok]
+    print("self-check " + ("FAILED" if failed else "passed") + f" ({len(checks)} checks)")
+    return 1 if failed else 0

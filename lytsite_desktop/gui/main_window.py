@@ -38,25 +38,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lytsite_desktop import __version__
+from lytsite_desktop.core import diagnostics
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.events import Event, FileFailed, PreviewDone
 from lytsite_desktop.core.keepawake import KeepAwake
+from lytsite_desktop.core.paths import resources_dir
 from lytsite_desktop.core.scan import ScanItem
 from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session, SessionProblem
 from lytsite_desktop.core.sizes import format_duration, format_size
 from lytsite_desktop.gui.bridge import EventBridge
+from lytsite_desktop.gui.connect_dialog import ConnectDialog
 from lytsite_desktop.gui.delegates import ProgressDelegate
 from lytsite_desktop.gui.gallery_view import GalleryView
 from lytsite_desktop.gui.queue_model import FailedOnly, QueueModel
 from lytsite_desktop.gui.settings_dialog import SettingsDialog
 from lytsite_desktop.gui.thumbnails import ROW_THUMB, ThumbnailLoader
+from lytsite_desktop.gui.welcome import WelcomePage
 
 #: How often the table and status bar refresh, in milliseconds.
 REFRESH_MS = 250
 #: Scanned files added to the table per event-loop turn.
 ROWS_PER_SLICE = 500
 LOCAL_LIBRARY = "Local library (this computer)"
-ICONS = Path(__file__).resolve().parents[2] / "resources" / "icons"
+ICONS = resources_dir() / "icons"
 
 
 def icon(name: str) -> QIcon:
@@ -68,11 +73,15 @@ def app_icon() -> QIcon:
 
 
 class DropArea(QStackedWidget):
-    """Shows the empty state or the queue; either way, takes dropped files and folders."""
+    """Shows the empty state, the queue or the first-run welcome; whichever it shows,
+    it takes dropped files and folders."""
 
+    EMPTY, QUEUE, WELCOME = 0, 1, 2
     dropped = Signal(list)
 
-    def __init__(self, table: QTableView, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, table: QTableView, welcome: WelcomePage, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setAcceptDrops(True)
         empty = QLabel(
@@ -86,6 +95,7 @@ class DropArea(QStackedWidget):
         empty.setAccessibleName("Drop area")
         self.addWidget(empty)
         self.addWidget(table)
+        self.addWidget(welcome)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -127,8 +137,14 @@ class MainWindow(QMainWindow):
         self._looked_remote = False  # the gallery asked the buckets for their projects
 
         self.table = self._make_table()
-        self.drop_area = DropArea(self.table)
+        self.welcome = WelcomePage(app.paths.default_library)
+        self.welcome.connect_chosen.connect(self.connect_bucket)
+        self.welcome.start_local.connect(self.welcome_answered)
+        self.drop_area = DropArea(self.table, self.welcome)
         self.drop_area.dropped.connect(self.add_paths)
+        first_run = not (app.settings.welcomed or app.settings.destinations or default_destination)
+        if first_run:
+            self.drop_area.setCurrentIndex(DropArea.WELCOME)
 
         self.project = QLineEdit()
         self.project.setPlaceholderText("project name (the dropped folder's name)")
@@ -176,6 +192,8 @@ class MainWindow(QMainWindow):
 
         self.setWindowIcon(app_icon())
         self.keep_awake = KeepAwake()
+        #: Crash reports shown this session, newest last.
+        self.crash_reports: list[Path] = []
         #: (title, text) of every notification shown, newest last.
         self.notifications: list[tuple[str, str]] = []
         self._was_uploading = False
@@ -272,6 +290,24 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         bar.addAction(self.settings_action)
 
+        self.connect_action = action("Connect a Bucket…", self.connect_bucket)
+        self.welcome_action = action("Getting Started", self.show_welcome)
+        self.log_folder_action = action("Open Log Folder", self.open_log_folder)
+        self.about_action = action("About lytsite-desktop", self.about)
+        quit_action = action("Quit", self.close, keys.Quit)
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        for act in (self.add_files_action, self.add_folder_action):
+            file_menu.addAction(act)
+        file_menu.addSeparator()
+        file_menu.addAction(self.connect_action)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        help_menu = menus.addMenu("&Help")
+        for act in (self.welcome_action, self.log_folder_action, self.about_action):
+            help_menu.addAction(act)
+
     def _tab_changed(self, index: int) -> None:
         if self.tabs.widget(index) is self.gallery:
             self.gallery.refresh_projects(remote=not self._looked_remote)
@@ -298,6 +334,71 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _: self._fill_destinations(self.destination.currentData()))
         dialog.open()
         return dialog
+
+    # -- first run, help and diagnostics -------------------------------------------------------
+
+    def show_welcome(self) -> None:
+        """The welcome again (Help > Getting Started), on the Upload tab."""
+        self.tabs.setCurrentWidget(self.upload_page)
+        self.drop_area.setCurrentIndex(DropArea.WELCOME)
+
+    def welcome_answered(self) -> None:
+        """Leave the welcome for the queue (or its empty state); it is not shown again."""
+        if self.drop_area.currentIndex() == DropArea.WELCOME:
+            self.drop_area.setCurrentIndex(DropArea.QUEUE if self.model.rows else DropArea.EMPTY)
+        if not self.app.settings.welcomed:
+            self.app.settings.welcomed = True
+            self.app.settings.save(self.app.paths.config_file)
+
+    def connect_bucket(self) -> ConnectDialog:
+        """The form that connects an R2 or S3 bucket; once saved, it is the destination."""
+        dialog = ConnectDialog(self.app, self)
+        dialog.saved.connect(self._bucket_connected)
+        dialog.open()
+        return dialog
+
+    def _bucket_connected(self, name: str) -> None:
+        self._fill_destinations(name)
+        self.welcome_answered()
+        self.statusBar().showMessage(f"Connected: new uploads go to {name}.", 10_000)
+
+    def open_log_folder(self) -> None:
+        folder = diagnostics.log_dir(self.app.paths)
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About lytsite-desktop",
+            f"<h3>lytsite-desktop {__version__}</h3>"
+            "<p>Publish photo folders to your own S3-compatible bucket: byte-exact "
+            "originals, fast previews, resumable uploads.</p>"
+            f"<p>Log: {diagnostics.log_dir(self.app.paths)}</p>",
+        )
+
+    def show_crash_report(self, report: Path) -> None:
+        """Something broke inside the app: say so, and where the report is. Uploads in
+        the journal are safe whatever happened."""
+        self.crash_reports.append(report)
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Something went wrong")
+        box.setText(
+            "lytsite-desktop hit an unexpected error. Your uploads are safe: anything "
+            "unfinished continues where it stopped."
+        )
+        box.setInformativeText(
+            f"A report was saved on this computer (nothing was sent):\n{report}\n"
+            "Secret keys and signed links are removed from it."
+        )
+        open_button = box.addButton("Open Folder", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        open_button.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(report.parent)))
+        )
+        box.setModal(False)
+        box.show()
 
     def _settings_saved(self) -> None:
         self.session.transfer = self.app.settings.transfer
@@ -416,7 +517,9 @@ class MainWindow(QMainWindow):
         if batch and not self.model.rows:  # the first drop names the project (no stat here)
             self.project.setPlaceholderText(batch[0].project)
         self.model.add_scanned(batch)
-        self.drop_area.setCurrentIndex(1)
+        if self.drop_area.currentIndex() == DropArea.WELCOME:
+            self.welcome_answered()  # files dropped on the welcome: it is answered
+        self.drop_area.setCurrentIndex(DropArea.QUEUE)
         self.publish_button.setEnabled(True)
         if self._scanned:
             QTimer.singleShot(0, self._add_scanned)

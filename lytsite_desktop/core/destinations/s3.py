@@ -29,6 +29,7 @@ from lytsite_desktop.core.errors import (
     TransientError,
     UploadGoneError,
 )
+from lytsite_desktop.core.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +123,8 @@ class S3Destination:
                 {"addressing_style": location.addressing_style, "payload_signing_enabled": False},
             ),
         )
+        if credentials is not None:
+            redact.remember(credentials.secret_access_key)
         session = boto3.session.Session(
             aws_access_key_id=credentials.access_key_id if credentials else None,
             aws_secret_access_key=credentials.secret_access_key if credentials else None,
@@ -304,6 +307,10 @@ class S3Destination:
 
     def check_access(self) -> None:
         self._call("list_objects_v2", Prefix=self.location.prefix, MaxKeys=1)
+
+    def delete(self, key: str) -> None:
+        """Remove one object (the connection test's probe)."""
+        self._call("delete_object", Key=self._key(key))
 
     def close(self) -> None:
         self._client.close()

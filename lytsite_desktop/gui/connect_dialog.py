@@ -1,0 +1,234 @@
+"""Connect a bucket: Cloudflare R2, Amazon S3 or another S3-compatible service, in the
+words each dashboard uses, with a connection test that explains what is wrong."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.destinations.connect import (
+    BucketFields,
+    Checked,
+    Provider,
+    Report,
+    check_connection,
+    location_of,
+    read_fields,
+)
+from lytsite_desktop.core.destinations.s3 import S3Credentials
+from lytsite_desktop.core.errors import ConfigError
+from lytsite_desktop.gui.offthread import OffThread
+
+#: Per provider: the label and placeholder of the "where" field, and where to find things.
+WHERE = {
+    Provider.R2: (
+        "Account ID",
+        "32 letters and digits, e.g. 3f2a…9c1d",
+        "<b>Where to find these</b>: in the Cloudflare dashboard, <b>R2 → Overview</b> shows "
+        "your <b>Account ID</b> on the right and your buckets in the list. "
+        "<b>Manage R2 API Tokens → Create API Token</b>: choose <i>Object Read &amp; Write</i> "
+        "and this bucket, then copy the <b>Access Key ID</b> and <b>Secret Access Key</b> "
+        "(the secret is shown only once; the token value above them is not needed).",
+    ),
+    Provider.S3: (
+        "Region",
+        "us-east-1",
+        "<b>Where to find these</b>: the bucket's region is in the S3 console's bucket list. "
+        "Create an access key for an IAM user allowed to list, read, write and delete in "
+        "this bucket.",
+    ),
+    Provider.OTHER: (
+        "Endpoint",
+        "https://s3.us-west-004.backblazeb2.com",
+        "<b>Where to find these</b>: the service's S3 endpoint (Backblaze B2 shows it on the "
+        "bucket's page; MinIO is the server's address, e.g. http://nas.local:9000) and an "
+        "application key allowed to read and write this bucket.",
+    ),
+}
+
+
+class ConnectDialog(QDialog):
+    """Fill in, test, save. Saving makes it the default destination."""
+
+    #: The report of a finished connection test (tests wait for it).
+    tested = Signal(object)
+    #: A destination was saved, by name.
+    saved = Signal(str)
+
+    def __init__(self, app: App, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.setWindowTitle("Connect a bucket")
+        self.resize(640, 600)
+        self.provider = QComboBox()
+        for p in Provider:
+            self.provider.addItem(p.value, p)
+        self.provider.setAccessibleName("Storage service")
+        self.where = QLineEdit()
+        self.where_label = QLabel()
+        self.bucket = QLineEdit()
+        self.bucket.setAccessibleName("Bucket name")
+        self.key_id = QLineEdit()
+        self.key_id.setAccessibleName("Access key ID")
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setAccessibleName("Secret access key")
+        self.public_url = QLineEdit()
+        self.public_url.setPlaceholderText("optional: https://photos.example.com or …r2.dev")
+        self.public_url.setAccessibleName("Public address")
+        self.name = QLineEdit("r2")
+        self.name.setAccessibleName("Destination name")
+        self.help = QLabel()
+        self.help.setWordWrap(True)
+        self.help.setOpenExternalLinks(True)
+        self.outcome = QLabel()
+        self.outcome.setWordWrap(True)
+        self.outcome.setAccessibleName("Connection test result")
+        self.outcome.setTextFormat(Qt.TextFormat.RichText)
+
+        form = QFormLayout()
+        form.addRow("Storage service", self.provider)
+        form.addRow(self.where_label, self.where)
+        form.addRow("Bucket", self.bucket)
+        form.addRow("Access key ID", self.key_id)
+        form.addRow("Secret access key", self.secret)
+        form.addRow("Public address", self.public_url)
+        form.addRow("Save as", self.name)
+
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.addButton(self.test_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.help)
+        layout.addLayout(form)
+        layout.addWidget(self.outcome)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self.provider.currentIndexChanged.connect(self._provider_changed)
+        self._provider_changed()
+        self._off_thread = OffThread(self, failed=lambda exc: f"That did not work: {exc}")
+
+    def _provider_changed(self) -> None:
+        label, placeholder, help_text = WHERE[self.chosen]
+        self.where_label.setText(label)
+        self.where.setPlaceholderText(placeholder)
+        self.where.setAccessibleName(label)
+        self.help.setText(
+            help_text + "<br>The secret key is kept in your system's keychain, never in a file."
+        )
+        default_names = {"r2", "s3", "bucket"}
+        if self.name.text() in default_names:
+            self.name.setText({Provider.R2: "r2", Provider.S3: "s3"}.get(self.chosen, "bucket"))
+
+    @property
+    def chosen(self) -> Provider:
+        return Provider(self.provider.currentData())
+
+    def fields(self) -> BucketFields:
+        return BucketFields(
+            self.chosen,
+            self.where.text(),
+            self.bucket.text(),
+            self.key_id.text(),
+            self.secret.text(),
+        )
+
+    def _read(self) -> Checked:
+        """The fields, checked; problems are shown and the URL is None."""
+        checked = read_fields(self.fields())
+        if checked.notes:  # corrected: show the fields as they will be used
+            self.where.setText(checked.where)
+            self.bucket.setText(checked.bucket)
+        notes = "".join(f"<p>{n}</p>" for n in checked.notes)
+        problems = "".join(f"<p>✗ {p}</p>" for p in checked.problems)
+        self.outcome.setText(notes + problems)
+        return checked
+
+    def _busy(self, busy: bool) -> None:
+        self.test_button.setEnabled(not busy)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(not busy)
+
+    @property
+    def busy(self) -> bool:
+        return not self.test_button.isEnabled()
+
+    def test(self) -> None:
+        """Check the fields, then a real request off the GUI thread."""
+        checked = self._read()
+        if checked.url is None:
+            self.tested.emit(None)
+            return
+        location = location_of(checked.url)
+        credentials = S3Credentials(self.key_id.text().strip(), self.secret.text().strip())
+        provider = self.chosen
+        self._busy(True)
+        self.outcome.setText(self.outcome.text() + "<p>Testing…</p>")
+        self._off_thread.run(
+            "connection-test",
+            lambda: check_connection(location, credentials, provider=provider),
+            self._show_report,
+        )
+
+    def _show_report(self, report: Report | str) -> None:
+        self._busy(False)
+        if isinstance(report, str):  # an unexpected failure, worded by OffThread
+            self.outcome.setText(report)
+            self.tested.emit(None)
+            return
+        lines = [f"<p>{'✓' if s.ok else '✗'} {s.name}</p>" for s in report.steps]
+        if report.ok:
+            lines.append("<p><b>Connected: this bucket is ready for your photos.</b></p>")
+        else:
+            lines.append(f"<p><b>{report.advice}</b></p>")
+        self.outcome.setText("".join(lines))
+        self.tested.emit(report)
+
+    def save(self) -> None:
+        """Save as the default destination (the secret to the keyring, off the GUI thread)."""
+        checked = self._read()
+        if checked.url is None:
+            return
+        name, url = self.name.text().strip(), checked.url
+        key_id, secret = self.key_id.text().strip(), self.secret.text().strip()
+        public_url = self.public_url.text().strip() or None
+
+        def save() -> str:
+            try:
+                self.app.save_destination(
+                    name, url, access_key_id=key_id, secret=secret, default=True,
+                    public_url=public_url,
+                )  # fmt: skip
+            except ConfigError as exc:
+                return f"Not saved: {exc}"
+            return ""
+
+        self._busy(True)
+        self._off_thread.run("save-destination", save, self._saved)
+
+    def _saved(self, problem: str) -> None:
+        self._busy(False)
+        if problem:
+            self.outcome.setText(problem)
+            return
+        self.saved.emit(self.name.text().strip())
+        self.accept()
+
+    def done(self, result: int) -> None:
+        self._off_thread.join()
+        super().done(result)
