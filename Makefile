@@ -9,7 +9,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-previews bench-gui bench-gallery bench-quick setup clean
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+ARCH    := $(shell uname -m)
+
+.PHONY: run test lint format dist bench bench-previews bench-gui bench-gallery bench-quick setup clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "lytsite-desktop needs Python 3.11 or newer"'
@@ -37,6 +40,15 @@ $(VENV)/.test-tools: packaging/test-tools.sh $(STAMP)
 
 test: lint $(VENV)/.test-tools
 	$(BIN)/pytest
+
+# The app as a one-folder bundle (PyInstaller) in dist/lytsite-desktop/, a tarball of
+# it, and the bundle's self-check. macOS and Windows: see README, "Building the app".
+dist: setup
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller \
+		packaging/lytsite-desktop.spec
+	QT_QPA_PLATFORM=offscreen dist/lytsite-desktop/lytsite-desktop --self-check
+	tar -C dist -czf dist/lytsite-desktop-$(VERSION)-linux-$(ARCH).tar.gz lytsite-desktop
+	@du -sh dist/lytsite-desktop dist/lytsite-desktop-$(VERSION)-linux-$(ARCH).tar.gz
 
 format: setup
 	$(BIN)/ruff format .

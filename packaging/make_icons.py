@@ -1,5 +1,6 @@
 """Render the app icon (resources/icons/lytsite-desktop.svg) into the PNG sizes a
-desktop's icon theme looks for: resources/linux/icons/hicolor/{N}x{N}/apps/.
+desktop's icon theme looks for (resources/linux/icons/hicolor/{N}x{N}/apps/), and
+the Windows .ico and macOS .icns the bundles use (resources/icons/).
 
     .venv/bin/python packaging/make_icons.py
 
@@ -41,7 +42,12 @@ def main() -> int:
     scalable = theme / "scalable" / "apps" / f"{APP_ID}.svg"
     scalable.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(svg, scalable)
-    print(f"icons in {theme}")
+    from PIL import Image
+
+    big = Image.open(theme / "512x512" / "apps" / f"{APP_ID}.png")
+    big.save(ROOT / "icons" / "lytsite-desktop.ico", sizes=[(s, s) for s in SIZES if s <= 256])
+    big.save(ROOT / "icons" / "lytsite-desktop.icns")
+    print(f"icons in {theme} and {ROOT / 'icons'}")
     del app
     return 0
 
