@@ -45,6 +45,20 @@ def no_leaked_threads() -> Iterator[None]:
         time.sleep(0.05)
 
 
+@pytest.fixture
+def memory_keyring():  # type: ignore[no-untyped-def]
+    """An in-memory keyring in place of the system's, for the test's length."""
+    import keyring
+
+    from tests.support.memkeyring import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(previous)
+
+
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     log = tmp_path_factory.mktemp("moto") / "moto.log"

@@ -67,6 +67,7 @@ class Diagnostics:
     paths: AppPaths
     handlers: list[logging.Handler] = field(default_factory=list)
     fault_file: IO[str] | None = None
+    previous_level: int = logging.WARNING
     #: faulthandler was on before (pytest turns it on): it is turned back on at stop.
     fault_was_enabled: bool = False
     previous_hooks: tuple[object, object] | None = None
@@ -78,6 +79,7 @@ class Diagnostics:
 
     def stop(self) -> None:
         root = logging.getLogger()
+        root.setLevel(self.previous_level)
         for handler in self.handlers:
             root.removeHandler(handler)
             handler.close()
@@ -108,6 +110,7 @@ def start(
     """
     diag = Diagnostics(paths, on_crash=on_crash)
     root = logging.getLogger()
+    diag.previous_level = root.level
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for name in CHATTY:
         logging.getLogger(name).setLevel(logging.NOTSET if verbose else logging.WARNING)

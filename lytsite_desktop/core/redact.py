@@ -17,6 +17,9 @@ import re
 import threading
 
 REDACTED = "[redacted]"
+#: Shorter remembered "secrets" would replace ordinary words ("secret", "photos");
+#: real ones are 40 (AWS) or 64 (R2) characters.
+MIN_SECRET = 16
 
 #: A URL's query string that carries a signature: a presigned URL.
 _PRESIGNED = re.compile(
@@ -25,8 +28,9 @@ _PRESIGNED = re.compile(
     r"[^\s'\"<>]*)",
     re.IGNORECASE,
 )
-#: AWS Signature Version 4 (and 2) in an Authorization header.
-_SIGNATURE = re.compile(r"(Signature=)[0-9A-Za-z+/=]+")
+#: AWS Signature Version 4 (and 2) in an Authorization header, and as botocore's
+#: debug output prints it ("Signature:\n<hex>").
+_SIGNATURE = re.compile(r"(Signature=|Signature:\s*)[0-9A-Za-z+/=]{16,}")
 _CREDENTIAL = re.compile(r"(Credential=)([0-9A-Za-z]{4})[^/,\s'\"]*")
 #: ``name: value`` / ``name=value`` / ``"name": "value"`` for names that hold secrets.
 _LABELLED = re.compile(
@@ -48,7 +52,7 @@ class Redactor:
 
     def remember(self, secret: str | None) -> None:
         """Never let ``secret`` be written anywhere this redactor guards."""
-        if not secret or len(secret) < 6:  # too short to replace without mangling text
+        if not secret or len(secret) < MIN_SECRET:
             return
         with self._lock:
             if secret not in self._secrets:
@@ -56,14 +60,15 @@ class Redactor:
                 self._secrets = tuple(sorted((*self._secrets, secret), key=len, reverse=True))
 
     def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
         text = _PRESIGNED.sub(lambda m: f"{m['url']}?{REDACTED}", text)
         text = _SIGNATURE.sub(rf"\1{REDACTED}", text)
         text = _CREDENTIAL.sub(rf"\g<1>\g<2>…{REDACTED}", text)
         text = _LABELLED.sub(lambda m: f"{m['label']}{m['sep']}{REDACTED}", text)
-        return _AWS_KEY_ID.sub(rf"\1…{REDACTED}", text)
+        text = _AWS_KEY_ID.sub(rf"\1…{REDACTED}", text)
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, REDACTED)
+        return text
 
 
 #: The process's one redactor: destinations remember their secrets here, and the

@@ -9,18 +9,13 @@ import pytest
 from lytsite_desktop.core.app import App
 from lytsite_desktop.gui.settings_dialog import DestinationForm, SettingsDialog
 from tests.conftest import dest_url
-from tests.support.memkeyring import MemoryKeyring
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
 @pytest.fixture
-def ring():
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
+def ring(memory_keyring):
+    return memory_keyring
 
 
 @pytest.fixture

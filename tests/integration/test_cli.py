@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 
 import keyring
@@ -16,8 +17,7 @@ from lytsite_desktop.core.paths import AppPaths
 from lytsite_desktop.core.settings import Settings
 from tests.conftest import dest_url, sha256_file, write_random
 from tests.support.images import jpeg_bytes, marked_image
-from tests.support.memkeyring import MemoryKeyring
-from tests.support.s3server import MotoServer
+from tests.support.s3server import SECRET_KEY, MotoServer
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +25,6 @@ def auth_server():  # type: ignore[no-untyped-def]
     server = MotoServer(enforce_auth=True)
     yield server
     server.stop()
-
-
-@pytest.fixture
-def memory_keyring():  # type: ignore[no-untyped-def]
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    yield ring
-    keyring.set_keyring(previous)
 
 
 def _json_lines(text: str) -> list[dict]:
@@ -184,3 +175,16 @@ def test_window_without_a_display_says_what_to_do(monkeypatch, capsys):
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "no display" in err and "lytsite-desktop upload FOLDER" in err
+
+
+def test_verbose_logs_every_request_to_the_log_file_without_secrets(
+    tmp_path, bucket, s3_server, capsys
+):
+    write_random(tmp_path / "v" / "a.jpg", 20_000, seed=8)
+    code = main(["-v", "upload", str(tmp_path / "v"), "--dest", dest_url(bucket, s3_server.url)])
+    assert code == 0
+    log = (AppPaths.discover().state_dir / "logs" / "lytsite-desktop.log").read_text()
+    assert "Sending http request" in log  # botocore's debug output, with --verbose only
+    assert "Authorization" in log and "Signature=[redacted]" in log
+    assert SECRET_KEY not in log and SECRET_KEY not in capsys.readouterr().err
+    assert not re.search(r"Signature[=:]\s*[0-9a-f]{64}", log)

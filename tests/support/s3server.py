@@ -63,12 +63,16 @@ class MotoServer(_ServerProcess):
 
     name = "moto server"
 
-    def __init__(self, *, enforce_auth: bool = False, log: Path | None = None) -> None:
+    def __init__(
+        self, *, enforce_auth: bool = False, free_actions: int = 0, log: Path | None = None
+    ) -> None:
+        """``enforce_auth``: requests need keys that moto's IAM knows, after the first
+        ``free_actions`` requests (which set IAM up: users, policies, keys)."""
         super().__init__()
         env = dict(os.environ)
         env.pop("AWS_CA_BUNDLE", None)
         if enforce_auth:
-            env["INITIAL_NO_AUTH_ACTION_COUNT"] = "0"
+            env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(free_actions)
         out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],

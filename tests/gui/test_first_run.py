@@ -1,0 +1,164 @@
+"""The first run: the welcome, connecting a bucket with its test, and the Help menu's
+log folder and crash reports, on the real widgets."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+from PySide6.QtCore import QObject, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox
+
+from lytsite_desktop.core import diagnostics
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.destinations.connect import Provider
+from lytsite_desktop.core.settings import Settings
+from lytsite_desktop.gui.app import CrashRelay, build
+from lytsite_desktop.gui.main_window import DropArea
+from tests.conftest import write_random
+from tests.gui.test_window import drop
+from tests.support.s3server import ACCESS_KEY, SECRET_KEY
+
+
+@pytest.fixture
+def open_window(qtbot):
+    """``open_window()``: a window on this test's LYTSITE_HOME, closed afterwards."""
+    made = []
+
+    def make():
+        app = App()
+        session, window = build(app)
+        window.ask_before_closing = False
+        qtbot.addWidget(window)
+        window.show()
+        made.append((app, session, window))
+        return window
+
+    yield make
+    for app, session, window in made:
+        window._timer.stop()
+        window.gallery.shutdown()
+        session.close()
+        app.close()
+
+
+class Opened(QObject):
+    """Receives the URLs the app asks the desktop to open (QDesktopServices' handler)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+@pytest.fixture
+def opened():
+    handler = Opened()
+    QDesktopServices.setUrlHandler("file", handler, "open")
+    yield handler
+    QDesktopServices.unsetUrlHandler("file")
+
+
+def test_the_welcome_shows_once_and_starting_locally_is_remembered(open_window, qtbot):
+    window = open_window()
+    assert window.drop_area.currentIndex() == DropArea.WELCOME
+    text = window.welcome.findChildren(QLabel)[0].text()
+    assert "It works right away" in text
+    assert str(window.app.paths.default_library) in text  # where files go until then
+    window.welcome.local_button.click()
+    assert window.drop_area.currentIndex() == DropArea.EMPTY
+    assert Settings.load(window.app.paths.config_file).welcomed
+    assert open_window().drop_area.currentIndex() == DropArea.EMPTY  # the next start
+
+
+def test_files_dropped_on_the_welcome_are_queued(open_window, qtbot, tmp_path):
+    window = open_window()
+    write_random(tmp_path / "Shoot" / "a.jpg", 5000)
+    drop(window.drop_area, [tmp_path / "Shoot"])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)
+    assert window.drop_area.currentIndex() == DropArea.QUEUE
+    assert window.app.settings.welcomed
+
+
+def test_connecting_a_bucket_tests_it_saves_it_and_publishes_there(
+    open_window, qtbot, s3_server, bucket, memory_keyring
+):
+    window = open_window()
+    dialog = window.connect_bucket()
+    dialog.provider.setCurrentIndex(dialog.provider.findData(Provider.OTHER))
+    assert dialog.where_label.text() == "Endpoint"
+    dialog.where.setText(s3_server.url)
+    dialog.bucket.setText(bucket)
+    dialog.key_id.setText(ACCESS_KEY)
+    dialog.secret.setText(SECRET_KEY)
+    dialog.name.setText("studio")
+    with qtbot.waitSignal(dialog.tested, timeout=20_000) as tested:
+        dialog.test_button.click()
+    report = tested.args[0]
+    assert report.ok and len(report.steps) == 4
+    assert "Connected: this bucket is ready" in dialog.outcome.text()
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert memory_keyring.store[("lytsite-desktop", "studio")] == SECRET_KEY
+    saved = Settings.load(window.app.paths.config_file)
+    assert saved.default_destination == "studio" and saved.welcomed
+    assert saved.destinations["studio"].url == f"s3://{bucket}?endpoint={s3_server.url}"
+    assert window.destination.currentData() == "studio"
+    assert window.drop_area.currentIndex() == DropArea.EMPTY
+
+
+def test_mistakes_are_explained_before_any_request(open_window, qtbot):
+    window = open_window()
+    dialog = window.connect_bucket()
+    assert dialog.chosen is Provider.R2
+    dialog.where.setText("wedding-photos")  # the bucket where the account ID goes
+    dialog.bucket.setText("0123456789abcdef0123456789abcdef")
+    dialog.key_id.setText("k" * 32)
+    dialog.secret.setText("s" * 64)
+    with qtbot.waitSignal(dialog.tested, timeout=5_000) as tested:
+        dialog.test_button.click()
+    assert tested.args[0] is None  # nothing was sent
+    text = dialog.outcome.text()
+    assert "looks like a bucket name, not an account ID" in text
+    assert "looks like your account ID, not a bucket name" in text
+    assert not dialog.busy
+    dialog.reject()
+
+
+def test_help_opens_the_log_folder(open_window, opened):
+    window = open_window()
+    help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
+    texts = [a.text() for a in help_menu.actions()]
+    assert texts == ["Getting Started", "Open Log Folder", "About lytsite-desktop"]
+    window.log_folder_action.trigger()
+    (url,) = opened.urls
+    assert url.toLocalFile() == str(diagnostics.log_dir(window.app.paths))
+
+
+def test_a_crash_in_a_worker_thread_is_reported_in_the_window(open_window, qtbot, opened):
+    window = open_window()
+    diag = diagnostics.start(window.app.paths, stderr=io.StringIO())
+    relay = CrashRelay(window)
+    relay.report.connect(window.show_crash_report)
+    diag.on_crash = relay.report.emit
+    try:
+        thread = threading.Thread(target=lambda: 1 / 0, name="upload-1")
+        thread.start()
+        thread.join()
+        qtbot.waitUntil(lambda: len(window.crash_reports) == 1, timeout=5_000)
+    finally:
+        diag.stop()
+    report = window.crash_reports[0]
+    assert "crashed (upload-1)" in report.read_text()
+    assert "ZeroDivisionError" in report.read_text()
+    (box,) = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert "Your uploads are safe" in box.text() and str(report) in box.informativeText()
+    (open_button,) = [b for b in box.buttons() if b.text() == "Open Folder"]
+    open_button.click()
+    assert [u.toLocalFile() for u in opened.urls] == [str(report.parent)]
+    box.close()
