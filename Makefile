@@ -46,6 +46,7 @@ test: lint $(VENV)/.test-tools
 dist: setup
 	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build/pyinstaller \
 		packaging/lytsite-desktop.spec
+	cp packaging/install-linux.sh dist/lytsite-desktop/install.sh
 	QT_QPA_PLATFORM=offscreen dist/lytsite-desktop/lytsite-desktop --self-check
 	tar -C dist -czf dist/lytsite-desktop-$(VERSION)-linux-$(ARCH).tar.gz lytsite-desktop
 	@du -sh dist/lytsite-desktop dist/lytsite-desktop-$(VERSION)-linux-$(ARCH).tar.gz

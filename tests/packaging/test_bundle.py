@@ -102,3 +102,24 @@ def test_the_bundle_publishes_to_a_real_s3_server(
     assert s3.get_object(Bucket=bucket, Key=original_key)["Body"].read() == original
     assert any(k.startswith("projects/portraits/previews/") for k in keys)
     assert "projects/portraits/manifest.json" in keys
+
+
+def test_the_linux_install_puts_the_app_in_the_menu(bundle: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("XDG_DATA_HOME", None)
+    script = ROOT / "packaging" / "install-linux.sh"
+    done = subprocess.run(["sh", str(script), str(bundle.parent)], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    opt = home / ".local" / "opt" / "lytsite-desktop"
+    entry = home / ".local" / "share" / "applications" / "io.lytsite.LytsiteDesktop.desktop"
+    assert f"Exec={opt}/lytsite-desktop %F" in entry.read_text()
+    check = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    icon = home / ".local/share/icons/hicolor/256x256/apps/io.lytsite.LytsiteDesktop.png"
+    assert icon.is_file()
+    assert (home / ".local/share/metainfo/io.lytsite.LytsiteDesktop.metainfo.xml").is_file()
+    command = home / ".local" / "bin" / "lytsite-desktop"
+    version = subprocess.run([str(command), "--version"], capture_output=True, text=True)
+    assert version.stdout.strip() == f"lytsite-desktop {__version__}"

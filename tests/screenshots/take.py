@@ -76,6 +76,19 @@ def main() -> int:
             time.sleep(0.02)
 
     settle(0.3)
+    window.grab().save(str(out / "welcome.png"))  # the first run
+    connect = window.connect_bucket()
+    connect.where.setText(
+        "https://3f2a4b5c6d7e8f90a1b2c3d4e5f60718.r2.cloudflarestorage.com/wedding-photos"
+    )
+    connect.key_id.setText("A1B2C3D4E5F6A7B8C9D0E1F2A3B4C5D6")
+    connect.secret.setText("token-value-pasted-by-mistake-000000000")
+    connect.test()
+    settle(0.3)
+    connect.grab().save(str(out / "connect.png"))
+    connect.reject()
+    window.welcome.local_button.click()
+    settle(0.3)
     window.grab().save(str(out / "empty.png"))
     window.add_paths([str(shoot)])
     settle(1.0)
