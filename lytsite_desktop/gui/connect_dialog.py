@@ -24,6 +24,7 @@ from lytsite_desktop.core.destinations.connect import (
     Report,
     check_connection,
     location_of,
+    open_for_test,
     read_fields,
 )
 from lytsite_desktop.core.destinations.s3 import S3Credentials
@@ -177,13 +178,17 @@ class ConnectDialog(QDialog):
         location = location_of(checked.url)
         credentials = S3Credentials(self.key_id.text().strip(), self.secret.text().strip())
         provider = self.chosen
+
+        def run() -> Report:
+            dest = open_for_test(location, credentials)
+            try:
+                return check_connection(dest, provider=provider)
+            finally:
+                dest.close()
+
         self._busy(True)
         self.outcome.setText(self.outcome.text() + "<p>Testing…</p>")
-        self._off_thread.run(
-            "connection-test",
-            lambda: check_connection(location, credentials, provider=provider),
-            self._show_report,
-        )
+        self._off_thread.run("connection-test", run, self._show_report)
 
     def _show_report(self, report: Report | str) -> None:
         self._busy(False)

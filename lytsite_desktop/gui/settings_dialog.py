@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.destinations.connect import check_connection
+from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.settings import DestinationConfig, PreviewSettings, TransferSettings
 from lytsite_desktop.core.sizes import format_size, parse_size
@@ -244,14 +246,20 @@ class SettingsDialog(QDialog):
         def run() -> str:
             try:
                 dest = self.app.open(name, self.app.settings.transfer)
-                try:
+            except ConfigError as exc:
+                return f"{name}: {exc}"
+            try:
+                if not isinstance(dest, S3Destination):
                     dest.check_access()
-                finally:
-                    dest.close()
-                message = f"{name}: connected, and the bucket accepts uploads."
-            except (ConfigError, TransferError) as exc:
-                message = f"{name}: {exc}"
-            return message
+                    return f"{name}: the folder is there and can be written."
+                report = check_connection(dest)
+            except TransferError as exc:
+                return f"{name}: {exc}"
+            finally:
+                dest.close()
+            if not report.ok:
+                return f"{name}: {report.steps[-1].name} failed. {report.advice}"
+            return f"{name}: connected; a test file was uploaded to the bucket and deleted."
 
         self._busy(f"Testing {name}…")
         self._off_thread.run("test-connection", run, self._answer)

@@ -15,6 +15,7 @@ from lytsite_desktop.core.destinations.connect import (
     Provider,
     check_connection,
     location_of,
+    open_for_test,
 )
 from lytsite_desktop.core.destinations.s3 import S3Credentials
 from tests.conftest import dest_url
@@ -60,7 +61,11 @@ def iam():  # type: ignore[no-untyped-def]
 
 
 def _check(url: str, credentials: S3Credentials | None, provider=Provider.OTHER):
-    return check_connection(location_of(url), credentials, provider=provider, timeout=5)
+    dest = open_for_test(location_of(url), credentials, timeout=5)
+    try:
+        return check_connection(dest, provider=provider)
+    finally:
+        dest.close()
 
 
 def test_full_access_passes_every_step_and_leaves_nothing_behind(iam):

@@ -220,15 +220,19 @@ class Report:
         return bool(self.steps) and all(s.ok for s in self.steps)
 
 
-def check_connection(
-    location: S3Location,
-    credentials: S3Credentials | None,
-    *,
-    provider: Provider = Provider.OTHER,
-    timeout: float = 10.0,
-) -> Report:
+def provider_of(location: S3Location) -> Provider:
+    """Which service a saved destination is on, for the advice's wording."""
+    endpoint = location.endpoint_url or ""
+    if R2_HOST in endpoint:
+        return Provider.R2
+    return Provider.OTHER if endpoint else Provider.S3
+
+
+def check_connection(dest: S3Destination, *, provider: Provider | None = None) -> Report:
     """Find the server, list the bucket, write and delete a small object. Stops at the
     first failure, which ``advice`` explains. Never raises for a network or S3 error."""
+    location = dest.location
+    provider = provider or provider_of(location)
     report = Report()
     endpoint = location.endpoint_url or "https://s3.amazonaws.com"
     host = urlsplit(endpoint).hostname or endpoint
@@ -240,26 +244,29 @@ def check_connection(
         report.advice = _no_such_host(host, provider)
         return report
     report.steps.append(Step(f"Find {host}", True, "found"))
-    dest = S3Destination(
+    probe = f"{PROBE_PREFIX}{uuid.uuid4().hex}.txt"
+    for name, action in (
+        (f"Open bucket '{location.bucket}'", dest.check_access),
+        ("Upload a test file", lambda: dest.put_bytes(probe, b"lytsite", "text/plain")),
+        ("Delete the test file", lambda: dest.delete(probe)),
+    ):
+        try:
+            action()
+        except TransferError as exc:
+            report.steps.append(Step(name, False, str(exc)))
+            report.advice = _advice(exc, name, location, provider)
+            return report
+        report.steps.append(Step(name, True, "done"))
+    return report
+
+
+def open_for_test(
+    location: S3Location, credentials: S3Credentials | None, *, timeout: float = 10.0
+) -> S3Destination:
+    """A destination for a connection test: short time limits, two connections."""
+    return S3Destination(
         location, credentials, max_connections=2, connect_timeout=timeout, read_timeout=timeout
     )
-    probe = f"{PROBE_PREFIX}{uuid.uuid4().hex}.txt"
-    try:
-        for name, action in (
-            (f"Open bucket '{location.bucket}'", dest.check_access),
-            ("Upload a test file", lambda: dest.put_bytes(probe, b"lytsite", "text/plain")),
-            ("Delete the test file", lambda: dest.delete(probe)),
-        ):
-            try:
-                action()
-            except TransferError as exc:
-                report.steps.append(Step(name, False, str(exc)))
-                report.advice = _advice(exc, name, location, provider)
-                return report
-            report.steps.append(Step(name, True, "done"))
-    finally:
-        dest.close()
-    return report
 
 
 def _no_such_host(host: str, provider: Provider) -> str:
