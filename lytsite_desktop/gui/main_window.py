@@ -348,7 +348,10 @@ class MainWindow(QMainWindow):
             self.drop_area.setCurrentIndex(DropArea.QUEUE if self.model.rows else DropArea.EMPTY)
         if not self.app.settings.welcomed:
             self.app.settings.welcomed = True
-            self.app.settings.save(self.app.paths.config_file)
+            try:
+                self.app.settings.save(self.app.paths.config_file)
+            except OSError as exc:  # a full disk: the welcome comes back next time, no more
+                self.statusBar().showMessage(f"Settings not saved: {exc}", 10_000)
 
     def connect_bucket(self) -> ConnectDialog:
         """The form that connects an R2 or S3 bucket; once saved, it is the destination."""
