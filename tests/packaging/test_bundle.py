@@ -38,9 +38,9 @@ def bundle(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
     program = out / "dist" / "lytsite-desktop" / "lytsite-desktop"
     assert program.is_file() and os.access(program, os.X_OK)
     size = folder_size(program.parent)
-    terminal = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if terminal is not None:  # shown in CI's output, not captured
-        terminal.write_line(f"\nbundle: {program.parent} is {size / 2**20:.0f} MiB")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():  # shown in CI's output, not captured
+        print(f"\nbundle: {program.parent} is {size / 2**20:.0f} MiB", flush=True)
     return program
 
 
