@@ -126,7 +126,10 @@ def start(
         diag.fault_file = open(log_dir(paths) / "fatal.log", "a", encoding="utf-8")  # noqa: SIM115
         faulthandler.enable(diag.fault_file, all_threads=True)
     except OSError as exc:
-        print(f"lytsite-desktop: no log file ({exc})", file=stderr or sys.stderr)
+        print(
+            f"lytsite-desktop: no log file this time: its folder cannot be written ({exc})",
+            file=stderr or sys.stderr,
+        )
     else:
         file_handler.setFormatter(formatter)
         diag.handlers.append(file_handler)
@@ -158,6 +161,8 @@ def _crashed(
     tb: TracebackType | None,
     where: str,
 ) -> None:
+    if issubclass(exc_type, SystemExit):
+        return  # a thread ending itself, as threading's own hook treats it
     if issubclass(exc_type, KeyboardInterrupt):
         sys.__excepthook__(exc_type, exc or exc_type(), tb)
         return

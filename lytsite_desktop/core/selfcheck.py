@@ -59,10 +59,12 @@ def _pdf(folder: Path) -> Path:
     return path
 
 
-SAMPLES: dict[str, Callable[[Path], Path]] = {
-    "JPEG to WebP preview": _jpeg,
-    "HEIF (pillow-heif)": _heif,
-    "PDF (pikepdf, pdfium)": _pdf,
+#: name: (sample maker, whether it must get a preview). A PDF's preview is its
+#: optimised copy, made only when smaller: its thumbnail is the check.
+SAMPLES: dict[str, tuple[Callable[[Path], Path], bool]] = {
+    "JPEG to WebP preview": (_jpeg, True),
+    "HEIF (pillow-heif)": (_heif, True),
+    "PDF (pikepdf, pdfium)": (_pdf, False),
 }
 
 
@@ -74,14 +76,16 @@ def run_checks() -> list[Check]:
         folder = Path(tmp)
         maker = PreviewMaker(settings, folder / "cache")
         try:
-            for name, make in SAMPLES.items():
-                checks.append(_render(maker, name, make, folder))
+            for name, (make, needs_preview) in SAMPLES.items():
+                checks.append(_render(maker, name, make, needs_preview, folder))
         finally:
             maker.close()
     return checks
 
 
-def _render(maker: PreviewMaker, name: str, make: Callable[[Path], Path], folder: Path) -> Check:
+def _render(
+    maker: PreviewMaker, name: str, make: Callable[[Path], Path], needs_preview: bool, folder: Path
+) -> Check:
     try:
         source = make(folder)
     except Exception as exc:  # the library itself is missing or broken
@@ -89,7 +93,7 @@ def _render(maker: PreviewMaker, name: str, make: Callable[[Path], Path], folder
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
     cached = maker.make(0, str(source), digest, sniff(str(source)))
     result = cached.result
-    if result.thumb is None or (result.preview is None and "PDF" not in name):
+    if result.thumb is None or (needs_preview and result.preview is None):
         return Check(name, False, result.note or "no rendition was made")
     thumb = result.thumb
     made = f"thumbnail {thumb.width}×{thumb.height}"

@@ -23,10 +23,10 @@ from lytsite_desktop.core.destinations.connect import (
     Provider,
     Report,
     check_connection,
-    location_of,
     open_for_test,
     read_fields,
 )
+from lytsite_desktop.core.destinations.resolve import parse_s3_url
 from lytsite_desktop.core.destinations.s3 import S3Credentials
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.gui.offthread import OffThread
@@ -175,7 +175,7 @@ class ConnectDialog(QDialog):
         if checked.url is None:
             self.tested.emit(None)
             return
-        location = location_of(checked.url)
+        location = parse_s3_url(checked.url)
         credentials = S3Credentials(self.key_id.text().strip(), self.secret.text().strip())
         provider = self.chosen
 
@@ -233,7 +233,3 @@ class ConnectDialog(QDialog):
             return
         self.saved.emit(self.name.text().strip())
         self.accept()
-
-    def done(self, result: int) -> None:
-        self._off_thread.join()
-        super().done(result)

@@ -41,7 +41,10 @@ class OffThread(QObject):
             except Exception as exc:
                 log.exception("%s failed", name)
                 answer = self._failed(exc)
-            self._call.emit(done, answer)
+            try:
+                self._call.emit(done, answer)
+            except RuntimeError:  # the owner was deleted meanwhile: nobody to tell
+                log.info("%s finished after its window was gone", name)
 
         self._threads = [t for t in self._threads if t.is_alive()]
         thread = threading.Thread(target=target, name=name, daemon=True)

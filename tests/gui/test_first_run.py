@@ -12,36 +12,13 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox
 
 from lytsite_desktop.core import diagnostics
-from lytsite_desktop.core.app import App
 from lytsite_desktop.core.destinations.connect import Provider
 from lytsite_desktop.core.settings import Settings
-from lytsite_desktop.gui.app import CrashRelay, build
+from lytsite_desktop.gui.app import CrashRelay
 from lytsite_desktop.gui.main_window import DropArea
 from tests.conftest import write_random
-from tests.gui.test_window import drop
+from tests.gui.conftest import drop
 from tests.support.s3server import ACCESS_KEY, SECRET_KEY
-
-
-@pytest.fixture
-def open_window(qtbot):
-    """``open_window()``: a window on this test's LYTSITE_HOME, closed afterwards."""
-    made = []
-
-    def make():
-        app = App()
-        session, window = build(app)
-        window.ask_before_closing = False
-        qtbot.addWidget(window)
-        window.show()
-        made.append((app, session, window))
-        return window
-
-    yield make
-    for app, session, window in made:
-        window._timer.stop()
-        window.gallery.shutdown()
-        session.close()
-        app.close()
 
 
 class Opened(QObject):

@@ -6,50 +6,20 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import Qt
 
-from lytsite_desktop.core.app import App
 from lytsite_desktop.core.events import FileQueued, FileStateChanged, Progress
 from lytsite_desktop.core.sizes import MiB
-from lytsite_desktop.gui.app import build
 from lytsite_desktop.gui.queue_model import QueueModel
 from tests.conftest import dest_url, object_sha256, sha256_file, write_random
+from tests.gui.conftest import drop
 from tests.support.images import jpeg_bytes, marked_image
 
 
 @pytest.fixture
-def window_for(qtbot, s3_server, bucket):
+def window_for(open_window, s3_server, bucket):
     """``window_for(**transfer)``: a window publishing to this test's bucket."""
-    made = []
-
-    def make(**transfer):
-        app = App()
-        for k, v in transfer.items():
-            setattr(app.settings.transfer, k, v)
-        session, window = build(app, dest=dest_url(bucket, s3_server.url))
-        window.ask_before_closing = False  # a modal question would wait forever here
-        qtbot.addWidget(window)
-        window.show()
-        made.append((app, session, window))
-        return window
-
-    yield make
-    for app, session, window in made:
-        window._timer.stop()
-        window.gallery.shutdown()
-        session.close()
-        app.close()
-
-
-def drop(widget, paths: list[Path]) -> None:
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
-    event = QDropEvent(
-        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-        Qt.KeyboardModifier.NoModifier,
-    )  # fmt: skip
-    widget.dropEvent(event)
+    return lambda **transfer: open_window(dest_url(bucket, s3_server.url), **transfer)
 
 
 def states(window) -> list[str]:

@@ -14,9 +14,9 @@ from lytsite_desktop.core.destinations.connect import (
     PROBE_PREFIX,
     Provider,
     check_connection,
-    location_of,
     open_for_test,
 )
+from lytsite_desktop.core.destinations.resolve import parse_s3_url
 from lytsite_desktop.core.destinations.s3 import S3Credentials
 from tests.conftest import dest_url
 from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer, free_port
@@ -61,7 +61,7 @@ def iam():  # type: ignore[no-untyped-def]
 
 
 def _check(url: str, credentials: S3Credentials | None, provider=Provider.OTHER):
-    dest = open_for_test(location_of(url), credentials, timeout=5)
+    dest = open_for_test(parse_s3_url(url), credentials, timeout=5)
     try:
         return check_connection(dest, provider=provider)
     finally:

@@ -22,9 +22,8 @@ from urllib.parse import quote, urlsplit
 
 import botocore.exceptions as bexc
 
-from lytsite_desktop.core.destinations.resolve import parse_s3_url
 from lytsite_desktop.core.destinations.s3 import S3Credentials, S3Destination, S3Location
-from lytsite_desktop.core.errors import ConfigError, TransferError
+from lytsite_desktop.core.errors import TransferError
 
 R2_HOST = "r2.cloudflarestorage.com"
 _R2_ACCOUNT = re.compile(r"^[0-9a-f]{32}$")
@@ -160,7 +159,10 @@ def _endpoint_where(where: str, bucket: str, out: Checked) -> tuple[str, str]:
     if in_path:
         if not bucket:
             bucket = in_path
-        out.notes.append(f"The endpoint is {parts.scheme}://{parts.netloc}; '{in_path}' was cut.")
+        if bucket == in_path:
+            out.notes.append(f"'{in_path}' at the end of the endpoint is the bucket's name.")
+        else:
+            out.notes.append(f"'{in_path}' at the end of the endpoint was left out.")
         where = f"{parts.scheme}://{parts.netloc}"
     if parts.hostname.endswith(R2_HOST):
         out.notes.append(f"This is Cloudflare R2: '{Provider.R2.value}' explains its fields.")
@@ -324,10 +326,3 @@ def _advice(exc: TransferError, step: str, loc: S3Location, provider: Provider) 
             "that this computer is online."
         )
     return f"The service refused the test ({code or exc}). Check the fields against its dashboard."
-
-
-def location_of(url: str) -> S3Location:
-    """The S3 location a checked URL names (ConfigError if it is not one)."""
-    if not url.startswith("s3://"):
-        raise ConfigError(f"not an s3:// URL: {url}")
-    return parse_s3_url(url)
