@@ -31,6 +31,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Programs the tests run: Debian's headless chromium (the web gallery), appstream
 # and desktop-file-utils (the desktop files), installed here when missing.

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.redact import redact
+from lytsite_desktop.core.config.secrets import KeyringUnavailable, delete_secret, store_secret
+from lytsite_desktop.core.config.settings import DestinationConfig, Settings, TransferSettings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import (
     describe_default,
@@ -12,12 +16,8 @@ from lytsite_desktop.core.destinations.resolve import (
     validate_dest_url,
 )
 from lytsite_desktop.core.errors import ConfigError
-from lytsite_desktop.core.journal import Journal, JournalError
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.projects import GalleryStore, ProjectRef, list_projects
-from lytsite_desktop.core.redact import redact
-from lytsite_desktop.core.secrets import KeyringUnavailable, delete_secret, store_secret
-from lytsite_desktop.core.settings import DestinationConfig, Settings, TransferSettings
+from lytsite_desktop.core.gallery.projects import GalleryStore, ProjectRef, list_projects
+from lytsite_desktop.core.store.journal import Journal, JournalError
 
 
 def validate_destination_name(name: str) -> str:

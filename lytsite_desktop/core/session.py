@@ -18,16 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from lytsite_desktop.core.config.settings import PreviewSettings, TransferSettings
 from lytsite_desktop.core.destinations.base import Destination
-from lytsite_desktop.core.engine import TransferEngine, UploadRequest
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import Event, EventHub, Subscriber
-from lytsite_desktop.core.journal import FileRecord, Journal
+from lytsite_desktop.core.gallery.projects import GalleryStore
+from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.keys import slugify
-from lytsite_desktop.core.previews import PreviewMaker
-from lytsite_desktop.core.projects import GalleryStore
-from lytsite_desktop.core.scan import ScanItem, ScanProblem, scan
-from lytsite_desktop.core.settings import PreviewSettings, TransferSettings
+from lytsite_desktop.core.previews.maker import PreviewMaker
+from lytsite_desktop.core.store.journal import FileRecord, Journal
+from lytsite_desktop.core.transfer.engine import TransferEngine, UploadRequest
 
 log = logging.getLogger(__name__)
 

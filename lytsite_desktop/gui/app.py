@@ -14,11 +14,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
 from lytsite_desktop import __version__
-from lytsite_desktop.core import diagnostics
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.destinations.base import Destination
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.selfcheck import Check, run_checks
+from lytsite_desktop.core.platform import diagnostics
+from lytsite_desktop.core.platform.selfcheck import Check, run_checks
 from lytsite_desktop.core.session import Session
 from lytsite_desktop.gui.main_window import MainWindow, app_icon
 from lytsite_desktop.gui.single import InstanceServer, hand_over

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lytsite_desktop.core.gallery import Layout, grid_columns, masonry_columns
-from lytsite_desktop.core.projects import GalleryItem
+from lytsite_desktop.core.gallery.layout import Layout, grid_columns, masonry_columns
+from lytsite_desktop.core.gallery.projects import GalleryItem
 from lytsite_desktop.gui.thumbcache import ThumbCache
 
 #: Grid tiles are cropped to 3:2, as most cameras shoot.

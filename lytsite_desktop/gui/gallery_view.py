@@ -28,16 +28,16 @@ from PySide6.QtWidgets import (
 
 from lytsite_desktop.core.app import App, gallery_link
 from lytsite_desktop.core.errors import ConfigError, Interrupted, TransferError
-from lytsite_desktop.core.gallery import Layout, layout_for
-from lytsite_desktop.core.manifest import Manifest
-from lytsite_desktop.core.originals import download_original, local_original
-from lytsite_desktop.core.projects import (
+from lytsite_desktop.core.gallery.layout import Layout, layout_for
+from lytsite_desktop.core.gallery.originals import download_original, local_original
+from lytsite_desktop.core.gallery.projects import (
     GalleryItem,
     ProjectRef,
     list_projects,
     refresh_manifest,
     remote_projects,
 )
+from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.gui.gallery_layouts import FlowView
 from lytsite_desktop.gui.lightbox import Lightbox

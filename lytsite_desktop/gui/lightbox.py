@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lytsite_desktop.core.gallery import camera_summary, download_label
-from lytsite_desktop.core.projects import GalleryItem
+from lytsite_desktop.core.gallery.layout import camera_summary, download_label
+from lytsite_desktop.core.gallery.projects import GalleryItem
 from lytsite_desktop.gui.thumbcache import ThumbCache
 
 

@@ -39,12 +39,12 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop import __version__
-from lytsite_desktop.core import diagnostics
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.config.paths import resources_dir
 from lytsite_desktop.core.events import Event, FileFailed, PreviewDone
-from lytsite_desktop.core.keepawake import KeepAwake
-from lytsite_desktop.core.paths import resources_dir
-from lytsite_desktop.core.scan import ScanItem
+from lytsite_desktop.core.ingest.scan import ScanItem
+from lytsite_desktop.core.platform import diagnostics
+from lytsite_desktop.core.platform.keepawake import KeepAwake
 from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session, SessionProblem
 from lytsite_desktop.core.sizes import format_duration, format_size
 from lytsite_desktop.gui.bridge import EventBridge

@@ -26,7 +26,7 @@ from lytsite_desktop.core.events import (
     PreviewDone,
     Progress,
 )
-from lytsite_desktop.core.scan import ScanItem
+from lytsite_desktop.core.ingest.scan import ScanItem
 from lytsite_desktop.core.sizes import format_duration, format_size
 
 READY = "ready"  # scanned, not sent to the engine yet

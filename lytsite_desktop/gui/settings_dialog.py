@@ -21,10 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.config.settings import (
+    DestinationConfig,
+    PreviewSettings,
+    TransferSettings,
+)
 from lytsite_desktop.core.destinations.connect import check_connection
 from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.errors import ConfigError, TransferError
-from lytsite_desktop.core.settings import DestinationConfig, PreviewSettings, TransferSettings
 from lytsite_desktop.core.sizes import format_size, parse_size
 from lytsite_desktop.gui.offthread import OffThread
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from lytsite_desktop.core.paths import AppPaths
+from lytsite_desktop.core.config.paths import AppPaths
 
 CONNECT_MS = 500
 

@@ -37,7 +37,7 @@ DISTINCT = 24  # distinct images; the rest are hard links of them
 def make_project(root: Path, files: int) -> None:
     """``root`` as a library folder holding project "big" with ``files`` photos."""
     from lytsite_desktop.core.keys import file_id, manifest_key, original_key, rendition_key
-    from lytsite_desktop.core.manifest import Manifest, ManifestEntry, Rendition
+    from lytsite_desktop.core.publish.manifest import Manifest, ManifestEntry, Rendition
     from tests.support.images import jpeg_bytes, scene
 
     renditions = []
@@ -96,7 +96,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from lytsite_desktop.core.app import App
-    from lytsite_desktop.core.projects import ProjectRef
+    from lytsite_desktop.core.gallery.projects import ProjectRef
     from lytsite_desktop.gui.app import quiet_gc
     from lytsite_desktop.gui.gallery_view import GalleryView
     from tests.benchmarks.gui_bench import StallMeter, rss_mb

@@ -39,9 +39,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from lytsite_desktop.core.filetypes import sniff
-from lytsite_desktop.core.previews import PreviewMaker
-from lytsite_desktop.core.settings import PreviewSettings
+from lytsite_desktop.core.config.settings import PreviewSettings
+from lytsite_desktop.core.ingest.filetypes import sniff
+from lytsite_desktop.core.previews.maker import PreviewMaker
 
 SIZES = {"24MP": (6000, 4000), "45MP": (8256, 5504)}
 CORES = os.cpu_count() or 2

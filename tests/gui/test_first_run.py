@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox
 
-from lytsite_desktop.core import diagnostics
+from lytsite_desktop.core.config.settings import Settings
 from lytsite_desktop.core.destinations.connect import Provider
-from lytsite_desktop.core.settings import Settings
+from lytsite_desktop.core.platform import diagnostics
 from lytsite_desktop.gui.app import CrashRelay
 from lytsite_desktop.gui.main_window import DropArea
 from tests.conftest import write_random

@@ -14,9 +14,9 @@ from PySide6.QtCore import Qt
 
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.app import App
-from lytsite_desktop.core.gallery import Layout
+from lytsite_desktop.core.gallery.layout import Layout
+from lytsite_desktop.core.gallery.projects import ProjectRef, list_projects
 from lytsite_desktop.core.keys import manifest_key
-from lytsite_desktop.core.projects import ProjectRef, list_projects
 from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.gui.gallery_view import EMPTY, FLOW, GRID, LIGHTBOX, GalleryView
 from tests.conftest import dest_url

@@ -126,7 +126,7 @@ def test_pause_resume_cancel_retry_from_the_window(tmp_path, window_for, qtbot, 
 
 
 def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
-    from lytsite_desktop.core.scan import ScanItem
+    from lytsite_desktop.core.ingest.scan import ScanItem
 
     model = QueueModel()
     files = [write_random(tmp_path / f"{i}.jpg", 100 * (i + 1), seed=i) for i in range(4)]

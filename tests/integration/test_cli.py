@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from lytsite_desktop.cli import main
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.settings import Settings
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.settings import Settings
 from tests.conftest import dest_url, sha256_file, write_random
 from tests.support.images import jpeg_bytes, marked_image
 from tests.support.s3server import SECRET_KEY, MotoServer

@@ -9,7 +9,7 @@ import shutil
 
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.app import App
-from lytsite_desktop.core.projects import remote_projects
+from lytsite_desktop.core.gallery.projects import remote_projects
 from tests.conftest import dest_url
 from tests.support.images import exif_with, jpeg_bytes, scene
 from tests.support.netproxy import TcpProxy

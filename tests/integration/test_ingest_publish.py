@@ -13,13 +13,13 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from lytsite_desktop.core.engine import UploadRequest
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.settings import PreviewSettings
 from lytsite_desktop.core.events import FileDone, FileStateChanged, PreviewDone, Progress
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.previews import PreviewMaker
-from lytsite_desktop.core.scan import ScanItem, scan
-from lytsite_desktop.core.settings import PreviewSettings
+from lytsite_desktop.core.ingest.scan import ScanItem, scan
+from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.core.transfer.engine import UploadRequest
 from tests.conftest import object_sha256, sha256_file
 from tests.support.engines import Recorder, engine
 from tests.support.images import XMP, exif_with, jpeg_bytes, marked_image, png_header_only

@@ -79,7 +79,7 @@ def test_the_bundle_carries_the_platforms_plugins_and_resources(bundle: Path) ->
     assert (plugins / "iconengines" / "libqsvgicon.so").is_file()
     assert (inside / "resources" / "icons" / "lytsite-desktop.svg").is_file()
     assert (inside / "resources" / "linux" / "io.lytsite.LytsiteDesktop.desktop").is_file()
-    assert list((inside / "lytsite_desktop" / "core" / "webassets").iterdir())
+    assert list((inside / "lytsite_desktop" / "core" / "gallery" / "webassets").iterdir())
     # only the S3 models of botocore's data: the app talks to nothing else
     models = {p.name for p in (inside / "botocore" / "data").iterdir() if p.is_dir()}
     assert models == {"s3", "sts"}

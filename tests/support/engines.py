@@ -6,15 +6,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.resolve import parse_s3_url
 from lytsite_desktop.core.destinations.s3 import S3Destination
-from lytsite_desktop.core.engine import TransferEngine, UploadRequest
 from lytsite_desktop.core.events import Event
-from lytsite_desktop.core.journal import Journal
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.previews import PreviewMaker
-from lytsite_desktop.core.settings import TransferSettings
+from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.transfer.engine import TransferEngine, UploadRequest
 from tests.conftest import dest_url
 
 

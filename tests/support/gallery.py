@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 
 from lytsite_desktop.core.keys import file_id, original_key, rendition_key
-from lytsite_desktop.core.manifest import Manifest, ManifestEntry, Rendition
+from lytsite_desktop.core.publish.manifest import Manifest, ManifestEntry, Rendition
 from tests.support.images import jpeg_bytes, scene
 
 

@@ -10,10 +10,10 @@ import threading
 import boto3
 import pytest
 
-from lytsite_desktop.core import diagnostics
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.redact import REDACTED, Redactor, redact
 from lytsite_desktop.core.destinations.s3 import S3Credentials, S3Destination, S3Location
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.redact import REDACTED, Redactor, redact
+from lytsite_desktop.core.platform import diagnostics
 
 SECRET = "Zq9cS3cr3tAcc3ssK3yNoOneShouldEverSee0123"
 

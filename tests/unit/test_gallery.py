@@ -9,20 +9,20 @@ import time
 import pytest
 
 from lytsite_desktop.core.app import gallery_link, validate_public_url
+from lytsite_desktop.core.config.settings import DestinationConfig
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.errors import ConfigError, DigestMismatchError, Interrupted
-from lytsite_desktop.core.gallery import (
+from lytsite_desktop.core.gallery.layout import (
     Layout,
     camera_summary,
     layout_for,
     masonry_columns,
     sections,
 )
-from lytsite_desktop.core.manifest import ManifestWriter
-from lytsite_desktop.core.originals import download_original
-from lytsite_desktop.core.projects import GalleryStore, remote_projects
-from lytsite_desktop.core.settings import DestinationConfig
-from lytsite_desktop.core.webgallery import render_index
+from lytsite_desktop.core.gallery.originals import download_original
+from lytsite_desktop.core.gallery.projects import GalleryStore, remote_projects
+from lytsite_desktop.core.gallery.web import render_index
+from lytsite_desktop.core.publish.manifest import ManifestWriter
 from tests.support.gallery import fake_project
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lytsite_desktop.core.journal import SCHEMA_VERSION, Journal, JournalError, QueueItem
+from lytsite_desktop.core.store.journal import SCHEMA_VERSION, Journal, JournalError, QueueItem
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,7 +73,7 @@ def test_another_process_cannot_claim_a_claimed_row(tmp_path):
         assert j.claim(rec.id)
         probe = (
             "import sys; from pathlib import Path;"
-            "from lytsite_desktop.core.journal import Journal;"
+            "from lytsite_desktop.core.store.journal import Journal;"
             f"j = Journal(Path({str(path)!r}));"
             f"print(j.claim({rec.id}), j.claim({rec.id + 1}))"
         )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 
+from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.local import LocalDestination
-from lytsite_desktop.core.engine import TransferEngine
 from lytsite_desktop.core.events import FileStateChanged, Progress
-from lytsite_desktop.core.settings import TransferSettings
 from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.core.transfer.engine import TransferEngine
 from tests.conftest import sha256_file, write_random
 from tests.support.engines import Recorder, journal, requests_for
 

@@ -6,7 +6,7 @@ import json
 from dataclasses import replace
 
 from lytsite_desktop.core.destinations.local import LocalDestination
-from lytsite_desktop.core.manifest import ManifestEntry, ManifestWriter, Rendition
+from lytsite_desktop.core.publish.manifest import ManifestEntry, ManifestWriter, Rendition
 
 FULL = ManifestEntry(
     fileId="f1", fileName="a.jpg", path="a.jpg", contentType="image/jpeg", size=10,

@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from lytsite_desktop.core.planning import PartPlan, plan_parts
-from lytsite_desktop.core.settings import MAX_PARTS
+from lytsite_desktop.core.config.settings import MAX_PARTS
 from lytsite_desktop.core.sizes import GiB, MiB
+from lytsite_desktop.core.transfer.planning import PartPlan, plan_parts
 
 
 def test_sixty_gib_sparse_file_fits_in_10000_uniform_parts(tmp_path):

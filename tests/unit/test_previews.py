@@ -15,10 +15,10 @@ import pikepdf
 import pytest
 from PIL import Image, ImageCms
 
-from lytsite_desktop.core.filetypes import Kind, sniff
-from lytsite_desktop.core.previews import PreviewMaker
-from lytsite_desktop.core.rendering import RenderResult
-from lytsite_desktop.core.settings import PreviewSettings
+from lytsite_desktop.core.config.settings import PreviewSettings
+from lytsite_desktop.core.ingest.filetypes import Kind, sniff
+from lytsite_desktop.core.previews.jobs import RenderResult
+from lytsite_desktop.core.previews.maker import PreviewMaker
 from tests.support.dng import make_dng
 from tests.support.images import (
     SPACES,
@@ -326,7 +326,7 @@ def test_hung_and_crashed_decoder_cost_one_preview(tmp_path):
 
 
 def test_colour_transform_built_once_per_profile():
-    from lytsite_desktop.core import imaging
+    from lytsite_desktop.core.previews import imaging
 
     imaging._TRANSFORMS.clear()
     icc = adobe_rgb_profile()

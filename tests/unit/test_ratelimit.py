@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from lytsite_desktop.core.ratelimit import RateLimiter
+from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 
 
 def test_the_rate_is_kept_and_no_limit_never_waits():

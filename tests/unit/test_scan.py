@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lytsite_desktop.core.filetypes import Kind, classify
+from lytsite_desktop.core.ingest.filetypes import Kind, classify
+from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.keys import MAX_KEY_BYTES, MAX_PREFIX_BYTES, original_key, rendition_key
-from lytsite_desktop.core.scan import ScanItem, ScanProblem, scan
 
 
 def items(paths: list[str]) -> list[ScanItem]:

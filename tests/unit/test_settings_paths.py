@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.settings import DestinationConfig, Settings, TransferSettings
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.settings import DestinationConfig, Settings, TransferSettings
 from lytsite_desktop.core.sizes import MiB
 
 

@@ -12,8 +12,8 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from lytsite_desktop.core.gallery.web import ASSETS, asset, render_index
 from lytsite_desktop.core.keys import project_prefix
-from lytsite_desktop.core.webgallery import ASSETS, asset, render_index
 from tests.support.gallery import fake_project
 
 EVIL = "<img src=x onerror=alert(1)>.jpg"

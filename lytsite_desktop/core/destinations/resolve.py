@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.secrets import KeyringUnavailable, load_secret
+from lytsite_desktop.core.config.settings import DestinationConfig, Settings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.destinations.s3 import S3Credentials, S3Destination, S3Location
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.keys import MAX_PREFIX_BYTES
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.secrets import KeyringUnavailable, load_secret
-from lytsite_desktop.core.settings import DestinationConfig, Settings
 
 _QUERY_KEYS = {"endpoint", "region", "addressing"}
 

@@ -15,6 +15,7 @@ import boto3
 import botocore.exceptions as bexc
 from botocore.config import Config
 
+from lytsite_desktop.core.config.redact import redact
 from lytsite_desktop.core.destinations.base import (
     Body,
     MultipartUploadInfo,
@@ -29,7 +30,6 @@ from lytsite_desktop.core.errors import (
     TransientError,
     UploadGoneError,
 )
-from lytsite_desktop.core.redact import redact
 
 log = logging.getLogger(__name__)
 

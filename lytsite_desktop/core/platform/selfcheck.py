@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from lytsite_desktop.core.filetypes import sniff
-from lytsite_desktop.core.previews import PreviewMaker
-from lytsite_desktop.core.settings import PreviewSettings
+from lytsite_desktop.core.config.settings import PreviewSettings
+from lytsite_desktop.core.ingest.filetypes import sniff
+from lytsite_desktop.core.previews.maker import PreviewMaker
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from lytsite_desktop.core.app import App, gallery_link
 from lytsite_desktop.core.errors import ConfigError, Interrupted, TransferError
-from lytsite_desktop.core.manifest import ManifestEntry
-from lytsite_desktop.core.originals import download_original, local_original
-from lytsite_desktop.core.projects import list_projects, load_project
-from lytsite_desktop.core.webgallery import export
+from lytsite_desktop.core.gallery.originals import download_original, local_original
+from lytsite_desktop.core.gallery.projects import list_projects, load_project
+from lytsite_desktop.core.gallery.web import export
+from lytsite_desktop.core.publish.manifest import ManifestEntry
 
 EXIT_OK, EXIT_FAILED = 0, 1
 

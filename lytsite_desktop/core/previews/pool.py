@@ -18,7 +18,7 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from lytsite_desktop.core.rendering import RenderJob, RenderResult
+from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def _child_main(conn: Connection, memory_limit: int | None) -> None:
 
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     _register_plugins()
-    from lytsite_desktop.core.rendering import render
+    from lytsite_desktop.core.previews.jobs import render
 
     while True:
         try:

@@ -21,11 +21,11 @@ from typing import Literal
 
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import ConfigError, PermanentError, TransferError
-from lytsite_desktop.core.gallery import full_image, relative_key, sections
-from lytsite_desktop.core.journal import Journal
+from lytsite_desktop.core.gallery.layout import full_image, relative_key, sections
 from lytsite_desktop.core.keys import manifest_key, project_prefix
-from lytsite_desktop.core.manifest import Manifest, ManifestEntry, Rendition
-from lytsite_desktop.core.previewcache import META
+from lytsite_desktop.core.previews.cache import META
+from lytsite_desktop.core.publish.manifest import Manifest, ManifestEntry, Rendition
+from lytsite_desktop.core.store.journal import Journal
 
 Which = Literal["preview", "thumb"]
 

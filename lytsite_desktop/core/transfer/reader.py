@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from lytsite_desktop.core.errors import Interrupted, PermanentError, SourceChangedError
-from lytsite_desktop.core.ratelimit import RateLimiter
+from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 
 _CHUNK = 256 * 1024
 

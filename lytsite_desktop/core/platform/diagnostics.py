@@ -29,8 +29,8 @@ from types import TracebackType
 from typing import IO, TextIO
 
 from lytsite_desktop import __version__
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.redact import redact
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.redact import redact
 
 LOG_FILE = "lytsite-desktop.log"
 LOG_BYTES = 2 * 1024 * 1024

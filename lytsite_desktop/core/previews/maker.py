@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lytsite_desktop.core.filetypes import FileType, Kind
-from lytsite_desktop.core.previewcache import Cached, PreviewCache, variant
-from lytsite_desktop.core.rendering import RenderJob, RenderResult
-from lytsite_desktop.core.renderpool import RenderSlot
-from lytsite_desktop.core.settings import PreviewSettings
+from lytsite_desktop.core.config.settings import PreviewSettings
+from lytsite_desktop.core.ingest.filetypes import FileType, Kind
+from lytsite_desktop.core.previews.cache import Cached, PreviewCache, variant
+from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult
+from lytsite_desktop.core.previews.pool import RenderSlot
 from lytsite_desktop.core.sizes import MiB
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeVar
 
-from lytsite_desktop.core import journal as jr
+from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import (
     DigestMismatchError,
@@ -47,19 +47,19 @@ from lytsite_desktop.core.events import (
     Progress,
     Subscriber,
 )
-from lytsite_desktop.core.filetypes import FileType, sniff
-from lytsite_desktop.core.journal import FileRecord, Journal, PartRecord
+from lytsite_desktop.core.gallery.projects import GalleryStore
+from lytsite_desktop.core.gallery.web import publish_pages
+from lytsite_desktop.core.ingest.filetypes import FileType, sniff
 from lytsite_desktop.core.keys import file_id, original_key, project_prefix, rendition_key
-from lytsite_desktop.core.manifest import Manifest, ManifestEntry, ManifestWriter, Rendition
-from lytsite_desktop.core.planning import PartPlan, plan_parts
-from lytsite_desktop.core.previewcache import Cached
-from lytsite_desktop.core.previews import PreviewMaker
-from lytsite_desktop.core.projects import GalleryStore
-from lytsite_desktop.core.ratelimit import RateLimiter
-from lytsite_desktop.core.reader import SpanReader, md5_of_span, source_error
-from lytsite_desktop.core.rendering import RenditionFile
-from lytsite_desktop.core.settings import TransferSettings
-from lytsite_desktop.core.webgallery import publish_pages
+from lytsite_desktop.core.previews.cache import Cached
+from lytsite_desktop.core.previews.jobs import RenditionFile
+from lytsite_desktop.core.previews.maker import PreviewMaker
+from lytsite_desktop.core.publish.manifest import Manifest, ManifestEntry, ManifestWriter, Rendition
+from lytsite_desktop.core.store import journal as jr
+from lytsite_desktop.core.store.journal import FileRecord, Journal, PartRecord
+from lytsite_desktop.core.transfer.planning import PartPlan, plan_parts
+from lytsite_desktop.core.transfer.ratelimit import RateLimiter
+from lytsite_desktop.core.transfer.reader import SpanReader, md5_of_span, source_error
 
 log = logging.getLogger(__name__)
 

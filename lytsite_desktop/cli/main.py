@@ -15,25 +15,26 @@ import sys
 from collections import defaultdict
 from collections.abc import Sequence
 
-from lytsite_desktop import __version__, cli_gallery
-from lytsite_desktop.core import diagnostics
-from lytsite_desktop.core import journal as jr
+from lytsite_desktop import __version__
+from lytsite_desktop.cli import gallery as cli_gallery
+from lytsite_desktop.cli.progress import RESUME_HINT, JsonLines, TerminalProgress
 from lytsite_desktop.core.app import App, validate_destination_name
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import (
     describe_default,
     validate_dest_url,
 )
-from lytsite_desktop.core.engine import TransferEngine, UploadRequest
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone
+from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.keys import slugify
-from lytsite_desktop.core.paths import AppPaths
-from lytsite_desktop.core.previews import PreviewMaker
-from lytsite_desktop.core.scan import ScanItem, ScanProblem, scan
-from lytsite_desktop.core.settings import TransferSettings
+from lytsite_desktop.core.platform import diagnostics
+from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.sizes import format_size, parse_size
-from lytsite_desktop.terminal import RESUME_HINT, JsonLines, TerminalProgress
+from lytsite_desktop.core.store import journal as jr
+from lytsite_desktop.core.transfer.engine import TransferEngine, UploadRequest
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 COMMANDS = ("upload", "resume", "status", "dest", "gallery")

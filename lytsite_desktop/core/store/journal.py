@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from lytsite_desktop.core.filelock import RowLocks
+from lytsite_desktop.core.store.filelock import RowLocks
 
 # Each entry migrates the schema from version i to i+1; never edit a released one.
 _MIGRATIONS: list[str] = [

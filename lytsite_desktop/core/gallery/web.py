@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from lytsite_desktop.core.destinations.base import Destination
-from lytsite_desktop.core.gallery import (
+from lytsite_desktop.core.gallery.layout import (
     Layout,
     camera_summary,
     download_label,
@@ -29,7 +29,7 @@ from lytsite_desktop.core.gallery import (
     sections,
 )
 from lytsite_desktop.core.keys import project_prefix
-from lytsite_desktop.core.manifest import Manifest, ManifestEntry
+from lytsite_desktop.core.publish.manifest import Manifest, ManifestEntry
 
 ASSETS = ("gallery.css", "gallery.js")
 PAGE = "index.html"
@@ -43,7 +43,7 @@ _SIZES = {
 
 
 def asset(name: str) -> bytes:
-    return resources.files("lytsite_desktop.core").joinpath("webassets", name).read_bytes()
+    return resources.files("lytsite_desktop.core.gallery").joinpath("webassets", name).read_bytes()
 
 
 def _url(key: str, prefix: str) -> str:

@@ -17,8 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lytsite_desktop.core.rendering import RenderResult, RenditionFile
-from lytsite_desktop.core.settings import PreviewSettings
+from lytsite_desktop.core.config.settings import PreviewSettings
+from lytsite_desktop.core.previews.jobs import RenderResult, RenditionFile
 
 #: Bump when previews made by an older version should be made again.
 RENDERER_VERSION = 1

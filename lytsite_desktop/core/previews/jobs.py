@@ -15,7 +15,7 @@ import warnings
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from lytsite_desktop.core.filetypes import Kind
+from lytsite_desktop.core.ingest.filetypes import Kind
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def render(job: RenderJob) -> RenderResult:
     """Make the renditions of one file; never raises for a bad file."""
     try:
         if job.kind == Kind.PDF:
-            from lytsite_desktop.core.pdfs import render_pdf
+            from lytsite_desktop.core.previews.pdfs import render_pdf
 
             return render_pdf(job)
         if job.kind in (Kind.IMAGE, Kind.RAW):
@@ -88,7 +88,7 @@ def render(job: RenderJob) -> RenderResult:
 def _render_picture(job: RenderJob) -> RenderResult:
     from PIL import Image, UnidentifiedImageError
 
-    from lytsite_desktop.core.imaging import render_image
+    from lytsite_desktop.core.previews.imaging import render_image
 
     Image.MAX_IMAGE_PIXELS = job.max_pixels
     orientation = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lytsite_desktop.core.settings import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
+from lytsite_desktop.core.config.settings import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
 from lytsite_desktop.core.sizes import MiB
 
 

@@ -14,7 +14,7 @@ import logging
 import os
 from typing import Any
 
-from lytsite_desktop.core.rendering import (
+from lytsite_desktop.core.previews.jobs import (
     PREVIEW_PDF,
     THUMB_WEBP,
     RenderJob,

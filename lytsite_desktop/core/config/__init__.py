@@ -1,0 +1,1 @@
+"""This computer's settings, where files live, and the keyring (secrets never in a file)."""

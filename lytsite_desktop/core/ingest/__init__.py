@@ -1,0 +1,1 @@
+"""Turning dropped paths into files to publish, and recognising what each file is."""

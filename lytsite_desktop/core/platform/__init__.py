@@ -1,0 +1,1 @@
+"""What depends on the operating system around the app: sleep, the log, the self-check."""

@@ -1,0 +1,1 @@
+"""What a project publishes beside its files: the manifest."""
