@@ -12,7 +12,7 @@ from lytsite_desktop.core.errors import ConfigError, Interrupted, TransferError
 from lytsite_desktop.core.gallery.originals import download_original, local_original
 from lytsite_desktop.core.gallery.projects import list_projects, load_project
 from lytsite_desktop.core.gallery.web import export
-from lytsite_desktop.core.publish.manifest import ManifestEntry
+from lytsite_desktop.core.publish.entry import ManifestEntry
 
 EXIT_OK, EXIT_FAILED = 0, 1
 

@@ -10,7 +10,7 @@ from lytsite_desktop.core.config.secrets import KeyringUnavailable, delete_secre
 from lytsite_desktop.core.config.settings import DestinationConfig, Settings, TransferSettings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import (
-    describe_default,
+    DestRef,
     open_destination,
     parse_s3_url,
     validate_dest_url,
@@ -76,11 +76,18 @@ class App:
         if self._journal is not None:
             self._journal.close()
 
-    def open(self, spec: str | None, ts: TransferSettings) -> Destination:
-        """Open DEST (default if None) and remember how, so `resume` can reopen it."""
-        spec = spec or describe_default(self.settings, self.paths)
-        dest = open_destination(spec, self.settings, self.paths, max_connections=ts.concurrency + 4)
-        self.journal.remember_destination(dest.ident, spec)
+    def default_destination(self) -> DestRef:
+        return DestRef.default(self.settings, self.paths)
+
+    def ref(self, spec: str | None) -> DestRef:
+        """``--dest`` as typed; none given: the default destination."""
+        return DestRef.of(spec, self.paths) if spec else self.default_destination()
+
+    def open(self, ref: DestRef, ts: TransferSettings | None = None) -> Destination:
+        """Open a destination and remember how, so `resume` can reopen it."""
+        ts = ts or self.settings.transfer
+        dest = open_destination(ref, self.settings, max_connections=ts.concurrency + 4)
+        self.journal.remember_destination(dest.ident, ref.spec)
         return dest
 
     def find_project(self, project: str, dest: str | None = None) -> ProjectRef:
@@ -88,7 +95,7 @@ class App:
         name is published to several). Raises ConfigError with the choices."""
         refs = [r for r in list_projects(self.journal, self.gallery) if r.project == project]
         if dest is not None:
-            opened = self.open(dest, self.settings.transfer)
+            opened = self.open(self.ref(dest))
             ident = opened.ident
             opened.close()
             refs = [r for r in refs if r.dest == ident] or [ProjectRef(ident, project, 0, "")]
@@ -109,7 +116,7 @@ class App:
         spec = self.journal.destination_spec(ident)
         if spec is None:
             raise ConfigError(f"this computer does not know how to reach {ident}")
-        return self.open(spec, self.settings.transfer)
+        return self.open(DestRef.of(spec, self.paths))
 
     def save_destination(
         self,

@@ -1,7 +1,9 @@
-"""Events the core publishes to its subscribers (the CLI, the GUI bridge, tests).
+"""Events the core publishes to its subscribers (the CLI, the GUI bridge, the log, tests).
 
 Subscribers are plain callables taking one event. They are called from worker
 threads, must return quickly and must not raise (errors are logged and dropped).
+Every file event says which file (its journal row, ``task``), which destination
+(its ident) and which project it belongs to.
 """
 
 from __future__ import annotations
@@ -10,23 +12,11 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from typing import Any, ClassVar
 
+from lytsite_desktop.core.states import FileState
+
 log = logging.getLogger(__name__)
-
-
-class FileState(StrEnum):
-    QUEUED = "queued"
-    HASHING = "hashing"
-    MAKING_PREVIEW = "making preview"
-    UPLOADING = "uploading"
-    PAUSED = "paused"
-    RETRYING = "retrying"
-    WAITING_FOR_NETWORK = "waiting for network"
-    PUBLISHED = "published"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -40,36 +30,56 @@ class Event:
 
 
 @dataclass(frozen=True)
-class FileQueued(Event):
-    name: ClassVar[str] = "file_queued"
+class FileEvent(Event):
     task: int
-    path: str
-    rel_path: str
+    dest: str
     project: str
+    rel_path: str
+
+
+@dataclass(frozen=True)
+class FileQueued(FileEvent):
+    name: ClassVar[str] = "file_queued"
+    path: str
     size: int
 
 
 @dataclass(frozen=True)
-class FileStateChanged(Event):
+class FileStateChanged(FileEvent):
     name: ClassVar[str] = "state"
-    task: int
-    state: str
+    state: FileState
     detail: str = ""
 
 
 @dataclass(frozen=True)
-class Progress(Event):
+class Progress(FileEvent):
     name: ClassVar[str] = "progress"
-    task: int
+    #: Bytes of the original in the store (parts finished before a resume included).
     bytes_done: int
     size: int
+    #: Bytes put on the wire for this file since this process queued it: what a
+    #: speed is measured from (never the parts a resume found already there).
+    sent: int = 0
 
 
 @dataclass(frozen=True)
-class FileDone(Event):
+class PreviewDone(FileEvent):
+    """A file's preview and thumbnail are published (or it has none, and why)."""
+
+    name: ClassVar[str] = "preview_done"
+    preview_key: str | None
+    thumb_key: str | None
+    note: str
+    #: The thumbnail in the local preview cache (for a window's queue), if any.
+    thumb_path: str | None = None
+    #: The file is a picture the app could not read (damaged, truncated): worth a
+    #: photographer's look, unlike a ZIP that simply has no preview.
+    damaged: bool = False
+
+
+@dataclass(frozen=True)
+class FileDone(FileEvent):
     name: ClassVar[str] = "file_done"
-    task: int
-    rel_path: str
     key: str
     size: int
     #: True when nothing had to be sent (already published, or finished before a crash).
@@ -77,39 +87,53 @@ class FileDone(Event):
     bytes_sent: int
     #: Why the file has no preview ("" when it has one).
     note: str = ""
+    damaged: bool = False
 
 
 @dataclass(frozen=True)
-class PreviewDone(Event):
-    """A file's preview and thumbnail are published (or it has none, and why)."""
-
-    name: ClassVar[str] = "preview_done"
-    task: int
-    rel_path: str
-    preview_key: str | None
-    thumb_key: str | None
-    note: str
-    #: The thumbnail in the local preview cache (for a window's queue), if any.
-    thumb_path: str | None = None
-
-
-@dataclass(frozen=True)
-class FileFailed(Event):
+class FileFailed(FileEvent):
     name: ClassVar[str] = "file_failed"
-    task: int
-    rel_path: str
     reason: str
 
 
 @dataclass(frozen=True)
-class FileCancelled(Event):
+class FileCancelled(FileEvent):
     name: ClassVar[str] = "file_cancelled"
-    task: int
-    rel_path: str
+
+
+@dataclass(frozen=True)
+class Stopping(Event):
+    """Ctrl-C (or a quit): no new part starts; the parts in the air finish first,
+    for at most ``seconds``. A second Ctrl-C stops at once."""
+
+    name: ClassVar[str] = "stopping"
+    parts_in_flight: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Problem(Event):
+    """Something to tell the photographer that is no file's own (a folder that
+    cannot be read, a destination that cannot be opened)."""
+
+    name: ClassVar[str] = "problem"
+    message: str
+
+
+@dataclass(frozen=True)
+class NotQueued(Event):
+    """Files a front end asked to publish that never reached an engine (their
+    destination could not be opened); each of them ends here, failed."""
+
+    name: ClassVar[str] = "not_queued"
+    paths: tuple[str, ...]
+    reason: str
 
 
 @dataclass(frozen=True)
 class BatchDone(Event):
+    """Every file of one batch (one publish, one resume of a destination) is final."""
+
     name: ClassVar[str] = "done"
     published: int
     failed: int
@@ -117,6 +141,15 @@ class BatchDone(Event):
     bytes_sent: int
     #: True when the run was stopped (Ctrl-C) before finishing; the journal is resumable.
     interrupted: bool
+    #: The batch's number in this process, its destination's ident and its project
+    #: as the photographer named it ("" when a batch spans several projects).
+    batch: int = 0
+    dest: str = ""
+    project: str = ""
+    #: Published files without a preview, of which pictures that could not be read.
+    no_preview: int = 0
+    damaged: int = 0
+    seconds: float = 0.0
 
 
 Subscriber = Callable[[Event], None]

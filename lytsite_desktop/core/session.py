@@ -1,11 +1,11 @@
-"""A publishing session for a window: the engine as a long-lived service.
+"""A window's publishing session: the publishing service behind a command thread.
 
 Everything that touches the disk or the network (scanning, the journal, opening
-a destination) runs on the session's own command thread, never on the caller's:
-a GUI calls these methods from its event loop and they return at once. Results
-arrive as core events through the subscribers (see :mod:`events`), plus two
-session events of its own: :class:`Scanned` (a dropped file found) and
-:class:`SessionProblem` (something to tell the user).
+a destination) runs on the session's own thread, never on the caller's: a GUI
+calls these methods from its event loop and they return at once. Results arrive
+as core events through the subscribers (see :mod:`events`), plus the session's
+own: :class:`Scanned` (dropped files found) and :class:`FoundInterrupted`;
+problems come as :class:`~lytsite_desktop.core.events.Problem`.
 """
 
 from __future__ import annotations
@@ -15,19 +15,17 @@ import queue
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar
 
-from lytsite_desktop.core.config.settings import PreviewSettings, TransferSettings
-from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.errors import ConfigError, TransferError
-from lytsite_desktop.core.events import Event, EventHub, Subscriber
-from lytsite_desktop.core.gallery.projects import GalleryStore
+from lytsite_desktop.core.events import Event, NotQueued, Problem, Subscriber
 from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.keys import slugify
-from lytsite_desktop.core.previews.maker import PreviewMaker
-from lytsite_desktop.core.store.journal import FileRecord, Journal
-from lytsite_desktop.core.transfer.engine import TransferEngine, UploadRequest
+from lytsite_desktop.core.publishing import PublishingService
+from lytsite_desktop.core.store.journal import FileRecord
+from lytsite_desktop.core.transfer.task import UploadRequest
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +43,6 @@ class Scanned(Event):
 
 
 @dataclass(frozen=True)
-class SessionProblem(Event):
-    name: ClassVar[str] = "problem"
-    message: str
-
-
-@dataclass(frozen=True)
 class FoundInterrupted(Event):
     """Unfinished uploads found in the journal (a crash, a kill, a CLI run)."""
 
@@ -59,25 +51,12 @@ class FoundInterrupted(Event):
 
 
 class Session:
-    """Owns one journal, the preview workers and, once publishing, one engine."""
+    """Owns the publishing service of one window and its command thread."""
 
-    def __init__(
-        self,
-        journal: Journal,
-        open_destination: Callable[[str | None], Destination],
-        transfer: TransferSettings,
-        previews: PreviewSettings,
-        cache_dir: Path,
-    ) -> None:
-        self.journal = journal
-        self._open_destination = open_destination
-        self.transfer = transfer
-        self.events = EventHub()
-        self._preview_settings = previews
-        self._cache_dir = cache_dir
-        self._previews: PreviewMaker | None = None
-        self.engine: TransferEngine | None = None
-        self._dest_spec: str | None = None
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.service = PublishingService(app)
+        self.events = self.service.events
         self._commands: queue.Queue[Callable[[], object] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="session-io", daemon=True)
         self._thread.start()
@@ -95,10 +74,10 @@ class Session:
             try:
                 command()
             except (ConfigError, TransferError) as exc:
-                self.events.emit(SessionProblem(str(exc)))
-            except Exception as exc:  # a bug must not kill the session thread
+                self.events.emit(Problem(str(exc)))
+            except Exception:  # a bug must not kill the session thread
                 log.exception("session command failed")
-                self.events.emit(SessionProblem(f"unexpected error: {exc}"))
+                self.events.emit(Problem("Something unexpected went wrong (the log has it)."))
 
     def _do(self, command: Callable[[], object]) -> None:
         self._commands.put(command)
@@ -113,7 +92,7 @@ class Session:
         batch: list[ScanItem] = []
         for found in scan(paths):
             if isinstance(found, ScanProblem):
-                self.events.emit(SessionProblem(f"cannot read {found.path}: {found.reason}"))
+                self.events.emit(Problem(f"cannot read {found.path}: {found.reason}"))
                 continue
             batch.append(found)
             if len(batch) >= SCAN_BATCH:
@@ -122,96 +101,62 @@ class Session:
         if batch:
             self.events.emit(Scanned(tuple(batch)))
 
-    def publish(self, items: Iterable[ScanItem], project: str | None, dest: str | None) -> None:
-        """Queue files for publishing to ``dest`` (None: the default destination)."""
-        project_slug = slugify(project) if project else None
-        requests = [UploadRequest(i.source, i.rel_path, project_slug or i.project) for i in items]
-        self._do(lambda: self._engine_for(dest).add(requests))
+    def publish(self, items: Iterable[ScanItem], project: str, dest: DestRef) -> None:
+        """Queue files for publishing to ``dest``; ``project`` as typed ("" for each
+        dropped folder's own name)."""
+        slug = slugify(project) if project else ""
+        requests = [UploadRequest(i.source, i.rel_path, slug or i.project) for i in items]
+
+        def publish() -> None:
+            try:
+                self.service.publish(requests, dest, project=project)
+            except (ConfigError, TransferError) as exc:
+                paths = tuple(r.source for r in requests)
+                self.events.emit(NotQueued(paths, str(exc)))
+                raise
+
+        self._do(publish)
 
     def find_interrupted(self) -> None:
         """Look for unfinished uploads in the journal; answered with
         :class:`FoundInterrupted`."""
-        self._do(lambda: self.events.emit(FoundInterrupted(tuple(self.journal.unfinished()))))
+        self._do(lambda: self.events.emit(FoundInterrupted(tuple(self.app.journal.unfinished()))))
 
     def resume_interrupted(self) -> None:
-        """Finish the journal's unfinished uploads (of every destination it can reopen)."""
-        self._do(self._resume)
+        """Finish the journal's unfinished uploads, every destination side by side."""
 
-    def _resume(self) -> None:
-        specs = {}
-        for rec in self.journal.unfinished():
-            spec = self.journal.destination_spec(rec.dest)
-            if spec is None:
-                self.events.emit(
-                    SessionProblem(f"{rec.rel_path}: the journal does not say where it was going")
-                )
-                continue
-            specs[rec.dest] = spec
-        for spec in specs.values():
-            self._engine_for(spec).add_unfinished()
+        def resume() -> None:
+            for problem in self.service.resume()[1]:
+                self.events.emit(Problem(problem))
+
+        self._do(resume)
 
     def pause(self, ids: Iterable[int] | None = None) -> None:
-        if self.engine is not None:
-            self.engine.pause(ids)
+        self.service.pause(ids)
 
     def resume(self, ids: Iterable[int] | None = None) -> None:
-        if self.engine is not None:
-            self.engine.resume(ids)
+        self.service.resume_tasks(ids)
 
     def cancel(self, ids: Iterable[int] | None = None) -> None:
-        if self.engine is not None:
-            self.engine.cancel(ids)
-
-    def set_bwlimit(self, rate: int | None) -> None:
-        """Change the upload rate limit now (the running engine) and for later ones."""
-        self.transfer.bwlimit = rate
-        if self.engine is not None:
-            self.engine.set_bwlimit(rate)
+        self.service.cancel(ids)
 
     def retry(self, ids: Iterable[int] | None = None) -> None:
-        engine = self.engine
-        if engine is not None:
-            self._do(lambda: engine.retry(ids))
+        chosen = None if ids is None else list(ids)
+        self._do(lambda: self.service.retry(chosen))
 
-    def flush_manifest(self) -> None:
-        """Bring the published manifest up to date now (a batch just finished)."""
-        engine = self.engine
-        if engine is not None:
-            self._do(engine.flush_manifest)
+    def forget(self, ids: Iterable[int]) -> None:
+        """Finished files leave the engines' memory (the window cleared them)."""
+        self.service.forget(list(ids))
+
+    def settings_changed(self) -> None:
+        """Saved settings: the bandwidth limit applies at once, the rest to the
+        destinations opened from now on."""
+        transfer = self.app.settings.transfer
+        self.service.transfer = transfer
+        self.service.set_bwlimit(transfer.bwlimit)
 
     def close(self, timeout: float = 30.0) -> None:
         """Stop uploading (the journal stays resumable) and end the session thread."""
         self._commands.put(None)
         self._thread.join(timeout)
-        self._stop_engine()
-        if self._previews is not None:
-            self._previews.close()
-
-    # -- the engine ----------------------------------------------------------------------
-
-    def _engine_for(self, spec: str | None) -> TransferEngine:
-        """The running engine if it publishes to ``spec``; else a new one (the old one
-        is stopped: one destination at a time)."""
-        if self.engine is not None and spec == self._dest_spec:
-            return self.engine
-        self._stop_engine()
-        dest = self._open_destination(spec)
-        if self._previews is None and self._preview_settings.enabled:
-            self._previews = PreviewMaker(self._preview_settings, self._cache_dir)
-        engine = TransferEngine(
-            dest,
-            self.journal,
-            self.transfer,
-            previews=self._previews,
-            gallery=GalleryStore(self._cache_dir),
-        )
-        engine.subscribe(self.events.emit)
-        engine.start()
-        self.engine, self._dest_spec = engine, spec
-        return engine
-
-    def _stop_engine(self) -> None:
-        engine, self.engine = self.engine, None
-        if engine is not None:
-            engine.stop()
-            engine.dest.close()
+        self.service.close(timeout)

@@ -60,6 +60,11 @@ def format_size(n: float) -> str:
     raise AssertionError("unreachable")
 
 
+def format_rate(bytes_per_second: float) -> str:
+    """A speed in the same binary units as sizes: 12.5 MiB/s."""
+    return f"{format_size(bytes_per_second)}/s"
+
+
 def format_duration(seconds: float | None) -> str:
     """1h02m, 3m05s, 42s; '--' when unknown."""
     if seconds is None or seconds != seconds or seconds == float("inf"):

@@ -16,23 +16,19 @@ from PySide6.QtWidgets import QApplication
 from lytsite_desktop import __version__
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.config.paths import AppPaths
-from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.platform import diagnostics
 from lytsite_desktop.core.platform.selfcheck import Check, run_checks
 from lytsite_desktop.core.session import Session
-from lytsite_desktop.gui.main_window import MainWindow, app_icon
+from lytsite_desktop.gui.images import app_icon
+from lytsite_desktop.gui.main_window import MainWindow
 from lytsite_desktop.gui.single import InstanceServer, hand_over
 
 
 def build(app: App, *, dest: str | None = None) -> tuple[Session, MainWindow]:
-    """A session and its window (not shown): what `run` starts, and what tests drive."""
-    ts = app.settings.transfer
-
-    def open_destination(spec: str | None) -> Destination:
-        return app.open(spec, ts)
-
-    session = Session(app.journal, open_destination, ts, app.settings.previews, app.paths.cache_dir)
-    window = MainWindow(session, app, default_destination=dest)
+    """A session and its window (not shown): what `run` starts, and what tests drive.
+    ``dest`` (a saved name or URL) is chosen instead of the default destination."""
+    session = Session(app)
+    window = MainWindow(session, app, default_destination=app.ref(dest) if dest else None)
     return session, window
 
 

@@ -37,7 +37,8 @@ DISTINCT = 24  # distinct images; the rest are hard links of them
 def make_project(root: Path, files: int) -> None:
     """``root`` as a library folder holding project "big" with ``files`` photos."""
     from lytsite_desktop.core.keys import file_id, manifest_key, original_key, rendition_key
-    from lytsite_desktop.core.publish.manifest import Manifest, ManifestEntry, Rendition
+    from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
+    from lytsite_desktop.core.publish.manifest import Manifest
     from tests.support.images import jpeg_bytes, scene
 
     renditions = []
@@ -98,7 +99,7 @@ def main() -> int:
     from lytsite_desktop.core.app import App
     from lytsite_desktop.core.gallery.projects import ProjectRef
     from lytsite_desktop.gui.app import quiet_gc
-    from lytsite_desktop.gui.gallery_view import GalleryView
+    from lytsite_desktop.gui.gallery.view import GalleryView
     from tests.benchmarks.gui_bench import StallMeter, rss_mb
 
     started = time.perf_counter()
@@ -108,7 +109,7 @@ def main() -> int:
 
     qt = QApplication.instance() or QApplication([])
     app = App()
-    dest = app.open(f"file://{library}", app.settings.transfer)
+    dest = app.open(app.ref(f"file://{library}"))
     dest.close()
     ref = ProjectRef(dest.ident, "big", args.files, "")
     view = GalleryView(app)

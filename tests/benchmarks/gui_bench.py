@@ -132,9 +132,10 @@ def main() -> int:
         meter = StallMeter()
         start = time.monotonic()
         window.add_paths([str(shoot)])
-        pump(lambda: window.model.rowCount() == args.files, 60)
-        window.publish()
-        done = pump(lambda: all(r.state == "published" for r in window.model.rows), timeout=1800)
+        pump(lambda: window.upload.model.rowCount() == args.files, 60)
+        window.upload.publish()
+        rows = window.upload.model.rows
+        done = pump(lambda: all(r.state == "published" for r in rows), timeout=1800)
         wall = time.monotonic() - start
         upload = meter.stop() | {
             "files": args.files,
@@ -164,7 +165,7 @@ def main() -> int:
     meter = StallMeter()
     start = time.monotonic()
     window.add_paths([str(many)])
-    shown = pump(lambda: window.model.rowCount() == args.queued, 300)
+    shown = pump(lambda: window.upload.model.rowCount() == args.queued, 300)
     first_rows = time.monotonic() - start
     pump(lambda: False, 1.0)  # a second of idle refreshes with every row present
     queued = meter.stop() | {

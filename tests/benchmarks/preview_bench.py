@@ -104,7 +104,7 @@ def run_lytsite(files: list[Path], out: Path) -> float:
                     if not todo:
                         return
                     i, path = todo.pop(0)
-                result = maker.make(slot, str(path), f"{i:064x}", sniff(str(path))).result
+                result = maker.make(str(path), f"{i:064x}", sniff(str(path))).result
                 assert result.preview is not None, result.note
 
         start = time.perf_counter()

@@ -31,8 +31,7 @@ def open_window(qtbot):  # type: ignore[no-untyped-def]
 
     yield make
     for app, session, window in made:
-        window._timer.stop()
-        window.gallery.shutdown()
+        window.shutdown()
         session.close()
         app.close()
 

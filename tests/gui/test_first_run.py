@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox
 
 from lytsite_desktop.core.config.settings import Settings
 from lytsite_desktop.core.destinations.connect import Provider
+from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.platform import diagnostics
 from lytsite_desktop.gui.app import CrashRelay
-from lytsite_desktop.gui.main_window import DropArea
+from lytsite_desktop.gui.upload.page import DropArea
 from tests.conftest import write_random
 from tests.gui.conftest import drop
 from tests.support.s3server import ACCESS_KEY, SECRET_KEY
@@ -43,22 +44,22 @@ def opened():
 
 def test_the_welcome_shows_once_and_starting_locally_is_remembered(open_window, qtbot):
     window = open_window()
-    assert window.drop_area.currentIndex() == DropArea.WELCOME
-    text = window.welcome.findChildren(QLabel)[0].text()
+    assert window.upload.drop_area.currentIndex() == DropArea.WELCOME
+    text = window.upload.welcome.findChildren(QLabel)[0].text()
     assert "It works right away" in text
     assert str(window.app.paths.default_library) in text  # where files go until then
-    window.welcome.local_button.click()
-    assert window.drop_area.currentIndex() == DropArea.EMPTY
+    window.upload.welcome.local_button.click()
+    assert window.upload.drop_area.currentIndex() == DropArea.EMPTY
     assert Settings.load(window.app.paths.config_file).welcomed
-    assert open_window().drop_area.currentIndex() == DropArea.EMPTY  # the next start
+    assert open_window().upload.drop_area.currentIndex() == DropArea.EMPTY  # the next start
 
 
 def test_files_dropped_on_the_welcome_are_queued(open_window, qtbot, tmp_path):
     window = open_window()
     write_random(tmp_path / "Shoot" / "a.jpg", 5000)
-    drop(window.drop_area, [tmp_path / "Shoot"])
-    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)
-    assert window.drop_area.currentIndex() == DropArea.QUEUE
+    drop(window.upload.drop_area, [tmp_path / "Shoot"])
+    qtbot.waitUntil(lambda: window.upload.model.rowCount() == 1, timeout=10_000)
+    assert window.upload.drop_area.currentIndex() == DropArea.QUEUE
     assert window.app.settings.welcomed
 
 
@@ -85,8 +86,8 @@ def test_connecting_a_bucket_tests_it_saves_it_and_publishes_there(
     saved = Settings.load(window.app.paths.config_file)
     assert saved.default_destination == "studio" and saved.welcomed
     assert saved.destinations["studio"].url == f"s3://{bucket}?endpoint={s3_server.url}"
-    assert window.destination.currentData() == "studio"
-    assert window.drop_area.currentIndex() == DropArea.EMPTY
+    assert window.upload.chosen_destination() == DestRef("studio")
+    assert window.upload.drop_area.currentIndex() == DropArea.EMPTY
 
 
 def test_mistakes_are_explained_before_any_request(open_window, qtbot):

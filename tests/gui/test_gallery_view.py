@@ -18,7 +18,7 @@ from lytsite_desktop.core.gallery.layout import Layout
 from lytsite_desktop.core.gallery.projects import ProjectRef, list_projects
 from lytsite_desktop.core.keys import manifest_key
 from lytsite_desktop.core.sizes import format_size
-from lytsite_desktop.gui.gallery_view import EMPTY, FLOW, GRID, LIGHTBOX, GalleryView
+from lytsite_desktop.gui.gallery.view import EMPTY, FLOW, GRID, LIGHTBOX, GalleryView
 from tests.conftest import dest_url
 from tests.support.gallery import fake_project
 from tests.support.images import exif_with, jpeg_bytes, scene
@@ -59,7 +59,7 @@ def published(app: App, root: Path, count: int, folders: bool = False) -> Projec
     manifest = fake_project(root, paths)
     key = root / manifest_key("shoot")
     key.write_bytes(manifest.to_json())
-    dest = app.open(f"file://{root}", app.settings.transfer)  # remembered, as uploads do
+    dest = app.open(app.ref(f"file://{root}"))  # remembered, as uploads do
     dest.close()
     return ProjectRef(dest.ident, "shoot", count, manifest.updated_at)
 

@@ -7,7 +7,7 @@ import keyring.backends.fail
 import pytest
 
 from lytsite_desktop.core.app import App
-from lytsite_desktop.gui.settings_dialog import DestinationForm, SettingsDialog
+from lytsite_desktop.gui.dialogs.settings import DestinationForm, SettingsDialog
 from tests.conftest import dest_url
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -8,8 +8,9 @@ import threading
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from lytsite_desktop.gui.thumbcache import ThumbCache, read_image
-from lytsite_desktop.gui.thumbgrid import ThumbGrid, Tile
+from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
+from lytsite_desktop.gui.gallery.thumbgrid import ThumbGrid, Tile
+from lytsite_desktop.gui.images import read_image
 
 
 def thumbs(folder, n: int) -> list[str]:

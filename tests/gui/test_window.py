@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from lytsite_desktop.core.events import FileQueued, FileStateChanged, Progress
+from lytsite_desktop.core.events import FileDone, FileQueued, FileStateChanged, Progress
 from lytsite_desktop.core.sizes import MiB
-from lytsite_desktop.gui.queue_model import QueueModel
+from lytsite_desktop.core.states import FileState
+from lytsite_desktop.gui.upload.queue_model import QueueModel
 from tests.conftest import dest_url, object_sha256, sha256_file, write_random
 from tests.gui.conftest import drop
 from tests.support.images import jpeg_bytes, marked_image
@@ -23,7 +24,7 @@ def window_for(open_window, s3_server, bucket):
 
 
 def states(window) -> list[str]:
-    return [r.state for r in window.model.rows]
+    return [r.state for r in window.upload.model.rows]
 
 
 def test_drop_of_a_folder_and_a_file_adds_rows(tmp_path, window_for, qtbot):
@@ -34,14 +35,14 @@ def test_drop_of_a_folder_and_a_file_adds_rows(tmp_path, window_for, qtbot):
     (folder / ".DS_Store").write_bytes(b"x")
     single = write_random(tmp_path / "elsewhere" / "cover.jpg", 500, seed=9)
     window = window_for()
-    assert window.drop_area.currentIndex() == 0  # the empty state
-    drop(window.drop_area, [folder, single])
-    qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=10_000)
-    assert sorted(r.rel_path for r in window.model.rows) == [
+    assert window.upload.drop_area.currentIndex() == 0  # the empty state
+    drop(window.upload.drop_area, [folder, single])
+    qtbot.waitUntil(lambda: window.upload.model.rowCount() == 4, timeout=10_000)
+    assert sorted(r.rel_path for r in window.upload.model.rows) == [
         "ceremony/0.jpg", "ceremony/1.jpg", "ceremony/2.jpg", "cover.jpg",
     ]  # fmt: skip
-    assert window.drop_area.currentIndex() == 1 and window.publish_button.isEnabled()
-    assert window.project.placeholderText() == "wedding"
+    assert window.upload.drop_area.currentIndex() == 1 and window.upload.publish_button.isEnabled()
+    assert window.upload.project.placeholderText() == "wedding"
     assert set(states(window)) == {"ready"}
 
 
@@ -52,10 +53,10 @@ def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qt
     photo.write_bytes(jpeg_bytes(marked_image((1600, 1200))))
     smalls = [write_random(folder / f"{i}.bin", 20_000 + i, seed=i) for i in range(5)]
     window = window_for(part_size=5 * MiB, multipart_threshold=6 * MiB)
-    drop(window.drop_area, [folder])
-    qtbot.waitUntil(lambda: window.model.rowCount() == 7, timeout=10_000)
-    window.project.setText("Client Shoot")
-    qtbot.mouseClick(window.publish_button, Qt.MouseButton.LeftButton)
+    drop(window.upload.drop_area, [folder])
+    qtbot.waitUntil(lambda: window.upload.model.rowCount() == 7, timeout=10_000)
+    window.upload.project.setText("Client Shoot")
+    qtbot.mouseClick(window.upload.publish_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: states(window) == ["published"] * 7, timeout=60_000)
 
     def listed() -> dict:
@@ -72,16 +73,16 @@ def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qt
         rel = src.relative_to(folder).as_posix()
         assert object_sha256(s3, bucket, files[rel]["originalKey"]) == sha256_file(src), rel
     assert files["photo.jpg"]["preview"] is not None
-    row = next(r for r in window.model.rows if r.rel_path == "0.bin")
-    assert "no preview" in row.detail and window.model.data(
-        window.model.index(window.model.rows.index(row), QueueModel.STATE)
+    row = next(r for r in window.upload.model.rows if r.rel_path == "0.bin")
+    assert "no preview" in row.detail and window.upload.model.data(
+        window.upload.model.index(window.upload.model.rows.index(row), QueueModel.STATE)
     ).startswith("published without preview")
     qtbot.waitUntil(lambda: window.status.text().startswith("7 of 7 files"), timeout=5_000)
-    photo_row = next(i for i, r in enumerate(window.model.rows) if r.rel_path == "photo.jpg")
-    thumb = window.model.index(photo_row, QueueModel.THUMB)
+    photo_row = next(i for i, r in enumerate(window.upload.model.rows) if r.rel_path == "photo.jpg")
+    thumb = window.upload.model.index(photo_row, QueueModel.THUMB)
     qtbot.waitUntil(lambda: thumb.data(Qt.ItemDataRole.DecorationRole) is not None, timeout=5_000)
     assert thumb.data(Qt.ItemDataRole.DecorationRole).height() == 40
-    no_image = next(r for r in window.model.rows if r.rel_path == "0.bin")
+    no_image = next(r for r in window.upload.model.rows if r.rel_path == "0.bin")
     assert no_image.thumb is None
     qtbot.waitUntil(lambda: bool(window.notifications), timeout=5_000)
     assert window.notifications[-1] == ("Publishing finished", "7 files published to Client Shoot")
@@ -93,34 +94,35 @@ def test_pause_resume_cancel_retry_from_the_window(tmp_path, window_for, qtbot, 
     slow = write_random(folder / "a.tif", 24 * MiB, seed=3)
     other = write_random(folder / "b.tif", 12 * MiB, seed=4)
     window = window_for(part_size=5 * MiB, multipart_threshold=6 * MiB, bwlimit=4 * MiB)
-    drop(window.drop_area, [folder])
-    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=10_000)
-    window.publish()
-    qtbot.waitUntil(lambda: all(r.task is not None for r in window.model.rows), timeout=10_000)
-    qtbot.waitUntil(lambda: window.model.rows[0].bytes_done > 0, timeout=20_000)
+    drop(window.upload.drop_area, [folder])
+    qtbot.waitUntil(lambda: window.upload.model.rowCount() == 2, timeout=10_000)
+    window.upload.publish()
+    rows = window.upload.model.rows
+    qtbot.waitUntil(lambda: all(r.task is not None for r in rows), timeout=10_000)
+    qtbot.waitUntil(lambda: window.upload.model.rows[0].bytes_done > 0, timeout=20_000)
 
-    window.table.selectRow(0)
-    assert window.selected_tasks() == [window.model.rows[0].task]
-    window.pause_action.trigger()
-    qtbot.waitUntil(lambda: window.model.rows[0].state == "paused", timeout=5_000)
-    frozen = window.model.rows[0].bytes_done
+    window.upload.table.selectRow(0)
+    assert window.upload.selected_tasks() == [window.upload.model.rows[0].task]
+    window.upload.pause_action.trigger()
+    qtbot.waitUntil(lambda: window.upload.model.rows[0].state == "paused", timeout=5_000)
+    frozen = window.upload.model.rows[0].bytes_done
     qtbot.wait(800)
-    assert window.model.rows[0].bytes_done <= frozen + 512 * 1024
+    assert window.upload.model.rows[0].bytes_done <= frozen + 512 * 1024
 
-    window.toggle_action.trigger()  # Space: resume what is paused
-    qtbot.waitUntil(lambda: window.model.rows[0].state == "uploading", timeout=5_000)
+    window.upload.toggle_action.trigger()  # Space: resume what is paused
+    qtbot.waitUntil(lambda: window.upload.model.rows[0].state == "uploading", timeout=5_000)
 
-    window.table.selectRow(1)
-    window.cancel_action.trigger()  # Delete
-    qtbot.waitUntil(lambda: window.model.rows[1].state == "cancelled", timeout=10_000)
+    window.upload.table.selectRow(1)
+    window.upload.cancel_action.trigger()  # Delete
+    qtbot.waitUntil(lambda: window.upload.model.rows[1].state == "cancelled", timeout=10_000)
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == [] or all(
         u["Key"].endswith("a.tif") for u in s3.list_multipart_uploads(Bucket=bucket)["Uploads"]
     )
 
-    window.retry_action.trigger()  # the cancelled file goes again
+    window.upload.retry_action.trigger()  # the cancelled file goes again
     qtbot.waitUntil(lambda: states(window) == ["published", "published"], timeout=60_000)
     for src in (slow, other):
-        key = next(r for r in window.model.rows if r.source == str(src))
+        key = next(r for r in window.upload.model.rows if r.source == str(src))
         assert key.bytes_done == src.stat().st_size
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
@@ -131,11 +133,21 @@ def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
     model = QueueModel()
     files = [write_random(tmp_path / f"{i}.jpg", 100 * (i + 1), seed=i) for i in range(4)]
     model.add_scanned([ScanItem(str(f), f.name, "p") for f in files])
+    model.send(model.ready())
+
+    def on(task: int) -> dict:
+        return {"task": task, "dest": "file:///lib", "project": "p", "rel_path": f"{task - 1}.jpg"}
+
     model.apply(
-        [FileQueued(i + 1, str(f), f.name, "p", f.stat().st_size) for i, f in enumerate(files)]
-        + [Progress(1, 50, 100), FileStateChanged(2, "uploading")]
+        [FileQueued(**on(i + 1), path=str(f), size=f.stat().st_size) for i, f in enumerate(files)]
+        + [Progress(**on(1), bytes_done=50, size=100, sent=50)]
+        + [FileStateChanged(**on(2), state=FileState.UPLOADING)]
+        + [FileDone(**on(3), key="k", size=300, already_published=False, bytes_sent=300)]
     )
     model.tick()
+    qtmodeltester.check(model)
+    assert model.clear_finished() == [3]
+    assert [r.task for r in model.rows] == [1, 2, 4]
     qtmodeltester.check(model)
 
 
@@ -167,17 +179,17 @@ def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
         assert proc.returncode == -signal.SIGKILL
 
         window = window_for()  # the next launch: the same journal (LYTSITE_HOME)
-        qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=10_000)
-        assert "1 upload did not finish" in window.banner_text.text()
-        qtbot.mouseClick(window.resume_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.upload.banner.isVisible(), timeout=10_000)
+        assert "1 upload did not finish" in window.upload.banner_text.text()
+        qtbot.mouseClick(window.upload.resume_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: states(window) == ["published"], timeout=60_000)
 
         def page_published() -> bool:  # the web gallery goes up at the batch's end
             return s3.list_objects_v2(Bucket=bucket, Prefix="projects/gala/index.html")["KeyCount"]
 
         qtbot.waitUntil(page_published, timeout=10_000)
-    assert not window.banner.isVisible()
-    (row,) = window.model.rows
+    assert not window.upload.banner.isVisible()
+    (row,) = window.upload.model.rows
     assert row.rel_path == "speech.tif"
     manifest = json.loads(
         s3.get_object(Bucket=bucket, Key="projects/gala/manifest.json")["Body"].read()
@@ -205,6 +217,6 @@ def test_a_second_launch_hands_its_paths_to_the_open_window(tmp_path, window_for
     )  # fmt: skip
     qtbot.waitUntil(lambda: second.poll() is not None, timeout=20_000)
     assert second.returncode == 0, "handed over and left, no second window"
-    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)
-    assert window.model.rows[0].source == str(folder / "x.jpg")
+    qtbot.waitUntil(lambda: window.upload.model.rowCount() == 1, timeout=10_000)
+    assert window.upload.model.rows[0].source == str(folder / "x.jpg")
     server.close()

@@ -149,11 +149,11 @@ def test_status_lists_nothing_then_published(tmp_path, capsys):
     }
     assert main(["status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
-    assert status["counts"] == {"done": 2} and status["unfinished"] == []
+    assert status["counts"] == {"published": 2} and status["unfinished"] == []
     assert [r["path"] for r in status["noPreview"]] == ["a.jpg"]
     assert main(["status"]) == 0
     assert (
-        "1 published without a preview:\n  s/a.jpg: no preview: named .jpg"
+        "1 published without a preview in s:\n  s/a.jpg: no preview: named .jpg"
         in capsys.readouterr().out
     )
     # No destination configured: the local library, with previews beside originals.

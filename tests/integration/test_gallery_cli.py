@@ -49,7 +49,7 @@ def test_the_web_gallery_is_published_with_the_project(tmp_path, bucket, s3, s3_
     app = App()
     [ref] = app.gallery.known()
     assert ref.project == "wedding" and ref.files == 4
-    bucket_side = app.open(dest, app.settings.transfer)
+    bucket_side = app.open(app.ref(dest))
     assert remote_projects(bucket_side) == ["wedding"]  # what a new machine would list
     bucket_side.close()
     capsys.readouterr()

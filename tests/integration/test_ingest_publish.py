@@ -98,7 +98,7 @@ def test_folder_published_with_previews_hazards_keep_their_originals(
     assert thumb.size == (320, 480)
 
     assert files["bomb.png"]["preview"] is None and "safety limit" in files["bomb.png"]["note"]
-    assert files["cut.jpg"]["preview"] is None and "truncated" in files["cut.jpg"]["note"]
+    assert files["cut.jpg"]["preview"] is None and "cut short" in files["cut.jpg"]["note"]
     assert files["clip.mp4"]["preview"] is None and "video" in files["clip.mp4"]["note"]
     assert files["clip.mp4"]["contentType"] == "video/mp4"
     invoice = files["invoice.pdf"]

@@ -87,29 +87,29 @@ def main() -> int:
     settle(0.3)
     connect.grab().save(str(out / "connect.png"))
     connect.reject()
-    window.welcome.local_button.click()
+    window.upload.welcome.local_button.click()
     settle(0.3)
     window.grab().save(str(out / "empty.png"))
     window.add_paths([str(shoot)])
     settle(1.0)
     window.grab().save(str(out / "ready.png"))
     (shoot / "party" / "IMG_4299.jpg").unlink()  # moved away after it was added
-    window.publish()
+    window.upload.publish()
     settle(4.0)
     window.grab().save(str(out / "uploading.png"))
-    window.pause_selected()
+    window.upload.pause_selected()
     settle(1.0)
     window.grab().save(str(out / "paused.png"))
-    window.resume_selected()
+    window.upload.resume_selected()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and window.uploading:
+    while time.monotonic() < deadline and window.upload.uploading:
         settle(0.5)
     settle(0.5)
     window.grab().save(str(out / "done.png"))
-    window.failed_action.trigger()
+    window.upload.problems_action.trigger()
     settle(0.3)
     window.grab().save(str(out / "failures.png"))
-    window.failed_action.trigger()
+    window.upload.problems_action.trigger()
     qt.setPalette(dark_palette())
     settle(0.3)
     window.grab().save(str(out / "dark.png"))
@@ -140,13 +140,13 @@ def gallery_shots(window: MainWindow, shoot: Path, work: Path, out: Path, settle
     for i in range(60):
         (big / f"DSC_{1000 + i}.jpg").write_bytes(jpeg_bytes(scene((1500, 1000), seed=100 + i)))
     window.app.settings.transfer.bwlimit = None
-    window.session.set_bwlimit(None)
-    window.project.setText("")
+    window.session.settings_changed()
+    window.upload.project.setText("")
     window.add_paths([str(big)])
     settle(1.0)
-    window.publish()
+    window.upload.publish()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and window.uploading:
+    while time.monotonic() < deadline and window.upload.uploading:
         settle(0.5)
     view = window.gallery
     window.tabs.setCurrentWidget(view)

@@ -12,6 +12,7 @@ from lytsite_desktop.core.destinations.resolve import parse_s3_url
 from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.events import Event
 from lytsite_desktop.core.previews.maker import PreviewMaker
+from lytsite_desktop.core.publishing import open_engine
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.transfer.engine import TransferEngine, UploadRequest
@@ -42,12 +43,12 @@ def engine(
 ) -> TransferEngine:
     defaults: dict[str, Any] = {"part_size": 5 * MiB, "multipart_threshold": 6 * MiB}
     defaults.update(settings)
-    return TransferEngine(
+    return open_engine(
         s3_destination(bucket, endpoint, read_timeout=read_timeout),
         journal(),
         TransferSettings(**defaults),
         previews=previews,
-    )
+    ).engine
 
 
 def requests_for(folder: Path, project: str = "shoot") -> list[UploadRequest]:

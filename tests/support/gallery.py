@@ -8,7 +8,8 @@ import io
 from pathlib import Path
 
 from lytsite_desktop.core.keys import file_id, original_key, rendition_key
-from lytsite_desktop.core.publish.manifest import Manifest, ManifestEntry, Rendition
+from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
+from lytsite_desktop.core.publish.manifest import Manifest
 from tests.support.images import jpeg_bytes, scene
 
 

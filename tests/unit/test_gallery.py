@@ -89,8 +89,8 @@ def test_pages_are_published_on_flush_not_on_every_manifest_write(tmp_path):
                             written=lambda mm, data: copies.append(data))  # fmt: skip
     try:
         for e in m.files.values():
-            writer.upsert("shoot", e)
-        writer.upsert("shoot", m.files["a.jpg"])
+            writer.put("shoot", e)
+        writer.put("shoot", m.files["a.jpg"])
         deadline = time.monotonic() + 5
         while not copies and time.monotonic() < deadline:
             time.sleep(0.01)

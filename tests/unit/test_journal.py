@@ -53,7 +53,7 @@ def test_queue_many_in_one_go_keeps_order(tmp_path):
         items = [QueueItem("d", "p", f"{i}.jpg", f"/s/{i}.jpg", i, 1) for i in range(50)]
         recs = j.queue(items)
         assert [r.rel_path for r in recs] == [f"{i}.jpg" for i in range(50)]
-        j.update(recs[3].id, state="done")
+        j.update(recs[3].id, state="published")
         again = j.queue(items[3:4])
         assert again[0].id == recs[3].id and again[0].state == "queued"
 

@@ -6,7 +6,8 @@ import json
 from dataclasses import replace
 
 from lytsite_desktop.core.destinations.local import LocalDestination
-from lytsite_desktop.core.publish.manifest import ManifestEntry, ManifestWriter, Rendition
+from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
+from lytsite_desktop.core.publish.manifest import ManifestWriter
 
 FULL = ManifestEntry(
     fileId="f1", fileName="a.jpg", path="a.jpg", contentType="image/jpeg", size=10,
@@ -25,16 +26,16 @@ def listed(tmp_path, writer: ManifestWriter) -> dict[str, dict]:
 def test_half_entries_of_the_same_content_keep_what_is_listed(tmp_path):
     writer = ManifestWriter(LocalDestination(tmp_path))
     try:
-        writer.upsert("p", FULL)
+        writer.put("p", FULL)
         # Re-publishing: the preview half arrives first, without the original key...
-        writer.upsert("p", replace(FULL, originalKey=None))
+        writer.put("p", replace(FULL, originalKey=None))
         assert listed(tmp_path, writer)["a.jpg"]["originalKey"] == FULL.originalKey
         # ... or the original half, without the preview.
-        writer.upsert("p", replace(FULL, preview=None, thumb=None, note="no preview: x"))
+        writer.put("p", replace(FULL, preview=None, thumb=None, note="no preview: x"))
         entry = listed(tmp_path, writer)["a.jpg"]
         assert entry["preview"]["key"] == FULL.preview.key and entry["note"] is None
         # A preview-only entry of content that was listed is never dropped.
-        writer.drop("p", "a.jpg", "f1")
+        writer.unlist("p", "a.jpg", "f1")
         assert "a.jpg" in listed(tmp_path, writer)
     finally:
         writer.close()
@@ -43,14 +44,14 @@ def test_half_entries_of_the_same_content_keep_what_is_listed(tmp_path):
 def test_new_content_replaces_and_a_preview_only_entry_can_be_dropped(tmp_path):
     writer = ManifestWriter(LocalDestination(tmp_path))
     try:
-        writer.upsert("p", FULL)
+        writer.put("p", FULL)
         new = replace(FULL, fileId="f2", originalKey=None, preview=None, thumb=None)
-        writer.upsert("p", new)
+        writer.put("p", new)
         entry = listed(tmp_path, writer)["a.jpg"]
         assert entry["fileId"] == "f2" and entry["originalKey"] is None and entry["preview"] is None
-        writer.drop("p", "a.jpg", "f1")  # not this content: kept
+        writer.unlist("p", "a.jpg", "f1")  # not this content: kept
         assert "a.jpg" in listed(tmp_path, writer)
-        writer.drop("p", "a.jpg", "f2")
+        writer.unlist("p", "a.jpg", "f2")
         assert listed(tmp_path, writer) == {}
     finally:
         writer.close()

@@ -46,7 +46,7 @@ def maker(tmp_path_factory: pytest.TempPathFactory):
 
 def make(maker: PreviewMaker, path: Path) -> tuple[RenderResult, Image.Image | None]:
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    cached = maker.make(0, str(path), sha, sniff(str(path)))
+    cached = maker.make(str(path), sha, sniff(str(path)))
     r = cached.result
     preview = None
     if r.preview is not None and r.preview.name.endswith(".webp"):
@@ -220,7 +220,10 @@ def test_truncated_jpeg_and_non_image_get_reasons(maker, tmp_path):
     src = tmp_path / "cut.jpg"
     src.write_bytes(jpeg_bytes(marked_image((2000, 1500)))[:5000])
     r, _ = make(maker, src)
-    assert r.preview is None and "truncated or damaged" in r.note
+    assert r.preview is None and r.damaged
+    cut = "it is cut short (an incomplete copy?)"
+    assert r.note == f"no preview: the photo could not be read, {cut}"
+    assert "truncated" in r.detail  # the decoder's own words: for the log, never shown
     fake = tmp_path / "fake.jpg"
     fake.write_text("not a picture")
     assert sniff(str(fake)).kind is Kind.OTHER
@@ -286,11 +289,11 @@ def test_cache_makes_nothing_twice(maker, tmp_path):
     src.write_bytes(jpeg_bytes(marked_image((3000, 2000))))
     sha = hashlib.sha256(src.read_bytes()).hexdigest()
     assert maker.cached(sha) is None
-    first = maker.make(0, str(src), sha, sniff(str(src)))
+    first = maker.make(str(src), sha, sniff(str(src)))
     stamp = first.path(first.result.preview).stat().st_mtime_ns
     slot = maker._slots[0]
     slot.close()  # no worker process left: a second make must not need one
-    again = maker.make(0, str(src), sha, sniff(str(src)))
+    again = maker.make(str(src), sha, sniff(str(src)))
     assert again.result == first.result and slot._proc is None
     assert again.path(again.result.preview).stat().st_mtime_ns == stamp
 
@@ -301,25 +304,25 @@ def test_hung_and_crashed_decoder_cost_one_preview(tmp_path):
         src = tmp_path / "a.jpg"
         src.write_bytes(jpeg_bytes(marked_image()))
         ftype = sniff(str(src))
-        assert m.make(0, str(src), "1" * 64, ftype).result.note == ""
+        assert m.make(str(src), "1" * 64, ftype).result.note == ""
         slot = m._slots[0]
         os.kill(slot.pid, signal.SIGSTOP)  # the decoder "hangs"
         started = time.monotonic()
-        hung = m.make(0, str(src), "2" * 64, ftype).result
+        hung = m.make(str(src), "2" * 64, ftype).result
         assert "took longer than 2 s" in hung.note and time.monotonic() - started < 10
         assert m.cached("2" * 64) is None, "a time-out is not remembered"
 
-        assert m.make(0, str(src), "3" * 64, ftype).result.note == ""  # a fresh worker
+        assert m.make(str(src), "3" * 64, ftype).result.note == ""  # a fresh worker
         os.kill(slot.pid, signal.SIGSTOP)
         pid = slot.pid
         threading.Timer(0.5, os.kill, (pid, signal.SIGKILL)).start()  # dies mid-job
-        crashed = m.make(0, str(src), "4" * 64, ftype).result
+        crashed = m.make(str(src), "4" * 64, ftype).result
         assert "crashed (signal SIGKILL)" in crashed.note
-        assert m.make(0, str(src), "5" * 64, ftype).result.note == ""
+        assert m.make(str(src), "5" * 64, ftype).result.note == ""
         idle = slot.pid
         os.kill(idle, signal.SIGKILL)  # dies between jobs (the OOM killer, say)
         time.sleep(0.2)
-        assert m.make(0, str(src), "8" * 64, ftype).result.note == ""
+        assert m.make(str(src), "8" * 64, ftype).result.note == ""
         assert slot.pid != idle
     finally:
         m.close()
@@ -352,11 +355,11 @@ def test_memory_cap_costs_one_preview(tmp_path):
     Image.new("RGB", (10000, 10000), (90, 120, 150)).save(src)  # 100 MP: 300 MB decoded
     m = PreviewMaker(PreviewSettings(workers=1, memory_limit_mib=300), tmp_path / "cache")
     try:
-        r = m.make(0, str(src), "6" * 64, sniff(str(src))).result
+        r = m.make(str(src), "6" * 64, sniff(str(src))).result
         assert r.preview is None and "more memory than allowed" in r.note
         assert m.cached("6" * 64) is None, "not remembered: more memory might do next time"
         small = tmp_path / "small.jpg"
         small.write_bytes(jpeg_bytes(marked_image()))
-        assert m.make(0, str(small), "7" * 64, sniff(str(small))).result.note == ""
+        assert m.make(str(small), "7" * 64, sniff(str(small))).result.note == ""
     finally:
         m.close()

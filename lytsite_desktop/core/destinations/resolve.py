@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -64,18 +65,38 @@ def validate_dest_url(url: str) -> None:
         )
 
 
-def describe_default(settings: Settings, paths: AppPaths) -> str:
-    """What DEST means when none is given."""
-    name = settings.default_destination or next(iter(settings.destinations), None)
-    return name or paths.default_library.as_uri()
+@dataclass(frozen=True)
+class DestRef:
+    """Where to publish, typed: a saved destination's name or a URL (``spec``, what
+    the journal remembers), and whether it is this computer's library. There is no
+    "default" reference: the default is resolved once, by :meth:`default`."""
+
+    spec: str
+    library: bool = False
+
+    @classmethod
+    def local_library(cls, paths: AppPaths) -> DestRef:
+        return cls(paths.default_library.as_uri(), library=True)
+
+    @classmethod
+    def default(cls, settings: Settings, paths: AppPaths) -> DestRef:
+        """The default saved destination, else the first saved one, else the library."""
+        name = settings.default_destination or next(iter(settings.destinations), None)
+        return cls(name) if name else cls.local_library(paths)
+
+    @classmethod
+    def of(cls, spec: str, paths: AppPaths) -> DestRef:
+        """A DEST as typed (``--dest``) or remembered by the journal."""
+        return cls.local_library(paths) if spec == paths.default_library.as_uri() else cls(spec)
+
+    def label(self) -> str:
+        """How a photographer knows it."""
+        return "this computer's library" if self.library else self.spec
 
 
-def open_destination(
-    spec: str | None, settings: Settings, paths: AppPaths, *, max_connections: int = 12
-) -> Destination:
-    """Open DEST. With no DEST: the default saved one, else the local library folder."""
-    if spec is None:
-        spec = describe_default(settings, paths)
+def open_destination(ref: DestRef, settings: Settings, *, max_connections: int = 12) -> Destination:
+    """Open the destination ``ref`` names."""
+    spec = ref.spec
     saved: DestinationConfig | None = settings.destinations.get(spec)
     url = saved.url if saved else spec
     if url.startswith("file://"):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import groupby
 
-from lytsite_desktop.core.publish.manifest import ManifestEntry, Rendition
+from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
 from lytsite_desktop.core.sizes import format_size
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import DigestMismatchError, Interrupted, PermanentError
-from lytsite_desktop.core.publish.manifest import ManifestEntry
+from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.store.journal import Journal
 
 PART_SUFFIX = ".part"

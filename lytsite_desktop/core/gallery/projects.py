@@ -24,7 +24,8 @@ from lytsite_desktop.core.errors import ConfigError, PermanentError, TransferErr
 from lytsite_desktop.core.gallery.layout import full_image, relative_key, sections
 from lytsite_desktop.core.keys import manifest_key, project_prefix
 from lytsite_desktop.core.previews.cache import META
-from lytsite_desktop.core.publish.manifest import Manifest, ManifestEntry, Rendition
+from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
+from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.store.journal import Journal
 
 Which = Literal["preview", "thumb"]

@@ -29,7 +29,8 @@ from lytsite_desktop.core.gallery.layout import (
     sections,
 )
 from lytsite_desktop.core.keys import project_prefix
-from lytsite_desktop.core.publish.manifest import Manifest, ManifestEntry
+from lytsite_desktop.core.publish.entry import ManifestEntry
+from lytsite_desktop.core.publish.manifest import Manifest
 
 ASSETS = ("gallery.css", "gallery.js")
 PAGE = "index.html"

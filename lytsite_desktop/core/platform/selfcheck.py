@@ -91,7 +91,7 @@ def _render(
     except Exception as exc:  # the library itself is missing or broken
         return Check(name, False, f"cannot write a sample: {type(exc).__name__}: {exc}")
     digest = hashlib.sha256(source.read_bytes()).hexdigest()
-    cached = maker.make(0, str(source), digest, sniff(str(source)))
+    cached = maker.make(str(source), digest, sniff(str(source)))
     result = cached.result
     if result.thumb is None or (needs_preview and result.preview is None):
         return Check(name, False, result.note or "no rendition was made")

@@ -21,7 +21,7 @@ from lytsite_desktop.core.config.settings import PreviewSettings
 from lytsite_desktop.core.previews.jobs import RenderResult, RenditionFile
 
 #: Bump when previews made by an older version should be made again.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 META = "meta.json"
 
 

@@ -55,6 +55,11 @@ class RenderResult:
     camera: dict[str, str] | None = None
     #: False when trying again might work (time limit, crash, memory): not cached.
     lasting: bool = True
+    #: A picture the decoders could not read (damaged, truncated): a photographer
+    #: should look at it, unlike a ZIP that simply has no preview.
+    damaged: bool = False
+    #: What the library said, for the log only (never shown, never published).
+    detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,7 +87,11 @@ def render(job: RenderJob) -> RenderResult:
         return RenderResult(note="no preview: it needed more memory than allowed", lasting=False)
     except Exception as exc:  # a decoder bug must cost one preview, not the batch
         log.exception("preview of %s failed", job.source)
-        return RenderResult(note=f"no preview: {exc}", lasting=False)
+        return RenderResult(
+            note="no preview: an unexpected error while making it",
+            lasting=False,
+            detail=f"{type(exc).__name__}: {exc}",
+        )
 
 
 def _render_picture(job: RenderJob) -> RenderResult:
@@ -110,21 +119,36 @@ def _render_picture(job: RenderJob) -> RenderResult:
                 )
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return RenderResult(note=_bomb_note(str(exc), job.max_pixels))
-    except UnidentifiedImageError:
-        return RenderResult(note=f"no preview: not a readable {job.label} image (damaged?)")
+    except UnidentifiedImageError as exc:
+        return RenderResult(
+            note=f"no preview: the {job.label} file could not be read (damaged?)",
+            damaged=True,
+            detail=str(exc),
+        )
     except _NoEmbeddedPreview as exc:
         return RenderResult(note=f"no preview: {exc}")
     except OSError as exc:
         if exc.errno is not None:  # the disk, not the image: worth trying again
             reason = exc.strerror or str(exc)
             return RenderResult(note=f"no preview: cannot read the file ({reason})", lasting=False)
-        return RenderResult(note=f"no preview: the image is truncated or damaged ({exc})")
+        return _damaged(job, exc)
     except (SyntaxError, ValueError, EOFError) as exc:  # Pillow's "broken file" errors
-        return RenderResult(note=f"no preview: the image is damaged ({exc})")
+        return _damaged(job, exc)
     preview = _write(job.out_dir, PREVIEW_WEBP, r.preview)
     thumb = _write(job.out_dir, THUMB_WEBP, r.thumb)
     width, height = full or (r.width, r.height)
     return RenderResult(width, height, preview, thumb, camera=r.camera)
+
+
+def _damaged(job: RenderJob, exc: BaseException) -> RenderResult:
+    """A picture its decoder gave up on: a plain note, the decoder's words in the log."""
+    truncated = "truncated" in str(exc).lower() or isinstance(exc, EOFError)
+    why = "it is cut short (an incomplete copy?)" if truncated else "it is damaged"
+    return RenderResult(
+        note=f"no preview: the photo could not be read, {why}",
+        damaged=True,
+        detail=f"{type(exc).__name__}: {exc}",
+    )
 
 
 def _write(out_dir: str, name: str, enc: Any) -> RenditionFile:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 from pathlib import Path
 
 from lytsite_desktop.core.config.settings import PreviewSettings
@@ -15,8 +16,9 @@ from lytsite_desktop.core.sizes import MiB
 class PreviewMaker:
     """Owns the preview cache and one worker process per slot.
 
-    ``make(slot, ...)`` is called by the engine's ingest threads, each with its
-    own slot number, so each process has at most one job.
+    ``make()`` may be called from any number of threads (every destination's
+    engine has ingest threads): each call borrows a free worker, so each process
+    has at most one job and the CPU spent on previews stays bounded.
     """
 
     def __init__(self, settings: PreviewSettings, cache_dir: Path) -> None:
@@ -29,6 +31,9 @@ class PreviewMaker:
             RenderSlot(timeout=settings.timeout, memory_limit=limit)
             for _ in range(settings.worker_count)
         ]
+        self._free: queue.SimpleQueue[RenderSlot] = queue.SimpleQueue()
+        for slot in self._slots:
+            self._free.put(slot)
 
     @property
     def workers(self) -> int:
@@ -37,7 +42,7 @@ class PreviewMaker:
     def cached(self, sha256: str) -> Cached | None:
         return self.cache.get(sha256, self.variant)
 
-    def make(self, slot: int, source: str, sha256: str, ftype: FileType) -> Cached:
+    def make(self, source: str, sha256: str, ftype: FileType) -> Cached:
         """The file's renditions (cached or made now); never raises for a bad file."""
         found = self.cached(sha256)
         if found is not None:
@@ -57,11 +62,14 @@ class PreviewMaker:
             thumb_quality=ps.thumb_quality,
             max_pixels=ps.max_megapixels * 1_000_000,
         )
+        slot = self._free.get()
         try:
-            result = self._slots[slot].render(job)
+            result = slot.render(job)
         except BaseException:
             self.cache.discard(work)
             raise
+        finally:
+            self._free.put(slot)
         return self.cache.put(sha256, self.variant, work, result)
 
     def interrupt(self) -> None:

@@ -7,86 +7,17 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import TransferError
 from lytsite_desktop.core.keys import manifest_key
+from lytsite_desktop.core.publish.entry import ManifestEntry
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "lytsite.manifest/1"
-
-
-@dataclass
-class Rendition:
-    key: str
-    width: int
-    height: int
-    size: int
-
-
-@dataclass
-class ManifestEntry:
-    fileId: str
-    fileName: str
-    path: str
-    contentType: str
-    size: int
-    sha256: str
-    #: None while the original is still uploading (preview-first publishing).
-    originalKey: str | None
-    width: int | None = None
-    height: int | None = None
-    preview: Rendition | None = None
-    thumb: Rendition | None = None
-    #: Camera, lens, exposure, date: the gallery caption (never the location).
-    camera: dict[str, str] | None = None
-    #: Why the file has no preview (null when it has one).
-    note: str | None = None
-
-    def over(self, old: ManifestEntry | None) -> ManifestEntry:
-        """This entry, keeping what ``old`` already lists for the same content.
-
-        One file is published in halves (preview, original) and each half upserts
-        its entry; re-publishing content that is already up must never make the
-        listing worse in between (an original key or preview turned back to null).
-        """
-        if old is None or old.fileId != self.fileId:
-            return self
-        merged = replace(
-            self,
-            originalKey=self.originalKey or old.originalKey,
-            width=self.width if self.width is not None else old.width,
-            height=self.height if self.height is not None else old.height,
-            preview=self.preview or old.preview,
-            thumb=self.thumb or old.thumb,
-            camera=self.camera or old.camera,
-        )
-        if merged.preview is not None:
-            merged.note = None
-        return merged
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form (a plain copy: dataclasses.asdict deep-copies, far slower)."""
-        d = dict(self.__dict__)
-        for r in ("preview", "thumb"):
-            if d[r] is not None:
-                d[r] = dict(d[r].__dict__)
-        if d["camera"] is not None:
-            d["camera"] = dict(d["camera"])
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
-        known = cls.__dataclass_fields__
-        values = {k: v for k, v in d.items() if k in known}
-        for r in ("preview", "thumb"):
-            if isinstance(values.get(r), dict):
-                values[r] = Rendition(**values[r])
-        return cls(**values)
 
 
 @dataclass
@@ -126,8 +57,15 @@ class _Drop:
     file_id: str
 
 
+@dataclass(frozen=True)
+class _Put:
+    entry: ManifestEntry
+    durable: Callable[[], None] | None
+
+
 class ManifestWriter:
-    """Keeps each project's manifest and rewrites it after files complete.
+    """Keeps each project's manifest and rewrites it after files complete: the
+    engine's :class:`~lytsite_desktop.core.transfer.listing.Lister`.
 
     Writes happen on one background thread, at most one per ``min_interval``
     seconds; completions that arrive meanwhile are coalesced into the next write,
@@ -135,10 +73,14 @@ class ManifestWriter:
     encoding a manifest of thousands of entries stays rare). ``flush()`` writes
     what is pending without waiting out the interval.
 
+    An entry's ``durable`` callback runs on the writer's thread once a write that
+    includes it has succeeded: only then does the engine count the file as
+    published, so a crash never leaves a file "done" that the manifest lacks.
+
     ``written(manifest, data)`` is called after each write (the offline copy);
-    ``pages(manifest)`` publishes the web gallery, on ``flush()`` and ``close()``
-    only, for the projects written since (a page of thousands of files is not
-    worth re-sending every second).
+    ``pages(manifest)`` publishes the web gallery, on ``publish_pages()``,
+    ``flush()`` and ``close()`` only, for the projects written since (a page of
+    thousands of files is not worth re-sending every second).
     """
 
     def __init__(
@@ -155,29 +97,39 @@ class ManifestWriter:
         self._pages = pages
         self._pages_due: set[str] = set()
         self._hurry = False
+        self._pages_asked = False
         self._manifests: dict[str, Manifest] = {}
         self._load_lock = threading.Lock()
         self._dirty: set[str] = set()
         self._cv = threading.Condition()
         self._writing = False
         self._closed = False
-        self._pending: dict[str, list[ManifestEntry | _Drop]] = {}
+        self._pending: dict[str, list[_Put | _Drop]] = {}
         #: Last failure per project, cleared when a write succeeds.
         self.errors: dict[str, str] = {}
         self._thread = threading.Thread(target=self._run, name="manifest-writer", daemon=True)
         self._thread.start()
 
-    def upsert(self, project: str, entry: ManifestEntry) -> None:
+    def put(
+        self, project: str, entry: ManifestEntry, durable: Callable[[], None] | None = None
+    ) -> None:
         with self._cv:
             self._dirty.add(project)
-            self._pending.setdefault(project, []).append(entry)
+            self._pending.setdefault(project, []).append(_Put(entry, durable))
             self._cv.notify_all()
 
-    def drop(self, project: str, path: str, file_id: str) -> None:
+    def unlist(self, project: str, path: str, file_id: str) -> None:
         """Unlist ``path`` if it is this file and its original never arrived."""
         with self._cv:
             self._dirty.add(project)
             self._pending.setdefault(project, []).append(_Drop(path, file_id))
+            self._cv.notify_all()
+
+    def publish_pages(self) -> None:
+        """Publish the web gallery of the projects written since, soon (a batch
+        ended); returns at once."""
+        with self._cv:
+            self._pages_asked = True
             self._cv.notify_all()
 
     def _next(self) -> tuple[str, bool] | None:
@@ -188,8 +140,9 @@ class ManifestWriter:
                 project = sorted(self._dirty)[0]
                 self._dirty.discard(project)
                 return project, False
-            if self._pages_due and (self._hurry or self._closed):
+            if self._pages_due and (self._hurry or self._closed or self._pages_asked):
                 return self._pages_due.pop(), True
+            self._pages_asked = False
             if self._closed:
                 return None
             self._cv.wait()
@@ -250,28 +203,35 @@ class ManifestWriter:
                 manifest = self._manifests[project] = Manifest.from_json(project, data)
             return manifest
 
-    def published(self, project: str, path: str) -> ManifestEntry | None:
+    def listed(self, project: str, path: str) -> ManifestEntry | None:
         """What the published manifest lists at ``path``, if anything."""
         manifest = self._load(project)
         with self._load_lock:
             return manifest.files.get(path)
 
-    def _write(self, project: str, entries: list[ManifestEntry | _Drop]) -> None:
+    def _write(self, project: str, entries: list[_Put | _Drop]) -> None:
         manifest = self._load(project)
         with self._load_lock:
-            for entry in entries:
-                if isinstance(entry, _Drop):
-                    listed = manifest.files.get(entry.path)
-                    if listed and listed.fileId == entry.file_id and listed.originalKey is None:
-                        del manifest.files[entry.path]
+            for item in entries:
+                if isinstance(item, _Drop):
+                    listed = manifest.files.get(item.path)
+                    if listed and listed.fileId == item.file_id and listed.originalKey is None:
+                        del manifest.files[item.path]
                 else:
-                    manifest.files[entry.path] = entry.over(manifest.files.get(entry.path))
+                    path = item.entry.path
+                    manifest.files[path] = item.entry.over(manifest.files.get(path))
             manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
             data = manifest.to_json()
         self._dest.put_bytes(manifest_key(project), data, "application/json")
         if self._pages is not None:
             with self._cv:
                 self._pages_due.add(project)
+        for item in entries:
+            if isinstance(item, _Put) and item.durable is not None:
+                try:
+                    item.durable()
+                except Exception:  # a broken callback must not stop the listing
+                    log.exception("after listing %s", item.entry.path)
         if self._written is not None:
             try:
                 self._written(manifest, data)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from lytsite_desktop.core.states import FINAL as FINAL_STATES
+from lytsite_desktop.core.states import UNFINISHED, FileState
 from lytsite_desktop.core.store.filelock import RowLocks
 
 # Each entry migrates the schema from version i to i+1; never edit a released one.
@@ -66,12 +68,16 @@ _MIGRATIONS: list[str] = [
     """
     ALTER TABLE files ADD COLUMN note TEXT;
     """,
+    # 3: one vocabulary of states (core/states.py): a published file is "published".
+    """
+    UPDATE files SET state = 'published' WHERE state = 'done';
+    """,
 ]
 SCHEMA_VERSION = len(_MIGRATIONS)
 
-#: States a file row can be in. "active" rows are what `resume` finishes.
-QUEUED, UPLOADING, DONE, FAILED, CANCELLED = "queued", "uploading", "done", "failed", "cancelled"
-ACTIVE_STATES = (QUEUED, UPLOADING)
+# A row's state is one of states.STORED; unfinished rows are what `resume` finishes.
+QUEUED, PUBLISHED = FileState.QUEUED.value, FileState.PUBLISHED.value
+FINAL = tuple(s.value for s in FINAL_STATES)
 
 
 @dataclass
@@ -232,7 +238,7 @@ class Journal:
                         "mtime_ns, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
                         (*key, it.source_path, it.size, it.mtime_ns, QUEUED, now, now),
                     )
-                elif existing.state in (DONE, FAILED, CANCELLED):
+                elif existing.state in FINAL:
                     self._db.execute(
                         "UPDATE files SET state=?, source_path=?, error=NULL, updated_at=? "
                         "WHERE id=?",
@@ -273,7 +279,7 @@ class Journal:
     def unfinished(self, dest: str | None = None) -> list[FileRecord]:
         """Rows still queued or uploading (what `resume` finishes), oldest first."""
         q = f"SELECT {_COLUMNS} FROM files WHERE state IN (?, ?)"
-        args: tuple = ACTIVE_STATES
+        args: tuple = UNFINISHED
         if dest is not None:
             q += " AND dest=?"
             args = (*args, dest)
@@ -295,7 +301,7 @@ class Journal:
                 self._db.execute(
                     "SELECT dest, project, count(*), max(updated_at) FROM files WHERE state=?"
                     " GROUP BY dest, project ORDER BY max(updated_at) DESC",
-                    (DONE,),
+                    (PUBLISHED,),
                 )
             )
 
@@ -305,7 +311,7 @@ class Journal:
             row = self._db.execute(
                 f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?"
                 " AND state=?",
-                (dest, project, rel_path, DONE),
+                (dest, project, rel_path, PUBLISHED),
             ).fetchone()
         return self._row(row)
 
@@ -382,3 +388,12 @@ class Journal:
 
     def release(self, file_row: int) -> None:
         self._locks.release(file_row)
+
+    def held_elsewhere(self, file_row: int) -> bool:
+        """Is another lytsite process driving this row right now? (A row that none
+        holds and that is not finished was interrupted.) Only meaningful for rows
+        this process does not hold itself."""
+        if self._locks.claim(file_row):
+            self._locks.release(file_row)
+            return False
+        return True

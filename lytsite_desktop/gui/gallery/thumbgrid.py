@@ -10,7 +10,7 @@ from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-from lytsite_desktop.gui.thumbcache import ThumbCache
+from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 
 CELL = 160
 GAP = 6

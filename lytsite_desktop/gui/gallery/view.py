@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.app import App, gallery_link
+from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.errors import ConfigError, Interrupted, TransferError
 from lytsite_desktop.core.gallery.layout import Layout, layout_for
 from lytsite_desktop.core.gallery.originals import download_original, local_original
@@ -39,16 +41,17 @@ from lytsite_desktop.core.gallery.projects import (
 )
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.sizes import format_size
-from lytsite_desktop.gui.gallery_layouts import FlowView
-from lytsite_desktop.gui.lightbox import Lightbox
-from lytsite_desktop.gui.offthread import OffThread
-from lytsite_desktop.gui.thumbcache import ThumbCache
-from lytsite_desktop.gui.thumbgrid import ThumbGrid, Tile
+from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.gallery.layouts import FlowView
+from lytsite_desktop.gui.gallery.lightbox import Lightbox
+from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
+from lytsite_desktop.gui.gallery.thumbgrid import ThumbGrid, Tile
 
 #: At most this often, a rebuild's progress reaches the window (seconds).
 PROGRESS_EVERY = 0.1
 
 EMPTY, FLOW, GRID, LIGHTBOX = range(4)
+_Pair = tuple[int, int]
 
 
 @dataclass
@@ -89,7 +92,7 @@ class GalleryView(QWidget):
     def __init__(self, app: App, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.app = app
-        self.off = OffThread(self)
+        self.background = Background(self)
         self.cache = ThumbCache(parent=self)
         self.shown: Shown | None = None
         self.items: list[GalleryItem] = []
@@ -198,18 +201,26 @@ class GalleryView(QWidget):
             refs = list_projects(app.journal, app.gallery)
             described = [(r, self._describe(r)) for r in refs]
             if remote:  # this computer's list first: a bucket may take its time, or be away
-                self.off.post(self._fill_projects, described)
+                self.background.post(self._fill_projects, described)
                 more = self._remote_refs({(r.dest, r.project) for r in refs})
                 described += [(r, self._describe(r)) for r in more]
             return described
 
-        self.off.run("gallery-projects", known, self._fill_projects)
+        self.background.run(
+            known,
+            done=self._fill_projects,
+            failed=lambda exc: self.status.setText(
+                "The projects could not be listed; the log has the details."
+            ),
+        )
 
     def _remote_refs(self, have: set[tuple[str, str]]) -> list[ProjectRef]:
         out = []
-        for spec in [None, *sorted(self.app.settings.destinations)]:
+        refs = [DestRef.local_library(self.app.paths)]
+        refs += [DestRef(name) for name in sorted(self.app.settings.destinations)]
+        for ref in refs:
             try:
-                destination = self.app.open(spec, self.app.settings.transfer)
+                destination = self.app.open(ref)
             except (ConfigError, TransferError):
                 continue  # the window's Settings say what is wrong with it
             try:
@@ -234,14 +245,11 @@ class GalleryView(QWidget):
         when = ref.updated.replace("T", " ")[:16]
         return " · ".join(p for p in (files, when, where) if p)
 
-    def _fill_projects(self, answer: object) -> None:
-        if isinstance(answer, Exception):
-            self.status.setText(f"Could not list the projects: {answer}")
-            return
+    def _fill_projects(self, answer: list[tuple[ProjectRef, str]]) -> None:
         current = self.shown.ref if self.shown else None
         self.projects.blockSignals(True)
         self.projects.clear()
-        for ref, description in answer:  # type: ignore[attr-defined]
+        for ref, description in answer:
             item = QListWidgetItem(f"{ref.project}\n{description}")
             item.setData(Qt.ItemDataRole.UserRole, ref)
             item.setToolTip(ref.dest)
@@ -274,10 +282,10 @@ class GalleryView(QWidget):
         self.busy = True
         self.title.setText(ref.project)
         self.status.setText("Opening…")
-        self.off.run(
-            "gallery-open",
+        self.background.run(
             lambda: self._load(generation, ref, stop),
-            lambda outcome: self._opened(generation, outcome),
+            done=lambda outcome: self._opened(generation, outcome),
+            failed=lambda exc: self._open_failed(generation),
         )
 
     def _shown(self, ref: ProjectRef, manifest: Manifest) -> Shown:
@@ -292,7 +300,7 @@ class GalleryView(QWidget):
         store = self.app.gallery
         local = store.manifest(ref.dest, ref.project)
         if local is not None:
-            self.off.post(self._show, (generation, self._shown(ref, local)))
+            self.background.post(self._show, (generation, self._shown(ref, local)))
         try:
             destination = self.app.open_ident(ref.dest)
         except (ConfigError, TransferError) as exc:
@@ -304,7 +312,7 @@ class GalleryView(QWidget):
                 return Outcome(offline=str(exc), had_copy=local is not None)
             shown = self._shown(ref, manifest)
             if manifest != local:
-                self.off.post(self._show, (generation, shown))
+                self.background.post(self._show, (generation, shown))
             if not shown.missing:
                 return Outcome()
             arrived: list[str] = []  # fetched since the last report
@@ -312,7 +320,7 @@ class GalleryView(QWidget):
             def report_progress(value: object) -> None:
                 batch = arrived[:]
                 del arrived[: len(batch)]
-                self.off.post(self._progress, (generation, (*value, batch)))  # type: ignore[misc]
+                self.background.post(self._progress, (generation, (*value, batch)))  # type: ignore[misc]
 
             progress = _Throttle(report_progress)
             report = store.fetch(
@@ -379,15 +387,18 @@ class GalleryView(QWidget):
             )
         self.cache.retry(arrived)
 
-    def _opened(self, generation: int, outcome: object) -> None:
+    def _open_failed(self, generation: int) -> None:
         if generation != self._generation:
             return
         self.busy = False
         self.progress.hide()
-        if isinstance(outcome, Exception):
-            self.status.setText(f"The gallery could not be opened: {outcome}")
+        self.status.setText("The gallery could not be opened; the log has the details.")
+
+    def _opened(self, generation: int, outcome: Outcome) -> None:
+        if generation != self._generation:
             return
-        assert isinstance(outcome, Outcome)
+        self.busy = False
+        self.progress.hide()
         shown = self.shown
         if outcome.offline and not outcome.had_copy:
             self.pages.setCurrentIndex(EMPTY)
@@ -451,7 +462,9 @@ class GalleryView(QWidget):
         stop = self._downloads[key] = threading.Event()
         target = self.app.paths.downloads_dir / ref.project / entry.path
         self._download_note(index, "Looking for the original…")
-        progress = _Throttle(lambda v: self.off.post(self._download_progress, (index, v)))
+        progress = _Throttle(
+            lambda v: self.background.post(self._download_progress, (index, cast(_Pair, v)))
+        )
 
         def work() -> tuple[str, object]:
             source = local_original(self.app.journal, ref.dest, ref.project, entry)
@@ -477,12 +490,12 @@ class GalleryView(QWidget):
                 return "note", f"Could not save it in {target.parent}: {exc.strerror or exc}"
             return "saved", path
 
-        def done(answer: object) -> None:
+        def failed(exc: Exception) -> None:
             self._downloads.pop(key, None)
-            if isinstance(answer, Exception):
-                self._download_note(index, f"Could not download it: {answer}")
-                return
-            assert isinstance(answer, tuple)
+            self._download_note(index, "Could not download it; the log has the details.")
+
+        def done(answer: tuple[str, object]) -> None:
+            self._downloads.pop(key, None)
             what, value = answer
             if what == "open":
                 self._download_note(index, "Opened from this computer (unchanged since upload).")
@@ -493,7 +506,7 @@ class GalleryView(QWidget):
             else:
                 self._download_note(index, str(value))
 
-        self.off.run("gallery-download", work, done)
+        self.background.run(work, done=done, failed=failed)
 
     def _download_progress(self, answer: tuple[int, tuple[int, int]]) -> None:
         index, (done, total) = answer
@@ -513,5 +526,5 @@ class GalleryView(QWidget):
         self._stop.set()
         for stop in self._downloads.values():
             stop.set()
-        self.off.join()
+        self.background.shutdown()
         self.cache.close()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from lytsite_desktop.core.gallery.layout import Layout, grid_columns, masonry_columns
 from lytsite_desktop.core.gallery.projects import GalleryItem
-from lytsite_desktop.gui.thumbcache import ThumbCache
+from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 
 #: Grid tiles are cropped to 3:2, as most cameras shoot.
 GRID_ASPECT = 2 / 3

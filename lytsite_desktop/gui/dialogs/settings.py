@@ -27,10 +27,11 @@ from lytsite_desktop.core.config.settings import (
     TransferSettings,
 )
 from lytsite_desktop.core.destinations.connect import check_connection
+from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.sizes import format_size, parse_size
-from lytsite_desktop.gui.offthread import OffThread
+from lytsite_desktop.gui.background import Background
 
 
 class DestinationForm(QDialog):
@@ -106,7 +107,8 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
         layout.addWidget(self.buttons)
-        self._off_thread = OffThread(self, failed=lambda exc: f"That did not work: {exc}")
+        self._background = Background(self, workers=1)
+        self.finished.connect(lambda _: self._background.shutdown(wait=False))
 
     # -- destinations ---------------------------------------------------------------------------
 
@@ -204,13 +206,18 @@ class SettingsDialog(QDialog):
             return ""
 
         self._busy(f"Saving {name}…")
-        self._off_thread.run("save-destination", save, lambda problem: self._saved(name, problem))
+        self._background.run(
+            save, done=lambda problem: self._saved(name, problem), failed=self._failed
+        )
 
     def _saved(self, name: str, problem: str) -> None:
         self._answer(problem or f"Saved {name!r}.")
         if not problem:
             self.select_destination(name)
         self.destination_saved.emit(not problem)
+
+    def _failed(self, exc: Exception) -> None:
+        self._answer("That did not work, unexpectedly; the log has the details.")
 
     def _answer(self, message: str) -> None:
         """The end of a save, removal or test: the list as it is now, and what happened."""
@@ -238,7 +245,7 @@ class SettingsDialog(QDialog):
             return f"Removed {name!r}."
 
         self._busy(f"Removing {name}…")
-        self._off_thread.run("remove-destination", forget, self._answer)
+        self._background.run(forget, done=self._answer, failed=self._failed)
 
     def test_connection(self) -> None:
         """A real request to the selected destination, off the GUI thread."""
@@ -249,7 +256,7 @@ class SettingsDialog(QDialog):
 
         def run() -> str:
             try:
-                dest = self.app.open(name, self.app.settings.transfer)
+                dest = self.app.open(DestRef(name))
             except ConfigError as exc:
                 return f"{name}: {exc}"
             try:
@@ -266,7 +273,7 @@ class SettingsDialog(QDialog):
             return f"{name}: connected; a test file was uploaded to the bucket and deleted."
 
         self._busy(f"Testing {name}…")
-        self._off_thread.run("test-connection", run, self._answer)
+        self._background.run(run, done=self._answer, failed=self._failed)
 
     # -- uploads and previews ---------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
@@ -12,11 +12,12 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
-from lytsite_desktop.gui.queue_model import ProgressRole
+from lytsite_desktop.gui.upload.queue_model import WARNING, Role
 
 
 class ProgressDelegate(QStyledItemDelegate):
-    """The platform's own progress bar, drawn (not a widget per row: 10,000 rows stay cheap)."""
+    """The platform's own progress bar, drawn (not a widget per row: 10,000 rows stay
+    cheap); amber for a file published though its picture could not be read."""
 
     def paint(
         self,
@@ -24,7 +25,7 @@ class ProgressDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        fraction = index.data(ProgressRole)
+        fraction = index.data(Role.PROGRESS)
         if fraction is None:
             super().paint(painter, option, index)
             return
@@ -39,5 +40,8 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.text = index.data() or ""
         bar.textVisible = True
         bar.state = option.state | QStyle.StateFlag.State_Horizontal
+        if index.data(Role.PROBLEM):
+            bar.palette = QPalette(option.palette)
+            bar.palette.setColor(QPalette.ColorRole.Highlight, WARNING)
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)

@@ -29,7 +29,7 @@ from lytsite_desktop.core.destinations.connect import (
 from lytsite_desktop.core.destinations.resolve import parse_s3_url
 from lytsite_desktop.core.destinations.s3 import S3Credentials
 from lytsite_desktop.core.errors import ConfigError
-from lytsite_desktop.gui.offthread import OffThread
+from lytsite_desktop.gui.background import Background
 
 #: Per provider: the label and placeholder of the "where" field, and where to find things.
 WHERE = {
@@ -57,6 +57,9 @@ WHERE = {
         "application key allowed to read and write this bucket.",
     ),
 }
+
+
+UNEXPECTED = "That did not work, unexpectedly; the log has the details."
 
 
 class ConnectDialog(QDialog):
@@ -123,7 +126,9 @@ class ConnectDialog(QDialog):
         layout.addWidget(self.buttons)
         self.provider.currentIndexChanged.connect(self._provider_changed)
         self._provider_changed()
-        self._off_thread = OffThread(self, failed=lambda exc: f"That did not work: {exc}")
+        self._background = Background(self, workers=1)
+        # Closed while a test waits on the network: its answer is dropped, nobody waits.
+        self.finished.connect(lambda _: self._background.shutdown(wait=False))
 
     def _provider_changed(self) -> None:
         label, placeholder, help_text = WHERE[self.chosen]
@@ -188,14 +193,15 @@ class ConnectDialog(QDialog):
 
         self._busy(True)
         self.outcome.setText(self.outcome.text() + "<p>Testing…</p>")
-        self._off_thread.run("connection-test", run, self._show_report)
+        self._background.run(run, done=self._show_report, failed=self._test_failed)
 
-    def _show_report(self, report: Report | str) -> None:
+    def _test_failed(self, exc: Exception) -> None:
         self._busy(False)
-        if isinstance(report, str):  # an unexpected failure, worded by OffThread
-            self.outcome.setText(report)
-            self.tested.emit(None)
-            return
+        self.outcome.setText(UNEXPECTED)
+        self.tested.emit(None)
+
+    def _show_report(self, report: Report) -> None:
+        self._busy(False)
         lines = [f"<p>{'✓' if s.ok else '✗'} {s.name}</p>" for s in report.steps]
         if report.ok:
             lines.append("<p><b>Connected: this bucket is ready for your photos.</b></p>")
@@ -224,7 +230,11 @@ class ConnectDialog(QDialog):
             return ""
 
         self._busy(True)
-        self._off_thread.run("save-destination", save, self._saved)
+        self._background.run(save, done=self._saved, failed=self._save_failed)
+
+    def _save_failed(self, exc: Exception) -> None:
+        self._busy(False)
+        self.outcome.setText(UNEXPECTED)
 
     def _saved(self, problem: str) -> None:
         self._busy(False)

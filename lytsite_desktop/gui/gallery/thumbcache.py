@@ -7,8 +7,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QImage
+
+from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.images import read_image
 
 #: Decoded images kept in memory. A 480 px thumbnail is ~0.6 MiB as pixels, an
 #: 1800 px preview ~8 MiB.
@@ -16,19 +19,8 @@ DEFAULT_BUDGET = 160 * 1024 * 1024
 #: Requests waiting for a decoder beyond this are forgotten, oldest first: they
 #: scrolled past long ago, and are asked for again if they come back on screen.
 MAX_WAITING = 400
-#: Decoder threads (the machine may have two cores; the window needs one).
+#: Decodes at once (the machine may have two cores; the window needs one).
 DECODERS = 2
-
-
-def read_image(path: str, longest: int) -> QImage:
-    """Decode ``path``, scaled down (while decoding) to ``longest`` px on its long
-    edge when larger; 0 keeps its size. A null image when unreadable."""
-    reader = QImageReader(path)
-    size = reader.size()
-    if longest and size.isValid() and max(size.width(), size.height()) > longest:
-        box = QSize(longest, longest)
-        reader.setScaledSize(size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio))
-    return reader.read()
 
 
 class _Mailbox(QObject):
@@ -41,7 +33,8 @@ class ThumbCache(QObject):
     """``get(path)`` answers from memory at once, or asks for a decode and returns
     None; ``loaded(path)`` says when it is there (or worth asking for again).
     Waiting requests form a stack: what is on screen now (asked last) is decoded
-    before what scrolled past."""
+    before what scrolled past. Decodes run on a :class:`Background` pool of
+    ``decoders`` threads, each taking the newest request until none is left."""
 
     loaded = Signal(str)
 
@@ -67,13 +60,15 @@ class ThumbCache(QObject):
         self._mailbox = _Mailbox(self)
         self._mailbox.decoded.connect(self._decoded)
         self._decoders = decoders
-        self._threads: list[threading.Thread] = []  # started by the first request
+        self._running = 0  # decode loops on the pool (guarded)
+        self._pool = Background(self, workers=decoders)
 
     def get(self, path: str) -> QImage | None:
         image = self._images.get(path)
         if image is not None:
             self._images.move_to_end(path)
             return image
+        start = False
         with self._cond:
             if path in self._waiting:  # asked again: it goes back on top
                 self._waiting.move_to_end(path)
@@ -81,31 +76,29 @@ class ThumbCache(QObject):
                 self._asked.add(path)
                 self.requested.append(path)
                 self._waiting[path] = None
-                if not self._threads:
-                    self._start()
                 while len(self._waiting) > MAX_WAITING:
                     old, _ = self._waiting.popitem(last=False)
                     self._asked.discard(old)
-                self._cond.notify()
+                start = not self._closed and self._running < self._decoders
+                if start:
+                    self._running += 1
+        if start:
+            self._pool.submit(self._work)
         return None
 
-    def _start(self) -> None:
-        self._threads = [
-            threading.Thread(target=self._work, name=f"gallery-decode-{i}", daemon=True)
-            for i in range(self._decoders)
-        ]
-        for t in self._threads:
-            t.start()
-
     def _work(self) -> None:
+        """One decode loop: the newest request, until none is waiting."""
         while True:
             with self._cond:
-                while not self._waiting and not self._closed:
-                    self._cond.wait()
-                if self._closed:
+                if self._closed or not self._waiting:
+                    self._running -= 1
                     return
                 path, _ = self._waiting.popitem(last=True)  # the newest request
-            self._mailbox.decoded.emit(path, self._decode(path, self.longest))
+            image = self._decode(path, self.longest)
+            try:
+                self._mailbox.decoded.emit(path, image)
+            except RuntimeError:  # the cache was deleted meanwhile
+                return
 
     def _decoded(self, path: str, image: QImage) -> None:
         self._asked.discard(path)
@@ -146,6 +139,4 @@ class ThumbCache(QObject):
         with self._cond:
             self._closed = True
             self._waiting.clear()
-            self._cond.notify_all()
-        for t in self._threads:
-            t.join(timeout=10)
+        self._pool.shutdown()

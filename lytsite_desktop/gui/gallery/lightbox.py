@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from lytsite_desktop.core.gallery.layout import camera_summary, download_label
 from lytsite_desktop.core.gallery.projects import GalleryItem
-from lytsite_desktop.gui.thumbcache import ThumbCache
+from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 
 
 class _Canvas(QWidget):

@@ -1,0 +1,59 @@
+"""`dest add | list | remove`: saved destinations (secrets go to the OS keyring)."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from lytsite_desktop.cli.exits import EXIT_OK
+from lytsite_desktop.core.app import App, validate_destination_name
+from lytsite_desktop.core.destinations.resolve import validate_dest_url
+from lytsite_desktop.core.errors import ConfigError
+
+
+def cmd_dest(app: App, args: argparse.Namespace) -> int:
+    settings = app.settings
+    if args.dest_command == "list":
+        if not settings.destinations:
+            print(f"No saved destinations. Uploads go to {app.paths.default_library}.")
+        default = app.default_destination().spec
+        for name, d in sorted(settings.destinations.items()):
+            creds = "keyring" if d.keyring_secret else "environment"
+            mark = "*" if name == default else " "
+            print(f"{mark} {name}\t{d.url}\t(keys: {creds})")
+        return EXIT_OK
+    if args.dest_command == "remove":
+        app.remove_destination(args.name)
+        print(f"Removed destination {args.name!r}.")
+        return EXIT_OK
+    return _dest_add(app, args)
+
+
+def _dest_add(app: App, args: argparse.Namespace) -> int:
+    validate_destination_name(args.name)
+    validate_dest_url(args.url)
+    key_id = secret = None
+    if args.url.startswith("s3://") and not args.env_credentials:
+        key_id = args.access_key_id or _prompt("Access key ID: ", secret=False)
+        secret = _prompt("Secret access key: ", secret=True)
+        if not key_id or not secret:
+            raise ConfigError("both an access key ID and a secret access key are needed")
+    config = app.save_destination(
+        args.name,
+        args.url,
+        access_key_id=key_id,
+        secret=secret,
+        default=args.default,
+        public_url=args.public_url,
+    )
+    where = "the system keyring" if config.keyring_secret else "nowhere (no secret needed)"
+    print(f"Saved destination {args.name!r}; its secret key is stored in {where}.")
+    return EXIT_OK
+
+
+def _prompt(label: str, *, secret: bool) -> str:
+    """Read from the terminal, or one line of stdin when it is not a terminal."""
+    if sys.stdin.isatty():
+        return (getpass.getpass(label) if secret else input(label)).strip()
+    return sys.stdin.readline().strip()

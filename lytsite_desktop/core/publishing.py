@@ -1,0 +1,289 @@
+"""The one publishing service: every run, from the window or the command line.
+
+It is the only place an engine is assembled: a destination's engine gets the
+project manifests' writer as its lister (which also keeps the offline copy and
+publishes the web page), the preview workers, and the bandwidth limit and part
+slots that every destination shares, so publishing to two buckets at once never
+doubles the load. Engines run side by side, one per destination, for as long as
+the service lives. It owns resume (per destination, as the journal remembers
+how to reach each), the orphan sweep, and batches (see :mod:`.batches`).
+
+Methods may block on the disk or the network (opening a destination, reading the
+journal); a window calls them through :class:`~lytsite_desktop.core.session.Session`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.batches import Batch, Batches
+from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.destinations.resolve import DestRef
+from lytsite_desktop.core.errors import ConfigError
+from lytsite_desktop.core.events import BatchDone, Event, EventHub, Stopping, Subscriber
+from lytsite_desktop.core.gallery.projects import GalleryStore
+from lytsite_desktop.core.gallery.web import publish_pages
+from lytsite_desktop.core.previews.maker import PreviewMaker
+from lytsite_desktop.core.publish.manifest import Manifest, ManifestWriter
+from lytsite_desktop.core.states import FileState
+from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.transfer import aborts
+from lytsite_desktop.core.transfer.engine import TransferEngine
+from lytsite_desktop.core.transfer.ratelimit import RateLimiter
+from lytsite_desktop.core.transfer.slots import PartSlots
+from lytsite_desktop.core.transfer.task import UploadRequest
+
+log = logging.getLogger(__name__)
+
+#: The first Ctrl-C lets the parts in the air finish for at most this long.
+DRAIN_SECONDS = 30.0
+
+
+@dataclass
+class Run:
+    """One destination's engine and its manifest writer."""
+
+    engine: TransferEngine
+    writer: ManifestWriter | None
+
+
+def open_engine(
+    dest: Destination,
+    journal: Journal,
+    settings: TransferSettings,
+    *,
+    previews: PreviewMaker | None = None,
+    gallery: GalleryStore | None = None,
+    manifest: bool = True,
+    limiter: RateLimiter | None = None,
+    slots: PartSlots | None = None,
+) -> Run:
+    """An engine for ``dest``, with the manifest writer as its lister (closed when the
+    engine stops), its offline copy in ``gallery`` and the web page."""
+    writer = None
+    if manifest:
+
+        def keep_copy(m: Manifest, data: bytes) -> None:  # the offline gallery's copy
+            if gallery is not None:
+                gallery.save_manifest(dest.ident, m.project, data)
+
+        writer = ManifestWriter(dest, written=keep_copy, pages=lambda m: publish_pages(dest, m))
+    engine = TransferEngine(
+        dest, journal, settings, previews=previews, lister=writer, limiter=limiter, slots=slots
+    )
+    if writer is not None:
+        engine.on_stop(lambda seconds: writer.close(timeout=seconds))
+    return Run(engine, writer)
+
+
+class PublishingService:
+    """Publishing for one front end: engines by destination, batches, resume.
+
+    Events of every engine, and :class:`BatchDone` per batch, go to subscribers.
+    """
+
+    def __init__(
+        self, app: App, transfer: TransferSettings | None = None, *, previews: bool = True
+    ) -> None:
+        self.app = app
+        self.transfer = transfer or app.settings.transfer
+        self.transfer.validate()
+        self.events = EventHub()
+        self.limiter = RateLimiter(self.transfer.bwlimit)
+        self.slots = PartSlots(self.transfer.concurrency)
+        self._want_previews = previews and app.settings.previews.enabled
+        self._previews: PreviewMaker | None = None
+        self._runs: dict[str, Run] = {}  # by destination ident
+        self._lock = threading.RLock()
+        self.batches = Batches(self._summarise, self.events.emit)
+        self.results: list[BatchDone] = []
+        self.events.subscribe(self._keep_result)
+
+    def subscribe(self, fn: Subscriber) -> None:
+        self.events.subscribe(fn)
+
+    def _forward(self, event: Event) -> None:
+        """An engine's event: to every subscriber, then to the batches (so a batch's
+        end is told after its last file's)."""
+        self.events.emit(event)
+        self.batches(event)
+
+    def _keep_result(self, event: Event) -> None:
+        if isinstance(event, BatchDone):
+            self.results.append(event)
+            run = self._runs.get(event.dest)
+            if run is not None and run.writer is not None:
+                run.writer.publish_pages()  # the web page, once a batch is complete
+
+    # -- engines -------------------------------------------------------------------------
+
+    def run_for(self, ref: DestRef) -> Run:
+        """The running engine publishing to ``ref`` (opened and started on first use)."""
+        dest = self.app.open(ref, self.transfer)
+        with self._lock:
+            run = self._runs.get(dest.ident)
+            if run is not None:
+                dest.close()
+                return run
+            run = open_engine(
+                dest, self.app.journal, self.transfer, previews=self._preview_maker(),
+                gallery=self.app.gallery, limiter=self.limiter, slots=self.slots,
+            )  # fmt: skip
+            run.engine.subscribe(self._forward)
+            run.engine.start()
+            self._runs[dest.ident] = run
+            return run
+
+    def _preview_maker(self) -> PreviewMaker | None:
+        if self._want_previews and self._previews is None:
+            try:
+                self._previews = PreviewMaker(self.app.settings.previews, self.app.paths.cache_dir)
+            except ValueError as exc:
+                raise ConfigError(f"preview settings: {exc}") from exc
+        return self._previews
+
+    def engines(self) -> list[TransferEngine]:
+        with self._lock:
+            return [r.engine for r in self._runs.values()]
+
+    def _owner(self, task: int) -> TransferEngine | None:
+        return next((e for e in self.engines() if e.owns(task)), None)
+
+    # -- publishing ----------------------------------------------------------------------
+
+    def publish(
+        self, requests: Iterable[UploadRequest], ref: DestRef, *, project: str = ""
+    ) -> Batch:
+        """Queue files for ``ref``; ``project`` is the name as typed, for messages."""
+        reqs = list(requests)
+        engine = self.run_for(ref).engine
+        projects = {r.project for r in reqs}
+        name = project or (next(iter(projects)) if len(projects) == 1 else "")
+        batch = self.batches.start(engine.dest.ident, name, len(reqs))
+        self._join(batch, engine, engine.add(reqs))
+        return batch
+
+    def resume(self) -> tuple[list[Batch], list[str]]:
+        """Finish the journal's unfinished files, one batch per destination. Returns
+        the batches and the problems (a destination it no longer knows how to reach)."""
+        journal = self.app.journal
+        by_dest: dict[str, set[str]] = defaultdict(set)
+        for rec in journal.unfinished():
+            by_dest[rec.dest].add(rec.project)
+        batches, problems = [], []
+        for ident, projects in by_dest.items():
+            spec = journal.destination_spec(ident)
+            if spec is None:
+                problems.append(f"the journal does not say how to reach {ident}; upload again")
+                continue
+            engine = self.run_for(DestRef.of(spec, self.app.paths)).engine
+            name = next(iter(projects)) if len(projects) == 1 else ""
+            batch = self.batches.start(engine.dest.ident, name, 0)
+            self._join(batch, engine, engine.add_unfinished())
+            batches.append(batch)
+        return batches, problems
+
+    def _join(self, batch: Batch, engine: TransferEngine, tasks: list[int]) -> None:
+        def final(task: int) -> bool:
+            return any(t.id == task and t.state.final for t in engine.tasks())
+
+        self.batches.join(batch, tasks, final)
+
+    def _summarise(self, batch: Batch) -> BatchDone:
+        run = self._runs.get(batch.dest)
+        if run is None:
+            return BatchDone(0, 0, 0, 0, False)
+        return run.engine.summary(batch.tasks)
+
+    # -- controls (by task id, whichever engine holds it) ---------------------------------
+
+    def pause(self, ids: Iterable[int] | None = None) -> list[int]:
+        return self._each("pause", ids)
+
+    def resume_tasks(self, ids: Iterable[int] | None = None) -> list[int]:
+        return self._each("resume", ids)
+
+    def cancel(self, ids: Iterable[int] | None = None) -> list[int]:
+        return self._each("cancel", ids)
+
+    def forget(self, ids: Iterable[int]) -> list[int]:
+        return self._each("forget", ids)
+
+    def _each(self, action: str, ids: Iterable[int] | None) -> list[int]:
+        chosen = None if ids is None else list(ids)
+        done: list[int] = []
+        for engine in self.engines():
+            done += getattr(engine, action)(chosen)
+        return done
+
+    def retry(self, ids: Iterable[int] | None = None) -> list[Batch]:
+        """Queue failed or cancelled files again, a batch per destination."""
+        chosen = None if ids is None else list(ids)
+        batches = []
+        for ident, run in list(self._runs.items()):
+            engine = run.engine
+            again = [t for t in engine.tasks() if chosen is None or t.id in chosen]
+            again = [t for t in again if t.state in (FileState.FAILED, FileState.CANCELLED)]
+            if not again:
+                continue
+            projects = {t.project for t in again}
+            batch = self.batches.start(ident, projects.pop() if len(projects) == 1 else "", 0)
+            self._join(batch, engine, engine.retry(t.id for t in again))
+            batches.append(batch)
+        return batches
+
+    def set_bwlimit(self, rate: int | None) -> None:
+        """Change the upload rate limit now, for every destination."""
+        self.transfer.bwlimit = rate
+        self.limiter.set_rate(rate)
+
+    # -- orphans -------------------------------------------------------------------------
+
+    def orphans(self, ref: DestRef) -> list[tuple[str, str]]:
+        """Unfinished multipart uploads under projects/ that no journal here owns."""
+        return aborts.orphaned_uploads(self.run_for(ref).engine.dest, self.app.journal)
+
+    def abort_orphans(self, ref: DestRef, uploads: list[tuple[str, str]]) -> int:
+        return aborts.abort_uploads(self.run_for(ref).engine.dest, uploads)
+
+    # -- waiting and stopping -----------------------------------------------------------
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every batch has ended; False on timeout."""
+        return self.batches.wait(timeout)
+
+    def drain(self, seconds: float = DRAIN_SECONDS) -> bool:
+        """Ctrl-C: start nothing new, let the parts in the air finish (for at most
+        ``seconds``), then stop. True when they all finished. A KeyboardInterrupt
+        meanwhile (a second Ctrl-C) leaves it to :meth:`close` to stop at once."""
+        engines = self.engines()
+        self.events.emit(Stopping(self.slots.in_use, seconds))
+        for engine in engines:
+            engine.drain(0)
+        deadline = time.monotonic() + seconds
+        finished = all([engine.drain(max(0.0, deadline - time.monotonic())) for engine in engines])
+        log.info("stopping: the parts in the air %s", "finished" if finished else "were cut")
+        return finished
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Stop every engine (the journal stays resumable), write what is listed,
+        and end the batches still running (interrupted)."""
+        with self._lock:
+            runs = list(self._runs.values())
+        for run in runs:
+            run.engine.stop(timeout)
+        self.batches.end_unfinished()  # summaries still find their engines here
+        with self._lock:
+            self._runs = {}
+        for run in runs:
+            run.engine.dest.close()
+        if self._previews is not None:
+            self._previews.close()
+            self._previews = None

@@ -1,0 +1,59 @@
+"""Speed and time left: one way of measuring them, for the terminal and the window.
+
+A speed is measured from the bytes *sent* (what crossed the wire in this run,
+as :class:`~lytsite_desktop.core.events.Progress` ``sent`` counts it), never from
+how much of a file is in the store: a resumed file whose parts were already
+there jumps from 0 to 60 % at once, and that is no speed at all. It is the
+average over the last few seconds, so it follows a change of pace quickly and
+a bandwidth limit reads as that limit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+#: Seconds of history a speed is measured over.
+WINDOW = 5.0
+#: Below this much history a speed is not worth showing yet.
+MIN_SPAN = 0.75
+
+
+class SpeedMeter:
+    """Feed it a counter that only grows (bytes sent); ask for bytes per second."""
+
+    def __init__(self, window: float = WINDOW, clock: Callable[[], float] = time.monotonic):
+        self.window = window
+        self._clock = clock
+        self._samples: deque[tuple[float, int]] = deque()
+
+    def update(self, sent: int, now: float | None = None) -> None:
+        now = self._clock() if now is None else now
+        if self._samples and sent < self._samples[-1][1]:
+            self._samples.clear()  # a new counter (the run started again)
+        self._samples.append((now, sent))
+        while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:
+            self._samples.popleft()
+
+    def rate(self, now: float | None = None) -> float:
+        """Bytes per second over the last window; 0 when unknown or idle."""
+        if not self._samples:
+            return 0.0
+        now = self._clock() if now is None else now
+        first_t, first_b = self._samples[0]
+        last_b = self._samples[-1][1]
+        span = now - first_t
+        if span < MIN_SPAN:
+            return 0.0
+        return max(0.0, (last_b - first_b) / span)
+
+    def eta(self, remaining: int, now: float | None = None) -> float | None:
+        """Seconds left for ``remaining`` bytes at the current speed (None: unknown)."""
+        speed = self.rate(now)
+        if remaining <= 0:
+            return 0.0
+        return remaining / speed if speed > 0 else None
+
+    def reset(self) -> None:
+        self._samples.clear()

@@ -1,0 +1,286 @@
+"""Sending a file's original: prepare it, then one PUT or a multipart upload.
+
+Prepare hashes the file, claims its journal row against other processes, and
+records the key before anything is sent (so a crash after the upload is
+recognised by its key). Content that may already be in the store (a key this
+journal tried before, or one the project's listing names) is checked with a
+HEAD, never sent again. A multipart upload's part size is stored with its upload
+id and never recomputed; on resume the journal is reconciled with the store's
+list of parts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import TypeVar
+
+from lytsite_desktop.core.errors import (
+    DigestMismatchError,
+    PermanentError,
+    SourceChangedError,
+    TransferError,
+    UploadGoneError,
+)
+from lytsite_desktop.core.ingest.filetypes import FileType, sniff
+from lytsite_desktop.core.keys import file_id, original_key
+from lytsite_desktop.core.publish.entry import ManifestEntry
+from lytsite_desktop.core.states import FileState
+from lytsite_desktop.core.store.journal import FileRecord, PartRecord
+from lytsite_desktop.core.transfer.hashing import sha256_of, stat_source
+from lytsite_desktop.core.transfer.planning import PartPlan, plan_parts
+from lytsite_desktop.core.transfer.reader import SpanReader, md5_of_span, source_error
+from lytsite_desktop.core.transfer.task import EngineServices, FileTask
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: A send whose checksum keeps failing though the file did not change fails after
+#: this many tries.
+DIGEST_TRIES = 3
+
+
+def prepare(engine: EngineServices, task: FileTask) -> None:
+    if not task.claimed:
+        if not engine.journal.claim(task.id):
+            raise PermanentError(
+                "Another lytsite-desktop window or command is already uploading this file."
+            )
+        with engine.lock:
+            task.claimed = True
+    st = stat_source(task)
+    rec = engine.journal.get(task.id)
+    sha = sha256_of(engine, task, st)
+    fid = file_id(sha, task.rel_path)
+    key = original_key(task.project, fid, task.rel_path)
+    if rec.upload_id and (rec.key != key or rec.sha256 != sha):
+        # Source changed since its upload began: never stitch old and new bytes.
+        if rec.key:
+            try:
+                engine.dest.abort_multipart(rec.key, rec.upload_id)
+            except TransferError as exc:
+                log.info("could not abort the outdated upload: %s", exc)
+        rec = engine.journal.start_over(task.id)
+    with engine.lock:
+        task.size = st.st_size
+    # Only content that may already be there is worth a HEAD: a key this journal
+    # tried before (resume, re-publish, a crash after completing) or one the
+    # project's listing names (published from another computer).
+    maybe_there = rec.key == key or _listed_key(engine, task) == key
+    ctype = file_type(task).content_type
+    # Durable before anything is sent: a crash after the upload is then
+    # recognised by its key.
+    task.record = rec = engine.journal.update(
+        task.id, state=FileState.UPLOADING.value, size=st.st_size,
+        mtime_ns=st.st_mtime_ns, sha256=sha, file_id=fid, key=key, content_type=ctype,
+        error=None,
+    )  # fmt: skip
+    metadata = {"sha256": sha}
+    if maybe_there and already_there(engine, task, rec):
+        log.info("%s: already in the store, nothing sent", task.rel_path)
+        engine.original_up(task, rec, etag=None)
+        return
+    engine.set_state(task, FileState.UPLOADING)
+    if st.st_size < engine.settings.multipart_threshold:
+        _put_small(engine, task, rec, metadata)
+    else:
+        _start_multipart(engine, task, rec, metadata)
+
+
+def file_type(task: FileTask) -> FileType:
+    """What the file is, by content (recognised once, by whoever asks first)."""
+    if task.ftype is None:
+        try:
+            task.ftype = sniff(task.source)
+        except OSError as exc:
+            raise source_error(exc, task.source) from exc
+    return task.ftype
+
+
+def listed_entry(engine: EngineServices, task: FileTask) -> ManifestEntry | None:
+    """What the project's published listing has at this file's path, if anything."""
+    lister = engine.lister
+    if lister is None:
+        return None
+    return engine.retrying(task, lambda: lister.listed(task.project, task.rel_path))
+
+
+def _listed_key(engine: EngineServices, task: FileTask) -> str | None:
+    entry = listed_entry(engine, task)
+    return entry.originalKey if entry else None
+
+
+def already_there(engine: EngineServices, task: FileTask, rec: FileRecord) -> bool:
+    """Is this exact content already at its key? (published before, or completed
+    just before a crash). A HEAD, never a re-send."""
+    key = rec.key
+    assert key
+    info = engine.retrying(task, lambda: engine.dest.head(key))
+    return bool(info and info.size == rec.size and info.metadata.get("sha256") == rec.sha256)
+
+
+def check_unchanged(task: FileTask, rec: FileRecord) -> None:
+    try:
+        st = os.stat(task.source)
+    except OSError as exc:
+        raise source_error(exc, task.source) from exc
+    if (st.st_size, st.st_mtime_ns) != (rec.size, rec.mtime_ns):
+        raise SourceChangedError("the file changed while it was being uploaded")
+
+
+def _reader(engine: EngineServices, task: FileTask, offset: int, length: int) -> SpanReader:
+    return SpanReader(
+        task.source,
+        offset,
+        length,
+        limiter=engine.limiter,
+        on_bytes=lambda n: engine.add_bytes(task, n),
+        should_stop=lambda: engine.should_stop(task),
+    )
+
+
+def _digest_checked(
+    engine: EngineServices, task: FileTask, rec: FileRecord, fn: Callable[[], T]
+) -> T:
+    """Run a send; a checksum mismatch means the file changed (start over) or,
+    if it did not, a corrupted transfer (retried)."""
+    for _ in range(DIGEST_TRIES):
+        try:
+            return engine.retrying(task, fn)
+        except DigestMismatchError:
+            check_unchanged(task, rec)
+            log.warning("%s: checksum mismatch in transit; sending again", task.rel_path)
+    raise PermanentError("The data kept arriving corrupted at the storage service.")
+
+
+def _put_small(
+    engine: EngineServices, task: FileTask, rec: FileRecord, metadata: dict[str, str]
+) -> None:
+    key, ctype = rec.key, rec.content_type
+    assert key and ctype
+    md5_b64 = task.small_md5 or md5_of_span(task.source, 0, rec.size)[1]
+    check_unchanged(task, rec)
+
+    def put() -> str:
+        with _reader(engine, task, 0, rec.size) as body:
+            try:
+                return engine.dest.put_object(key, body, rec.size, md5_b64, ctype, metadata)
+            except BaseException:
+                engine.add_bytes(task, -body.sent)
+                raise
+
+    etag = _digest_checked(engine, task, rec, put)
+    engine.original_up(task, rec, etag=etag)
+
+
+def _start_multipart(
+    engine: EngineServices, task: FileTask, rec: FileRecord, metadata: dict[str, str]
+) -> None:
+    assert rec.key and rec.content_type
+    done: dict[int, PartRecord] = {}
+    if rec.upload_id and rec.part_size:
+        plan = PartPlan(rec.size, rec.part_size)  # stored: never recomputed
+        try:
+            done = _reconcile(engine, task, rec, plan)
+        except UploadGoneError:
+            log.info("%s: upload id unknown to the store; starting over", task.rel_path)
+            rec = engine.journal.start_over(task.id)
+    if not rec.upload_id:
+        plan = plan_parts(rec.size, engine.settings.part_size)
+        key, ctype = rec.key, rec.content_type
+        assert key and ctype
+        upload_id = engine.retrying(
+            task, lambda: engine.dest.create_multipart(key, ctype, metadata)
+        )
+        rec = engine.journal.update(task.id, upload_id=upload_id, part_size=plan.part_size)
+    with engine.lock:
+        task.record = rec
+        task.plan = plan
+        task.done_parts = done
+        task.pending.clear()
+        task.pending.extend(n for n in range(1, plan.count + 1) if n not in done)
+        task.bytes_done = task.reported = sum(p.size for p in done.values())
+    if done:
+        log.info("%s: %d of %d parts already in the store", task.rel_path, len(done), plan.count)
+    engine.parts_ready(task)
+
+
+def _reconcile(
+    engine: EngineServices, task: FileTask, rec: FileRecord, plan: PartPlan
+) -> dict[int, PartRecord]:
+    """Parts both the journal and the store agree on; parts the store has that the
+    journal missed (in flight at a crash) are adopted if their ETag is our MD5."""
+    assert rec.key and rec.upload_id
+    key, upload_id = rec.key, rec.upload_id
+    listed = engine.retrying(task, lambda: engine.dest.list_parts(key, upload_id))
+    server = {p.number: p for p in listed}
+    journal_parts = engine.journal.parts(task.id)
+    done: dict[int, PartRecord] = {}
+    for number in range(1, plan.count + 1):
+        mine, theirs = journal_parts.get(number), server.get(number)
+        offset, length = plan.span(number)
+        if theirs is None or theirs.size != length:
+            if mine:
+                engine.journal.forget_part(task.id, number)
+            continue
+        if mine and mine.etag == theirs.etag:
+            done[number] = mine
+            continue
+        md5_hex, _ = md5_of_span(task.source, offset, length)
+        if theirs.etag == md5_hex:
+            engine.journal.record_part(task.id, number, length, theirs.etag, md5_hex)
+            done[number] = PartRecord(number, length, theirs.etag, md5_hex)
+    return done
+
+
+def send_part(engine: EngineServices, task: FileTask, number: int) -> None:
+    assert task.plan and task.record
+    rec = task.record
+    assert rec.key and rec.upload_id
+    offset, length = task.plan.span(number)
+    try:
+        md5_hex, md5_b64 = md5_of_span(task.source, offset, length)
+        check_unchanged(task, rec)
+        key, upload_id = rec.key, rec.upload_id
+
+        def send() -> str:
+            with _reader(engine, task, offset, length) as body:
+                try:
+                    return engine.dest.upload_part(key, upload_id, number, body, length, md5_b64)
+                except BaseException:
+                    engine.add_bytes(task, -body.sent)
+                    raise
+
+        etag = _digest_checked(engine, task, rec, send)
+        engine.journal.record_part(task.id, number, length, etag, md5_hex)
+    except UploadGoneError:
+        with engine.lock:
+            task.restart_requested = True
+        return
+    except BaseException:
+        with engine.lock:
+            if not task.finished:
+                task.pending.appendleft(number)
+        raise
+    with engine.lock:
+        task.done_parts[number] = PartRecord(number, length, etag, md5_hex)
+
+
+def complete(engine: EngineServices, task: FileTask) -> None:
+    assert task.record and task.plan
+    rec = task.record
+    assert rec.key and rec.upload_id
+    check_unchanged(task, rec)
+    parts = [(n, task.done_parts[n].etag) for n in range(1, task.plan.count + 1)]
+    key, upload_id = rec.key, rec.upload_id
+    try:
+        etag = engine.retrying(task, lambda: engine.dest.complete_multipart(key, upload_id, parts))
+    except UploadGoneError:
+        # Completed by an earlier attempt whose answer was lost?
+        if already_there(engine, task, rec):
+            etag = ""
+        else:
+            raise SourceChangedError("the upload vanished from the store") from None
+    engine.original_up(task, rec, etag=etag)

@@ -1,0 +1,109 @@
+"""A file's preview and thumbnail: made ahead of the upload, sent before the original.
+
+Ingest threads hash each file, recognise it and make its renditions (from the
+preview cache, else in a worker process); a sender of their own puts them in the
+store, so a gallery is shareable while originals still stream. Renditions the
+project's listing already names (same content, same size) are not sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lytsite_desktop.core.errors import Interrupted, TransferError
+from lytsite_desktop.core.keys import file_id, rendition_key
+from lytsite_desktop.core.previews.cache import Cached
+from lytsite_desktop.core.previews.jobs import RenditionFile
+from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
+from lytsite_desktop.core.states import FileState
+from lytsite_desktop.core.transfer.hashing import sha256_of, stat_source
+from lytsite_desktop.core.transfer.original import file_type, listed_entry
+from lytsite_desktop.core.transfer.reader import SpanReader, md5_of_span
+from lytsite_desktop.core.transfer.task import EngineServices, FileTask
+
+log = logging.getLogger(__name__)
+
+ROLES = ("previews", "thumbs")
+
+
+def ingest(engine: EngineServices, task: FileTask) -> Cached | None:
+    """Hash, recognise and make the renditions of one file (None: it changed
+    meanwhile, or the engine stopped; nothing to do)."""
+    previews = engine.previews
+    assert previews is not None
+    try:
+        st = stat_source(task)
+        sha = sha256_of(engine, task, st)
+        ftype = file_type(task)
+        with engine.lock:
+            showing = task.state in (FileState.QUEUED, FileState.HASHING)
+        if showing:
+            engine.set_state(task, FileState.MAKING_PREVIEW)
+        made = previews.make(task.source, sha, ftype)
+    except Interrupted:
+        raise
+    except TransferError as exc:  # unreadable: the upload reports it
+        engine.settle_preview(task, f"no preview: {exc}")
+        return None
+    except Exception:
+        log.exception("preview of %s failed", task.rel_path)
+        engine.settle_preview(task, "no preview: an unexpected error (the log has the details)")
+        return None
+    if made.result.detail:
+        log.info("no preview of %s: %s", task.rel_path, made.result.detail)
+    with engine.lock:
+        if task.sha256 != sha:
+            return None  # the file changed meanwhile: it is queued again for its new content
+    return made
+
+
+def send(engine: EngineServices, task: FileTask) -> None:
+    """Put the preview and thumbnail (unless the listing already names them)."""
+    made = task.renditions
+    assert made is not None and task.sha256
+    try:
+        fid = file_id(task.sha256, task.rel_path)
+        listed = listed_entry(engine, task)
+        preview, thumb = (
+            _send_one(engine, task, made, role, rf, fid, listed)
+            for role, rf in zip(ROLES, (made.result.preview, made.result.thumb), strict=True)
+        )
+    except TransferError as exc:
+        engine.settle_preview(task, f"preview not published: {exc}")
+        return
+    with engine.lock:
+        task.published_renditions = (preview, thumb)
+    engine.settle_preview(task, made.result.note, damaged=made.result.damaged)
+
+
+def _send_one(
+    engine: EngineServices,
+    task: FileTask,
+    made: Cached,
+    role: str,
+    rf: RenditionFile | None,
+    fid: str,
+    listed: ManifestEntry | None,
+) -> Rendition | None:
+    if rf is None:
+        return None
+    ext = rf.name.rsplit(".", 1)[-1]
+    key = rendition_key(task.project, role, fid, task.rel_path, ext)
+    rendition = Rendition(key, rf.width, rf.height, rf.size)
+    before = (listed.preview if role == "previews" else listed.thumb) if listed else None
+    if before == rendition:
+        return rendition  # listed already: same content (the key holds its id), same size
+    path = str(made.path(rf))
+    ctype = "application/pdf" if ext == "pdf" else "image/webp"
+    md5_b64 = md5_of_span(path, 0, rf.size)[1]
+
+    def put() -> str:
+        body = SpanReader(
+            path, 0, rf.size, limiter=engine.limiter, on_bytes=lambda n: None,
+            should_stop=lambda: engine.should_stop(task),
+        )  # fmt: skip
+        with body:
+            return engine.dest.put_object(key, body, rf.size, md5_b64, ctype, {})
+
+    engine.retrying(task, put)
+    return rendition

@@ -1,0 +1,204 @@
+"""What a free worker does next: the engine's queues and their order.
+
+Order: cancels first (they free the store), then previews (preview-first: the
+gallery is shareable while originals still stream), then the parts and
+completions of files already under way (oldest first, so files finish rather
+than all crawl), then preparing the next queued file. A paused, cancelled or
+restarting file is never picked.
+
+Every method is called with the engine's lock held and never blocks, which is
+what makes the order testable without threads or a network.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from enum import Enum
+
+from lytsite_desktop.core.states import Original, Preview
+from lytsite_desktop.core.transfer.task import FileTask
+
+
+class Kind(Enum):
+    PREPARE = "prepare"  # hash, recognise, HEAD, then a small PUT or a multipart start
+    PART = "part"
+    COMPLETE = "complete"
+    CANCEL = "cancel"  # abort the multipart upload on the store
+    RENDITIONS = "renditions"  # send a file's preview and thumbnail
+
+
+#: Units that talk to the store about the original: each holds one of the global
+#: part slots while it runs.
+SLOTTED = frozenset({Kind.PREPARE, Kind.PART, Kind.COMPLETE, Kind.CANCEL})
+
+
+@dataclass(frozen=True)
+class Unit:
+    task: FileTask
+    kind: Kind
+    part: int = 0
+
+
+def schedulable(task: FileTask) -> bool:
+    return not (task.paused or task.cancel_requested or task.restart_requested or task.finished)
+
+
+class Scheduler:
+    def __init__(self) -> None:
+        self.new: deque[FileTask] = deque()
+        self.active: list[FileTask] = []  # multipart files with parts to send
+        self.to_cancel: deque[FileTask] = deque()
+        self.to_ingest: deque[FileTask] = deque()  # hash, recognise, make the preview
+        self.to_send: deque[FileTask] = deque()  # previews made, waiting for a sender
+
+    # -- picking ------------------------------------------------------------------
+
+    def pick(self, previews_only: bool = False) -> Unit | None:
+        """The next unit of work (its task marked busy), or None for now."""
+        task = self._take(self.to_send)
+        if task is not None:
+            task.preview = Preview.SENDING
+            return self._busy(Unit(task, Kind.RENDITIONS))
+        if previews_only:
+            return None
+        while self.to_cancel:
+            task = self.to_cancel.popleft()
+            if not task.finished:
+                return self._busy(Unit(task, Kind.CANCEL))
+        for task in self.active:
+            if not schedulable(task):
+                continue
+            if task.pending:
+                return self._busy(Unit(task, Kind.PART, task.pending.popleft()))
+            if task.busy == 0 and task.plan and len(task.done_parts) == task.plan.count:
+                task.original = Original.COMPLETING
+                self.active.remove(task)
+                return self._busy(Unit(task, Kind.COMPLETE))
+        held = []
+        found = None
+        while self.new:
+            task = self.new.popleft()
+            if task.finished or task.original is not Original.NEW:
+                continue
+            if not schedulable(task):
+                held.append(task)
+                continue
+            found = task
+            break
+        self.new.extendleft(reversed(held))
+        if found is None:
+            return None
+        found.original = Original.PREPARING
+        return self._busy(Unit(found, Kind.PREPARE))
+
+    def take_ingest(self) -> FileTask | None:
+        """The next file to hash and make a preview of."""
+        while (task := self._take(self.to_ingest)) is not None:
+            if task.preview is Preview.TO_MAKE:
+                return task
+        return None
+
+    def _take(self, queue: deque[FileTask]) -> FileTask | None:
+        """The first schedulable task in ``queue`` (finished ones are dropped)."""
+        for task in list(queue):
+            if task.finished:
+                queue.remove(task)
+            elif schedulable(task):
+                queue.remove(task)
+                return task
+        return None
+
+    @staticmethod
+    def _busy(unit: Unit) -> Unit:
+        unit.task.busy += 1
+        return unit
+
+    # -- feeding ------------------------------------------------------------------
+
+    def add(self, task: FileTask, *, previews: bool) -> None:
+        if previews:
+            task.preview = Preview.TO_MAKE
+            self.to_ingest.append(task)
+        self.new.append(task)
+
+    def resumed(self, task: FileTask) -> None:
+        if task.original is Original.NEW and task not in self.new:
+            self.new.append(task)
+
+    def cancel(self, task: FileTask) -> None:
+        if task.busy == 0 and task not in self.to_cancel:
+            self.to_cancel.append(task)
+
+    def multipart_started(self, task: FileTask) -> None:
+        task.original = Original.PARTS
+        if task not in self.active:
+            self.active.append(task)
+
+    def preview_made(self, task: FileTask) -> None:
+        task.preview = Preview.TO_SEND
+        self.to_send.append(task)
+
+    def preview_interrupted(self, task: FileTask) -> None:
+        """A preview's sending was cut (pause, stop): send it again later, first."""
+        if task.preview is Preview.SENDING and not task.finished:
+            task.preview = Preview.TO_SEND
+            self.to_send.appendleft(task)
+
+    def ingest_interrupted(self, task: FileTask) -> None:
+        if task.preview is Preview.TO_MAKE and task not in self.to_ingest:
+            self.to_ingest.append(task)
+
+    def give_back(self, unit: Unit) -> None:
+        """A unit picked but never run (the engine stopped while it waited for a slot)."""
+        if unit.kind is Kind.PART:
+            unit.task.pending.appendleft(unit.part)
+        elif unit.kind is Kind.RENDITIONS:
+            self.preview_interrupted(unit.task)
+
+    def unit_done(self, task: FileTask) -> bool:
+        """After every unit: settle the task once nothing of it is in flight. True
+        when it must start over (its source changed, its upload vanished)."""
+        task.busy -= 1
+        if task.busy or task.finished:
+            return False
+        if task.cancel_requested:
+            self.cancel(task)
+        elif task.restart_requested:
+            return True
+        elif task.original is Original.PREPARING:
+            task.original = Original.NEW  # interrupted while preparing (pause, stop)
+            self.new.appendleft(task)
+        elif task.original is Original.COMPLETING:
+            task.original = Original.PARTS  # interrupted while completing
+            self.active.append(task)
+        return False
+
+    def start_over(self, task: FileTask, *, previews: bool) -> None:
+        """Forget where the file was; prepare it (and its preview) again, first."""
+        self.original_settled(task)
+        if task in self.to_send:
+            self.to_send.remove(task)
+        if previews:
+            task.preview = Preview.TO_MAKE
+            if task not in self.to_ingest:
+                self.to_ingest.appendleft(task)
+        task.original = Original.NEW
+        self.new.appendleft(task)
+
+    def original_settled(self, task: FileTask) -> None:
+        """The original is up, or the file ended: it has no parts to send any more."""
+        if task in self.active:
+            self.active.remove(task)
+
+    def forget(self, task: FileTask) -> None:
+        for queue in (self.new, self.to_cancel, self.to_ingest, self.to_send):
+            if task in queue:
+                queue.remove(task)
+        self.original_settled(task)
+
+    def idle(self) -> bool:
+        """Nothing is waiting to be picked (work may still be in flight)."""
+        return not (
+            self.new or self.to_cancel or self.to_send or any(t.pending for t in self.active)
+        )

@@ -1,0 +1,128 @@
+"""One file's coordinator, and what the transfer steps may ask of the engine.
+
+A :class:`FileTask` is the engine's runtime view of one journal row: where each of
+the file's two halves stands (:class:`~lytsite_desktop.core.states.Original`,
+:class:`~lytsite_desktop.core.states.Preview`), what a user asked of it (pause,
+cancel) and what has been sent. The steps (``original.py``, ``renditions.py``,
+``aborts.py``) work on one task and report through :class:`EngineServices`;
+only the engine changes a task's state, so the arrows point one way.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.events import Event
+from lytsite_desktop.core.ingest.filetypes import FileType
+from lytsite_desktop.core.previews.cache import Cached
+from lytsite_desktop.core.previews.maker import PreviewMaker
+from lytsite_desktop.core.publish.entry import Rendition
+from lytsite_desktop.core.states import FileState, Original, Preview
+from lytsite_desktop.core.store.journal import FileRecord, Journal, PartRecord
+from lytsite_desktop.core.transfer.listing import Lister
+from lytsite_desktop.core.transfer.planning import PartPlan
+from lytsite_desktop.core.transfer.ratelimit import RateLimiter
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """One file to publish: where it is, its place in the gallery, its project."""
+
+    source: str
+    rel_path: str
+    project: str
+
+
+@dataclass(eq=False)
+class FileTask:
+    """One file being published. Guarded by the engine's lock (``EngineServices.lock``)."""
+
+    id: int
+    source: str
+    rel_path: str
+    project: str
+    size: int
+    state: FileState = FileState.QUEUED
+    original: Original = Original.NEW
+    preview: Preview = Preview.SETTLED
+    paused: bool = False
+    cancel_requested: bool = False
+    restart_requested: bool = False
+    restarts: int = 0
+    busy: int = 0  # units in flight for this task (prepare, parts, complete, cancel)
+    record: FileRecord | None = None
+    plan: PartPlan | None = None
+    pending: deque[int] = field(default_factory=deque)
+    done_parts: dict[int, PartRecord] = field(default_factory=dict)
+    bytes_done: int = 0
+    reported: int = 0
+    bytes_sent: int = 0  # bytes put on the wire this session (retries included)
+    claimed: bool = False  # holds the journal row's cross-process lock
+    already_published: bool = False
+    #: Content-MD5 of a small file, computed while hashing it (saves a read).
+    small_md5: str | None = None
+    hashing: bool = False  # an ingest thread or a worker is hashing it now
+    sha256: str | None = None
+    #: (size, mtime_ns, inode) of the file when ``sha256`` was computed.
+    hashed_stat: tuple[int, int, int] | None = None
+    ftype: FileType | None = None
+    renditions: Cached | None = None
+    #: The preview and thumbnail as published: (preview, thumb).
+    published_renditions: tuple[Rendition | None, Rendition | None] = (None, None)
+    #: Why the file has no preview ("" when it has one), and whether it is a
+    #: picture that could not be read.
+    note: str = ""
+    damaged: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.original is Original.FINISHED
+
+    @property
+    def listing(self) -> bool:
+        """Both halves are up; the manifest entry naming them is being written."""
+        return self.state is FileState.LISTING
+
+    @property
+    def original_up(self) -> bool:
+        return self.original in (Original.UP, Original.FINISHED)
+
+
+class EngineServices(Protocol):
+    """What a step may use and ask of the engine that runs it."""
+
+    dest: Destination
+    journal: Journal
+    settings: TransferSettings
+    limiter: RateLimiter
+    lister: Lister | None
+    previews: PreviewMaker | None
+    lock: threading.Condition
+
+    def should_stop(self, task: FileTask) -> bool: ...
+
+    def set_state(self, task: FileTask, state: FileState, detail: str = "") -> None: ...
+
+    def add_bytes(self, task: FileTask, n: int) -> None: ...
+
+    def report_progress(self, task: FileTask) -> None: ...
+
+    def retrying(self, task: FileTask, fn: Callable[[], T], *, abortable: bool = True) -> T: ...
+
+    def sleep(self, task: FileTask, seconds: float, abortable: bool) -> bool: ...
+
+    def parts_ready(self, task: FileTask) -> None: ...
+
+    def original_up(self, task: FileTask, rec: FileRecord, *, etag: str | None) -> None: ...
+
+    def settle_preview(self, task: FileTask, note: str, *, damaged: bool = False) -> None: ...
+
+    def emit(self, event: Event) -> None: ...

@@ -1,0 +1,1 @@
+"""The Gallery tab: published projects shown as the client will see them."""

@@ -1,0 +1,33 @@
+"""Images the window draws: icons from resources/, and pictures decoded from disk."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QImageReader
+
+from lytsite_desktop.core.config.paths import resources_dir
+
+ICONS = resources_dir() / "icons"
+
+
+def icon(name: str) -> QIcon:
+    return QIcon(str(ICONS / f"{name}.svg"))
+
+
+def app_icon() -> QIcon:
+    return icon("lytsite-desktop")
+
+
+def read_image(path: str, longest: int, *, height: int = 0) -> QImage:
+    """Decode ``path``, scaled down (while decoding) to ``longest`` px on its long
+    edge when larger (0 keeps its size), or to ``height`` px tall when given (a row
+    of a list). A null image when unreadable. Any thread."""
+    reader = QImageReader(path)
+    size = reader.size()
+    if height and size.isValid() and size.height() > height:
+        box = QSize(10 * height, height)
+        reader.setScaledSize(size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio))
+    elif longest and size.isValid() and max(size.width(), size.height()) > longest:
+        box = QSize(longest, longest)
+        reader.setScaledSize(size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()

@@ -1,0 +1,1 @@
+"""The Upload tab: dropped files, their queue, and publishing them."""

@@ -1,0 +1,449 @@
+"""The Upload tab: drop files, pick project and destination, publish, watch each file.
+
+It owns the queue (model, filter, table), its toolbar (whose keys only work on
+this tab) and the banner offering to resume what a crash interrupted. It talks
+to the core only through the :class:`~lytsite_desktop.core.session.Session`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.destinations.resolve import DestRef
+from lytsite_desktop.core.events import Event, PreviewDone
+from lytsite_desktop.core.ingest.scan import ScanItem
+from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session
+from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
+from lytsite_desktop.core.states import FileState
+from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.images import icon, read_image
+from lytsite_desktop.gui.upload.delegates import ProgressDelegate
+from lytsite_desktop.gui.upload.queue_model import ProblemsOnly, QueueModel, Row
+from lytsite_desktop.gui.upload.welcome import WelcomePage
+
+log = logging.getLogger(__name__)
+
+#: Scanned files added to the table per event-loop turn.
+ROWS_PER_SLICE = 500
+LOCAL_LIBRARY = "Local library (this computer)"
+#: Thumbnail height in the queue, in device-independent pixels.
+ROW_THUMB = 40
+NO_PROBLEMS = "<h3>Nothing needs a look</h3><p>No file failed, and every photo could be read.</p>"
+
+
+class DropArea(QStackedWidget):
+    """Shows the empty state, the queue or the first-run welcome; whichever it shows,
+    it takes dropped files and folders."""
+
+    EMPTY, QUEUE, WELCOME = 0, 1, 2
+    dropped = Signal(list)
+
+    def __init__(self, table: QWidget, welcome: WelcomePage, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        empty = QLabel(
+            "<h2>Drop photo folders here</h2>"
+            "<p>or use <b>Add Folder</b> / <b>Add Files</b>.</p>"
+            "<p>Originals are kept byte-exact; a fast WebP preview is made of each photo.<br>"
+            "With no bucket set up yet, everything goes into a library on this computer.</p>"
+        )
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty.setWordWrap(True)
+        empty.setAccessibleName("Drop area")
+        self.addWidget(empty)
+        self.addWidget(table)
+        self.addWidget(welcome)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # type: ignore[override]
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.dropped.emit(paths)
+
+
+class UploadPage(QWidget):
+    """Emits ``welcome_done`` when files arrive on the welcome page and ``message``
+    (text) for the window's status bar."""
+
+    welcome_done = Signal()
+    message = Signal(str)
+
+    def __init__(self, session: Session, app: App, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.app = session, app
+        self.model = QueueModel(self)
+        self.proxy = ProblemsOnly(self)
+        self.proxy.setSourceModel(self.model)
+        self.background = Background(self, workers=2)  # the rows' thumbnails
+        self._scanned: list[ScanItem] = []
+
+        self.table = self._make_table()
+        self.welcome = WelcomePage(app.paths.default_library)
+        self.drop_area = DropArea(self.table, self.welcome)
+        self.drop_area.dropped.connect(self.add_paths)
+        self.project = QLineEdit()
+        self.project.setPlaceholderText("project name (the dropped folder's name)")
+        self.project.setAccessibleName("Project name")
+        self.destination = QComboBox()
+        self.destination.setAccessibleName("Destination")
+        self.publish_button = QPushButton("Publish")
+        self.publish_button.setDefault(True)
+        self.publish_button.setEnabled(False)
+        self.publish_button.clicked.connect(self.publish)
+        header = QHBoxLayout()
+        header.addWidget(QLabel("Project"))
+        header.addWidget(self.project, 2)
+        header.addWidget(QLabel("Destination"))
+        header.addWidget(self.destination, 2)
+        header.addWidget(self.publish_button)
+
+        self.banner = QWidget()
+        banner = QHBoxLayout(self.banner)
+        banner.setContentsMargins(0, 0, 0, 0)
+        self.banner_text = QLabel()
+        self.resume_button = QPushButton("Resume them")
+        self.resume_button.clicked.connect(self.resume_interrupted)
+        banner.addWidget(self.banner_text, 1)
+        banner.addWidget(self.resume_button)
+        self.banner.hide()
+
+        self.toolbar = self._make_toolbar()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.toolbar)
+        layout.addLayout(header)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.drop_area, 1)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable_actions())
+        self.proxy.rowsInserted.connect(self._filtered_changed)
+        self.proxy.rowsRemoved.connect(self._filtered_changed)
+        self.proxy.modelReset.connect(self._filtered_changed)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.proxy)
+        table.setAccessibleName("Upload queue")
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setItemDelegateForColumn(QueueModel.PROGRESS, ProgressDelegate(table))
+        table.verticalHeader().hide()
+        table.verticalHeader().setDefaultSectionSize(ROW_THUMB + 8)
+        table.setIconSize(QSize(ROW_THUMB * 3 // 2, ROW_THUMB))
+        table.setColumnWidth(QueueModel.THUMB, ROW_THUMB * 3 // 2 + 12)
+        table.setShowGrid(False)
+        table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QueueModel.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QueueModel.STATE, QHeaderView.ResizeMode.Stretch)
+        table.setColumnWidth(QueueModel.PROGRESS, 140)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
+        self.filter_note = QLabel(NO_PROBLEMS, table.viewport())
+        self.filter_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.filter_note.setAccessibleName("Problems only: empty")
+        self.filter_note.hide()
+        return table
+
+    def _make_toolbar(self) -> QToolBar:
+        bar = QToolBar("Queue")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.setIconSize(QSize(18, 18))
+
+        def action(
+            text: str, slot: Callable[..., object], name: str = "", key: str = ""
+        ) -> QAction:
+            act = QAction(text, self)
+            act.triggered.connect(slot)
+            if name:
+                act.setIcon(icon(name))
+            if key:  # its keys work on this tab only: the gallery keeps Space for itself
+                act.setShortcut(QKeySequence(key))
+                act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                self.addAction(act)
+            return act
+
+        std = QKeySequence.StandardKey
+        self.add_files_action = action("Add Files…", self.choose_files, "add-files")
+        self.add_files_action.setShortcut(QKeySequence(std.Open))
+        self.add_folder_action = action("Add Folder…", self.choose_folder, "add-folder")
+        self.add_folder_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.pause_action = action("Pause", self.pause_selected, "pause")
+        self.resume_action = action("Resume", self.resume_selected, "resume")
+        self.toggle_action = action("Pause/Resume", self.toggle_selected, key="Space")
+        self.cancel_action = action("Cancel", self.cancel_selected, "cancel", "Del")
+        self.retry_action = action("Retry", self.retry_selected, "retry", "Ctrl+R")
+        self.clear_action = action("Clear Finished", self.clear_finished, "clear")
+        self.clear_action.setToolTip("Take published, failed and cancelled files off the list")
+        self.problems_action = action("Problems only", self.proxy.set_only_problems, "failed")
+        self.problems_action.setCheckable(True)
+        self.problems_action.setToolTip("Show only failed files and photos that could not be read")
+        self.show_action = action("Show in Folder", self.show_in_folder)
+        for group in (
+            (self.add_files_action, self.add_folder_action),
+            (self.pause_action, self.resume_action, self.cancel_action, self.retry_action),
+            (self.clear_action, self.problems_action),
+        ):
+            for act in group:
+                bar.addAction(act)
+            bar.addSeparator()
+        return bar
+
+    def fill_destinations(self, choose: DestRef | None) -> None:
+        """The local library and the saved destinations; ``choose`` selected."""
+        current = choose or self.chosen_destination()
+        self.destination.clear()
+        self.destination.addItem(LOCAL_LIBRARY, DestRef.local_library(self.app.paths))
+        for name in sorted(self.app.settings.destinations):
+            self.destination.addItem(name, DestRef(name))
+        if current is not None:
+            i = next(
+                (i for i in range(self.destination.count())
+                 if self.destination.itemData(i) == current), -1,
+            )  # fmt: skip
+            if i < 0:
+                self.destination.addItem(current.label(), current)
+                i = self.destination.count() - 1
+            self.destination.setCurrentIndex(i)
+
+    def chosen_destination(self) -> DestRef | None:
+        data = self.destination.currentData()
+        return data if isinstance(data, DestRef) else None
+
+    # -- adding and publishing ----------------------------------------------------------------
+
+    def add_paths(self, paths: list[str]) -> None:
+        """Files and folders as if dropped: scanned off the GUI thread, rows stream in."""
+        self.session.scan(paths)
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Add files")
+        if files:
+            self.add_paths(files)
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder")
+        if folder:
+            self.add_paths([folder])
+
+    def publish(self) -> None:
+        rows = self.model.ready()
+        dest = self.chosen_destination()
+        if not rows or dest is None:
+            return
+        self.model.send(rows)
+        self.session.publish([r.item() for r in rows], self.project.text().strip(), dest)
+        self.publish_button.setEnabled(False)
+        self.drop_area.setCurrentIndex(DropArea.QUEUE)
+
+    def resume_interrupted(self) -> None:
+        self.session.resume_interrupted()
+        self.banner.hide()
+
+    # -- controls ---------------------------------------------------------------------------------
+
+    def selected_rows(self) -> list[Row]:
+        """The selected rows; every row when nothing is selected."""
+        chosen = {
+            self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()
+        }
+        return [self.model.rows[i] for i in sorted(chosen)] if chosen else list(self.model.rows)
+
+    def selected_tasks(self) -> list[int] | None:
+        """Task ids of the selected rows; None (all) when nothing is selected."""
+        chosen = {
+            self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()
+        }
+        return self.model.tasks(sorted(chosen)) if chosen else None
+
+    def pause_selected(self) -> None:
+        rows = [r for r in self.selected_rows() if r.task is not None and not r.finished]
+        if not rows:
+            self.message.emit("Nothing to pause: the selected files are not uploading.")
+            return
+        self.session.pause([r.task for r in rows if r.task is not None])
+
+    def resume_selected(self) -> None:
+        """Paused files continue; failed and cancelled ones are tried again; for
+        anything else, say why nothing happens."""
+        rows = self.selected_rows()
+        paused = [r.task for r in rows if r.state is FileState.PAUSED and r.task is not None]
+        stopped = [
+            r.task for r in rows
+            if r.state in (FileState.FAILED, FileState.CANCELLED) and r.task is not None
+        ]  # fmt: skip
+        if paused:
+            self.session.resume(paused)
+        if stopped:
+            self.session.retry(stopped)
+        if not (paused or stopped):
+            self.message.emit(_nothing_to_resume(rows))
+
+    def toggle_selected(self) -> None:
+        rows = self.selected_rows()
+        if rows and all(r.state is FileState.PAUSED or r.finished for r in rows):
+            self.resume_selected()
+        else:
+            self.pause_selected()
+
+    def cancel_selected(self) -> None:
+        self.session.cancel(self.selected_tasks())
+
+    def retry_selected(self) -> None:
+        self.session.retry(self.selected_tasks())
+
+    def clear_finished(self) -> None:
+        tasks = self.model.clear_finished()
+        self.session.forget(tasks)
+        if not self.model.rows:
+            self.drop_area.setCurrentIndex(DropArea.EMPTY)
+
+    def show_in_folder(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            source = self.model.rows[self.proxy.mapToSource(index).row()].source
+            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(source)))
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for act in (
+            self.pause_action, self.resume_action, self.cancel_action, self.retry_action,
+            self.show_action,
+        ):  # fmt: skip
+            menu.addAction(act)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def _enable_actions(self) -> None:
+        """Controls that can do nothing for the selection are off."""
+        rows = self.selected_rows()
+        states = {r.state for r in rows}
+        unfinished = any(not r.finished and r.task is not None for r in rows)
+        self.pause_action.setEnabled(unfinished and states != {FileState.PAUSED})
+        self.resume_action.setEnabled(
+            bool(states & {FileState.PAUSED, FileState.FAILED, FileState.CANCELLED})
+        )
+        self.cancel_action.setEnabled(unfinished)
+        self.retry_action.setEnabled(bool(states & {FileState.FAILED, FileState.CANCELLED}))
+        self.clear_action.setEnabled(any(r.finished for r in self.model.rows))
+
+    def _filtered_changed(self) -> None:
+        empty = self.proxy.only_problems and self.proxy.rowCount() == 0
+        self.filter_note.setVisible(empty)
+        if empty:
+            self.filter_note.resize(self.table.viewport().size())
+
+    # -- what the core says -----------------------------------------------------------------------
+
+    def apply(self, events: list[Event]) -> None:
+        before = len(self.model.rows)
+        self.model.apply(events)
+        if len(self.model.rows) > before and self.drop_area.currentIndex() != DropArea.QUEUE:
+            self._show_queue()  # rows that the window did not scan itself (a resume)
+        for event in events:
+            if isinstance(event, Scanned):
+                self._scanned.extend(event.items)
+                if len(self._scanned) == len(event.items):
+                    QTimer.singleShot(0, self._add_scanned)
+            elif isinstance(event, FoundInterrupted) and event.records:
+                if self.app.settings.auto_resume:
+                    self.session.resume_interrupted()
+                    continue
+                n = len(event.records)
+                self.banner_text.setText(
+                    f"<b>{n} upload{'s' if n > 1 else ''} did not finish last time.</b> "
+                    "Nothing is lost: they continue where they stopped."
+                )
+                self.banner.show()
+            elif isinstance(event, PreviewDone) and event.thumb_path:
+                self._load_thumb(event.task, event.thumb_path)
+        self._enable_actions()
+
+    def _load_thumb(self, task: int, path: str) -> None:
+        self.background.run(
+            lambda: read_image(path, 0, height=ROW_THUMB),
+            done=lambda image: None if image.isNull() else self.model.set_thumb(task, image),
+            failed=lambda exc: None,  # a row without its thumbnail: logged, nothing more
+        )
+
+    def _show_queue(self) -> None:
+        if self.drop_area.currentIndex() == DropArea.WELCOME:
+            self.welcome_done.emit()  # files dropped on the welcome: it is answered
+        self.drop_area.setCurrentIndex(DropArea.QUEUE)
+
+    def _add_scanned(self) -> None:
+        """Scanned rows join the table in slices, so a 10,000-file drop never holds
+        the event loop for long."""
+        batch, self._scanned = self._scanned[:ROWS_PER_SLICE], self._scanned[ROWS_PER_SLICE:]
+        if batch and not self.model.ready():  # the first drop names the project (no stat here)
+            self.project.setPlaceholderText(batch[0].project)
+        self.model.add_scanned(batch)
+        self._show_queue()
+        self.publish_button.setEnabled(bool(self.model.ready()))
+        if self._scanned:
+            QTimer.singleShot(0, self._add_scanned)
+
+    def tick(self) -> str:
+        """Refresh speeds and actions; the status line for the window."""
+        self.model.tick()
+        t = self.model.totals()
+        if not t.files:
+            ready = len(self.model.ready())
+            return f"{ready} file(s) ready to publish" if ready else "Ready"
+        parts = [
+            f"{t.done} of {t.files} files",
+            f"{format_size(t.bytes_done)} of {format_size(t.bytes)}",
+        ]
+        if t.speed > 0 and t.done < t.files:
+            parts.append(f"{format_rate(t.speed)}, {format_duration(t.left)} left")
+        if t.failed:
+            parts.append(f"{t.failed} failed")
+        if t.problems > t.failed:
+            parts.append(f"{t.problems - t.failed} could not be read")
+        return " · ".join(parts)
+
+    @property
+    def uploading(self) -> bool:
+        return any(r.state is not FileState.READY and not r.finished for r in self.model.rows)
+
+    def shutdown(self) -> None:
+        self.background.shutdown()
+
+
+def _nothing_to_resume(rows: list[Row]) -> str:
+    if not rows:
+        return "Nothing to resume: the list is empty."
+    if all(r.state is FileState.PUBLISHED for r in rows):
+        return "Nothing to resume: the selected files are published."
+    if all(r.state is FileState.READY for r in rows):
+        return "Nothing to resume yet: press Publish to send the selected files."
+    return "Nothing to resume: the selected files are not paused, failed or cancelled."

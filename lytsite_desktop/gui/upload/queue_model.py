@@ -1,0 +1,410 @@
+"""The upload queue as a table model: one row per file, fed by batches of core events.
+
+A row is a dropped file (READY) until it is published; then it follows its
+engine task (by id) to a final state. Rows in the window only show what the
+core says: the states are :class:`~lytsite_desktop.core.states.FileState`, the
+speeds come from :class:`~lytsite_desktop.core.speed.SpeedMeter` over bytes
+*sent* (so a resumed file's parts already in the store are no speed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QIcon, QImage
+
+from lytsite_desktop.core.events import (
+    Event,
+    FileCancelled,
+    FileDone,
+    FileFailed,
+    FileQueued,
+    FileStateChanged,
+    NotQueued,
+    PreviewDone,
+    Progress,
+)
+from lytsite_desktop.core.ingest.scan import ScanItem
+from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
+from lytsite_desktop.core.speed import SpeedMeter
+from lytsite_desktop.core.states import FileState
+from lytsite_desktop.gui.images import icon
+
+_Index = QModelIndex | QPersistentModelIndex
+WARNING = QColor("#b76e00")
+
+
+class Role(IntEnum):
+    PROGRESS = Qt.ItemDataRole.UserRole + 1  # 0..1 for the progress delegate; None: no bar
+    STATE = Qt.ItemDataRole.UserRole + 2
+    PROBLEM = Qt.ItemDataRole.UserRole + 3  # failed, or a picture that could not be read
+
+
+@dataclass
+class Row:
+    source: str
+    rel_path: str
+    project: str
+    size: int
+    task: int | None = None
+    state: FileState = FileState.READY
+    #: Why: a failure's reason, "no preview: ..." for a published file, a retry's cause.
+    detail: str = ""
+    damaged: bool = False
+    bytes_done: int = 0
+    sent: int = 0
+    speed: float = 0.0  # bytes per second, of what this row sends
+    meter: SpeedMeter = field(default_factory=SpeedMeter)
+    thumb: QImage | None = None  # loaded from the preview cache, off the GUI thread
+
+    @property
+    def finished(self) -> bool:
+        return self.state.final
+
+    @property
+    def problem(self) -> bool:
+        return self.state is FileState.FAILED or (
+            self.state is FileState.PUBLISHED and self.damaged
+        )
+
+    def item(self) -> ScanItem:
+        return ScanItem(self.source, self.rel_path, self.project, size=self.size)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The queue in numbers (rows handed to the engine; READY rows are not counted)."""
+
+    files: int
+    done: int
+    failed: int
+    problems: int
+    bytes: int
+    bytes_done: int
+    speed: float
+    left: float | None
+
+
+class QueueModel(QAbstractTableModel):
+    THUMB, NAME, SIZE, STATE, PROGRESS, SPEED, ETA = range(7)
+    HEADERS = ("", "Name", "Size", "State", "Progress", "Speed", "Time left")
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.rows: list[Row] = []
+        self._by_task: dict[int, int] = {}
+        self._ready: dict[str, int] = {}  # READY rows by source: a file dropped twice is one
+        #: Rows sent to the engine and not numbered yet, by source, oldest first.
+        self._awaiting: dict[str, deque[int]] = {}
+        self._dirty: set[int] = set()
+        #: Rows whose speed may change (sending now, or just stopped).
+        self._live: set[int] = set()
+        self._meter = SpeedMeter()
+        self._sent = 0
+        self._icons = {
+            "published": icon("state-published"),
+            "warning": icon("state-warning"),
+            "failed": icon("state-failed"),
+        }
+
+    # -- Qt's model interface -----------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.HEADERS)
+        ):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self.rows)):
+            return None
+        row, col = self.rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, col)
+        if role == Qt.ItemDataRole.DecorationRole:
+            if col == self.THUMB:
+                return row.thumb
+            if col == self.STATE:
+                return self._state_icon(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.rel_path}\n{row.detail}" if row.detail else row.rel_path
+        if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE and row.problem:
+            return WARNING if row.state is FileState.PUBLISHED else QColor("#c92a2a")
+        if role == Role.PROGRESS:
+            if row.state in (FileState.FAILED, FileState.CANCELLED):
+                return None  # no bar: the state column says why
+            return row.bytes_done / row.size if row.size else (1.0 if row.finished else 0.0)
+        if role == Role.STATE:
+            return row.state
+        if role == Role.PROBLEM:
+            return row.problem
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.SIZE, self.SPEED, self.ETA):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _state_icon(self, row: Row) -> QIcon | None:
+        if row.state is FileState.FAILED:
+            return self._icons["failed"]
+        if row.state is FileState.PUBLISHED:
+            return self._icons["warning" if row.damaged else "published"]
+        return None
+
+    def _text(self, row: Row, col: int) -> str:
+        if col == self.NAME:
+            return row.rel_path
+        if col == self.SIZE:
+            return format_size(row.size)
+        if col == self.STATE:
+            return state_text(row)
+        if col == self.PROGRESS:
+            if row.state in (FileState.FAILED, FileState.CANCELLED) or not row.size:
+                return ""
+            return f"{100 * row.bytes_done / row.size:.0f}%"
+        active = row.speed > 0 and not row.finished
+        if col == self.SPEED:
+            return format_rate(row.speed) if active else ""
+        if col == self.ETA:
+            left = row.meter.eta(row.size - row.bytes_done)
+            return format_duration(left) if active and left is not None else ""
+        return ""
+
+    # -- feeding it -------------------------------------------------------------------------
+
+    def add_scanned(self, items: list[ScanItem] | tuple[ScanItem, ...]) -> int:
+        """Rows for dropped files (a file dropped twice and not published yet stays
+        one row; one published before gets a new row)."""
+        new = [i for i in items if i.source not in self._ready]
+        if not new:
+            return 0
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        for item in new:
+            self._ready[item.source] = len(self.rows)
+            self.rows.append(Row(item.source, item.rel_path, item.project, item.size))
+        self.endInsertRows()
+        return len(new)
+
+    def send(self, rows: list[Row]) -> None:
+        """These READY rows go to the engine: QUEUED until it numbers them."""
+        for row in rows:
+            i = self._ready.pop(row.source)
+            row.state = FileState.QUEUED
+            self._awaiting.setdefault(row.source, deque()).append(i)
+            self._dirty.add(i)
+
+    def apply(self, events: list[Event]) -> None:
+        """One batch of core events (from the bridge)."""
+        self._insert_queued([e for e in events if isinstance(e, FileQueued)])
+        for event in events:
+            if isinstance(event, NotQueued):
+                self._not_queued(event)
+                continue
+            task = getattr(event, "task", None)
+            if task is None or task not in self._by_task:
+                continue
+            i = self._by_task[task]
+            row = self.rows[i]
+            self._dirty.add(i)
+            if isinstance(event, FileQueued):
+                if row.finished:  # published again, retried
+                    row.state, row.detail, row.damaged = FileState.QUEUED, "", False
+                    row.bytes_done, row.size = 0, event.size
+            elif isinstance(event, Progress):
+                row.bytes_done, row.size = event.bytes_done, event.size
+                self._sent += max(0, event.sent - row.sent)
+                row.sent = max(row.sent, event.sent)
+                row.meter.update(row.sent)
+                self._live.add(i)
+            elif isinstance(event, FileStateChanged):
+                if not row.finished:
+                    row.state, row.detail = event.state, event.detail
+            elif isinstance(event, PreviewDone):
+                if not row.finished and event.note:
+                    row.detail, row.damaged = event.note, event.damaged
+            elif isinstance(event, FileDone):
+                row.state, row.detail, row.damaged = FileState.PUBLISHED, event.note, event.damaged
+                row.bytes_done = row.size
+            elif isinstance(event, FileFailed):
+                row.state, row.detail = FileState.FAILED, event.reason
+            elif isinstance(event, FileCancelled):
+                row.state, row.detail = FileState.CANCELLED, ""
+
+    def _insert_queued(self, queued: list[FileQueued]) -> None:
+        """Number the rows the window sent (in the order it sent them); a file the
+        engine already had drops its duplicate row; rows for files the window did
+        not send itself (a resume of interrupted uploads) are added."""
+        new: dict[int, FileQueued] = {}
+        duplicates = []
+        for event in queued:
+            waiting = self._awaiting.get(event.path)
+            if event.task in self._by_task:
+                if waiting:
+                    duplicates.append(waiting.popleft())
+                continue
+            if waiting:
+                i = waiting.popleft()
+                self.rows[i].task = event.task
+                self._by_task[event.task] = i
+            elif event.task not in new:
+                new[event.task] = event
+        if duplicates:
+            self.remove_rows(duplicates)
+        if new:
+            first = len(self.rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for event in new.values():
+                self._by_task[event.task] = len(self.rows)
+                row = Row(event.path, event.rel_path, event.project, event.size, event.task)
+                row.state = FileState.QUEUED
+                self.rows.append(row)
+            self.endInsertRows()
+
+    def _not_queued(self, event: NotQueued) -> None:
+        """The engine could not take them (the destination could not be opened)."""
+        for path in event.paths:
+            waiting = self._awaiting.get(path)
+            if waiting:
+                i = waiting.popleft()
+                self.rows[i].state, self.rows[i].detail = FileState.FAILED, event.reason
+                self._dirty.add(i)
+
+    def remove_rows(self, indexes: list[int]) -> None:
+        """Take rows out of the table (a duplicate, Clear finished), a run of
+        neighbours at a time."""
+        runs: list[list[int]] = []
+        for i in sorted(set(indexes), reverse=True):
+            if runs and runs[-1][0] == i + 1:
+                runs[-1][0] = i
+            else:
+                runs.append([i, i])
+        for first, last in runs:  # from the bottom up: indexes above stay valid
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self.rows[first : last + 1]
+            self.endRemoveRows()
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._by_task.clear()
+        self._ready.clear()
+        awaiting_rows = {id(self.rows[i]) for q in self._awaiting.values() for i in q
+                         if i < len(self.rows)}  # fmt: skip
+        self._awaiting.clear()
+        for i, row in enumerate(self.rows):
+            if row.task is not None:
+                self._by_task[row.task] = i
+            elif row.state is FileState.READY:
+                self._ready[row.source] = i
+            elif id(row) in awaiting_rows:
+                self._awaiting.setdefault(row.source, deque()).append(i)
+        self._dirty.clear()
+        self._live.clear()
+
+    def clear_finished(self) -> list[int]:
+        """Remove every finished row; returns their tasks (the engines forget them)."""
+        gone = [i for i, r in enumerate(self.rows) if r.finished]
+        tasks = [t for i in gone if (t := self.rows[i].task) is not None]
+        self.remove_rows(gone)
+        return tasks
+
+    def set_thumb(self, task: int, image: QImage) -> None:
+        i = self._by_task.get(task)
+        if i is not None:
+            self.rows[i].thumb = image
+            index = self.index(i, self.THUMB)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+
+    def tick(self, now: float | None = None) -> None:
+        """Update speeds and tell the views what changed (called a few times a second)."""
+        now = time.monotonic() if now is None else now
+        self._meter.update(self._sent, now)
+        for i in list(self._live):
+            row = self.rows[i]
+            speed = 0.0 if row.finished else row.meter.rate(now)
+            if speed != row.speed:
+                row.speed = speed
+                self._dirty.add(i)
+            if not speed and (row.finished or row.state is not FileState.UPLOADING):
+                self._live.discard(i)
+        if self._dirty:
+            top, bottom = min(self._dirty), max(self._dirty)
+            self._dirty.clear()
+            self.dataChanged.emit(self.index(top, 0), self.index(bottom, self.columnCount() - 1))
+
+    # -- questions the window asks --------------------------------------------------------
+
+    def ready(self) -> list[Row]:
+        return [r for r in self.rows if r.state is FileState.READY]
+
+    def rows_of(self, tasks: list[int]) -> list[Row]:
+        return [self.rows[self._by_task[t]] for t in tasks if t in self._by_task]
+
+    def tasks(self, rows: list[int]) -> list[int]:
+        return [t for i in rows if (t := self.rows[i].task) is not None]
+
+    def totals(self, now: float | None = None) -> Totals:
+        queued = [r for r in self.rows if r.state is not FileState.READY]
+        size = sum(r.size for r in queued)
+        done = sum(r.bytes_done for r in queued if r.state is not FileState.CANCELLED)
+        size -= sum(r.size for r in queued if r.state is FileState.CANCELLED)
+        return Totals(
+            files=len(queued),
+            done=sum(1 for r in queued if r.finished),
+            failed=sum(1 for r in queued if r.state is FileState.FAILED),
+            problems=sum(1 for r in queued if r.problem),
+            bytes=size,
+            bytes_done=done,
+            speed=self._meter.rate(now),
+            left=self._meter.eta(size - done, now),
+        )
+
+
+def state_text(row: Row) -> str:
+    why = row.detail.removeprefix("no preview: ")
+    if row.state is FileState.PUBLISHED and row.damaged:
+        return f"published, but {why}"
+    if row.state is FileState.PUBLISHED and row.detail:
+        return f"published without preview: {why}"
+    if row.state is FileState.FAILED:
+        return f"failed: {row.detail}" if row.detail else "failed"
+    return row.state.label
+
+
+class ProblemsOnly(QSortFilterProxyModel):
+    """Shows every row, or only those that need a look: failed, or published though
+    the picture could not be read."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.only_problems = False
+
+    def set_only_problems(self, on: bool) -> None:
+        self.only_problems = on
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        if not self.only_problems:
+            return True
+        model = self.sourceModel()
+        return bool(model.index(source_row, 0, source_parent).data(Role.PROBLEM))
