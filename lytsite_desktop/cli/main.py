@@ -152,7 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "dest": cli_dest.cmd_dest,
             "gallery": cli_gallery.cmd_gallery,
         }[args.command]
-        return handler(app, args)
+        code = handler(app, args)
+        sys.stdout.flush()  # here, where a closed pipe can still be answered quietly
+        return code
     except ConfigError as exc:
         say_error(args, str(exc))
         return EXIT_USAGE

@@ -16,8 +16,9 @@ from collections.abc import Callable
 
 #: Seconds of history a speed is measured over.
 WINDOW = 5.0
-#: Below this much history a speed is not worth showing yet.
-MIN_SPAN = 0.75
+#: Below this much history a speed is not worth showing yet (the first moments of
+#: a transfer fill buffers, and read faster than anything leaves).
+MIN_SPAN = 2.0
 
 
 class SpeedMeter:

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from lytsite_desktop.core.events import FileDone, FileQueued, FileStateChanged, Progress
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.states import FileState
+from lytsite_desktop.gui.upload.page import DropArea
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from tests.conftest import dest_url, object_sha256, sha256_file, write_random
 from tests.gui.conftest import drop
@@ -178,11 +179,28 @@ def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
         proc.wait(30)
         assert proc.returncode == -signal.SIGKILL
 
-        window = window_for()  # the next launch: the same journal (LYTSITE_HOME)
+        proxy.set_up_rate(None)  # the link is fast now. The next launch: the same journal,
+        window = window_for(bwlimit=4 * MiB)  # and its own bandwidth limit is the bottleneck
         qtbot.waitUntil(lambda: window.upload.banner.isVisible(), timeout=10_000)
         assert "1 upload did not finish" in window.upload.banner_text.text()
+        assert window.upload.drop_area.currentIndex() == DropArea.EMPTY
         qtbot.mouseClick(window.upload.resume_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: states(window) == ["published"], timeout=60_000)
+        # The resumed file is a row, shown at once (not the empty drop area) ...
+        qtbot.waitUntil(lambda: len(window.upload.model.rows) == 1, timeout=10_000)
+        assert window.upload.drop_area.currentIndex() == DropArea.QUEUE
+        # ... and its speed is what the 4 MiB/s limit lets out, never the parts that
+        # were already in the bucket counted as if sent now.
+        speeds, lines = [], []
+
+        def sample() -> bool:
+            speeds.append(window.upload.model.rows[0].speed)
+            speeds.append(window.upload.model.totals().speed)
+            lines.append(window.status.text())
+            return states(window) == ["published"]
+
+        qtbot.waitUntil(sample, timeout=60_000)
+        assert 0 < max(speeds) <= 4 * MiB * 1.2, max(speeds) / MiB
+        assert any("MiB/s" in line for line in lines) and not any("MB/s" in x for x in lines)
 
         def page_published() -> bool:  # the web gallery goes up at the batch's end
             return s3.list_objects_v2(Bucket=bucket, Prefix="projects/gala/index.html")["KeyCount"]

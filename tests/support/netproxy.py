@@ -166,6 +166,10 @@ class TcpProxy:
             for s in socks:
                 _hard_close(s)
 
+    def set_up_rate(self, rate: float | None) -> None:
+        """Shape the upload direction to ``rate`` bytes/s from now on (None: unshaped)."""
+        self._up = _Bucket(rate) if rate else None
+
     def reset_counters(self) -> None:
         with self._lock:
             self.bytes_up = self.bytes_down = 0

@@ -20,6 +20,7 @@ class PartSlots:
         self._sem = threading.Semaphore(size)
         self._lock = threading.Lock()
         self.in_use = 0
+        self.peak = 0  # the most ever held at once
 
     def acquire(self, give_up: Callable[[], bool]) -> bool:
         """Wait for a free slot; False (and no slot) once ``give_up()`` says so."""
@@ -28,6 +29,7 @@ class PartSlots:
                 return False
         with self._lock:
             self.in_use += 1
+            self.peak = max(self.peak, self.in_use)
         return True
 
     def release(self) -> None:

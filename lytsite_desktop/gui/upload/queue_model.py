@@ -400,8 +400,13 @@ class ProblemsOnly(QSortFilterProxyModel):
         self.only_problems = False
 
     def set_only_problems(self, on: bool) -> None:
-        self.only_problems = on
-        self.invalidateFilter()
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9 and newer
+            self.beginFilterChange()
+            self.only_problems = on
+            self.endFilterChange()
+        else:
+            self.only_problems = on
+            self.invalidateRowsFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
         if not self.only_problems:

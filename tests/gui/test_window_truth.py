@@ -1,0 +1,198 @@
+"""The window tells the true story: where files go, which batch finished, what a
+damaged photo is, and what a control can do. The real window (offscreen), the real
+S3 server process, the test proxy."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.destinations.resolve import DestRef
+from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.core.states import FileState
+from lytsite_desktop.gui.upload.page import LOCAL_LIBRARY
+from lytsite_desktop.gui.upload.queue_model import QueueModel, Role
+from tests.conftest import dest_url, write_random
+from tests.gui.conftest import drop
+from tests.support.images import jpeg_bytes, marked_image
+from tests.support.netproxy import TcpProxy
+
+
+def states(window) -> list[FileState]:
+    return [r.state for r in window.upload.model.rows]
+
+
+def all_final(window) -> bool:
+    return bool(window.upload.model.rows) and all(r.finished for r in window.upload.model.rows)
+
+
+@pytest.fixture
+def studio(s3_server, bucket):
+    """A saved bucket destination, made the default (its keys from the environment)."""
+
+    def save(url: str | None = None) -> None:
+        app = App()
+        app.save_destination("studio", url or dest_url(bucket, s3_server.url), default=True)
+        app.close()
+
+    return save
+
+
+def publish(window, qtbot, folder, count: int, project: str = "") -> None:
+    before = len(window.upload.model.rows)
+    drop(window.upload.drop_area, [folder])
+    qtbot.waitUntil(lambda: len(window.upload.model.rows) == before + count, timeout=10_000)
+    window.upload.project.setText(project)
+    qtbot.mouseClick(window.upload.publish_button, Qt.MouseButton.LeftButton)
+
+
+def test_the_local_library_stays_local_with_a_bucket_as_default(
+    tmp_path, open_window, qtbot, studio, s3, bucket
+):
+    studio()
+    write_random(tmp_path / "Private" / "contract.pdf", 5000, seed=1)
+    window = open_window()
+    assert window.upload.chosen_destination() == DestRef("studio")  # the default
+    window.upload.destination.setCurrentIndex(window.upload.destination.findText(LOCAL_LIBRARY))
+    assert window.upload.chosen_destination() == DestRef.local_library(window.app.paths)
+    publish(window, qtbot, tmp_path / "Private", 1)
+    qtbot.waitUntil(lambda: states(window) == [FileState.PUBLISHED], timeout=30_000)
+    library = AppPaths.discover().default_library / "projects" / "private"
+    assert list((library / "files").rglob("contract.pdf"))
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0, "nothing went to the bucket"
+
+
+def test_two_destinations_publish_side_by_side_and_every_row_ends(
+    tmp_path, open_window, qtbot, studio, s3_server, s3, bucket
+):
+    big = write_random(tmp_path / "Wedding" / "ceremony.tif", 14 * MiB, seed=2)
+    write_random(tmp_path / "Portraits" / "anna.tif", 7 * MiB, seed=3)
+    with TcpProxy(s3_server.port, up_rate=4 * MiB) as proxy:
+        studio(dest_url(bucket, proxy.url))
+        window = open_window(part_size=5 * MiB, multipart_threshold=6 * MiB)
+        publish(window, qtbot, tmp_path / "Wedding", 1)
+        qtbot.waitUntil(lambda: window.upload.model.rows[0].bytes_done > 0, timeout=20_000)
+        # While the bucket upload runs: the second folder to this computer's library.
+        window.upload.destination.setCurrentIndex(window.upload.destination.findText(LOCAL_LIBRARY))
+        publish(window, qtbot, tmp_path / "Portraits", 1)
+        qtbot.waitUntil(lambda: states(window)[1] == FileState.PUBLISHED, timeout=30_000)
+        assert states(window)[0] in (FileState.UPLOADING, FileState.LISTING), "A still runs"
+        qtbot.waitUntil(lambda: all_final(window), timeout=60_000)
+    assert states(window) == [FileState.PUBLISHED, FileState.PUBLISHED]
+    assert not window.upload.uploading
+    qtbot.waitUntil(lambda: not window.keep_awake.held, timeout=2_000)
+    (obj,) = s3.list_objects_v2(Bucket=bucket, Prefix="projects/wedding/files/")["Contents"]
+    assert obj["Size"] == big.stat().st_size
+    library = AppPaths.discover().default_library / "projects" / "portraits" / "files"
+    assert list(library.rglob("anna.tif"))
+    assert not list(library.parent.parent.rglob("ceremony.tif"))
+    finished = [t for title, t in window.notifications if title == "Publishing finished"]
+    assert sorted(finished) == ["1 file published to portraits", "1 file published to wedding"]
+    services = window.session.service
+    assert len(services.engines()) == 2 and services.slots.peak <= services.slots.size
+
+
+def test_the_finish_message_names_the_project_and_counts_its_own_batch(
+    tmp_path, open_window, qtbot, studio
+):
+    studio()
+    for i in range(2):
+        write_random(tmp_path / "Shoot" / f"{i}.bin", 2000, seed=i)
+    write_random(tmp_path / "Party" / "toast.bin", 3000, seed=9)
+    window = open_window()
+    publish(window, qtbot, tmp_path / "Shoot", 2, project="Ana & João")
+    qtbot.waitUntil(lambda: len(window.notifications) == 1, timeout=30_000)
+    assert window.notifications[-1] == ("Publishing finished", "2 files published to Ana & João")
+    publish(window, qtbot, tmp_path / "Party", 1)  # no name typed: the folder's
+    qtbot.waitUntil(lambda: len(window.notifications) == 2, timeout=30_000)
+    assert window.notifications[-1] == ("Publishing finished", "1 file published to party")
+
+    # Resume with a finished file selected: the control is off, and pressing it says why.
+    window.upload.table.selectRow(0)
+    qtbot.waitUntil(lambda: not window.upload.resume_action.isEnabled(), timeout=2_000)
+    window.upload.resume_selected()
+    assert window.statusBar().currentMessage() == (
+        "Nothing to resume: the selected files are published."
+    )
+
+
+def test_a_damaged_photo_is_told_apart_and_the_problems_filter_explains_itself(
+    tmp_path, open_window, qtbot, studio
+):
+    studio()
+    folder = tmp_path / "Beach"
+    folder.mkdir()
+    (folder / "fine.jpg").write_bytes(jpeg_bytes(marked_image((1200, 800))))
+    (folder / "cut.jpg").write_bytes(jpeg_bytes(marked_image((2000, 1500)))[:6000])
+    window = open_window()
+    publish(window, qtbot, folder, 2)
+    qtbot.waitUntil(lambda: all_final(window), timeout=30_000)
+    model = window.upload.model
+    rows = {r.rel_path: (i, r) for i, r in enumerate(model.rows)}
+    i, cut = rows["cut.jpg"]
+    assert cut.state is FileState.PUBLISHED and cut.damaged
+    state = model.index(i, QueueModel.STATE)
+    assert state.data() == (
+        "published, but the photo could not be read, it is cut short (an incomplete copy?)"
+    )
+    assert state.data(Qt.ItemDataRole.DecorationRole) is not None  # the warning sign
+    assert state.data(Role.PROBLEM) is True
+    shown = " ".join(str(state.data(r)) for r in (Qt.ItemDataRole.DisplayRole,
+                                                   Qt.ItemDataRole.ToolTipRole))  # fmt: skip
+    assert "truncated" not in shown and "bytes not processed" not in shown  # no library text
+    j, fine = rows["fine.jpg"]
+    assert not model.index(j, QueueModel.STATE).data(Role.PROBLEM)
+    qtbot.waitUntil(lambda: bool(window.notifications), timeout=5_000)
+    assert window.notifications[-1][1] == (
+        "2 files published to beach; 1 could not be read (published without a preview)"
+    )
+    window.upload.problems_action.trigger()
+    assert window.upload.proxy.rowCount() == 1
+    assert window.upload.proxy.index(0, QueueModel.NAME).data() == "cut.jpg"
+    assert not window.upload.filter_note.isVisible()
+
+    window.upload.problems_action.trigger()  # the filter off again
+    window.upload.clear_action.trigger()  # Clear finished: the list is empty again
+    assert model.rows == [] and window.upload.proxy.rowCount() == 0
+    assert all(not e.tasks() for e in window.session.service.engines()), "engines forgot them"
+
+    (tmp_path / "Fine").mkdir()
+    (tmp_path / "Fine" / "ok.jpg").write_bytes(jpeg_bytes(marked_image((800, 600))))
+    publish(window, qtbot, tmp_path / "Fine", 1)
+    qtbot.waitUntil(lambda: all_final(window), timeout=30_000)
+    window.upload.problems_action.trigger()
+    assert window.upload.proxy.rowCount() == 0
+    assert window.upload.filter_note.isVisible()  # an empty filter says so, in words
+    assert "Nothing needs a look" in window.upload.filter_note.text()
+
+
+def test_the_queue_toolbar_belongs_to_the_upload_tab(open_window, qtbot):
+    window = open_window()
+    assert window.upload.toolbar.isVisible()
+    window.tabs.setCurrentWidget(window.gallery)
+    assert not window.upload.toolbar.isVisible()
+    window.tabs.setCurrentWidget(window.upload)
+    assert window.upload.toolbar.isVisible()
+
+
+def test_the_manifest_of_the_damaged_file_says_why_in_plain_words(
+    tmp_path, open_window, qtbot, studio, s3, bucket
+):
+    studio()
+    folder = tmp_path / "Cut"
+    folder.mkdir()
+    (folder / "cut.jpg").write_bytes(jpeg_bytes(marked_image((2000, 1500)))[:6000])
+    window = open_window()
+    publish(window, qtbot, folder, 1)
+    qtbot.waitUntil(lambda: all_final(window), timeout=30_000)
+    body = s3.get_object(Bucket=bucket, Key="projects/cut/manifest.json")["Body"].read()
+    (entry,) = json.loads(body)["files"]
+    assert entry["preview"] is None
+    assert (
+        entry["note"]
+        == "no preview: the photo could not be read, it is cut short (an incomplete copy?)"
+    )
