@@ -144,7 +144,7 @@ def test_a_damaged_photo_is_told_apart_and_the_problems_filter_explains_itself(
     shown = " ".join(str(state.data(r)) for r in (Qt.ItemDataRole.DisplayRole,
                                                    Qt.ItemDataRole.ToolTipRole))  # fmt: skip
     assert "truncated" not in shown and "bytes not processed" not in shown  # no library text
-    j, fine = rows["fine.jpg"]
+    j, _ = rows["fine.jpg"]
     assert not model.index(j, QueueModel.STATE).data(Role.PROBLEM)
     qtbot.waitUntil(lambda: bool(window.notifications), timeout=5_000)
     assert window.notifications[-1][1] == (
