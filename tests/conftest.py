@@ -45,6 +45,26 @@ def no_leaked_threads() -> Iterator[None]:
         time.sleep(0.05)
 
 
+@pytest.fixture(autouse=True)
+def no_invalid_state_moves() -> Iterator[None]:
+    """Fails a test in which a file made a move the state machine does not have
+    (core/states.py logs it as an error rather than crash a photographer's upload)."""
+    import logging
+
+    seen: list[str] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    handler = Catch(logging.ERROR)
+    logger = logging.getLogger("lytsite_desktop.core.states")
+    logger.addHandler(handler)
+    yield
+    logger.removeHandler(handler)
+    assert not seen, seen
+
+
 @pytest.fixture
 def memory_keyring():  # type: ignore[no-untyped-def]
     """An in-memory keyring in place of the system's, for the test's length."""

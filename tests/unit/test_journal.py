@@ -86,3 +86,25 @@ def test_another_process_cannot_claim_a_claimed_row(tmp_path):
             [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
         ).stdout.split()
         assert out == ["True", "True"]
+
+
+def test_a_journal_of_an_earlier_version_speaks_the_states_words(tmp_path):
+    """Schema 2 called a published file "done"; migration 3 renames it, so the
+    journal, the events and `status` use one word."""
+    from lytsite_desktop.core.store.journal import _MIGRATIONS
+
+    path = tmp_path / "j.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    for version, migration in enumerate(_MIGRATIONS[:2], start=1):
+        for stmt in migration.split(";"):
+            if stmt.strip():
+                db.execute(stmt)
+        db.execute(f"PRAGMA user_version={version}")
+    db.execute(
+        "INSERT INTO files (dest, project, rel_path, source_path, size, mtime_ns, state, "
+        "created_at, updated_at) VALUES ('d', 'p', 'a.jpg', '/a.jpg', 1, 1, 'done', 0, 0)"
+    )
+    db.close()
+    with Journal(path) as j:
+        (rec,) = j.all_files()
+        assert rec.state == "published" and j.projects()[0][:3] == ("d", "p", 1)

@@ -55,3 +55,28 @@ def test_new_content_replaces_and_a_preview_only_entry_can_be_dropped(tmp_path):
         assert listed(tmp_path, writer) == {}
     finally:
         writer.close()
+
+
+class Unreachable(LocalDestination):
+    """A store that went away: reads work from what was there, writes do not."""
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        from lytsite_desktop.core.errors import TransientError
+
+        raise TransientError("cannot reach the store", network=True)
+
+
+def test_an_entry_counts_only_once_written_and_closing_offline_does_not_wait(tmp_path):
+    import time
+
+    durable: list[str] = []
+    ok = ManifestWriter(LocalDestination(tmp_path / "up"))
+    ok.put("p", FULL, durable=lambda: durable.append("a.jpg"))
+    assert ok.close(10) and durable == ["a.jpg"]
+
+    offline = ManifestWriter(Unreachable(tmp_path / "down"))
+    offline.put("p", FULL, durable=lambda: durable.append("never"))
+    started = time.monotonic()
+    assert offline.close(30) is False  # one more try on closing, then it gives up ...
+    assert time.monotonic() - started < 5  # ... without holding a quitting app
+    assert durable == ["a.jpg"] and "p" in offline.errors

@@ -104,6 +104,10 @@ class ManifestWriter:
         self._cv = threading.Condition()
         self._writing = False
         self._closed = False
+        #: Closing: what is pending gets one more try, then the writer gives up
+        #: (a store that cannot be reached must not hold a quitting app).
+        self._closing = False
+        self._gave_up = False
         self._pending: dict[str, list[_Put | _Drop]] = {}
         #: Last failure per project, cleared when a write succeeds.
         self.errors: dict[str, str] = {}
@@ -174,6 +178,10 @@ class ManifestWriter:
                             project, exc)  # fmt: skip
                 self.errors[project] = str(exc)
                 attempt += 1
+                with self._cv:
+                    if self._closing:  # the files stay unfinished in the journal: resume lists them
+                        self._gave_up = True
+                        return
                 with self._cv:  # put the work back and retry after a pause
                     if pages:
                         self._pages_due.add(project)
@@ -245,15 +253,19 @@ class ManifestWriter:
             self._cv.notify_all()
             try:
                 return self._cv.wait_for(
-                    lambda: not self._dirty and not self._pages_due and not self._writing,
+                    lambda: self._gave_up or not (self._dirty or self._pages_due or self._writing),
                     timeout,
                 )
             finally:
                 self._hurry = False
 
     def close(self, timeout: float = 30.0) -> bool:
-        """Write what is pending (for at most ``timeout`` s), then stop the thread."""
-        done = self.flush(timeout)
+        """Write what is pending (for at most ``timeout`` s, and no more tries once a
+        write fails), then stop the thread."""
+        with self._cv:
+            self._closing = True
+            self._cv.notify_all()
+        done = self.flush(timeout) and not self._gave_up
         with self._cv:
             self._closed = True
             self._cv.notify_all()

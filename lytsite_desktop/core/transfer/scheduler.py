@@ -56,16 +56,16 @@ class Scheduler:
 
     def pick(self, previews_only: bool = False) -> Unit | None:
         """The next unit of work (its task marked busy), or None for now."""
-        task = self._take(self.to_send)
-        if task is not None:
-            task.preview = Preview.SENDING
-            return self._busy(Unit(task, Kind.RENDITIONS))
+        while self.to_cancel and not previews_only:
+            cancelled = self.to_cancel.popleft()
+            if not cancelled.finished:
+                return self._busy(Unit(cancelled, Kind.CANCEL))
+        preview = self._take(self.to_send)
+        if preview is not None:
+            preview.preview = Preview.SENDING
+            return self._busy(Unit(preview, Kind.RENDITIONS))
         if previews_only:
             return None
-        while self.to_cancel:
-            task = self.to_cancel.popleft()
-            if not task.finished:
-                return self._busy(Unit(task, Kind.CANCEL))
         for task in self.active:
             if not schedulable(task):
                 continue

@@ -1,0 +1,123 @@
+"""The scheduler's order, with no threads and no network: cancels, then previews,
+then the parts and completions of files under way (oldest first), then the next
+file to prepare; paused, cancelled and restarting files are never picked."""
+
+from __future__ import annotations
+
+from lytsite_desktop.core.states import FINAL, TRANSITIONS, FileState, Original, Preview, allowed
+from lytsite_desktop.core.transfer.planning import PartPlan
+from lytsite_desktop.core.transfer.scheduler import Kind, Scheduler
+from lytsite_desktop.core.transfer.task import FileTask
+
+MiB = 1024 * 1024
+
+
+def task(n: int) -> FileTask:
+    return FileTask(n, f"/src/{n}.jpg", f"{n}.jpg", "p", 20 * MiB)
+
+
+def under_way(s: Scheduler, t: FileTask, parts: int) -> None:
+    t.plan = PartPlan(parts * 5 * MiB, 5 * MiB)
+    t.pending.extend(range(1, parts + 1))
+    s.multipart_started(t)
+
+
+def picks(s: Scheduler, n: int, previews_only: bool = False) -> list[tuple[int, Kind, int]]:
+    out = []
+    for _ in range(n):
+        unit = s.pick(previews_only)
+        if unit is None:
+            break
+        out.append((unit.task.id, unit.kind, unit.part))
+    return out
+
+
+def test_the_order_of_work():
+    s = Scheduler()
+    new1, new2, old, young, cancelled, preview = (task(i) for i in range(1, 7))
+    for t in (new1, new2):
+        s.add(t, previews=False)
+    under_way(s, old, 2)
+    under_way(s, young, 1)
+    cancelled.cancel_requested = True
+    s.cancel(cancelled)
+    preview.preview = Preview.TO_MAKE
+    s.preview_made(preview)
+    assert picks(s, 10) == [
+        (5, Kind.CANCEL, 0),
+        (6, Kind.RENDITIONS, 0),
+        (3, Kind.PART, 1), (3, Kind.PART, 2),  # the oldest file's parts first
+        (4, Kind.PART, 1),
+        (1, Kind.PREPARE, 0), (2, Kind.PREPARE, 0),
+    ]  # fmt: skip
+    assert new1.original is Original.PREPARING and preview.preview is Preview.SENDING
+
+
+def test_a_file_completes_once_its_last_part_is_back():
+    s = Scheduler()
+    t = task(1)
+    under_way(s, t, 1)
+    (unit,) = [s.pick()]
+    assert unit is not None and unit.kind is Kind.PART
+    assert s.pick() is None, "no completion while the part is in the air"
+    t.done_parts[1] = object()  # type: ignore[assignment]
+    s.unit_done(t)
+    unit = s.pick()
+    assert unit is not None and unit.kind is Kind.COMPLETE and t.original is Original.COMPLETING
+
+
+def test_paused_cancelled_and_restarting_files_are_not_picked():
+    s = Scheduler()
+    paused, restarting, ok = task(1), task(2), task(3)
+    for t in (paused, restarting, ok):
+        s.add(t, previews=False)
+    paused.paused = True
+    restarting.restart_requested = True
+    assert picks(s, 5) == [(3, Kind.PREPARE, 0)]
+    paused.paused = False
+    s.resumed(paused)
+    assert picks(s, 5) == [(1, Kind.PREPARE, 0)]
+
+
+def test_the_preview_sender_takes_only_previews():
+    s = Scheduler()
+    a, b = task(1), task(2)
+    s.add(a, previews=True)
+    b.preview = Preview.TO_MAKE
+    s.preview_made(b)
+    assert picks(s, 5, previews_only=True) == [(2, Kind.RENDITIONS, 0)]
+    assert s.take_ingest() is a and s.take_ingest() is None
+
+
+def test_an_interrupted_unit_goes_back_where_it_was():
+    s = Scheduler()
+    t = task(1)
+    s.add(t, previews=False)
+    unit = s.pick()
+    assert unit is not None and unit.kind is Kind.PREPARE
+    assert s.unit_done(t) is False and t.original is Original.NEW and s.new[0] is t
+    under_way(s, u := task(2), 3)
+    part = s.pick()
+    assert part is not None and part.task is u
+    s.give_back(part)
+    s.unit_done(u)
+    assert list(u.pending) == [1, 2, 3]
+    u.restart_requested = True
+    unit = s.pick()
+    assert unit is not None and unit.task is t  # the restarting file waits
+    u.busy = 1
+    assert s.unit_done(u) is True, "the last unit of a restarting file asks to start over"
+
+
+def test_the_state_machine():
+    assert TRANSITIONS[FileState.READY] == {FileState.QUEUED}
+    for final in FINAL:
+        assert TRANSITIONS[final] == {FileState.QUEUED}, "a final state only leaves to retry"
+    for state in FileState:
+        if state not in FINAL and state is not FileState.READY:
+            assert FINAL.issubset(TRANSITIONS[state]), f"{state} can always end"
+    assert allowed(FileState.UPLOADING, FileState.PAUSED)
+    assert allowed(FileState.PAUSED, FileState.UPLOADING)
+    assert not allowed(FileState.PUBLISHED, FileState.UPLOADING)
+    assert not allowed(FileState.READY, FileState.UPLOADING)
+    assert not allowed(FileState.FAILED, FileState.PUBLISHED)

@@ -1,0 +1,76 @@
+"""Speeds and time left, measured one way for the terminal and the window: from bytes
+sent, over the last seconds, in binary units."""
+
+from __future__ import annotations
+
+from rich.console import Console
+
+from lytsite_desktop.cli.progress import TerminalProgress
+from lytsite_desktop.core.events import FileQueued, Progress
+from lytsite_desktop.core.sizes import MiB, format_rate
+from lytsite_desktop.core.speed import MIN_SPAN, WINDOW, SpeedMeter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_steady_link_reads_as_its_rate():
+    clock = Clock()
+    meter = SpeedMeter(clock=clock)
+    sent = 0
+    for _ in range(200):  # 256 KiB steps at 15 MiB/s, as progress events arrive
+        clock.now += 256 * 1024 / (15 * MiB)
+        sent += 256 * 1024
+        meter.update(sent)
+    assert abs(meter.rate() - 15 * MiB) / (15 * MiB) < 0.01
+    assert abs(meter.eta(30 * MiB) - 2.0) < 0.05
+
+
+def test_no_speed_before_there_is_enough_to_measure_and_none_when_idle():
+    clock = Clock()
+    meter = SpeedMeter(clock=clock)
+    meter.update(0)
+    clock.now += MIN_SPAN / 2
+    meter.update(4 * MiB)  # buffers filling in the first moment: not a speed yet
+    assert meter.rate() == 0.0 and meter.eta(MiB) is None
+    clock.now += WINDOW * 4  # nothing more sent: the speed falls away
+    meter.update(4 * MiB)
+    assert meter.rate() < 0.3 * MiB
+
+
+def test_parts_already_in_the_store_are_no_speed():
+    """A resumed file jumps from 0 to 60 % at once (its parts were there): progress,
+    not speed. The meter counts bytes sent, which do not jump."""
+    clock = Clock()
+    meter = SpeedMeter(clock=clock)
+    events = [Progress(1, "d", "p", "a.tif", bytes_done=0, size=100 * MiB, sent=0)]
+    events.append(Progress(1, "d", "p", "a.tif", bytes_done=60 * MiB, size=100 * MiB, sent=0))
+    for i in range(1, 41):
+        events.append(
+            Progress(1, "d", "p", "a.tif", bytes_done=60 * MiB + i * MiB // 4,
+                     size=100 * MiB, sent=i * MiB // 4)
+        )  # fmt: skip
+    for event in events:
+        meter.update(event.sent)
+        clock.now += 0.05  # 256 KiB every 50 ms: 5 MiB/s
+    assert abs(meter.rate() - 5 * MiB) / (5 * MiB) < 0.05
+
+
+def test_the_terminal_speaks_mib_per_second_like_the_window():
+    assert format_rate(15 * MiB) == "15.0 MiB/s"
+    console = Console(record=True, force_terminal=True, width=160)
+    progress = TerminalProgress(console)
+    with progress:
+        progress(FileQueued(1, "d", "p", "a.tif", path="/a.tif", size=64 * MiB))
+        for i in range(1, 9):
+            progress(Progress(1, "d", "p", "a.tif", bytes_done=i * MiB, size=64 * MiB,
+                              sent=i * MiB))  # fmt: skip
+        progress._progress.refresh()
+    text = console.export_text()
+    assert "8.0 MiB/64.0 MiB" in text
+    assert "MB/s" not in text and " MB" not in text.replace("MiB", "")
