@@ -45,8 +45,12 @@ def transfer_settings(app: App, args: argparse.Namespace) -> TransferSettings:
     return ts
 
 
-def _requests(args: argparse.Namespace, out: JsonLines | None) -> tuple[list[UploadRequest], int]:
-    requests, problems = [], 0
+def _requests(
+    args: argparse.Namespace, out: JsonLines | None
+) -> tuple[list[UploadRequest], int, set[str]]:
+    """The files to publish, how many could not be read, and the dropped folders'
+    names as written (the project's name for messages when none is given)."""
+    requests, problems, titles = [], 0, set()
     project = slugify(args.project) if args.project else None
     for item in scan(args.paths):
         if isinstance(item, ScanProblem):
@@ -58,16 +62,17 @@ def _requests(args: argparse.Namespace, out: JsonLines | None) -> tuple[list[Upl
             continue
         assert isinstance(item, ScanItem)
         requests.append(UploadRequest(item.source, item.rel_path, project or item.project))
-    return requests, problems
+        titles.add(item.title or item.project)
+    return requests, problems, titles
 
 
 def cmd_upload(app: App, args: argparse.Namespace) -> int:
     out = JsonLines() if args.json else None
-    requests, problems = _requests(args, out)
+    requests, problems, titles = _requests(args, out)
     if not requests and problems:
         return EXIT_FAILED
     ref = app.ref(args.dest)
-    project = args.project or ""
+    project = args.project or (titles.pop() if len(titles) == 1 else "")
 
     def start(service: PublishingService) -> None:
         _sweep_orphans(service, ref, args, out)

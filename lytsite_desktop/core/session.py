@@ -104,8 +104,11 @@ class Session:
     def publish(self, items: Iterable[ScanItem], project: str, dest: DestRef) -> None:
         """Queue files for publishing to ``dest``; ``project`` as typed ("" for each
         dropped folder's own name)."""
+        items = list(items)
         slug = slugify(project) if project else ""
         requests = [UploadRequest(i.source, i.rel_path, slug or i.project) for i in items]
+        titles = {i.title or i.project for i in items}
+        project = project or (titles.pop() if len(titles) == 1 else "")
 
         def publish() -> None:
             try:

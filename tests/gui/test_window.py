@@ -43,7 +43,7 @@ def test_drop_of_a_folder_and_a_file_adds_rows(tmp_path, window_for, qtbot):
         "ceremony/0.jpg", "ceremony/1.jpg", "ceremony/2.jpg", "cover.jpg",
     ]  # fmt: skip
     assert window.upload.drop_area.currentIndex() == 1 and window.upload.publish_button.isEnabled()
-    assert window.upload.project.placeholderText() == "wedding"
+    assert window.upload.project.placeholderText() == "Wedding"  # as written
     assert set(states(window)) == {"ready"}
 
 

@@ -91,7 +91,7 @@ def test_two_destinations_publish_side_by_side_and_every_row_ends(
     assert list(library.rglob("anna.tif"))
     assert not list(library.parent.parent.rglob("ceremony.tif"))
     finished = [t for title, t in window.notifications if title == "Publishing finished"]
-    assert sorted(finished) == ["1 file published to portraits", "1 file published to wedding"]
+    assert sorted(finished) == ["1 file published to Portraits", "1 file published to Wedding"]
     services = window.session.service
     assert len(services.engines()) == 2 and services.slots.peak <= services.slots.size
 
@@ -107,9 +107,9 @@ def test_the_finish_message_names_the_project_and_counts_its_own_batch(
     publish(window, qtbot, tmp_path / "Shoot", 2, project="Ana & João")
     qtbot.waitUntil(lambda: len(window.notifications) == 1, timeout=30_000)
     assert window.notifications[-1] == ("Publishing finished", "2 files published to Ana & João")
-    publish(window, qtbot, tmp_path / "Party", 1)  # no name typed: the folder's
+    publish(window, qtbot, tmp_path / "Party", 1)  # no name typed: the folder's, as written
     qtbot.waitUntil(lambda: len(window.notifications) == 2, timeout=30_000)
-    assert window.notifications[-1] == ("Publishing finished", "1 file published to party")
+    assert window.notifications[-1] == ("Publishing finished", "1 file published to Party")
 
     # Resume with a finished file selected: the control is off, and pressing it says why.
     window.upload.table.selectRow(0)
@@ -148,7 +148,7 @@ def test_a_damaged_photo_is_told_apart_and_the_problems_filter_explains_itself(
     assert not model.index(j, QueueModel.STATE).data(Role.PROBLEM)
     qtbot.waitUntil(lambda: bool(window.notifications), timeout=5_000)
     assert window.notifications[-1][1] == (
-        "2 files published to beach; 1 could not be read (published without a preview)"
+        "2 files published to Beach; 1 could not be read (published without a preview)"
     )
     window.upload.problems_action.trigger()
     assert window.upload.proxy.rowCount() == 1

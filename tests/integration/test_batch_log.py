@@ -43,7 +43,7 @@ def test_each_batch_is_told_in_the_log(tmp_path, bucket, s3_server):
     for f in files:
         assert re.search(rf"published shoot/{f.name}, \d+\.\d \w+ sent", log), f.name
     assert "retrying shoot/" in log  # the reset connection, and what it said
-    assert re.search(r"failed shoot/gone\.jpg: .*disappeared", log)
+    assert re.search(r"failed shoot/gone\.jpg: the file is gone", log)
     assert re.search(
         r"batch 1 finished: 3 published \(0 without a preview\), 1 failed, 0 cancelled; "
         r"\d+\.\d MiB sent in \d+\.\d s",

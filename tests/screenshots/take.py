@@ -122,13 +122,61 @@ def main() -> int:
     settle(0.3)
     dialog.grab().save(str(out / "settings.png"))
     dialog.reject()
-    session.close()
-    app.close()
-    window.close()
-    window.deleteLater()
-    settle(0.1)
+    window.app.settings.default_destination = None
+    resume_shots(window, session, app, work, out, settle)
     print(f"screenshots in {out}")
     return 0
+
+
+def resume_shots(window: MainWindow, session: object, app: object, work: Path, out: Path,
+                 settle: Settle) -> None:  # fmt: skip
+    """A batch cut short (the app quits mid-file), then the next start: the offer to
+    resume, the resumed rows, and the problems filter with nothing to show."""
+    from lytsite_desktop.core.app import App
+    from lytsite_desktop.core.destinations.resolve import DestRef
+    from lytsite_desktop.gui.app import build
+    from tests.conftest import write_random
+
+    gala = work / "Gala"
+    for i in range(3):
+        write_random(gala / f"speech-{i + 1}.mov", 60 * 1024 * 1024, seed=i)
+    window.app.settings.transfer.bwlimit = 8 * 1024 * 1024
+    window.session.settings_changed()
+    window.upload.clear_finished()
+    window.upload.fill_destinations(DestRef.local_library(window.app.paths))
+    window.add_paths([str(gala)])
+    settle(1.0)
+    window.upload.publish()
+    settle(5.0)
+    window.shutdown()  # quit in the middle: the journal keeps it all
+    session.close()  # type: ignore[attr-defined]
+    app.close()  # type: ignore[attr-defined]
+    window.deleteLater()
+    settle(0.2)
+
+    app = App()
+    app.settings.transfer.bwlimit = 8 * 1024 * 1024
+    session, window = build(app)
+    window.ask_before_closing = False
+    window.show()
+    settle(1.0)
+    window.grab().save(str(out / "interrupted.png"))
+    window.upload.resume_interrupted()
+    settle(6.0)
+    window.grab().save(str(out / "resumed.png"))
+    window.app.settings.transfer.bwlimit = None
+    window.session.settings_changed()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and window.upload.uploading:
+        settle(0.5)
+    window.upload.problems_action.trigger()
+    settle(0.5)
+    window.grab().save(str(out / "problems-none.png"))
+    window.shutdown()
+    session.close()
+    app.close()
+    window.deleteLater()
+    settle(0.1)
 
 
 def gallery_shots(window: MainWindow, shoot: Path, work: Path, out: Path, settle: Settle) -> None:

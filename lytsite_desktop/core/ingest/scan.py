@@ -14,7 +14,7 @@ import os
 import stat
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lytsite_desktop.core.keys import slugify
@@ -34,6 +34,9 @@ class ScanItem:
     renamed_from: str | None = None
     #: Bytes, as found by the scan (a window shows it without touching the disk).
     size: int = 0
+    #: The dropped folder's name as the photographer wrote it ("Wedding Ana & João"):
+    #: how messages name the project when no other name was typed.
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ def _unique(item: ScanItem, taken: set[tuple[str, str]]) -> ScanItem:
     taken.add((item.project, rel))
     if rel == item.rel_path:
         return item
-    return ScanItem(item.source, rel, item.project, renamed_from=item.rel_path, size=item.size)
+    return replace(item, rel_path=rel, renamed_from=item.rel_path)
 
 
 def _scan(paths: list[str]) -> Iterator[ScanItem | ScanProblem]:
@@ -81,17 +84,19 @@ def _scan(paths: list[str]) -> Iterator[ScanItem | ScanProblem]:
             yield ScanProblem(str(path), exc.strerror or str(exc))
             continue
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk(path.resolve(), slugify(path.resolve().name))
+            yield from _walk(path.resolve())
         elif stat.S_ISREG(st.st_mode):
             parent = path.resolve().parent
             yield ScanItem(
-                str(path.resolve()), _nfc(path.name), slugify(parent.name), size=st.st_size
-            )
+                str(path.resolve()), _nfc(path.name), slugify(parent.name), size=st.st_size,
+                title=_nfc(parent.name),
+            )  # fmt: skip
         else:
             yield ScanProblem(str(path), "not a regular file or folder")
 
 
-def _walk(root: Path, project: str) -> Iterator[ScanItem | ScanProblem]:
+def _walk(root: Path) -> Iterator[ScanItem | ScanProblem]:
+    project, title = slugify(root.name), _nfc(root.name)
     seen: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -118,7 +123,7 @@ def _walk(root: Path, project: str) -> Iterator[ScanItem | ScanProblem]:
                     subfolders.append(Path(entry.path))
             elif stat.S_ISREG(est.st_mode) and not entry.name.startswith("."):
                 rel = Path(entry.path).relative_to(root).as_posix()
-                yield ScanItem(entry.path, _nfc(rel), project, size=est.st_size)
+                yield ScanItem(entry.path, _nfc(rel), project, size=est.st_size, title=title)
         stack.extend(reversed(subfolders))
 
 

@@ -29,7 +29,7 @@ def stat_source(task: FileTask) -> os.stat_result:
     except OSError as exc:
         raise PermanentError(str(source_error(exc, task.source))) from exc
     if not stat.S_ISREG(st.st_mode):
-        raise PermanentError(f"not a regular file: {task.source}")
+        raise PermanentError("it is not a regular file any more")
     return st
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from typing import BinaryIO
 
 from lytsite_desktop.core.errors import Interrupted, PermanentError, SourceChangedError
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 256 * 1024
 
@@ -19,9 +22,12 @@ class SourceReadError(PermanentError):
 
 
 def source_error(exc: OSError, path: str) -> SourceReadError | SourceChangedError:
+    """The photographer's words for a source file that cannot be read (the row and
+    the message name the file; its path on this computer goes to the log only)."""
+    log.info("cannot read %s: %s", path, exc)
     if isinstance(exc, FileNotFoundError):
-        return SourceChangedError(f"the file disappeared: {path}")
-    return SourceReadError(f"cannot read {path}: {exc.strerror or exc}")
+        return SourceChangedError("the file is gone (moved or deleted after it was added)")
+    return SourceReadError(f"the file cannot be read ({exc.strerror or exc})")
 
 
 def md5_of_span(path: str, offset: int, length: int) -> tuple[str, str]:
@@ -34,7 +40,7 @@ def md5_of_span(path: str, offset: int, length: int) -> tuple[str, str]:
             while remaining:
                 chunk = fh.read(min(1024 * 1024, remaining))
                 if not chunk:
-                    raise SourceChangedError(f"the file got shorter while uploading: {path}")
+                    raise SourceChangedError("the file got shorter while it was uploaded")
                 md5.update(chunk)
                 remaining -= len(chunk)
     except OSError as exc:
@@ -93,7 +99,7 @@ class SpanReader:
         except OSError as exc:
             raise source_error(exc, self._path) from exc
         if len(data) < n:
-            raise SourceChangedError(f"the file got shorter while uploading: {self._path}")
+            raise SourceChangedError("the file got shorter while it was uploaded")
         if self._pos == self.sent:
             self.sent += len(data)
             self._on_bytes(len(data))

@@ -272,19 +272,19 @@ class UploadPage(QWidget):
 
     # -- controls ---------------------------------------------------------------------------------
 
+    def _selection(self) -> list[int]:
+        picked = self.table.selectionModel().selectedRows()
+        return sorted({self.proxy.mapToSource(i).row() for i in picked})
+
     def selected_rows(self) -> list[Row]:
         """The selected rows; every row when nothing is selected."""
-        chosen = {
-            self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()
-        }
-        return [self.model.rows[i] for i in sorted(chosen)] if chosen else list(self.model.rows)
+        chosen = self._selection()
+        return [self.model.rows[i] for i in chosen] if chosen else list(self.model.rows)
 
     def selected_tasks(self) -> list[int] | None:
         """Task ids of the selected rows; None (all) when nothing is selected."""
-        chosen = {
-            self.proxy.mapToSource(i).row() for i in self.table.selectionModel().selectedRows()
-        }
-        return self.model.tasks(sorted(chosen)) if chosen else None
+        chosen = self._selection()
+        return self.model.tasks(chosen) if chosen else None
 
     def pause_selected(self) -> None:
         rows = [r for r in self.selected_rows() if r.task is not None and not r.finished]
@@ -294,14 +294,14 @@ class UploadPage(QWidget):
         self.session.pause([r.task for r in rows if r.task is not None])
 
     def resume_selected(self) -> None:
-        """Paused files continue; failed and cancelled ones are tried again; for
-        anything else, say why nothing happens."""
+        """Paused files continue; selected failed and cancelled ones are tried again;
+        for anything else, say why nothing happens."""
         rows = self.selected_rows()
         paused = [r.task for r in rows if r.state is FileState.PAUSED and r.task is not None]
-        stopped = [
+        stopped = [  # tried again only when chosen: "Resume" alone continues what is paused
             r.task for r in rows
             if r.state in (FileState.FAILED, FileState.CANCELLED) and r.task is not None
-        ]  # fmt: skip
+        ] if self._selection() else []  # fmt: skip
         if paused:
             self.session.resume(paused)
         if stopped:
@@ -405,7 +405,7 @@ class UploadPage(QWidget):
         the event loop for long."""
         batch, self._scanned = self._scanned[:ROWS_PER_SLICE], self._scanned[ROWS_PER_SLICE:]
         if batch and not self.model.ready():  # the first drop names the project (no stat here)
-            self.project.setPlaceholderText(batch[0].project)
+            self.project.setPlaceholderText(batch[0].title or batch[0].project)
         self.model.add_scanned(batch)
         self._show_queue()
         self.publish_button.setEnabled(bool(self.model.ready()))

@@ -22,7 +22,7 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtGui import QColor, QIcon, QImage
+from PySide6.QtGui import QColor, QImage, QPixmap
 
 from lytsite_desktop.core.events import (
     Event,
@@ -43,6 +43,7 @@ from lytsite_desktop.gui.images import icon
 
 _Index = QModelIndex | QPersistentModelIndex
 WARNING = QColor("#b76e00")
+STATE_ICON = 18
 
 
 class Role(IntEnum):
@@ -67,6 +68,7 @@ class Row:
     speed: float = 0.0  # bytes per second, of what this row sends
     meter: SpeedMeter = field(default_factory=SpeedMeter)
     thumb: QImage | None = None  # loaded from the preview cache, off the GUI thread
+    title: str = ""  # the dropped folder's name, as written
 
     @property
     def finished(self) -> bool:
@@ -79,7 +81,7 @@ class Row:
         )
 
     def item(self) -> ScanItem:
-        return ScanItem(self.source, self.rel_path, self.project, size=self.size)
+        return ScanItem(self.source, self.rel_path, self.project, size=self.size, title=self.title)
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,8 @@ class QueueModel(QAbstractTableModel):
         self._meter = SpeedMeter()
         self._sent = 0
         self._icons = {
-            "published": icon("state-published"),
-            "warning": icon("state-warning"),
-            "failed": icon("state-failed"),
+            name: icon(f"state-{name}").pixmap(STATE_ICON, STATE_ICON)
+            for name in ("published", "warning", "failed")
         }
 
     # -- Qt's model interface -----------------------------------------------------------
@@ -164,7 +165,8 @@ class QueueModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def _state_icon(self, row: Row) -> QIcon | None:
+    def _state_icon(self, row: Row) -> QPixmap | None:
+        """A small sign (a pixmap: an icon would be drawn at the thumbnails' size)."""
         if row.state is FileState.FAILED:
             return self._icons["failed"]
         if row.state is FileState.PUBLISHED:
@@ -202,7 +204,9 @@ class QueueModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
         for item in new:
             self._ready[item.source] = len(self.rows)
-            self.rows.append(Row(item.source, item.rel_path, item.project, item.size))
+            self.rows.append(
+                Row(item.source, item.rel_path, item.project, item.size, title=item.title)
+            )
         self.endInsertRows()
         return len(new)
 
@@ -230,7 +234,7 @@ class QueueModel(QAbstractTableModel):
             if isinstance(event, FileQueued):
                 if row.finished:  # published again, retried
                     row.state, row.detail, row.damaged = FileState.QUEUED, "", False
-                    row.bytes_done, row.size = 0, event.size
+                    row.bytes_done, row.size = 0, event.size or row.size
             elif isinstance(event, Progress):
                 row.bytes_done, row.size = event.bytes_done, event.size
                 self._sent += max(0, event.sent - row.sent)
