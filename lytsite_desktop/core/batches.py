@@ -63,18 +63,18 @@ class Batches:
         self._of_task: dict[int, set[int]] = {}
         self._next = 1
 
-    def start(self, dest: str, project: str, count: int) -> Batch:
+    def start(self, dest: str, project: str) -> Batch:
         with self._lock:
             batch = Batch(self._next, dest, project)
             self._next += 1
             self._batches[batch.id] = batch
-        log.info("batch %d: publishing %d file(s) to %s (%s)", batch.id, count, dest,
-                 project or "several projects")  # fmt: skip
         return batch
 
     def join(self, batch: Batch, tasks: list[int], final: Callable[[int], bool]) -> None:
         """The batch's files, as the engine numbered them; ``final(task)`` says
         whether one already ended before it joined (a fast file)."""
+        log.info("batch %d: publishing %d file(s) to %s (%s)", batch.id, len(tasks), batch.dest,
+                 batch.project or "several projects")  # fmt: skip
         with self._lock:
             batch.tasks.update(tasks)
             for task in tasks:

@@ -166,7 +166,7 @@ class PublishingService:
         engine = self.run_for(ref).engine
         projects = {r.project for r in reqs}
         name = project or (next(iter(projects)) if len(projects) == 1 else "")
-        batch = self.batches.start(engine.dest.ident, name, len(reqs))
+        batch = self.batches.start(engine.dest.ident, name)
         self._join(batch, engine, engine.add(reqs))
         return batch
 
@@ -185,7 +185,7 @@ class PublishingService:
                 continue
             engine = self.run_for(DestRef.of(spec, self.app.paths)).engine
             name = next(iter(projects)) if len(projects) == 1 else ""
-            batch = self.batches.start(engine.dest.ident, name, 0)
+            batch = self.batches.start(engine.dest.ident, name)
             self._join(batch, engine, engine.add_unfinished())
             batches.append(batch)
         return batches, problems
@@ -234,7 +234,7 @@ class PublishingService:
             if not again:
                 continue
             projects = {t.project for t in again}
-            batch = self.batches.start(ident, projects.pop() if len(projects) == 1 else "", 0)
+            batch = self.batches.start(ident, projects.pop() if len(projects) == 1 else "")
             self._join(batch, engine, engine.retry(t.id for t in again))
             batches.append(batch)
         return batches
@@ -277,6 +277,9 @@ class PublishingService:
         and end the batches still running (interrupted)."""
         with self._lock:
             runs = list(self._runs.values())
+        left = sum(r.engine.unfinished for r in runs)
+        if left:
+            log.info("stopping with %d file(s) unfinished: the journal keeps them for resume", left)
         for run in runs:
             run.engine.stop(timeout)
         self.batches.end_unfinished()  # summaries still find their engines here

@@ -154,8 +154,8 @@ class QueueModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE and row.problem:
             return WARNING if row.state is FileState.PUBLISHED else QColor("#c92a2a")
         if role == Role.PROGRESS:
-            if row.state in (FileState.FAILED, FileState.CANCELLED):
-                return None  # no bar: the state column says why
+            if row.state in (FileState.FAILED, FileState.CANCELLED, FileState.READY):
+                return None  # no bar: nothing has moved, or the state column says why
             return row.bytes_done / row.size if row.size else (1.0 if row.finished else 0.0)
         if role == Role.STATE:
             return row.state
@@ -181,7 +181,9 @@ class QueueModel(QAbstractTableModel):
         if col == self.STATE:
             return state_text(row)
         if col == self.PROGRESS:
-            if row.state in (FileState.FAILED, FileState.CANCELLED) or not row.size:
+            if row.state in (FileState.FAILED, FileState.CANCELLED, FileState.READY):
+                return ""
+            if not row.size:
                 return ""
             return f"{100 * row.bytes_done / row.size:.0f}%"
         active = row.speed > 0 and not row.finished
