@@ -33,6 +33,22 @@ def _finish(proc: subprocess.Popen[str]) -> tuple[list[dict], str]:
     return [json.loads(line) for line in out.splitlines() if line.strip()], err
 
 
+def _kill_when_sent(proc: subprocess.Popen[str], rel_path: str, done: int) -> None:
+    """SIGKILL the process once ``rel_path`` has ``done`` bytes in the store."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event = json.loads(line)
+        if (
+            event["event"] == "progress"
+            and event["rel_path"] == rel_path
+            and (event["bytes_done"] > done)
+        ):
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(30)
+    assert proc.returncode == -signal.SIGKILL
+
+
 def _photos(folder: Path, n: int) -> list[Path]:
     folder.mkdir(parents=True)
     out = []
@@ -162,17 +178,7 @@ def test_status_after_a_kill_and_into_a_closed_pipe(tmp_path, bucket, s3, s3_ser
     with TcpProxy(s3_server.port, up_rate=8 * MiB) as proxy:
         proc = _cli("upload", str(tmp_path / "New"), "--dest", dest_url(bucket, proxy.url),
                     "--json", "--part-size", "5M", "--concurrency", "2")  # fmt: skip
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            event = json.loads(line)
-            if (
-                event["event"] == "progress"
-                and event["rel_path"] == "big.tif"
-                and (event["bytes_done"] > 10 * MiB)
-            ):
-                proc.send_signal(signal.SIGKILL)
-                break
-        proc.wait(30)
+        _kill_when_sent(proc, "big.tif", 10 * MiB)
     result = subprocess.run(
         [sys.executable, "-m", "lytsite_desktop", "status", "--json"],
         capture_output=True, text=True, cwd=REPO, check=True,
@@ -213,17 +219,7 @@ def test_resume_tells_each_files_story_once(tmp_path, bucket, s3, s3_server):
     with TcpProxy(s3_server.port, up_rate=6 * MiB) as proxy:
         url = dest_url(bucket, proxy.url)
         proc = _cli("upload", str(tmp_path / "Party"), "--dest", url, "--json", "--part-size", "5M")
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            event = json.loads(line)
-            if (
-                event["event"] == "progress"
-                and event["rel_path"] == "video.mov"
-                and (event["bytes_done"] > 10 * MiB)
-            ):
-                proc.send_signal(signal.SIGKILL)
-                break
-        proc.wait(30)
+        _kill_when_sent(proc, "video.mov", 10 * MiB)
         events, _ = _finish(_cli("resume", "--json"))
     by_file: dict[str, list[dict]] = {}
     for e in events:
