@@ -11,6 +11,7 @@ from a worker (progress). Core events are not this: they cross through
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -20,6 +21,22 @@ from PySide6.QtCore import QObject, Signal
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: At most this often, a worker's progress reaches the window (seconds).
+PROGRESS_EVERY = 0.1
+
+
+class Throttle:
+    """Calls ``fn`` at most every PROGRESS_EVERY seconds, and always for the last."""
+
+    def __init__(self, fn: Callable[[object], None]) -> None:
+        self.fn, self.last = fn, 0.0
+
+    def __call__(self, value: object, final: bool = False) -> None:
+        now = time.monotonic()
+        if final or now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            self.fn(value)
 
 
 class Background(QObject):

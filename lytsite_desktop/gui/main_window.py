@@ -24,7 +24,8 @@ from lytsite_desktop.gui.dialogs.connect import ConnectDialog
 from lytsite_desktop.gui.dialogs.settings import SettingsDialog
 from lytsite_desktop.gui.gallery.view import GalleryView
 from lytsite_desktop.gui.images import app_icon, icon
-from lytsite_desktop.gui.upload.page import DropArea, UploadPage
+from lytsite_desktop.gui.upload.drop_area import DropArea
+from lytsite_desktop.gui.upload.page import UploadPage
 
 #: How often the queue and status bar refresh, in milliseconds.
 REFRESH_MS = 250

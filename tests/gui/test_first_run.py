@@ -16,7 +16,7 @@ from lytsite_desktop.core.destinations.connect import Provider
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.platform import diagnostics
 from lytsite_desktop.gui.app import CrashRelay
-from lytsite_desktop.gui.upload.page import DropArea
+from lytsite_desktop.gui.upload.drop_area import DropArea
 from tests.conftest import write_random
 from tests.gui.conftest import drop
 from tests.support.s3server import ACCESS_KEY, SECRET_KEY

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from lytsite_desktop.core.events import FileDone, FileQueued, FileStateChanged, Progress
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.states import FileState
-from lytsite_desktop.gui.upload.page import DropArea
+from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from tests.conftest import dest_url, object_sha256, sha256_file, write_random
 from tests.gui.conftest import drop

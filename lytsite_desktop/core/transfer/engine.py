@@ -9,9 +9,11 @@ them in the store first. Parts are read from disk as they are sent, so memory
 does not grow with file size. Every change that matters for resume is committed
 to the journal before it counts.
 
-The engine owns each file's state (see :mod:`lytsite_desktop.core.states`); the
-steps in ``original.py``, ``renditions.py`` and ``aborts.py`` do the work and
-report back through the methods under "services for the steps".
+Every change of a file's state goes through its :class:`~.coordinator.Coordinator`
+(see :mod:`lytsite_desktop.core.states`); the steps in ``original.py``,
+``renditions.py`` and ``aborts.py`` do the work and report back to it. The engine
+itself starts and stops the threads, takes files in, and passes on what a user
+asks (pause, resume, cancel, retry).
 """
 
 from __future__ import annotations
@@ -21,46 +23,31 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import Interrupted, SourceChangedError, TransferError
 from lytsite_desktop.core.events import (
     BatchDone,
-    Event,
-    EventHub,
-    FileCancelled,
-    FileDone,
-    FileFailed,
     FileQueued,
     FileStateChanged,
-    PreviewDone,
-    Progress,
     Subscriber,
 )
-from lytsite_desktop.core.keys import file_id, original_key
-from lytsite_desktop.core.previews.cache import Cached
 from lytsite_desktop.core.previews.maker import PreviewMaker
-from lytsite_desktop.core.publish.entry import ManifestEntry
-from lytsite_desktop.core.states import FileState, Original, Preview, checked
+from lytsite_desktop.core.states import FileState, checked
 from lytsite_desktop.core.store import journal as jr
 from lytsite_desktop.core.store.journal import FileRecord, Journal
-from lytsite_desktop.core.transfer import aborts, original, renditions, retry
+from lytsite_desktop.core.transfer import original, renditions
+from lytsite_desktop.core.transfer.coordinator import Coordinator
 from lytsite_desktop.core.transfer.listing import Lister
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
-from lytsite_desktop.core.transfer.scheduler import SLOTTED, Kind, Scheduler, Unit
+from lytsite_desktop.core.transfer.scheduler import SLOTTED, Kind, Unit
 from lytsite_desktop.core.transfer.slots import PartSlots
 from lytsite_desktop.core.transfer.task import FileTask, UploadRequest
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-
-#: Progress events are emitted when a file has moved at least this many bytes.
-PROGRESS_STEP = 256 * 1024
-#: A file that keeps changing while we read it fails after this many fresh starts.
-MAX_RESTARTS = 5
 UNEXPECTED = "Something unexpected went wrong with this file (the log has the details)."
 
 __all__ = ["TransferEngine", "UploadRequest"]
@@ -86,25 +73,26 @@ class TransferEngine:
         limiter: RateLimiter | None = None,
         slots: PartSlots | None = None,
     ) -> None:
-        self.dest = destination
-        self.journal = journal
-        self.settings = settings or TransferSettings()
-        self.settings.validate()
-        self.events = EventHub()
-        self.limiter = limiter or RateLimiter(self.settings.bwlimit)
-        self.slots = slots or PartSlots(self.settings.concurrency)
-        self.previews = previews
-        self.lister = lister
-        self.lock = threading.Condition()
-        self.scheduler = Scheduler()
+        settings = settings or TransferSettings()
+        settings.validate()
+        self.files = Coordinator(
+            destination, journal, settings, previews=previews, lister=lister,
+            limiter=limiter or RateLimiter(settings.bwlimit),
+        )  # fmt: skip
+        self.slots = slots or PartSlots(settings.concurrency)
+        f = self.files
+        self.dest, self.journal, self.settings, self.previews = (
+            destination,
+            journal,
+            settings,
+            previews,
+        )
+        self.events, self.lock, self.scheduler = f.events, f.lock, f.scheduler
         self._tasks: dict[int, FileTask] = {}
         self._order: list[FileTask] = []
-        self._unfinished = 0
-        self._stopping = False
         self._draining = False
         self._workers: list[threading.Thread] = []
         self._on_stop: list[Callable[[float], object]] = []
-        self.bytes_sent = 0
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -151,7 +139,7 @@ class TransferEngine:
         """Stop now: interrupt parts in flight, wait for workers, close what was handed
         over (the lister writes what is pending)."""
         with self.lock:
-            self._stopping = True
+            self.files.stopping = True
             self.lock.notify_all()
         if self.previews is not None:
             self.previews.interrupt()
@@ -159,7 +147,7 @@ class TransferEngine:
         self._join(deadline)
         with self.lock:
             for task in self._order:
-                self._release(task)
+                self.files.release(task)
         for fn in self._on_stop:
             fn(max(1.0, deadline - time.monotonic()))
         self._on_stop.clear()
@@ -176,7 +164,9 @@ class TransferEngine:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every added file is finished (or the engine stops)."""
         with self.lock:
-            return self.lock.wait_for(lambda: self._stopping or not self._unfinished, timeout)
+            return self.lock.wait_for(
+                lambda: self.files.stopping or not self.files.unfinished, timeout
+            )
 
     def run(self, requests: Iterable[UploadRequest] = (), *, resume: bool = False) -> BatchDone:
         """Add files (and, with ``resume``, the journal's unfinished ones), wait for
@@ -198,7 +188,7 @@ class TransferEngine:
     @property
     def unfinished(self) -> int:
         with self.lock:
-            return self._unfinished
+            return self.files.unfinished
 
     def summary(self, tasks: Iterable[int] | None = None) -> BatchDone:
         """Counts over ``tasks`` (all by default); interrupted if any is unfinished."""
@@ -259,17 +249,17 @@ class TransferEngine:
                 self._tasks[rec.id] = task
                 self._order.append(task)
                 self.scheduler.add(task, previews=self.previews is not None)
-                self._unfinished += 1
+                self.files.unfinished += 1
                 self.lock.notify_all()
             assert task is not None
             fresh = task is not existing
         if fresh and self.journal.claim(task.id):  # this process drives it (`status` knows)
             with self.lock:
                 task.claimed = True
-        self.emit(self._event(FileQueued, task, path=task.source, size=task.size))
+        self.files.emit(self.files.event(FileQueued, task, path=task.source, size=task.size))
         if existing is not None and task is existing:
-            self.emit(self._event(FileStateChanged, task, state=task.state))
-            self.report_progress(task)
+            self.files.emit(self.files.event(FileStateChanged, task, state=task.state))
+            self.files.report_progress(task)
         return task.id
 
     # -- controls ----------------------------------------------------------------------
@@ -298,7 +288,7 @@ class TransferEngine:
                     changed.append(task)
             self.lock.notify_all()
         for task in changed:
-            self.set_state(task, FileState.PAUSED)
+            self.files.set_state(task, FileState.PAUSED)
         return [t.id for t in changed]
 
     def resume(self, ids: Iterable[int] | None = None) -> list[int]:
@@ -309,7 +299,7 @@ class TransferEngine:
                 self.scheduler.resumed(task)
             self.lock.notify_all()
         for task in resumed:
-            self.set_state(task, self._working_state(task))
+            self.files.set_state(task, self.files.working_state(task))
         return [t.id for t in resumed]
 
     def cancel(self, ids: Iterable[int] | None = None) -> list[int]:
@@ -347,14 +337,14 @@ class TransferEngine:
         return [t.id for t in gone]
 
     def set_bwlimit(self, rate: float | None) -> None:
-        self.limiter.set_rate(rate)
+        self.files.limiter.set_rate(rate)
 
     # -- the workers ---------------------------------------------------------------------
 
     def _worker(self, previews_only: bool = False) -> None:
         while (unit := self._next_unit(previews_only)) is not None:
             slotted = unit.kind in SLOTTED
-            if slotted and not self.slots.acquire(lambda: self._stopping or self._draining):
+            if slotted and not self.slots.acquire(lambda: self.files.stopping or self._draining):
                 with self.lock:
                     self.scheduler.give_back(unit)
                 self._unit_done(unit.task)
@@ -370,10 +360,10 @@ class TransferEngine:
                 with self.lock:
                     unit.task.restart_requested = True
             except TransferError as exc:
-                self._fail(unit.task, str(exc))
+                self.files.fail(unit.task, str(exc))
             except Exception:  # a bug must fail one file, not the batch
                 log.exception("unexpected error on %s", unit.task.rel_path)
-                self._fail(unit.task, UNEXPECTED)
+                self.files.fail(unit.task, UNEXPECTED)
             finally:
                 if slotted:
                     self.slots.release()
@@ -381,7 +371,7 @@ class TransferEngine:
 
     def _next_unit(self, previews_only: bool) -> Unit | None:
         with self.lock:
-            while not (self._stopping or self._draining):
+            while not (self.files.stopping or self._draining):
                 unit = self.scheduler.pick(previews_only)
                 if unit is not None:
                     return unit
@@ -391,29 +381,29 @@ class TransferEngine:
     def _run(self, unit: Unit) -> None:
         task = unit.task
         if unit.kind is Kind.PREPARE:
-            original.prepare(self, task)
+            original.prepare(self.files, task)
         elif unit.kind is Kind.PART:
-            original.send_part(self, task, unit.part)
+            original.send_part(self.files, task, unit.part)
         elif unit.kind is Kind.COMPLETE:
-            original.complete(self, task)
+            original.complete(self.files, task)
         elif unit.kind is Kind.RENDITIONS:
-            renditions.send(self, task)
+            renditions.send(self.files, task)
         else:
-            self._finish_cancel(task)
+            self.files.finish_cancel(task)
 
     def _unit_done(self, task: FileTask) -> None:
         with self.lock:
             restart = self.scheduler.unit_done(task)
             self.lock.notify_all()
         if restart:
-            self._start_over(task)
+            self.files.start_over(task)
 
     def _ingest_worker(self) -> None:
         """Hash, recognise and make previews ahead of the uploads, one file at a time."""
         while True:
             with self.lock:
                 task = None
-                while not (self._stopping or self._draining):
+                while not (self.files.stopping or self._draining):
                     task = self.scheduler.take_ingest()
                     if task is not None:
                         break
@@ -421,267 +411,11 @@ class TransferEngine:
                 if task is None:
                     return
             try:
-                made = renditions.ingest(self, task)
+                made = renditions.ingest(self.files, task)
             except Interrupted:
                 with self.lock:
-                    if not (self._stopping or task.finished):
+                    if not (self.files.stopping or task.finished):
                         self.scheduler.ingest_interrupted(task)  # paused while hashing: later
                 continue
             if made is not None:
-                self._preview_made(task, made)
-
-    def _preview_made(self, task: FileTask, made: Cached) -> None:
-        with self.lock:
-            if task.finished or task.preview is not Preview.TO_MAKE or self._stopping:
-                return
-            # Shown as "making preview" and not started since: "queued" again.
-            requeued = task.state is FileState.MAKING_PREVIEW and task.original is Original.NEW
-            task.renditions = made
-            none = made.result.preview is None and made.result.thumb is None
-            if not none:
-                self.scheduler.preview_made(task)
-                self.lock.notify_all()
-        if requeued:
-            self.set_state(task, FileState.QUEUED)
-        if none:
-            self.settle_preview(task, made.result.note, damaged=made.result.damaged)
-
-    # -- services for the steps (see task.EngineServices) ----------------------------------
-
-    def should_stop(self, task: FileTask) -> bool:
-        return (
-            self._stopping
-            or task.paused
-            or task.cancel_requested
-            or task.restart_requested
-            or task.finished
-        )
-
-    def set_state(self, task: FileTask, state: FileState, detail: str = "") -> None:
-        with self.lock:
-            if task.finished or (task.state is state and not detail):
-                return
-            if task.paused and state is not FileState.PAUSED:
-                return  # shown as paused until resumed, whatever a worker still finishes
-            if not checked(task.state, state, task.rel_path):
-                return
-            task.state = state
-        self.emit(self._event(FileStateChanged, task, state=state, detail=detail))
-
-    def _working_state(self, task: FileTask) -> FileState:
-        """What a file is doing, from where its two halves stand."""
-        if task.original is Original.NEW:
-            return FileState.QUEUED
-        if task.original is Original.UP:
-            return FileState.MAKING_PREVIEW if task.preview is not Preview.SETTLED else task.state
-        return FileState.UPLOADING
-
-    def add_bytes(self, task: FileTask, n: int) -> None:
-        with self.lock:
-            task.bytes_done += n
-            if n > 0:
-                task.bytes_sent += n
-                self.bytes_sent += n
-            if abs(task.bytes_done - task.reported) < PROGRESS_STEP:
-                return
-        self.report_progress(task)
-
-    def report_progress(self, task: FileTask) -> None:
-        with self.lock:
-            task.reported = task.bytes_done
-            event = self._event(
-                Progress, task, bytes_done=task.bytes_done, size=task.size, sent=task.bytes_sent
-            )
-        self.emit(event)
-
-    def retrying(self, task: FileTask, fn: Callable[[], T], *, abortable: bool = True) -> T:
-        return retry.retrying(
-            fn,
-            should_stop=lambda: abortable and self.should_stop(task),
-            set_state=lambda state, detail: self.set_state(task, state, detail),
-            recovered=lambda: self.set_state(task, self._working_state(task)),
-            sleep=lambda seconds: self.sleep(task, seconds, abortable),
-        )
-
-    def sleep(self, task: FileTask, seconds: float, abortable: bool) -> bool:
-        """Sleep; True if interrupted by stop/pause/cancel."""
-        with self.lock:
-            return self.lock.wait_for(lambda: abortable and self.should_stop(task), seconds)
-
-    def parts_ready(self, task: FileTask) -> None:
-        with self.lock:
-            self.scheduler.multipart_started(task)
-            self.lock.notify_all()
-        self.report_progress(task)
-
-    def original_up(self, task: FileTask, rec: FileRecord, *, etag: str | None) -> None:
-        """The original is in the store (``etag`` None: it was already there). The
-        file is listed once its preview is settled too."""
-        values: dict[str, Any] = {"etag": etag} if etag is not None else {}
-        task.record = self.journal.update(task.id, upload_id=None, error=None, **values)
-        with self.lock:
-            task.already_published = etag is None
-            task.bytes_done = rec.size
-            task.original = Original.UP
-            self.scheduler.original_settled(task)
-            settled = task.preview is Preview.SETTLED
-        self.report_progress(task)
-        if settled:
-            self._list(task)
-        else:
-            self._put_listing(task)  # listed with its original; the preview follows
-            self.set_state(task, FileState.MAKING_PREVIEW)
-
-    def settle_preview(self, task: FileTask, note: str, *, damaged: bool = False) -> None:
-        """The preview question is answered (published, or none and why)."""
-        with self.lock:
-            if task.finished or task.preview is Preview.SETTLED:
-                return
-            task.preview = Preview.SETTLED
-            task.note, task.damaged = note, damaged
-            original_up = task.original is Original.UP
-            preview, thumb = task.published_renditions
-            made = task.renditions
-            local = made.path(made.result.thumb) if made and made.result.thumb else None
-        self.emit(
-            self._event(
-                PreviewDone, task, preview_key=preview.key if preview else None,
-                thumb_key=thumb.key if thumb else None, note=note,
-                thumb_path=str(local) if local else None, damaged=damaged,
-            )
-        )  # fmt: skip
-        if original_up:
-            self._list(task)
-        elif preview or thumb:
-            self._put_listing(task)  # preview-first: listed before its original
-
-    def emit(self, event: Event) -> None:
-        self.events.emit(event)
-
-    def _event(self, kind: type[Any], task: FileTask, **fields: Any) -> Any:
-        return kind(
-            task=task.id, dest=self.dest.ident, project=task.project, rel_path=task.rel_path,
-            **fields,
-        )  # fmt: skip
-
-    # -- listing and finishing -------------------------------------------------------------
-
-    def _list(self, task: FileTask) -> None:
-        """Both halves are up: list the file; it is published once that is durable."""
-        self.set_state(task, FileState.LISTING)
-        if self.lister is None:
-            self._listed(task)
-        else:
-            self._put_listing(task, durable=lambda: self._listed(task))
-
-    def _listed(self, task: FileTask) -> None:
-        with self.lock:
-            if task.finished:
-                return
-        rec = self.journal.update(task.id, state=FileState.PUBLISHED.value, note=task.note or None)
-        assert rec.key
-        self._finish(task, FileState.PUBLISHED)
-        self.emit(
-            self._event(FileDone, task, key=rec.key, size=rec.size,
-                        already_published=task.already_published, bytes_sent=task.bytes_sent,
-                        note=task.note, damaged=task.damaged)
-        )  # fmt: skip
-
-    def _put_listing(self, task: FileTask, durable: Callable[[], None] | None = None) -> None:
-        """List the file as far as it is published: its preview and thumbnail once
-        up, its original key once the original is (null until then)."""
-        if self.lister is None:
-            return
-        with self.lock:  # built and queued under the lock: a later state always wins
-            entry = self._entry(task)
-            self.lister.put(task.project, entry, durable)
-
-    def _entry(self, task: FileTask) -> ManifestEntry:
-        sha, ftype = task.sha256, task.ftype
-        assert sha and ftype
-        fid = file_id(sha, task.rel_path)
-        preview, thumb = task.published_renditions
-        result = task.renditions.result if task.renditions else None
-        key = original_key(task.project, fid, task.rel_path) if task.original_up else None
-        return ManifestEntry(
-            fileId=fid,
-            fileName=os.path.basename(task.rel_path),
-            path=task.rel_path,
-            contentType=ftype.content_type,
-            size=task.size,
-            sha256=sha,
-            originalKey=key,
-            width=result.width if result else None,
-            height=result.height if result else None,
-            preview=preview,
-            thumb=thumb,
-            camera=result.camera if result else None,
-            note=task.note or None,
-        )
-
-    def _unlist_preview_only(self, task: FileTask) -> None:
-        """A file given up on (failed, cancelled) is not left listed by its preview."""
-        with self.lock:
-            listed = task.sha256 and any(task.published_renditions)
-            up = task.original_up
-        if self.lister is not None and listed and not up:
-            assert task.sha256
-            self.lister.unlist(task.project, task.rel_path, file_id(task.sha256, task.rel_path))
-
-    def _release(self, task: FileTask) -> None:
-        if task.claimed:
-            self.journal.release(task.id)
-            task.claimed = False
-
-    def _finish(self, task: FileTask, state: FileState) -> None:
-        with self.lock:
-            if not task.finished:
-                self._unfinished -= 1
-            checked(task.state, state, task.rel_path)
-            task.original = Original.FINISHED
-            task.state = state
-            self._release(task)
-            self.scheduler.original_settled(task)
-            self.lock.notify_all()
-
-    def _fail(self, task: FileTask, reason: str) -> None:
-        with self.lock:
-            if task.finished:
-                return
-        self.journal.update(task.id, state=FileState.FAILED.value, error=reason)
-        self._unlist_preview_only(task)
-        self._finish(task, FileState.FAILED)
-        self.emit(self._event(FileFailed, task, reason=reason))
-
-    def _finish_cancel(self, task: FileTask) -> None:
-        aborts.abort_cancelled(self, task, self._stopping)
-        self.journal.start_over(task.id, state=FileState.CANCELLED.value)
-        self._unlist_preview_only(task)
-        self._finish(task, FileState.CANCELLED)
-        self.emit(self._event(FileCancelled, task))
-
-    def _start_over(self, task: FileTask) -> None:
-        """The source changed (or the upload vanished): forget the upload, prepare again."""
-        task.restarts += 1
-        if task.restarts > MAX_RESTARTS:
-            with self.lock:
-                task.restart_requested = False
-            self._fail(task, "The file keeps changing while it is uploaded; try again when "
-                       "whatever is writing it has finished.")  # fmt: skip
-            return
-        aborts.abort_replaced(self, task)
-        self.journal.start_over(task.id)
-        with self.lock:
-            task.restart_requested = False
-            task.plan = None
-            task.pending.clear()
-            task.done_parts.clear()
-            task.small_md5 = None
-            task.bytes_done = 0
-            task.sha256 = task.ftype = task.renditions = None
-            task.published_renditions = (None, None)
-            task.note, task.damaged = "", False
-            self.scheduler.start_over(task, previews=self.previews is not None)
-            self.lock.notify_all()
-        self.set_state(task, FileState.QUEUED, "the file changed; starting over")
-        self.report_progress(task)
+                self.files.preview_made(task, made)

@@ -4,8 +4,9 @@ A :class:`FileTask` is the engine's runtime view of one journal row: where each 
 the file's two halves stands (:class:`~lytsite_desktop.core.states.Original`,
 :class:`~lytsite_desktop.core.states.Preview`), what a user asked of it (pause,
 cancel) and what has been sent. The steps (``original.py``, ``renditions.py``,
-``aborts.py``) work on one task and report through :class:`EngineServices`;
-only the engine changes a task's state, so the arrows point one way.
+``aborts.py``) work on one task and report through :class:`EngineServices`,
+which the engine's :class:`~.coordinator.Coordinator` implements: only it
+changes a task's state, so the arrows point one way.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class FileTask:
 
 
 class EngineServices(Protocol):
-    """What a step may use and ask of the engine that runs it."""
+    """What a step may use and ask of the engine that runs it (its coordinator)."""
 
     dest: Destination
     journal: Journal

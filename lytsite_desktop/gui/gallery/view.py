@@ -5,11 +5,8 @@ the bucket when it can be reached."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -27,65 +24,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lytsite_desktop.core.app import App, gallery_link
-from lytsite_desktop.core.destinations.resolve import DestRef
-from lytsite_desktop.core.errors import ConfigError, Interrupted, TransferError
+from lytsite_desktop.core.app import App
 from lytsite_desktop.core.gallery.layout import Layout, layout_for
-from lytsite_desktop.core.gallery.originals import download_original, local_original
 from lytsite_desktop.core.gallery.projects import (
     GalleryItem,
     ProjectRef,
-    list_projects,
-    refresh_manifest,
-    remote_projects,
 )
-from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.gallery.downloads import OriginalDownloads
 from lytsite_desktop.gui.gallery.layouts import FlowView
 from lytsite_desktop.gui.gallery.lightbox import Lightbox
+from lytsite_desktop.gui.gallery.loading import Outcome, Shown, known_projects, load_project
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 from lytsite_desktop.gui.gallery.thumbgrid import ThumbGrid, Tile
 
-#: At most this often, a rebuild's progress reaches the window (seconds).
-PROGRESS_EVERY = 0.1
-
 EMPTY, FLOW, GRID, LIGHTBOX = range(4)
-_Pair = tuple[int, int]
-
-
-@dataclass
-class Shown:
-    """A project as the gallery shows it (made off the GUI thread)."""
-
-    ref: ProjectRef
-    manifest: Manifest
-    sections: list[tuple[str, list[GalleryItem]]]
-    link: str | None
-    missing: int  # files whose images are not on this computer yet
-
-
-@dataclass
-class Outcome:
-    """How opening a project ended."""
-
-    offline: str | None = None  # why the bucket was not reached
-    had_copy: bool = True
-    fetched: int = 0
-    gone: list[str] = field(default_factory=list)  # keys the bucket no longer has
-
-
-class _Throttle:
-    """Calls ``fn`` at most every PROGRESS_EVERY seconds, and always for the last."""
-
-    def __init__(self, fn: Callable[[object], None]) -> None:
-        self.fn, self.last = fn, 0.0
-
-    def __call__(self, value: object, final: bool = False) -> None:
-        now = time.monotonic()
-        if final or now - self.last >= PROGRESS_EVERY:
-            self.last = now
-            self.fn(value)
 
 
 class GalleryView(QWidget):
@@ -93,6 +47,10 @@ class GalleryView(QWidget):
         super().__init__(parent)
         self.app = app
         self.background = Background(self)
+        self.downloads = OriginalDownloads(
+            app, self.background, note=self._download_note, progress=self._download_progress,
+            open_file=lambda path: self.open_file(path),
+        )  # fmt: skip
         self.cache = ThumbCache(parent=self)
         self.shown: Shown | None = None
         self.items: list[GalleryItem] = []
@@ -100,7 +58,6 @@ class GalleryView(QWidget):
         self.busy = False  # opening or rebuilding (tests, benchmarks)
         self._generation = 0
         self._stop = threading.Event()
-        self._downloads: dict[str, threading.Event] = {}  # by original key
         #: Hands a file to the desktop (its default app); tests record it instead.
         self.open_file: Callable[[Path], object] = lambda path: QDesktopServices.openUrl(
             QUrl.fromLocalFile(str(path))
@@ -195,55 +152,14 @@ class GalleryView(QWidget):
 
     def refresh_projects(self, *, remote: bool = False) -> None:
         """The projects known here, then (``remote``) those the saved destinations list."""
-        app = self.app
-
-        def known() -> list[tuple[ProjectRef, str]]:
-            refs = list_projects(app.journal, app.gallery)
-            described = [(r, self._describe(r)) for r in refs]
-            if remote:  # this computer's list first: a bucket may take its time, or be away
-                self.background.post(self._fill_projects, described)
-                more = self._remote_refs({(r.dest, r.project) for r in refs})
-                described += [(r, self._describe(r)) for r in more]
-            return described
-
+        early = (lambda found: self.background.post(self._fill_projects, found)) if remote else None
         self.background.run(
-            known,
+            lambda: known_projects(self.app, early),
             done=self._fill_projects,
             failed=lambda exc: self.status.setText(
                 "The projects could not be listed; the log has the details."
             ),
         )
-
-    def _remote_refs(self, have: set[tuple[str, str]]) -> list[ProjectRef]:
-        out = []
-        refs = [DestRef.local_library(self.app.paths)]
-        refs += [DestRef(name) for name in sorted(self.app.settings.destinations)]
-        for ref in refs:
-            try:
-                destination = self.app.open(ref)
-            except (ConfigError, TransferError):
-                continue  # the window's Settings say what is wrong with it
-            try:
-                names = remote_projects(destination)
-            except TransferError:
-                names = []
-            finally:
-                destination.close()
-            out += [
-                ProjectRef(destination.ident, n, 0, "")
-                for n in names
-                if (destination.ident, n) not in have
-            ]
-        return out
-
-    def _describe(self, ref: ProjectRef) -> str:
-        spec = self.app.journal.destination_spec(ref.dest)
-        where = spec if spec and spec in self.app.settings.destinations else ref.dest
-        if ref.dest.startswith("file://"):
-            where = "this computer"
-        files = f"{ref.files} file{'s' if ref.files != 1 else ''}" if ref.files else "in the bucket"
-        when = ref.updated.replace("T", " ")[:16]
-        return " · ".join(p for p in (files, when, where) if p)
 
     def _fill_projects(self, answer: list[tuple[ProjectRef, str]]) -> None:
         current = self.shown.ref if self.shown else None
@@ -288,53 +204,13 @@ class GalleryView(QWidget):
             failed=lambda exc: self._open_failed(generation),
         )
 
-    def _shown(self, ref: ProjectRef, manifest: Manifest) -> Shown:
-        store = self.app.gallery
-        sections = store.items(ref.dest, manifest)
-        missing = sum(1 for _, items in sections for i in items if not i.here)
-        link = gallery_link(self.app.destination_config(ref.dest), ref.dest, ref.project)
-        return Shown(ref, manifest, sections, link, missing)
-
     def _load(self, generation: int, ref: ProjectRef, stop: threading.Event) -> Outcome:
-        """Off the GUI thread."""
-        store = self.app.gallery
-        local = store.manifest(ref.dest, ref.project)
-        if local is not None:
-            self.background.post(self._show, (generation, self._shown(ref, local)))
-        try:
-            destination = self.app.open_ident(ref.dest)
-        except (ConfigError, TransferError) as exc:
-            return Outcome(offline=str(exc), had_copy=local is not None)
-        try:
-            try:
-                manifest = refresh_manifest(store, destination, ref.project)
-            except TransferError as exc:
-                return Outcome(offline=str(exc), had_copy=local is not None)
-            shown = self._shown(ref, manifest)
-            if manifest != local:
-                self.background.post(self._show, (generation, shown))
-            if not shown.missing:
-                return Outcome()
-            arrived: list[str] = []  # fetched since the last report
-
-            def report_progress(value: object) -> None:
-                batch = arrived[:]
-                del arrived[: len(batch)]
-                self.background.post(self._progress, (generation, (*value, batch)))  # type: ignore[misc]
-
-            progress = _Throttle(report_progress)
-            report = store.fetch(
-                destination,
-                manifest,
-                lambda done, total: progress((done, total), final=done == total),
-                stop.is_set,
-                lambda path: arrived.append(str(path)),
-            )
-            if arrived:
-                progress((report.fetched, report.fetched), final=True)
-            return Outcome(offline=report.offline, fetched=report.fetched, gone=report.missing)
-        finally:
-            destination.close()
+        """Off the GUI thread: what is shown, and its progress, go to the GUI thread."""
+        return load_project(
+            self.app, ref, stop,
+            show=lambda shown: self.background.post(self._show, (generation, shown)),
+            progress=lambda p: self.background.post(self._progress, (generation, p)),
+        )  # fmt: skip
 
     def _show(self, answer: tuple[int, Shown]) -> None:
         generation, shown = answer
@@ -450,66 +326,11 @@ class GalleryView(QWidget):
     # -- originals ------------------------------------------------------------------------
 
     def download_original(self, index: int) -> None:
-        """Open the original: the file on this computer when it is unchanged, else a
-        download into the downloads folder (resumable; pressed again, it stops)."""
-        if self.shown is None:
-            return
-        ref, entry = self.shown.ref, self.items[index].entry
-        key = entry.originalKey or ""
-        if key in self._downloads:
-            self._downloads[key].set()
-            return
-        stop = self._downloads[key] = threading.Event()
-        target = self.app.paths.downloads_dir / ref.project / entry.path
-        self._download_note(index, "Looking for the original…")
-        progress = _Throttle(
-            lambda v: self.background.post(self._download_progress, (index, cast(_Pair, v)))
-        )
+        """Open the original (see :class:`OriginalDownloads`); pressed again, it pauses."""
+        if self.shown is not None:
+            self.downloads.toggle(self.shown.ref, self.items[index].entry, index)
 
-        def work() -> tuple[str, object]:
-            source = local_original(self.app.journal, ref.dest, ref.project, entry)
-            if source is not None:
-                return "open", source
-            try:
-                destination = self.app.open_ident(ref.dest)
-                try:
-                    path = download_original(
-                        destination,
-                        entry,
-                        target,
-                        lambda done, total: progress((done, total), final=done == total),
-                        stop.is_set,
-                    )
-                finally:
-                    destination.close()
-            except Interrupted:
-                return "note", "Download paused; press again to continue where it stopped."
-            except (TransferError, ConfigError) as exc:
-                return "note", f"Could not download it: {exc}. What arrived is kept."
-            except OSError as exc:
-                return "note", f"Could not save it in {target.parent}: {exc.strerror or exc}"
-            return "saved", path
-
-        def failed(exc: Exception) -> None:
-            self._downloads.pop(key, None)
-            self._download_note(index, "Could not download it; the log has the details.")
-
-        def done(answer: tuple[str, object]) -> None:
-            self._downloads.pop(key, None)
-            what, value = answer
-            if what == "open":
-                self._download_note(index, "Opened from this computer (unchanged since upload).")
-                self.open_file(Path(str(value)))
-            elif what == "saved":
-                self._download_note(index, f"Saved to {value}")
-                self.open_file(Path(str(value)))
-            else:
-                self._download_note(index, str(value))
-
-        self.background.run(work, done=done, failed=failed)
-
-    def _download_progress(self, answer: tuple[int, tuple[int, int]]) -> None:
-        index, (done, total) = answer
+    def _download_progress(self, index: int, done: int, total: int) -> None:
         if self.lightbox.index == index and done < total:
             self.lightbox.set_download_state(
                 f"{format_size(done)} of {format_size(total)} (press again to pause)", done, total
@@ -524,7 +345,6 @@ class GalleryView(QWidget):
     def shutdown(self) -> None:
         """Stop the rebuild and the downloads, and wait for their threads."""
         self._stop.set()
-        for stop in self._downloads.values():
-            stop.set()
+        self.downloads.stop_all()
         self.background.shutdown()
         self.cache.close()

@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QStackedWidget,
     QTableView,
     QToolBar,
     QVBoxLayout,
@@ -40,6 +39,7 @@ from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.background import Background
 from lytsite_desktop.gui.images import icon, read_image
 from lytsite_desktop.gui.upload.delegates import ProgressDelegate
+from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.queue_model import ProblemsOnly, QueueModel, Row
 from lytsite_desktop.gui.upload.welcome import WelcomePage
 
@@ -51,44 +51,6 @@ LOCAL_LIBRARY = "Local library (this computer)"
 #: Thumbnail height in the queue, in device-independent pixels.
 ROW_THUMB = 40
 NO_PROBLEMS = "<h3>Nothing needs a look</h3><p>No file failed, and every photo could be read.</p>"
-
-
-class DropArea(QStackedWidget):
-    """Shows the empty state, the queue or the first-run welcome; whichever it shows,
-    it takes dropped files and folders."""
-
-    EMPTY, QUEUE, WELCOME = 0, 1, 2
-    dropped = Signal(list)
-
-    def __init__(self, table: QWidget, welcome: WelcomePage, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setAcceptDrops(True)
-        empty = QLabel(
-            "<h2>Drop photo folders here</h2>"
-            "<p>or use <b>Add Folder</b> / <b>Add Files</b>.</p>"
-            "<p>Originals are kept byte-exact; a fast WebP preview is made of each photo.<br>"
-            "With no bucket set up yet, everything goes into a library on this computer.</p>"
-        )
-        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        empty.setWordWrap(True)
-        empty.setAccessibleName("Drop area")
-        self.addWidget(empty)
-        self.addWidget(table)
-        self.addWidget(welcome)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # type: ignore[override]
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            event.acceptProposedAction()
-            self.dropped.emit(paths)
 
 
 class UploadPage(QWidget):

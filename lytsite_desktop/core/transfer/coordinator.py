@@ -1,0 +1,326 @@
+"""The per-file coordinator: every change of a file's state, and what the steps may ask.
+
+The engine's workers run units of work (``original.py``, ``renditions.py``,
+``aborts.py``); each step reports back here, through the methods of
+:class:`~lytsite_desktop.core.transfer.task.EngineServices`. This is the one place
+a file's state changes (checked against :mod:`lytsite_desktop.core.states`), a
+file is listed, finished, failed, cancelled or started over, and events go out.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.events import (
+    Event,
+    EventHub,
+    FileCancelled,
+    FileDone,
+    FileFailed,
+    FileStateChanged,
+    PreviewDone,
+    Progress,
+)
+from lytsite_desktop.core.keys import file_id, original_key
+from lytsite_desktop.core.previews.cache import Cached
+from lytsite_desktop.core.previews.maker import PreviewMaker
+from lytsite_desktop.core.publish.entry import ManifestEntry
+from lytsite_desktop.core.states import FileState, Original, Preview, checked
+from lytsite_desktop.core.store.journal import FileRecord, Journal
+from lytsite_desktop.core.transfer import aborts, retry
+from lytsite_desktop.core.transfer.listing import Lister
+from lytsite_desktop.core.transfer.ratelimit import RateLimiter
+from lytsite_desktop.core.transfer.scheduler import Scheduler
+from lytsite_desktop.core.transfer.task import FileTask
+
+T = TypeVar("T")
+
+#: Progress events are emitted when a file has moved at least this many bytes.
+PROGRESS_STEP = 256 * 1024
+#: A file that keeps changing while we read it fails after this many fresh starts.
+MAX_RESTARTS = 5
+
+
+class Coordinator:
+    """Owns the files' states for one engine (under ``lock``, shared with its
+    scheduler) and its events hub; ``stopping`` and ``unfinished`` are the engine's
+    to read."""
+
+    def __init__(
+        self,
+        dest: Destination,
+        journal: Journal,
+        settings: TransferSettings,
+        *,
+        previews: PreviewMaker | None,
+        lister: Lister | None,
+        limiter: RateLimiter,
+    ) -> None:
+        self.dest, self.journal, self.settings = dest, journal, settings
+        self.previews, self.lister, self.limiter = previews, lister, limiter
+        self.lock = threading.Condition()
+        self.scheduler = Scheduler()
+        self.events = EventHub()
+        self.stopping = False
+        self.unfinished = 0  # files added and not final
+
+    def preview_made(self, task: FileTask, made: Cached) -> None:
+        """An ingest thread made (or found) the file's renditions."""
+        with self.lock:
+            if task.finished or task.preview is not Preview.TO_MAKE or self.stopping:
+                return
+            # Shown as "making preview" and not started since: "queued" again.
+            requeued = task.state is FileState.MAKING_PREVIEW and task.original is Original.NEW
+            task.renditions = made
+            none = made.result.preview is None and made.result.thumb is None
+            if not none:
+                self.scheduler.preview_made(task)
+                self.lock.notify_all()
+        if requeued:
+            self.set_state(task, FileState.QUEUED)
+        if none:
+            self.settle_preview(task, made.result.note, damaged=made.result.damaged)
+
+    # -- what the steps ask of the engine (task.EngineServices) ----------------------------
+
+    def should_stop(self, task: FileTask) -> bool:
+        return (
+            self.stopping
+            or task.paused
+            or task.cancel_requested
+            or task.restart_requested
+            or task.finished
+        )
+
+    def set_state(self, task: FileTask, state: FileState, detail: str = "") -> None:
+        with self.lock:
+            if task.finished or (task.state is state and not detail):
+                return
+            if task.paused and state is not FileState.PAUSED:
+                return  # shown as paused until resumed, whatever a worker still finishes
+            if not checked(task.state, state, task.rel_path):
+                return
+            task.state = state
+        self.emit(self.event(FileStateChanged, task, state=state, detail=detail))
+
+    def working_state(self, task: FileTask) -> FileState:
+        """What a file is doing, from where its two halves stand."""
+        if task.original is Original.NEW:
+            return FileState.QUEUED
+        if task.original is Original.UP:
+            return FileState.MAKING_PREVIEW if task.preview is not Preview.SETTLED else task.state
+        return FileState.UPLOADING
+
+    def add_bytes(self, task: FileTask, n: int) -> None:
+        with self.lock:
+            task.bytes_done += n
+            if n > 0:
+                task.bytes_sent += n
+            if abs(task.bytes_done - task.reported) < PROGRESS_STEP:
+                return
+        self.report_progress(task)
+
+    def report_progress(self, task: FileTask) -> None:
+        with self.lock:
+            task.reported = task.bytes_done
+            event = self.event(
+                Progress, task, bytes_done=task.bytes_done, size=task.size, sent=task.bytes_sent
+            )
+        self.emit(event)
+
+    def retrying(self, task: FileTask, fn: Callable[[], T], *, abortable: bool = True) -> T:
+        return retry.retrying(
+            fn,
+            should_stop=lambda: abortable and self.should_stop(task),
+            set_state=lambda state, detail: self.set_state(task, state, detail),
+            recovered=lambda: self.set_state(task, self.working_state(task)),
+            sleep=lambda seconds: self.sleep(task, seconds, abortable),
+        )
+
+    def sleep(self, task: FileTask, seconds: float, abortable: bool) -> bool:
+        """Sleep; True if interrupted by stop/pause/cancel."""
+        with self.lock:
+            return self.lock.wait_for(lambda: abortable and self.should_stop(task), seconds)
+
+    def parts_ready(self, task: FileTask) -> None:
+        with self.lock:
+            self.scheduler.multipart_started(task)
+            self.lock.notify_all()
+        self.report_progress(task)
+
+    def original_up(self, task: FileTask, rec: FileRecord, *, etag: str | None) -> None:
+        """The original is in the store (``etag`` None: it was already there). The
+        file is listed once its preview is settled too."""
+        values: dict[str, Any] = {"etag": etag} if etag is not None else {}
+        task.record = self.journal.update(task.id, upload_id=None, error=None, **values)
+        with self.lock:
+            task.already_published = etag is None
+            task.bytes_done = rec.size
+            task.original = Original.UP
+            self.scheduler.original_settled(task)
+            settled = task.preview is Preview.SETTLED
+        self.report_progress(task)
+        if settled:
+            self.list_file(task)
+        else:
+            self.put_listing(task)  # listed with its original; the preview follows
+            self.set_state(task, FileState.MAKING_PREVIEW)
+
+    def settle_preview(self, task: FileTask, note: str, *, damaged: bool = False) -> None:
+        """The preview question is answered (published, or none and why)."""
+        with self.lock:
+            if task.finished or task.preview is Preview.SETTLED:
+                return
+            task.preview = Preview.SETTLED
+            task.note, task.damaged = note, damaged
+            original_up = task.original is Original.UP
+            preview, thumb = task.published_renditions
+            made = task.renditions
+            local = made.path(made.result.thumb) if made and made.result.thumb else None
+        self.emit(
+            self.event(
+                PreviewDone, task, preview_key=preview.key if preview else None,
+                thumb_key=thumb.key if thumb else None, note=note,
+                thumb_path=str(local) if local else None, damaged=damaged,
+            )
+        )  # fmt: skip
+        if original_up:
+            self.list_file(task)
+        elif preview or thumb:
+            self.put_listing(task)  # preview-first: listed before its original
+
+    def emit(self, event: Event) -> None:
+        self.events.emit(event)
+
+    def event(self, kind: type[Any], task: FileTask, **fields: Any) -> Any:
+        return kind(
+            task=task.id, dest=self.dest.ident, project=task.project, rel_path=task.rel_path,
+            **fields,
+        )  # fmt: skip
+
+    # -- listing and finishing -------------------------------------------------------------
+
+    def list_file(self, task: FileTask) -> None:
+        """Both halves are up: list the file; it is published once that is durable."""
+        self.set_state(task, FileState.LISTING)
+        if self.lister is None:
+            self.listed(task)
+        else:
+            self.put_listing(task, durable=lambda: self.listed(task))
+
+    def listed(self, task: FileTask) -> None:
+        with self.lock:
+            if task.finished:
+                return
+        rec = self.journal.update(task.id, state=FileState.PUBLISHED.value, note=task.note or None)
+        assert rec.key
+        self.finish(task, FileState.PUBLISHED)
+        self.emit(
+            self.event(FileDone, task, key=rec.key, size=rec.size,
+                        already_published=task.already_published, bytes_sent=task.bytes_sent,
+                        note=task.note, damaged=task.damaged)
+        )  # fmt: skip
+
+    def put_listing(self, task: FileTask, durable: Callable[[], None] | None = None) -> None:
+        """List the file as far as it is published: its preview and thumbnail once
+        up, its original key once the original is (null until then)."""
+        if self.lister is None:
+            return
+        with self.lock:  # built and queued under the lock: a later state always wins
+            entry = self.entry(task)
+            self.lister.put(task.project, entry, durable)
+
+    def entry(self, task: FileTask) -> ManifestEntry:
+        sha, ftype = task.sha256, task.ftype
+        assert sha and ftype
+        fid = file_id(sha, task.rel_path)
+        preview, thumb = task.published_renditions
+        result = task.renditions.result if task.renditions else None
+        key = original_key(task.project, fid, task.rel_path) if task.original_up else None
+        return ManifestEntry(
+            fileId=fid,
+            fileName=os.path.basename(task.rel_path),
+            path=task.rel_path,
+            contentType=ftype.content_type,
+            size=task.size,
+            sha256=sha,
+            originalKey=key,
+            width=result.width if result else None,
+            height=result.height if result else None,
+            preview=preview,
+            thumb=thumb,
+            camera=result.camera if result else None,
+            note=task.note or None,
+        )
+
+    def unlist_preview_only(self, task: FileTask) -> None:
+        """A file given up on (failed, cancelled) is not left listed by its preview."""
+        with self.lock:
+            listed = task.sha256 and any(task.published_renditions)
+            up = task.original_up
+        if self.lister is not None and listed and not up:
+            assert task.sha256
+            self.lister.unlist(task.project, task.rel_path, file_id(task.sha256, task.rel_path))
+
+    def release(self, task: FileTask) -> None:
+        if task.claimed:
+            self.journal.release(task.id)
+            task.claimed = False
+
+    def finish(self, task: FileTask, state: FileState) -> None:
+        with self.lock:
+            if not task.finished:
+                self.unfinished -= 1
+            checked(task.state, state, task.rel_path)
+            task.original = Original.FINISHED
+            task.state = state
+            self.release(task)
+            self.scheduler.original_settled(task)
+            self.lock.notify_all()
+
+    def fail(self, task: FileTask, reason: str) -> None:
+        with self.lock:
+            if task.finished:
+                return
+        self.journal.update(task.id, state=FileState.FAILED.value, error=reason)
+        self.unlist_preview_only(task)
+        self.finish(task, FileState.FAILED)
+        self.emit(self.event(FileFailed, task, reason=reason))
+
+    def finish_cancel(self, task: FileTask) -> None:
+        aborts.abort_cancelled(self, task, self.stopping)
+        self.journal.start_over(task.id, state=FileState.CANCELLED.value)
+        self.unlist_preview_only(task)
+        self.finish(task, FileState.CANCELLED)
+        self.emit(self.event(FileCancelled, task))
+
+    def start_over(self, task: FileTask) -> None:
+        """The source changed (or the upload vanished): forget the upload, prepare again."""
+        task.restarts += 1
+        if task.restarts > MAX_RESTARTS:
+            with self.lock:
+                task.restart_requested = False
+            self.fail(task, "The file keeps changing while it is uploaded; try again when "
+                       "whatever is writing it has finished.")  # fmt: skip
+            return
+        aborts.abort_replaced(self, task)
+        self.journal.start_over(task.id)
+        with self.lock:
+            task.restart_requested = False
+            task.plan = None
+            task.pending.clear()
+            task.done_parts.clear()
+            task.small_md5 = None
+            task.bytes_done = 0
+            task.sha256 = task.ftype = task.renditions = None
+            task.published_renditions = (None, None)
+            task.note, task.damaged = "", False
+            self.scheduler.start_over(task, previews=self.previews is not None)
+            self.lock.notify_all()
+        self.set_state(task, FileState.QUEUED, "the file changed; starting over")
+        self.report_progress(task)

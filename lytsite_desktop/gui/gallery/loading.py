@@ -1,0 +1,149 @@
+"""The Gallery tab's slow work, off the GUI thread: which projects there are, and a
+project opened from this computer's copy first, then brought up to date from its
+bucket (the manifest, then the missing thumbnails and previews)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import cast
+
+from lytsite_desktop.core.app import App, gallery_link
+from lytsite_desktop.core.destinations.resolve import DestRef
+from lytsite_desktop.core.errors import ConfigError, TransferError
+from lytsite_desktop.core.gallery.projects import (
+    GalleryItem,
+    ProjectRef,
+    list_projects,
+    refresh_manifest,
+    remote_projects,
+)
+from lytsite_desktop.core.publish.manifest import Manifest
+from lytsite_desktop.gui.background import Throttle
+
+Described = list[tuple[ProjectRef, str]]
+
+
+@dataclass
+class Shown:
+    """A project as the gallery shows it (made off the GUI thread)."""
+
+    ref: ProjectRef
+    manifest: Manifest
+    sections: list[tuple[str, list[GalleryItem]]]
+    link: str | None
+    missing: int  # files whose images are not on this computer yet
+
+
+@dataclass
+class Outcome:
+    """How opening a project ended."""
+
+    offline: str | None = None  # why the bucket was not reached
+    had_copy: bool = True
+    fetched: int = 0
+    gone: list[str] = field(default_factory=list)  # keys the bucket no longer has
+
+
+def known_projects(app: App, early: Callable[[Described], None] | None) -> Described:
+    """This computer's projects, described; with ``early`` (called with those first,
+    since a bucket may take its time, or be away) also the saved destinations'."""
+    refs = list_projects(app.journal, app.gallery)
+    described = [(r, describe(app, r)) for r in refs]
+    if early is None:
+        return described
+    early(described)
+    more = _remote_refs(app, {(r.dest, r.project) for r in refs})
+    return described + [(r, describe(app, r)) for r in more]
+
+
+def _remote_refs(app: App, have: set[tuple[str, str]]) -> list[ProjectRef]:
+    out = []
+    refs = [DestRef.local_library(app.paths)]
+    refs += [DestRef(name) for name in sorted(app.settings.destinations)]
+    for ref in refs:
+        try:
+            destination = app.open(ref)
+        except (ConfigError, TransferError):
+            continue  # the window's Settings say what is wrong with it
+        try:
+            names = remote_projects(destination)
+        except TransferError:
+            names = []
+        finally:
+            destination.close()
+        out += [
+            ProjectRef(destination.ident, n, 0, "")
+            for n in names
+            if (destination.ident, n) not in have
+        ]
+    return out
+
+
+def describe(app: App, ref: ProjectRef) -> str:
+    spec = app.journal.destination_spec(ref.dest)
+    where = spec if spec and spec in app.settings.destinations else ref.dest
+    if ref.dest.startswith("file://"):
+        where = "this computer"
+    files = f"{ref.files} file{'s' if ref.files != 1 else ''}" if ref.files else "in the bucket"
+    when = ref.updated.replace("T", " ")[:16]
+    return " · ".join(p for p in (files, when, where) if p)
+
+
+def shown_for(app: App, ref: ProjectRef, manifest: Manifest) -> Shown:
+    sections = app.gallery.items(ref.dest, manifest)
+    missing = sum(1 for _, items in sections for i in items if not i.here)
+    link = gallery_link(app.destination_config(ref.dest), ref.dest, ref.project)
+    return Shown(ref, manifest, sections, link, missing)
+
+
+def load_project(
+    app: App,
+    ref: ProjectRef,
+    stop: threading.Event,
+    *,
+    show: Callable[[Shown], None],
+    progress: Callable[[tuple[int, int, list[str]]], None],
+) -> Outcome:
+    """The local copy (``show``n at once), then the bucket's; fetched files are
+    reported through ``progress((done, total, paths that arrived))``."""
+    store = app.gallery
+    local = store.manifest(ref.dest, ref.project)
+    if local is not None:
+        show(shown_for(app, ref, local))
+    try:
+        destination = app.open_ident(ref.dest)
+    except (ConfigError, TransferError) as exc:
+        return Outcome(offline=str(exc), had_copy=local is not None)
+    try:
+        try:
+            manifest = refresh_manifest(store, destination, ref.project)
+        except TransferError as exc:
+            return Outcome(offline=str(exc), had_copy=local is not None)
+        shown = shown_for(app, ref, manifest)
+        if manifest != local:
+            show(shown)
+        if not shown.missing:
+            return Outcome()
+        arrived: list[str] = []  # fetched since the last report
+
+        def report(value: object) -> None:
+            batch = arrived[:]
+            del arrived[: len(batch)]
+            done, total = cast(tuple[int, int], value)
+            progress((done, total, batch))
+
+        throttled = Throttle(report)
+        fetched = store.fetch(
+            destination,
+            manifest,
+            lambda done, total: throttled((done, total), final=done == total),
+            stop.is_set,
+            lambda path: arrived.append(str(path)),
+        )
+        if arrived:
+            throttled((fetched.fetched, fetched.fetched), final=True)
+        return Outcome(offline=fetched.offline, fetched=fetched.fetched, gone=fetched.missing)
+    finally:
+        destination.close()
