@@ -121,9 +121,15 @@ class Session:
         self._do(publish)
 
     def find_interrupted(self) -> None:
-        """Look for unfinished uploads in the journal; answered with
-        :class:`FoundInterrupted`."""
-        self._do(lambda: self.events.emit(FoundInterrupted(tuple(self.app.journal.unfinished()))))
+        """Look for uploads that were cut short (unfinished in the journal, and no
+        other lytsite process running them); answered with :class:`FoundInterrupted`."""
+
+        def find() -> None:
+            journal = self.app.journal  # what another window or command runs now is not ours
+            found = [r for r in journal.unfinished() if not journal.held_elsewhere(r.id)]
+            self.events.emit(FoundInterrupted(tuple(found)))
+
+        self._do(find)
 
     def resume_interrupted(self) -> None:
         """Finish the journal's unfinished uploads, every destination side by side."""

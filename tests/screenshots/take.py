@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -115,6 +115,7 @@ def main() -> int:
     window.grab().save(str(out / "dark.png"))
     qt.setPalette(qt.style().standardPalette())
     gallery_shots(window, shoot, work, out, settle)
+    window, session, app = resume_shots(window, session, app, work, out, settle)
     app.save_destination(
         "r2", "s3://wedding-photos?endpoint=https://ACCOUNT_ID.r2.cloudflarestorage.com"
     )
@@ -122,14 +123,17 @@ def main() -> int:
     settle(0.3)
     dialog.grab().save(str(out / "settings.png"))
     dialog.reject()
-    window.app.settings.default_destination = None
-    resume_shots(window, session, app, work, out, settle)
+    window.shutdown()
+    session.close()
+    app.close()
+    window.deleteLater()
+    settle(0.1)
     print(f"screenshots in {out}")
     return 0
 
 
-def resume_shots(window: MainWindow, session: object, app: object, work: Path, out: Path,
-                 settle: Settle) -> None:  # fmt: skip
+def resume_shots(window: MainWindow, session: Any, app: Any, work: Path, out: Path,
+                 settle: Settle) -> tuple[MainWindow, Any, Any]:  # fmt: skip
     """A batch cut short (the app quits mid-file), then the next start: the offer to
     resume, the resumed rows, and the problems filter with nothing to show."""
     from lytsite_desktop.core.app import App
@@ -149,8 +153,8 @@ def resume_shots(window: MainWindow, session: object, app: object, work: Path, o
     window.upload.publish()
     settle(5.0)
     window.shutdown()  # quit in the middle: the journal keeps it all
-    session.close()  # type: ignore[attr-defined]
-    app.close()  # type: ignore[attr-defined]
+    session.close()
+    app.close()
     window.deleteLater()
     settle(0.2)
 
@@ -172,11 +176,8 @@ def resume_shots(window: MainWindow, session: object, app: object, work: Path, o
     window.upload.problems_action.trigger()
     settle(0.5)
     window.grab().save(str(out / "problems-none.png"))
-    window.shutdown()
-    session.close()
-    app.close()
-    window.deleteLater()
-    settle(0.1)
+    window.upload.problems_action.trigger()
+    return window, session, app
 
 
 def gallery_shots(window: MainWindow, shoot: Path, work: Path, out: Path, settle: Settle) -> None:
