@@ -153,9 +153,6 @@ class PublishingService:
         with self._lock:
             return [r.engine for r in self._runs.values()]
 
-    def _owner(self, task: int) -> TransferEngine | None:
-        return next((e for e in self.engines() if e.owns(task)), None)
-
     # -- publishing ----------------------------------------------------------------------
 
     def publish(
@@ -191,8 +188,12 @@ class PublishingService:
         return batches, problems
 
     def _join(self, batch: Batch, engine: TransferEngine, tasks: list[int]) -> None:
-        def final(task: int) -> bool:
-            return any(t.id == task and t.state.final for t in engine.tasks())
+        ended: dict[int, bool] = {}
+
+        def final(task: int) -> bool:  # one look at the engine, after the batch joined
+            if not ended:
+                ended.update((t.id, t.state.final) for t in engine.tasks())
+            return ended.get(task, False)
 
         self.batches.join(batch, tasks, final)
 

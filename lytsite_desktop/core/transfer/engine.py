@@ -80,16 +80,13 @@ class TransferEngine:
             limiter=limiter or RateLimiter(settings.bwlimit),
         )  # fmt: skip
         self.slots = slots or PartSlots(settings.concurrency)
-        f = self.files
-        self.dest, self.journal, self.settings, self.previews = (
-            destination,
-            journal,
-            settings,
-            previews,
-        )
-        self.events, self.lock, self.scheduler = f.events, f.lock, f.scheduler
+        self.dest, self.journal, self.settings = destination, journal, settings
+        self.previews = previews
+        self.events, self.lock, self.scheduler = (
+            self.files.events, self.files.lock, self.files.scheduler
+        )  # fmt: skip
+        #: Every file this engine was given, in the order it was (last) queued.
         self._tasks: dict[int, FileTask] = {}
-        self._order: list[FileTask] = []
         self._draining = False
         self._workers: list[threading.Thread] = []
         self._on_stop: list[Callable[[float], object]] = []
@@ -146,7 +143,7 @@ class TransferEngine:
         deadline = time.monotonic() + timeout
         self._join(deadline)
         with self.lock:
-            for task in self._order:
+            for task in self._tasks.values():
                 self.files.release(task)
         for fn in self._on_stop:
             fn(max(1.0, deadline - time.monotonic()))
@@ -244,10 +241,9 @@ class TransferEngine:
             if existing is None or existing.finished:
                 task = FileTask(rec.id, req.source, req.rel_path, req.project, rec.size, record=rec)
                 if existing is not None:
-                    self._order.remove(existing)
+                    del self._tasks[rec.id]  # queued again: it goes to the end
                     checked(existing.state, FileState.QUEUED, req.rel_path)
                 self._tasks[rec.id] = task
-                self._order.append(task)
                 self.scheduler.add(task, previews=self.previews is not None)
                 self.files.unfinished += 1
                 self.lock.notify_all()
@@ -266,15 +262,11 @@ class TransferEngine:
 
     def tasks(self) -> list[FileTask]:
         with self.lock:
-            return list(self._order)
-
-    def owns(self, task_id: int) -> bool:
-        with self.lock:
-            return task_id in self._tasks
+            return list(self._tasks.values())
 
     def _select(self, ids: Iterable[int] | None) -> list[FileTask]:
         if ids is None:
-            return list(self._order)
+            return list(self._tasks.values())
         return [self._tasks[i] for i in ids if i in self._tasks]
 
     def pause(self, ids: Iterable[int] | None = None) -> list[int]:
@@ -332,7 +324,6 @@ class TransferEngine:
             gone = [t for t in self._select(ids) if t.finished]
             for task in gone:
                 del self._tasks[task.id]
-                self._order.remove(task)
                 self.scheduler.forget(task)
         return [t.id for t in gone]
 
