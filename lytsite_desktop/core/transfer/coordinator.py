@@ -112,9 +112,11 @@ class Coordinator:
         """What a file is doing, from where its two halves stand."""
         if task.original is Original.NEW:
             return FileState.QUEUED
-        if task.original is Original.UP:
-            return FileState.MAKING_PREVIEW if task.preview is not Preview.SETTLED else task.state
-        return FileState.UPLOADING
+        if task.original is Original.UP and task.preview is Preview.SETTLED:
+            return task.state
+        if task.original is Original.UP and task.preview is Preview.TO_MAKE:
+            return FileState.MAKING_PREVIEW
+        return FileState.UPLOADING  # its original, or its preview after it
 
     def add_bytes(self, task: FileTask, n: int) -> None:
         with self.lock:
@@ -169,7 +171,7 @@ class Coordinator:
             self.list_file(task)
         else:
             self.put_listing(task)  # listed with its original; the preview follows
-            self.set_state(task, FileState.MAKING_PREVIEW)
+            self.set_state(task, self.working_state(task))
 
     def settle_preview(self, task: FileTask, note: str, *, damaged: bool = False) -> None:
         """The preview question is answered (published, or none and why)."""
