@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.events import (
+    BatchDone,
     Event,
     EventHub,
     FileCancelled,
@@ -68,6 +69,21 @@ class Coordinator:
         self.events = EventHub()
         self.stopping = False
         self.unfinished = 0  # files added and not final
+
+    def summary(self, tasks: list[FileTask]) -> BatchDone:
+        """Counts over ``tasks``; interrupted if any is unfinished. Under the lock."""
+        states = [t.state for t in tasks]
+        published = [t for t in tasks if t.state is FileState.PUBLISHED]
+        return BatchDone(
+            published=len(published),
+            failed=states.count(FileState.FAILED),
+            cancelled=states.count(FileState.CANCELLED),
+            bytes_sent=sum(t.bytes_sent for t in tasks),
+            interrupted=any(not s.final for s in states),
+            dest=self.dest.ident,
+            no_preview=sum(1 for t in published if t.note),
+            damaged=sum(1 for t in published if t.damaged),
+        )
 
     def preview_made(self, task: FileTask, made: Cached) -> None:
         """An ingest thread made (or found) the file's renditions."""

@@ -50,8 +50,6 @@ log = logging.getLogger(__name__)
 
 UNEXPECTED = "Something unexpected went wrong with this file (the log has the details)."
 
-__all__ = ["TransferEngine", "UploadRequest"]
-
 
 class TransferEngine:
     """Publishes files to one destination, recording everything in the journal.
@@ -190,21 +188,7 @@ class TransferEngine:
     def summary(self, tasks: Iterable[int] | None = None) -> BatchDone:
         """Counts over ``tasks`` (all by default); interrupted if any is unfinished."""
         with self.lock:
-            chosen = self._select(tasks)
-            states = [t.state for t in chosen]
-            sent = sum(t.bytes_sent for t in chosen)
-            no_preview = sum(1 for t in chosen if t.state is FileState.PUBLISHED and t.note)
-            damaged = sum(1 for t in chosen if t.state is FileState.PUBLISHED and t.damaged)
-        return BatchDone(
-            published=states.count(FileState.PUBLISHED),
-            failed=states.count(FileState.FAILED),
-            cancelled=states.count(FileState.CANCELLED),
-            bytes_sent=sent,
-            interrupted=any(not s.final for s in states),
-            dest=self.dest.ident,
-            no_preview=no_preview,
-            damaged=damaged,
-        )
+            return self.files.summary(self._select(tasks))
 
     # -- adding work -----------------------------------------------------------------
 

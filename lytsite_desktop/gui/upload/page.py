@@ -40,7 +40,8 @@ from lytsite_desktop.gui.background import Background
 from lytsite_desktop.gui.images import icon, read_image
 from lytsite_desktop.gui.upload.delegates import ProgressDelegate
 from lytsite_desktop.gui.upload.drop_area import DropArea
-from lytsite_desktop.gui.upload.queue_model import ProblemsOnly, QueueModel, Row
+from lytsite_desktop.gui.upload.problems import NO_PROBLEMS, ProblemsOnly, nothing_to_resume
+from lytsite_desktop.gui.upload.queue_model import QueueModel, Row
 from lytsite_desktop.gui.upload.welcome import WelcomePage
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,6 @@ ROWS_PER_SLICE = 500
 LOCAL_LIBRARY = "Local library (this computer)"
 #: Thumbnail height in the queue, in device-independent pixels.
 ROW_THUMB = 40
-NO_PROBLEMS = "<h3>Nothing needs a look</h3><p>No file failed, and every photo could be read.</p>"
 
 
 class UploadPage(QWidget):
@@ -269,7 +269,7 @@ class UploadPage(QWidget):
         if stopped:
             self.session.retry(stopped)
         if not (paused or stopped):
-            self.message.emit(_nothing_to_resume(rows))
+            self.message.emit(nothing_to_resume(rows))
 
     def toggle_selected(self) -> None:
         rows = self.selected_rows()
@@ -399,13 +399,3 @@ class UploadPage(QWidget):
 
     def shutdown(self) -> None:
         self.background.shutdown()
-
-
-def _nothing_to_resume(rows: list[Row]) -> str:
-    if not rows:
-        return "Nothing to resume: the list is empty."
-    if all(r.state is FileState.PUBLISHED for r in rows):
-        return "Nothing to resume: the selected files are published."
-    if all(r.state is FileState.READY for r in rows):
-        return "Nothing to resume yet: press Publish to send the selected files."
-    return "Nothing to resume: the selected files are not paused, failed or cancelled."

@@ -19,7 +19,6 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
 )
 from PySide6.QtGui import QColor, QImage, QPixmap
@@ -395,27 +394,3 @@ def state_text(row: Row) -> str:
     if row.state is FileState.FAILED:
         return f"failed: {row.detail}" if row.detail else "failed"
     return row.state.label
-
-
-class ProblemsOnly(QSortFilterProxyModel):
-    """Shows every row, or only those that need a look: failed, or published though
-    the picture could not be read."""
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.only_problems = False
-
-    def set_only_problems(self, on: bool) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt 6.9 and newer
-            self.beginFilterChange()
-            self.only_problems = on
-            self.endFilterChange()
-        else:
-            self.only_problems = on
-            self.invalidateRowsFilter()
-
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        if not self.only_problems:
-            return True
-        model = self.sourceModel()
-        return bool(model.index(source_row, 0, source_parent).data(Role.PROBLEM))

@@ -1,0 +1,49 @@
+"""What needs a photographer's look in the queue: the filter that shows only
+failed files and photos that could not be read, and why a control did nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
+
+from lytsite_desktop.core.states import FileState
+from lytsite_desktop.gui.upload.queue_model import Role, Row
+
+NO_PROBLEMS = "<h3>Nothing needs a look</h3><p>No file failed, and every photo could be read.</p>"
+
+
+class ProblemsOnly(QSortFilterProxyModel):
+    """Shows every row, or only those that need a look: failed, or published though
+    the picture could not be read."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.only_problems = False
+
+    def set_only_problems(self, on: bool) -> None:
+        if hasattr(self, "beginFilterChange"):  # Qt 6.9 and newer
+            self.beginFilterChange()
+            self.only_problems = on
+            self.endFilterChange()
+        else:
+            self.only_problems = on
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        if not self.only_problems:
+            return True
+        model = self.sourceModel()
+        return bool(model.index(source_row, 0, source_parent).data(Role.PROBLEM))
+
+
+def nothing_to_resume(rows: list[Row]) -> str:
+    if not rows:
+        return "Nothing to resume: the list is empty."
+    if all(r.state is FileState.PUBLISHED for r in rows):
+        return "Nothing to resume: the selected files are published."
+    if all(r.state is FileState.READY for r in rows):
+        return "Nothing to resume yet: press Publish to send the selected files."
+    return "Nothing to resume: the selected files are not paused, failed or cancelled."
