@@ -151,10 +151,6 @@ class Batches:
         with self._lock:
             return self._lock.wait_for(lambda: not self._batches, timeout)
 
-    def running(self) -> int:
-        with self._lock:
-            return len(self._batches)
-
 
 def _log_file_event(event: FileEvent) -> None:
     where = f"{event.project}/{event.rel_path}"

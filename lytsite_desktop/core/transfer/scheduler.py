@@ -196,9 +196,3 @@ class Scheduler:
             if task in queue:
                 queue.remove(task)
         self.original_settled(task)
-
-    def idle(self) -> bool:
-        """Nothing is waiting to be picked (work may still be in flight)."""
-        return not (
-            self.new or self.to_cancel or self.to_send or any(t.pending for t in self.active)
-        )
