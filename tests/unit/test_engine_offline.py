@@ -81,14 +81,14 @@ def test_a_file_is_published_only_once_its_listing_is_durable(tmp_path):
     gate.open()
     eng = engine(tmp_path / "lib", gate, lister=lister)
     eng.subscribe(rec)
+    listing = threading.Event()
+    rec.when(
+        lambda e: isinstance(e, FileStateChanged) and e.state is FileState.LISTING,
+        listing.set,
+    )
     with eng:
         (task,) = eng.add(requests_for(tmp_path / "in"))
-        rec_listing = threading.Event()
-        rec.when(
-            lambda e: isinstance(e, FileStateChanged) and e.state is FileState.LISTING,
-            rec_listing.set,
-        )
-        assert rec_listing.wait(10)
+        assert listing.wait(10)
         assert not rec.of(FileDone) and journal().get(task).state == "uploading"
         assert lister.listed("shoot", "a.jpg").originalKey  # listed, not yet durable
         lister.make_durable()
@@ -164,13 +164,11 @@ def test_drain_finishes_the_parts_in_the_air_and_starts_no_more(tmp_path):
     eng.start()
     (task,) = eng.add(requests_for(tmp_path / "in"))
     assert gate.wait_for_waiting(2)
-    drained: list[bool] = []
-    drainer = threading.Thread(target=lambda: drained.append(eng.drain(10)))
-    drainer.start()
+    assert eng.drain(0) is False  # from now on nothing new starts; two parts are in the air
     gate.open()
-    drainer.join(15)
+    drained = eng.drain(10)
     eng.stop()
-    assert drained == [True]
+    assert drained is True
     parts = journal().parts(task)
     assert sorted(parts) == [1, 2], "the two parts in the air were finished and recorded"
     assert len(eng.dest.parts_sent) == 2, "and nothing more was started"  # type: ignore[attr-defined]
