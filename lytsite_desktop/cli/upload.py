@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 from collections.abc import Callable
 
@@ -133,6 +135,9 @@ def _run(
                 service.drain()
             except KeyboardInterrupt:
                 log.info("a second Ctrl-C: stopping at once")
+            # Stopping now, within bounds; one more Ctrl-C leaves at once (the journal
+            # is consistent at every instant), never with a traceback.
+            signal.signal(signal.SIGINT, lambda *_: os._exit(EXIT_INTERRUPTED))
     finally:
         service.close()
         if progress:

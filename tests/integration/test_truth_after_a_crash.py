@@ -152,16 +152,22 @@ def test_ctrl_c_finishes_the_parts_in_the_air_and_a_second_stops_at_once(
         proc = _cli("upload", str(src2.parent), "--dest", url, "--json", "--part-size", "5M",
                     "--concurrency", "2", "--no-previews")  # fmt: skip
         assert proc.stdout is not None
+        first = False
         for line in proc.stdout:
             event = json.loads(line)
-            if event["event"] == "progress" and event["bytes_done"] > 2 * MiB:
+            if event["event"] == "progress" and event["bytes_done"] > 2 * MiB and not first:
                 proc.send_signal(signal.SIGINT)
+                first = True
             if event["event"] == "stopping":
                 stopped = time.monotonic()
                 proc.send_signal(signal.SIGINT)
+                time.sleep(0.05)
+                proc.send_signal(signal.SIGINT)  # and a third, impatient: still no traceback
                 break
-        events, err = _finish(proc)
-        assert proc.returncode == 130, err
+        events, err = _finish(proc)  # no traceback, whenever the third one landed
+        # 130, or killed by SIGINT itself when the third landed as Python was exiting:
+        # a shell reports both as 130.
+        assert proc.returncode in (130, -signal.SIGINT), err
         assert time.monotonic() - stopped < 5, "the second Ctrl-C did not wait for the parts"
 
 
