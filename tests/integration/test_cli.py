@@ -144,7 +144,7 @@ def test_status_lists_nothing_then_published(tmp_path, capsys):
     assert main(["upload", str(tmp_path / "s"), "--json"]) == 0
     events = _json_lines(capsys.readouterr().out)
     assert {e["rel_path"]: e["note"] for e in events if e["event"] == "preview_done"} == {
-        "a.jpg": "no preview: named .jpg, but its content is no known image",
+        "a.jpg": "no preview: it is named .jpg, but it is not a picture the app can read",
         "b.jpg": "",
     }
     assert main(["status", "--json"]) == 0
@@ -153,7 +153,7 @@ def test_status_lists_nothing_then_published(tmp_path, capsys):
     assert [r["path"] for r in status["noPreview"]] == ["a.jpg"]
     assert main(["status"]) == 0
     assert (
-        "1 published without a preview in s:\n  s/a.jpg: no preview: named .jpg"
+        "1 published without a preview in s:\n  s/a.jpg: no preview: it is named .jpg"
         in capsys.readouterr().out
     )
     # No destination configured: the local library, with previews beside originals.

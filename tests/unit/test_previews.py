@@ -228,7 +228,10 @@ def test_truncated_jpeg_and_non_image_get_reasons(maker, tmp_path):
     fake.write_text("not a picture")
     assert sniff(str(fake)).kind is Kind.OTHER
     r, _ = make(maker, fake)
-    assert r.preview is None and "named .jpg, but its content is no known image" in r.note
+    assert (
+        r.preview is None
+        and r.note == "no preview: it is named .jpg, but it is not a picture the app can read"
+    )
 
 
 def test_heic(maker, tmp_path):
@@ -276,12 +279,15 @@ def test_pdfs_valid_encrypted_broken(maker, tmp_path):
     locked = tmp_path / "locked.pdf"
     pdf.save(locked, encryption=pikepdf.Encryption(owner="o", user="secret"))
     r, _ = make(maker, locked)
-    assert r.preview is None and r.thumb is None and "encrypted" in r.note
+    assert r.preview is None and r.thumb is None and not r.damaged
+    assert r.note == "no preview: a password-protected PDF: published as it is, unchanged"
 
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(valid.read_bytes()[:300] + b"garbage" * 50)
     r, _ = make(maker, broken)
-    assert r.preview is None and ("damaged" in r.note or "errors" in r.note), r.note
+    assert r.preview is None and r.thumb is None and r.damaged
+    assert r.note == "no preview: the PDF is damaged: published as it is"
+    assert str(tmp_path) not in r.note and "broken.pdf" in r.detail  # the path: the log only
 
 
 def test_cache_makes_nothing_twice(maker, tmp_path):
@@ -317,7 +323,11 @@ def test_hung_and_crashed_decoder_cost_one_preview(tmp_path):
         pid = slot.pid
         threading.Timer(0.5, os.kill, (pid, signal.SIGKILL)).start()  # dies mid-job
         crashed = m.make(str(src), "4" * 64, ftype).result
-        assert "crashed (signal SIGKILL)" in crashed.note
+        assert (
+            crashed.note
+            == "no preview: the image reader stopped while making it (the log has the details)"
+        )
+        assert "SIGKILL" in crashed.detail and not crashed.lasting
         assert m.make(str(src), "5" * 64, ftype).result.note == ""
         idle = slot.pid
         os.kill(idle, signal.SIGKILL)  # dies between jobs (the OOM killer, say)

@@ -2,7 +2,9 @@
 
 A JPEG named ``IMG_0001`` is still a JPEG; a text file named ``photo.jpg`` is not
 an image. The kind decides how a preview is made and the Content-Type the
-original is published with.
+original is published with. First bytes are a first guess only: a file of a kind
+not listed here still gets a preview when an image decoder can read it (the
+preview worker asks; see :mod:`lytsite_desktop.core.previews.jobs`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ SNIFF_BYTES = 64
 
 
 class Kind(StrEnum):
-    IMAGE = "image"  # decoded by Pillow (JPEG, PNG, WebP, TIFF, GIF, BMP, HEIF)
+    IMAGE = "image"  # decoded by Pillow (JPEG, PNG, WebP, TIFF, GIF, HEIF, PSD, JPEG 2000 ...)
     RAW = "raw"  # camera raw: the preview comes from the embedded JPEG
     PDF = "pdf"
     VIDEO = "video"
-    OTHER = "other"  # published as the original only
+    OTHER = "other"  # not recognised: a decoder is asked, else the original only
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class FileType:
     content_type: str
     #: Named like a picture (.jpg, .cr3 ...) but not recognised as one by content.
     misnamed: bool = False
+    #: The file has no bytes at all.
+    empty: bool = False
 
 
 _RAW_EXTENSIONS = {
@@ -54,7 +58,24 @@ _RAW_EXTENSIONS = {
 }
 _RAW_MIME = "image/x-raw"
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
-_VIDEO_BRANDS = {b"isom", b"iso2", b"mp41", b"mp42", b"avc1", b"qt  ", b"m4v ", b"3gp4", b"3gp5"}
+_HEIF_BRANDS |= {b"avis"}  # an AVIF sequence: its first image is the preview
+_VIDEO_BRANDS = {
+    b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"qt  ", b"m4v ",
+    b"3gp4", b"3gp5", b"3gp6", b"3g2a", b"MSNV", b"XAVC", b"dash",
+}  # fmt: skip
+#: Pictures known by their first bytes beyond the common ones: (magic, label, type).
+_MORE_IMAGES = (
+    (b"8BPS", "PSD", "image/vnd.adobe.photoshop"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000", "image/jp2"),
+    (b"\xffO\xffQ", "JPEG 2000", "image/jp2"),
+    (b"II+\x00", "BigTIFF", "image/tiff"),
+    (b"MM\x00+", "BigTIFF", "image/tiff"),
+    (b"qoif", "QOI", "image/qoi"),
+    (b"DDS ", "DDS", "image/vnd-ms.dds"),
+    (b"icns", "ICNS", "image/icns"),
+    (b"\x00\x00\x01\x00", "ICO", "image/vnd.microsoft.icon"),
+)
+_PNM = {b"P1", b"P2", b"P3", b"P4", b"P5", b"P6", b"P7", b"Pf", b"PF"}
 
 
 def sniff(path: str) -> FileType:
@@ -69,6 +90,13 @@ def sniff(path: str) -> FileType:
 
 def classify(head: bytes, name: str) -> FileType:
     ext = os.path.splitext(name)[1].lower()
+    if not head:
+        return FileType(Kind.OTHER, ext.lstrip(".").upper(), guess_content_type(name), empty=True)
+    for magic, label, mime in _MORE_IMAGES:
+        if head.startswith(magic):
+            return FileType(Kind.IMAGE, label, mime)
+    if head[:2] in _PNM and head[2:3] in (b" ", b"\t", b"\r", b"\n"):
+        return FileType(Kind.IMAGE, "PNM", "image/x-portable-anymap")
     if head.startswith(b"\xff\xd8\xff"):
         return FileType(Kind.IMAGE, "JPEG", "image/jpeg")
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -98,7 +126,7 @@ def classify(head: bytes, name: str) -> FileType:
         return FileType(Kind.VIDEO, "video", guess_content_type(name))
     guessed = guess_content_type(name)
     misnamed = guessed.startswith("image/") or ext in _RAW_EXTENSIONS
-    return FileType(Kind.OTHER, ext.lstrip(".").upper() or "file", guessed, misnamed)
+    return FileType(Kind.OTHER, ext.lstrip(".").upper(), guessed, misnamed)
 
 
 def _tiff_family(head: bytes, ext: str) -> FileType:

@@ -16,7 +16,7 @@ import io
 import logging
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from PIL import Image, ImageCms
 
@@ -74,17 +74,18 @@ def render_image(
     thumb_quality: int,
     orientation: int | None = None,
 ) -> ImageRenditions:
-    """Preview and thumbnail of an opened (not yet loaded) image."""
-    if orientation is None:
-        orientation = orientation_of(im)
+    """Preview and thumbnail of an opened (not yet loaded) image. ``orientation``
+    overrides the image's own (a raw's embedded preview)."""
     camera = camera_summary(im)
     icc = im.info.get("icc_profile")
-    width, height = im.size
-    if orientation >= 5:
-        width, height = height, width
-
+    raw_size = im.size
     small = _reduce(im, size)
-    small = _to_8bit(small)
+    if orientation is None:
+        # Read once the image is loaded: some decoders (TIFF) turn the image upright
+        # themselves and drop the tag; it must be applied exactly once.
+        orientation = orientation_of(im)
+    width, height = (raw_size[1], raw_size[0]) if orientation >= 5 else raw_size
+    small = _to_8bit(small, icc is not None)
     if orientation in _TRANSPOSE:
         small = small.transpose(_TRANSPOSE[orientation])
     small = _to_srgb(small, icc)
@@ -102,18 +103,43 @@ def _target(w: int, h: int, long_edge: int) -> tuple[int, int]:
 
 
 def _reduce(im: Image.Image, long_edge: int) -> Image.Image:
-    """Decode at the smallest DCT scale still >= the target, then resample."""
+    """Decode at the smallest DCT scale still >= the target, bring the mode to one
+    the rest of the pipeline knows, then resample."""
     target = _target(*im.size, long_edge)
     if im.format == "JPEG" and target != im.size:
         im.draft(im.mode, target)
     im.load()
-    if im.mode == "P":
-        im = im.convert("RGBA" if im.has_transparency_data else "RGB")
-    elif im.mode == "1":
-        im = im.convert("L")
-    elif im.mode == "CMYK" and not im.info.get("icc_profile"):
-        im = im.convert("RGB")
-    return _fit(im, long_edge)
+    return _fit(_plain_mode(im), long_edge)
+
+
+def _plain_mode(im: Image.Image) -> Image.Image:
+    """L, LA, RGB, RGBA, CMYK (with a profile), or a high-bit greyscale (I, F) that
+    :func:`_to_8bit` scales."""
+    mode = im.mode
+    keyed = "transparency" in im.info  # a palette's or a colour key's transparency
+    if mode in ("P", "PA"):
+        return im.convert("RGBA" if keyed or mode == "PA" else "RGB")
+    if mode == "1":
+        return im.convert("L")
+    if mode in ("L", "RGB") and keyed:
+        return im.convert("LA" if mode == "L" else "RGBA")
+    if mode == "CMYK" and not im.info.get("icc_profile"):
+        return im.convert("RGB")
+    if mode == "LAB":
+        return _lab_to_srgb(im)
+    if mode in ("YCbCr", "HSV", "RGBX"):
+        return im.convert("RGB")
+    if mode in ("RGBa", "La"):
+        return im.convert("RGBA" if mode == "RGBa" else "LA")
+    if mode.startswith("I;16") or mode == "I":
+        return im if mode == "I" else im.convert("I")
+    return im
+
+
+def _lab_to_srgb(im: Image.Image) -> Image.Image:
+    lab = ImageCms.createProfile("LAB")
+    transform = ImageCms.buildTransform(lab, _SRGB, "LAB", "RGB")
+    return ImageCms.applyTransform(im, transform) or im.convert("RGB")
 
 
 def _fit(im: Image.Image, long_edge: int, reducing_gap: float = 3.0) -> Image.Image:
@@ -125,19 +151,29 @@ def _fit(im: Image.Image, long_edge: int, reducing_gap: float = 3.0) -> Image.Im
     return im.resize(target, Image.Resampling.LANCZOS, reducing_gap=reducing_gap)
 
 
-def _to_8bit(im: Image.Image) -> Image.Image:
-    """16-bit and float greyscale to 8-bit by scaling (Pillow's convert clips)."""
-    if im.mode.startswith("I;16") or im.mode == "I":
-        if im.mode != "I":
-            im = im.convert("I")
-        hi = im.getextrema()[1]
-        scale = (
-            1 / 257 if isinstance(hi, int | float) and hi > 255 else 1.0
-        )  # a 16-bit image, or 8-bit values in "I"
-        return im.point(lambda v: v * scale).convert("L")
+#: A high-bit greyscale image without a profile that spans less than this share
+#: of its range is stretched to its own darkest and brightest values (scanners and
+#: instruments record 10-12 bits, or a narrow band, in 16); one that spans more
+#: keeps black and white where they are.
+NARROW = 0.25
+
+
+def _to_8bit(im: Image.Image, has_profile: bool) -> Image.Image:
+    """16-bit, 32-bit and float greyscale to 8-bit by scaling (Pillow's convert clips)."""
+    if im.mode not in ("I", "F"):
+        return im
+    extrema = cast(tuple[float, float], im.getextrema())
+    lo, hi = float(extrema[0]), float(extrema[1])
     if im.mode == "F":
-        return im.point(lambda v: v * 255).convert("L")
-    return im
+        full = (0.0, 1.0) if lo >= 0 and hi <= 1 else (lo, hi)
+    elif lo >= 0 and hi <= 255:
+        full = (0.0, 255.0)  # 8-bit values in a wide mode
+    else:
+        full = (0.0, 65535.0) if lo >= 0 and hi <= 65535 else (lo, hi)
+    if not has_profile and hi > lo and hi - lo < NARROW * (full[1] - full[0]):
+        full = (lo, hi)
+    low, scale = full[0], 255.0 / max(full[1] - full[0], 1e-12)
+    return im.point(lambda v: (v - low) * scale).convert("L")
 
 
 def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:

@@ -12,14 +12,17 @@ import logging
 import os
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from lytsite_desktop.core.ingest.filetypes import Kind
+from lytsite_desktop.core.previews import notes
 
 log = logging.getLogger(__name__)
 
 PREVIEW_WEBP, PREVIEW_PDF, THUMB_WEBP = "preview.webp", "preview.pdf", "thumb.webp"
+PREVIEW_MP4 = "preview.mp4"
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class RenderJob:
     thumb_size: int
     thumb_quality: int
     max_pixels: int
+    #: Named like a picture (.jpg, .psd ...): if no decoder reads it, say so.
+    misnamed: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class RenderResult:
     damaged: bool = False
     #: What the library said, for the log only (never shown, never published).
     detail: str = ""
+    #: A video's length in seconds.
+    duration: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,24 +80,27 @@ class RenderResult:
         return cls(**values)
 
 
-def render(job: RenderJob) -> RenderResult:
-    """Make the renditions of one file; never raises for a bad file."""
+def render(job: RenderJob, tick: Callable[[], None] = lambda: None) -> RenderResult:
+    """Make the renditions of one file; never raises for a bad file. ``tick()`` says
+    a long job (a video) is still moving."""
     try:
         if job.kind == Kind.PDF:
             from lytsite_desktop.core.previews.pdfs import render_pdf
 
             return render_pdf(job)
-        if job.kind in (Kind.IMAGE, Kind.RAW):
-            return _render_picture(job)
-        return RenderResult(note=f"no preview: {job.label} files have none")
+        if job.kind == Kind.VIDEO:
+            from lytsite_desktop.core.previews.video import render_video
+
+            return render_video(job, tick)
+        # Images, raws, and anything else: a file is a picture when a decoder can
+        # read it, whatever its name or first bytes.
+        return _render_picture(job)
     except MemoryError:
-        return RenderResult(note="no preview: it needed more memory than allowed", lasting=False)
+        return RenderResult(note=notes.too_much_memory(), lasting=False)
     except Exception as exc:  # a decoder bug must cost one preview, not the batch
         log.exception("preview of %s failed", job.source)
         return RenderResult(
-            note="no preview: an unexpected error while making it",
-            lasting=False,
-            detail=f"{type(exc).__name__}: {exc}",
+            note=notes.unexpected(), lasting=False, detail=f"{type(exc).__name__}: {exc}"
         )
 
 
@@ -103,9 +113,10 @@ def _render_picture(job: RenderJob) -> RenderResult:
     orientation = None
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a decoder's chatter is no reason to fail
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             if job.kind == Kind.RAW:
-                im, orientation, full = _open_raw(job.source)
+                im, orientation, full = _open_raw(job)
             else:
                 im, full = Image.open(job.source), None
             with im:
@@ -118,37 +129,53 @@ def _render_picture(job: RenderJob) -> RenderResult:
                     orientation=orientation,
                 )
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return RenderResult(note=_bomb_note(str(exc), job.max_pixels))
+        return RenderResult(note=_bomb_note(str(exc), job.max_pixels), detail=str(exc))
     except UnidentifiedImageError as exc:
-        return RenderResult(
-            note=f"no preview: the {job.label} file could not be read (damaged?)",
-            damaged=True,
-            detail=str(exc),
-        )
+        return _not_a_picture(job, exc)
     except _NoEmbeddedPreview as exc:
-        return RenderResult(note=f"no preview: {exc}")
+        return RenderResult(note=exc.note, detail=exc.detail)
     except OSError as exc:
         if exc.errno is not None:  # the disk, not the image: worth trying again
-            reason = exc.strerror or str(exc)
-            return RenderResult(note=f"no preview: cannot read the file ({reason})", lasting=False)
-        return _damaged(job, exc)
-    except (SyntaxError, ValueError, EOFError) as exc:  # Pillow's "broken file" errors
-        return _damaged(job, exc)
+            reason = exc.strerror or type(exc).__name__
+            return RenderResult(note=notes.cannot_read_file(reason), lasting=False, detail=str(exc))
+        return _undecodable(job, exc)
+    except (SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError) as exc:
+        return _undecodable(job, exc)  # Pillow's "broken file" errors
     preview = _write(job.out_dir, PREVIEW_WEBP, r.preview)
     thumb = _write(job.out_dir, THUMB_WEBP, r.thumb)
     width, height = full or (r.width, r.height)
     return RenderResult(width, height, preview, thumb, camera=r.camera)
 
 
-def _damaged(job: RenderJob, exc: BaseException) -> RenderResult:
-    """A picture its decoder gave up on: a plain note, the decoder's words in the log."""
-    truncated = "truncated" in str(exc).lower() or isinstance(exc, EOFError)
-    why = "it is cut short (an incomplete copy?)" if truncated else "it is damaged"
-    return RenderResult(
-        note=f"no preview: the photo could not be read, {why}",
-        damaged=True,
-        detail=f"{type(exc).__name__}: {exc}",
-    )
+def _not_a_picture(job: RenderJob, exc: Exception) -> RenderResult:
+    """No decoder recognised it: a file of another kind, or a damaged picture."""
+    if job.kind == Kind.IMAGE:  # its first bytes said it is one
+        return RenderResult(note=notes.damaged(False), damaged=True, detail=str(exc))
+    if job.misnamed:
+        ext = os.path.splitext(job.source)[1].lstrip(".")
+        return RenderResult(note=notes.misnamed(ext), damaged=True, detail=str(exc))
+    return RenderResult(note=notes.no_kind(job.label))
+
+
+#: What decoders say of a file they recognise but cannot decode (a compression, a
+#: bit depth or a layout they do not support), as opposed to a damaged one.
+_UNSUPPORTED = re.compile(
+    r"not supported|unsupported|not available|unknown (raw )?mode|cannot (handle|identify)|"
+    r"no decoder|not implemented|unknown compression|decoder [\w-]+ not",
+    re.IGNORECASE,
+)
+
+
+def _undecodable(job: RenderJob, exc: BaseException) -> RenderResult:
+    """A picture its decoder recognised and gave up on: damaged, cut short, or a
+    variant it does not support. The decoder's words go to the log only."""
+    text = str(exc)
+    detail = f"{type(exc).__name__}: {text}"
+    if "truncated" in text.lower() or isinstance(exc, EOFError):
+        return RenderResult(note=notes.damaged(True), damaged=True, detail=detail)
+    if _UNSUPPORTED.search(text):
+        return RenderResult(note=notes.unsupported(job.label), detail=detail)
+    return RenderResult(note=notes.damaged(False), damaged=True, detail=detail)
 
 
 def _write(out_dir: str, name: str, enc: Any) -> RenditionFile:
@@ -159,37 +186,35 @@ def _write(out_dir: str, name: str, enc: Any) -> RenditionFile:
 
 def _bomb_note(message: str, limit: int) -> str:
     m = re.search(r"\((\d+) pixels\)", message)
-    size = f"{int(m.group(1)) / 1e6:,.0f} megapixels" if m else "too many pixels"
-    return (
-        f"no preview: the image is {size}, above the {limit / 1e6:,.0f} MP safety limit "
-        "(a possible decompression bomb)"
-    )
+    return notes.too_large(int(m.group(1)) / 1e6 if m else limit / 1e6 + 1, limit)
 
 
 class _NoEmbeddedPreview(Exception):
-    pass
+    def __init__(self, note: str, detail: str = "") -> None:
+        super().__init__(note)
+        self.note, self.detail = note, detail
 
 
 # libraw's "flip" to the EXIF orientation it stands for.
 _FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
 
 
-def _open_raw(path: str) -> tuple[Any, int | None, tuple[int, int]]:
+def _open_raw(job: RenderJob) -> tuple[Any, int | None, tuple[int, int]]:
     """The camera's embedded JPEG (or bitmap) preview of a raw file."""
     import rawpy
     from PIL import Image
 
     try:
-        with rawpy.imread(path) as raw:
+        with rawpy.imread(job.source) as raw:
             flip = raw.sizes.flip
             full = (raw.sizes.width, raw.sizes.height)
             thumb = raw.extract_thumb()
     except rawpy.LibRawNoThumbnailError:
-        raise _NoEmbeddedPreview("this raw file has no embedded preview") from None
+        raise _NoEmbeddedPreview(notes.raw_without_preview()) from None
     except (rawpy.LibRawFileUnsupportedError, rawpy.LibRawIOError) as exc:
-        raise _NoEmbeddedPreview(f"this raw format is not supported ({exc})") from None
+        raise _NoEmbeddedPreview(notes.raw_unsupported(job.label), str(exc)) from None
     except rawpy.LibRawError as exc:
-        raise _NoEmbeddedPreview(f"the raw file could not be read ({exc})") from None
+        raise _NoEmbeddedPreview(notes.damaged(False), str(exc)) from None
     orientation = _FLIP_TO_ORIENTATION.get(flip, 1)
     if orientation >= 5:
         full = (full[1], full[0])

@@ -6,7 +6,8 @@ import queue
 from pathlib import Path
 
 from lytsite_desktop.core.config.settings import PreviewSettings
-from lytsite_desktop.core.ingest.filetypes import FileType, Kind
+from lytsite_desktop.core.ingest.filetypes import FileType
+from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.previews.cache import Cached, PreviewCache, variant
 from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult
 from lytsite_desktop.core.previews.pool import RenderSlot
@@ -47,8 +48,8 @@ class PreviewMaker:
         found = self.cached(sha256)
         if found is not None:
             return found
-        if ftype.kind in (Kind.VIDEO, Kind.OTHER):
-            return Cached(self.cache.root, RenderResult(note=_no_preview(ftype), lasting=False))
+        if ftype.empty:
+            return Cached(self.cache.root, RenderResult(note=notes.empty(), lasting=False))
         work = self.cache.workdir()
         ps = self.settings
         job = RenderJob(
@@ -61,6 +62,7 @@ class PreviewMaker:
             thumb_size=ps.thumb_size,
             thumb_quality=ps.thumb_quality,
             max_pixels=ps.max_megapixels * 1_000_000,
+            misnamed=ftype.misnamed,
         )
         slot = self._free.get()
         try:
@@ -80,11 +82,3 @@ class PreviewMaker:
     def close(self) -> None:
         for slot in self._slots:
             slot.close()
-
-
-def _no_preview(ftype: FileType) -> str:
-    if ftype.kind is Kind.VIDEO:
-        return "no preview: videos have none"
-    if ftype.misnamed:
-        return f"no preview: named .{ftype.label.lower()}, but its content is no known image"
-    return f"no preview: {ftype.label} files have none"

@@ -18,16 +18,25 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
+from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult
 
 log = logging.getLogger(__name__)
 
 #: Preview workers yield the CPU to uploads (hashing, TLS) and to the desktop.
 NICENESS = 10
+#: A worker's "still working" on a long job (a video): the time limit counts
+#: from the last one.
+TICK = "tick"
 
 
 def _child_main(conn: Connection, memory_limit: int | None) -> None:
-    """The worker process: render jobs until told to stop."""
+    """The worker process: render jobs until told to stop. It says nothing on the
+    terminal: decoders' warnings (libtiff prints its own) go nowhere, and what a
+    job needs told travels back in its result's ``detail``, for the app's log."""
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 2)
+    logging.getLogger().handlers[:] = [logging.NullHandler()]
     try:
         os.nice(NICENESS)
     except (AttributeError, OSError):
@@ -39,14 +48,17 @@ def _child_main(conn: Connection, memory_limit: int | None) -> None:
     _register_plugins()
     from lytsite_desktop.core.previews.jobs import render
 
+    def tick() -> None:
+        conn.send(TICK)
+
     while True:
         try:
             job = conn.recv()
-        except (EOFError, OSError):
+            if job is None:
+                return
+            conn.send(render(job, tick).to_dict())
+        except (EOFError, OSError):  # the app went away (or killed the job): quietly
             return
-        if job is None:
-            return
-        conn.send(render(job).to_dict())
 
 
 def _register_plugins() -> None:
@@ -92,15 +104,14 @@ class RenderSlot:
             try:
                 conn = self._conn or self._start()
                 conn.send(job)
-                if conn.poll(self.timeout):
-                    return RenderResult.from_dict(conn.recv())
+                while conn.poll(self.timeout):  # the time limit counts from the last sign
+                    answer = conn.recv()
+                    if answer != TICK:
+                        return RenderResult.from_dict(answer)
             except (EOFError, OSError):
                 return self._crashed()
             self._kill()
-            return RenderResult(
-                note=f"no preview: it took longer than {self.timeout:g} s",
-                lasting=False,
-            )
+            return RenderResult(note=notes.took_too_long(self.timeout), lasting=False)
 
     def _crashed(self) -> RenderResult:
         proc = self._proc
@@ -110,10 +121,7 @@ class RenderSlot:
         self._kill()
         how = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
         log.warning("preview worker died (%s)", how)
-        return RenderResult(
-            note=f"no preview: the image decoder crashed ({how})",
-            lasting=False,
-        )
+        return RenderResult(note=notes.crashed(), lasting=False, detail=f"worker died ({how})")
 
     def _kill(self) -> None:
         proc, conn = self._proc, self._conn

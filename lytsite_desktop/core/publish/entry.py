@@ -13,6 +13,8 @@ class Rendition:
     width: int
     height: int
     size: int
+    #: "image/webp", a PDF's view copy "application/pdf", a video's "video/mp4".
+    contentType: str | None = None
 
 
 @dataclass
@@ -33,6 +35,8 @@ class ManifestEntry:
     camera: dict[str, str] | None = None
     #: Why the file has no preview (null when it has one).
     note: str | None = None
+    #: A video's length in seconds.
+    duration: float | None = None
 
     def over(self, old: ManifestEntry | None) -> ManifestEntry:
         """This entry, keeping what ``old`` already lists for the same content.
@@ -51,6 +55,7 @@ class ManifestEntry:
             preview=self.preview or old.preview,
             thumb=self.thumb or old.thumb,
             camera=self.camera or old.camera,
+            duration=self.duration if self.duration is not None else old.duration,
         )
         if merged.preview is not None:
             merged.note = None

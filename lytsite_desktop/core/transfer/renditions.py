@@ -24,6 +24,8 @@ from lytsite_desktop.core.transfer.task import EngineServices, FileTask
 log = logging.getLogger(__name__)
 
 ROLES = ("previews", "thumbs")
+#: What each kind of rendition is, by its file's ending.
+CONTENT_TYPES = {"webp": "image/webp", "pdf": "application/pdf", "mp4": "video/mp4"}
 
 
 def ingest(engine: EngineServices, task: FileTask) -> Cached | None:
@@ -89,12 +91,12 @@ def _send_one(
         return None
     ext = rf.name.rsplit(".", 1)[-1]
     key = rendition_key(task.project, role, fid, task.rel_path, ext)
-    rendition = Rendition(key, rf.width, rf.height, rf.size)
+    ctype = CONTENT_TYPES.get(ext, "image/webp")
+    rendition = Rendition(key, rf.width, rf.height, rf.size, ctype)
     before = (listed.preview if role == "previews" else listed.thumb) if listed else None
-    if before == rendition:
+    if before is not None and (before.key, before.size) == (key, rf.size):
         return rendition  # listed already: same content (the key holds its id), same size
     path = str(made.path(rf))
-    ctype = "application/pdf" if ext == "pdf" else "image/webp"
     md5_b64 = md5_of_span(path, 0, rf.size)[1]
 
     def put() -> str:
