@@ -99,9 +99,18 @@ def camera_summary(entry: ManifestEntry) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def is_video(entry: ManifestEntry) -> bool:
+    """The preview is a web-playable video (its poster is the thumbnail)."""
+    preview = entry.preview
+    if preview is None:
+        return False
+    return (preview.contentType or "").startswith("video/") or preview.key.endswith(".mp4")
+
+
 def full_image(entry: ManifestEntry) -> Rendition | None:
     """What the lightbox shows: the WebP preview, else the thumbnail (a PDF's
-    first page, whose "preview" is the optimised PDF)."""
+    first page, whose "preview" is the optimised PDF; a video's poster, whose
+    "preview" is the video)."""
     preview = entry.preview
     return preview if preview and preview.key.endswith(".webp") else entry.thumb
 

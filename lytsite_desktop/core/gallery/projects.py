@@ -21,7 +21,7 @@ from typing import Literal
 
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import ConfigError, PermanentError, TransferError
-from lytsite_desktop.core.gallery.layout import full_image, relative_key, sections
+from lytsite_desktop.core.gallery.layout import full_image, is_video, relative_key, sections
 from lytsite_desktop.core.keys import manifest_key, project_prefix
 from lytsite_desktop.core.previews.cache import META
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
@@ -49,6 +49,8 @@ class GalleryItem:
     thumb: Path | None
     full: Path | None
     here: bool  # both are on this computer now (else a rebuild brings them)
+    #: A video's web-playable preview (where it is, or will be, on this computer).
+    video: Path | None = None
 
 
 @dataclass
@@ -172,7 +174,7 @@ class GalleryStore:
                 if preview is None and e.preview is not None:
                     preview = self._mirror(dest, project, e.preview.key)
                 full = preview if full_image(e) is e.preview else thumb
-                items.append(GalleryItem(e, thumb, full, here))
+                items.append(GalleryItem(e, thumb, full, here, preview if is_video(e) else None))
             out.append((section.title, items))
         return out
 

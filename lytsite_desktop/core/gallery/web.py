@@ -24,6 +24,7 @@ from lytsite_desktop.core.gallery.layout import (
     download_label,
     full_image,
     grid_columns,
+    is_video,
     layout_for,
     relative_key,
     sections,
@@ -70,7 +71,16 @@ def _figure(
     if image is not None:
         attrs["data-full"] = _url(image.key, prefix)
     data = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
-    if thumb is not None:
+    if is_video(entry) and entry.preview is not None:  # played in place, not in the lightbox
+        attrs.pop("data-full", None)
+        data = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
+        poster = f' poster="{_url(thumb.key, prefix)}"' if thumb is not None else ""
+        size = f' width="{entry.preview.width}" height="{entry.preview.height}"'
+        opener = (
+            f'<video controls playsinline preload="none"{poster}{size} '
+            f'src="{_url(entry.preview.key, prefix)}" aria-label="{name}"></video>'
+        )
+    elif thumb is not None:
         srcset = f"{_url(thumb.key, prefix)} {thumb.width}w"
         if image is not None and image is not thumb:
             srcset += f", {_url(image.key, prefix)} {image.width}w"

@@ -137,8 +137,9 @@ def _size(width: int, height: int, turns: int) -> tuple[int, int]:
     return _even(width * scale), _even(height * scale)
 
 
-def _scaled(frame: Any, turns: int, width: int, height: int, index: int) -> Any:
-    """One frame of the preview: scaled (in FFmpeg), turned upright when it must be."""
+def _scaled(frame: Any, turns: int, width: int, height: int) -> Any:
+    """One frame of the preview: scaled (in FFmpeg), turned upright when it must be;
+    its time stays the original's (so a variable frame rate stays in sync)."""
     import av
 
     if turns == 0:
@@ -147,7 +148,7 @@ def _scaled(frame: Any, turns: int, width: int, height: int, index: int) -> Any:
         w, h = (height, width) if turns % 2 else (width, height)
         small = frame.reformat(width=w, height=h, format="rgb24")
         out = av.VideoFrame.from_image(_upright(small, turns)).reformat(format="yuv420p")
-    out.pts = index
+    out.pts, out.time_base = frame.pts, frame.time_base
     return out
 
 
@@ -179,13 +180,12 @@ def _transcode(src: str, dst: str, turns: int, tick: Tick) -> tuple[int, int]:
                 aout.bit_rate = AUDIO_BITRATE
                 aout.layout = "stereo"
                 resampler = av.AudioResampler(format="fltp", layout="stereo", rate=48_000)
-            vout.codec_context.time_base = Fraction(1) / rate
             streams = [s for s in (vin, ain) if s is not None]
             frames = 0
             for packet in source.demux(*streams):
                 for frame in packet.decode():
                     if packet.stream is vin:
-                        for p in vout.encode(_scaled(frame, turns, width, height, frames)):
+                        for p in vout.encode(_scaled(frame, turns, width, height)):
                             out.mux(p)
                         frames += 1
                         if frames % 25 == 0:

@@ -61,6 +61,8 @@ class Lightbox(QWidget):
     closed = Signal()
     #: The original of the file at this index is asked for.
     download = Signal(int)
+    #: The video at this index is to be played.
+    play = Signal(int)
     #: The file shown changed (its index).
     moved = Signal(int)
 
@@ -91,6 +93,8 @@ class Lightbox(QWidget):
         self.camera.setTextFormat(Qt.TextFormat.PlainText)
         self.counter = QLabel()
         self.download_button = self._button("Download original", self._download)
+        self.play_button = self._button("▶ Play video", self._play)
+        self.play_button.hide()
         self.download_note = QLabel()
         self.download_note.setTextFormat(Qt.TextFormat.PlainText)
         self.progress = QProgressBar()
@@ -116,6 +120,7 @@ class Lightbox(QWidget):
         caption.addLayout(text, 1)
         caption.addWidget(self.download_note)
         caption.addWidget(self.progress)
+        caption.addWidget(self.play_button)
         caption.addWidget(self.download_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -154,6 +159,7 @@ class Lightbox(QWidget):
         self.counter.setText(f"{index + 1} / {len(self.items)}")
         self.prev_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self.items) - 1)
+        self.play_button.setVisible(self.items[index].video is not None)
         self.download_button.setText(download_label(entry))
         self.download_button.setEnabled(bool(entry.originalKey))
         self.set_download_state("" if entry.originalKey else "The original is still uploading.")
@@ -191,6 +197,10 @@ class Lightbox(QWidget):
     def _download(self) -> None:
         if self.item is not None:
             self.download.emit(self.index)
+
+    def _play(self) -> None:
+        if self.item is not None and self.item.video is not None:
+            self.play.emit(self.index)
 
     def close_box(self) -> None:
         self.closed.emit()

@@ -117,6 +117,7 @@ class GalleryView(QWidget):
         self.lightbox = Lightbox(self.cache)
         self.lightbox.closed.connect(self.close_lightbox)
         self.lightbox.download.connect(self.download_original)
+        self.lightbox.play.connect(self.play_video)
         self.empty = QLabel(
             "<h3>No project open</h3><p>Published projects are listed on the left. "
             "Everything shown here is kept on this computer, so it works offline.</p>"
@@ -329,6 +330,15 @@ class GalleryView(QWidget):
         """Open the original (see :class:`OriginalDownloads`); pressed again, it pauses."""
         if self.shown is not None:
             self.downloads.toggle(self.shown.ref, self.items[index].entry, index)
+
+    def play_video(self, index: int) -> None:
+        """A video's preview, in the system's player (it is an ordinary MP4)."""
+        video = self.items[index].video
+        if video is not None and video.is_file():
+            self.open_file(video)
+            self._download_note(index, "Playing in your video player.")
+        else:
+            self._download_note(index, "The video's preview is not on this computer yet.")
 
     def _download_progress(self, index: int, done: int, total: int) -> None:
         if self.lightbox.index == index and done < total:
