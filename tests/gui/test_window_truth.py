@@ -69,8 +69,8 @@ def test_the_local_library_stays_local_with_a_bucket_as_default(
 def test_two_destinations_publish_side_by_side_and_every_row_ends(
     tmp_path, open_window, qtbot, studio, s3_server, s3, bucket
 ):
-    big = write_random(tmp_path / "Wedding" / "ceremony.tif", 14 * MiB, seed=2)
-    write_random(tmp_path / "Portraits" / "anna.tif", 7 * MiB, seed=3)
+    big = write_random(tmp_path / "Wedding" / "ceremony.dat", 14 * MiB, seed=2)
+    write_random(tmp_path / "Portraits" / "anna.dat", 7 * MiB, seed=3)
     with TcpProxy(s3_server.port, up_rate=4 * MiB) as proxy:
         studio(dest_url(bucket, proxy.url))
         window = open_window(part_size=5 * MiB, multipart_threshold=6 * MiB)
@@ -88,8 +88,8 @@ def test_two_destinations_publish_side_by_side_and_every_row_ends(
     (obj,) = s3.list_objects_v2(Bucket=bucket, Prefix="projects/wedding/files/")["Contents"]
     assert obj["Size"] == big.stat().st_size
     library = AppPaths.discover().default_library / "projects" / "portraits" / "files"
-    assert list(library.rglob("anna.tif"))
-    assert not list(library.parent.parent.rglob("ceremony.tif"))
+    assert list(library.rglob("anna.dat"))
+    assert not list(library.parent.parent.rglob("ceremony.dat"))
     finished = [t for title, t in window.notifications if title == "Publishing finished"]
     assert sorted(finished) == ["1 file published to Portraits", "1 file published to Wedding"]
     services = window.session.service

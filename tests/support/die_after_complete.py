@@ -16,5 +16,6 @@ def _complete_then_die(self, key, upload_id, parts):  # type: ignore[no-untyped-
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-S3Destination.complete_multipart = _complete_then_die  # type: ignore[method-assign]
-sys.exit(main())
+if __name__ == "__main__":  # preview workers are spawned from this module: run once
+    S3Destination.complete_multipart = _complete_then_die  # type: ignore[method-assign]
+    sys.exit(main())

@@ -164,12 +164,12 @@ def _to_8bit(im: Image.Image, has_profile: bool) -> Image.Image:
         return im
     extrema = cast(tuple[float, float], im.getextrema())
     lo, hi = float(extrema[0]), float(extrema[1])
-    if im.mode == "F":
-        full = (0.0, 1.0) if lo >= 0 and hi <= 1 else (lo, hi)
+    if im.mode == "F" and lo >= 0 and hi <= 1:
+        full = (0.0, 1.0)  # normalised
     elif lo >= 0 and hi <= 255:
         full = (0.0, 255.0)  # 8-bit values in a wide mode
     else:
-        full = (0.0, 65535.0) if lo >= 0 and hi <= 65535 else (lo, hi)
+        full = (0.0, 65535.0) if lo >= 0 and hi <= 65535 and im.mode == "I" else (lo, hi)
     if not has_profile and hi > lo and hi - lo < NARROW * (full[1] - full[0]):
         full = (lo, hi)
     low, scale = full[0], 255.0 / max(full[1] - full[0], 1e-12)
