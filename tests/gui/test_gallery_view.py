@@ -224,3 +224,25 @@ def test_refresh_lists_the_buckets_projects_on_a_new_computer(qtbot, app, galler
     assert view.layout_kind == Layout.GRID
     assert all(i.thumb.is_file() for i in view.items)  # fetched, and kept for next time
     assert "Fetched 6 previews and thumbnails" in view.status.text()
+
+
+def test_a_video_shows_its_poster_and_plays_in_the_system_player(qtbot, tmp_path, app, gallery):
+    from tests.support import oddfiles
+
+    folder = tmp_path / "Clips"
+    folder.mkdir()
+    oddfiles.video(folder / "toast.mp4", seconds=1.0)
+    (folder / "cake.jpg").write_bytes(jpeg_bytes(scene((1200, 800), seed=2)))
+    assert main(["upload", str(folder)]) == 0  # the local library
+    (ref,) = list_projects(app.journal, app.gallery)
+    view = opened(qtbot, gallery(), ref)
+    item = next(i for i in view.items if i.entry.fileName == "toast.mp4")
+    assert item.video is not None and item.video.suffix == ".mp4" and item.video.is_file()
+    assert item.full == item.thumb  # the poster is what the lightbox shows
+    index = view.items.index(item)
+    view.open_lightbox(index)
+    assert view.lightbox.play_button.isVisibleTo(view.lightbox)
+    view.lightbox.play_button.click()
+    assert view.opened == [item.video]
+    view.lightbox.go(1 - index)  # the photo: nothing to play
+    assert not view.lightbox.play_button.isVisibleTo(view.lightbox)

@@ -224,3 +224,15 @@ def test_a_damaged_video_says_so(maker, tmp_path):
     cut.write_bytes(src.read_bytes()[:2000])
     r, _ = make(maker, cut)
     assert r.preview is None and r.damaged and plain(r.note, tmp_path), r.note
+
+
+def test_a_pdf_whose_first_page_is_drawn_has_a_preview_and_no_note(maker, tmp_path):
+    import pikepdf
+
+    path = tmp_path / "contract.pdf"
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.save(path)  # already compact: no smaller copy is made, the original is the view copy
+    r, _ = make(maker, path)
+    assert r.preview is None and r.thumb is not None
+    assert r.note == "", "status and the window would call it 'published without a preview'"

@@ -1,8 +1,9 @@
 """`lytsite-desktop --self-check`: does this installation have every part it needs?
 
-It makes a JPEG, a HEIF and a PDF in a temporary folder and turns each into its
-previews the way an upload does (in a spawned preview worker), which proves the
-WebP encoder, the HEIF plugin, pikepdf, pdfium and the worker processes work,
+It makes a JPEG, a HEIF, a PDF and a short video in a temporary folder and turns
+each into its previews the way an upload does (in a spawned preview worker),
+which proves the WebP encoder, the HEIF plugin, pikepdf, pdfium, FFmpeg's H.264
+and AAC encoders (PyAV) and the worker processes work,
 in a source checkout and, above all, in a PyInstaller bundle, where a missing
 plugin or data file shows up only when it is used. The window's half of the
 check is in gui/app.py.
@@ -59,12 +60,30 @@ def _pdf(folder: Path) -> Path:
     return path
 
 
+def _video(folder: Path) -> Path:
+    import av
+    from PIL import Image
+
+    path = folder / "check.mp4"
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        frame = Image.linear_gradient("L").resize((320, 240)).convert("RGB")
+        for _ in range(10):
+            for packet in stream.encode(av.VideoFrame.from_image(frame)):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
 #: name: (sample maker, whether it must get a preview). A PDF's preview is its
 #: optimised copy, made only when smaller: its thumbnail is the check.
 SAMPLES: dict[str, tuple[Callable[[Path], Path], bool]] = {
     "JPEG to WebP preview": (_jpeg, True),
     "HEIF (pillow-heif)": (_heif, True),
     "PDF (pikepdf, pdfium)": (_pdf, False),
+    "video (PyAV: H.264, AAC)": (_video, True),
 }
 
 
