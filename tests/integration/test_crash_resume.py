@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from lytsite_desktop.core.sizes import MiB
@@ -166,3 +167,24 @@ def test_sigkill_after_preview_before_original_then_resume(tmp_path, bucket, s3,
     assert not [t for t in puts if "/previews/" in t or "/thumbs/" in t], puts
     final = listed()
     assert final["originalKey"] == done["key"] and final["preview"]["key"] == preview_key
+
+
+def test_a_killed_upload_leaves_no_worker_talking_on_the_terminal(tmp_path, bucket, s3_server):
+    """The preview worker outlives a SIGKILLed app by the job it was on; when it finds
+    no one to answer it leaves quietly (no BrokenPipe traceback on the terminal)."""
+    from tests.support import oddfiles
+
+    folder = tmp_path / "Party"
+    folder.mkdir()
+    oddfiles.video(folder / "speech.mp4", seconds=12.0, size=(1280, 720))
+    proc = _cli("upload", str(folder), "--dest", dest_url(bucket, s3_server.url), "--json")
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["event"] == "state" and event["state"] == "making preview":
+            time.sleep(2.5)  # the worker has started and is transcoding now
+            proc.send_signal(signal.SIGKILL)
+            break
+    _, err = proc.communicate(timeout=60)  # the worker holds stderr until it is gone
+    assert proc.returncode == -signal.SIGKILL
+    assert err == "", err

@@ -49,7 +49,10 @@ def _child_main(conn: Connection, memory_limit: int | None) -> None:
     from lytsite_desktop.core.previews.jobs import render
 
     def tick() -> None:
-        conn.send(TICK)
+        try:
+            conn.send(TICK)
+        except OSError:  # the app is gone: so is the job
+            os._exit(0)
 
     while True:
         try:
