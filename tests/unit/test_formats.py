@@ -89,6 +89,9 @@ def test_formats_pillow_reads_are_recognised_and_previewed(maker, tmp_path):
     oddfiles.scene().save(cases["BigTIFF"], "TIFF", big_tiff=True)
     oddfiles.scene().convert("L").save(cases["PNM"], "PPM")
     oddfiles.scene().save(cases["TGA"], "TGA")
+    cases["AVIF sequence"] = tmp_path / "burst.avif"
+    flipped = oddfiles.scene().transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+    oddfiles.scene().save(cases["AVIF sequence"], save_all=True, append_images=[flipped])
     for label, path in cases.items():
         r, preview = make(maker, path)
         assert preview is not None, (label, r.note, r.detail)
@@ -96,6 +99,7 @@ def test_formats_pillow_reads_are_recognised_and_previewed(maker, tmp_path):
         assert (r.width, r.height) == (96, 64), label
     assert sniff(str(cases["PSD"])).label == "PSD"  # named right when it is known
     assert sniff(str(cases["BigTIFF"])).content_type == "image/tiff"
+    assert sniff(str(cases["AVIF sequence"])).content_type == "image/avif"
     assert sniff(str(cases["TGA"])).kind is Kind.OTHER  # no magic: its decoder decides
 
 

@@ -116,7 +116,8 @@ def classify(head: bytes, name: str) -> FileType:
         if brand == b"crx ":
             return FileType(Kind.RAW, "Canon CR3", _RAW_MIME)
         if brand in _HEIF_BRANDS:
-            label, mime = ("AVIF", "image/avif") if brand == b"avif" else ("HEIF", "image/heic")
+            avif = brand in (b"avif", b"avis")
+            label, mime = ("AVIF", "image/avif") if avif else ("HEIF", "image/heic")
             return FileType(Kind.IMAGE, label, mime)
         if brand in _VIDEO_BRANDS:
             return FileType(Kind.VIDEO, "video", guess_content_type(name))

@@ -7,8 +7,6 @@ goes into the result's ``detail``, which only the log sees.
 
 from __future__ import annotations
 
-import re
-
 PREFIX = "no preview: "
 
 
@@ -88,12 +86,3 @@ PDF_DAMAGED = "the PDF is damaged: published as it is"
 PDF_NO_PAGES = "the PDF has no pages to show"
 PDF_NO_PAGE_IMAGE = "the first page could not be drawn"
 PDF_COPY_NOT_CLEAN = "the optimised copy did not check clean: the original is the view copy"
-
-
-_PATHLIKE = re.compile(r"(/[^\s:;,()'\"]+)+|[A-Za-z]:\\[^\s:;,()'\"]+")
-
-
-def scrub(text: str) -> str:
-    """``text`` with anything that looks like a file path removed (for a message that
-    must quote something outside our control)."""
-    return _PATHLIKE.sub("…", text)
