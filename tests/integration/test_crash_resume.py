@@ -176,7 +176,7 @@ def test_a_killed_upload_leaves_no_worker_talking_on_the_terminal(tmp_path, buck
     folder = tmp_path / "Party"
     folder.mkdir()
     for i in range(3):
-        oddfiles.video(folder / f"speech-{i}.mp4", seconds=8.0, size=(1280, 720))
+        oddfiles.video(folder / f"speech-{i}.mp4", seconds=5.0, size=(960, 540))
     proc = _cli("upload", str(folder), "--dest", dest_url(bucket, s3_server.url), "--json")
     assert proc.stdout is not None
     for line in proc.stdout:
