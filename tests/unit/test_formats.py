@@ -14,9 +14,9 @@ from PIL import Image, ImageChops, ImageOps, ImageStat
 
 from lytsite_desktop.core.config.settings import PreviewSettings
 from lytsite_desktop.core.ingest.filetypes import Kind, sniff
-from lytsite_desktop.core.previews.jobs import RenderResult
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from tests.support import oddfiles
+from tests.support.previews import make
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +24,6 @@ def maker(tmp_path_factory: pytest.TempPathFactory):
     m = PreviewMaker(PreviewSettings(workers=2), tmp_path_factory.mktemp("cache"))
     yield m
     m.close()
-
-
-def make(maker: PreviewMaker, path: Path) -> tuple[RenderResult, Image.Image | None]:
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    cached = maker.make(str(path), sha, sniff(str(path)))
-    r = cached.result
-    if r.preview is None or not r.preview.name.endswith(".webp"):
-        return r, None
-    return r, Image.open(cached.path(r.preview))
 
 
 def pillows_own(path: Path) -> Image.Image:

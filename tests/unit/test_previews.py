@@ -17,7 +17,6 @@ from PIL import Image, ImageCms
 
 from lytsite_desktop.core.config.settings import PreviewSettings
 from lytsite_desktop.core.ingest.filetypes import Kind, sniff
-from lytsite_desktop.core.previews.jobs import RenderResult
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from tests.support.dng import make_dng
 from tests.support.images import (
@@ -35,6 +34,7 @@ from tests.support.images import (
     rgb48_tiff,
     srgb_to_space,
 )
+from tests.support.previews import make
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +42,6 @@ def maker(tmp_path_factory: pytest.TempPathFactory):
     m = PreviewMaker(PreviewSettings(workers=1, timeout=30), tmp_path_factory.mktemp("cache"))
     yield m
     m.close()
-
-
-def make(maker: PreviewMaker, path: Path) -> tuple[RenderResult, Image.Image | None]:
-    sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    cached = maker.make(str(path), sha, sniff(str(path)))
-    r = cached.result
-    preview = None
-    if r.preview is not None and r.preview.name.endswith(".webp"):
-        preview = Image.open(cached.path(r.preview))
-        preview.load()
-    return r, preview
 
 
 def test_dual_quality_sizes_and_webp(maker, tmp_path):
