@@ -28,6 +28,10 @@ class DigestMismatchError(TransferError):
     """The store saw different bytes than we hashed: the file changed while being read."""
 
 
+class PreconditionFailed(TransferError):
+    """A conditional write lost: another writer changed the object since it was read."""
+
+
 class SourceChangedError(TransferError):
     """The source file changed since its upload began; the upload starts over."""
 

@@ -31,7 +31,8 @@ from lytsite_desktop.core.events import BatchDone, Event, EventHub, Stopping, Su
 from lytsite_desktop.core.gallery.projects import GalleryStore
 from lytsite_desktop.core.gallery.web import publish_pages
 from lytsite_desktop.core.previews.maker import PreviewMaker
-from lytsite_desktop.core.publish.manifest import Manifest, ManifestWriter
+from lytsite_desktop.core.publish.manifest import Manifest
+from lytsite_desktop.core.publish.writer import ManifestWriter
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.transfer import aborts

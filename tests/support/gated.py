@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from lytsite_desktop.core.destinations.base import Body
+from lytsite_desktop.core.destinations.base import NO_HEADERS, Body, Headers
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.publish.entry import ManifestEntry
 
@@ -84,11 +84,11 @@ class GatedDestination(LocalDestination):
 
     def put_object(
         self, key: str, body: Body, size: int, md5_b64: str, content_type: str,
-        metadata: dict[str, str],
+        metadata: dict[str, str], headers: Headers = NO_HEADERS,
     ) -> str:  # fmt: skip
         self.gate.enter()
         try:
-            return super().put_object(key, body, size, md5_b64, content_type, metadata)
+            return super().put_object(key, body, size, md5_b64, content_type, metadata, headers)
         finally:
             self.gate.leave()
 

@@ -22,7 +22,7 @@ from lytsite_desktop.core.gallery.layout import (
 from lytsite_desktop.core.gallery.originals import download_original
 from lytsite_desktop.core.gallery.projects import GalleryStore, remote_projects
 from lytsite_desktop.core.gallery.web import render_index
-from lytsite_desktop.core.publish.manifest import ManifestWriter
+from lytsite_desktop.core.publish.writer import ManifestWriter
 from tests.support.gallery import fake_project
 
 

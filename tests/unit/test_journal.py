@@ -91,7 +91,7 @@ def test_another_process_cannot_claim_a_claimed_row(tmp_path):
 def test_a_journal_of_an_earlier_version_speaks_the_states_words(tmp_path):
     """Schema 2 called a published file "done"; migration 3 renames it, so the
     journal, the events and `status` use one word."""
-    from lytsite_desktop.core.store.journal import _MIGRATIONS
+    from lytsite_desktop.core.store.migrations import MIGRATIONS as _MIGRATIONS
 
     path = tmp_path / "j.sqlite3"
     db = sqlite3.connect(path, isolation_level=None)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
-from lytsite_desktop.core.publish.manifest import ManifestWriter
+from lytsite_desktop.core.publish.writer import ManifestWriter
 
 FULL = ManifestEntry(
     fileId="f1", fileName="a.jpg", path="a.jpg", contentType="image/jpeg", size=10,
@@ -60,7 +60,7 @@ def test_new_content_replaces_and_a_preview_only_entry_can_be_dropped(tmp_path):
 class Unreachable(LocalDestination):
     """A store that went away: reads work from what was there, writes do not."""
 
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+    def put_bytes(self, key: str, data: bytes, content_type: str, **conditions) -> str:
         from lytsite_desktop.core.errors import TransientError
 
         raise TransientError("cannot reach the store", network=True)

@@ -33,6 +33,26 @@ class PartInfo:
 
 
 @dataclass(frozen=True)
+class StoredObject:
+    """An object under a prefix, as a listing shows it."""
+
+    key: str
+    size: int
+    modified: datetime | None
+
+
+@dataclass(frozen=True)
+class Headers:
+    """What an object tells a browser when it is served (see shared/DESIGN.md)."""
+
+    cache_control: str | None = None
+    content_disposition: str | None = None
+
+
+NO_HEADERS = Headers()
+
+
+@dataclass(frozen=True)
 class MultipartUploadInfo:
     key: str
     upload_id: str
@@ -55,7 +75,32 @@ class Destination(Protocol):
 
     def get_bytes(self, key: str) -> bytes | None: ...
 
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None: ...
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The object and its ETag (for a conditional rewrite), or None."""
+        ...
+
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        *,
+        cache_control: str = "no-cache",
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        """Write a small object whole; returns its ETag. ``if_match`` (its ETag as
+        read) or ``if_none_match`` (it must not exist yet) make the write
+        conditional: PreconditionFailed when another writer came first."""
+        ...
+
+    def list_objects(self, prefix: str) -> list[StoredObject]:
+        """Every object below ``prefix``, with its size (all pages)."""
+        ...
+
+    def delete_keys(self, keys: list[str]) -> None:
+        """Delete these objects (missing ones are fine: already gone)."""
+        ...
 
     def list_folders(self, prefix: str) -> list[str]:
         """The names one level below ``prefix`` (which ends in "/"), like `ls`."""
@@ -75,9 +120,12 @@ class Destination(Protocol):
         md5_b64: str,
         content_type: str,
         metadata: dict[str, str],
+        headers: Headers = NO_HEADERS,
     ) -> str: ...
 
-    def create_multipart(self, key: str, content_type: str, metadata: dict[str, str]) -> str: ...
+    def create_multipart(
+        self, key: str, content_type: str, metadata: dict[str, str], headers: Headers = NO_HEADERS
+    ) -> str: ...
 
     def upload_part(
         self, key: str, upload_id: str, number: int, body: Body, size: int, md5_b64: str

@@ -250,7 +250,7 @@ def check_connection(dest: S3Destination, *, provider: Provider | None = None) -
     for name, action in (
         (f"Open bucket '{location.bucket}'", dest.check_access),
         ("Upload a test file", lambda: dest.put_bytes(probe, b"lytsite", "text/plain")),
-        ("Delete the test file", lambda: dest.delete(probe)),
+        ("Delete the test file", lambda: dest.delete_keys([probe])),
     ):
         try:
             action()

@@ -10,23 +10,29 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lytsite_desktop.core.destinations.base import (
+    NO_HEADERS,
     Body,
+    Headers,
     MultipartUploadInfo,
     ObjectInfo,
     PartInfo,
+    StoredObject,
 )
 from lytsite_desktop.core.errors import (
     DigestMismatchError,
     PermanentError,
+    PreconditionFailed,
     TransientError,
     UploadGoneError,
 )
+from lytsite_desktop.core.store.filelock import FileLock
 
 _STAGING = ".lytsite-uploads"
 _META = ".lytsite-meta"
@@ -42,6 +48,7 @@ class LocalDestination:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.ident = f"file://{root}"
+        self._mutex = threading.Lock()
 
     # -- helpers -------------------------------------------------------------
 
@@ -108,6 +115,10 @@ class LocalDestination:
         except FileNotFoundError:
             return None
 
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        data = self.get_bytes(key)
+        return None if data is None else (data, _etag(data))
+
     def list_folders(self, prefix: str) -> list[str]:
         try:
             return sorted(p.name for p in self._path(prefix).iterdir() if p.is_dir())
@@ -134,9 +145,65 @@ class LocalDestination:
 
         return total, chunks()
 
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
-        self._write_stream(self._path(key), io.BytesIO(data), len(data), md5)
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        *,
+        cache_control: str = "no-cache",
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
+        md5 = hashlib.md5(data)
+        path = self._path(key)
+        # Conditional writes compare and swap under a lock that other processes
+        # (another app on this computer, a second home on a shared disk) honour.
+        self._ensure_root()
+        with self._mutex, FileLock(self.root / _META / ".write-lock"):
+            if if_match or if_none_match:
+                try:
+                    current: str | None = _etag(path.read_bytes())
+                except FileNotFoundError:
+                    current = None
+                if (if_none_match and current is not None) or (if_match and current != if_match):
+                    raise PreconditionFailed("another computer changed it first")
+            b64 = base64.b64encode(md5.digest()).decode()
+            self._write_stream(path, io.BytesIO(data), len(data), b64)
+        return f'"{md5.hexdigest()}"'
+
+    def list_objects(self, prefix: str) -> list[StoredObject]:
+        found = []
+        base = self.root.resolve()
+        start = self._path(prefix) if prefix.endswith("/") else self._path(prefix).parent
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = [d for d in dirnames if d not in (_META, _STAGING)]
+            for name in filenames:
+                if name.startswith((".part-", ".complete-")):
+                    continue
+                full = Path(dirpath) / name
+                key = full.relative_to(base).as_posix()
+                if not key.startswith(prefix):
+                    continue
+                try:
+                    st = full.stat()
+                except FileNotFoundError:
+                    continue
+                found.append(
+                    StoredObject(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC))
+                )
+        return sorted(found, key=lambda o: o.key)
+
+    def delete_keys(self, keys: list[str]) -> None:
+        for key in keys:
+            for path in (self._path(key), self._meta_path(key)):
+                try:
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as exc:
+                    raise _disk_error(exc, self.root) from exc
+                _prune_empty(path.parent, self.root)
 
     def put_object(
         self,
@@ -146,13 +213,16 @@ class LocalDestination:
         md5_b64: str,
         content_type: str,
         metadata: dict[str, str],
+        headers: Headers = NO_HEADERS,
     ) -> str:
         path = self._path(key)
         etag = self._write_stream(path, body, size, md5_b64)
-        _write_json(self._meta_path(key), {"etag": etag, "metadata": metadata})
+        _write_json(self._meta_path(key), _meta(etag, metadata, content_type, headers))
         return etag
 
-    def create_multipart(self, key: str, content_type: str, metadata: dict[str, str]) -> str:
+    def create_multipart(
+        self, key: str, content_type: str, metadata: dict[str, str], headers: Headers = NO_HEADERS
+    ) -> str:
         self._path(key)  # validates the key
         upload_id = uuid.uuid4().hex
         staging = self._staging(upload_id)
@@ -160,7 +230,11 @@ class LocalDestination:
             staging.mkdir(parents=True)
             _write_json(
                 staging / "upload.json",
-                {"key": key, "metadata": metadata, "initiated": datetime.now(UTC).isoformat()},
+                {
+                    "key": key,
+                    "initiated": datetime.now(UTC).isoformat(),
+                    **_meta("", metadata, content_type, headers),
+                },
             )
         except OSError as exc:
             raise _disk_error(exc, self.root) from exc
@@ -218,7 +292,9 @@ class LocalDestination:
             _unlink(tmp)
             raise _disk_error(exc, self.root) from exc
         etag = f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"
-        _write_json(self._meta_path(key), {"etag": etag, "metadata": meta.get("metadata", {})})
+        meta.pop("key", None)
+        meta.pop("initiated", None)
+        _write_json(self._meta_path(key), {**meta, "etag": etag})
         shutil.rmtree(staging, ignore_errors=True)
         return etag
 
@@ -249,6 +325,30 @@ class LocalDestination:
 
     def close(self) -> None:
         pass
+
+
+def _etag(data: bytes) -> str:
+    return f'"{hashlib.md5(data).hexdigest()}"'
+
+
+def _meta(etag: str, metadata: dict[str, str], content_type: str, headers: Headers) -> dict:
+    """An object's sidecar: what S3 would keep beside the bytes."""
+    meta: dict = {"etag": etag, "metadata": metadata, "contentType": content_type}
+    if headers.cache_control:
+        meta["cacheControl"] = headers.cache_control
+    if headers.content_disposition:
+        meta["contentDisposition"] = headers.content_disposition
+    return meta
+
+
+def _prune_empty(folder: Path, root: Path) -> None:
+    """Remove ``folder`` and its parents while empty, up to ``root``."""
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _read_json(path: Path) -> dict:

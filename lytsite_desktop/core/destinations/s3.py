@@ -17,19 +17,16 @@ from botocore.config import Config
 
 from lytsite_desktop.core.config.redact import redact
 from lytsite_desktop.core.destinations.base import (
+    NO_HEADERS,
     Body,
+    Headers,
     MultipartUploadInfo,
     ObjectInfo,
     PartInfo,
+    StoredObject,
 )
-from lytsite_desktop.core.errors import (
-    DigestMismatchError,
-    Interrupted,
-    PermanentError,
-    TransferError,
-    TransientError,
-    UploadGoneError,
-)
+from lytsite_desktop.core.destinations.s3_errors import translate_error
+from lytsite_desktop.core.errors import Interrupted, UploadGoneError
 
 log = logging.getLogger(__name__)
 
@@ -43,28 +40,6 @@ SOCKET_OPTIONS = [
     (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
     (socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)),
 ]
-
-_TRANSIENT_CODES = {
-    "SlowDown",
-    "RequestTimeout",
-    "RequestTimeTooSkewed",
-    "InternalError",
-    "ServiceUnavailable",
-    "Throttling",
-    "ThrottlingException",
-    "TooManyRequests",
-    "RequestLimitExceeded",
-}
-_BAD_KEY_CODES = {
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "InvalidToken",
-    "ExpiredToken",
-    "TokenRefreshRequired",
-    "AuthorizationHeaderMalformed",
-    "InvalidClientTokenId",
-    "Unauthorized",
-}
 
 
 @dataclass(frozen=True)
@@ -167,9 +142,13 @@ class S3Destination:
         )
 
     def get_bytes(self, key: str) -> bytes | None:
+        found = self.get_versioned(key)
+        return found[0] if found else None
+
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         try:
             resp = self._client.get_object(Bucket=self.location.bucket, Key=self._key(key))
-            return resp["Body"].read()
+            return resp["Body"].read(), str(resp.get("ETag", ""))
         except bexc.ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None
@@ -206,16 +185,56 @@ class S3Destination:
 
         return total, chunks()
 
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+    def put_bytes(
+        self,
+        key: str,
+        data: bytes,
+        content_type: str,
+        *,
+        cache_control: str = "no-cache",
+        if_match: str | None = None,
+        if_none_match: bool = False,
+    ) -> str:
         md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
-        self._call(
+        condition: dict[str, str] = {}
+        if if_match:
+            condition["IfMatch"] = if_match
+        elif if_none_match:
+            condition["IfNoneMatch"] = "*"
+        resp = self._call(
             "put_object",
             Key=self._key(key),
             Body=data,
             ContentMD5=md5,
             ContentType=content_type,
-            CacheControl="no-cache",
+            CacheControl=cache_control,
+            **condition,
         )
+        return str(resp.get("ETag", ""))
+
+    def list_objects(self, prefix: str) -> list[StoredObject]:
+        found: list[StoredObject] = []
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.location.bucket, Prefix=self._key(prefix)
+        )
+        try:
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    key = obj["Key"][len(self.location.prefix) :]
+                    found.append(StoredObject(key, int(obj["Size"]), obj.get("LastModified")))
+        except Exception as exc:
+            raise translate_error(exc, self.location) from exc
+        return found
+
+    def delete_keys(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):  # S3's most per request
+            batch = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
+            resp = self._call("delete_objects", Delete={"Objects": batch, "Quiet": True})
+            errors = [e for e in resp.get("Errors", []) if e.get("Code") != "NoSuchKey"]
+            if errors:
+                raise translate_error(
+                    bexc.ClientError({"Error": errors[0]}, "DeleteObjects"), self.location
+                )
 
     def put_object(
         self,
@@ -225,6 +244,7 @@ class S3Destination:
         md5_b64: str,
         content_type: str,
         metadata: dict[str, str],
+        headers: Headers = NO_HEADERS,
     ) -> str:
         resp = self._call(
             "put_object",
@@ -234,15 +254,19 @@ class S3Destination:
             ContentMD5=md5_b64,
             ContentType=content_type,
             Metadata=metadata,
+            **_header_args(headers),
         )
         return str(resp.get("ETag", "")).strip('"')
 
-    def create_multipart(self, key: str, content_type: str, metadata: dict[str, str]) -> str:
+    def create_multipart(
+        self, key: str, content_type: str, metadata: dict[str, str], headers: Headers = NO_HEADERS
+    ) -> str:
         resp = self._call(
             "create_multipart_upload",
             Key=self._key(key),
             ContentType=content_type,
             Metadata=metadata,
+            **_header_args(headers),
         )
         return str(resp["UploadId"])
 
@@ -308,12 +332,17 @@ class S3Destination:
     def check_access(self) -> None:
         self._call("list_objects_v2", Prefix=self.location.prefix, MaxKeys=1)
 
-    def delete(self, key: str) -> None:
-        """Remove one object (the connection test's probe)."""
-        self._call("delete_object", Key=self._key(key))
-
     def close(self) -> None:
         self._client.close()
+
+
+def _header_args(headers: Headers) -> dict[str, str]:
+    args = {}
+    if headers.cache_control:
+        args["CacheControl"] = headers.cache_control
+    if headers.content_disposition:
+        args["ContentDisposition"] = headers.content_disposition
+    return args
 
 
 def _reset_on_close(client: Any) -> None:
@@ -350,54 +379,3 @@ def _no_expect_continue(request: Any, **_: Any) -> None:
 def _ident(loc: S3Location) -> str:
     endpoint = loc.endpoint_url or f"aws:{loc.region or ''}"
     return f"s3://{loc.bucket}/{loc.prefix}@{endpoint}"
-
-
-def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
-    """Turn a boto3/botocore exception into one of our kinds, worded for a photographer."""
-    if isinstance(exc, TransferError):
-        return exc
-    where = loc.endpoint_url or "AWS S3"
-    if isinstance(exc, bexc.NoCredentialsError | bexc.PartialCredentialsError):
-        return PermanentError(
-            "No access keys for this destination. Save them with "
-            "'lytsite-desktop dest add', or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
-        )
-    if isinstance(exc, bexc.ClientError):
-        err = exc.response.get("Error", {})
-        code = str(err.get("Code", ""))
-        message = str(err.get("Message", "")).strip()
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        if code == "NoSuchUpload":
-            return UploadGoneError(f"the store no longer knows this upload ({message or code})")
-        if code in ("BadDigest", "InvalidDigest"):
-            return DigestMismatchError("the bytes received differ from the file's checksum")
-        if code in _BAD_KEY_CODES:
-            return PermanentError(
-                f"The storage service at {where} rejected the access keys ({code}). "
-                "Check the access key ID and secret for this destination."
-            )
-        if code == "NoSuchBucket":
-            return PermanentError(
-                f"The bucket '{loc.bucket}' does not exist at {where}. "
-                "Create it in your storage provider's dashboard, or check its name."
-            )
-        if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
-            return PermanentError(
-                f"Access denied to bucket '{loc.bucket}' at {where}: the keys work but are "
-                "not allowed to write there. Give the token read and write access to this bucket."
-            )
-        if code in ("EntityTooSmall", "EntityTooLarge", "InvalidPart", "InvalidPartOrder"):
-            return PermanentError(f"The storage service refused the upload ({code}: {message}).")
-        if code in _TRANSIENT_CODES or status == 429 or status >= 500:
-            return TransientError(f"the storage service is busy or failing ({code or status})")
-        detail = message or "no details"
-        return PermanentError(
-            f"The storage service refused the request ({code or status}: {detail})."
-        )
-    if isinstance(exc, bexc.ReadTimeoutError | bexc.ConnectTimeoutError):
-        return TransientError(f"no answer from {where} (timed out)", network=True)
-    if isinstance(exc, bexc.EndpointConnectionError | bexc.ConnectionError | bexc.HTTPClientError):
-        return TransientError(f"cannot reach {where} ({type(exc).__name__})", network=True)
-    if isinstance(exc, ConnectionError | TimeoutError | OSError):
-        return TransientError(f"network error talking to {where} ({exc})", network=True)
-    return PermanentError(f"Unexpected error talking to {where}: {exc}")

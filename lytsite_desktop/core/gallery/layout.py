@@ -15,6 +15,7 @@ from enum import StrEnum
 from itertools import groupby
 
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
+from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.sizes import format_size
 
 
@@ -59,16 +60,22 @@ class Section:
     entries: tuple[ManifestEntry, ...]
 
 
-def ordered(entries: Sequence[ManifestEntry]) -> list[ManifestEntry]:
-    """Top-level files first, then each folder's, in natural order."""
-    return sorted(
-        entries,
-        key=lambda e: (posixpath.dirname(e.path) != "", natural_key(e.path)),
-    )
+def ordered(entries: Sequence[ManifestEntry], order: Sequence[str] = ()) -> list[ManifestEntry]:
+    """Top-level files first, then each folder's (folders in natural order); in
+    each, the photographer's ``order`` (fileIds), then capture time, then name."""
+    rank = {fid: i for i, fid in enumerate(order)}
+
+    def key(e: ManifestEntry) -> tuple[object, ...]:
+        folder = posixpath.dirname(e.path)
+        taken = e.taken_at
+        return (folder != "", natural_key(folder), rank.get(e.fileId, len(rank)),
+                taken == "", taken, natural_key(e.fileName))  # fmt: skip
+
+    return sorted(entries, key=key)
 
 
-def sections(entries: Sequence[ManifestEntry]) -> list[Section]:
-    grouped = groupby(ordered(entries), key=lambda e: posixpath.dirname(e.path))
+def sections(entries: Sequence[ManifestEntry], order: Sequence[str] = ()) -> list[Section]:
+    grouped = groupby(ordered(entries, order), key=lambda e: posixpath.dirname(e.path))
     return [Section(title, tuple(group)) for title, group in grouped]
 
 
@@ -122,3 +129,42 @@ def download_label(entry: ManifestEntry) -> str:
 def relative_key(project_prefix: str, key: str) -> str:
     """A key as a path relative to the project's folder (where index.html is)."""
     return key[len(project_prefix) :] if key.startswith(project_prefix) else key
+
+
+def is_document(entry: ManifestEntry) -> bool:
+    """A document (PDF): listed in its own section, not mixed into the photos."""
+    return entry.contentType == "application/pdf"
+
+
+def title_of(manifest: Manifest) -> str:
+    return manifest.title or manifest.project
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """What the client's page shows: hidden files left out, photos (and videos) by
+    folder in the gallery's order, documents at the end, and the cover."""
+
+    title: str
+    cover: ManifestEntry | None
+    sections: list[Section]
+    documents: list[ManifestEntry]
+
+    @property
+    def count(self) -> int:
+        return sum(len(s.entries) for s in self.sections)
+
+
+def client_view(manifest: Manifest) -> ClientView:
+    shown = [e for e in manifest.files.values() if not e.hidden]
+    photos = [e for e in shown if not is_document(e)]
+    documents = ordered([e for e in shown if is_document(e)], manifest.order)
+    grouped = sections(photos, manifest.order)
+    return ClientView(title_of(manifest), cover_of(manifest, grouped), grouped, documents)
+
+
+def cover_of(manifest: Manifest, grouped: Sequence[Section]) -> ManifestEntry | None:
+    """The chosen cover if it is shown and has a picture, else the first photo."""
+    candidates = [e for s in grouped for e in s.entries if full_image(e) is not None]
+    chosen = next((e for e in candidates if e.fileId == manifest.cover), None)
+    return chosen or next((e for e in candidates if not is_video(e)), None)

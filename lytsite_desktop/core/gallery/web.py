@@ -21,16 +21,18 @@ from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.gallery.layout import (
     Layout,
     camera_summary,
+    client_view,
     download_label,
     full_image,
     grid_columns,
     is_video,
     layout_for,
     relative_key,
-    sections,
 )
 from lytsite_desktop.core.keys import project_prefix
 from lytsite_desktop.core.publish.entry import ManifestEntry
+from lytsite_desktop.core.publish.headers import ASSETS as ASSETS_CACHE
+from lytsite_desktop.core.publish.headers import REVALIDATE
 from lytsite_desktop.core.publish.manifest import Manifest
 
 ASSETS = ("gallery.css", "gallery.js")
@@ -103,29 +105,73 @@ def _figure(
     return f'<figure class="item" {data}>{opener}<figcaption>{caption}</figcaption></figure>'
 
 
+def _count(photos: int, documents: int) -> str:
+    parts = [f"{photos} photo{'s' if photos != 1 else ''}"] if photos or not documents else []
+    if documents:
+        parts.append(f"{documents} document{'s' if documents != 1 else ''}")
+    return " · ".join(parts)
+
+
+def _cover(entry: ManifestEntry | None, prefix: str) -> str:
+    image = full_image(entry) if entry is not None else None
+    if entry is None or image is None:
+        return ""
+    return (
+        f'<div class="cover"><img src="{_url(image.key, prefix)}" width="{image.width}" '
+        f'height="{image.height}" alt="" fetchpriority="high"></div>'
+    )
+
+
+def _documents(entries: list[ManifestEntry], prefix: str, originals: str | None) -> str:
+    """Documents in their own list: each opens its view copy (or the original)."""
+    rows = []
+    for entry in entries:
+        name = escape(entry.fileName)
+        view = entry.preview.key if entry.preview and entry.preview.key.endswith(".pdf") else None
+        original = originals + _url(entry.originalKey, prefix) if (
+            entry.originalKey and originals is not None) else None  # fmt: skip
+        href = _url(view, prefix) if view else original
+        opener = f'<a class="open" href="{escape(href)}">{name}</a>' if href else name
+        link = (
+            f' <a class="download" href="{escape(original)}" download="{name}">'
+            f"{escape(download_label(entry))}</a>"
+            if original
+            else ""
+        )
+        rows.append(f'<li class="document">{opener}{link}</li>')
+    return (
+        '<section class="section documents"><h2>Documents</h2><ul>'
+        + "".join(rows)
+        + "</ul></section>"
+    )
+
+
 def render_index(manifest: Manifest, *, originals: str | None = "") -> str:
     """The page. ``originals`` is where original links point: "" for relative to the
     page (the bucket, or an export that includes them), a URL ending in "/" for
     the project's folder elsewhere, None for no download links."""
     prefix = project_prefix(manifest.project)
-    entries = list(manifest.files.values())
-    layout = layout_for(len(entries))
+    view = client_view(manifest)
+    layout = layout_for(view.count)
     parts: list[str] = []
     index = 0
-    for section in sections(entries):
+    for section in view.sections:
         figures = []
         for entry in section.entries:
             figures.append(_figure(entry, index, layout, prefix, originals))
             index += 1
         title = f"<h2>{escape(section.title)}</h2>" if section.title else ""
-        columns = f' style="--cols: {grid_columns(len(entries))}"' if layout == Layout.GRID else ""
+        columns = f' style="--cols: {grid_columns(view.count)}"' if layout == Layout.GRID else ""
         parts.append(
             f'<section class="section">{title}<div class="items"{columns}>'
             + "\n".join(figures)
             + "</div></section>"
         )
-    count = f"{len(entries)} file{'s' if len(entries) != 1 else ''}"
-    project = escape(manifest.project)
+    if view.documents:
+        parts.append(_documents(view.documents, prefix, originals))
+    count = _count(view.count, len(view.documents))
+    project = escape(view.title)
+    cover = _cover(view.cover, prefix)
     body = "\n".join(parts) or '<p class="empty">Nothing is published here yet.</p>'
     return f"""<!doctype html>
 <html lang="en">
@@ -136,8 +182,8 @@ def render_index(manifest: Manifest, *, originals: str | None = "") -> str:
 <title>{project}</title>
 <link rel="stylesheet" href="gallery.css">
 </head>
-<body class="layout-{layout.value}" data-layout="{layout.value}" data-count="{len(entries)}">
-<header><h1>{project}</h1><p class="meta">{count}</p></header>
+<body class="layout-{layout.value}" data-layout="{layout.value}" data-count="{view.count}">
+<header>{cover}<h1>{project}</h1><p class="meta">{count}</p></header>
 <main>
 {body}
 </main>
@@ -159,9 +205,14 @@ def publish_pages(destination: Destination, manifest: Manifest) -> None:
     prefix = project_prefix(manifest.project)
     for name in ASSETS:
         kind = "text/css" if name.endswith(".css") else "text/javascript"
-        destination.put_bytes(prefix + name, asset(name), f"{kind}; charset=utf-8")
+        destination.put_bytes(
+            prefix + name, asset(name), f"{kind}; charset=utf-8", cache_control=ASSETS_CACHE
+        )
     destination.put_bytes(
-        prefix + PAGE, render_index(manifest).encode(), "text/html; charset=utf-8"
+        prefix + PAGE,
+        render_index(manifest).encode(),
+        "text/html; charset=utf-8",
+        cache_control=REVALIDATE,
     )
 
 

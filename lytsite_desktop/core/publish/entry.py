@@ -37,6 +37,12 @@ class ManifestEntry:
     note: str | None = None
     #: A video's length in seconds.
     duration: float | None = None
+    #: When this version was published (UTC, ISO 8601): the newest version of a
+    #: path wins when two computers publish into one project.
+    publishedAt: str | None = None
+    #: True: published, but left out of the client's page. None: nobody chose
+    #: (a damaged picture comes in hidden; the photographer's choice then stays).
+    hidden: bool | None = None
 
     def over(self, old: ManifestEntry | None) -> ManifestEntry:
         """This entry, keeping what ``old`` already lists for the same content.
@@ -56,10 +62,16 @@ class ManifestEntry:
             thumb=self.thumb or old.thumb,
             camera=self.camera or old.camera,
             duration=self.duration if self.duration is not None else old.duration,
+            hidden=old.hidden if old.hidden is not None else self.hidden,
         )
         if merged.preview is not None:
             merged.note = None
         return merged
+
+    @property
+    def taken_at(self) -> str:
+        """When the photo was taken (from its camera data), "" if unknown."""
+        return (self.camera or {}).get("takenAt", "")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (a plain copy: dataclasses.asdict deep-copies, far slower)."""
@@ -69,6 +81,8 @@ class ManifestEntry:
                 d[r] = dict(d[r].__dict__)
         if d["camera"] is not None:
             d["camera"] = dict(d["camera"])
+        if d["hidden"] is None:
+            del d["hidden"]
         return d
 
     @classmethod

@@ -1,23 +1,39 @@
-"""manifest.json: what is published in a project, rewritten whole and atomically."""
+"""manifest.json: what is published in a project, and how changes merge into it.
+
+Several computers may publish into one project, so nothing here rewrites the
+manifest blindly: a change is a list of operations (:class:`Put`, :class:`Drop`,
+:class:`Remove`, :class:`Edit`) applied to the manifest as read, and written back
+only if nobody wrote in between (``If-Match`` on the ETag read, ``If-None-Match``
+when creating). When somebody did, :func:`commit` reads again and applies the same
+operations to what is there now: the newest version of a path wins, and a
+removal wins over any publish older than it.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-import random
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from lytsite_desktop.core.destinations.base import Destination
-from lytsite_desktop.core.errors import TransferError
+from lytsite_desktop.core.errors import PreconditionFailed, TransientError
 from lytsite_desktop.core.keys import manifest_key
 from lytsite_desktop.core.publish.entry import ManifestEntry
+from lytsite_desktop.core.publish.headers import REVALIDATE
 
 log = logging.getLogger(__name__)
 
 SCHEMA = "lytsite.manifest/1"
+#: Conditional writes lost in a row before the change waits for a later try.
+MAX_RACES = 20
+
+
+def now_iso() -> str:
+    """A version time: UTC, to the microsecond, so later always sorts after."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass
@@ -25,14 +41,35 @@ class Manifest:
     project: str
     files: dict[str, ManifestEntry]  # by path
     updated_at: str = ""
+    #: What the client sees as the gallery's name (None: the project's name).
+    title: str | None = None
+    #: The fileId of the cover photo (None: the first photo in the order).
+    cover: str | None = None
+    #: fileIds in the order the photographer chose; files not in it follow, by
+    #: capture time then name.
+    order: list[str] = field(default_factory=list)
+    #: Paths taken back, and when: a publish older than that does not bring them back.
+    removed: dict[str, str] = field(default_factory=dict)
+    #: fileIds of versions replaced by a newer one: their objects wait for prune.
+    retired: list[str] = field(default_factory=list)
 
     def to_json(self) -> bytes:
-        doc = {
+        doc: dict[str, object] = {
             "schema": SCHEMA,
             "project": self.project,
             "updatedAt": self.updated_at,
-            "files": [e.to_dict() for e in sorted(self.files.values(), key=lambda e: e.path)],
         }
+        if self.title is not None:
+            doc["title"] = self.title
+        if self.cover is not None:
+            doc["cover"] = self.cover
+        if self.order:
+            doc["order"] = self.order
+        if self.removed:
+            doc["removed"] = self.removed
+        if self.retired:
+            doc["retired"] = self.retired
+        doc["files"] = [e.to_dict() for e in sorted(self.files.values(), key=lambda e: e.path)]
         # Compact, and so encoded in C: rewritten after every burst of files, a
         # manifest of thousands of entries must not hold Python's GIL for long
         # (the window's event loop shares it).
@@ -45,229 +82,193 @@ class Manifest:
         try:
             doc = json.loads(data)
             entries = [ManifestEntry.from_dict(f) for f in doc.get("files", [])]
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, AttributeError) as exc:
             log.warning("ignoring unreadable manifest of %s: %s", project, exc)
             return cls(project, {})
-        return cls(project, {e.path: e for e in entries}, doc.get("updatedAt", ""))
+        return cls(
+            project,
+            {e.path: e for e in entries},
+            str(doc.get("updatedAt", "")),
+            title=_text(doc.get("title")),
+            cover=_text(doc.get("cover")),
+            order=[str(f) for f in doc.get("order") or [] if isinstance(f, str)],
+            removed={str(k): str(v) for k, v in (doc.get("removed") or {}).items()},
+            retired=[str(f) for f in doc.get("retired") or [] if isinstance(f, str)],
+        )
+
+    def copy(self) -> Manifest:
+        return replace(
+            self,
+            files=dict(self.files),
+            order=list(self.order),
+            removed=dict(self.removed),
+            retired=list(self.retired),
+        )
+
+    def by_id(self, file_id: str) -> ManifestEntry | None:
+        return next((e for e in self.files.values() if e.fileId == file_id), None)
+
+    def named_ids(self) -> set[str]:
+        """The fileIds this manifest lists (their objects are in use)."""
+        return {e.fileId for e in self.files.values()}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+# -- operations ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class _Drop:
+class Put:
+    """List (or update) one file; ``durable`` runs once a write holding it succeeded."""
+
+    entry: ManifestEntry
+    durable: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Unlist ``path`` if it is this file and its original never arrived."""
+
     path: str
     file_id: str
 
 
 @dataclass(frozen=True)
-class _Put:
-    entry: ManifestEntry
-    durable: Callable[[], None] | None
+class Remove:
+    """Take files back: they leave the manifest, and older publishes stay out."""
+
+    paths: tuple[str, ...]
+    at: str
 
 
-class ManifestWriter:
-    """Keeps each project's manifest and rewrites it after files complete: the
-    engine's :class:`~lytsite_desktop.core.transfer.listing.Lister`.
+@dataclass(frozen=True)
+class Edit:
+    """A change of the photographer's (title, cover, hidden, order)."""
 
-    Writes happen on one background thread, at most one per ``min_interval``
-    seconds; completions that arrive meanwhile are coalesced into the next write,
-    so a burst of small files costs a few manifest PUTs, not one each (and
-    encoding a manifest of thousands of entries stays rare). ``flush()`` writes
-    what is pending without waiting out the interval.
+    change: Callable[[Manifest], None]
 
-    An entry's ``durable`` callback runs on the writer's thread once a write that
-    includes it has succeeded: only then does the engine count the file as
-    published, so a crash never leaves a file "done" that the manifest lacks.
 
-    ``written(manifest, data)`` is called after each write (the offline copy);
-    ``pages(manifest)`` publishes the web gallery, on ``publish_pages()``,
-    ``flush()`` and ``close()`` only, for the projects written since (a page of
-    thousands of files is not worth re-sending every second).
-    """
+Op = Put | Drop | Remove | Edit
 
-    def __init__(
-        self,
-        destination: Destination,
-        min_interval: float = 1.0,
-        *,
-        written: Callable[[Manifest, bytes], None] | None = None,
-        pages: Callable[[Manifest], None] | None = None,
-    ) -> None:
-        self._dest = destination
-        self.min_interval = min_interval
-        self._written = written
-        self._pages = pages
-        self._pages_due: set[str] = set()
-        self._hurry = False
-        self._pages_asked = False
-        self._manifests: dict[str, Manifest] = {}
-        self._load_lock = threading.Lock()
-        self._dirty: set[str] = set()
-        self._cv = threading.Condition()
-        self._writing = False
-        self._closed = False
-        #: Closing: what is pending gets one more try, then the writer gives up
-        #: (a store that cannot be reached must not hold a quitting app).
-        self._closing = False
-        self._gave_up = False
-        self._pending: dict[str, list[_Put | _Drop]] = {}
-        #: Last failure per project, cleared when a write succeeds.
-        self.errors: dict[str, str] = {}
-        self._thread = threading.Thread(target=self._run, name="manifest-writer", daemon=True)
-        self._thread.start()
 
-    def put(
-        self, project: str, entry: ManifestEntry, durable: Callable[[], None] | None = None
-    ) -> None:
-        with self._cv:
-            self._dirty.add(project)
-            self._pending.setdefault(project, []).append(_Put(entry, durable))
-            self._cv.notify_all()
+def apply(manifest: Manifest, ops: Sequence[Op]) -> None:
+    """Apply ``ops`` to ``manifest`` in place (the merge rules live here)."""
+    for op in ops:
+        if isinstance(op, Put):
+            _put(manifest, op.entry)
+        elif isinstance(op, Drop):
+            listed = manifest.files.get(op.path)
+            if listed and listed.fileId == op.file_id and listed.originalKey is None:
+                del manifest.files[op.path]
+        elif isinstance(op, Remove):
+            for path in op.paths:
+                listed = manifest.files.get(path)
+                if listed is not None and (listed.publishedAt or "") > op.at:
+                    continue  # published again after this removal was decided
+                if listed is not None:
+                    del manifest.files[path]
+                    _forget_id(manifest, listed.fileId)
+                manifest.removed[path] = max(op.at, manifest.removed.get(path, ""))
+        else:
+            op.change(manifest)
 
-    def unlist(self, project: str, path: str, file_id: str) -> None:
-        """Unlist ``path`` if it is this file and its original never arrived."""
-        with self._cv:
-            self._dirty.add(project)
-            self._pending.setdefault(project, []).append(_Drop(path, file_id))
-            self._cv.notify_all()
 
-    def publish_pages(self) -> None:
-        """Publish the web gallery of the projects written since, soon (a batch
-        ended); returns at once."""
-        with self._cv:
-            self._pages_asked = True
-            self._cv.notify_all()
+def _put(manifest: Manifest, entry: ManifestEntry) -> None:
+    version = entry.publishedAt or ""
+    removed_at = manifest.removed.get(entry.path)
+    if removed_at is not None and removed_at >= version:
+        return  # taken back after this version was published
+    old = manifest.files.get(entry.path)
+    if old is not None and old.fileId != entry.fileId and (old.publishedAt or "") > version:
+        return  # another computer published a newer version of this path
+    new = entry.over(old)
+    if old is not None and old.fileId != new.fileId:
+        if old.fileId not in manifest.retired:
+            manifest.retired.append(old.fileId)
+        manifest.order = [new.fileId if f == old.fileId else f for f in manifest.order]
+        if manifest.cover == old.fileId:
+            manifest.cover = new.fileId
+    if new.fileId in manifest.retired:
+        manifest.retired.remove(new.fileId)
+    manifest.removed.pop(entry.path, None)
+    manifest.files[entry.path] = new
 
-    def _next(self) -> tuple[str, bool] | None:
-        """The next project to write (and whether it is its pages), None to stop.
-        Called with the condition held."""
-        while True:
-            if self._dirty:
-                project = sorted(self._dirty)[0]
-                self._dirty.discard(project)
-                return project, False
-            if self._pages_due and (self._hurry or self._closed or self._pages_asked):
-                return self._pages_due.pop(), True
-            self._pages_asked = False
-            if self._closed:
-                return None
-            self._cv.wait()
 
-    def _run(self) -> None:
-        attempt = 0
-        while True:
-            with self._cv:
-                if self._closed and attempt > 0:
-                    return  # closed, and the store keeps refusing
-                step = self._next()
-                if step is None:
-                    return
-                project, pages = step
-                entries = [] if pages else self._pending.pop(project, [])
-                self._writing = True
-            try:
-                if pages:
-                    self._write_pages(project)
-                else:
-                    self._write(project, entries)
-                attempt = 0
-                self.errors.pop(project, None)
-                if not pages:
-                    with self._cv:  # let more completions gather before the next write
-                        self._cv.wait_for(lambda: self._closed or self._hurry, self.min_interval)
-            except TransferError as exc:
-                log.warning("%s of %s not written: %s", "gallery" if pages else "manifest",
-                            project, exc)  # fmt: skip
-                self.errors[project] = str(exc)
-                attempt += 1
-                with self._cv:
-                    if self._closing:  # the files stay unfinished in the journal: resume lists them
-                        self._gave_up = True
-                        return
-                with self._cv:  # put the work back and retry after a pause
-                    if pages:
-                        self._pages_due.add(project)
-                    else:
-                        self._dirty.add(project)
-                        self._pending.setdefault(project, [])[:0] = entries
-                    self._cv.wait(timeout=min(30.0, 0.5 * 2**attempt) * random.uniform(0.5, 1))
-            finally:
-                with self._cv:
-                    self._writing = False
-                    self._cv.notify_all()
+def _forget_id(manifest: Manifest, file_id: str) -> None:
+    manifest.order = [f for f in manifest.order if f != file_id]
+    if manifest.cover == file_id:
+        manifest.cover = None
 
-    def _write_pages(self, project: str) -> None:
-        if self._pages is None:
-            return
-        manifest = self._load(project)
-        with self._load_lock:
-            snapshot = Manifest(project, dict(manifest.files), manifest.updated_at)
-        self._pages(snapshot)
 
-    def _load(self, project: str) -> Manifest:
-        """The project's manifest: fetched from the destination once, then kept."""
-        with self._load_lock:
-            manifest = self._manifests.get(project)
-            if manifest is None:
-                data = self._dest.get_bytes(manifest_key(project))
-                manifest = self._manifests[project] = Manifest.from_json(project, data)
-            return manifest
+# -- writing -------------------------------------------------------------------
 
-    def listed(self, project: str, path: str) -> ManifestEntry | None:
-        """What the published manifest lists at ``path``, if anything."""
-        manifest = self._load(project)
-        with self._load_lock:
-            return manifest.files.get(path)
 
-    def _write(self, project: str, entries: list[_Put | _Drop]) -> None:
-        manifest = self._load(project)
-        with self._load_lock:
-            for item in entries:
-                if isinstance(item, _Drop):
-                    listed = manifest.files.get(item.path)
-                    if listed and listed.fileId == item.file_id and listed.originalKey is None:
-                        del manifest.files[item.path]
-                else:
-                    path = item.entry.path
-                    manifest.files[path] = item.entry.over(manifest.files.get(path))
-            manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
-            data = manifest.to_json()
-        self._dest.put_bytes(manifest_key(project), data, "application/json")
-        if self._pages is not None:
-            with self._cv:
-                self._pages_due.add(project)
-        for item in entries:
-            if isinstance(item, _Put) and item.durable is not None:
-                try:
-                    item.durable()
-                except Exception:  # a broken callback must not stop the listing
-                    log.exception("after listing %s", item.entry.path)
-        if self._written is not None:
-            try:
-                self._written(manifest, data)
-            except OSError as exc:  # the offline copy is a convenience: never fatal
-                log.warning("offline copy of the manifest of %s not kept: %s", project, exc)
+@dataclass
+class Versioned:
+    """A manifest as read from (or written to) the destination, and its ETag."""
 
-    def flush(self, timeout: float | None = None) -> bool:
-        """Write what is pending now and wait until it is written; False on timeout."""
-        with self._cv:
-            self._hurry = True
-            self._cv.notify_all()
-            try:
-                return self._cv.wait_for(
-                    lambda: self._gave_up or not (self._dirty or self._pages_due or self._writing),
-                    timeout,
-                )
-            finally:
-                self._hurry = False
+    manifest: Manifest
+    etag: str | None  # None: there was none
+    data: bytes = b""
 
-    def close(self, timeout: float = 30.0) -> bool:
-        """Write what is pending (for at most ``timeout`` s, and no more tries once a
-        write fails), then stop the thread."""
-        with self._cv:
-            self._closing = True
-            self._cv.notify_all()
-        done = self.flush(timeout) and not self._gave_up
-        with self._cv:
-            self._closed = True
-            self._cv.notify_all()
-        self._thread.join(timeout=5)
-        return done
+
+def read(destination: Destination, project: str) -> Versioned:
+    found = destination.get_versioned(manifest_key(project))
+    if found is None:
+        return Versioned(Manifest(project, {}), None)
+    data, etag = found
+    return Versioned(Manifest.from_json(project, data), etag, data)
+
+
+class Pacer:
+    """At most one write per ``interval`` seconds to one key (R2's limit)."""
+
+    def __init__(self, interval: float = 1.0) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+
+    def wait(self, key: str) -> None:
+        due = self._last.get(key, 0.0) + self.interval
+        pause = due - time.monotonic()
+        if pause > 0:
+            time.sleep(pause)
+        self._last[key] = time.monotonic()
+
+
+def commit(
+    destination: Destination,
+    project: str,
+    ops: Sequence[Op],
+    known: Versioned | None = None,
+    pacer: Pacer | None = None,
+) -> Versioned:
+    """Apply ``ops`` to the project's manifest and write it, conditionally; on a
+    lost race read again and re-apply. ``known`` is the version held (saves a
+    read when nobody else wrote). Returns what was written."""
+    key = manifest_key(project)
+    current = known if known is not None else read(destination, project)
+    for _ in range(MAX_RACES):
+        manifest = current.manifest.copy()
+        apply(manifest, ops)
+        manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
+        data = manifest.to_json()
+        if pacer is not None:
+            pacer.wait(key)
+        try:
+            etag = destination.put_bytes(
+                key,
+                data,
+                "application/json",
+                cache_control=REVALIDATE,
+                if_match=current.etag,
+                if_none_match=current.etag is None,
+            )
+        except PreconditionFailed:
+            log.info("manifest of %s changed elsewhere; merging", project)
+            current = read(destination, project)
+            continue
+        return Versioned(manifest, etag, data)
+    raise TransientError("another computer keeps changing this project; trying again soon")

@@ -27,6 +27,15 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
         os.lseek(fd, offset, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
+    def _wait(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        while True:
+            try:
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)  # tries for 10 s, then raises
+                return
+            except OSError:
+                continue
+
 else:
     import fcntl
 
@@ -39,6 +48,9 @@ else:
 
     def _unlock(fd: int, offset: int) -> None:
         fcntl.lockf(fd, fcntl.LOCK_UN, 1, offset)
+
+    def _wait(fd: int) -> None:
+        fcntl.lockf(fd, fcntl.LOCK_EX, 1, 0)
 
 
 class RowLocks:
@@ -59,4 +71,29 @@ class RowLocks:
 
     def close(self) -> None:
         with self._mutex:
+            os.close(self._fd)
+
+
+class FileLock:
+    """``with FileLock(path):`` waits for, then holds, an exclusive lock on ``path``
+    (created if missing) across processes."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd = -1
+
+    def __enter__(self) -> FileLock:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            _wait(self._fd)
+        except BaseException:
+            os.close(self._fd)
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            _unlock(self._fd, 0)
+        finally:
             os.close(self._fd)

@@ -6,6 +6,7 @@ after a kill at any instant a resume re-sends at most the parts that were in fli
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
@@ -18,62 +19,9 @@ from typing import Any
 from lytsite_desktop.core.states import FINAL as FINAL_STATES
 from lytsite_desktop.core.states import UNFINISHED, FileState
 from lytsite_desktop.core.store.filelock import RowLocks
+from lytsite_desktop.core.store.migrations import MIGRATIONS
 
-# Each entry migrates the schema from version i to i+1; never edit a released one.
-_MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE files (
-        id INTEGER PRIMARY KEY,
-        dest TEXT NOT NULL,
-        project TEXT NOT NULL,
-        rel_path TEXT NOT NULL,
-        source_path TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL,
-        state TEXT NOT NULL,
-        sha256 TEXT,
-        file_id TEXT,
-        key TEXT,
-        content_type TEXT,
-        upload_id TEXT,
-        part_size INTEGER,
-        etag TEXT,
-        error TEXT,
-        created_at REAL NOT NULL,
-        updated_at REAL NOT NULL,
-        UNIQUE (dest, project, rel_path)
-    );
-    CREATE INDEX files_state ON files (state);
-    CREATE TABLE parts (
-        file INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
-        number INTEGER NOT NULL,
-        size INTEGER NOT NULL,
-        etag TEXT NOT NULL,
-        md5 TEXT NOT NULL,
-        PRIMARY KEY (file, number)
-    );
-    CREATE TABLE destinations (
-        ident TEXT PRIMARY KEY,
-        spec TEXT NOT NULL
-    );
-    CREATE TABLE hashes (
-        path TEXT PRIMARY KEY,
-        size INTEGER NOT NULL,
-        mtime_ns INTEGER NOT NULL,
-        inode INTEGER NOT NULL,
-        sha256 TEXT NOT NULL
-    );
-    """,
-    # 2: why a published file has no preview.
-    """
-    ALTER TABLE files ADD COLUMN note TEXT;
-    """,
-    # 3: one vocabulary of states (core/states.py): a published file is "published".
-    """
-    UPDATE files SET state = 'published' WHERE state = 'done';
-    """,
-]
-SCHEMA_VERSION = len(_MIGRATIONS)
+SCHEMA_VERSION = len(MIGRATIONS)
 
 # A row's state is one of states.STORED; unfinished rows are what `resume` finishes.
 QUEUED, PUBLISHED = FileState.QUEUED.value, FileState.PUBLISHED.value
@@ -138,6 +86,17 @@ class PartRecord:
 _COLUMNS = ", ".join(f.name for f in fields(FileRecord))
 
 
+@dataclass(frozen=True)
+class PendingDeletion:
+    """Files (or a whole project, ``paths`` None) being taken back from a destination."""
+
+    id: int
+    dest: str
+    project: str
+    paths: list[str] | None
+    keys: list[str]
+
+
 class JournalError(Exception):
     pass
 
@@ -178,7 +137,7 @@ class Journal:
                     f"(schema {version}, this one knows {SCHEMA_VERSION}); please update"
                 )
             for i in range(version, SCHEMA_VERSION):
-                for stmt in _MIGRATIONS[i].split(";"):
+                for stmt in MIGRATIONS[i].split(";"):
                     if stmt.strip():
                         self._db.execute(stmt)
                 self._db.execute(f"PRAGMA user_version={i + 1}")
@@ -358,6 +317,50 @@ class Journal:
     def forget_part(self, file_row: int, number: int) -> None:
         with self._tx():
             self._db.execute("DELETE FROM parts WHERE file=? AND number=?", (file_row, number))
+
+    # -- taking back ----------------------------------------------------------------
+
+    def forget_files(self, dest: str, project: str, paths: list[str] | None) -> None:
+        """Drop the rows of files taken back (``paths`` None: the whole project)."""
+        with self._tx():
+            if paths is None:
+                self._db.execute("DELETE FROM files WHERE dest=? AND project=?", (dest, project))
+            for path in paths or []:
+                self._db.execute(
+                    "DELETE FROM files WHERE dest=? AND project=? AND rel_path=?",
+                    (dest, project, path),
+                )
+
+    def add_deletion(
+        self, dest: str, project: str, paths: list[str] | None, keys: list[str]
+    ) -> int:
+        """Record a deletion before it starts, so the next run finishes it."""
+        with self._tx():
+            cur = self._db.execute(
+                "INSERT INTO deletions (dest, project, paths, keys, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (dest, project, None if paths is None else json.dumps(paths),
+                 json.dumps(keys), time.time()),
+            )  # fmt: skip
+            return int(cur.lastrowid or 0)
+
+    def deletions(self, dest: str | None = None) -> list[PendingDeletion]:
+        """Deletions recorded and not yet finished, oldest first."""
+        q = "SELECT id, dest, project, paths, keys FROM deletions"
+        args: tuple = ()
+        if dest is not None:
+            q, args = q + " WHERE dest=?", (dest,)
+        with self._lock:
+            rows = list(self._db.execute(q + " ORDER BY id", args))
+        return [
+            PendingDeletion(r[0], r[1], r[2], None if r[3] is None else json.loads(r[3]),
+                            json.loads(r[4]))
+            for r in rows
+        ]  # fmt: skip
+
+    def deletion_done(self, deletion: int) -> None:
+        with self._tx():
+            self._db.execute("DELETE FROM deletions WHERE id=?", (deletion,))
 
     # -- content hash cache --------------------------------------------------------
 

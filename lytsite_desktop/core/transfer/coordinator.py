@@ -275,6 +275,7 @@ class Coordinator:
             camera=result.camera if result else None,
             duration=result.duration if result else None,
             note=task.note or None,
+            hidden=True if task.damaged and not (preview or thumb) else None,
         )
 
     def unlist_preview_only(self, task: FileTask) -> None:

@@ -25,6 +25,7 @@ from lytsite_desktop.core.errors import (
 )
 from lytsite_desktop.core.ingest.filetypes import FileType, sniff
 from lytsite_desktop.core.keys import file_id, original_key
+from lytsite_desktop.core.publish import headers
 from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.journal import FileRecord, PartRecord
@@ -166,7 +167,9 @@ def _put_small(
     def put() -> str:
         with _reader(engine, task, 0, rec.size) as body:
             try:
-                return engine.dest.put_object(key, body, rec.size, md5_b64, ctype, metadata)
+                return engine.dest.put_object(
+                    key, body, rec.size, md5_b64, ctype, metadata, headers.original(task.rel_path)
+                )
             except BaseException:
                 engine.add_bytes(task, -body.sent)
                 raise
@@ -192,7 +195,10 @@ def _start_multipart(
         key, ctype = rec.key, rec.content_type
         assert key and ctype
         upload_id = engine.retrying(
-            task, lambda: engine.dest.create_multipart(key, ctype, metadata)
+            task,
+            lambda: engine.dest.create_multipart(
+                key, ctype, metadata, headers.original(task.rel_path)
+            ),
         )
         rec = engine.journal.update(task.id, upload_id=upload_id, part_size=plan.part_size)
     with engine.lock:

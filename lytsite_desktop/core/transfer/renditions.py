@@ -15,6 +15,7 @@ from lytsite_desktop.core.keys import file_id, rendition_key
 from lytsite_desktop.core.previews.cache import Cached
 from lytsite_desktop.core.previews.jobs import RenditionFile
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
+from lytsite_desktop.core.publish.headers import RENDITION
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.transfer.hashing import sha256_of, stat_source
 from lytsite_desktop.core.transfer.original import file_type, listed_entry
@@ -105,7 +106,7 @@ def _send_one(
             should_stop=lambda: engine.should_stop(task),
         )  # fmt: skip
         with body:
-            return engine.dest.put_object(key, body, rf.size, md5_b64, ctype, {})
+            return engine.dest.put_object(key, body, rf.size, md5_b64, ctype, {}, RENDITION)
 
     engine.retrying(task, put)
     return rendition

@@ -1,0 +1,87 @@
+"""Changes of the photographer's to a published project, as manifest operations.
+
+Each is an :class:`~lytsite_desktop.core.publish.manifest.Edit`: applied to the
+manifest as it is in the bucket when written, so a change made on one computer
+merges with what another one published meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from lytsite_desktop.core.gallery.layout import ordered
+from lytsite_desktop.core.publish.entry import ManifestEntry
+from lytsite_desktop.core.publish.manifest import Edit, Manifest
+
+#: Longest title kept (a page's heading, not a paragraph).
+MAX_TITLE = 200
+
+
+def clean_title(text: str) -> str:
+    return " ".join(text.split())[:MAX_TITLE]
+
+
+def set_title(text: str) -> Edit:
+    title = clean_title(text)
+
+    def change(m: Manifest) -> None:
+        m.title = title or None
+
+    return Edit(change)
+
+
+def default_title(text: str) -> Edit:
+    """The title at the first publish: the name as typed, unless one is set."""
+    title = clean_title(text)
+
+    def change(m: Manifest) -> None:
+        if m.title is None and title:
+            m.title = title
+
+    return Edit(change)
+
+
+def set_cover(path: str | None) -> Edit:
+    """The cover photo (None: back to the default, the first photo)."""
+
+    def change(m: Manifest) -> None:
+        entry = m.files.get(path) if path else None
+        if path is None or entry is not None:
+            m.cover = entry.fileId if entry else None
+
+    return Edit(change)
+
+
+def set_hidden(paths: Sequence[str], hidden: bool) -> Edit:
+    chosen = tuple(paths)
+
+    def change(m: Manifest) -> None:
+        for path in chosen:
+            entry = m.files.get(path)
+            if entry is not None:  # a copy: the manifest as read stays as it was
+                m.files[path] = replace(entry, hidden=hidden)
+
+    return Edit(change)
+
+
+def move(path: str, offset: int) -> Edit:
+    """Move a file ``offset`` places earlier (negative) or later in the order; the
+    whole order is kept from then on."""
+
+    def change(m: Manifest) -> None:
+        entry = m.files.get(path)
+        if entry is None:
+            return
+        ids = [e.fileId for e in display_order(m)]
+        i = ids.index(entry.fileId)
+        j = max(0, min(len(ids) - 1, i + offset))
+        ids.insert(j, ids.pop(i))
+        m.order = ids
+
+    return Edit(change)
+
+
+def display_order(manifest: Manifest) -> list[ManifestEntry]:
+    """Every file in the order the gallery shows them."""
+    return ordered(list(manifest.files.values()), manifest.order)

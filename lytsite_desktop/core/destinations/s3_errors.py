@@ -1,0 +1,94 @@
+"""What an S3-compatible service's errors mean, in a photographer's words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import botocore.exceptions as bexc
+
+from lytsite_desktop.core.errors import (
+    DigestMismatchError,
+    PermanentError,
+    PreconditionFailed,
+    TransferError,
+    TransientError,
+    UploadGoneError,
+)
+
+if TYPE_CHECKING:
+    from lytsite_desktop.core.destinations.s3 import S3Location
+
+_TRANSIENT_CODES = {
+    "SlowDown",
+    "RequestTimeout",
+    "RequestTimeTooSkewed",
+    "InternalError",
+    "ServiceUnavailable",
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequests",
+    "RequestLimitExceeded",
+}
+_BAD_KEY_CODES = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "TokenRefreshRequired",
+    "AuthorizationHeaderMalformed",
+    "InvalidClientTokenId",
+    "Unauthorized",
+}
+
+
+def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
+    """Turn a boto3/botocore exception into one of our kinds, worded for a photographer."""
+    if isinstance(exc, TransferError):
+        return exc
+    where = loc.endpoint_url or "AWS S3"
+    if isinstance(exc, bexc.NoCredentialsError | bexc.PartialCredentialsError):
+        return PermanentError(
+            "No access keys for this destination. Save them with "
+            "'lytsite-desktop dest add', or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+        )
+    if isinstance(exc, bexc.ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", ""))
+        message = str(err.get("Message", "")).strip()
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code == "PreconditionFailed" or status == 412:
+            return PreconditionFailed("another computer changed it first")
+        if code == "NoSuchUpload":
+            return UploadGoneError(f"the store no longer knows this upload ({message or code})")
+        if code in ("BadDigest", "InvalidDigest"):
+            return DigestMismatchError("the bytes received differ from the file's checksum")
+        if code in _BAD_KEY_CODES:
+            return PermanentError(
+                f"The storage service at {where} rejected the access keys ({code}). "
+                "Check the access key ID and secret for this destination."
+            )
+        if code == "NoSuchBucket":
+            return PermanentError(
+                f"The bucket '{loc.bucket}' does not exist at {where}. "
+                "Create it in your storage provider's dashboard, or check its name."
+            )
+        if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
+            return PermanentError(
+                f"Access denied to bucket '{loc.bucket}' at {where}: the keys work but are "
+                "not allowed to write there. Give the token read and write access to this bucket."
+            )
+        if code in ("EntityTooSmall", "EntityTooLarge", "InvalidPart", "InvalidPartOrder"):
+            return PermanentError(f"The storage service refused the upload ({code}: {message}).")
+        if code in _TRANSIENT_CODES or status == 429 or status >= 500:
+            return TransientError(f"the storage service is busy or failing ({code or status})")
+        detail = message or "no details"
+        return PermanentError(
+            f"The storage service refused the request ({code or status}: {detail})."
+        )
+    if isinstance(exc, bexc.ReadTimeoutError | bexc.ConnectTimeoutError):
+        return TransientError(f"no answer from {where} (timed out)", network=True)
+    if isinstance(exc, bexc.EndpointConnectionError | bexc.ConnectionError | bexc.HTTPClientError):
+        return TransientError(f"cannot reach {where} ({type(exc).__name__})", network=True)
+    if isinstance(exc, ConnectionError | TimeoutError | OSError):
+        return TransientError(f"network error talking to {where} ({exc})", network=True)
+    return PermanentError(f"Unexpected error talking to {where}: {exc}")

@@ -1,0 +1,234 @@
+"""The manifest writer: rewrites each project's manifest as files complete.
+
+Writes happen on one background thread and are conditional (see
+:func:`~lytsite_desktop.core.publish.manifest.commit`), so another computer
+publishing into the same project at the same time loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+
+from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.errors import TransferError
+from lytsite_desktop.core.publish.entry import ManifestEntry
+from lytsite_desktop.core.publish.manifest import (
+    Drop,
+    Manifest,
+    Op,
+    Pacer,
+    Put,
+    Versioned,
+    commit,
+    now_iso,
+    read,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ManifestWriter:
+    """Keeps each project's manifest and rewrites it after files complete: the
+    engine's :class:`~lytsite_desktop.core.transfer.listing.Lister`.
+
+    Writes happen on one background thread, at most one per ``min_interval``
+    seconds; completions that arrive meanwhile are coalesced into the next write,
+    so a burst of small files costs a few manifest PUTs, not one each (and
+    encoding a manifest of thousands of entries stays rare). ``flush()`` writes
+    what is pending without waiting out the interval.
+
+    An entry's ``durable`` callback runs on the writer's thread once a write that
+    includes it has succeeded: only then does the engine count the file as
+    published, so a crash never leaves a file "done" that the manifest lacks.
+
+    ``written(manifest, data)`` is called after each write (the offline copy);
+    ``pages(manifest)`` publishes the web gallery, on ``publish_pages()``,
+    ``flush()`` and ``close()`` only, for the projects written since (a page of
+    thousands of files is not worth re-sending every second).
+    """
+
+    def __init__(
+        self,
+        destination: Destination,
+        min_interval: float = 1.0,
+        *,
+        written: Callable[[Manifest, bytes], None] | None = None,
+        pages: Callable[[Manifest], None] | None = None,
+    ) -> None:
+        self._dest = destination
+        self.min_interval = min_interval
+        self._written = written
+        self._pages = pages
+        self._pages_due: set[str] = set()
+        self._hurry = False
+        self._pages_asked = False
+        self._versions: dict[str, Versioned] = {}
+        self._pacer = Pacer(min_interval)
+        self._load_lock = threading.Lock()
+        self._dirty: set[str] = set()
+        self._cv = threading.Condition()
+        self._writing = False
+        self._closed = False
+        #: Closing: what is pending gets one more try, then the writer gives up
+        #: (a store that cannot be reached must not hold a quitting app).
+        self._closing = False
+        self._gave_up = False
+        self._pending: dict[str, list[Op]] = {}
+        #: Last failure per project, cleared when a write succeeds.
+        self.errors: dict[str, str] = {}
+        self._thread = threading.Thread(target=self._run, name="manifest-writer", daemon=True)
+        self._thread.start()
+
+    def put(
+        self, project: str, entry: ManifestEntry, durable: Callable[[], None] | None = None
+    ) -> None:
+        if entry.publishedAt is None:
+            entry = replace(entry, publishedAt=now_iso())
+        self.submit(project, Put(entry, durable))
+
+    def unlist(self, project: str, path: str, file_id: str) -> None:
+        """Unlist ``path`` if it is this file and its original never arrived."""
+        self.submit(project, Drop(path, file_id))
+
+    def submit(self, project: str, *ops: Op) -> None:
+        """Queue changes to a project's manifest (written with the next write)."""
+        with self._cv:
+            self._dirty.add(project)
+            self._pending.setdefault(project, []).extend(ops)
+            self._cv.notify_all()
+
+    def publish_pages(self) -> None:
+        """Publish the web gallery of the projects written since, soon (a batch
+        ended); returns at once."""
+        with self._cv:
+            self._pages_asked = True
+            self._cv.notify_all()
+
+    def _next(self) -> tuple[str, bool] | None:
+        """The next project to write (and whether it is its pages), None to stop.
+        Called with the condition held."""
+        while True:
+            if self._dirty:
+                project = sorted(self._dirty)[0]
+                self._dirty.discard(project)
+                return project, False
+            if self._pages_due and (self._hurry or self._closed or self._pages_asked):
+                return self._pages_due.pop(), True
+            self._pages_asked = False
+            if self._closed:
+                return None
+            self._cv.wait()
+
+    def _run(self) -> None:
+        attempt = 0
+        while True:
+            with self._cv:
+                if self._closed and attempt > 0:
+                    return  # closed, and the store keeps refusing
+                step = self._next()
+                if step is None:
+                    return
+                project, pages = step
+                entries = [] if pages else self._pending.pop(project, [])
+                self._writing = True
+            try:
+                if pages:
+                    self._write_pages(project)
+                else:
+                    self._write(project, entries)
+                attempt = 0
+                self.errors.pop(project, None)
+                if not pages:
+                    with self._cv:  # let more completions gather before the next write
+                        self._cv.wait_for(lambda: self._closed or self._hurry, self.min_interval)
+            except TransferError as exc:
+                log.warning("%s of %s not written: %s", "gallery" if pages else "manifest",
+                            project, exc)  # fmt: skip
+                self.errors[project] = str(exc)
+                attempt += 1
+                with self._cv:
+                    if self._closing:  # the files stay unfinished in the journal: resume lists them
+                        self._gave_up = True
+                        return
+                with self._cv:  # put the work back and retry after a pause
+                    if pages:
+                        self._pages_due.add(project)
+                    else:
+                        self._dirty.add(project)
+                        self._pending.setdefault(project, [])[:0] = entries
+                    self._cv.wait(timeout=min(30.0, 0.5 * 2**attempt) * random.uniform(0.5, 1))
+            finally:
+                with self._cv:
+                    self._writing = False
+                    self._cv.notify_all()
+
+    def _write_pages(self, project: str) -> None:
+        if self._pages is None:
+            return
+        # Drawn from the manifest as it is now: another computer may have added
+        # files since this one last wrote.
+        fresh = read(self._dest, project)
+        with self._load_lock:
+            self._versions[project] = fresh
+        self._pages(fresh.manifest.copy())
+
+    def _load(self, project: str) -> Versioned:
+        """The project's manifest: fetched from the destination once, then kept."""
+        with self._load_lock:
+            version = self._versions.get(project)
+            if version is None:
+                version = self._versions[project] = read(self._dest, project)
+            return version
+
+    def listed(self, project: str, path: str) -> ManifestEntry | None:
+        """What the published manifest lists at ``path``, if anything."""
+        return self._load(project).manifest.files.get(path)
+
+    def _write(self, project: str, ops: list[Op]) -> None:
+        version = commit(self._dest, project, ops, self._load(project), self._pacer)
+        with self._load_lock:
+            self._versions[project] = version
+        if self._pages is not None:
+            with self._cv:
+                self._pages_due.add(project)
+        for op in ops:
+            if isinstance(op, Put) and op.durable is not None:
+                try:
+                    op.durable()
+                except Exception:  # a broken callback must not stop the listing
+                    log.exception("after listing %s", op.entry.path)
+        if self._written is not None:
+            try:
+                self._written(version.manifest, version.data)
+            except OSError as exc:  # the offline copy is a convenience: never fatal
+                log.warning("offline copy of the manifest of %s not kept: %s", project, exc)
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Write what is pending now and wait until it is written; False on timeout."""
+        with self._cv:
+            self._hurry = True
+            self._cv.notify_all()
+            try:
+                return self._cv.wait_for(
+                    lambda: self._gave_up or not (self._dirty or self._pages_due or self._writing),
+                    timeout,
+                )
+            finally:
+                self._hurry = False
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """Write what is pending (for at most ``timeout`` s, and no more tries once a
+        write fails), then stop the thread."""
+        with self._cv:
+            self._closing = True
+            self._cv.notify_all()
+        done = self.flush(timeout) and not self._gave_up
+        with self._cv:
+            self._closed = True
+            self._cv.notify_all()
+        self._thread.join(timeout=5)
+        return done
