@@ -1,4 +1,5 @@
-"""`lytsite-desktop gallery list` and `gallery PROJECT [--dest DEST] --export DIR`."""
+"""`lytsite-desktop gallery list`, `gallery PROJECT [--dest DEST] --export DIR`, and the
+changes of :mod:`.curate`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from lytsite_desktop.cli import curate
 from lytsite_desktop.core.app import App, gallery_link
 from lytsite_desktop.core.errors import ConfigError, Interrupted, TransferError
 from lytsite_desktop.core.gallery.originals import download_original, local_original
@@ -27,13 +29,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="leave the originals out (download links then go to the public bucket, if any)",
     )
+    curate.add_flags(g)
 
 
 def cmd_gallery(app: App, args: argparse.Namespace) -> int:
     if args.project == "list":
         return _list(app)
+    changing = curate.wants_change(args)
+    if changing and args.export is not None:
+        raise ConfigError("change the gallery first, then export it: one at a time")
+    if changing:
+        return curate.cmd_change(app, args)
     if args.export is None:
-        raise ConfigError("say where to write the gallery: --export DIR")
+        raise ConfigError(
+            "say what to do with the gallery: --export DIR, --title, --cover, --hide, --show, "
+            "--remove or --delete (see --help)"
+        )
     return _export(app, args)
 
 
@@ -43,7 +54,9 @@ def _list(app: App) -> int:
         print("No published projects yet.")
     for r in refs:
         link = gallery_link(app.destination_config(r.dest), r.dest, r.project) or ""
-        print(f"{r.project}\t{r.files} files\t{r.updated or '-'}\t{r.dest}\t{link}".rstrip())
+        title = r.title or r.project
+        print(f"{r.project}\t{title}\t{r.files} files\t{r.updated or '-'}\t{r.dest}\t{link}"
+              .rstrip())  # fmt: skip
     return EXIT_OK
 
 

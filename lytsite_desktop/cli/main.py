@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from lytsite_desktop import __version__
+from lytsite_desktop.cli import curate as cli_curate
 from lytsite_desktop.cli import dest as cli_dest
 from lytsite_desktop.cli import gallery as cli_gallery
 from lytsite_desktop.cli import upload as cli_upload
@@ -24,7 +25,7 @@ from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.platform import diagnostics
 from lytsite_desktop.core.sizes import parse_size
 
-COMMANDS = ("upload", "resume", "status", "dest", "gallery")
+COMMANDS = ("upload", "resume", "status", "dest", "gallery", "prune")
 
 
 class UsageError(Exception):
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("paths", nargs="+", metavar="PATH")
     up.add_argument("--dest", help="saved destination name, s3://... or file:///... URL")
     up.add_argument("--project", help="project name (default: the dropped folder's name)")
+    up.add_argument("--title", help="the title the client sees (default: the project's name)")
     up.add_argument("--concurrency", type=int, help="parts in flight at once (default 8)")
     up.add_argument("--part-size", type=_size_arg, help="multipart part size, e.g. 16M")
     up.add_argument("--bwlimit", type=_size_arg, help="upload rate limit, e.g. 4M or 50Mbit")
@@ -109,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     rm = dsub.add_parser("remove", help="forget a destination and its secret")
     rm.add_argument("name")
     cli_gallery.add_parser(sub)
+    cli_curate.add_prune(sub)
     return parser
 
 
@@ -151,7 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             "status": cli_upload.cmd_status,
             "dest": cli_dest.cmd_dest,
             "gallery": cli_gallery.cmd_gallery,
+            "prune": cli_curate.cmd_prune,
         }[args.command]
+        if args.command in ("upload", "resume", "gallery", "prune"):
+            cli_curate.finish_deletions(app)  # what a crash left half deleted
         code = handler(app, args)
         sys.stdout.flush()  # here, where a closed pipe can still be answered quietly
         return code

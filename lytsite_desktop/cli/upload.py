@@ -24,9 +24,7 @@ from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone, Event, Problem
 from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
-from lytsite_desktop.core.keys import slugify
-from lytsite_desktop.core.publishing import PublishingService
-from lytsite_desktop.core.transfer.task import UploadRequest
+from lytsite_desktop.core.publishing import PublishingService, requests_for
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +45,9 @@ def transfer_settings(app: App, args: argparse.Namespace) -> TransferSettings:
     return ts
 
 
-def _requests(
-    args: argparse.Namespace, out: JsonLines | None
-) -> tuple[list[UploadRequest], int, set[str]]:
-    """The files to publish, how many could not be read, and the dropped folders'
-    names as written (the project's name for messages when none is given)."""
-    requests, problems, titles = [], 0, set()
-    project = slugify(args.project) if args.project else None
+def _scan(args: argparse.Namespace, out: JsonLines | None) -> tuple[list[ScanItem], int]:
+    """The files to publish, and how many could not be read."""
+    items, problems = [], 0
     for item in scan(args.paths):
         if isinstance(item, ScanProblem):
             problems += 1
@@ -63,22 +57,23 @@ def _requests(
             print(f"lytsite-desktop: {reason}", file=sys.stderr)
             continue
         assert isinstance(item, ScanItem)
-        requests.append(UploadRequest(item.source, item.rel_path, project or item.project))
-        titles.add(item.title or item.project)
-    return requests, problems, titles
+        items.append(item)
+    return items, problems
 
 
 def cmd_upload(app: App, args: argparse.Namespace) -> int:
     out = JsonLines() if args.json else None
-    requests, problems, titles = _requests(args, out)
-    if not requests and problems:
+    items, problems = _scan(args, out)
+    if not items and problems:
         return EXIT_FAILED
+    requests, titles = requests_for(items, args.project or "")
     ref = app.ref(args.dest)
-    project = args.project or (titles.pop() if len(titles) == 1 else "")
+    names = set(titles.values())
+    project = args.project or (names.pop() if len(names) == 1 else "")
 
     def start(service: PublishingService) -> None:
         _sweep_orphans(service, ref, args, out)
-        service.publish(requests, ref, project=project)
+        service.publish(requests, ref, project=project, titles=titles, title=args.title)
 
     return _run(app, args, out, start, extra_failures=problems)
 

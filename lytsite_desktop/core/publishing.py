@@ -18,18 +18,21 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.batches import Batch, Batches
 from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.curation import edits
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.events import BatchDone, Event, EventHub, Stopping, Subscriber
 from lytsite_desktop.core.gallery.projects import GalleryStore
 from lytsite_desktop.core.gallery.web import publish_pages
+from lytsite_desktop.core.ingest.scan import ScanItem
+from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.publish.writer import ManifestWriter
@@ -45,6 +48,22 @@ log = logging.getLogger(__name__)
 
 #: The first Ctrl-C lets the parts in the air finish for at most this long.
 DRAIN_SECONDS = 30.0
+
+
+def requests_for(
+    items: Iterable[ScanItem], typed: str = ""
+) -> tuple[list[UploadRequest], dict[str, str]]:
+    """What to publish for scanned items, and each project's title as typed:
+    ``typed`` (a project name the photographer typed) for all, else each dropped
+    folder's own name and slug."""
+    slug = slugify(typed) if typed else ""
+    requests: list[UploadRequest] = []
+    titles: dict[str, str] = {}
+    for item in items:
+        project = slug or item.project
+        requests.append(UploadRequest(item.source, item.rel_path, project))
+        titles.setdefault(project, " ".join(typed.split()) or item.title or item.project)
+    return requests, titles
 
 
 @dataclass
@@ -157,12 +176,27 @@ class PublishingService:
     # -- publishing ----------------------------------------------------------------------
 
     def publish(
-        self, requests: Iterable[UploadRequest], ref: DestRef, *, project: str = ""
+        self,
+        requests: Iterable[UploadRequest],
+        ref: DestRef,
+        *,
+        project: str = "",
+        titles: Mapping[str, str] | None = None,
+        title: str | None = None,
     ) -> Batch:
-        """Queue files for ``ref``; ``project`` is the name as typed, for messages."""
+        """Queue files for ``ref``; ``project`` is the name as typed, for messages.
+        ``titles`` (by project) are set with the first file listed if a project has
+        none yet; ``title`` replaces the title of every project in the batch."""
         reqs = list(requests)
-        engine = self.run_for(ref).engine
+        run = self.run_for(ref)
+        engine = run.engine
         projects = {r.project for r in reqs}
+        if run.writer is not None:
+            for slug in sorted(projects):
+                if title is not None:
+                    run.writer.submit(slug, edits.set_title(title), soon=False)
+                elif titles and titles.get(slug):
+                    run.writer.submit(slug, edits.default_title(titles[slug]), soon=False)
         name = project or (next(iter(projects)) if len(projects) == 1 else "")
         batch = self.batches.start(engine.dest.ident, name)
         self._join(batch, engine, engine.add(reqs))

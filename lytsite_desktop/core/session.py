@@ -22,10 +22,8 @@ from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import Event, NotQueued, Problem, Subscriber
 from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
-from lytsite_desktop.core.keys import slugify
-from lytsite_desktop.core.publishing import PublishingService
+from lytsite_desktop.core.publishing import PublishingService, requests_for
 from lytsite_desktop.core.store.journal import FileRecord
-from lytsite_desktop.core.transfer.task import UploadRequest
 
 log = logging.getLogger(__name__)
 
@@ -104,15 +102,13 @@ class Session:
     def publish(self, items: Iterable[ScanItem], project: str, dest: DestRef) -> None:
         """Queue files for publishing to ``dest``; ``project`` as typed ("" for each
         dropped folder's own name)."""
-        items = list(items)
-        slug = slugify(project) if project else ""
-        requests = [UploadRequest(i.source, i.rel_path, slug or i.project) for i in items]
-        titles = {i.title or i.project for i in items}
-        project = project or (titles.pop() if len(titles) == 1 else "")
+        requests, titles = requests_for(items, project)
+        names = set(titles.values())
+        project = project or (names.pop() if len(names) == 1 else "")
 
         def publish() -> None:
             try:
-                self.service.publish(requests, dest, project=project)
+                self.service.publish(requests, dest, project=project, titles=titles)
             except (ConfigError, TransferError) as exc:
                 paths = tuple(r.source for r in requests)
                 self.events.emit(NotQueued(paths, str(exc)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class ProjectRef:
     project: str
     files: int
     updated: str  # ISO 8601, "" when unknown
+    title: str | None = None  # as the client sees it (None: the project's name)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,16 @@ class GalleryStore:
             _atomic_write(ident, json.dumps({"ident": dest}).encode())
         _atomic_write(folder / project / "manifest.json", data)
 
+    def forget(self, dest: str, project: str) -> None:
+        """A project deleted from its destination leaves this computer too."""
+        shutil.rmtree(self.folder(dest, project), ignore_errors=True)
+
+    def drop(self, dest: str, project: str, keys: list[str]) -> None:
+        """Forget the fetched copies of objects deleted from the destination."""
+        for key in keys:
+            if key.startswith(project_prefix(project)):
+                self._mirror(dest, project, key).unlink(missing_ok=True)
+
     def manifest(self, dest: str, project: str) -> Manifest | None:
         try:
             data = (self.folder(dest, project) / "manifest.json").read_bytes()
@@ -117,7 +129,9 @@ class GalleryStore:
             for m in ident_file.parent.glob("*/manifest.json"):
                 manifest = Manifest.from_json(m.parent.name, m.read_bytes())
                 listed = sum(1 for e in manifest.files.values() if e.originalKey)
-                out.append(ProjectRef(dest, m.parent.name, listed, manifest.updated_at))
+                out.append(
+                    ProjectRef(dest, m.parent.name, listed, manifest.updated_at, manifest.title)
+                )
         return out
 
     # -- renditions ------------------------------------------------------------------------

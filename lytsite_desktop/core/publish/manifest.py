@@ -138,9 +138,13 @@ class Drop:
 
 @dataclass(frozen=True)
 class Remove:
-    """Take files back: they leave the manifest, and older publishes stay out."""
+    """Take files back: they leave the manifest, and older publishes stay out.
 
-    paths: tuple[str, ...]
+    ``versions`` are the fileIds the photographer saw at each path: that version
+    goes whatever the clocks say; a different one goes only if older than ``at``.
+    """
+
+    versions: dict[str, str]  # path -> fileId
     at: str
 
 
@@ -164,14 +168,17 @@ def apply(manifest: Manifest, ops: Sequence[Op]) -> None:
             if listed and listed.fileId == op.file_id and listed.originalKey is None:
                 del manifest.files[op.path]
         elif isinstance(op, Remove):
-            for path in op.paths:
+            for path, file_id in op.versions.items():
                 listed = manifest.files.get(path)
-                if listed is not None and (listed.publishedAt or "") > op.at:
-                    continue  # published again after this removal was decided
+                at = op.at
+                if listed is not None and listed.fileId == file_id:
+                    at = max(at, listed.publishedAt or "")
+                elif listed is not None and (listed.publishedAt or "") > at:
+                    continue  # a newer version, published after this removal was decided
                 if listed is not None:
                     del manifest.files[path]
                     _forget_id(manifest, listed.fileId)
-                manifest.removed[path] = max(op.at, manifest.removed.get(path, ""))
+                manifest.removed[path] = max(at, manifest.removed.get(path, ""))
         else:
             op.change(manifest)
 

@@ -94,12 +94,14 @@ class ManifestWriter:
         """Unlist ``path`` if it is this file and its original never arrived."""
         self.submit(project, Drop(path, file_id))
 
-    def submit(self, project: str, *ops: Op) -> None:
-        """Queue changes to a project's manifest (written with the next write)."""
+    def submit(self, project: str, *ops: Op, soon: bool = True) -> None:
+        """Queue changes to a project's manifest: written soon, or (``soon`` False)
+        with the project's next write (a title rides with the first file listed)."""
         with self._cv:
-            self._dirty.add(project)
             self._pending.setdefault(project, []).extend(ops)
-            self._cv.notify_all()
+            if soon:
+                self._dirty.add(project)
+                self._cv.notify_all()
 
     def publish_pages(self) -> None:
         """Publish the web gallery of the projects written since, soon (a batch

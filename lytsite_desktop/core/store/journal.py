@@ -88,13 +88,15 @@ _COLUMNS = ", ".join(f.name for f in fields(FileRecord))
 
 @dataclass(frozen=True)
 class PendingDeletion:
-    """Files (or a whole project, ``paths`` None) being taken back from a destination."""
+    """Files (path: fileId), or a whole project (``versions`` None), or objects no
+    manifest names (``versions`` empty), being deleted from a destination."""
 
     id: int
     dest: str
     project: str
-    paths: list[str] | None
+    versions: dict[str, str] | None
     keys: list[str]
+    created_at: float
 
 
 class JournalError(Exception):
@@ -332,21 +334,22 @@ class Journal:
                 )
 
     def add_deletion(
-        self, dest: str, project: str, paths: list[str] | None, keys: list[str]
+        self, dest: str, project: str, versions: dict[str, str] | None, keys: list[str]
     ) -> int:
-        """Record a deletion before it starts, so the next run finishes it."""
+        """Record a deletion before it starts, so the next run finishes it:
+        ``versions`` are the files taken back (path: fileId), None a whole project."""
         with self._tx():
             cur = self._db.execute(
-                "INSERT INTO deletions (dest, project, paths, keys, created_at)"
+                "INSERT INTO deletions (dest, project, versions, keys, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (dest, project, None if paths is None else json.dumps(paths),
+                (dest, project, None if versions is None else json.dumps(versions),
                  json.dumps(keys), time.time()),
             )  # fmt: skip
             return int(cur.lastrowid or 0)
 
     def deletions(self, dest: str | None = None) -> list[PendingDeletion]:
         """Deletions recorded and not yet finished, oldest first."""
-        q = "SELECT id, dest, project, paths, keys FROM deletions"
+        q = "SELECT id, dest, project, versions, keys, created_at FROM deletions"
         args: tuple = ()
         if dest is not None:
             q, args = q + " WHERE dest=?", (dest,)
@@ -354,7 +357,7 @@ class Journal:
             rows = list(self._db.execute(q + " ORDER BY id", args))
         return [
             PendingDeletion(r[0], r[1], r[2], None if r[3] is None else json.loads(r[3]),
-                            json.loads(r[4]))
+                            json.loads(r[4]), r[5])
             for r in rows
         ]  # fmt: skip
 

@@ -62,7 +62,7 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY,
         dest TEXT NOT NULL,
         project TEXT NOT NULL,
-        paths TEXT,
+        versions TEXT,
         keys TEXT NOT NULL,
         created_at REAL NOT NULL
     );
