@@ -55,7 +55,7 @@ def test_the_web_gallery_is_published_with_the_project(tmp_path, bucket, s3, s3_
     capsys.readouterr()
     assert main(["gallery", "list"]) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith("wedding\t4 files\t") and bucket in line
+    assert line.startswith("wedding\tWedding\t4 files\t") and bucket in line
     app.close()
 
 
