@@ -14,13 +14,13 @@ from collections.abc import Callable
 from lytsite_desktop.cli.exits import EXIT_OK, EXIT_USAGE
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.curation import edits
-from lytsite_desktop.core.curation.deletions import Place, carry_out, finish_pending
+from lytsite_desktop.core.curation.deletions import carry_out, finish_pending
+from lytsite_desktop.core.curation.place import Place, change
 from lytsite_desktop.core.curation.plans import DeletionPlan, plan_delete, plan_prune, plan_remove
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.gallery.layout import title_of
-from lytsite_desktop.core.gallery.web import publish_pages
-from lytsite_desktop.core.publish.manifest import Edit, commit, read
+from lytsite_desktop.core.publish.manifest import Op, read
 from lytsite_desktop.core.sizes import format_size
 
 
@@ -124,7 +124,7 @@ def _edit(app: App, destination: Destination, args: argparse.Namespace) -> None:
     unknown = [p for p in named if p not in manifest.files]
     if unknown:
         raise ConfigError(f"Not published in '{args.project}': {', '.join(unknown)}.")
-    ops: list[Edit] = []
+    ops: list[Op] = []
     if args.title is not None:
         ops.append(edits.set_title(args.title))
     if args.cover:
@@ -133,10 +133,7 @@ def _edit(app: App, destination: Destination, args: argparse.Namespace) -> None:
         ops.append(edits.set_hidden(args.hide, True))
     if args.show:
         ops.append(edits.set_hidden(args.show, False))
-    written = commit(destination, args.project, ops)
-    publish_pages(destination, written.manifest)
-    app.gallery.save_manifest(destination.ident, args.project, written.data)
-    m = written.manifest
+    m = change(Place(destination, app.journal, app.gallery), args.project, ops)
     hidden = sum(1 for e in m.files.values() if e.hidden)
     print(f"Updated “{title_of(m)}” ({args.project}): {len(m.files)} files, {hidden} hidden.")
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from lytsite_desktop.core.curation.place import Place
 from lytsite_desktop.core.curation.plans import DeletionPlan, Kind
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import ConfigError, TransferError
@@ -24,15 +24,6 @@ from lytsite_desktop.core.publish.manifest import Edit, Manifest, Remove, commit
 from lytsite_desktop.core.store.journal import Journal, PendingDeletion
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Place:
-    """Where a deletion happens: the destination, and this computer's records of it."""
-
-    destination: Destination
-    journal: Journal
-    gallery: GalleryStore
 
 
 def carry_out(place: Place, plan: DeletionPlan) -> None:

@@ -176,7 +176,7 @@ class GalleryStore:
         where a rebuild will put them (disk work: run it off the GUI thread)."""
         out = []
         project = manifest.project
-        for section in sections(list(manifest.files.values())):
+        for section in sections(list(manifest.files.values()), manifest.order):
             items = []
             for e in section.entries:
                 thumb, preview = self.renditions_of(dest, project, e)

@@ -4,8 +4,15 @@ so far). Bigger projects use the virtualised ThumbGrid instead."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -19,6 +26,7 @@ from PySide6.QtWidgets import (
 from lytsite_desktop.core.gallery.layout import Layout, grid_columns, masonry_columns
 from lytsite_desktop.core.gallery.projects import GalleryItem
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
+from lytsite_desktop.gui.gallery.thumbgrid import HIDDEN_OPACITY, mark_hidden, mark_selected
 
 #: Grid tiles are cropped to 3:2, as most cameras shoot.
 GRID_ASPECT = 2 / 3
@@ -37,6 +45,8 @@ class PhotoTile(QWidget):
     """One file: its image (cover-cropped or whole), or a tile naming its type."""
 
     activated = Signal(int)
+    toggled = Signal(int)  # Ctrl-click: in or out of the selection
+    menu_requested = Signal(int, QPoint)
 
     def __init__(
         self,
@@ -55,6 +65,7 @@ class PhotoTile(QWidget):
         self.crop = aspect is not None
         self.aspect = aspect if aspect is not None else aspect_of(item)
         self.max_height = 0  # 0: no limit (the single layout sets the viewport's height)
+        self.selected = False
         cache.loaded.connect(self._loaded)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName(item.entry.fileName)
@@ -83,6 +94,8 @@ class PhotoTile(QWidget):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         rect = QRectF(self.rect())
         image = self.cache.get(self.path) if self.path else None
+        hidden = bool(self.item.entry.hidden)
+        painter.setOpacity(HIDDEN_OPACITY if hidden else 1.0)
         if image is None:
             painter.fillRect(rect, self.palette().alternateBase())
             painter.setPen(self.palette().placeholderText().color())
@@ -100,6 +113,11 @@ class PhotoTile(QWidget):
             size = image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
             x = (self.width() - size.width()) / 2
             painter.drawImage(QRectF(x, 0, size.width(), size.height()), image)
+        painter.setOpacity(1.0)
+        if hidden:
+            mark_hidden(painter, self.rect())
+        if self.selected:
+            mark_selected(painter, self.rect(), self.palette().highlight().color())
         if self.hasFocus():
             pen = painter.pen()
             pen.setColor(self.palette().highlight().color())
@@ -109,8 +127,15 @@ class PhotoTile(QWidget):
         painter.end()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.toggled.emit(self.index)
+        else:
             self.activated.emit(self.index)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        self.menu_requested.emit(self.index, event.globalPos())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
@@ -123,6 +148,7 @@ class FlowView(QScrollArea):
     """The single, grid and masonry layouts, section by section."""
 
     activated = Signal(int)
+    menu_requested = Signal(int, QPoint)
 
     def __init__(self, cache: ThumbCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -131,10 +157,28 @@ class FlowView(QScrollArea):
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.tiles: list[PhotoTile] = []
         self.layout_kind = Layout.EMPTY
+        #: Tiles chosen with Ctrl-click (what "Remove" or "Hide" acts on).
+        self.selected: set[int] = set()
+
+    def select(self, indexes: set[int]) -> None:
+        self.selected = set(indexes)
+        for tile in self.tiles:
+            if tile.selected != (tile.index in self.selected):
+                tile.selected = not tile.selected
+                tile.update()
+
+    def _toggle(self, index: int) -> None:
+        self.select(self.selected ^ {index})
+
+    def _menu(self, index: int, where: QPoint) -> None:
+        if index not in self.selected:
+            self.select(set())
+        self.menu_requested.emit(index, where)
 
     def show_sections(self, layout: Layout, sections: list[tuple[str, list[GalleryItem]]]) -> None:
         self.layout_kind = layout
         self.tiles = []
+        self.selected = set()
         content = QWidget()
         column = QVBoxLayout(content)
         column.setSpacing(SPACING)
@@ -191,6 +235,8 @@ class FlowView(QScrollArea):
             aspect=GRID_ASPECT if layout == Layout.GRID else None,
         )
         tile.activated.connect(self.activated)
+        tile.toggled.connect(self._toggle)
+        tile.menu_requested.connect(self._menu)
         return tile
 
     def _fit_single(self) -> None:

@@ -6,14 +6,24 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QContextMenuEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 
 CELL = 160
 GAP = 6
+#: How a file left out of the client's page is drawn for the photographer.
+HIDDEN_OPACITY = 0.35
 MARGIN = 12
 HEADER = 34
 
@@ -22,6 +32,7 @@ HEADER = 34
 class Tile:
     name: str
     thumb: str | None  # a local file, or None (no preview: the tile names the file type)
+    hidden: bool = False  # left out of the client's page: drawn dimmed
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,7 @@ class _Row:
 
 class ThumbGrid(QAbstractScrollArea):
     activated = Signal(int)  # a tile's index: open it in the lightbox
+    menu_requested = Signal(int, QPoint)  # a tile's index, where (global): its context menu
 
     def __init__(self, thumbs: ThumbCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,6 +61,8 @@ class ThumbGrid(QAbstractScrollArea):
         self._tops: list[int] = []
         self._columns = 1
         self.current = -1
+        #: Tiles chosen with Ctrl-click or Shift-click (what "Remove" or "Hide" acts on).
+        self.selected: set[int] = set()
 
     def _thumb_loaded(self, _path: str) -> None:
         self.viewport().update()
@@ -57,6 +71,7 @@ class ThumbGrid(QAbstractScrollArea):
         self._tiles = [t for _, tiles in sections for t in tiles]
         self._sections = [(title, len(tiles)) for title, tiles in sections]
         self.current = 0 if self._tiles else -1
+        self.selected = set()
         self._relayout()
 
     def _relayout(self) -> None:
@@ -131,6 +146,7 @@ class ThumbGrid(QAbstractScrollArea):
     def _paint_tile(self, painter: QPainter, rect: QRect, tile: Tile, index: int) -> None:
         palette = self.palette()
         image = self.thumbs.get(tile.thumb) if tile.thumb else None
+        painter.setOpacity(HIDDEN_OPACITY if tile.hidden else 1.0)
         if image is not None:  # cover the square, centred
             side = min(image.width(), image.height())
             source = QRectF((image.width() - side) / 2, (image.height() - side) / 2, side, side)
@@ -140,6 +156,11 @@ class ThumbGrid(QAbstractScrollArea):
             painter.setPen(palette.placeholderText().color())
             label = tile.name.rsplit(".", 1)[-1].upper() if tile.thumb is None else ""
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+        painter.setOpacity(1.0)
+        if tile.hidden:
+            mark_hidden(painter, rect)
+        if index in self.selected:
+            mark_selected(painter, rect, palette.highlight().color())
         if index == self.current and self.hasFocus():
             pen = painter.pen()
             pen.setColor(palette.highlight().color())
@@ -159,9 +180,27 @@ class ThumbGrid(QAbstractScrollArea):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         index = self.index_at(int(event.position().x()), int(event.position().y()))
+        if index < 0:
+            return
+        mods = event.modifiers()
+        if mods & Qt.KeyboardModifier.ControlModifier:
+            self.selected ^= {index}
+        elif mods & Qt.KeyboardModifier.ShiftModifier and self.current >= 0:
+            low, high = sorted((self.current, index))
+            self.selected |= set(range(low, high + 1))
+        elif event.button() == Qt.MouseButton.LeftButton:
+            self.selected = set()
+        self.current = index
+        self.viewport().update()
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        index = self.index_at(event.pos().x(), event.pos().y())
         if index >= 0:
+            if index not in self.selected:
+                self.selected = set()
             self.current = index
             self.viewport().update()
+            self.menu_requested.emit(index, event.globalPos())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         index = self.index_at(int(event.position().x()), int(event.position().y()))
@@ -196,3 +235,22 @@ class ThumbGrid(QAbstractScrollArea):
                 elif row.top + CELL > bar.value() + self.viewport().height():
                     bar.setValue(row.top + CELL + MARGIN - self.viewport().height())
                 return
+
+
+def mark_hidden(painter: QPainter, rect: QRect) -> None:
+    """A "Hidden" badge in the corner of a tile left out of the client's page."""
+    badge = QRect(rect.left() + 6, rect.top() + 6, 58, 20)
+    painter.fillRect(badge, Qt.GlobalColor.black)
+    painter.setPen(Qt.GlobalColor.white)
+    painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, "Hidden")
+
+
+def mark_selected(painter: QPainter, rect: QRect, color: QColor) -> None:
+    fill = QColor(color)
+    fill.setAlpha(70)
+    painter.fillRect(rect, fill)
+    pen = painter.pen()
+    pen.setColor(color)
+    pen.setWidth(4)
+    painter.setPen(pen)
+    painter.drawRect(rect.adjusted(2, 2, -2, -2))

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,17 +25,25 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.app import App
-from lytsite_desktop.core.gallery.layout import Layout, layout_for
+from lytsite_desktop.core.gallery.layout import Layout, layout_for, title_of
 from lytsite_desktop.core.gallery.projects import (
     GalleryItem,
     ProjectRef,
 )
+from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.gallery.curation import Curation
 from lytsite_desktop.gui.gallery.downloads import OriginalDownloads
 from lytsite_desktop.gui.gallery.layouts import FlowView
 from lytsite_desktop.gui.gallery.lightbox import Lightbox
-from lytsite_desktop.gui.gallery.loading import Outcome, Shown, known_projects, load_project
+from lytsite_desktop.gui.gallery.loading import (
+    Outcome,
+    Shown,
+    known_projects,
+    load_project,
+    shown_for,
+)
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 from lytsite_desktop.gui.gallery.thumbgrid import ThumbGrid, Tile
 
@@ -118,6 +126,11 @@ class GalleryView(QWidget):
         self.lightbox.closed.connect(self.close_lightbox)
         self.lightbox.download.connect(self.download_original)
         self.lightbox.play.connect(self.play_video)
+        self.flow.menu_requested.connect(self._menu)
+        self.grid.menu_requested.connect(self._menu)
+        self.curation = Curation(app, self.background, self)
+        self.curation.changed.connect(self._show_manifest)
+        self.curation.note.connect(self.status.setText)
         self.empty = QLabel(
             "<h3>No project open</h3><p>Published projects are listed on the left. "
             "Everything shown here is kept on this computer, so it works offline.</p>"
@@ -139,6 +152,7 @@ class GalleryView(QWidget):
         main_layout.addLayout(head)
         main_layout.addWidget(self.status)
         main_layout.addWidget(self.link_row)
+        main_layout.addWidget(self.curation.row)
         main_layout.addWidget(self.pages, 1)
 
         splitter = QSplitter()
@@ -221,10 +235,7 @@ class GalleryView(QWidget):
         self.items = [i for _, items in shown.sections for i in items]
         self.layout_kind = layout_for(len(self.items))
         if self.layout_kind == Layout.THUMBS:
-            tiles = [
-                (title, [Tile(i.entry.fileName, str(i.thumb) if i.thumb else None) for i in items])
-                for title, items in shown.sections
-            ]
+            tiles = [(title, [_tile(i) for i in items]) for title, items in shown.sections]
             self.grid.set_sections(tiles)
             self._back_to = GRID
         elif self.layout_kind == Layout.EMPTY:
@@ -239,6 +250,8 @@ class GalleryView(QWidget):
             self.pages.setCurrentIndex(self._back_to)
         self.link.setText(shown.link or "")
         self.link_row.setVisible(bool(shown.link))
+        self.title.setText(title_of(shown.manifest))
+        self.curation.show_project(shown.ref, shown.manifest)
         count = len(self.items)
         self.status.setText(
             f"{count} file{'s' if count != 1 else ''}, "
@@ -300,6 +313,36 @@ class GalleryView(QWidget):
         if notes:
             self.status.setText(" ".join(notes))
 
+    # -- the photographer's changes ----------------------------------------------------------
+
+    def selected_items(self) -> list[GalleryItem]:
+        """The files chosen with Ctrl-click (or Shift-click in the thumbnail grid)."""
+        chosen = self.grid.selected if self.layout_kind == Layout.THUMBS else self.flow.selected
+        return [self.items[i] for i in sorted(chosen) if 0 <= i < len(self.items)]
+
+    def _menu(self, index: int, where: QPoint) -> None:
+        chosen = self.selected_items()
+        clicked = self.items[index]
+        self.curation.menu(chosen if clicked in chosen else [clicked], where)
+
+    def _show_manifest(self, manifest: Manifest, said: str) -> None:
+        """The project as just written to the bucket (a change of the photographer's),
+        then what changed."""
+        if self.shown is None:
+            return
+        ref, generation = self.shown.ref, self._generation
+
+        def show(shown: Shown) -> None:
+            self._show((generation, shown))
+            if said:
+                self.status.setText(said)
+
+        self.background.run(
+            lambda: shown_for(self.app, ref, manifest),
+            done=show,
+            failed=lambda exc: self._open_failed(generation),
+        )
+
     # -- lightbox -------------------------------------------------------------------------
 
     def open_lightbox(self, index: int) -> None:
@@ -358,3 +401,9 @@ class GalleryView(QWidget):
         self.downloads.stop_all()
         self.background.shutdown()
         self.cache.close()
+
+
+def _tile(item: GalleryItem) -> Tile:
+    return Tile(
+        item.entry.fileName, str(item.thumb) if item.thumb else None, bool(item.entry.hidden)
+    )

@@ -1,0 +1,248 @@
+"""The Gallery tab's changes to a published project: its title, its cover, hidden
+files, the order, and taking files back (after a confirmation that names them).
+
+Every change reaches the bucket off the GUI thread; the project is then shown
+again from the manifest that was written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from PySide6.QtCore import QObject, QPoint, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
+
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.curation import edits
+from lytsite_desktop.core.curation.deletions import carry_out
+from lytsite_desktop.core.curation.place import Place, change
+from lytsite_desktop.core.curation.plans import DeletionPlan, plan_remove
+from lytsite_desktop.core.errors import ConfigError, TransferError
+from lytsite_desktop.core.gallery.layout import title_of
+from lytsite_desktop.core.gallery.projects import GalleryItem, ProjectRef
+from lytsite_desktop.core.publish.manifest import Manifest, Op
+from lytsite_desktop.core.sizes import format_size
+from lytsite_desktop.gui.background import Background
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Files named in the confirmation before "and N more".
+LISTED = 12
+
+
+class Curation(QObject):
+    """Owns the title row and the photos' context menu of the Gallery tab."""
+
+    #: The project changed in the bucket: show this manifest, then say this.
+    changed = Signal(object, str)
+    #: A sentence for the status line.
+    note = Signal(str)
+
+    def __init__(self, app: App, background: Background, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.app, self.background, self.parent_widget = app, background, parent
+        self.ref: ProjectRef | None = None
+        self.manifest: Manifest | None = None
+        self.busy = False
+        self.confirmation: QMessageBox | None = None  # the open "Remove…" question
+
+        self.title_edit = QLineEdit()
+        self.title_edit.setAccessibleName("Title the client sees")
+        self.title_edit.setPlaceholderText("The title your client sees")
+        self.title_edit.textEdited.connect(self._title_edited)
+        self.title_edit.returnPressed.connect(self.save_title)
+        self.save_button = QPushButton("Save title")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save_title)
+        self.row = QWidget()
+        row = QHBoxLayout(self.row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Title"))
+        row.addWidget(self.title_edit, 1)
+        row.addWidget(self.save_button)
+        self.row.hide()
+
+    def show_project(self, ref: ProjectRef, manifest: Manifest) -> None:
+        self.ref, self.manifest = ref, manifest
+        if not self.title_edit.hasFocus() or not self.save_button.isEnabled():
+            self.title_edit.setText(title_of(manifest))
+            self.save_button.setEnabled(False)
+        self.row.show()
+
+    def _title_edited(self, text: str) -> None:
+        current = title_of(self.manifest) if self.manifest else ""
+        self.save_button.setEnabled(bool(text.strip()) and text.strip() != current)
+
+    # -- changes ------------------------------------------------------------------------
+
+    def save_title(self) -> None:
+        text = self.title_edit.text().strip()
+        if text and self.save_button.isEnabled():
+            self.save_button.setEnabled(False)
+            self._change([edits.set_title(text)], f"The title is now “{edits.clean_title(text)}”.")
+
+    def set_cover(self, item: GalleryItem) -> None:
+        self._change([edits.set_cover(item.entry.path)], f"{item.entry.fileName} is the cover.")
+
+    def set_hidden(self, items: Sequence[GalleryItem], hidden: bool) -> None:
+        paths = [i.entry.path for i in items]
+        what = _count(len(paths)) if len(paths) > 1 else items[0].entry.fileName
+        said = "hidden from your client's page" if hidden else "shown on your client's page"
+        self._change([edits.set_hidden(paths, hidden)], f"{what}: {said}.")
+
+    def move(self, item: GalleryItem, offset: int) -> None:
+        self._change([edits.move(item.entry.path, offset)], "")
+
+    def _change(self, ops: list[Op], said: str) -> None:
+        ref = self.ref
+        if ref is None:
+            return
+        self._in_bucket(
+            ref,
+            lambda place: change(place, ref.project, ops),
+            done=lambda manifest: self._changed(manifest, said),
+            doing="Saving…",
+        )
+
+    def _changed(self, manifest: Manifest, said: str) -> None:
+        self.manifest = manifest
+        self.title_edit.setText(title_of(manifest))
+        self.changed.emit(manifest, said)
+
+    # -- taking back ----------------------------------------------------------------------
+
+    def remove(self, items: Sequence[GalleryItem]) -> None:
+        """List what would be deleted (from the bucket), ask, then delete."""
+        ref = self.ref
+        if ref is None or not items:
+            return
+        paths = [i.entry.path for i in items]
+        self._in_bucket(
+            ref,
+            lambda place: plan_remove(place.destination, ref.project, paths),
+            done=self._confirm,
+            doing="Looking up what to delete…",
+        )
+
+    def _confirm(self, plan: DeletionPlan) -> None:
+        lines = plan.lines()
+        shown = "\n".join(lines[:LISTED])
+        if len(lines) > LISTED:
+            shown += f"\n… and {len(lines) - LISTED} more"
+        box = QMessageBox(self.parent_widget)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Remove from the gallery")
+        box.setText(
+            f"Delete {_count(len(lines))} ({format_size(plan.size)}) from the bucket and "
+            "from your client's page? This cannot be undone."
+        )
+        box.setInformativeText(shown)
+        box.setStandardButtons(QMessageBox.StandardButton.Cancel)
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        self.confirmation = box
+
+        def answered() -> None:
+            self.confirmation = None
+            if box.clickedButton() is delete:
+                self._delete(plan)
+            else:
+                self.note.emit("Nothing was deleted.")
+
+        box.finished.connect(answered)
+        box.open()
+
+    def _delete(self, plan: DeletionPlan) -> None:
+        ref = self.ref
+        if ref is None:
+            return
+
+        def work(place: Place) -> Manifest | None:
+            carry_out(place, plan)
+            return place.gallery.manifest(ref.dest, ref.project)
+
+        said = f"Deleted {_count(len(plan.items))} ({format_size(plan.size)})."
+        self._in_bucket(
+            ref, work, done=lambda m: self._changed(m, said) if m else None, doing="Deleting…"
+        )
+
+    # -- the menu -------------------------------------------------------------------------
+
+    def menu(self, items: Sequence[GalleryItem], where: QPoint) -> QMenu:
+        """The context menu of one file, or of the selected files."""
+        menu = QMenu(self.parent_widget)
+        one = items[0] if len(items) == 1 else None
+        if one is not None:
+            cover = menu.addAction("Use as cover")
+            cover.setEnabled(one.entry.thumb is not None)
+            cover.triggered.connect(lambda: self.set_cover(one))
+        if any(not i.entry.hidden for i in items):
+            menu.addAction("Hide from the client's page").triggered.connect(
+                lambda: self.set_hidden(items, True)
+            )
+        if any(i.entry.hidden for i in items):
+            menu.addAction("Show on the client's page").triggered.connect(
+                lambda: self.set_hidden(items, False)
+            )
+        if one is not None:
+            menu.addAction("Move earlier").triggered.connect(lambda: self.move(one, -1))
+            menu.addAction("Move later").triggered.connect(lambda: self.move(one, 1))
+        menu.addSeparator()
+        label = "Remove from the gallery…" if one else f"Remove {_count(len(items))}…"
+        menu.addAction(label).triggered.connect(lambda: self.remove(items))
+        for action in menu.actions():
+            action.setEnabled(action.isEnabled() and not self.busy)
+        if not where.isNull():
+            menu.popup(where)
+        return menu
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _in_bucket(
+        self, ref: ProjectRef, work: Callable[[Place], T], *, done: Callable[[T], None],
+        doing: str,
+    ) -> None:  # fmt: skip
+        """Run ``work`` off the GUI thread with the project's destination open."""
+        self.busy = True
+        self.note.emit(doing)
+
+        def run() -> T:
+            destination = self.app.open_ident(ref.dest)
+            try:
+                return work(Place(destination, self.app.journal, self.app.gallery))
+            finally:
+                destination.close()
+
+        def finished(result: T) -> None:
+            self.busy = False
+            done(result)
+
+        self.background.run(run, done=finished, failed=self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.busy = False
+        if isinstance(exc, TransferError | ConfigError):
+            self.note.emit(f"Nothing was changed: {_plain(exc)}")
+        else:
+            log.error("changing the gallery failed", exc_info=exc)
+            self.note.emit("Nothing was changed: something went wrong (the log has the details).")
+
+
+def _count(n: int) -> str:
+    return f"{n} file{'s' if n != 1 else ''}"
+
+
+def _plain(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text if text.endswith(".") else text + "."

@@ -1,0 +1,164 @@
+"""The photographer's changes from the Gallery tab, with real widgets against the
+real S3 server: the title, the cover from a photo's context menu, hiding files
+chosen with Ctrl-click (drawn dimmed), and removing files after a confirmation
+that names them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QContextMenuEvent, QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
+
+from lytsite_desktop.cli import main
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.gallery.projects import list_projects
+from lytsite_desktop.gui.gallery.view import GalleryView
+from tests.conftest import dest_url
+from tests.support.images import exif_with, jpeg_bytes, scene
+
+
+@pytest.fixture
+def view(qtbot, tmp_path, bucket, s3_server):
+    folder = tmp_path / "Ana & João"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"IMG_{i}.jpg").write_bytes(
+            jpeg_bytes(scene((900, 600), seed=i), exif=exif_with(1, camera=True))
+        )
+    assert main(["upload", str(folder), "--dest", dest_url(bucket, s3_server.url)]) == 0
+    app = App()
+    view = GalleryView(app)
+    qtbot.addWidget(view)
+    view.resize(1100, 760)
+    view.show()
+    qtbot.waitExposed(view)
+    [ref] = list_projects(app.journal, app.gallery)
+    view.open_project(ref)
+    qtbot.waitUntil(lambda: not view.busy and len(view.flow.tiles) == 4, timeout=20_000)
+    yield view
+    view.shutdown()
+    app.close()
+
+
+def bucket_manifest(s3, bucket: str) -> dict:
+    body = s3.get_object(Bucket=bucket, Key="projects/ana-joao/manifest.json")["Body"]
+    return json.loads(body.read())
+
+
+def saved(qtbot, view: GalleryView) -> None:
+    qtbot.waitUntil(lambda: not view.curation.busy, timeout=20_000)
+
+
+def right_click(qtbot, view: GalleryView, index: int) -> QMenu:
+    tile = view.flow.tiles[index]
+    centre = tile.rect().center()
+    event = QContextMenuEvent(
+        QContextMenuEvent.Reason.Mouse,
+        centre,
+        tile.mapToGlobal(centre),
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(tile, event)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu))
+    menu = QApplication.activePopupWidget()
+    assert isinstance(menu, QMenu)
+    return menu
+
+
+def choose(menu: QMenu, label: str) -> None:
+    [action] = [a for a in menu.actions() if a.text() == label]
+    menu.close()
+    action.trigger()
+
+
+def test_the_title_as_typed_is_saved_to_the_bucket(qtbot, view, s3, bucket):
+    assert view.title.text() == "Ana & João"  # the folder's name as written, not its slug
+    assert view.curation.title_edit.text() == "Ana & João"
+    assert not view.curation.save_button.isEnabled()
+    view.curation.title_edit.clear()
+    field = view.curation.title_edit
+    qtbot.keyClicks(field, "Ana & Jo")
+    typed = QInputMethodEvent()  # what a keyboard's input method sends for "ã" and "—"
+    typed.setCommitString("ão — Wedding")
+    QApplication.sendEvent(field, typed)
+    assert view.curation.save_button.isEnabled()
+    qtbot.mouseClick(view.curation.save_button, Qt.MouseButton.LeftButton)
+    saved(qtbot, view)
+    assert bucket_manifest(s3, bucket)["title"] == "Ana & João — Wedding"
+    qtbot.waitUntil(lambda: view.title.text() == "Ana & João — Wedding")
+    page = s3.get_object(Bucket=bucket, Key="projects/ana-joao/index.html")["Body"].read()
+    assert "<h1>Ana &amp; João — Wedding</h1>" in page.decode()
+
+
+def test_a_cover_from_the_context_menu(qtbot, view, s3, bucket):
+    chosen = view.items[2].entry
+    choose(right_click(qtbot, view, 2), "Use as cover")
+    saved(qtbot, view)
+    assert bucket_manifest(s3, bucket)["cover"] == chosen.fileId
+    assert f"{chosen.fileName} is the cover." in view.status.text()
+
+
+def test_hide_files_chosen_with_ctrl_click(qtbot, view, s3, bucket):
+    before = _contrast(qtbot, view, 1)
+    for i in (1, 3):
+        qtbot.mouseClick(view.flow.tiles[i], Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.ControlModifier)  # fmt: skip
+    assert [i.entry.path for i in view.selected_items()] == ["IMG_1.jpg", "IMG_3.jpg"]
+    menu = right_click(qtbot, view, 3)
+    assert "Remove 2 files…" in [a.text() for a in menu.actions()]
+    choose(menu, "Hide from the client's page")
+    saved(qtbot, view)
+    files = {f["path"]: f for f in bucket_manifest(s3, bucket)["files"]}
+    assert [p for p, f in files.items() if f.get("hidden")] == ["IMG_1.jpg", "IMG_3.jpg"]
+    # Still shown to the photographer, dimmed.
+    qtbot.waitUntil(lambda: view.flow.tiles and view.flow.tiles[1].item.entry.hidden is True)
+    assert len(view.flow.tiles) == 4
+    assert _contrast(qtbot, view, 1) < 0.6 * before
+    choose(right_click(qtbot, view, 1), "Show on the client's page")
+    saved(qtbot, view)
+    files = {f["path"]: f for f in bucket_manifest(s3, bucket)["files"]}
+    assert files["IMG_1.jpg"]["hidden"] is False and files["IMG_3.jpg"]["hidden"] is True
+
+
+def test_remove_asks_naming_the_files_then_deletes_them(qtbot, view, s3, bucket):
+    gone = [view.items[i].entry for i in (0, 2)]
+    for i in (0, 2):
+        qtbot.mouseClick(view.flow.tiles[i], Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.ControlModifier)  # fmt: skip
+    choose(right_click(qtbot, view, 0), "Remove 2 files…")
+    qtbot.waitUntil(lambda: view.curation.confirmation is not None, timeout=20_000)
+    box = view.curation.confirmation
+    assert "Delete 2 files" in box.text() and "cannot be undone" in box.text()
+    assert "IMG_0.jpg  (" in box.informativeText() and "IMG_2.jpg  (" in box.informativeText()
+    # Cancel first: nothing is deleted.
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    qtbot.waitUntil(lambda: "Nothing was deleted" in view.status.text())
+    assert len(bucket_manifest(s3, bucket)["files"]) == 4
+    choose(right_click(qtbot, view, 0), "Remove 2 files…")
+    qtbot.waitUntil(lambda: view.curation.confirmation is not None, timeout=20_000)
+    [delete] = [b for b in view.curation.confirmation.buttons() if b.text() == "Delete"]
+    delete.click()
+    qtbot.waitUntil(lambda: "Deleted 2 files" in view.status.text(), timeout=20_000)
+    assert [f["path"] for f in bucket_manifest(s3, bucket)["files"]] == ["IMG_1.jpg", "IMG_3.jpg"]
+    left = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    for entry in gone:
+        assert entry.originalKey not in left and entry.preview.key not in left
+    qtbot.waitUntil(
+        lambda: [t.item.entry.path for t in view.flow.tiles] == ["IMG_1.jpg", "IMG_3.jpg"]
+    )
+
+
+def _contrast(qtbot, view: GalleryView, index: int) -> float:
+    """How far a tile's pixels stand from the window's background, on average."""
+    tile = view.flow.tiles[index]
+    qtbot.waitUntil(lambda: view.cache.get(tile.path) is not None, timeout=10_000)
+    image = tile.grab().toImage()
+    ground = view.palette().window().color().lightness()
+    w, h = image.width(), image.height()
+    points = [
+        (x, y) for x in range(w // 3, w, max(1, w // 12)) for y in range(h // 3, h, max(1, h // 12))
+    ]
+    return sum(abs(image.pixelColor(x, y).lightness() - ground) for x, y in points) / len(points)
