@@ -37,6 +37,8 @@ from lytsite_desktop.core.store.filelock import FileLock
 _STAGING = ".lytsite-uploads"
 _META = ".lytsite-meta"
 _COPY_CHUNK = 1024 * 1024
+#: File locks do not exclude threads of one process from each other: this does.
+_WRITES = threading.Lock()
 
 
 class LocalDestination:
@@ -48,7 +50,6 @@ class LocalDestination:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.ident = f"file://{root}"
-        self._mutex = threading.Lock()
 
     # -- helpers -------------------------------------------------------------
 
@@ -160,7 +161,7 @@ class LocalDestination:
         # Conditional writes compare and swap under a lock that other processes
         # (another app on this computer, a second home on a shared disk) honour.
         self._ensure_root()
-        with self._mutex, FileLock(self.root / _META / ".write-lock"):
+        with _WRITES, FileLock(self.root / _META / ".write-lock"):
             if if_match or if_none_match:
                 try:
                     current: str | None = _etag(path.read_bytes())

@@ -32,7 +32,13 @@ def attachment(rel_path: str) -> str:
     """``attachment`` with an ASCII ``filename`` for old browsers and the exact
     name as ``filename*`` (RFC 6266)."""
     name = PurePosixPath(rel_path).name or "download"
-    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    plain = _UNSAFE_ASCII.sub("_", plain).strip() or "download" + PurePosixPath(name).suffix
+    plain = _ascii(PurePosixPath(name).stem) or "download"
+    plain += _ascii(PurePosixPath(name).suffix)
     exact = quote(name, safe=_ATTR_CHARS)
     return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{exact}"
+
+
+def _ascii(text: str) -> str:
+    """Close to ``text`` in printable ASCII that is safe in a quoted header value."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _UNSAFE_ASCII.sub("_", plain).strip()
