@@ -20,7 +20,6 @@ from lytsite_desktop.core.publish import headers
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
 from lytsite_desktop.core.publish.manifest import (
     Manifest,
-    Pacer,
     Put,
     Remove,
     apply,
