@@ -131,3 +131,52 @@ def test_a_name_made_of_html_shows_as_text_and_runs_nothing(browser, tmp_path):
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018
     assert browser.title == "shoot"
+
+
+def test_title_cover_hidden_files_order_and_documents_on_a_phone(browser, tmp_path):
+    from dataclasses import replace
+
+    from lytsite_desktop.core.publish.entry import Rendition
+
+    manifest = fake_project(tmp_path, names(5))
+    files = manifest.files
+    for i, path in enumerate(names(5)):  # taken in the reverse order of their names
+        camera = {**(files[path].camera or {}), "takenAt": f"2026-06-14T1{9 - i}:00:00"}
+        files[path] = replace(files[path], camera=camera)
+    files["IMG_0001.jpg"] = replace(files["IMG_0001.jpg"], hidden=True)
+    thumb = files["IMG_0000.jpg"].thumb
+    files["contract.pdf"] = replace(
+        files["IMG_0000.jpg"], fileId="pdf1", fileName="contract.pdf", path="contract.pdf",
+        contentType="application/pdf", camera=None,
+        preview=Rendition("projects/shoot/previews/pdf1/contract.pdf", 595, 842, 100,
+                          "application/pdf"), thumb=thumb,
+    )  # fmt: skip
+    manifest.title = "Ana & João — <Wedding>"
+    manifest.cover = files["IMG_0003.jpg"].fileId
+    folder = tmp_path / project_prefix(manifest.project)
+    (folder / "index.html").write_text(render_index(manifest), "utf-8")
+    for name in ASSETS:
+        (folder / name).write_bytes(asset(name))
+    browser.set_window_size(390, 844)  # a phone
+    try:
+        browser.get((folder / "index.html").as_uri())
+        assert browser.title == "Ana & João — <Wedding>"
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Ana & João — <Wedding>"
+        cover = browser.find_element(By.CSS_SELECTOR, "header .cover img")
+        assert files["IMG_0003.jpg"].preview.key.rsplit("/", 2)[-2] in cover.get_attribute("src")
+        assert browser.execute_script("return arguments[0].naturalWidth", cover) > 0
+        shown = [f.get_attribute("data-name") for f in browser.find_elements(By.CSS_SELECTOR,
+                 "figure.item")]  # fmt: skip
+        assert shown == ["IMG_0004.jpg", "IMG_0003.jpg", "IMG_0002.jpg", "IMG_0000.jpg"]
+        sections = browser.find_elements(By.CSS_SELECTOR, "main section.section")
+        last = sections[-1]
+        assert last.find_element(By.TAG_NAME, "h2").text == "Documents"
+        assert last.find_element(By.CSS_SELECTOR, "a.open").text == "contract.pdf"
+        assert "contract.pdf" not in shown
+        meta = browser.find_element(By.CSS_SELECTOR, "header .meta").text
+        assert meta == "4 photos · 1 document"
+        width = browser.execute_script("return window.innerWidth")
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+        assert cover.rect["width"] <= width
+    finally:
+        browser.set_window_size(1200, 900)  # as the session started
