@@ -102,7 +102,8 @@ class Curation(QObject):
         self._change([edits.set_hidden(paths, hidden)], f"{what}: {said}.")
 
     def move(self, item: GalleryItem, offset: int) -> None:
-        self._change([edits.move(item.entry.path, offset)], "")
+        where = "earlier" if offset < 0 else "later"
+        self._change([edits.move(item.entry.path, offset)], f"{item.entry.fileName} moved {where}.")
 
     def _change(self, ops: list[Op], said: str) -> None:
         ref = self.ref
@@ -136,6 +137,7 @@ class Curation(QObject):
         )
 
     def _confirm(self, plan: DeletionPlan) -> None:
+        self.note.emit("")
         lines = plan.lines()
         shown = "\n".join(lines[:LISTED])
         if len(lines) > LISTED:

@@ -181,7 +181,7 @@ class GalleryView(QWidget):
         self.projects.blockSignals(True)
         self.projects.clear()
         for ref, description in answer:
-            item = QListWidgetItem(f"{ref.project}\n{description}")
+            item = QListWidgetItem(f"{ref.title or ref.project}\n{description}")
             item.setData(Qt.ItemDataRole.UserRole, ref)
             item.setToolTip(ref.dest)
             self.projects.addItem(item)
@@ -211,7 +211,7 @@ class GalleryView(QWidget):
         generation = self._generation
         self.cache.forget()
         self.busy = True
-        self.title.setText(ref.project)
+        self.title.setText(ref.title or ref.project)
         self.status.setText("Opening…")
         self.background.run(
             lambda: self._load(generation, ref, stop),
@@ -336,6 +336,7 @@ class GalleryView(QWidget):
             self._show((generation, shown))
             if said:
                 self.status.setText(said)
+            self.refresh_projects()  # its title and count, in the list
 
         self.background.run(
             lambda: shown_for(self.app, ref, manifest),
