@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.curation.deletions import finish_pending
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import Event, NotQueued, Problem, Subscriber
@@ -126,6 +127,17 @@ class Session:
             self.events.emit(FoundInterrupted(tuple(found)))
 
         self._do(find)
+
+    def finish_deletions(self) -> None:
+        """Finish deletions an earlier run left half done (its destination reachable)."""
+
+        def finish() -> None:
+            app = self.app
+            if app.journal.deletions():
+                for problem in finish_pending(app.journal, app.gallery, app.open_ident):
+                    self.events.emit(Problem(f"A deletion is still unfinished: {problem}"))
+
+        self._do(finish)
 
     def resume_interrupted(self) -> None:
         """Finish the journal's unfinished uploads, every destination side by side."""

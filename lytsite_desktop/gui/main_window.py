@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self._timer.timeout.connect(self._refresh)
         self._timer.start()
         session.find_interrupted()
+        session.finish_deletions()
 
     # -- building -----------------------------------------------------------------------------
 

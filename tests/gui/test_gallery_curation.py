@@ -162,3 +162,27 @@ def _contrast(qtbot, view: GalleryView, index: int) -> float:
         (x, y) for x in range(w // 3, w, max(1, w // 12)) for y in range(h // 3, h, max(1, h // 12))
     ]
     return sum(abs(image.pixelColor(x, y).lightness() - ground) for x, y in points) / len(points)
+
+
+def test_the_window_finishes_a_deletion_a_crash_left_half_done(qtbot, tmp_path, open_window):
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(jpeg_bytes(scene((600, 400), seed=1)))
+    library = tmp_path / "library"
+    assert main(["upload", str(folder), "--dest", f"file://{library}"]) == 0
+    app = App()
+    try:  # what a crash right after the decision leaves: the record, every object still there
+        dest = app.open(app.ref(f"file://{library}"))
+        keys = [o.key for o in dest.list_objects("projects/gone/")]
+        app.journal.add_deletion(dest.ident, "gone", None, keys)
+        dest.close()
+    finally:
+        app.close()
+    assert (library / "projects" / "gone" / "manifest.json").exists()
+    open_window()
+    qtbot.waitUntil(lambda: not (library / "projects" / "gone").exists(), timeout=20_000)
+    app = App()
+    try:
+        assert app.journal.deletions() == []
+    finally:
+        app.close()
