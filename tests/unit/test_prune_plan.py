@@ -1,0 +1,55 @@
+"""What `prune` picks: replaced versions and files given up on at once, other
+unlisted objects only once they are old, and never what an upload running here
+will list."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+from lytsite_desktop.core.curation.plans import GRACE, plan_prune
+from lytsite_desktop.core.destinations.local import LocalDestination
+from lytsite_desktop.core.publish.entry import ManifestEntry
+from lytsite_desktop.core.publish.manifest import Edit, Put, commit
+from lytsite_desktop.core.store.journal import Journal, QueueItem
+
+
+def put(dest: LocalDestination, key: str) -> None:
+    import base64
+    import hashlib
+
+    data = b"x" * 10
+    md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+    dest.put_object(key, io.BytesIO(data), len(data), md5, "image/jpeg", {})
+
+
+def files_of(fid: str, name: str) -> list[str]:
+    return [f"projects/p/files/{fid}/{name}.jpg", f"projects/p/previews/{fid}/{name}.webp",
+            f"projects/p/thumbs/{fid}/{name}.webp"]  # fmt: skip
+
+
+def test_prune_picks_what_no_manifest_names_and_nothing_in_flight(tmp_path):
+    dest = LocalDestination(tmp_path / "bucket")
+    for fid in ("listed", "old", "retired", "cancelled", "running", "stray"):
+        for key in files_of(fid, fid):
+            put(dest, key)
+    listed = ManifestEntry(fileId="listed", fileName="a.jpg", path="a.jpg",
+                           contentType="image/jpeg", size=10, sha256="s",
+                           originalKey=files_of("listed", "listed")[0])  # fmt: skip
+    commit(dest, "p", [Put(listed), Edit(lambda m: m.retired.append("retired"))])
+    with Journal(tmp_path / "journal.db") as journal:
+        rows = journal.queue([
+            QueueItem(dest.ident, "p", "c.jpg", "/x/c.jpg", 10, 1),
+            QueueItem(dest.ident, "p", "r.jpg", "/x/r.jpg", 10, 1),
+        ])  # fmt: skip
+        journal.update(rows[0].id, state="cancelled", file_id="cancelled")
+        journal.update(rows[1].id, state="uploading", file_id="running")
+        now = datetime.now(UTC)
+        plan = plan_prune(dest, "p", journal, now=now)
+        picked = {item.keys[0].split("/")[3] for item in plan.items}
+        assert picked == {"retired", "cancelled"}  # the rest is recent: maybe in flight
+        assert plan.left_alone == 6  # "old" and "stray": uploaded just now
+        assert "retired.jpg (an earlier version)" in "\n".join(plan.lines())
+        later = plan_prune(dest, "p", journal, now=now + GRACE + timedelta(minutes=1))
+        picked = {item.keys[0].split("/")[3] for item in later.items}
+        assert picked == {"retired", "cancelled", "old", "stray"}  # never listed, never running
