@@ -186,7 +186,8 @@ class PublishingService:
     ) -> Batch:
         """Queue files for ``ref``; ``project`` is the name as typed, for messages.
         ``titles`` (by project) are set with the first file listed if a project has
-        none yet; ``title`` replaces the title of every project in the batch."""
+        none yet; ``title`` replaces the title of every project in the batch, even
+        when every file is already published."""
         reqs = list(requests)
         run = self.run_for(ref)
         engine = run.engine
@@ -194,7 +195,7 @@ class PublishingService:
         if run.writer is not None:
             for slug in sorted(projects):
                 if title is not None:
-                    run.writer.submit(slug, edits.set_title(title), soon=False)
+                    run.writer.submit(slug, edits.set_title(title))
                 elif titles and titles.get(slug):
                     run.writer.submit(slug, edits.default_title(titles[slug]), soon=False)
         name = project or (next(iter(projects)) if len(projects) == 1 else "")
