@@ -157,3 +157,10 @@ def test_hidden_is_kept_when_the_same_content_is_listed_again():
     again = replace(entry("a.jpg", "v1", T2), hidden=True)  # re-published, damaged by default
     assert again.over(first).hidden is False
     assert again.over(None).hidden is True
+
+
+def test_fields_of_the_wrong_shape_are_ignored_not_fatal():
+    m = Manifest.from_json(
+        "p", b'{"files": [], "removed": [1], "order": 5, "retired": null, "title": 3, "cover": []}'
+    )
+    assert (m.title, m.cover, m.order, m.removed, m.retired) == (None, None, [], {}, [])

@@ -85,15 +85,20 @@ class Manifest:
         except (ValueError, TypeError, AttributeError) as exc:
             log.warning("ignoring unreadable manifest of %s: %s", project, exc)
             return cls(project, {})
+        removed = doc.get("removed")
+        if not isinstance(removed, dict):
+            removed = {}
         return cls(
             project,
             {e.path: e for e in entries},
             str(doc.get("updatedAt", "")),
             title=_text(doc.get("title")),
             cover=_text(doc.get("cover")),
-            order=[str(f) for f in doc.get("order") or [] if isinstance(f, str)],
-            removed={str(k): str(v) for k, v in (doc.get("removed") or {}).items()},
-            retired=[str(f) for f in doc.get("retired") or [] if isinstance(f, str)],
+            order=_ids(doc.get("order")),
+            removed={str(k): str(v) for k, v in removed.items()}
+            if isinstance(removed, dict)
+            else {},
+            retired=_ids(doc.get("retired")),
         )
 
     def copy(self) -> Manifest:
@@ -115,6 +120,10 @@ class Manifest:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _ids(value: object) -> list[str]:
+    return [f for f in value if isinstance(f, str)] if isinstance(value, list) else []
 
 
 # -- operations ----------------------------------------------------------------
