@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from lytsite_desktop.cli.exits import EXIT_OK, EXIT_USAGE
+from lytsite_desktop.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.curation import edits
 from lytsite_desktop.core.curation.deletions import carry_out, finish_pending
@@ -78,7 +78,7 @@ def cmd_change(app: App, args: argparse.Namespace) -> int:
                            args)  # fmt: skip
         return code
     except TransferError as exc:
-        raise ConfigError(f"{exc} Nothing was changed that the message does not say.") from exc
+        raise ConfigError(f"{exc} Nothing was changed.") from exc
     finally:
         destination.close()
 
@@ -159,8 +159,13 @@ def _confirm_and_run(
     if refused is not None:
         return refused
     place = Place(destination, app.journal, app.gallery)
-    for plan in plans:
-        carry_out(place, plan)
+    try:
+        for plan in plans:
+            carry_out(place, plan)
+    except TransferError as exc:
+        print(f"The deletion stopped: {exc} It is recorded: the next run of lytsite-desktop "
+              "finishes it.", file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
     print(f"Deleted {len(items)} item(s), {format_size(size)}.")
     return EXIT_OK
 

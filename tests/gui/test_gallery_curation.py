@@ -43,8 +43,8 @@ def view(qtbot, tmp_path, bucket, s3_server):
     app.close()
 
 
-def bucket_manifest(s3, bucket: str) -> dict:
-    body = s3.get_object(Bucket=bucket, Key="projects/ana-joao/manifest.json")["Body"]
+def bucket_manifest(s3, bucket: str, project: str = "ana-joao") -> dict:
+    body = s3.get_object(Bucket=bucket, Key=f"projects/{project}/manifest.json")["Body"]
     return json.loads(body.read())
 
 
@@ -186,3 +186,33 @@ def test_the_window_finishes_a_deletion_a_crash_left_half_done(qtbot, tmp_path, 
         assert app.journal.deletions() == []
     finally:
         app.close()
+
+
+def test_offline_a_change_says_nothing_was_changed(qtbot, tmp_path, bucket, s3, s3_server):
+    from tests.support.netproxy import TcpProxy
+
+    folder = tmp_path / "shoot"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(jpeg_bytes(scene((600, 400), seed=1)))
+    with TcpProxy(s3_server.port) as proxy:
+        assert main(["upload", str(folder), "--dest", dest_url(bucket, proxy.url)]) == 0
+        app = App()
+        view = GalleryView(app)
+        qtbot.addWidget(view)
+        view.resize(1000, 700)
+        view.show()
+        try:
+            [ref] = list_projects(app.journal, app.gallery)
+            view.open_project(ref)
+            qtbot.waitUntil(lambda: not view.busy and len(view.flow.tiles) == 1, timeout=20_000)
+            proxy.set_network_down(True)
+            choose(right_click(qtbot, view, 0), "Hide from the client's page")
+            saved(qtbot, view)
+            said = view.status.text()
+            assert said.startswith("Nothing was changed: cannot reach") and said.endswith(".")
+            assert "Traceback" not in said and str(tmp_path) not in said
+        finally:
+            view.shutdown()
+            app.close()
+    files = {f["path"]: f for f in bucket_manifest(s3, bucket, "shoot")["files"]}
+    assert "hidden" not in files["a.jpg"]

@@ -176,8 +176,10 @@ class Curation(QObject):
 
         said = f"Deleted {_count(len(plan.items))} ({format_size(plan.size)})."
         self._in_bucket(
-            ref, work, done=lambda m: self._changed(m, said) if m else None, doing="Deleting…"
-        )
+            ref, work, done=lambda m: self._changed(m, said) if m else None, doing="Deleting…",
+            failed="The deletion stopped ({}). It is recorded: the app finishes it when it "
+                   "next starts.",
+        )  # fmt: skip
 
     # -- the menu -------------------------------------------------------------------------
 
@@ -213,9 +215,10 @@ class Curation(QObject):
 
     def _in_bucket(
         self, ref: ProjectRef, work: Callable[[Place], T], *, done: Callable[[T], None],
-        doing: str,
+        doing: str, failed: str = "Nothing was changed: {}.",
     ) -> None:  # fmt: skip
-        """Run ``work`` off the GUI thread with the project's destination open."""
+        """Run ``work`` off the GUI thread with the project's destination open;
+        ``failed`` says what a failure means ({} gets the reason)."""
         self.busy = True
         self.note.emit(doing)
 
@@ -230,15 +233,15 @@ class Curation(QObject):
             self.busy = False
             done(result)
 
-        self.background.run(run, done=finished, failed=self._failed)
+        def broke(exc: BaseException) -> None:
+            self.busy = False
+            if isinstance(exc, TransferError | ConfigError):
+                self.note.emit(failed.format(_plain(exc)))
+            else:
+                log.error("changing the gallery failed", exc_info=exc)
+                self.note.emit(failed.format("something went wrong; the log has the details"))
 
-    def _failed(self, exc: BaseException) -> None:
-        self.busy = False
-        if isinstance(exc, TransferError | ConfigError):
-            self.note.emit(f"Nothing was changed: {_plain(exc)}")
-        else:
-            log.error("changing the gallery failed", exc_info=exc)
-            self.note.emit("Nothing was changed: something went wrong (the log has the details).")
+        self.background.run(run, done=finished, failed=broke)
 
 
 def _count(n: int) -> str:
@@ -246,5 +249,4 @@ def _count(n: int) -> str:
 
 
 def _plain(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text if text.endswith(".") else text + "."
+    return str(exc).strip().rstrip(".")
