@@ -193,7 +193,10 @@ class PublishingService:
         engine = run.engine
         projects = {r.project for r in reqs}
         if run.writer is not None:
+            studio = self.app.settings.studio
             for slug in sorted(projects):
+                if studio:
+                    run.writer.submit(slug, edits.set_studio(studio), soon=False)
                 if title is not None:
                     run.writer.submit(slug, edits.set_title(title))
                 elif titles and titles.get(slug):

@@ -124,3 +124,15 @@ def test_bad_values_are_explained_and_not_saved(dialog):
     saved = App().settings
     assert saved.transfer.part_size == 32 * 1024 * 1024 and saved.transfer.bwlimit == 2_500_000
     assert saved.previews.size == 2400 and saved.auto_resume is True
+
+
+def test_the_studio_name_and_address_are_saved_and_a_bad_address_explained(dialog):
+    dialog.studio.setText("  Maria   Costa Photography ")
+    dialog.email.setText("maria at example.com")
+    dialog.save()
+    assert "is not an e-mail address" in dialog.error.text()
+    assert not dialog.app.paths.config_file.exists()
+    dialog.email.setText("maria@example.com")
+    dialog.save()
+    saved = App().settings
+    assert (saved.studio, saved.email) == ("Maria Costa Photography", "maria@example.com")

@@ -75,6 +75,31 @@ def test_a_title_as_typed_on_the_page_and_in_gallery_list_then_changed(
     assert f"ana-joao\t{TITLE}\t2 files" in capsys.readouterr().out
 
 
+def test_the_page_opens_with_the_cover_title_date_and_studio(tmp_path, bucket, s3, s3_server):
+    from lytsite_desktop.core.app import App
+
+    app = App()
+    app.settings.studio = "Maria Costa Photography"
+    app.settings.save(app.paths.config_file)
+    app.close()
+    folder = tmp_path / "Ana & João"
+    folder.mkdir()
+    for i, name in enumerate(["a.jpg", "b.jpg"]):  # taken on 24 November 2026
+        photo = jpeg_bytes(scene((900, 600), seed=i), exif=exif_with(1, camera=True))
+        (folder / name).write_bytes(photo)
+    assert main(["upload", str(folder), "--dest", dest_url(bucket, s3_server.url)]) == 0
+    doc = manifest(s3, bucket, "ana-joao")
+    assert doc["studio"] == "Maria Costa Photography"
+    html = page(s3, bucket, "ana-joao")
+    hero = html.split('<header class="hero">', 1)[1].split("</header>", 1)[0]
+    first = by_path(doc)["a.jpg"]
+    assert first["fileId"] in hero and "<h1>Ana &amp; João</h1>" in hero
+    assert "24 November 2026 · Maria Costa Photography" in hero and "2 photos" in hero
+    # every photo holds its colour until it loads
+    assert f'style="background-color:{first["color"]}"' in html
+    assert len(first["color"]) == 7 and first["color"].startswith("#")
+
+
 def test_upload_title_is_set_at_the_first_publish(tmp_path, bucket, s3, s3_server):
     shoot(tmp_path / "day", ["a.jpg"])
     dest = dest_url(bucket, s3_server.url)

@@ -35,7 +35,8 @@ def test_a_video_is_published_with_its_poster_and_plays_upright(
 
     page = AppPaths.discover().default_library / "projects" / "rehearsal" / "index.html"
     browser.get(page.as_uri())
-    video = browser.find_element(By.CSS_SELECTOR, "figure.item video")
+    video = browser.find_element(By.CSS_SELECTOR, "section.videos figure.item video")
+    assert browser.find_element(By.CSS_SELECTOR, "section.videos h2").text == "Videos"
     assert video.get_attribute("preload") == "none"
     assert video.get_attribute("poster").endswith("/IMG_0042.webp")
     assert browser.execute_script("return arguments[0].readyState", video) == 0  # nothing yet

@@ -114,6 +114,10 @@ class Settings:
     auto_resume: bool = False
     #: The first-run welcome was seen (and answered); it is not shown again.
     welcomed: bool = False
+    #: The studio's name, shown on the client's page (empty: none).
+    studio: str = ""
+    #: The photographer's e-mail address, for the client's page (empty: none).
+    email: str = ""
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -143,6 +147,8 @@ class Settings:
             raw.get("default_destination"),
             bool(raw.get("auto_resume", False)),
             bool(raw.get("welcomed", False)),
+            str(raw.get("studio") or ""),
+            str(raw.get("email") or ""),
         )
 
     def save(self, path: Path) -> None:
@@ -155,6 +161,8 @@ class Settings:
             "default_destination": self.default_destination,
             "auto_resume": self.auto_resume,
             "welcomed": self.welcomed,
+            "studio": self.studio,
+            "email": self.email,
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

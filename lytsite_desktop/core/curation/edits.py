@@ -42,6 +42,16 @@ def default_title(text: str) -> Edit:
     return Edit(change)
 
 
+def set_studio(name: str) -> Edit:
+    """The studio's name the page shows (from the settings, at each publish)."""
+    studio = clean_title(name)
+
+    def change(m: Manifest) -> None:
+        m.studio = studio or None
+
+    return Edit(change)
+
+
 def set_cover(path: str | None) -> Edit:
     """The cover photo (None: back to the default, the first photo)."""
 

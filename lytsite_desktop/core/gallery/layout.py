@@ -142,13 +142,16 @@ def title_of(manifest: Manifest) -> str:
 
 @dataclass(frozen=True)
 class ClientView:
-    """What the client's page shows: hidden files left out, photos (and videos) by
-    folder in the gallery's order, documents at the end, and the cover."""
+    """What the client's page shows: hidden files left out, photos by folder in the
+    gallery's order, then videos, then documents; the cover, the shoot's date."""
 
     title: str
     cover: ManifestEntry | None
     sections: list[Section]
+    videos: list[ManifestEntry]
     documents: list[ManifestEntry]
+    date: str  # "14 June 2026": when the photos were taken (else published)
+    studio: str
 
     @property
     def count(self) -> int:
@@ -157,14 +160,44 @@ class ClientView:
 
 def client_view(manifest: Manifest) -> ClientView:
     shown = [e for e in manifest.files.values() if not e.hidden]
-    photos = [e for e in shown if not is_document(e)]
+    photos = [e for e in shown if not is_document(e) and not is_video(e)]
+    videos = ordered([e for e in shown if is_video(e)], manifest.order)
     documents = ordered([e for e in shown if is_document(e)], manifest.order)
     grouped = sections(photos, manifest.order)
-    return ClientView(title_of(manifest), cover_of(manifest, grouped), grouped, documents)
+    taken = sorted(e.taken_at for e in photos if e.taken_at)
+    return ClientView(
+        title_of(manifest), cover_of(manifest, grouped), grouped, videos, documents,
+        long_date(taken[0] if taken else manifest.updated_at), manifest.studio or "",
+    )  # fmt: skip
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(iso: str) -> str:
+    """ "2026-06-14T15:02:11" -> "14 June 2026" ("" when it is not a date)."""
+    try:
+        year, month, day = (int(p) for p in iso[:10].split("-"))
+        return f"{day} {_MONTHS[month - 1]} {year}"
+    except (ValueError, IndexError):
+        return ""
 
 
 def cover_of(manifest: Manifest, grouped: Sequence[Section]) -> ManifestEntry | None:
     """The chosen cover if it is shown and has a picture, else the first photo."""
     candidates = [e for s in grouped for e in s.entries if full_image(e) is not None]
     chosen = next((e for e in candidates if e.fileId == manifest.cover), None)
-    return chosen or next((e for e in candidates if not is_video(e)), None)
+    return chosen or next(iter(candidates), None)

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.gallery.layout import (
+    ClientView,
     Layout,
     camera_summary,
     client_view,
@@ -89,7 +90,7 @@ def _figure(
         picture = (
             f'<img src="{_url(thumb.key, prefix)}" srcset="{srcset}" sizes="{_SIZES[layout]}" '
             f'width="{thumb.width}" height="{thumb.height}" loading="lazy" decoding="async" '
-            f'alt="{name}">'
+            f'alt="{name}"{_placeholder(entry)}>'
         )
         href = escape(attrs.get("data-full") or original or "#")
         opener = f'<a class="open" href="{href}" aria-label="Open {name}">{picture}</a>'
@@ -105,21 +106,41 @@ def _figure(
     return f'<figure class="item" {data}>{opener}<figcaption>{caption}</figcaption></figure>'
 
 
-def _count(photos: int, documents: int) -> str:
-    parts = [f"{photos} photo{'s' if photos != 1 else ''}"] if photos or not documents else []
-    if documents:
-        parts.append(f"{documents} document{'s' if documents != 1 else ''}")
-    return " · ".join(parts)
+def _count(view: ClientView) -> str:
+    counts = (("photo", view.count), ("video", len(view.videos)),
+              ("document", len(view.documents)))  # fmt: skip
+    parts = [f"{n} {word}{'s' if n != 1 else ''}" for word, n in counts if n]
+    return " · ".join(parts) or "0 photos"
 
 
-def _cover(entry: ManifestEntry | None, prefix: str) -> str:
+def _header(view: ClientView, prefix: str) -> str:
+    """The first impression: the cover across the top with the title, the date and
+    the studio over it (just the words when there is no cover)."""
+    lines = [f"<h1>{escape(view.title)}</h1>"]
+    facts = [escape(p) for p in (view.date, view.studio) if p]
+    if facts:
+        lines.append(f'<p class="facts">{" · ".join(facts)}</p>')
+    lines.append(f'<p class="meta">{_count(view)}</p>')
+    words = "".join(lines)
+    entry = view.cover
     image = full_image(entry) if entry is not None else None
     if entry is None or image is None:
-        return ""
+        return f'<header class="plain">{words}</header>'
     return (
-        f'<div class="cover"><img src="{_url(image.key, prefix)}" width="{image.width}" '
-        f'height="{image.height}" alt="" fetchpriority="high"></div>'
+        f'<header class="hero"><div class="cover"><img src="{_url(image.key, prefix)}" '
+        f'width="{image.width}" height="{image.height}" alt=""{_placeholder(entry)} '
+        f'fetchpriority="high"></div><div class="words">{words}</div></header>'
     )
+
+
+def _placeholder(entry: ManifestEntry) -> str:
+    """The photo's colour while it loads (its shape comes from width and height)."""
+    color = entry.color or ""
+    ok = len(color) == 7 and color.startswith("#") and all(c in _HEX for c in color[1:])
+    return f' style="background-color:{color}"' if ok else ""
+
+
+_HEX = set("0123456789abcdefABCDEF")
 
 
 def _documents(entries: list[ManifestEntry], prefix: str, originals: str | None) -> str:
@@ -167,11 +188,18 @@ def render_index(manifest: Manifest, *, originals: str | None = "") -> str:
             + "\n".join(figures)
             + "</div></section>"
         )
+    if view.videos:
+        figures = [_figure(e, index + i, Layout.GRID, prefix, originals)
+                   for i, e in enumerate(view.videos)]  # fmt: skip
+        parts.append(
+            '<section class="section videos"><h2>Videos</h2><div class="items">'
+            + "\n".join(figures)
+            + "</div></section>"
+        )
     if view.documents:
         parts.append(_documents(view.documents, prefix, originals))
-    count = _count(view.count, len(view.documents))
     project = escape(view.title)
-    cover = _cover(view.cover, prefix)
+    header = _header(view, prefix)
     body = "\n".join(parts) or '<p class="empty">Nothing is published here yet.</p>'
     return f"""<!doctype html>
 <html lang="en">
@@ -183,7 +211,7 @@ def render_index(manifest: Manifest, *, originals: str | None = "") -> str:
 <link rel="stylesheet" href="gallery.css">
 </head>
 <body class="layout-{layout.value}" data-layout="{layout.value}" data-count="{view.count}">
-<header>{cover}<h1>{project}</h1><p class="meta">{count}</p></header>
+{header}
 <main>
 {body}
 </main>

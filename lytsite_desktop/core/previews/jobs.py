@@ -13,7 +13,7 @@ import os
 import re
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from lytsite_desktop.core.ingest.filetypes import Kind
@@ -67,6 +67,9 @@ class RenderResult:
     detail: str = ""
     #: A video's length in seconds.
     duration: float | None = None
+    #: The thumbnail's average colour ("#rrggbb"): the page's placeholder while
+    #: the image loads.
+    color: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,6 +86,28 @@ class RenderResult:
 def render(job: RenderJob, tick: Callable[[], None] = lambda: None) -> RenderResult:
     """Make the renditions of one file; never raises for a bad file. ``tick()`` says
     a long job (a video) is still moving."""
+    result = _render(job, tick)
+    if result.thumb is not None:
+        result = replace(result, color=average_color(os.path.join(job.out_dir, result.thumb.name)))
+    return result
+
+
+def average_color(path: str) -> str | None:
+    """A picture's average colour as "#rrggbb" (None when it cannot be read)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            im.draft("RGB", (64, 64))
+            pixel = im.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(pixel, tuple):
+        return None
+    return "#" + "".join(f"{int(c):02x}" for c in pixel[:3])
+
+
+def _render(job: RenderJob, tick: Callable[[], None]) -> RenderResult:
     try:
         if job.kind == Kind.PDF:
             from lytsite_desktop.core.previews.pdfs import render_pdf

@@ -40,6 +40,8 @@ class ManifestEntry:
     #: When this version was published (UTC, ISO 8601): the newest version of a
     #: path wins when two computers publish into one project.
     publishedAt: str | None = None
+    #: The thumbnail's average colour ("#rrggbb"): the page's placeholder.
+    color: str | None = None
     #: True: published, but left out of the client's page. None: nobody chose
     #: (a damaged picture comes in hidden; the photographer's choice then stays).
     hidden: bool | None = None
@@ -62,6 +64,7 @@ class ManifestEntry:
             thumb=self.thumb or old.thumb,
             camera=self.camera or old.camera,
             duration=self.duration if self.duration is not None else old.duration,
+            color=self.color or old.color,
             hidden=old.hidden if old.hidden is not None else self.hidden,
         )
         if merged.preview is not None:
@@ -81,8 +84,9 @@ class ManifestEntry:
                 d[r] = dict(d[r].__dict__)
         if d["camera"] is not None:
             d["camera"] = dict(d["camera"])
-        if d["hidden"] is None:
-            del d["hidden"]
+        for optional in ("hidden", "color"):
+            if d[optional] is None:
+                del d[optional]
         return d
 
     @classmethod

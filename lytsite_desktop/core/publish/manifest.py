@@ -45,6 +45,8 @@ class Manifest:
     title: str | None = None
     #: The fileId of the cover photo (None: the first photo in the order).
     cover: str | None = None
+    #: The photographer's studio, as the page names it.
+    studio: str | None = None
     #: fileIds in the order the photographer chose; files not in it follow, by
     #: capture time then name.
     order: list[str] = field(default_factory=list)
@@ -63,6 +65,8 @@ class Manifest:
             doc["title"] = self.title
         if self.cover is not None:
             doc["cover"] = self.cover
+        if self.studio is not None:
+            doc["studio"] = self.studio
         if self.order:
             doc["order"] = self.order
         if self.removed:
@@ -94,6 +98,7 @@ class Manifest:
             str(doc.get("updatedAt", "")),
             title=_text(doc.get("title")),
             cover=_text(doc.get("cover")),
+            studio=_text(doc.get("studio")),
             order=_ids(doc.get("order")),
             removed={str(k): str(v) for k, v in removed.items()}
             if isinstance(removed, dict)

@@ -273,6 +273,7 @@ class Coordinator:
             preview=preview,
             thumb=thumb,
             camera=result.camera if result else None,
+            color=result.color if result else None,
             duration=result.duration if result else None,
             note=task.note or None,
             hidden=True if task.damaged and not (preview or thumb) else None,

@@ -99,13 +99,17 @@ class SettingsDialog(QDialog):
         tabs = QTabWidget()
         tabs.addTab(self._destinations_tab(), "Destinations")
         tabs.addTab(self._uploads_tab(), "Uploads and previews")
+        tabs.addTab(self._studio_tab(), "Your studio")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.error = QLabel()  # why the settings were not saved, under any tab
+        self.error.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(tabs)
+        layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self._background = Background(self, workers=1)
         self.finished.connect(lambda _: self._background.shutdown(wait=False))
@@ -301,9 +305,20 @@ class SettingsDialog(QDialog):
         form.addRow("Preview long edge (px)", self.preview_size)
         form.addRow("Preview quality", self.preview_quality)
         form.addRow("", self.auto_resume)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        form.addRow(self.error)
+        return page
+
+    def _studio_tab(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.studio = QLineEdit(self.app.settings.studio)
+        self.studio.setPlaceholderText("e.g. Maria Costa Photography")
+        self.email = QLineEdit(self.app.settings.email)
+        self.email.setPlaceholderText("where clients write to you")
+        form.addRow("Studio name", self.studio)
+        form.addRow("E-mail", self.email)
+        hint = QLabel("Your galleries show the studio's name under their title.")
+        hint.setWordWrap(True)
+        form.addRow(hint)
         return page
 
     def save(self) -> None:
@@ -320,11 +335,16 @@ class SettingsDialog(QDialog):
             previews.quality = self.preview_quality.value()
             previews.thumb_size = min(previews.thumb_size, previews.size)
             previews.validate()
+            email = self.email.text().strip()
+            if email and ("@" not in email or " " in email):
+                raise ValueError(f"“{email}” is not an e-mail address")
         except ValueError as exc:
             self.error.setText(f"Not saved: {exc}")
             return
         settings = self.app.settings
         settings.transfer, settings.previews = transfer, previews
         settings.auto_resume = self.auto_resume.isChecked()
+        settings.studio = " ".join(self.studio.text().split())
+        settings.email = email
         settings.save(self.app.paths.config_file)
         self.accept()
