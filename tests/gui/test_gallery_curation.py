@@ -123,6 +123,15 @@ def test_hide_files_chosen_with_ctrl_click(qtbot, view, s3, bucket):
     assert files["IMG_1.jpg"]["hidden"] is False and files["IMG_3.jpg"]["hidden"] is True
 
 
+def test_shift_click_selects_a_run_of_tiles(qtbot, view):
+    qtbot.mouseClick(view.flow.tiles[0], Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ControlModifier)  # fmt: skip
+    qtbot.mouseClick(view.flow.tiles[2], Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
+    assert [i.entry.path for i in view.selected_items()] == ["IMG_0.jpg", "IMG_1.jpg", "IMG_2.jpg"]
+    assert not view.lightbox.isVisible()
+
+
 def test_remove_asks_naming_the_files_then_deletes_them(qtbot, view, s3, bucket):
     gone = [view.items[i].entry for i in (0, 2)]
     for i in (0, 2):

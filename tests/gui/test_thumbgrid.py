@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
 
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
@@ -113,4 +113,26 @@ def test_sections_keys_and_activation(qtbot, tmp_path):
     qtbot.keyClick(grid, Qt.Key.Key_Right)
     qtbot.keyClick(grid, Qt.Key.Key_Return)
     assert opened == [1]
+    cache.close()
+
+
+def test_one_click_opens_a_tile_ctrl_and_shift_click_select(qtbot, tmp_path):
+    paths = thumbs(tmp_path / "t", 30)
+    grid, cache = grid_of(qtbot, paths)
+    opened: list[int] = []
+    grid.activated.connect(opened.append)
+
+    def centre(index: int):
+        for y in range(0, grid.viewport().height(), 8):
+            for x in range(0, grid.viewport().width(), 8):
+                if grid.index_at(x, y) == index:
+                    return QPoint(x + 20, y + 20)
+        raise AssertionError(f"tile {index} is not on screen")
+
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, ctrl, centre(2))
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, shift, centre(5))
+    assert grid.selected == {2, 3, 4, 5} and opened == []
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre(7))
+    assert opened == [7] and grid.selected == set()
     cache.close()

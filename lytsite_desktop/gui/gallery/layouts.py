@@ -46,6 +46,7 @@ class PhotoTile(QWidget):
 
     activated = Signal(int)
     toggled = Signal(int)  # Ctrl-click: in or out of the selection
+    extended = Signal(int)  # Shift-click: the selection grows to here
     menu_requested = Signal(int, QPoint)
 
     def __init__(
@@ -131,6 +132,8 @@ class PhotoTile(QWidget):
             return
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.toggled.emit(self.index)
+        elif event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.extended.emit(self.index)
         else:
             self.activated.emit(self.index)
 
@@ -157,8 +160,9 @@ class FlowView(QScrollArea):
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.tiles: list[PhotoTile] = []
         self.layout_kind = Layout.EMPTY
-        #: Tiles chosen with Ctrl-click (what "Remove" or "Hide" acts on).
+        #: Tiles chosen with Ctrl- or Shift-click (what "Remove" or "Hide" acts on).
         self.selected: set[int] = set()
+        self._anchor = -1  # the last tile Ctrl-clicked: where a Shift-click range starts
 
     def select(self, indexes: set[int]) -> None:
         self.selected = set(indexes)
@@ -168,7 +172,12 @@ class FlowView(QScrollArea):
                 tile.update()
 
     def _toggle(self, index: int) -> None:
+        self._anchor = index
         self.select(self.selected ^ {index})
+
+    def _extend(self, index: int) -> None:
+        low, high = sorted((self._anchor if self._anchor >= 0 else index, index))
+        self.select(self.selected | set(range(low, high + 1)))
 
     def _menu(self, index: int, where: QPoint) -> None:
         if index not in self.selected:
@@ -179,6 +188,7 @@ class FlowView(QScrollArea):
         self.layout_kind = layout
         self.tiles = []
         self.selected = set()
+        self._anchor = -1
         content = QWidget()
         column = QVBoxLayout(content)
         column.setSpacing(SPACING)
@@ -236,6 +246,7 @@ class FlowView(QScrollArea):
         )
         tile.activated.connect(self.activated)
         tile.toggled.connect(self._toggle)
+        tile.extended.connect(self._extend)
         tile.menu_requested.connect(self._menu)
         return tile
 

@@ -63,6 +63,7 @@ class ThumbGrid(QAbstractScrollArea):
         self.current = -1
         #: Tiles chosen with Ctrl-click or Shift-click (what "Remove" or "Hide" acts on).
         self.selected: set[int] = set()
+        self._pressed = -1  # the tile a plain left press went down on
 
     def _thumb_loaded(self, _path: str) -> None:
         self.viewport().update()
@@ -190,8 +191,15 @@ class ThumbGrid(QAbstractScrollArea):
             self.selected |= set(range(low, high + 1))
         elif event.button() == Qt.MouseButton.LeftButton:
             self.selected = set()
+            self._pressed = index  # a plain click opens it, on release
         self.current = index
         self.viewport().update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        pressed, self._pressed = self._pressed, -1
+        index = self.index_at(int(event.position().x()), int(event.position().y()))
+        if pressed >= 0 and index == pressed and event.button() == Qt.MouseButton.LeftButton:
+            self.activated.emit(index)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         index = self.index_at(event.pos().x(), event.pos().y())
@@ -203,9 +211,7 @@ class ThumbGrid(QAbstractScrollArea):
             self.menu_requested.emit(index, event.globalPos())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        index = self.index_at(int(event.position().x()), int(event.position().y()))
-        if index >= 0:
-            self.activated.emit(index)
+        """The first click opened it already."""
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, n = Qt.Key(event.key()), len(self._tiles)
