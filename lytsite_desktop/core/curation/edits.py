@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
 from lytsite_desktop.core.gallery.layout import ordered
 from lytsite_desktop.core.publish.entry import ManifestEntry
@@ -42,12 +43,41 @@ def default_title(text: str) -> Edit:
     return Edit(change)
 
 
-def set_studio(name: str) -> Edit:
-    """The studio's name the page shows (from the settings, at each publish)."""
+def set_studio(name: str, email: str = "") -> Edit:
+    """The studio's name the page shows and the address a client's selection is
+    sent to (from the settings, at each publish)."""
     studio = clean_title(name)
+    contact = email.strip()
 
     def change(m: Manifest) -> None:
         m.studio = studio or None
+        m.contact = contact or None
+
+    return Edit(change)
+
+
+def set_downloads(on: bool) -> Edit:
+    """Downloads on the client's page (off: none offered, no original linked)."""
+
+    def change(m: Manifest) -> None:
+        m.downloads = None if on else False
+
+    return Edit(change)
+
+
+def set_private() -> Edit:
+    def change(m: Manifest) -> None:
+        m.private = True
+
+    return Edit(change)
+
+
+def set_expiry(day: date | None) -> Edit:
+    """The last day the gallery is open (None: it stays open)."""
+    text = day.isoformat() if day else None
+
+    def change(m: Manifest) -> None:
+        m.expires = text
 
     return Edit(change)
 

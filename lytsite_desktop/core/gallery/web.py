@@ -1,10 +1,11 @@
-"""The shareable web gallery: ``projects/{project}/index.html`` plus its CSS and JS.
+"""The shareable web gallery: ``projects/{project}/index.html`` plus its assets.
 
-A static page with no build step and no external requests: the layouts of the
-app's gallery, previews through ``srcset`` (thumbnail and preview), native lazy
-loading, a keyboard-driven lightbox, and "Download original" links. Every name
-is escaped; the script only ever sets ``textContent``. All links are relative
-to the project's folder, so the page works from the bucket and from an
+A static page with no build step and no external requests: the cover, the
+layouts of the app's gallery, previews through ``srcset`` (thumbnail and
+preview) over their own colour, native lazy loading; PhotoSwipe's lightbox
+(swipe, pinch, keys); "Download all" as one ZIP; the client's selection. Every
+name is escaped; the script only ever sets ``textContent``. All links are
+relative to the project's folder, so the page works from the bucket and from an
 exported folder alike.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import date
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -30,20 +32,35 @@ from lytsite_desktop.core.gallery.layout import (
     layout_for,
     relative_key,
 )
+from lytsite_desktop.core.gallery.webdata import PageData, expired_words, page_data
 from lytsite_desktop.core.keys import project_prefix
 from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.publish.headers import ASSETS as ASSETS_CACHE
 from lytsite_desktop.core.publish.headers import REVALIDATE
 from lytsite_desktop.core.publish.manifest import Manifest
+from lytsite_desktop.core.sizes import format_size
 
-ASSETS = ("gallery.css", "gallery.js")
+#: The page's assets: (name, Content-Type). PhotoSwipe 5 (MIT, vendored unchanged)
+#: is the lightbox; sw.js and zip.js make "Download all" one streamed ZIP.
+ASSETS = (
+    ("gallery.css", "text/css"),
+    ("photoswipe.css", "text/css"),
+    ("gallery.js", "text/javascript"),
+    ("photoswipe-lightbox.js", "text/javascript"),
+    ("photoswipe.js", "text/javascript"),
+    ("sw.js", "text/javascript"),
+    ("zip.js", "text/javascript"),
+)
 PAGE = "index.html"
+
+#: Originals a browser draws itself: the lightbox zooms into them past the preview.
+_DRAWN = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"}
 
 _SIZES = {
     Layout.SINGLE: "100vw",
     Layout.GRID: "(max-width: 700px) 100vw, 50vw",
     Layout.MASONRY: "(max-width: 700px) 100vw, 34vw",
-    Layout.THUMBS: "200px",
+    Layout.THUMBS: "(max-width: 700px) 34vw, 200px",
 }
 
 
@@ -55,55 +72,77 @@ def _url(key: str, prefix: str) -> str:
     return quote(relative_key(prefix, key), safe="/")
 
 
+def _attrs(attrs: dict[str, str]) -> str:
+    return " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
+
+
+def _photo(entry: ManifestEntry, layout: Layout, prefix: str, original: str | None) -> str:
+    """A photo's thumbnail, opening the lightbox: the preview, and the original
+    too when the browser can draw it and the screen needs it (zoomed in)."""
+    name = escape(entry.fileName)
+    thumb, image = entry.thumb, full_image(entry)
+    assert thumb is not None and image is not None
+    link = {
+        "class": "open photo",
+        "href": _url(image.key, prefix),
+        "aria-label": f"Open {entry.fileName}",
+    }
+    width, height = image.width, image.height
+    big = max(entry.width or 0, entry.height or 0)
+    if original and entry.contentType in _DRAWN and big > max(width, height):
+        scale = big / max(width, height)
+        width, height = round(width * scale), round(height * scale)
+        link["data-pswp-srcset"] = f"{link['href']} {image.width}w, {original} {width}w"
+    link |= {"data-pswp-width": str(width), "data-pswp-height": str(height)}
+    camera = camera_summary(entry)
+    if camera:
+        link["data-camera"] = camera
+    if original:
+        link["data-original"] = original
+    srcset = f"{_url(thumb.key, prefix)} {thumb.width}w"
+    if image is not thumb:
+        srcset += f", {_url(image.key, prefix)} {image.width}w"
+    return (
+        f'<a {_attrs(link)}><img src="{_url(thumb.key, prefix)}" srcset="{srcset}" '
+        f'sizes="{_SIZES[layout]}" width="{thumb.width}" height="{thumb.height}" '
+        f'loading="lazy" decoding="async" alt="{name}"{_placeholder(entry)}></a>'
+    )
+
+
 def _figure(
     entry: ManifestEntry, index: int, layout: Layout, prefix: str, originals: str | None
 ) -> str:
     name = escape(entry.fileName)
-    attrs = {
-        "data-index": str(index),
-        "data-name": entry.fileName,
-        "data-camera": camera_summary(entry),
-    }
     original = None
     if entry.originalKey and originals is not None:
         original = originals + _url(entry.originalKey, prefix)
-        attrs["data-original"] = original
-        attrs["data-download"] = download_label(entry)
-    thumb = entry.thumb
-    image = full_image(entry)
-    if image is not None:
-        attrs["data-full"] = _url(image.key, prefix)
-    data = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
+    ident = escape(entry.fileId)
+    head = f'<figure class="item" data-index="{index}" data-id="{ident}" data-name="{name}">'
+    caption = f'<span class="name">{name}</span>'
     if is_video(entry) and entry.preview is not None:  # played in place, not in the lightbox
-        attrs.pop("data-full", None)
-        data = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
+        thumb = entry.thumb
         poster = f' poster="{_url(thumb.key, prefix)}"' if thumb is not None else ""
         size = f' width="{entry.preview.width}" height="{entry.preview.height}"'
         opener = (
             f'<video controls playsinline preload="none"{poster}{size} '
             f'src="{_url(entry.preview.key, prefix)}" aria-label="{name}"></video>'
         )
-    elif thumb is not None:
-        srcset = f"{_url(thumb.key, prefix)} {thumb.width}w"
-        if image is not None and image is not thumb:
-            srcset += f", {_url(image.key, prefix)} {image.width}w"
-        picture = (
-            f'<img src="{_url(thumb.key, prefix)}" srcset="{srcset}" sizes="{_SIZES[layout]}" '
-            f'width="{thumb.width}" height="{thumb.height}" loading="lazy" decoding="async" '
-            f'alt="{name}"{_placeholder(entry)}>'
-        )
-        href = escape(attrs.get("data-full") or original or "#")
-        opener = f'<a class="open" href="{href}" aria-label="Open {name}">{picture}</a>'
-    else:  # no preview (a video, an archive): a tile naming it
+        if original is not None:
+            caption += (
+                f' <a class="download" href="{escape(original)}" download="{name}">'
+                f"{escape(download_label(entry))}</a>"
+            )
+    elif entry.thumb is not None and full_image(entry) is not None:
+        opener = _photo(entry, layout, prefix, original)
+    else:  # no preview (an archive, a damaged file): a tile naming it
         kind = escape(entry.fileName.rsplit(".", 1)[-1].upper() if "." in entry.fileName else "")
         opener = f'<span class="tile" aria-hidden="true">{kind}</span>'
-    caption = f'<span class="name">{name}</span>'
-    if original is not None:
-        caption += (
-            f' <a class="download" href="{escape(original)}" download="{name}">'
-            f"{escape(download_label(entry))}</a>"
-        )
-    return f'<figure class="item" {data}>{opener}<figcaption>{caption}</figcaption></figure>'
+        if original is not None:
+            caption += (
+                f' <a class="download" href="{escape(original)}" download="{name}">'
+                f"{escape(download_label(entry))}</a>"
+            )
+    return f"{head}{opener}<figcaption>{caption}</figcaption></figure>"
 
 
 def _count(view: ClientView) -> str:
@@ -167,16 +206,55 @@ def _documents(entries: list[ManifestEntry], prefix: str, originals: str | None)
     )
 
 
-def render_index(manifest: Manifest, *, originals: str | None = "") -> str:
+def _bar(view: ClientView, data: PageData) -> str:
+    """Download all (originals or web size), and the client's selection."""
+    send = ""
+    if data.contact:
+        who = escape(f"Send to {view.studio}" if view.studio else "Send to the photographer")
+        send = f' <a class="mail" href="#">{who}</a>'
+    selection = (
+        '<button type="button" class="selection" aria-pressed="false" hidden>'
+        '<span class="n">My selection (0)</span></button>'
+        '<span class="send" hidden><button type="button" class="copy">Copy file names</button>'
+        f"{send}</span>"
+    )
+    if not data.downloads_on or not (data.originals_size or data.web_size):
+        return f'<nav class="bar" aria-label="Gallery">{selection}</nav>'
+    choices = []
+    for kind, label, size in (("o", "Originals", data.originals_size),
+                              ("w", "Web size", data.web_size)):  # fmt: skip
+        if size:
+            choices.append(f'<button type="button" data-kind="{kind}">{label} '
+                           f'<small>{escape(format_size(size))}</small></button>')  # fmt: skip
+    return (
+        f'<nav class="bar" aria-label="Gallery">{selection}'
+        '<details class="all" hidden><summary>Download all</summary><div class="menu">'
+        + "".join(choices)
+        + '</div></details><div class="zip" role="status" aria-live="polite" hidden>'
+        '<progress max="1" value="0"></progress> <span class="words"></span></div></nav>'
+    )
+
+
+def render_index(
+    manifest: Manifest, *, originals: str | None = "", today: date | None = None
+) -> str:
     """The page. ``originals`` is where original links point: "" for relative to the
     page (the bucket, or an export that includes them), a URL ending in "/" for
-    the project's folder elsewhere, None for no download links."""
+    the project's folder elsewhere, None for no download links (as when the
+    photographer switched downloads off). A page past its expiry date shows only
+    that it has expired."""
+    if manifest.downloads is False:
+        originals = None
     prefix = project_prefix(manifest.project)
     view = client_view(manifest)
     layout = layout_for(view.count)
+    data = page_data(manifest, view, prefix, originals)
+    expired = (
+        manifest.expires is not None and (today or date.today()).isoformat() > manifest.expires
+    )
     parts: list[str] = []
     index = 0
-    for section in view.sections:
+    for section in [] if expired else view.sections:
         figures = []
         for entry in section.entries:
             figures.append(_figure(entry, index, layout, prefix, originals))
@@ -188,7 +266,7 @@ def render_index(manifest: Manifest, *, originals: str | None = "") -> str:
             + "\n".join(figures)
             + "</div></section>"
         )
-    if view.videos:
+    if view.videos and not expired:
         figures = [_figure(e, index + i, Layout.GRID, prefix, originals)
                    for i, e in enumerate(view.videos)]  # fmt: skip
         parts.append(
@@ -196,33 +274,37 @@ def render_index(manifest: Manifest, *, originals: str | None = "") -> str:
             + "\n".join(figures)
             + "</div></section>"
         )
-    if view.documents:
+    if view.documents and not expired:
         parts.append(_documents(view.documents, prefix, originals))
     project = escape(view.title)
-    header = _header(view, prefix)
-    body = "\n".join(parts) or '<p class="empty">Nothing is published here yet.</p>'
+    if expired:
+        header = f'<header class="plain"><h1>{project}</h1></header>'
+        body = f'<p class="ended">{escape(expired_words(manifest.expires or ""))}</p>'
+        bar, data = "", PageData(manifest.project, expires=manifest.expires)
+    else:
+        header = _header(view, prefix)
+        body = "\n".join(parts) or '<p class="empty">Nothing is published here yet.</p>'
+        bar = _bar(view, data)
+    robots = '<meta name="robots" content="noindex, nofollow">\n' if manifest.private else ""
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="lytsite-desktop">
+{robots}<meta name="description" content="{escape(_count(view))}">
 <title>{project}</title>
 <link rel="stylesheet" href="gallery.css">
 </head>
 <body class="layout-{layout.value}" data-layout="{layout.value}" data-count="{view.count}">
 {header}
+{bar}
 <main>
 {body}
 </main>
-<dialog id="lightbox" aria-label="Photo viewer">
-<figure><img alt=""><figcaption><span class="name"></span> <span class="camera"></span>
-<span class="counter"></span> <a class="download" href="#" download></a></figcaption></figure>
-<button type="button" class="prev" aria-label="Previous (left arrow)">&#8249;</button>
-<button type="button" class="next" aria-label="Next (right arrow)">&#8250;</button>
-<button type="button" class="close" aria-label="Close (Esc)">&#215;</button>
-</dialog>
-<script src="gallery.js"></script>
+<script type="application/json" id="gallery-data">{data.to_json()}</script>
+<script src="photoswipe-lightbox.js" defer></script>
+<script src="gallery.js" defer></script>
 </body>
 </html>
 """
@@ -231,8 +313,7 @@ def render_index(manifest: Manifest, *, originals: str | None = "") -> str:
 def publish_pages(destination: Destination, manifest: Manifest) -> None:
     """Put the page and its assets next to the project's manifest."""
     prefix = project_prefix(manifest.project)
-    for name in ASSETS:
-        kind = "text/css" if name.endswith(".css") else "text/javascript"
+    for name, kind in ASSETS:
         destination.put_bytes(
             prefix + name, asset(name), f"{kind}; charset=utf-8", cache_control=ASSETS_CACHE
         )
@@ -278,7 +359,7 @@ def export(
             target.parent.mkdir(parents=True, exist_ok=True)
             if not original(entry, target):
                 problems.append(f"{entry.path}: the original could not be copied")
-    for name in ASSETS:
+    for name, _kind in ASSETS:
         (out / name).write_bytes(asset(name))
     links = "" if original is not None else originals_url
     (out / PAGE).write_text(render_index(manifest, originals=links), "utf-8")

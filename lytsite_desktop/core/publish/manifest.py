@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import PreconditionFailed, TransientError
@@ -47,6 +47,14 @@ class Manifest:
     cover: str | None = None
     #: The photographer's studio, as the page names it.
     studio: str | None = None
+    #: Where the client sends a selection (the photographer's e-mail address).
+    contact: str | None = None
+    #: False: the page offers no downloads and links no originals (None: it does).
+    downloads: bool | None = None
+    #: An unguessable address: the page asks search engines to stay away.
+    private: bool | None = None
+    #: The last day the gallery is open ("2027-01-31"); after it the page says so.
+    expires: str | None = None
     #: fileIds in the order the photographer chose; files not in it follow, by
     #: capture time then name.
     order: list[str] = field(default_factory=list)
@@ -65,8 +73,10 @@ class Manifest:
             doc["title"] = self.title
         if self.cover is not None:
             doc["cover"] = self.cover
-        if self.studio is not None:
-            doc["studio"] = self.studio
+        for name in ("studio", "contact", "downloads", "private", "expires"):
+            value = getattr(self, name)
+            if value is not None:
+                doc[name] = value
         if self.order:
             doc["order"] = self.order
         if self.removed:
@@ -99,6 +109,10 @@ class Manifest:
             title=_text(doc.get("title")),
             cover=_text(doc.get("cover")),
             studio=_text(doc.get("studio")),
+            contact=_text(doc.get("contact")),
+            downloads=_flag(doc.get("downloads")),
+            private=_flag(doc.get("private")),
+            expires=_date(doc.get("expires")),
             order=_ids(doc.get("order")),
             removed={str(k): str(v) for k, v in removed.items()}
             if isinstance(removed, dict)
@@ -125,6 +139,20 @@ class Manifest:
 
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _date(value: object) -> str | None:
+    """An ISO date ("2027-01-31"), else None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
 
 
 def _ids(value: object) -> list[str]:

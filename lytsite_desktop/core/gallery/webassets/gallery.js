@@ -1,53 +1,282 @@
-// lytsite-desktop web gallery: the lightbox. Names reach the page only through
+// lytsite-desktop web gallery: the lightbox (PhotoSwipe), the client's selection,
+// "Download all" and the expiry date. Names reach the page only through
 // textContent and attributes, never as HTML.
+/* global PhotoSwipeLightbox */
 (function () {
   "use strict";
-  var items = Array.prototype.slice.call(document.querySelectorAll("figure.item[data-full]"));
-  var box = document.getElementById("lightbox");
-  if (!box || !items.length) return;
-  var img = box.querySelector("img");
-  var name = box.querySelector(".name");
-  var camera = box.querySelector(".camera");
-  var counter = box.querySelector(".counter");
-  var download = box.querySelector(".download");
-  var at = -1;
+  var data = {};
+  try { data = JSON.parse(document.getElementById("gallery-data").textContent); } catch (e) { /* an old page */ }
+  var files = data.files || [];
+  var byId = {};
+  files.forEach(function (f) { byId[f.id] = f; });
+  var main = document.querySelector("main");
 
-  function show(i) {
-    at = Math.max(0, Math.min(items.length - 1, i));
-    var f = items[at];
-    img.src = f.dataset.full;
-    img.alt = f.dataset.name;
-    name.textContent = f.dataset.name;
-    camera.textContent = f.dataset.camera || "";
-    counter.textContent = (at + 1) + " / " + items.length;
-    if (f.dataset.original) {
-      download.hidden = false;
-      download.href = f.dataset.original;
-      download.setAttribute("download", f.dataset.name);
-      download.textContent = f.dataset.download;
-    } else {
-      download.hidden = true;
-    }
-    box.dataset.index = f.dataset.index;
-    if (!box.open) box.showModal();
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text) e.textContent = text;
+    return e;
   }
 
-  items.forEach(function (f, i) {
-    var opener = f.querySelector("a.open");
-    if (opener) opener.addEventListener("click", function (e) { e.preventDefault(); show(i); });
+  // -- expiry: after the last day, the page says so and offers nothing ---------------
+  function today() {
+    var d = new Date();
+    return d.getFullYear() + "-" + ("0" + (d.getMonth() + 1)).slice(-2) + "-" + ("0" + d.getDate()).slice(-2);
+  }
+  if (data.expires && today() > data.expires && !document.querySelector(".ended")) {
+    var words = "This gallery was open until " + new Date(data.expires + "T12:00:00")
+      .toLocaleDateString(undefined, { day: "numeric", month: "long", year: "numeric" }) + ".";
+    main.replaceChildren(el("p", { "class": "ended" }, words));
+    var gone = document.querySelectorAll("nav.bar, header .cover, header .meta");
+    Array.prototype.forEach.call(gone, function (n) { n.remove(); });
+    document.body.classList.add("expired");
+    return;
+  }
+
+  // -- the client's selection, kept in this browser ----------------------------------
+  var KEY = "lytsite:selection:" + location.pathname.replace(/index\.html$/, "");
+  var chosen = {};
+  try { (JSON.parse(localStorage.getItem(KEY)) || []).forEach(function (id) { if (byId[id]) chosen[id] = true; }); } catch (e) { /* private mode */ }
+  var bar = document.querySelector("nav.bar");
+  var toggle = bar && bar.querySelector(".selection");
+  var send = bar && bar.querySelector(".send");
+  var figures = Array.prototype.slice.call(document.querySelectorAll("figure.item[data-id]"));
+
+  function chosenIds() { return Object.keys(chosen).filter(function (id) { return chosen[id]; }); }
+  function chosenNames() { return chosenIds().map(function (id) { return byId[id].n; }); }
+
+  function save() {
+    try { localStorage.setItem(KEY, JSON.stringify(chosenIds())); } catch (e) { /* full or private */ }
+  }
+
+  function label(name, on) { return (on ? "Remove from my selection: " : "Add to my selection: ") + name; }
+
+  function refresh() {
+    var n = chosenIds().length;
+    figures.forEach(function (f) {
+      var on = !!chosen[f.dataset.id];
+      f.classList.toggle("chosen", on);
+      var heart = f.querySelector("button.heart");
+      if (heart) { heart.setAttribute("aria-pressed", String(on)); heart.setAttribute("aria-label", label(f.dataset.name, on)); }
+    });
+    if (!toggle) return;
+    toggle.querySelector(".n").textContent = "My selection (" + n + ")";
+    toggle.hidden = false;
+    var only = toggle.getAttribute("aria-pressed") === "true";
+    if (only && !n) { only = false; toggle.setAttribute("aria-pressed", "false"); }
+    document.body.classList.toggle("only-chosen", only);
+    send.hidden = !only;
+    Array.prototype.forEach.call(document.querySelectorAll("main section.section"), function (s) {
+      s.hidden = only && !s.querySelector("figure.chosen");
+    });
+    var mail = send.querySelector(".mail");
+    if (mail && data.contact) {
+      var subject = "My selection: " + document.title;
+      var body = "My selection (" + n + "):\n\n" + chosenNames().join("\n") + "\n\n" + location.href;
+      mail.href = "mailto:" + data.contact + "?subject=" + encodeURIComponent(subject) + "&body=" + encodeURIComponent(body);
+    }
+    var all = bar.querySelector("details.all summary");
+    if (all) all.textContent = only ? "Download " + n + " selected" : "Download all";
+  }
+
+  function choose(id, on) { chosen[id] = on; if (!on) delete chosen[id]; save(); refresh(); }
+
+  figures.forEach(function (f) {
+    var heart = el("button", { type: "button", "class": "heart", "aria-pressed": "false" });
+    heart.addEventListener("click", function () { choose(f.dataset.id, !chosen[f.dataset.id]); });
+    f.appendChild(heart);
   });
-  box.querySelector(".prev").addEventListener("click", function () { show(at - 1); });
-  box.querySelector(".next").addEventListener("click", function () { show(at + 1); });
-  box.querySelector(".close").addEventListener("click", function () { box.close(); });
-  box.addEventListener("close", function () {
-    var opener = at >= 0 && items[at].querySelector("a.open");
-    at = -1;
-    delete box.dataset.index;
-    if (opener) opener.focus();
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var on = toggle.getAttribute("aria-pressed") !== "true" && chosenIds().length > 0;
+      toggle.setAttribute("aria-pressed", String(on));
+      refresh();
+    });
+    send.querySelector(".copy").addEventListener("click", function (e) {
+      var text = chosenNames().join("\n");
+      var button = e.currentTarget;
+      var done = function () { button.textContent = "Copied " + chosenIds().length + " names"; };
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+      else fallback();
+      function fallback() {
+        var area = el("textarea", { readonly: "", "class": "offscreen" });
+        area.value = text;
+        document.body.appendChild(area);
+        area.select();
+        try { document.execCommand("copy"); done(); } catch (err) { /* the list stays selectable */ }
+        area.remove();
+      }
+    });
+  }
+  window.addEventListener("storage", function (e) {
+    if (e.key !== KEY) return;
+    chosen = {};
+    try { (JSON.parse(e.newValue) || []).forEach(function (id) { chosen[id] = true; }); } catch (err) { /* ignore */ }
+    refresh();
   });
-  document.addEventListener("keydown", function (e) {
-    if (!box.open) return;
-    var moves = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: items.length - 1 };
-    if (e.key in moves) { e.preventDefault(); show(moves[e.key]); }
-  });
+  refresh();
+
+  // -- the lightbox ------------------------------------------------------------------
+  var core = null;
+  function loadCore() {
+    if (!core) {
+      core = new Promise(function (resolve, reject) {
+        var css = el("link", { rel: "stylesheet", href: "photoswipe.css" });
+        document.head.appendChild(css);
+        var script = el("script", { src: "photoswipe.js" });
+        script.onload = function () { resolve(window.PhotoSwipe); };
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    }
+    return core;
+  }
+
+  var lightbox = null;
+  if (window.PhotoSwipeLightbox && document.querySelector("a.photo")) {
+    lightbox = new PhotoSwipeLightbox({
+      gallery: "main",
+      children: "a.photo",
+      pswpModule: loadCore,
+      bgOpacity: 0.94,
+      closeTitle: "Close (Esc)",
+      zoomTitle: "Zoom (Z)",
+      arrowPrevTitle: "Previous (left arrow)",
+      arrowNextTitle: "Next (right arrow)",
+      errorMsg: "This photo could not be loaded.",
+      paddingFn: function (viewport) {
+        return viewport.x < 700 ? { top: 44, bottom: 64, left: 0, right: 0 } : { top: 56, bottom: 72, left: 64, right: 64 };
+      }
+    });
+    lightbox.addFilter("domItemData", function (item, element, link) {
+      item.link = link;
+      return item;
+    });
+    lightbox.on("uiRegister", function () {
+      var pswp = lightbox.pswp;
+      var figureOf = function () { return pswp.currSlide.data.link.closest("figure.item"); };
+      pswp.ui.registerElement({
+        name: "heart", order: 8, isButton: true, tagName: "button",
+        html: '<span class="heart-icon" aria-hidden="true"></span>',
+        onInit: function (button) {
+          button.classList.add("heart");
+          var show = function () {
+            var f = figureOf(), on = !!chosen[f.dataset.id];
+            button.setAttribute("aria-pressed", String(on));
+            button.setAttribute("aria-label", label(f.dataset.name, on));
+            button.title = on ? "In my selection" : "Add to my selection";
+          };
+          pswp.on("change", show);
+          button.addEventListener("click", function () { var f = figureOf(); choose(f.dataset.id, !chosen[f.dataset.id]); show(); });
+        }
+      });
+      pswp.ui.registerElement({
+        name: "download", order: 9, isButton: true, tagName: "a",
+        html: '<span class="download-icon" aria-hidden="true"></span>',
+        onInit: function (link) {
+          link.classList.add("pswp-download");
+          pswp.on("change", function () {
+            var a = pswp.currSlide.data.link;
+            var f = figureOf();
+            link.hidden = !a.dataset.original;
+            if (a.dataset.original) {
+              link.href = a.dataset.original;
+              link.setAttribute("download", f.dataset.name);
+              link.setAttribute("aria-label", "Download the original of " + f.dataset.name);
+              link.title = "Download the original";
+            }
+          });
+        }
+      });
+      pswp.ui.registerElement({
+        name: "caption", order: 9, isButton: false, appendTo: "root",
+        onInit: function (caption) {
+          caption.setAttribute("aria-live", "polite");
+          pswp.on("change", function () {
+            var a = pswp.currSlide.data.link;
+            caption.replaceChildren(el("span", { "class": "name" }, figureOf().dataset.name),
+              el("span", { "class": "camera" }, a.dataset.camera || ""));
+          });
+        }
+      });
+    });
+    // The back button or gesture closes the lightbox, as on every phone app.
+    var pushed = false;
+    lightbox.on("afterInit", function () {
+      history.pushState({ lytsiteLightbox: true }, "");
+      pushed = true;
+    });
+    lightbox.on("close", function () {
+      if (pushed) { pushed = false; history.back(); }
+    });
+    window.addEventListener("popstate", function () {
+      if (pushed && lightbox.pswp) { pushed = false; lightbox.pswp.close(); }
+    });
+    lightbox.init();
+    window.lytsiteLightbox = lightbox;
+    var warm = function () { loadCore(); };
+    if ("requestIdleCallback" in window) window.addEventListener("load", function () { requestIdleCallback(warm); });
+    else window.addEventListener("load", function () { setTimeout(warm, 1500); });
+  }
+
+  // -- Download all: one ZIP, streamed to disk through the service worker -----------
+  var all = bar && bar.querySelector("details.all");
+  var status = bar && bar.querySelector(".zip");
+  if (all && data.downloads && window.isSecureContext && "serviceWorker" in navigator && window.ReadableStream) {
+    all.hidden = false;
+    Array.prototype.forEach.call(all.querySelectorAll("button[data-kind]"), function (button) {
+      button.addEventListener("click", function () { all.open = false; download(button.dataset.kind); });
+    });
+  }
+
+  function size(bytes) {
+    var units = ["B", "KB", "MB", "GB", "TB"], i = 0;
+    while (bytes >= 1000 && i < units.length - 1) { bytes /= 1000; i++; }
+    return (i ? bytes.toFixed(1) : bytes) + " " + units[i];
+  }
+
+  function say(text, done, total) {
+    status.hidden = false;
+    var bar = status.querySelector("progress");
+    bar.max = total || 1; bar.value = done || 0;
+    bar.hidden = total === undefined;
+    status.querySelector(".words").textContent = text;
+  }
+
+  function download(kind) {
+    var only = document.body.classList.contains("only-chosen");
+    var list = files.filter(function (f) { return f[kind] && (!only || chosen[f.id]); }).map(function (f) {
+      return { url: new URL(f[kind], location.href).href, size: f[kind + "s"], name: f[kind + "n"] };
+    });
+    if (!list.length) return;
+    var base = (document.title || data.project || "gallery").replace(/[\\/:*?"<>|\u0000-\u001f]+/g, " ").trim() || "gallery";
+    var name = base + (kind === "w" ? " (web size)" : "") + (only ? " (my selection)" : "") + ".zip";
+    var id = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(12)), function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+    say("Preparing the download…");
+    navigator.serviceWorker.register("sw.js").then(function () { return navigator.serviceWorker.ready; }).then(function (reg) {
+      var channel = new MessageChannel();
+      var ping = setInterval(function () { if (reg.active) reg.active.postMessage({ type: "ping" }); }, 10000);
+      channel.port1.onmessage = function (e) {
+        var m = e.data;
+        if (m.type === "ready") {
+          var frame = el("iframe", { hidden: "", title: "download", src: "zip/" + id + "/" + encodeURIComponent(name) });
+          document.body.appendChild(frame);
+          say("Downloading " + list.length + " files…", 0, 1);
+        } else if (m.type === "progress") {
+          say("Downloading " + Math.min(m.file + 1, list.length) + " of " + list.length + " · " + size(m.done) + " of " + size(m.total), m.done, m.total);
+        } else if (m.type === "done") {
+          clearInterval(ping);
+          say("Downloaded " + list.length + " files (" + size(m.total) + ").", m.total, m.total);
+          document.body.dataset.zip = "done";
+        } else if (m.type === "failed" || m.type === "cancelled") {
+          clearInterval(ping);
+          say(m.type === "failed" ? "The download stopped: a file could not be fetched. Try again in a moment." : "The download was cancelled.");
+          document.body.dataset.zip = m.type;
+        }
+      };
+      reg.active.postMessage({ type: "zip", id: id, name: name, files: list }, [channel.port2]);
+    }).catch(function () {
+      say("This browser cannot download everything at once here; open each photo to download it.");
+    });
+  }
 })();
