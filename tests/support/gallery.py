@@ -19,9 +19,12 @@ def _webp(size: tuple[int, int], seed: int) -> bytes:
     return buf.getvalue()
 
 
-def fake_project(root: Path, paths: list[str], project: str = "shoot") -> Manifest:
+def fake_project(
+    root: Path, paths: list[str], project: str = "shoot", preview: tuple[int, int] = (360, 240)
+) -> Manifest:
     """Write each path's original, preview and thumbnail under ``root`` (as the
-    bucket's ``projects/{project}/`` folder would hold them) and return the manifest."""
+    bucket's ``projects/{project}/`` folder would hold them) and return the manifest.
+    The originals are listed as 3000 x 2000, as a camera's would be."""
     files = {}
     for i, path in enumerate(paths):
         original = jpeg_bytes(scene((300, 200), seed=i)) + path.encode()
@@ -29,7 +32,7 @@ def fake_project(root: Path, paths: list[str], project: str = "shoot") -> Manife
         fid = file_id(sha, path)
         okey = original_key(project, fid, path)
         renditions = {}
-        for role, size in (("previews", (360, 240)), ("thumbs", (120, 80))):
+        for role, size in (("previews", preview), ("thumbs", (120, 80))):
             data = _webp(size, i)
             key = rendition_key(project, role, fid, path, "webp")
             (root / key).parent.mkdir(parents=True, exist_ok=True)
@@ -44,3 +47,15 @@ def fake_project(root: Path, paths: list[str], project: str = "shoot") -> Manife
             camera={"make": "Lytsite", "model": "TestCam 1", "exposure": "1/250 s"},
         )  # fmt: skip
     return Manifest(project, files, "2026-11-24T10:00:00+00:00")
+
+
+def write_page(root: Path, manifest: Manifest, **render: object) -> Path:
+    """The project's index.html and assets next to its files under ``root``."""
+    from lytsite_desktop.core.gallery.web import ASSETS, asset, render_index
+
+    folder = root / "projects" / manifest.project
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.html").write_text(render_index(manifest, **render), "utf-8")  # type: ignore[arg-type]
+    for name, _kind in ASSETS:
+        (folder / name).write_bytes(asset(name))
+    return folder / "index.html"

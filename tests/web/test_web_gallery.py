@@ -1,32 +1,35 @@
-"""The shareable web gallery in a real headless chromium: layouts, the lightbox and
-its keys, download links, and names that try to be HTML."""
+"""The shareable web gallery in a real headless chromium, served over HTTP as a
+bucket serves it: layouts, the lightbox and its keys, the single download, and
+names that try to be HTML."""
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
-from lytsite_desktop.core.gallery.web import ASSETS, asset, render_index
-from lytsite_desktop.core.keys import project_prefix
-from tests.support.gallery import fake_project
+from tests.support.gallery import fake_project, write_page
+from tests.support.webserver import serve
 
 EVIL = "<img src=x onerror=alert(1)>.jpg"
 
 
-def page(tmp_path: Path, paths: list[str]) -> Path:
-    """A project's folder as the bucket holds it, with its index.html."""
-    manifest = fake_project(tmp_path, paths)
-    folder = tmp_path / project_prefix(manifest.project)
-    (folder / "index.html").write_text(render_index(manifest), "utf-8")
-    for name in ASSETS:
-        (folder / name).write_bytes(asset(name))
-    return folder / "index.html"
+@pytest.fixture
+def site(tmp_path):
+    """Publish ``paths`` as a project under tmp_path, served over HTTP: its page's URL."""
+    with serve(tmp_path) as (base, _server):
+
+        def publish(paths: list[str], preview=(360, 240)) -> str:
+            write_page(tmp_path, fake_project(tmp_path, paths, preview=preview))
+            return base + "projects/shoot/index.html"
+
+        yield publish
 
 
 def names(n: int) -> list[str]:
@@ -43,8 +46,8 @@ def columns(browser, selector: str) -> int:
     ("count", "layout", "cols"),
     [(1, "single", 1), (4, "grid", 2), (12, "masonry", 3), (50, "thumbs", 0)],
 )
-def test_the_layout_follows_the_number_of_files(browser, tmp_path, count, layout, cols):
-    browser.get(page(tmp_path, names(count)).as_uri())
+def test_the_layout_follows_the_number_of_files(browser, site, count, layout, cols):
+    browser.get(site(names(count)))
     body = browser.find_element(By.TAG_NAME, "body")
     assert body.get_attribute("data-layout") == layout
     figures = browser.find_elements(By.CSS_SELECTOR, "figure.item")
@@ -58,79 +61,100 @@ def test_the_layout_follows_the_number_of_files(browser, tmp_path, count, layout
     assert img.get_attribute("loading") == "lazy"
     srcset = img.get_attribute("srcset")
     assert "thumbs/" in srcset and "previews/" in srcset and " 120w" in srcset
-    # previews and thumbnails only: never an original as an image
+    # previews and thumbnails only: never an original as an image on the page
     for i in browser.find_elements(By.TAG_NAME, "img"):
         assert "/files/" not in (i.get_attribute("src") or "")
+    assert browser.find_elements(By.CSS_SELECTOR, "main a.download") == []  # no link under each
 
 
-def test_folders_become_sections(browser, tmp_path):
-    browser.get(
-        page(tmp_path, ["a.jpg", "ceremony/b.jpg", "ceremony/c.jpg", "party/d.jpg"]).as_uri()
-    )
+def test_folders_become_sections(browser, site):
+    browser.get(site(["a.jpg", "ceremony/b.jpg", "ceremony/c.jpg", "party/d.jpg"]))
     titles = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "section h2")]
     assert titles == ["ceremony", "party"]
     sections = browser.find_elements(By.CSS_SELECTOR, "section.section")
     assert [len(s.find_elements(By.CSS_SELECTOR, "figure")) for s in sections] == [1, 2, 1]
 
 
-def test_the_lightbox_opens_and_moves_with_the_keys(browser, tmp_path):
-    browser.get(page(tmp_path, names(30)).as_uri())
-    box = browser.find_element(By.ID, "lightbox")
-    assert not box.get_attribute("open")
-    browser.find_elements(By.CSS_SELECTOR, "figure.item a.open")[3].click()
-    assert box.get_attribute("open") is not None
-
-    def shown() -> tuple[str, str]:
-        name = box.find_element(By.CSS_SELECTOR, ".name").text
-        src = box.find_element(By.TAG_NAME, "img").get_attribute("src")
-        return name, unquote(urlsplit(src).path)
-
-    assert shown()[0] == "IMG_0003.jpg" and "/previews/" in shown()[1]
-    assert "Lytsite TestCam 1" in box.find_element(By.CSS_SELECTOR, ".camera").text
-    body = browser.find_element(By.TAG_NAME, "body")
-    for key, expected in ((Keys.ARROW_RIGHT, "IMG_0004.jpg"), (Keys.ARROW_LEFT, "IMG_0003.jpg"),
-                          (Keys.END, "IMG_0029.jpg"), (Keys.ARROW_RIGHT, "IMG_0029.jpg"),
-                          (Keys.HOME, "IMG_0000.jpg")):  # fmt: skip
-        body.send_keys(key)
-        assert shown()[0] == expected
-        assert shown()[1].endswith(f"/{expected[:-4]}.webp")
-    assert box.find_element(By.CSS_SELECTOR, ".counter").text == "1 / 30"
-    body.send_keys(Keys.ESCAPE)
-    assert box.get_attribute("open") is None
-    # focus returns to the photo that was open, for keyboard users
-    active = browser.switch_to.active_element
-    assert active.find_element(By.XPATH, "..").get_attribute("data-name") == "IMG_0000.jpg"
+def lightbox(browser) -> dict | None:
+    return browser.execute_script(
+        "var p = window.lytsiteLightbox && lytsiteLightbox.pswp;"
+        "if (!p || !p.currSlide || !p.opener.isOpen || p.opener.isOpening) return null;"
+        "var img = p.currSlide.content.element;"
+        "return {index: p.currIndex, zoom: p.currSlide.currZoomLevel,"
+        "  fit: p.currSlide.zoomLevels.initial,"
+        "  ui: p.element.classList.contains('pswp--ui-visible'),"
+        "  src: img && (img.currentSrc || img.src),"
+        "  caption: p.element.querySelector('.pswp__caption').textContent,"
+        "  counter: p.element.querySelector('.pswp__counter').textContent,"
+        "  inside: p.element.contains(document.activeElement)};"
+    )
 
 
-def test_download_links_point_at_the_originals(browser, tmp_path):
-    index = page(tmp_path, ["a.jpg", "b/c.jpg", "b/d.jpg"])
+def opened(browser, index: int | None = None) -> dict:
+    wait = WebDriverWait(browser, 10)
+    wait.until(lambda b: (s := lightbox(b)) and (index is None or s["index"] == index))
+    return lightbox(browser)
+
+
+def test_one_click_opens_the_lightbox_and_the_keys_move_it(browser, site):
+    browser.get(site(names(30), preview=(1200, 800)))  # enough for the screen at first
+    assert lightbox(browser) is None
+    browser.find_elements(By.CSS_SELECTOR, "figure.item a.photo")[3].click()
+    state = opened(browser, 3)
+    assert state["caption"].startswith("IMG_0003.jpg") and "Lytsite TestCam 1" in state["caption"]
+    assert "/previews/" in unquote(state["src"]) and state["counter"] == "4 / 30"
+    for key, expected in ((Keys.ARROW_RIGHT, 4), (Keys.ARROW_LEFT, 3), (Keys.ARROW_LEFT, 2)):
+        ActionChains(browser).send_keys(key).perform()
+        state = opened(browser, expected)
+        assert state["caption"].startswith(f"IMG_{expected:04d}.jpg")
+    # Focus stays inside while it is open (Tab cycles through its buttons).
+    for _ in range(8):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        assert lightbox(browser)["inside"]
+    names_read = [b.get_attribute("aria-label") or b.get_attribute("title") for b in
+                  browser.find_elements(By.CSS_SELECTOR, ".pswp__button")]  # fmt: skip
+    assert "Close (Esc)" in names_read and "Next (right arrow)" in names_read
+    assert "Add to my selection: IMG_0002.jpg" in names_read
+    assert "Download the original of IMG_0002.jpg" in names_read
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    WebDriverWait(browser, 10).until(lambda b: lightbox(b) is None)
+    # focus returns to the photo last shown, for keyboard users
+    WebDriverWait(browser, 5).until(
+        lambda b: b.switch_to.active_element.get_attribute("aria-label") == "Open IMG_0002.jpg"
+    )
+
+
+def test_the_lightbox_downloads_the_original_byte_exact(browser, site, tmp_path):
+    url = site(["a.jpg", "b/c.jpg", "b/d.jpg"])
     manifest = fake_project(tmp_path / "again", ["a.jpg", "b/c.jpg", "b/d.jpg"])
-    browser.get(index.as_uri())
-    links = browser.find_elements(By.CSS_SELECTOR, "figure.item a.download")
-    assert len(links) == 3
-    for link in links:
-        target = Path(unquote(urlsplit(link.get_attribute("href")).path))
-        assert target.is_relative_to(index.parent / "files")
-        name = link.get_attribute("download")
-        entry = next(e for e in manifest.files.values() if e.fileName == name)
-        assert hashlib.sha256(target.read_bytes()).hexdigest() == entry.sha256
-        assert link.text.startswith("Download original (") and "B)" in link.text
+    browser.get(url)
+    browser.find_elements(By.CSS_SELECTOR, "a.photo")[1].click()
+    opened(browser, 1)
+    link = browser.find_element(By.CSS_SELECTOR, "a.pswp-download")
+    name = link.get_attribute("download")
+    entry = next(e for e in manifest.files.values() if e.fileName == name)
+    target = tmp_path / unquote(urlsplit(link.get_attribute("href")).path).lstrip("/")
+    assert "/files/" in str(target)
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == entry.sha256
 
 
-def test_a_name_made_of_html_shows_as_text_and_runs_nothing(browser, tmp_path):
-    browser.get(page(tmp_path, [EVIL, f"<b>bold</b>/{EVIL}", "plain.jpg"]).as_uri())
+def test_a_name_made_of_html_shows_as_text_and_runs_nothing(browser, site):
+    browser.get(site([EVIL, f"<b>bold</b>/{EVIL}", "plain.jpg"]))
     captions = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "figcaption .name")]
     assert captions.count(EVIL) == 2
     assert [h.text for h in browser.find_elements(By.CSS_SELECTOR, "section h2")] == ["<b>bold</b>"]
     assert browser.find_elements(By.CSS_SELECTOR, "main b") == []
     assert len(browser.find_elements(By.CSS_SELECTOR, "main img")) == 3  # no injected <img>
-    browser.find_elements(By.CSS_SELECTOR, "figure.item a.open")[0].click()
-    box = browser.find_element(By.ID, "lightbox")
-    assert box.find_element(By.CSS_SELECTOR, ".name").text == EVIL
-    assert box.find_elements(By.CSS_SELECTOR, "figcaption img") == []
+    browser.find_elements(By.CSS_SELECTOR, "figure.item a.photo")[0].click()
+    assert opened(browser)["caption"].startswith(EVIL)
+    assert browser.find_elements(By.CSS_SELECTOR, ".pswp__caption img") == []
+    hearts = [h.get_attribute("aria-label") for h in browser.find_elements(By.CSS_SELECTOR,
+              "figure.item button.heart")]  # fmt: skip
+    assert f"Add to my selection: {EVIL}" in hearts
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text  # noqa: B018
     assert browser.title == "shoot"
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
 
 
 def test_title_cover_hidden_files_order_and_documents_on_a_phone(browser, tmp_path):
@@ -153,13 +177,10 @@ def test_title_cover_hidden_files_order_and_documents_on_a_phone(browser, tmp_pa
     )  # fmt: skip
     manifest.title = "Ana & João — <Wedding>"
     manifest.cover = files["IMG_0003.jpg"].fileId
-    folder = tmp_path / project_prefix(manifest.project)
-    (folder / "index.html").write_text(render_index(manifest), "utf-8")
-    for name in ASSETS:
-        (folder / name).write_bytes(asset(name))
+    index = write_page(tmp_path, manifest)
     browser.set_window_size(390, 844)  # a phone
     try:
-        browser.get((folder / "index.html").as_uri())
+        browser.get(index.as_uri())  # an exported folder, opened offline
         assert browser.title == "Ana & João — <Wedding>"
         assert browser.find_element(By.TAG_NAME, "h1").text == "Ana & João — <Wedding>"
         cover = browser.find_element(By.CSS_SELECTOR, "header .cover img")

@@ -144,6 +144,7 @@
       arrowPrevTitle: "Previous (left arrow)",
       arrowNextTitle: "Next (right arrow)",
       errorMsg: "This photo could not be loaded.",
+      returnFocus: false, // focus goes to the photo last shown instead (below)
       paddingFn: function (viewport) {
         return viewport.x < 700 ? { top: 44, bottom: 64, left: 0, right: 0 } : { top: 56, bottom: 72, left: 64, right: 64 };
       }
@@ -203,14 +204,33 @@
     // The back button or gesture closes the lightbox, as on every phone app.
     var pushed = false;
     lightbox.on("afterInit", function () {
+      lightbox.pswp.element.focus({ preventScroll: true }); // screen readers enter the dialog
       history.pushState({ lytsiteLightbox: true }, "");
       pushed = true;
     });
+    var last = null;
     lightbox.on("close", function () {
+      last = lightbox.pswp.currSlide && lightbox.pswp.currSlide.data.link;
       if (pushed) { pushed = false; history.back(); }
+    });
+    lightbox.on("destroy", function () {
+      if (last) { last.focus({ preventScroll: true }); last.scrollIntoView({ block: "nearest" }); }
+      last = null;
     });
     window.addEventListener("popstate", function () {
       if (pushed && lightbox.pswp) { pushed = false; lightbox.pswp.close(); }
+    });
+    // Tab wraps around the lightbox's buttons instead of leaving the page.
+    document.addEventListener("keydown", function (e) {
+      var p = lightbox.pswp;
+      if (!p || e.key !== "Tab") return;
+      var stops = Array.prototype.filter.call(p.element.querySelectorAll("button, a[href]"), function (b) {
+        return !b.hidden && b.offsetParent !== null;
+      });
+      if (!stops.length) return;
+      var first = stops[0], last = stops[stops.length - 1], at = document.activeElement;
+      if (!e.shiftKey && at === last) { e.preventDefault(); first.focus(); }
+      else if (e.shiftKey && (at === first || at === p.element)) { e.preventDefault(); last.focus(); }
     });
     lightbox.init();
     window.lytsiteLightbox = lightbox;
