@@ -1,7 +1,9 @@
 #!/bin/sh
 # Programs the tests run besides Python: Debian's chromium and chromium-driver
 # (the web gallery in a real headless browser), appstream and desktop-file-utils
-# (the desktop entry and AppStream metainfo in resources/linux are validated).
+# (the desktop entry and AppStream metainfo in resources/linux are validated),
+# nodejs (the gallery's ZIP writer run outside a browser) and unzip (Info-ZIP
+# reads that archive back, as a client's computer would).
 # Installed when missing (packaging/apt-install.sh).
 set -e
 missing=""
@@ -9,4 +11,6 @@ command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
 command -v appstreamcli >/dev/null 2>&1 || missing="$missing appstream"
 command -v desktop-file-validate >/dev/null 2>&1 || missing="$missing desktop-file-utils"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
 exec sh "$(dirname "$0")/apt-install.sh" "the tests" $missing
