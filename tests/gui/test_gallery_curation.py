@@ -225,3 +225,38 @@ def test_offline_a_change_says_nothing_was_changed(qtbot, tmp_path, bucket, s3, 
             app.close()
     files = {f["path"]: f for f in bucket_manifest(s3, bucket, "shoot")["files"]}
     assert "hidden" not in files["a.jpg"]
+
+
+def test_downloads_off_and_an_expiry_date_reach_the_bucket(qtbot, view, s3, bucket):
+    curation = view.curation
+    assert curation.downloads.isChecked() and not curation.expires.isChecked()
+    curation.downloads.click()
+    saved(qtbot, view)
+    assert bucket_manifest(s3, bucket)["downloads"] is False
+    page = s3.get_object(Bucket=bucket, Key="projects/ana-joao/index.html")["Body"].read()
+    assert b"/files/" not in page and b"files/" not in page
+    curation.expires.click()
+    saved(qtbot, view)
+    shown = curation.expiry_date.date()
+    assert bucket_manifest(s3, bucket)["expires"] == shown.toString("yyyy-MM-dd")
+    assert "Open until" in view.status.text()
+    curation.downloads.click()
+    saved(qtbot, view)
+    assert "downloads" not in bucket_manifest(s3, bucket)
+
+
+def test_a_clients_list_selects_those_photos_and_copies_a_lightroom_filter(qtbot, view):
+    view.paste_selection()
+    dialog = view.selection_dialog
+    assert dialog is not None and not dialog.select_button.isEnabled()
+    dialog.text.setPlainText(
+        "My selection (3):\n\nIMG_1.jpg\nimg_3\nIMG_9.jpg\n\nhttps://x.example/p/"
+    )
+    assert "2 photos found" in dialog.summary.text()
+    assert "Not in this gallery: IMG_9.jpg." in dialog.summary.text()
+    dialog.select_button.click()
+    assert [i.entry.fileName for i in view.selected_items()] == ["IMG_1.jpg", "IMG_3.jpg"]
+    assert "2 of 4 files selected" in view.status.text()
+    dialog.copy_button.click()
+    assert QApplication.clipboard().text() == "IMG_1, IMG_3"
+    dialog.close()

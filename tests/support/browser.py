@@ -35,15 +35,15 @@ def headless_chrome(*, phone: bool = False, dark: bool = False) -> webdriver.Chr
     driver = webdriver.Chrome(options=options, service=Service(driver_path))
     driver.set_page_load_timeout(30)
     if dark:  # what prefers-color-scheme answers
-        driver.execute_cdp_cmd("Emulation.setEmulatedMedia",
-                               {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})  # fmt: skip
+        dark_scheme = {"name": "prefers-color-scheme", "value": "dark"}
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [dark_scheme]})
     return driver
 
 
 def allow_downloads(driver: webdriver.Chrome, folder: str) -> None:
     """Downloads go to ``folder`` without asking (DevTools protocol)."""
-    driver.execute_cdp_cmd("Browser.setDownloadBehavior",
-                           {"behavior": "allow", "downloadPath": folder, "eventsEnabled": True})  # fmt: skip
+    behaviour = {"behavior": "allow", "downloadPath": folder, "eventsEnabled": True}
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", behaviour)
 
 
 def touch(driver: webdriver.Chrome, kind: str, points: list[tuple[float, float]]) -> None:

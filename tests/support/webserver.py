@@ -11,11 +11,14 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
-                      ".webp": "image/webp", ".mp4": "video/mp4"}  # fmt: skip
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript", ".webp": "image/webp", ".mp4": "video/mp4",
+    }  # fmt: skip
     server: _Server
 
     def log_message(self, format: str, *args: object) -> None:  # quiet

@@ -1,5 +1,6 @@
 """The Gallery tab's changes to a published project: its title, its cover, hidden
-files, the order, and taking files back (after a confirmation that names them).
+files, the order, downloads on or off, the last day it is open, and taking files
+back (after a confirmation that names them).
 
 Every change reaches the bucket off the GUI thread; the project is then shown
 again from the manifest that was written.
@@ -9,16 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, QPoint, Signal
+from PySide6.QtCore import QDate, QObject, QPoint, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
     QMessageBox,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -28,7 +33,7 @@ from lytsite_desktop.core.curation.deletions import carry_out
 from lytsite_desktop.core.curation.place import Place, change
 from lytsite_desktop.core.curation.plans import DeletionPlan, plan_remove
 from lytsite_desktop.core.errors import ConfigError, TransferError
-from lytsite_desktop.core.gallery.layout import title_of
+from lytsite_desktop.core.gallery.layout import long_date, title_of
 from lytsite_desktop.core.gallery.projects import GalleryItem, ProjectRef
 from lytsite_desktop.core.publish.manifest import Manifest, Op
 from lytsite_desktop.core.sizes import format_size
@@ -48,6 +53,8 @@ class Curation(QObject):
     changed = Signal(object, str)
     #: A sentence for the status line.
     note = Signal(str)
+    #: "Client's selection…" was pressed.
+    selection_wanted = Signal()
 
     def __init__(self, app: App, background: Background, parent: QWidget) -> None:
         super().__init__(parent)
@@ -65,12 +72,37 @@ class Curation(QObject):
         self.save_button = QPushButton("Save title")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.save_title)
+        self.downloads = QCheckBox("Downloads")
+        self.downloads.setToolTip("Your client can download the originals (and web-size copies).")
+        self.downloads.clicked.connect(self._downloads_clicked)
+        self.expires = QCheckBox("Open until")
+        self.expires.setToolTip("After this day the page says the gallery has expired.")
+        self.expires.clicked.connect(self._expiry_changed)
+        self.expiry_date = QDateEdit()
+        self.expiry_date.setCalendarPopup(True)
+        self.expiry_date.setDisplayFormat("d MMMM yyyy")
+        self.expiry_date.setAccessibleName("Last day the gallery is open")
+        self.expiry_date.editingFinished.connect(self._expiry_changed)
+        self.selection_button = QPushButton("Client's selection…")
+        self.selection_button.setToolTip("Paste the list of file names your client sent.")
+        self.selection_button.clicked.connect(self.selection_wanted)
         self.row = QWidget()
-        row = QHBoxLayout(self.row)
+        rows = QVBoxLayout(self.row)
+        rows.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Title"))
         row.addWidget(self.title_edit, 1)
         row.addWidget(self.save_button)
+        page = QHBoxLayout()
+        page.setContentsMargins(0, 0, 0, 0)
+        page.addWidget(QLabel("Client's page:"))
+        for widget in (self.downloads, self.expires, self.expiry_date):
+            page.addWidget(widget)
+        page.addStretch(1)
+        page.addWidget(self.selection_button)
+        rows.addLayout(row)
+        rows.addLayout(page)
         self.row.hide()
 
     def show_project(self, ref: ProjectRef, manifest: Manifest) -> None:
@@ -78,7 +110,16 @@ class Curation(QObject):
         if not self.title_edit.hasFocus() or not self.save_button.isEnabled():
             self.title_edit.setText(title_of(manifest))
             self.save_button.setEnabled(False)
+        self._show_page_settings(manifest)
         self.row.show()
+
+    def _show_page_settings(self, manifest: Manifest) -> None:
+        self.downloads.setChecked(manifest.downloads is not False)
+        self.expires.setChecked(manifest.expires is not None)
+        day = date.fromisoformat(manifest.expires) if manifest.expires else None
+        shown = day or date.today() + timedelta(days=30)
+        self.expiry_date.setDate(QDate(shown.year, shown.month, shown.day))
+        self.expiry_date.setEnabled(day is not None)
 
     def _title_edited(self, text: str) -> None:
         current = title_of(self.manifest) if self.manifest else ""
@@ -91,6 +132,22 @@ class Curation(QObject):
         if text and self.save_button.isEnabled():
             self.save_button.setEnabled(False)
             self._change([edits.set_title(text)], f"The title is now “{edits.clean_title(text)}”.")
+
+    def _downloads_clicked(self, on: bool) -> None:
+        said = ("Your client can download the photos." if on
+                else "Downloads are off: the page offers none and links no original.")  # fmt: skip
+        self._change([edits.set_downloads(on)], said)
+
+    def _expiry_changed(self) -> None:
+        on = self.expires.isChecked()
+        self.expiry_date.setEnabled(on)
+        shown = self.expiry_date.date()
+        day = date(shown.year(), shown.month(), shown.day()) if on else None
+        current = self.manifest.expires if self.manifest else None
+        if (day.isoformat() if day else None) == current:
+            return
+        said = f"Open until {long_date(day.isoformat())}." if day else "The gallery stays open."
+        self._change([edits.set_expiry(day)], said)
 
     def set_cover(self, item: GalleryItem) -> None:
         self._change([edits.set_cover(item.entry.path)], f"{item.entry.fileName} is the cover.")
@@ -119,6 +176,7 @@ class Curation(QObject):
     def _changed(self, manifest: Manifest, said: str) -> None:
         self.manifest = manifest
         self.title_edit.setText(title_of(manifest))
+        self._show_page_settings(manifest)
         self.changed.emit(manifest, said)
 
     # -- taking back ----------------------------------------------------------------------

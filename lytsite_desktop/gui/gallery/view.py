@@ -44,6 +44,7 @@ from lytsite_desktop.gui.gallery.loading import (
     load_project,
     shown_for,
 )
+from lytsite_desktop.gui.gallery.selection import SelectionDialog
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 from lytsite_desktop.gui.gallery.thumbgrid import ThumbGrid, Tile
 
@@ -131,6 +132,8 @@ class GalleryView(QWidget):
         self.curation = Curation(app, self.background, self)
         self.curation.changed.connect(self._show_manifest)
         self.curation.note.connect(self.status.setText)
+        self.curation.selection_wanted.connect(self.paste_selection)
+        self.selection_dialog: SelectionDialog | None = None
         self.empty = QLabel(
             "<h3>No project open</h3><p>Published projects are listed on the left. "
             "Everything shown here is kept on this computer, so it works offline.</p>"
@@ -319,6 +322,31 @@ class GalleryView(QWidget):
         """The files chosen with Ctrl-click (or Shift-click in the thumbnail grid)."""
         chosen = self.grid.selected if self.layout_kind == Layout.THUMBS else self.flow.selected
         return [self.items[i] for i in sorted(chosen) if 0 <= i < len(self.items)]
+
+    def select_ids(self, file_ids: list[str]) -> None:
+        """Select these files (a client's selection), and show the first of them."""
+        wanted = set(file_ids)
+        chosen = {i for i, item in enumerate(self.items) if item.entry.fileId in wanted}
+        if self.layout_kind == Layout.THUMBS:
+            self.grid.selected = chosen
+            if chosen:
+                self.grid.current = min(chosen)
+                self.grid.ensure_visible(self.grid.current)
+            self.grid.viewport().update()
+        else:
+            self.flow.select(chosen)
+            if chosen:
+                self.flow.ensureWidgetVisible(self.flow.tiles[min(chosen)])
+        self.status.setText(f"{len(chosen)} of {len(self.items)} files selected: "
+                            "right-click one of them for what to do with them.")  # fmt: skip
+
+    def paste_selection(self) -> None:
+        """The dialog where the photographer pastes the list a client sent."""
+        if self.selection_dialog is None:
+            self.selection_dialog = SelectionDialog([], self.select_ids, self)
+        self.selection_dialog.entries = [item.entry for item in self.items]
+        self.selection_dialog.show()
+        self.selection_dialog.raise_()
 
     def _menu(self, index: int, where: QPoint) -> None:
         chosen = self.selected_items()
