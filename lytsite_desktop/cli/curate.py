@@ -1,4 +1,5 @@
-"""`gallery PROJECT --title/--cover/--hide/--show`, `--remove`, `--delete`, and `prune`.
+"""`gallery PROJECT --title/--cover/--hide/--show/--downloads/--expires`, `--remove`,
+`--delete`, and `prune`.
 
 What deletes lists what it will delete, with sizes, and asks on a terminal;
 ``--yes`` skips the question; without a terminal and without ``--yes`` nothing is
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import date
 
 from lytsite_desktop.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from lytsite_desktop.core.app import App
@@ -19,9 +21,21 @@ from lytsite_desktop.core.curation.place import Place, change
 from lytsite_desktop.core.curation.plans import DeletionPlan, plan_delete, plan_prune, plan_remove
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import ConfigError, TransferError
-from lytsite_desktop.core.gallery.layout import title_of
+from lytsite_desktop.core.gallery.layout import long_date, title_of
 from lytsite_desktop.core.publish.manifest import Op, read
 from lytsite_desktop.core.sizes import format_size
+
+
+def day_arg(text: str) -> date:
+    """YYYY-MM-DD, as the last day a gallery is open."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2027-01-31") from exc
+
+
+def _expiry_arg(text: str) -> date | None:
+    return None if text.strip().lower() == "never" else day_arg(text)
 
 
 def add_flags(g: argparse.ArgumentParser) -> None:
@@ -30,8 +44,14 @@ def add_flags(g: argparse.ArgumentParser) -> None:
     g.add_argument("--cover", metavar="PATH", help="the cover photo, by its path in the gallery")
     g.add_argument("--hide", nargs="+", metavar="PATH", default=[],
                    help="leave these files out of the client's page (still published)")  # fmt: skip
+    g.add_argument("--hide-all", action="store_true",
+                   help="leave every file out of the client's page")  # fmt: skip
     g.add_argument("--show", nargs="+", metavar="PATH", default=[],
                    help="show hidden files on the client's page again")  # fmt: skip
+    g.add_argument("--downloads", choices=("on", "off"),
+                   help="downloads on the client's page (off: no original linked)")  # fmt: skip
+    g.add_argument("--expires", type=_expiry_arg, default=False, metavar="YYYY-MM-DD|never",
+                   help="the last day the client's page is open")  # fmt: skip
     g.add_argument("--remove", nargs="+", metavar="PATH", default=[],
                    help="delete these files from the bucket and the gallery")  # fmt: skip
     g.add_argument("--delete", action="store_true",
@@ -48,8 +68,7 @@ def add_prune(sub: argparse._SubParsersAction) -> None:
 
 def wants_change(args: argparse.Namespace) -> bool:
     return bool(
-        args.title is not None or args.cover or args.hide or args.show or args.remove
-        or args.delete
+        _edits_wanted(args) or args.remove or args.delete
     )  # fmt: skip
 
 
@@ -71,7 +90,7 @@ def cmd_change(app: App, args: argparse.Namespace) -> int:
         if args.delete:
             return _delete(app, destination, plan_delete(destination, args.project), args)
         code = EXIT_OK
-        if args.title is not None or args.cover or args.hide or args.show:
+        if _edits_wanted(args):
             _edit(app, destination, args)
         if args.remove:
             code = _delete(app, destination, plan_remove(destination, args.project, args.remove),
@@ -118,6 +137,13 @@ def _open(app: App, project: str, dest: str | None) -> Destination:
     return app.open_ident(ident)
 
 
+def _edits_wanted(args: argparse.Namespace) -> bool:
+    return bool(
+        args.title is not None or args.cover or args.hide or args.show or args.hide_all
+        or args.downloads or args.expires is not False
+    )  # fmt: skip
+
+
 def _edit(app: App, destination: Destination, args: argparse.Namespace) -> None:
     manifest = read(destination, args.project).manifest
     named = [p for p in (args.cover, *args.hide, *args.show) if p]
@@ -129,13 +155,22 @@ def _edit(app: App, destination: Destination, args: argparse.Namespace) -> None:
         ops.append(edits.set_title(args.title))
     if args.cover:
         ops.append(edits.set_cover(args.cover))
-    if args.hide:
-        ops.append(edits.set_hidden(args.hide, True))
+    if args.hide or args.hide_all:
+        ops.append(edits.set_hidden(list(manifest.files) if args.hide_all else args.hide, True))
     if args.show:
         ops.append(edits.set_hidden(args.show, False))
+    if args.downloads:
+        ops.append(edits.set_downloads(args.downloads == "on"))
+    if args.expires is not False:
+        ops.append(edits.set_expiry(args.expires))
     m = change(Place(destination, app.journal, app.gallery), args.project, ops)
     hidden = sum(1 for e in m.files.values() if e.hidden)
-    print(f"Updated “{title_of(m)}” ({args.project}): {len(m.files)} files, {hidden} hidden.")
+    facts = [f"{len(m.files)} files, {hidden} hidden"]
+    if m.downloads is False:
+        facts.append("no downloads")
+    if m.expires:
+        facts.append(f"open until {long_date(m.expires)}")
+    print(f"Updated “{title_of(m)}” ({args.project}): {'; '.join(facts)}.")
 
 
 def _delete(

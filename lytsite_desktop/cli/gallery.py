@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lytsite_desktop.cli import curate
 from lytsite_desktop.core.app import App, gallery_link
+from lytsite_desktop.core.curation.expiry import expired, expired_line
 from lytsite_desktop.core.errors import ConfigError, Interrupted, TransferError
 from lytsite_desktop.core.gallery.originals import download_original, local_original
 from lytsite_desktop.core.gallery.projects import list_projects, load_project
@@ -57,6 +58,11 @@ def _list(app: App) -> int:
         title = r.title or r.project
         print(f"{r.project}\t{title}\t{r.files} files\t{r.updated or '-'}\t{r.dest}\t{link}"
               .rstrip())  # fmt: skip
+    for r in expired(refs):
+        print(f"Expired: {expired_line(r)}. Its page offers nothing any more. Take its photos "
+              f"off the page (gallery {r.project} --hide-all), delete it (gallery {r.project} "
+              f"--delete), or open it again (gallery {r.project} --expires never).",
+              file=sys.stderr)  # fmt: skip
     return EXIT_OK
 
 

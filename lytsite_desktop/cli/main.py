@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--dest", help="saved destination name, s3://... or file:///... URL")
     up.add_argument("--project", help="project name (default: the dropped folder's name)")
     up.add_argument("--title", help="the title the client sees (default: the project's name)")
+    up.add_argument("--private", action="store_true",
+                    help="an unguessable address for the project (kept later)")  # fmt: skip
+    up.add_argument("--expires", type=cli_curate.day_arg, metavar="YYYY-MM-DD",
+                    help="the last day the client's page is open")  # fmt: skip
     up.add_argument("--concurrency", type=int, help="parts in flight at once (default 8)")
     up.add_argument("--part-size", type=_size_arg, help="multipart part size, e.g. 16M")
     up.add_argument("--bwlimit", type=_size_arg, help="upload rate limit, e.g. 4M or 50Mbit")

@@ -73,7 +73,8 @@ def cmd_upload(app: App, args: argparse.Namespace) -> int:
 
     def start(service: PublishingService) -> None:
         _sweep_orphans(service, ref, args, out)
-        service.publish(requests, ref, project=project, titles=titles, title=args.title)
+        service.publish(requests, ref, project=project, titles=titles, title=args.title,
+                        private=args.private, expires=args.expires)  # fmt: skip
 
     return _run(app, args, out, start, extra_failures=problems)
 

@@ -19,7 +19,8 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.batches import Batch, Batches
@@ -35,6 +36,7 @@ from lytsite_desktop.core.ingest.scan import ScanItem
 from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.manifest import Manifest
+from lytsite_desktop.core.publish.private import private_slug
 from lytsite_desktop.core.publish.writer import ManifestWriter
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.journal import Journal
@@ -183,20 +185,33 @@ class PublishingService:
         project: str = "",
         titles: Mapping[str, str] | None = None,
         title: str | None = None,
+        private: bool = False,
+        expires: date | None = None,
     ) -> Batch:
         """Queue files for ``ref``; ``project`` is the name as typed, for messages.
         ``titles`` (by project) are set with the first file listed if a project has
         none yet; ``title`` replaces the title of every project in the batch, even
-        when every file is already published."""
+        when every file is already published. ``private`` publishes each project at
+        its unguessable address (made at the first such publish, kept after);
+        ``expires`` sets the last day the client's page is open."""
         reqs = list(requests)
         run = self.run_for(ref)
         engine = run.engine
+        if private:
+            slugs = {p: private_slug(engine.dest, p) for p in {r.project for r in reqs}}
+            reqs = [replace(r, project=slugs[r.project]) for r in reqs]
+            titles = {slugs.get(p, p): t for p, t in (titles or {}).items()}
         projects = {r.project for r in reqs}
         if run.writer is not None:
-            studio = self.app.settings.studio
+            settings = self.app.settings
             for slug in sorted(projects):
-                if studio:
-                    run.writer.submit(slug, edits.set_studio(studio), soon=False)
+                if settings.studio or settings.email:
+                    run.writer.submit(slug, edits.set_studio(settings.studio, settings.email),
+                                      soon=False)  # fmt: skip
+                if private:
+                    run.writer.submit(slug, edits.set_private(), soon=False)
+                if expires is not None:
+                    run.writer.submit(slug, edits.set_expiry(expires), soon=False)
                 if title is not None:
                     run.writer.submit(slug, edits.set_title(title))
                 elif titles and titles.get(slug):

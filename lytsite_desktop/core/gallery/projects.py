@@ -39,6 +39,8 @@ class ProjectRef:
     files: int
     updated: str  # ISO 8601, "" when unknown
     title: str | None = None  # as the client sees it (None: the project's name)
+    expires: str | None = None  # the last day the client's page is open
+    shown: int = 0  # files the client's page shows (not hidden)
 
 
 @dataclass(frozen=True)
@@ -129,9 +131,9 @@ class GalleryStore:
             for m in ident_file.parent.glob("*/manifest.json"):
                 manifest = Manifest.from_json(m.parent.name, m.read_bytes())
                 listed = sum(1 for e in manifest.files.values() if e.originalKey)
-                out.append(
-                    ProjectRef(dest, m.parent.name, listed, manifest.updated_at, manifest.title)
-                )
+                shown = sum(1 for e in manifest.files.values() if not e.hidden)
+                out.append(ProjectRef(dest, m.parent.name, listed, manifest.updated_at,
+                                      manifest.title, manifest.expires, shown))  # fmt: skip
         return out
 
     # -- renditions ------------------------------------------------------------------------
