@@ -100,16 +100,19 @@ class Session:
         if batch:
             self.events.emit(Scanned(tuple(batch)))
 
-    def publish(self, items: Iterable[ScanItem], project: str, dest: DestRef) -> None:
+    def publish(
+        self, items: Iterable[ScanItem], project: str, dest: DestRef, *, private: bool = False
+    ) -> None:
         """Queue files for publishing to ``dest``; ``project`` as typed ("" for each
-        dropped folder's own name)."""
+        dropped folder's own name); ``private``: at an unguessable address."""
         requests, titles = requests_for(items, project)
         names = set(titles.values())
         project = project or (names.pop() if len(names) == 1 else "")
 
         def publish() -> None:
             try:
-                self.service.publish(requests, dest, project=project, titles=titles)
+                self.service.publish(requests, dest, project=project, titles=titles,
+                                     private=private)  # fmt: skip
             except (ConfigError, TransferError) as exc:
                 paths = tuple(r.source for r in requests)
                 self.events.emit(NotQueued(paths, str(exc)))

@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self._timer.start()
         session.find_interrupted()
         session.finish_deletions()
+        self.gallery.expired.check()
 
     # -- building -----------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.gui.background import Background
 from lytsite_desktop.gui.gallery.curation import Curation
 from lytsite_desktop.gui.gallery.downloads import OriginalDownloads
+from lytsite_desktop.gui.gallery.expired import ExpiredOffer
 from lytsite_desktop.gui.gallery.layouts import FlowView
 from lytsite_desktop.gui.gallery.lightbox import Lightbox
 from lytsite_desktop.gui.gallery.loading import (
@@ -133,6 +134,9 @@ class GalleryView(QWidget):
         self.curation.changed.connect(self._show_manifest)
         self.curation.note.connect(self.status.setText)
         self.curation.selection_wanted.connect(self.paste_selection)
+        self.expired = ExpiredOffer(app, self.background, self)
+        self.expired.note.connect(self.status.setText)
+        self.expired.changed.connect(lambda: self.refresh_projects(remote=False))
         self.selection_dialog: SelectionDialog | None = None
         self.empty = QLabel(
             "<h3>No project open</h3><p>Published projects are listed on the left. "

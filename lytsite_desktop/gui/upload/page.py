@@ -15,6 +15,7 @@ from PySide6.QtCore import QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -76,6 +77,11 @@ class UploadPage(QWidget):
         self.project = QLineEdit()
         self.project.setPlaceholderText("project name (the dropped folder's name)")
         self.project.setAccessibleName("Project name")
+        self.private = QCheckBox("Private link")
+        self.private.setToolTip(
+            "An unguessable address for a new project (kept for its later uploads); "
+            "search engines are asked to stay away."
+        )
         self.destination = QComboBox()
         self.destination.setAccessibleName("Destination")
         self.publish_button = QPushButton("Publish")
@@ -85,6 +91,7 @@ class UploadPage(QWidget):
         header = QHBoxLayout()
         header.addWidget(QLabel("Project"))
         header.addWidget(self.project, 2)
+        header.addWidget(self.private)
         header.addWidget(QLabel("Destination"))
         header.addWidget(self.destination, 2)
         header.addWidget(self.publish_button)
@@ -224,7 +231,8 @@ class UploadPage(QWidget):
         if not rows or dest is None:
             return
         self.model.send(rows)
-        self.session.publish([r.item() for r in rows], self.project.text().strip(), dest)
+        self.session.publish([r.item() for r in rows], self.project.text().strip(), dest,
+                             private=self.private.isChecked())  # fmt: skip
         self.publish_button.setEnabled(False)
         self.drop_area.setCurrentIndex(DropArea.QUEUE)
 
