@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 ARCH    := $(shell uname -m)
 
-.PHONY: run test lint format dist bench bench-previews bench-gui bench-gallery bench-quick setup clean
+.PHONY: run test lint format dist bench bench-previews bench-gui bench-gallery bench-page bench-quick setup clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "lytsite-desktop needs Python 3.11 or newer"'
@@ -78,6 +78,12 @@ bench-gui: $(VENV)/.bench
 
 bench-gallery: $(VENV)/.bench
 	$(BIN)/python -m tests.benchmarks.gallery_bench $(ARGS)
+
+# Lighthouse (npm) against the client's page of a 500-photo project.
+bench-page: $(VENV)/.bench packaging/test-tools.sh
+	@sh packaging/test-tools.sh
+	@test -x .bench/node_modules/.bin/lighthouse || npm install --silent --no-audit --no-fund --prefix .bench lighthouse@12
+	$(BIN)/python -m tests.benchmarks.page_bench $(ARGS)
 
 bench-quick: $(VENV)/.bench
 	$(BIN)/python -m tests.benchmarks.upload_bench --quick $(ARGS)

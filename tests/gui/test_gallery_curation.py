@@ -49,7 +49,9 @@ def bucket_manifest(s3, bucket: str, project: str = "ana-joao") -> dict:
 
 
 def saved(qtbot, view: GalleryView) -> None:
-    qtbot.waitUntil(lambda: not view.curation.busy, timeout=20_000)
+    """The change is in the bucket and the tab shows it (and says what changed)."""
+    qtbot.waitUntil(lambda: not view.curation.busy and view.status.text() != "Saving…",
+                    timeout=20_000)  # fmt: skip
 
 
 def right_click(qtbot, view: GalleryView, index: int) -> QMenu:

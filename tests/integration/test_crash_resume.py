@@ -93,7 +93,9 @@ def test_sigkill_right_after_complete_is_recognised_without_resending(
         sent = proxy.bytes_up
     (done,) = [e for e in events if e["event"] == "file_done"]
     assert done["already_published"] is True and done["key"] == obj["Key"]
-    assert sent < 64 * 1024  # a HEAD and the manifest, not 40 MiB again
+    # A HEAD, the manifest and the page with its assets (their first publish: the
+    # killed run never got that far), not 40 MiB again.
+    assert sent < 256 * 1024
     assert object_sha256(s3, bucket, obj["Key"]) == sha256_file(src)
     manifest = json.loads(
         s3.get_object(Bucket=bucket, Key="projects/portraits/manifest.json")["Body"].read()

@@ -65,6 +65,7 @@ def main() -> int:
     qt = QApplication.instance() or QApplication([])
     app = App()
     app.settings.transfer.bwlimit = 12 * 1024 * 1024
+    app.settings.studio, app.settings.email = "Maria Costa Photography", "hello@mariacosta.example"
     session, window = build(app)
     window.ask_before_closing = False
     window.show()
@@ -181,7 +182,6 @@ def resume_shots(window: MainWindow, session: Any, app: Any, work: Path, out: Pa
 
 
 def gallery_shots(window: MainWindow, shoot: Path, work: Path, out: Path, settle: Settle) -> None:
-    from tests.support.browser import headless_chrome
     from tests.support.images import jpeg_bytes, scene
 
     big = work / "Portraits"
@@ -212,16 +212,53 @@ def gallery_shots(window: MainWindow, shoot: Path, work: Path, out: Path, settle
     settle(1.0)
     window.grab().save(str(out / "lightbox.png"))
     view.close_lightbox()
-    browser = headless_chrome()
-    if browser is None:
-        print("chromedriver not installed: no screenshot of the web page")
-        return
-    try:
-        browser.get(view.link.text())
-        time.sleep(1.0)
-        browser.save_screenshot(str(out / "web-gallery.png"))
-    finally:
-        browser.quit()
+    web_shots(view.link.text(), out)
+
+
+def web_shots(link: str, out: Path) -> None:
+    """The client's page served over HTTP as a bucket serves it: a computer and a
+    phone, light and dark, and the viewer on the phone."""
+    from urllib.parse import unquote, urlsplit
+
+    from PIL import Image
+
+    from tests.support.browser import headless_chrome, tap
+    from tests.support.webserver import serve
+
+    page = Path(unquote(urlsplit(link).path))
+    root = page.parents[2]  # the library: projects/{project}/index.html
+    with serve(root, compress=True) as (base, _server):
+        url = base + page.relative_to(root).as_posix()
+        shots = ((False, False, "web-gallery"), (False, True, "web-gallery-dark"),
+                 (True, False, "web-phone"), (True, True, "web-phone-dark"))  # fmt: skip
+        for phone, dark, name in shots:
+            browser = headless_chrome(phone=phone, dark=dark)
+            if browser is None:
+                print("chromedriver not installed: no screenshot of the web page")
+                return
+            try:
+                browser.get(url)
+                time.sleep(1.5)
+                if dark:  # the photos, below the cover
+                    browser.execute_script("window.scrollTo(0, document.querySelector('nav.bar')"
+                                           ".getBoundingClientRect().top - 8)")  # fmt: skip
+                    time.sleep(1.0)
+                browser.save_screenshot(str(out / f"{name}.png"))
+                if phone and not dark:
+                    first = browser.execute_script("return document.querySelector('a.photo')")
+                    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
+                    x, y = browser.execute_script(
+                        "var r = arguments[0].getBoundingClientRect();"
+                        "return [r.x + r.width / 2, r.y + r.height / 2]", first)  # fmt: skip
+                    tap(browser, (x, y))
+                    time.sleep(1.5)
+                    browser.save_screenshot(str(out / "web-phone-lightbox.png"))
+            finally:
+                browser.quit()
+    for name in ("web-phone", "web-phone-dark", "web-phone-lightbox"):  # 3x: halve them
+        shot = out / f"{name}.png"
+        with Image.open(shot) as im:
+            im.resize((im.width // 2, im.height // 2), Image.LANCZOS).save(shot, optimize=True)
 
 
 def dark_palette() -> QPalette:

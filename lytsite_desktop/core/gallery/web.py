@@ -11,6 +11,7 @@ exported folder alike.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -311,12 +312,20 @@ def render_index(
 
 
 def publish_pages(destination: Destination, manifest: Manifest) -> None:
-    """Put the page and its assets next to the project's manifest."""
+    """Put the page next to the project's manifest, and its assets when the bucket's
+    copy is not this version (one HEAD: they go up in order, and a single PUT's
+    ETag is its MD5, on S3, R2, B2 and MinIO alike)."""
     prefix = project_prefix(manifest.project)
-    for name, kind in ASSETS:
-        destination.put_bytes(
-            prefix + name, asset(name), f"{kind}; charset=utf-8", cache_control=ASSETS_CACHE
-        )
+    last = ASSETS[-1][0]
+    info = destination.head(prefix + last)
+    if (
+        info is None
+        or info.etag.strip('"') != hashlib.md5(asset(last), usedforsecurity=False).hexdigest()
+    ):
+        for name, kind in ASSETS:
+            destination.put_bytes(
+                prefix + name, asset(name), f"{kind}; charset=utf-8", cache_control=ASSETS_CACHE
+            )
     destination.put_bytes(
         prefix + PAGE,
         render_index(manifest).encode(),

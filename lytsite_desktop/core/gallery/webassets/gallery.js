@@ -242,7 +242,9 @@
   // -- Download all: one ZIP, streamed to disk through the service worker -----------
   var all = bar && bar.querySelector("details.all");
   var status = bar && bar.querySelector(".zip");
-  if (all && data.downloads && window.isSecureContext && "serviceWorker" in navigator && window.ReadableStream) {
+  // (Not from a folder on disk: an exported copy has the originals right there.)
+  if (all && data.downloads && location.protocol !== "file:" && window.isSecureContext &&
+      "serviceWorker" in navigator && window.ReadableStream) {
     all.hidden = false;
     Array.prototype.forEach.call(all.querySelectorAll("button[data-kind]"), function (button) {
       button.addEventListener("click", function () { all.open = false; download(button.dataset.kind); });
