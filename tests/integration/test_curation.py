@@ -302,5 +302,5 @@ def test_what_each_object_tells_a_browser(tmp_path, bucket, s3, s3_server):
     for name, kind in (("manifest.json", "application/json"), ("index.html", "text/html")):
         h = head(f"projects/shoot/{name}")
         assert h["ContentType"].startswith(kind) and h["CacheControl"] == "no-cache"
-    for name in ("gallery.css", "gallery.js"):
+    for name in ("photoswipe.css", "gallery.js", "sw.js"):
         assert head(f"projects/shoot/{name}")["CacheControl"] == "public, max-age=300"

@@ -10,6 +10,7 @@ import shutil
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.gallery.projects import remote_projects
+from lytsite_desktop.core.gallery.web import ASSETS
 from tests.conftest import dest_url
 from tests.support.images import exif_with, jpeg_bytes, scene
 from tests.support.netproxy import TcpProxy
@@ -43,7 +44,7 @@ def test_the_web_gallery_is_published_with_the_project(tmp_path, bucket, s3, s3_
     for rel in originals:
         assert rel.rsplit("/", 1)[-1] in html
     assert "<h2>party</h2>" in html and 'data-layout="grid"' in html
-    for asset in ("gallery.css", "gallery.js"):
+    for asset in (name for name, _kind in ASSETS):
         s3.head_object(Bucket=bucket, Key=f"projects/wedding/{asset}")
     # the offline copy of the manifest is kept beside the preview cache
     app = App()

@@ -80,3 +80,9 @@ def pinch(driver: webdriver.Chrome, centre: tuple[float, float], start: float, e
 def tap(driver: webdriver.Chrome, point: tuple[float, float]) -> None:
     touch(driver, "touchStart", [point])
     touch(driver, "touchEnd", [])
+
+
+def alt_of(element) -> str:  # type: ignore[no-untyped-def]
+    """The name of the photo an element of a gallery item (or the item) holds."""
+    figure = element.find_element("xpath", "ancestor-or-self::figure[1]")
+    return figure.find_element("tag name", "img").get_attribute("alt")

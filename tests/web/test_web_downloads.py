@@ -17,7 +17,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from lytsite_desktop.core.gallery.webdata import expired_words
-from tests.support.browser import allow_downloads
+from tests.support.browser import allow_downloads, alt_of
 from tests.support.gallery import fake_project, write_page
 from tests.support.webserver import serve
 
@@ -87,7 +87,7 @@ def test_web_size_and_the_selection_alone(browser, published, tmp_path):
         browser.execute_script("localStorage.clear()")
         browser.refresh()
         hearts = browser.find_elements(By.CSS_SELECTOR, "figure.item button.heart")
-        chosen = [h.find_element(By.XPATH, "..").get_attribute("data-name") for h in hearts[1:3]]
+        chosen = [alt_of(h) for h in hearts[1:3]]
         for heart in hearts[1:3]:
             heart.click()
         browser.find_element(By.CSS_SELECTOR, "nav.bar .selection").click()

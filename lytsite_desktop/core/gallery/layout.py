@@ -122,6 +122,22 @@ def full_image(entry: ManifestEntry) -> Rendition | None:
     return preview if preview and preview.key.endswith(".webp") else entry.thumb
 
 
+#: Originals a browser draws itself: the lightbox zooms into them past the preview.
+_DRAWN = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"}
+
+
+def zoom_width(entry: ManifestEntry, downloads: bool) -> int | None:
+    """The original's width in the preview's orientation, when the lightbox may zoom
+    into it: a picture the browser draws, larger than the preview, downloadable."""
+    image = full_image(entry)
+    big = max(entry.width or 0, entry.height or 0)
+    if not downloads or image is None or entry.contentType not in _DRAWN or not entry.originalKey:
+        return None
+    if big <= max(image.width, image.height):
+        return None
+    return round(image.width * big / max(image.width, image.height))
+
+
 def download_label(entry: ManifestEntry) -> str:
     return f"Download original ({format_size(entry.size)})"
 

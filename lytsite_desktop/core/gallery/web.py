@@ -12,9 +12,11 @@ exported folder alike.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -24,7 +26,6 @@ from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.gallery.layout import (
     ClientView,
     Layout,
-    camera_summary,
     client_view,
     download_label,
     full_image,
@@ -32,6 +33,7 @@ from lytsite_desktop.core.gallery.layout import (
     is_video,
     layout_for,
     relative_key,
+    zoom_width,
 )
 from lytsite_desktop.core.gallery.webdata import PageData, expired_words, page_data
 from lytsite_desktop.core.keys import project_prefix
@@ -42,9 +44,9 @@ from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.sizes import format_size
 
 #: The page's assets: (name, Content-Type). PhotoSwipe 5 (MIT, vendored unchanged)
-#: is the lightbox; sw.js and zip.js make "Download all" one streamed ZIP.
+#: is the lightbox; sw.js and zip.js make "Download all" one streamed ZIP. The
+#: page's own gallery.css is inlined (nothing blocks the first paint).
 ASSETS = (
-    ("gallery.css", "text/css"),
     ("photoswipe.css", "text/css"),
     ("gallery.js", "text/javascript"),
     ("photoswipe-lightbox.js", "text/javascript"),
@@ -53,9 +55,6 @@ ASSETS = (
     ("zip.js", "text/javascript"),
 )
 PAGE = "index.html"
-
-#: Originals a browser draws itself: the lightbox zooms into them past the preview.
-_DRAWN = {"image/jpeg", "image/png", "image/webp", "image/gif", "image/avif"}
 
 _SIZES = {
     Layout.SINGLE: "100vw",
@@ -69,56 +68,48 @@ def asset(name: str) -> bytes:
     return resources.files("lytsite_desktop.core.gallery").joinpath("webassets", name).read_bytes()
 
 
+@cache
+def _inline_css() -> str:
+    """gallery.css without its comments, for the page's <style>."""
+    return re.sub(r"/\*.*?\*/\n?", "", asset("gallery.css").decode(), flags=re.S).strip()
+
+
 def _url(key: str, prefix: str) -> str:
     return quote(relative_key(prefix, key), safe="/")
 
 
-def _attrs(attrs: dict[str, str]) -> str:
-    return " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
-
-
-def _photo(entry: ManifestEntry, layout: Layout, prefix: str, original: str | None) -> str:
-    """A photo's thumbnail, opening the lightbox: the preview, and the original
-    too when the browser can draw it and the screen needs it (zoomed in)."""
-    name = escape(entry.fileName)
+def _photo(entry: ManifestEntry, layout: Layout, prefix: str, zoom: int | None) -> str:
+    """A photo's thumbnail (the preview where the layout shows it large), opening
+    the lightbox on the preview; ``zoom``: the original's width when the lightbox
+    may zoom into it (its URL and the srcset come from the page's data)."""
     thumb, image = entry.thumb, full_image(entry)
     assert thumb is not None and image is not None
-    link = {
-        "class": "open photo",
-        "href": _url(image.key, prefix),
-        "aria-label": f"Open {entry.fileName}",
-    }
     width, height = image.width, image.height
-    big = max(entry.width or 0, entry.height or 0)
-    if original and entry.contentType in _DRAWN and big > max(width, height):
-        scale = big / max(width, height)
-        width, height = round(width * scale), round(height * scale)
-        link["data-pswp-srcset"] = f"{link['href']} {image.width}w, {original} {width}w"
-    link |= {"data-pswp-width": str(width), "data-pswp-height": str(height)}
-    camera = camera_summary(entry)
-    if camera:
-        link["data-camera"] = camera
-    if original:
-        link["data-original"] = original
-    srcset = f"{_url(thumb.key, prefix)} {thumb.width}w"
-    if image is not thumb:
-        srcset += f", {_url(image.key, prefix)} {image.width}w"
+    if zoom:
+        width, height = zoom, round(height * zoom / width)
+    srcset = ""
+    if layout != Layout.THUMBS and image is not thumb:  # thumbnail cells never need more
+        srcset = (f' srcset="{_url(thumb.key, prefix)} {thumb.width}w, {_url(image.key, prefix)} '
+                  f'{image.width}w" sizes="{_SIZES[layout]}"')  # fmt: skip
     return (
-        f'<a {_attrs(link)}><img src="{_url(thumb.key, prefix)}" srcset="{srcset}" '
-        f'sizes="{_SIZES[layout]}" width="{thumb.width}" height="{thumb.height}" '
-        f'loading="lazy" decoding="async" alt="{name}"{_placeholder(entry)}></a>'
+        f'<a class="open photo" href="{_url(image.key, prefix)}" data-pswp-width="{width}" '
+        f'data-pswp-height="{height}"><img src="{_url(thumb.key, prefix)}"{srcset} '
+        f'width="{thumb.width}" height="{thumb.height}" loading="lazy" '
+        f'alt="{escape(entry.fileName)}"{_placeholder(entry)}></a>'
     )
 
 
-def _figure(
-    entry: ManifestEntry, index: int, layout: Layout, prefix: str, originals: str | None
-) -> str:
+def _download_link(entry: ManifestEntry, original: str) -> str:
+    return (f' <a class="download" href="{escape(original)}" download="{escape(entry.fileName)}">'
+            f"{escape(download_label(entry))}</a>")  # fmt: skip
+
+
+def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | None) -> str:
     name = escape(entry.fileName)
     original = None
     if entry.originalKey and originals is not None:
         original = originals + _url(entry.originalKey, prefix)
-    ident = escape(entry.fileId)
-    head = f'<figure class="item" data-index="{index}" data-id="{ident}" data-name="{name}">'
+    head = f'<figure class="item" data-id="{escape(entry.fileId)}">'
     caption = f'<span class="name">{name}</span>'
     if is_video(entry) and entry.preview is not None:  # played in place, not in the lightbox
         thumb = entry.thumb
@@ -128,21 +119,15 @@ def _figure(
             f'<video controls playsinline preload="none"{poster}{size} '
             f'src="{_url(entry.preview.key, prefix)}" aria-label="{name}"></video>'
         )
-        if original is not None:
-            caption += (
-                f' <a class="download" href="{escape(original)}" download="{name}">'
-                f"{escape(download_label(entry))}</a>"
-            )
+        caption += _download_link(entry, original) if original else ""
     elif entry.thumb is not None and full_image(entry) is not None:
-        opener = _photo(entry, layout, prefix, original)
+        opener = _photo(entry, layout, prefix, zoom_width(entry, original is not None))
+        if layout == Layout.THUMBS:  # a grid of thumbnails: the name is the image's alt
+            return f"{head}{opener}</figure>"
     else:  # no preview (an archive, a damaged file): a tile naming it
         kind = escape(entry.fileName.rsplit(".", 1)[-1].upper() if "." in entry.fileName else "")
         opener = f'<span class="tile" aria-hidden="true">{kind}</span>'
-        if original is not None:
-            caption += (
-                f' <a class="download" href="{escape(original)}" download="{name}">'
-                f"{escape(download_label(entry))}</a>"
-            )
+        caption += _download_link(entry, original) if original else ""
     return f"{head}{opener}<figcaption>{caption}</figcaption></figure>"
 
 
@@ -193,12 +178,7 @@ def _documents(entries: list[ManifestEntry], prefix: str, originals: str | None)
             entry.originalKey and originals is not None) else None  # fmt: skip
         href = _url(view, prefix) if view else original
         opener = f'<a class="open" href="{escape(href)}">{name}</a>' if href else name
-        link = (
-            f' <a class="download" href="{escape(original)}" download="{name}">'
-            f"{escape(download_label(entry))}</a>"
-            if original
-            else ""
-        )
+        link = _download_link(entry, original) if original else ""
         rows.append(f'<li class="document">{opener}{link}</li>')
     return (
         '<section class="section documents"><h2>Documents</h2><ul>'
@@ -213,12 +193,14 @@ def _bar(view: ClientView, data: PageData) -> str:
     if data.contact:
         who = escape(f"Send to {view.studio}" if view.studio else "Send to the photographer")
         send = f' <a class="mail" href="#">{who}</a>'
-    selection = (
-        '<button type="button" class="selection" aria-pressed="false" hidden>'
-        '<span class="n">My selection (0)</span></button>'
-        '<span class="send" hidden><button type="button" class="copy">Copy file names</button>'
-        f"{send}</span>"
-    )
+    selection = ""
+    if view.count or view.videos:  # hearts go on photos and videos
+        selection = (
+            '<button type="button" class="selection" aria-pressed="false">'
+            '<span class="n">My selection (0)</span></button>'
+            '<span class="send" hidden><button type="button" class="copy">Copy file names'
+            f"</button>{send}</span>"
+        )
     if not data.downloads_on or not (data.originals_size or data.web_size):
         return f'<nav class="bar" aria-label="Gallery">{selection}</nav>'
     choices = []
@@ -229,7 +211,7 @@ def _bar(view: ClientView, data: PageData) -> str:
                            f'<small>{escape(format_size(size))}</small></button>')  # fmt: skip
     return (
         f'<nav class="bar" aria-label="Gallery">{selection}'
-        '<details class="all" hidden><summary>Download all</summary><div class="menu">'
+        '<details class="all"><summary>Download all</summary><div class="menu">'
         + "".join(choices)
         + '</div></details><div class="zip" role="status" aria-live="polite" hidden>'
         '<progress max="1" value="0"></progress> <span class="words"></span></div></nav>'
@@ -254,12 +236,10 @@ def render_index(
         manifest.expires is not None and (today or date.today()).isoformat() > manifest.expires
     )
     parts: list[str] = []
-    index = 0
     for section in [] if expired else view.sections:
         figures = []
         for entry in section.entries:
-            figures.append(_figure(entry, index, layout, prefix, originals))
-            index += 1
+            figures.append(_figure(entry, layout, prefix, originals))
         title = f"<h2>{escape(section.title)}</h2>" if section.title else ""
         columns = f' style="--cols: {grid_columns(view.count)}"' if layout == Layout.GRID else ""
         parts.append(
@@ -268,8 +248,7 @@ def render_index(
             + "</div></section>"
         )
     if view.videos and not expired:
-        figures = [_figure(e, index + i, Layout.GRID, prefix, originals)
-                   for i, e in enumerate(view.videos)]  # fmt: skip
+        figures = [_figure(e, Layout.GRID, prefix, originals) for e in view.videos]
         parts.append(
             '<section class="section videos"><h2>Videos</h2><div class="items">'
             + "\n".join(figures)
@@ -295,7 +274,8 @@ def render_index(
 <meta name="generator" content="lytsite-desktop">
 {robots}<meta name="description" content="{escape(_count(view))}">
 <title>{project}</title>
-<link rel="stylesheet" href="gallery.css">
+<link rel="icon" href="data:,">
+<style>{_inline_css()}</style>
 </head>
 <body class="layout-{layout.value}" data-layout="{layout.value}" data-count="{view.count}">
 {header}

@@ -5,11 +5,17 @@ where the client's selection is sent, and the expiry date."""
 from __future__ import annotations
 
 import json
-import posixpath
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from lytsite_desktop.core.gallery.layout import ClientView, full_image, is_video, long_date
+from lytsite_desktop.core.gallery.layout import (
+    ClientView,
+    camera_summary,
+    full_image,
+    is_video,
+    long_date,
+    zoom_width,
+)
 from lytsite_desktop.core.gallery.layout import relative_key as _relative
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
 from lytsite_desktop.core.publish.manifest import Manifest
@@ -47,23 +53,27 @@ def _web_copy(entry: ManifestEntry) -> Rendition | None:
     return full_image(entry)
 
 
-def _web_name(path: str, key: str) -> str:
-    stem, _ = posixpath.splitext(path)
-    return stem + posixpath.splitext(key)[1]
-
-
 def page_data(manifest: Manifest, view: ClientView, prefix: str, originals: str | None) -> PageData:
+    """Per file: id, name (n), path (p), camera line (c); with downloads on, the
+    original (o, os: URL and size), the web-size copy (w, ws) and, for a photo the
+    lightbox may zoom into, [preview width, original width] (z)."""
     entries = [e for s in view.sections for e in s.entries] + view.videos + view.documents
     files: list[dict[str, object]] = []
     for entry in entries:
-        item: dict[str, object] = {"id": entry.fileId, "n": entry.fileName}
+        item: dict[str, object] = {"id": entry.fileId, "n": entry.fileName, "p": entry.path}
+        camera = camera_summary(entry)
+        if camera:
+            item["c"] = camera
         if originals is not None and entry.originalKey:
             item |= {"o": originals + quote(_relative(prefix, entry.originalKey), safe="/"),
-                     "os": entry.size, "on": entry.path}  # fmt: skip
-        web = _web_copy(entry) if originals is not None else None
-        if web is not None and web.size:
-            item |= {"w": quote(_relative(prefix, web.key), safe="/"), "ws": web.size,
-                     "wn": _web_name(entry.path, web.key)}  # fmt: skip
+                     "os": entry.size}  # fmt: skip
+            web = _web_copy(entry)
+            if web is not None and web.size:
+                item |= {"w": quote(_relative(prefix, web.key), safe="/"), "ws": web.size}
+            zoom = zoom_width(entry, True)
+            image = full_image(entry)
+            if zoom and image is not None:
+                item["z"] = [image.width, zoom]
         files.append(item)
     return PageData(manifest.project, manifest.contact, manifest.expires,
                     originals is not None, files)  # fmt: skip

@@ -44,6 +44,7 @@
 
   function chosenIds() { return Object.keys(chosen).filter(function (id) { return chosen[id]; }); }
   function chosenNames() { return chosenIds().map(function (id) { return byId[id].n; }); }
+  function nameOf(figure) { var f = byId[figure.dataset.id]; return f ? f.n : ""; }
 
   function save() {
     try { localStorage.setItem(KEY, JSON.stringify(chosenIds())); } catch (e) { /* full or private */ }
@@ -57,7 +58,7 @@
       var on = !!chosen[f.dataset.id];
       f.classList.toggle("chosen", on);
       var heart = f.querySelector("button.heart");
-      if (heart) { heart.setAttribute("aria-pressed", String(on)); heart.setAttribute("aria-label", label(f.dataset.name, on)); }
+      if (heart) { heart.setAttribute("aria-pressed", String(on)); heart.setAttribute("aria-label", label(nameOf(f), on)); }
     });
     if (!toggle) return;
     toggle.querySelector(".n").textContent = "My selection (" + n + ")";
@@ -149,8 +150,12 @@
         return viewport.x < 700 ? { top: 44, bottom: 64, left: 0, right: 0 } : { top: 56, bottom: 72, left: 64, right: 64 };
       }
     });
+    // The original joins the preview once the screen needs more (zoomed in).
     lightbox.addFilter("domItemData", function (item, element, link) {
+      var f = byId[link.closest("figure.item").dataset.id] || {};
       item.link = link;
+      item.file = f;
+      if (f.z && f.o) item.srcset = link.getAttribute("href") + " " + f.z[0] + "w, " + f.o + " " + f.z[1] + "w";
       return item;
     });
     lightbox.on("uiRegister", function () {
@@ -164,7 +169,7 @@
           var show = function () {
             var f = figureOf(), on = !!chosen[f.dataset.id];
             button.setAttribute("aria-pressed", String(on));
-            button.setAttribute("aria-label", label(f.dataset.name, on));
+            button.setAttribute("aria-label", label(nameOf(f), on));
             button.title = on ? "In my selection" : "Add to my selection";
           };
           pswp.on("change", show);
@@ -177,13 +182,12 @@
         onInit: function (link) {
           link.classList.add("pswp-download");
           pswp.on("change", function () {
-            var a = pswp.currSlide.data.link;
-            var f = figureOf();
-            link.hidden = !a.dataset.original;
-            if (a.dataset.original) {
-              link.href = a.dataset.original;
-              link.setAttribute("download", f.dataset.name);
-              link.setAttribute("aria-label", "Download the original of " + f.dataset.name);
+            var f = pswp.currSlide.data.file || {};
+            link.hidden = !f.o;
+            if (f.o) {
+              link.href = f.o;
+              link.setAttribute("download", f.n);
+              link.setAttribute("aria-label", "Download the original of " + f.n);
               link.title = "Download the original";
             }
           });
@@ -194,9 +198,9 @@
         onInit: function (caption) {
           caption.setAttribute("aria-live", "polite");
           pswp.on("change", function () {
-            var a = pswp.currSlide.data.link;
-            caption.replaceChildren(el("span", { "class": "name" }, figureOf().dataset.name),
-              el("span", { "class": "camera" }, a.dataset.camera || ""));
+            var f = pswp.currSlide.data.file || {};
+            caption.replaceChildren(el("span", { "class": "name" }, f.n || ""),
+              el("span", { "class": "camera" }, f.c || ""));
           });
         }
       });
@@ -234,18 +238,23 @@
     });
     lightbox.init();
     window.lytsiteLightbox = lightbox;
+    // The lightbox's core loads at the first sign of a visitor about to open a photo.
     var warm = function () { loadCore(); };
-    if ("requestIdleCallback" in window) window.addEventListener("load", function () { requestIdleCallback(warm); });
-    else window.addEventListener("load", function () { setTimeout(warm, 1500); });
+    ["pointerdown", "touchstart", "keydown"].forEach(function (type) {
+      document.addEventListener(type, warm, { once: true, passive: true, capture: true });
+    });
   }
 
   // -- Download all: one ZIP, streamed to disk through the service worker -----------
   var all = bar && bar.querySelector("details.all");
   var status = bar && bar.querySelector(".zip");
   // (Not from a folder on disk: an exported copy has the originals right there.)
-  if (all && data.downloads && location.protocol !== "file:" && window.isSecureContext &&
-      "serviceWorker" in navigator && window.ReadableStream) {
-    all.hidden = false;
+  if (all && !(data.downloads && location.protocol !== "file:" && window.isSecureContext &&
+      "serviceWorker" in navigator && window.ReadableStream)) {
+    all.remove(); // an exported copy on disk has the originals right there
+    all = null;
+  }
+  if (all) {
     Array.prototype.forEach.call(all.querySelectorAll("button[data-kind]"), function (button) {
       button.addEventListener("click", function () { all.open = false; download(button.dataset.kind); });
     });
@@ -268,7 +277,8 @@
   function download(kind) {
     var only = document.body.classList.contains("only-chosen");
     var list = files.filter(function (f) { return f[kind] && (!only || chosen[f.id]); }).map(function (f) {
-      return { url: new URL(f[kind], location.href).href, size: f[kind + "s"], name: f[kind + "n"] };
+      var name = kind === "o" ? f.p : f.p.replace(/\.[^./]*$/, "") + (f.w.match(/\.[^./]*$/) || [""])[0];
+      return { url: new URL(f[kind], location.href).href, size: f[kind + "s"], name: name };
     });
     if (!list.length) return;
     var base = (document.title || data.project || "gallery").replace(/[\\/:*?"<>|\u0000-\u001f]+/g, " ").trim() || "gallery";
