@@ -120,7 +120,7 @@ def main() -> int:
     first_kib = result["first_total_gzip"] / 1024
     print(f"\nHTML + CSS + JS before any photo: {first_kib:.1f} KiB gzipped "
           f"({', '.join(f'{k} {v / 1024:.1f}' for k, v in first.items())}); the lightbox's "
-          f"core, loaded at the first touch or key: {sum(later.values()) / 1024:.1f} KiB")  # fmt: skip
+          f"core, at the first touch or key: {sum(later.values()) / 1024:.1f} KiB")  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))
     shutil.rmtree(work, ignore_errors=True)
