@@ -202,7 +202,7 @@ def gallery_shots(window: MainWindow, shoot: Path, work: Path, out: Path, settle
     settle(1.0)
     refs = {view.projects.item(i).text().split("\n")[0]: i for i in range(view.projects.count())}
     for name, shot in (("portraits", "gallery-thumbs.png"), (shoot.name, "gallery.png")):
-        row = next(i for text, i in refs.items() if text.startswith(name[:7].lower()))
+        row = next(i for text, i in refs.items() if text.lower().startswith(name[:7].lower()))
         view.projects.setCurrentRow(row)
         while view.busy:
             settle(0.2)

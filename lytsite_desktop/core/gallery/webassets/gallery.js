@@ -139,7 +139,7 @@
       gallery: "main",
       children: "a.photo",
       pswpModule: loadCore,
-      bgOpacity: 0.94,
+      bgOpacity: 1,
       closeTitle: "Close (Esc)",
       zoomTitle: "Zoom (Z)",
       arrowPrevTitle: "Previous (left arrow)",
