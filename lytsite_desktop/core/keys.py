@@ -55,9 +55,15 @@ def original_key(project: str, fid: str, rel_path: str) -> str:
     return _fit(f"projects/{project}/files/{fid}/", PurePosixPath(rel_path).name)
 
 
-def rendition_key(project: str, role: str, fid: str, rel_path: str, ext: str) -> str:
-    """Key of a preview (``role`` "previews") or thumbnail ("thumbs")."""
-    return _fit(f"projects/{project}/{role}/{fid}/", f"{PurePosixPath(rel_path).stem}.{ext}")
+def rendition_key(project: str, role: str, fid: str, rel_path: str, ext: str, tag: str = "") -> str:
+    """Key of a preview (``role`` "previews") or thumbnail ("thumbs"); ``tag``
+    names a watermark burned into it (``IMG_0412.1f3a9c0e.webp``), so its key
+    changes with the watermark."""
+    folder, name = f"projects/{project}/{role}/{fid}/", f"{PurePosixPath(rel_path).stem}.{ext}"
+    if not tag:
+        return _fit(folder, name)
+    short = _fit(folder + tag + ".", name)[len(folder) + len(tag) + 1 :]  # room kept for it
+    return f"{folder}{short[: -len(ext) - 1]}.{tag}.{ext}"
 
 
 def manifest_key(project: str) -> str:

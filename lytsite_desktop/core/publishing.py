@@ -166,7 +166,9 @@ class PublishingService:
     def _preview_maker(self) -> PreviewMaker | None:
         if self._want_previews and self._previews is None:
             try:
-                self._previews = PreviewMaker(self.app.settings.previews, self.app.paths.cache_dir)
+                settings = self.app.settings
+                self._previews = PreviewMaker(settings.previews, self.app.paths.cache_dir,
+                                              settings.watermark)  # fmt: skip
             except ValueError as exc:
                 raise ConfigError(f"preview settings: {exc}") from exc
         return self._previews

@@ -136,3 +136,25 @@ def test_the_studio_name_and_address_are_saved_and_a_bad_address_explained(dialo
     dialog.save()
     saved = App().settings
     assert (saved.studio, saved.email) == ("Maria Costa Photography", "maria@example.com")
+
+
+def test_the_watermark_is_saved_and_a_bad_logo_explained(dialog, tmp_path):
+    tab = dialog.watermark
+    tab.text.setText(" © Maria   Costa ")
+    tab.logo.setText(str(tmp_path / "not-a-logo.png"))
+    dialog.save()
+    assert "is not a picture that can be read" in dialog.error.text()
+    assert not dialog.app.paths.config_file.exists()
+    tab.logo.setText("")
+    tab.position.setCurrentIndex(tab.position.findData("top-left"))
+    tab.mark_size.setValue(35)
+    tab.opacity.setValue(60)
+    tab.thumbs.setChecked(True)
+    tab.projects.setText("Ana & João, Ben")
+    live = dialog.app.settings.watermark  # what the previews already read
+    dialog.save()
+    saved = App().settings.watermark
+    assert (saved.text, saved.position, saved.size, saved.opacity, saved.thumbs) == (
+        "© Maria Costa", "top-left", 35, 60, True)  # fmt: skip
+    assert saved.projects == ["ana-joao", "ben"]
+    assert live.text == "© Maria Costa" and live.applies_to("ben") and not live.applies_to("carl")

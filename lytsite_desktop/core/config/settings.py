@@ -89,6 +89,44 @@ class PreviewSettings:
         return self.workers or max(1, min(4, os.cpu_count() or 1))
 
 
+#: Where a watermark may go (core/previews/watermark.py draws it).
+WATERMARK_POSITIONS = ("top-left", "top", "top-right", "left", "centre", "right",
+                       "bottom-left", "bottom", "bottom-right")  # fmt: skip
+
+
+@dataclass
+class WatermarkSettings:
+    """A watermark burned into previews at ingest (originals are never touched)."""
+
+    text: str = ""
+    #: A PNG logo (used instead of the text when set).
+    logo: str = ""
+    position: str = "bottom-right"
+    #: Width of the mark, percent of the picture's width.
+    size: int = 20
+    #: Percent.
+    opacity: int = 50
+    #: Thumbnails get it too.
+    thumbs: bool = False
+    #: The projects (as their addresses: "ana-joao") that get it; empty: every one.
+    projects: list[str] = field(default_factory=list)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.text.strip() or self.logo)
+
+    def applies_to(self, project: str) -> bool:
+        return self.enabled and (not self.projects or project in self.projects)
+
+    def validate(self) -> None:
+        if self.position not in WATERMARK_POSITIONS:
+            raise ValueError(
+                f"the watermark's place must be one of {', '.join(WATERMARK_POSITIONS)}"
+            )
+        if not (1 <= self.size <= 100 and 1 <= self.opacity <= 100):
+            raise ValueError("the watermark's size and opacity must be between 1 and 100 %")
+
+
 @dataclass
 class DestinationConfig:
     """A saved destination. The secret key is in the OS keyring, never here."""
@@ -118,6 +156,7 @@ class Settings:
     studio: str = ""
     #: The photographer's e-mail address, for the client's page (empty: none).
     email: str = ""
+    watermark: WatermarkSettings = field(default_factory=WatermarkSettings)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
@@ -140,6 +179,10 @@ class Settings:
             name: DestinationConfig(name=name, **{k: v for k, v in d.items() if k != "name"})
             for name, d in raw.get("destinations", {}).items()
         }
+        known = WatermarkSettings.__dataclass_fields__
+        watermark = WatermarkSettings(
+            **{k: v for k, v in (raw.get("watermark") or {}).items() if k in known}
+        )
         return cls(
             transfer,
             previews,
@@ -149,6 +192,7 @@ class Settings:
             bool(raw.get("welcomed", False)),
             str(raw.get("studio") or ""),
             str(raw.get("email") or ""),
+            watermark,
         )
 
     def save(self, path: Path) -> None:
@@ -163,6 +207,7 @@ class Settings:
             "welcomed": self.welcomed,
             "studio": self.studio,
             "email": self.email,
+            "watermark": asdict(self.watermark),
         }
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

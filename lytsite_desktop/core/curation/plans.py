@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from lytsite_desktop.core.destinations.base import Destination, StoredObject
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.keys import manifest_key, project_prefix
+from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.publish.manifest import Manifest, read
 from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.core.states import FileState
@@ -146,8 +147,14 @@ def plan_prune(
     given_up = {r.file_id for r in rows if r.state in _GIVEN_UP}
     plan = DeletionPlan(Kind.PRUNE, project, [])
     plan.retired = [fid for fid in manifest.retired if fid not in named]
+    in_use = {k for e in manifest.files.values() for k in _keys_of(e)}
     for fid, objs in sorted(groups.items(), key=lambda g: g[1][0].key):
-        if fid in named or fid in running:
+        if fid in running:
+            continue
+        if fid in named:  # renditions made again (a new watermark): the old ones go
+            stale = [o for o in objs if o.key not in in_use and "/files/" not in o.key]
+            if stale:
+                plan.items.append(_doomed(f"{_name(objs)} (an earlier preview)", stale))
             continue
         old = all(o.modified is not None and now - o.modified > GRACE for o in objs)
         if fid in plan.retired:
@@ -157,6 +164,11 @@ def plan_prune(
         else:
             plan.left_alone += len(objs)
     return plan
+
+
+def _keys_of(entry: ManifestEntry) -> list[str]:
+    renditions = [r.key for r in (entry.preview, entry.thumb) if r is not None]
+    return [entry.originalKey, *renditions] if entry.originalKey else renditions
 
 
 def _name(objects: list[StoredObject]) -> str:

@@ -20,6 +20,9 @@ from typing import Any, cast
 
 from PIL import Image, ImageCms
 
+from lytsite_desktop.core.previews.watermark import Mark
+from lytsite_desktop.core.previews.watermark import apply as apply_mark
+
 log = logging.getLogger(__name__)
 
 _TRANSPOSE = {
@@ -73,9 +76,11 @@ def render_image(
     thumb_size: int,
     thumb_quality: int,
     orientation: int | None = None,
+    mark: Mark | None = None,
 ) -> ImageRenditions:
     """Preview and thumbnail of an opened (not yet loaded) image. ``orientation``
-    overrides the image's own (a raw's embedded preview)."""
+    overrides the image's own (a raw's embedded preview); ``mark`` is burned into
+    the preview (and the thumbnail when it says so)."""
     camera = camera_summary(im)
     icc = im.info.get("icc_profile")
     raw_size = im.size
@@ -89,10 +94,12 @@ def render_image(
     if orientation in _TRANSPOSE:
         small = small.transpose(_TRANSPOSE[orientation])
     small = _to_srgb(small, icc)
-    preview = _encode(small, quality)
+    marked = apply_mark(small, mark) if mark is not None else small
+    preview = _encode(marked, quality)
     # A grid thumbnail is 1/4 of the preview: a 2x2 box average first halves the
     # Lanczos work (reducing_gap 1.5) at no visible cost at 480 px.
-    thumb_im = _fit(small, thumb_size, reducing_gap=1.5)
+    thumb_im = _fit(marked if mark is not None and mark.thumbs else small, thumb_size,
+                    reducing_gap=1.5)  # fmt: skip
     thumb = _encode(thumb_im, thumb_quality)
     return ImageRenditions(width, height, preview, thumb, camera)
 

@@ -14,10 +14,13 @@ import re
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lytsite_desktop.core.ingest.filetypes import Kind
 from lytsite_desktop.core.previews import notes
+
+if TYPE_CHECKING:
+    from lytsite_desktop.core.previews.watermark import Mark
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ class RenderJob:
     max_pixels: int
     #: Named like a picture (.jpg, .psd ...): if no decoder reads it, say so.
     misnamed: bool = False
+    #: Burned into a picture's preview (and thumbnail, if it says so).
+    watermark: Mark | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class RenditionFile:
     width: int
     height: int
     size: int
+    #: The watermark's tag when one is burned in (it goes into the key).
+    tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,7 @@ def _render_picture(job: RenderJob) -> RenderResult:
                     thumb_size=job.thumb_size,
                     thumb_quality=job.thumb_quality,
                     orientation=orientation,
+                    mark=job.watermark,
                 )
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return RenderResult(note=_bomb_note(str(exc), job.max_pixels), detail=str(exc))
@@ -166,8 +174,12 @@ def _render_picture(job: RenderJob) -> RenderResult:
         return _undecodable(job, exc)
     except (SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError) as exc:
         return _undecodable(job, exc)  # Pillow's "broken file" errors
-    preview = _write(job.out_dir, PREVIEW_WEBP, r.preview)
-    thumb = _write(job.out_dir, THUMB_WEBP, r.thumb)
+    mark = job.watermark
+    tag = mark.tag if mark is not None else ""
+    preview = _write(job.out_dir, PREVIEW_WEBP, r.preview, tag)
+    thumb = _write(
+        job.out_dir, THUMB_WEBP, r.thumb, tag if mark is not None and mark.thumbs else ""
+    )
     width, height = full or (r.width, r.height)
     return RenderResult(width, height, preview, thumb, camera=r.camera)
 
@@ -203,10 +215,10 @@ def _undecodable(job: RenderJob, exc: BaseException) -> RenderResult:
     return RenderResult(note=notes.damaged(False), damaged=True, detail=detail)
 
 
-def _write(out_dir: str, name: str, enc: Any) -> RenditionFile:
+def _write(out_dir: str, name: str, enc: Any, tag: str = "") -> RenditionFile:
     with open(os.path.join(out_dir, name), "wb") as fh:
         fh.write(enc.data)
-    return RenditionFile(name, enc.width, enc.height, len(enc.data))
+    return RenditionFile(name, enc.width, enc.height, len(enc.data), tag)
 
 
 def _bomb_note(message: str, limit: int) -> str:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import queue
 from pathlib import Path
 
-from lytsite_desktop.core.config.settings import PreviewSettings
-from lytsite_desktop.core.ingest.filetypes import FileType
+from lytsite_desktop.core.config.settings import PreviewSettings, WatermarkSettings
+from lytsite_desktop.core.ingest.filetypes import FileType, Kind
 from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.previews.cache import Cached, PreviewCache, variant
 from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult
 from lytsite_desktop.core.previews.pool import RenderSlot
+from lytsite_desktop.core.previews.watermark import Mark
 from lytsite_desktop.core.sizes import MiB
+
+log = logging.getLogger(__name__)
+
+#: What a watermark goes on: pictures (not a video's poster, not a PDF's page).
+_MARKED = {Kind.IMAGE, Kind.RAW, Kind.OTHER}
 
 
 class PreviewMaker:
@@ -22,9 +29,13 @@ class PreviewMaker:
     has at most one job and the CPU spent on previews stays bounded.
     """
 
-    def __init__(self, settings: PreviewSettings, cache_dir: Path) -> None:
+    def __init__(
+        self, settings: PreviewSettings, cache_dir: Path,
+        watermark: WatermarkSettings | None = None,
+    ) -> None:  # fmt: skip
         settings.validate()
         self.settings = settings
+        self.watermark = watermark or WatermarkSettings()
         self.cache = PreviewCache(cache_dir)
         self.variant = variant(settings)
         limit = settings.memory_limit_mib * MiB if settings.memory_limit_mib else None
@@ -40,12 +51,28 @@ class PreviewMaker:
     def workers(self) -> int:
         return len(self._slots)
 
-    def cached(self, sha256: str) -> Cached | None:
-        return self.cache.get(sha256, self.variant)
+    def mark_for(self, project: str) -> Mark | None:
+        """The watermark a project's previews get (None: none). A logo that cannot
+        be read is said in the log, and the text (if any) is used instead."""
+        ws = self.watermark
+        if not ws.applies_to(project):
+            return None
+        logo = b""
+        if ws.logo:
+            try:
+                logo = Path(ws.logo).read_bytes()
+            except OSError as exc:
+                log.warning("the watermark's logo cannot be read (%s): %s", ws.logo, exc)
+        if not logo and not ws.text.strip():
+            return None
+        return Mark(ws.text, logo, ws.position, ws.size, ws.opacity, ws.thumbs)
 
-    def make(self, source: str, sha256: str, ftype: FileType) -> Cached:
-        """The file's renditions (cached or made now); never raises for a bad file."""
-        found = self.cached(sha256)
+    def make(self, source: str, sha256: str, ftype: FileType, project: str = "") -> Cached:
+        """The file's renditions (cached or made now) for ``project`` (its
+        watermark); never raises for a bad file."""
+        mark = self.mark_for(project) if ftype.kind in _MARKED else None
+        variant_name = f"{self.variant}-w{mark.tag}" if mark is not None else self.variant
+        found = self.cache.get(sha256, variant_name)
         if found is not None:
             return found
         if ftype.empty:
@@ -63,6 +90,7 @@ class PreviewMaker:
             thumb_quality=ps.thumb_quality,
             max_pixels=ps.max_megapixels * 1_000_000,
             misnamed=ftype.misnamed,
+            watermark=mark,
         )
         slot = self._free.get()
         try:
@@ -72,7 +100,7 @@ class PreviewMaker:
             raise
         finally:
             self._free.put(slot)
-        return self.cache.put(sha256, self.variant, work, result)
+        return self.cache.put(sha256, variant_name, work, result)
 
     def interrupt(self) -> None:
         """Kill running jobs now (the app is stopping)."""

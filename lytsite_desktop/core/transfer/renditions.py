@@ -42,7 +42,7 @@ def ingest(engine: EngineServices, task: FileTask) -> Cached | None:
             showing = task.state in (FileState.QUEUED, FileState.HASHING)
         if showing:
             engine.set_state(task, FileState.MAKING_PREVIEW)
-        made = previews.make(task.source, sha, ftype)
+        made = previews.make(task.source, sha, ftype, task.project)
     except Interrupted:
         raise
     except TransferError as exc:  # unreadable: the upload reports it
@@ -91,7 +91,7 @@ def _send_one(
     if rf is None:
         return None
     ext = rf.name.rsplit(".", 1)[-1]
-    key = rendition_key(task.project, role, fid, task.rel_path, ext)
+    key = rendition_key(task.project, role, fid, task.rel_path, ext, rf.tag)
     ctype = CONTENT_TYPES.get(ext, "image/webp")
     rendition = Rendition(key, rf.width, rf.height, rf.size, ctype)
     before = (listed.preview if role == "previews" else listed.thumb) if listed else None

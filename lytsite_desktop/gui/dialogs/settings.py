@@ -1,4 +1,5 @@
-"""Settings: destinations (secrets to the keyring), upload and preview options."""
+"""Settings: destinations (secrets to the keyring), upload and preview options, the
+studio, the watermark."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.sizes import format_size, parse_size
 from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.dialogs.watermark_tab import WatermarkTab
 
 
 class DestinationForm(QDialog):
@@ -100,6 +102,8 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._destinations_tab(), "Destinations")
         tabs.addTab(self._uploads_tab(), "Uploads and previews")
         tabs.addTab(self._studio_tab(), "Your studio")
+        self.watermark = WatermarkTab(self.app.settings.watermark)
+        tabs.addTab(self.watermark, "Watermark")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -338,6 +342,7 @@ class SettingsDialog(QDialog):
             email = self.email.text().strip()
             if email and ("@" not in email or " " in email):
                 raise ValueError(f"“{email}” is not an e-mail address")
+            watermark = self.watermark.settings()
         except ValueError as exc:
             self.error.setText(f"Not saved: {exc}")
             return
@@ -346,5 +351,6 @@ class SettingsDialog(QDialog):
         settings.auto_resume = self.auto_resume.isChecked()
         settings.studio = " ".join(self.studio.text().split())
         settings.email = email
+        vars(settings.watermark).update(vars(watermark))  # in place: the previews read it
         settings.save(self.app.paths.config_file)
         self.accept()
