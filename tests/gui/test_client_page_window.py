@@ -71,3 +71,29 @@ def test_an_expired_gallery_is_offered_at_the_next_start(
     second = open_window(dest)  # taken care of: not asked again
     qtbot.wait(1500)
     assert second.gallery.expired.question is None
+
+
+def test_an_expired_gallery_deleted_after_a_second_question(
+    tmp_path, open_window, qtbot, s3, s3_server, bucket
+):
+    photos(tmp_path / "day", 2)
+    dest = dest_url(bucket, s3_server.url)
+    assert main(["upload", str(tmp_path / "day"), "--dest", dest]) == 0
+    assert (
+        main(["gallery", "day", "--expires", (date.today() - timedelta(days=1)).isoformat()]) == 0
+    )
+    window = open_window(dest)
+    offer = window.gallery.expired
+    qtbot.waitUntil(lambda: offer.question is not None, timeout=10_000)
+    [delete] = [b for b in offer.question.buttons() if b.text() == "Delete…"]
+    delete.click()
+    qtbot.waitUntil(lambda: offer.question is not None and "cannot be undone" in
+                    offer.question.text(), timeout=10_000)  # fmt: skip
+    box = offer.question
+    assert box.text().startswith("Delete 3 files (")  # two photos, and the page with its manifest
+    [really] = [b for b in box.buttons() if b.text() == "Delete"]
+    really.click()
+    qtbot.waitUntil(lambda: projects(s3, bucket) == set(), timeout=20_000)
+    qtbot.waitUntil(
+        lambda: window.gallery.status.text().startswith("Deleted 3 files"), timeout=5_000
+    )

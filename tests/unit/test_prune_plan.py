@@ -53,3 +53,31 @@ def test_prune_picks_what_no_manifest_names_and_nothing_in_flight(tmp_path):
         later = plan_prune(dest, "p", journal, now=now + GRACE + timedelta(minutes=1))
         picked = {item.keys[0].split("/")[3] for item in later.items}
         assert picked == {"retired", "cancelled", "old", "stray"}  # never listed, never running
+
+
+def test_a_listed_files_earlier_previews_go_a_newer_one_stays(tmp_path):
+    import os
+
+    from lytsite_desktop.core.publish.entry import Rendition
+
+    dest = LocalDestination(tmp_path / "bucket")
+    keys = {
+        "original": "projects/p/files/f1/a.jpg",
+        "old": "projects/p/previews/f1/a.webp",  # before the watermark
+        "named": "projects/p/previews/f1/a.1f3a9c0e.webp",  # what the entry lists
+        "newer": "projects/p/previews/f1/a.77aa00bb.webp",  # another computer, not yet listed
+        "thumb": "projects/p/thumbs/f1/a.webp",
+    }
+    for name, key in keys.items():
+        put(dest, key)
+        when = {"old": 1_000, "named": 2_000, "newer": 3_000}.get(name, 2_000)
+        os.utime(tmp_path / "bucket" / key, (when, when))
+    entry = ManifestEntry(fileId="f1", fileName="a.jpg", path="a.jpg", contentType="image/jpeg",
+                          size=10, sha256="s", originalKey=keys["original"],
+                          preview=Rendition(keys["named"], 1800, 1200, 10),
+                          thumb=Rendition(keys["thumb"], 480, 320, 10))  # fmt: skip
+    commit(dest, "p", [Put(entry)])
+    with Journal(tmp_path / "journal.db") as journal:
+        plan = plan_prune(dest, "p", journal)
+    assert [item.keys for item in plan.items] == [(keys["old"],)]
+    assert plan.lines()[0].startswith("a.jpg (an earlier preview)")

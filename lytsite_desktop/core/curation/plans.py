@@ -147,12 +147,12 @@ def plan_prune(
     given_up = {r.file_id for r in rows if r.state in _GIVEN_UP}
     plan = DeletionPlan(Kind.PRUNE, project, [])
     plan.retired = [fid for fid in manifest.retired if fid not in named]
-    in_use = {k for e in manifest.files.values() for k in _keys_of(e)}
+    by_id = {e.fileId: e for e in manifest.files.values()}
     for fid, objs in sorted(groups.items(), key=lambda g: g[1][0].key):
         if fid in running:
             continue
-        if fid in named:  # renditions made again (a new watermark): the old ones go
-            stale = [o for o in objs if o.key not in in_use and "/files/" not in o.key]
+        if fid in named:  # renditions made again (a new watermark): the earlier ones go
+            stale = _replaced_renditions(by_id[fid], objs)
             if stale:
                 plan.items.append(_doomed(f"{_name(objs)} (an earlier preview)", stale))
             continue
@@ -166,9 +166,17 @@ def plan_prune(
     return plan
 
 
-def _keys_of(entry: ManifestEntry) -> list[str]:
-    renditions = [r.key for r in (entry.preview, entry.thumb) if r is not None]
-    return [entry.originalKey, *renditions] if entry.originalKey else renditions
+def _replaced_renditions(entry: ManifestEntry, objects: list[StoredObject]) -> list[StoredObject]:
+    """A listed file's previews and thumbnails older than the ones its entry names
+    (a newer one may be another computer's, about to be listed: it stays)."""
+    stale = []
+    for role, named in (("previews", entry.preview), ("thumbs", entry.thumb)):
+        current = next((o for o in objects if named and o.key == named.key), None)
+        if current is None or current.modified is None:
+            continue
+        stale += [o for o in objects if f"/{role}/" in o.key and o.key != current.key
+                  and o.modified is not None and o.modified <= current.modified]  # fmt: skip
+    return stale
 
 
 def _name(objects: list[StoredObject]) -> str:

@@ -67,11 +67,18 @@ class PreviewMaker:
             return None
         return Mark(ws.text, logo, ws.position, ws.size, ws.opacity, ws.thumbs)
 
+    def _variant(self, mark: Mark | None) -> str:
+        return f"{self.variant}-w{mark.tag}" if mark is not None else self.variant
+
+    def cached(self, sha256: str, project: str = "") -> Cached | None:
+        """A picture's renditions for ``project`` if the cache has them."""
+        return self.cache.get(sha256, self._variant(self.mark_for(project)))
+
     def make(self, source: str, sha256: str, ftype: FileType, project: str = "") -> Cached:
         """The file's renditions (cached or made now) for ``project`` (its
         watermark); never raises for a bad file."""
         mark = self.mark_for(project) if ftype.kind in _MARKED else None
-        variant_name = f"{self.variant}-w{mark.tag}" if mark is not None else self.variant
+        variant_name = self._variant(mark)
         found = self.cache.get(sha256, variant_name)
         if found is not None:
             return found

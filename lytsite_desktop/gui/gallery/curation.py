@@ -38,6 +38,7 @@ from lytsite_desktop.core.gallery.projects import GalleryItem, ProjectRef
 from lytsite_desktop.core.publish.manifest import Manifest, Op
 from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.gallery.confirm import ask_to_delete
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -200,28 +201,20 @@ class Curation(QObject):
         shown = "\n".join(lines[:LISTED])
         if len(lines) > LISTED:
             shown += f"\n… and {len(lines) - LISTED} more"
-        box = QMessageBox(self.parent_widget)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Remove from the gallery")
-        box.setText(
-            f"Delete {_count(len(lines))} ({format_size(plan.size)}) from the bucket and "
-            "from your client's page? This cannot be undone."
-        )
-        box.setInformativeText(shown)
-        box.setStandardButtons(QMessageBox.StandardButton.Cancel)
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.confirmation = box
 
-        def answered() -> None:
+        def answered(delete: bool) -> None:
             self.confirmation = None
-            if box.clickedButton() is delete:
+            if delete:
                 self._delete(plan)
             else:
                 self.note.emit("Nothing was deleted.")
 
-        box.finished.connect(answered)
-        box.open()
+        self.confirmation = ask_to_delete(
+            self.parent_widget, "Remove from the gallery",
+            f"Delete {_count(len(lines))} ({format_size(plan.size)}) from the bucket and "
+            "from your client's page? This cannot be undone.",
+            shown, answered,
+        )  # fmt: skip
 
     def _delete(self, plan: DeletionPlan) -> None:
         ref = self.ref

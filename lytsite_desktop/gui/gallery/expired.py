@@ -22,6 +22,7 @@ from lytsite_desktop.core.gallery.projects import ProjectRef
 from lytsite_desktop.core.publish.manifest import read
 from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.gallery.confirm import ask_to_delete
 
 log = logging.getLogger(__name__)
 
@@ -105,23 +106,11 @@ class ExpiredOffer(QObject):
         self.note.emit("")
         files = sum(len(p.items) for _, p in plans)
         size = sum(p.size for _, p in plans)
-        box = QMessageBox(self.parent_widget)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Delete expired galleries")
-        box.setText(f"Delete {files} files ({format_size(size)}) of "
-                    f"{len(plans)} galleries from the bucket? This cannot be undone."
-                    if len(plans) > 1 else
-                    f"Delete {files} files ({format_size(size)}) from the bucket? "
-                    "This cannot be undone.")  # fmt: skip
-        box.setInformativeText("\n".join(expired_line(ref) for ref, _ in plans))
-        box.setStandardButtons(QMessageBox.StandardButton.Cancel)
-        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        self.question = box
+        several = f" of {len(plans)} galleries" if len(plans) > 1 else ""
 
-        def answered() -> None:
+        def answered(delete: bool) -> None:
             self.question = None
-            if box.clickedButton() is not delete:
+            if not delete:
                 self.note.emit("Nothing was deleted.")
                 return
 
@@ -135,8 +124,12 @@ class ExpiredOffer(QObject):
 
             self._run(work, f"Deleted {files} files ({format_size(size)}).")
 
-        box.finished.connect(answered)
-        box.open()
+        self.question = ask_to_delete(
+            self.parent_widget, "Delete expired galleries",
+            f"Delete {files} files ({format_size(size)}){several} from the bucket? "
+            "This cannot be undone.",
+            "\n".join(expired_line(ref) for ref, _ in plans), answered,
+        )  # fmt: skip
 
     def _run(self, work: Callable[[], None], said: str) -> None:
         self.note.emit("Saving…")
