@@ -76,3 +76,27 @@ def test_a_tagged_key_keeps_its_tag():
         "projects/p/thumbs/ab12/IMG_1.webp")  # fmt: skip
     long = rendition_key("p", "previews", "ab12", "x" * 3000 + ".jpg", "webp", "1f3a9c0e")
     assert long.endswith("xxx.1f3a9c0e.webp") and len(long.encode()) < MAX_KEY_BYTES
+
+
+def test_a_rendition_made_otherwise_than_by_default_gets_a_tag(tmp_path):
+    """A watermark or another size or quality changes a rendition's bytes, so its
+    key must change too (browsers keep renditions forever)."""
+    from lytsite_desktop.core.config.settings import PreviewSettings, WatermarkSettings
+    from lytsite_desktop.core.previews.maker import PreviewMaker
+
+    def tags(watermark=None, **sizes) -> tuple[str, str]:
+        maker = PreviewMaker(PreviewSettings(workers=1, **sizes), tmp_path, watermark)
+        try:
+            return maker.tags(maker.mark_for("p"))
+        finally:
+            maker.close()
+
+    assert tags() == ("", "")  # the defaults: IMG_0412.webp, as ever
+    bigger = tags(size=2400)
+    assert bigger[0] and not bigger[1]
+    assert tags(thumb_quality=70)[1] and not tags(thumb_quality=70)[0]
+    marked = tags(WatermarkSettings(text="© M"))
+    assert marked[0] and not marked[1] and marked[0] != bigger[0]
+    both = tags(WatermarkSettings(text="© M", thumbs=True))
+    assert both[0] and both[1]
+    assert tags(WatermarkSettings(text="© M", projects=["other"])) == ("", "")

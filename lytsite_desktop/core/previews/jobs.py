@@ -44,6 +44,10 @@ class RenderJob:
     misnamed: bool = False
     #: Burned into a picture's preview (and thumbnail, if it says so).
     watermark: Mark | None = None
+    #: Put into the renditions' keys when they differ from the defaults' (a
+    #: watermark, another size or quality): see PreviewMaker.tags.
+    preview_tag: str = ""
+    thumb_tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,8 @@ class RenditionFile:
     width: int
     height: int
     size: int
-    #: The watermark's tag when one is burned in (it goes into the key).
+    #: Goes into the rendition's key: set when its bytes differ from what the
+    #: default settings make (a watermark, another size), so its key changes too.
     tag: str = ""
 
 
@@ -95,7 +100,10 @@ def render(job: RenderJob, tick: Callable[[], None] = lambda: None) -> RenderRes
     a long job (a video) is still moving."""
     result = _render(job, tick)
     if result.thumb is not None:
-        result = replace(result, color=average_color(os.path.join(job.out_dir, result.thumb.name)))
+        color = average_color(os.path.join(job.out_dir, result.thumb.name))
+        result = replace(result, color=color, thumb=replace(result.thumb, tag=job.thumb_tag))
+    if result.preview is not None and result.preview.name == PREVIEW_WEBP:
+        result = replace(result, preview=replace(result.preview, tag=job.preview_tag))
     return result
 
 
@@ -174,12 +182,8 @@ def _render_picture(job: RenderJob) -> RenderResult:
         return _undecodable(job, exc)
     except (SyntaxError, ValueError, EOFError, TypeError, KeyError, IndexError) as exc:
         return _undecodable(job, exc)  # Pillow's "broken file" errors
-    mark = job.watermark
-    tag = mark.tag if mark is not None else ""
-    preview = _write(job.out_dir, PREVIEW_WEBP, r.preview, tag)
-    thumb = _write(
-        job.out_dir, THUMB_WEBP, r.thumb, tag if mark is not None and mark.thumbs else ""
-    )
+    preview = _write(job.out_dir, PREVIEW_WEBP, r.preview)
+    thumb = _write(job.out_dir, THUMB_WEBP, r.thumb)
     width, height = full or (r.width, r.height)
     return RenderResult(width, height, preview, thumb, camera=r.camera)
 
@@ -215,10 +219,10 @@ def _undecodable(job: RenderJob, exc: BaseException) -> RenderResult:
     return RenderResult(note=notes.damaged(False), damaged=True, detail=detail)
 
 
-def _write(out_dir: str, name: str, enc: Any, tag: str = "") -> RenditionFile:
+def _write(out_dir: str, name: str, enc: Any) -> RenditionFile:
     with open(os.path.join(out_dir, name), "wb") as fh:
         fh.write(enc.data)
-    return RenditionFile(name, enc.width, enc.height, len(enc.data), tag)
+    return RenditionFile(name, enc.width, enc.height, len(enc.data))
 
 
 def _bomb_note(message: str, limit: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 from pathlib import Path
@@ -67,6 +68,22 @@ class PreviewMaker:
             return None
         return Mark(ws.text, logo, ws.position, ws.size, ws.opacity, ws.thumbs)
 
+    def tags(self, mark: Mark | None) -> tuple[str, str]:
+        """The preview's and the thumbnail's key tags: "" with the default sizes and
+        qualities and no watermark (the keys stay ``{stem}.webp``), else eight hex
+        digits naming what they are made with. Browsers keep renditions forever
+        (immutable): new bytes must come at a new address."""
+        ps, default = self.settings, PreviewSettings()
+        preview = (ps.size, ps.quality, mark.tag if mark else "")
+        thumbed = mark.tag if mark is not None and mark.thumbs else ""
+        thumb = (ps.thumb_size, ps.thumb_quality, thumbed)
+
+        def tag(made: tuple[int, int, str], plain: tuple[int, int, str]) -> str:
+            return "" if made == plain else hashlib.sha256(repr(made).encode()).hexdigest()[:8]
+
+        return (tag(preview, (default.size, default.quality, "")),
+                tag(thumb, (default.thumb_size, default.thumb_quality, "")))  # fmt: skip
+
     def _variant(self, mark: Mark | None) -> str:
         return f"{self.variant}-w{mark.tag}" if mark is not None else self.variant
 
@@ -86,6 +103,7 @@ class PreviewMaker:
             return Cached(self.cache.root, RenderResult(note=notes.empty(), lasting=False))
         work = self.cache.workdir()
         ps = self.settings
+        preview_tag, thumb_tag = self.tags(mark)
         job = RenderJob(
             source=source,
             kind=ftype.kind.value,
@@ -98,6 +116,8 @@ class PreviewMaker:
             max_pixels=ps.max_megapixels * 1_000_000,
             misnamed=ftype.misnamed,
             watermark=mark,
+            preview_tag=preview_tag,
+            thumb_tag=thumb_tag,
         )
         slot = self._free.get()
         try:
