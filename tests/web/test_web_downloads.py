@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from lytsite_desktop.core.gallery.webdata import expired_words
 from tests.support.browser import allow_downloads, alt_of
@@ -91,6 +92,17 @@ def test_web_size_and_the_selection_alone(browser, published, tmp_path):
         for heart in hearts[1:3]:
             heart.click()
         browser.find_element(By.CSS_SELECTOR, "nav.bar .selection").click()
+        # The names copied for the photographer (the page's own clipboard, granted here).
+        allowed = ["clipboardReadWrite", "clipboardSanitizedWrite"]
+        browser.execute_cdp_cmd("Browser.grantPermissions",
+                                {"origin": base.rstrip("/"), "permissions": allowed})  # fmt: skip
+        copy = browser.find_element(By.CSS_SELECTOR, "nav.bar .send .copy")
+        copy.click()
+        WebDriverWait(browser, 5).until(lambda b: copy.text == "Copied 2 names")
+        pasted = browser.execute_async_script(
+            "navigator.clipboard.readText().then(arguments[0], e => arguments[0]('! ' + e))"
+        )
+        assert pasted.splitlines() == chosen
         summary = browser.find_element(By.CSS_SELECTOR, "details.all summary")
         assert summary.text == "Download 2 selected"
         archive = download_all(browser, folder, "w")

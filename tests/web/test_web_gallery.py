@@ -209,3 +209,25 @@ def test_title_cover_hidden_files_order_and_documents_on_a_phone(browser, tmp_pa
         assert cover.rect["width"] <= width
     finally:
         browser.set_window_size(1200, 900)  # as the session started
+
+
+def test_reduced_motion_opens_without_animation(browser, site):
+    url = site(names(8))
+    reduce = {"name": "prefers-reduced-motion", "value": "reduce"}
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [reduce]})
+    try:
+        for reduced in (True, False):
+            if not reduced:
+                browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+            browser.get(url)
+            browser.find_elements(By.CSS_SELECTOR, "a.photo")[1].click()
+            opened(browser, 1)
+            options = browser.execute_script(
+                "var o = lytsiteLightbox.pswp.options;"
+                "return [o.showHideAnimationType, o.zoomAnimationDuration]"
+            )
+            assert (options == ["none", 0]) is reduced, options
+            ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+            WebDriverWait(browser, 5).until(lambda b: lightbox(b) is None)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
