@@ -15,7 +15,8 @@ from lytsite_desktop.cli import main
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.previews.jobs import RenderJob, render
 from tests.conftest import dest_url, object_sha256, sha256_file
-from tests.integration.test_curation import keys, manifest, shoot
+from tests.integration.test_curation import keys, manifest
+from tests.support.images import exif_with, jpeg_bytes, scene
 
 
 def set_watermark(**fields) -> None:
@@ -31,6 +32,12 @@ def picture(s3, bucket: str, key: str) -> Image.Image:
         "RGB")  # fmt: skip
 
 
+def data_of(s3, bucket: str, project: str) -> str:
+    """The page's JSON block."""
+    page = s3.get_object(Bucket=bucket, Key=f"projects/{project}/index.html")["Body"].read()
+    return page.decode().split('id="gallery-data">', 1)[1].split("</script>", 1)[0]
+
+
 def plain_preview(source) -> Image.Image:
     """The same photo's preview without a watermark, made here."""
     out = tempfile.mkdtemp()
@@ -41,8 +48,11 @@ def plain_preview(source) -> Image.Image:
 def test_a_watermark_on_the_named_projects_previews_then_changed(tmp_path, bucket, s3, s3_server,
                                                                   capsys):  # fmt: skip
     dest = dest_url(bucket, s3_server.url)
-    shoot(tmp_path / "Ana", ["a.jpg", "b.jpg"])
-    shoot(tmp_path / "Ben", ["c.jpg"], seed=5)
+    for folder, names in (("Ana", ["a.jpg", "b.jpg"]), ("Ben", ["c.jpg"])):  # larger than a preview
+        (tmp_path / folder).mkdir()
+        for i, name in enumerate(names):
+            photo = jpeg_bytes(scene((2400, 1600), seed=i), exif=exif_with(1))
+            (tmp_path / folder / name).write_bytes(photo)
     set_watermark(text="© Maria Costa", position="bottom-right", size=30, opacity=70,
                   projects=["ana"])  # fmt: skip
     assert main(["upload", str(tmp_path / "Ana"), str(tmp_path / "Ben"), "--dest", dest]) == 0
@@ -52,6 +62,9 @@ def test_a_watermark_on_the_named_projects_previews_then_changed(tmp_path, bucke
     assert ana["a.jpg"]["thumb"]["key"].endswith("/a.webp")  # thumbnails untouched
     ben = manifest(s3, bucket, "ben")["files"][0]
     assert ben["preview"]["key"].endswith("/c.webp")  # not a project it names
+    # The viewer zooms into Ben's originals, never into Ana's (they have no watermark).
+    assert ana["a.jpg"]["watermarked"] is True and "watermarked" not in ben
+    assert '"z":[' in data_of(s3, bucket, "ben") and '"z":[' not in data_of(s3, bucket, "ana")
     # Burned in at the bottom right, nowhere else; the original is byte-exact.
     marked = picture(s3, bucket, first)
     diff = ImageChops.difference(marked, plain_preview(tmp_path / "Ana" / "a.jpg")).convert("L")

@@ -133,6 +133,8 @@ def zoom_width(entry: ManifestEntry, downloads: bool) -> int | None:
     big = max(entry.width or 0, entry.height or 0)
     if not downloads or image is None or entry.contentType not in _DRAWN or not entry.originalKey:
         return None
+    if entry.watermarked:  # the original has no watermark: the viewer stays on the preview
+        return None
     if big <= max(image.width, image.height):
         return None
     return round(image.width * big / max(image.width, image.height))

@@ -82,6 +82,8 @@ class RenderResult:
     #: The thumbnail's average colour ("#rrggbb"): the page's placeholder while
     #: the image loads.
     color: str | None = None
+    #: The preview carries a watermark.
+    watermarked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -103,7 +105,8 @@ def render(job: RenderJob, tick: Callable[[], None] = lambda: None) -> RenderRes
         color = average_color(os.path.join(job.out_dir, result.thumb.name))
         result = replace(result, color=color, thumb=replace(result.thumb, tag=job.thumb_tag))
     if result.preview is not None and result.preview.name == PREVIEW_WEBP:
-        result = replace(result, preview=replace(result.preview, tag=job.preview_tag))
+        preview = replace(result.preview, tag=job.preview_tag)
+        result = replace(result, preview=preview, watermarked=job.watermark is not None)
     return result
 
 

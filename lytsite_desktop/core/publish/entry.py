@@ -42,6 +42,9 @@ class ManifestEntry:
     publishedAt: str | None = None
     #: The thumbnail's average colour ("#rrggbb"): the page's placeholder.
     color: str | None = None
+    #: True: its preview carries the photographer's watermark (the page then
+    #: never zooms into the original, which has none).
+    watermarked: bool | None = None
     #: True: published, but left out of the client's page. None: nobody chose
     #: (a damaged picture comes in hidden; the photographer's choice then stays).
     hidden: bool | None = None
@@ -65,6 +68,7 @@ class ManifestEntry:
             camera=self.camera or old.camera,
             duration=self.duration if self.duration is not None else old.duration,
             color=self.color or old.color,
+            watermarked=self.watermarked if self.preview else old.watermarked,
             hidden=old.hidden if old.hidden is not None else self.hidden,
         )
         if merged.preview is not None:
@@ -84,7 +88,7 @@ class ManifestEntry:
                 d[r] = dict(d[r].__dict__)
         if d["camera"] is not None:
             d["camera"] = dict(d["camera"])
-        for optional in ("hidden", "color"):
+        for optional in ("hidden", "color", "watermarked"):
             if d[optional] is None:
                 del d[optional]
         return d

@@ -274,6 +274,7 @@ class Coordinator:
             thumb=thumb,
             camera=result.camera if result else None,
             color=result.color if result else None,
+            watermarked=True if result and result.watermarked else None,
             duration=result.duration if result else None,
             note=task.note or None,
             hidden=True if task.damaged and not (preview or thumb) else None,
