@@ -164,12 +164,15 @@ class FlowView(QScrollArea):
         self.selected: set[int] = set()
         self._anchor = -1  # the last tile Ctrl-clicked: where a Shift-click range starts
 
-    def select(self, indexes: set[int]) -> None:
+    def select(self, indexes: set[int], *, show: bool = False) -> None:
+        """Exactly these tiles selected (``show``: scrolled to the first)."""
         self.selected = set(indexes)
         for tile in self.tiles:
             if tile.selected != (tile.index in self.selected):
                 tile.selected = not tile.selected
                 tile.update()
+        if show and self.selected:
+            self.ensureWidgetVisible(self.tiles[min(self.selected)])
 
     def _toggle(self, index: int) -> None:
         self._anchor = index

@@ -195,6 +195,14 @@ class ThumbGrid(QAbstractScrollArea):
         self.current = index
         self.viewport().update()
 
+    def select(self, indexes: set[int], *, show: bool = False) -> None:
+        """Exactly these tiles selected (``show``: the first made current, scrolled to)."""
+        self.selected = set(indexes)
+        if show and self.selected:
+            self.current = min(self.selected)
+            self.ensure_visible(self.current)
+        self.viewport().update()
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         pressed, self._pressed = self._pressed, -1
         index = self.index_at(int(event.position().x()), int(event.position().y()))

@@ -331,16 +331,7 @@ class GalleryView(QWidget):
         """Select these files (a client's selection), and show the first of them."""
         wanted = set(file_ids)
         chosen = {i for i, item in enumerate(self.items) if item.entry.fileId in wanted}
-        if self.layout_kind == Layout.THUMBS:
-            self.grid.selected = chosen
-            if chosen:
-                self.grid.current = min(chosen)
-                self.grid.ensure_visible(self.grid.current)
-            self.grid.viewport().update()
-        else:
-            self.flow.select(chosen)
-            if chosen:
-                self.flow.ensureWidgetVisible(self.flow.tiles[min(chosen)])
+        (self.grid if self.layout_kind == Layout.THUMBS else self.flow).select(chosen, show=True)
         self.status.setText(f"{len(chosen)} of {len(self.items)} files selected: "
                             "right-click one of them for what to do with them.")  # fmt: skip
 
