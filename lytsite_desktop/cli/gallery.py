@@ -44,7 +44,7 @@ def cmd_gallery(app: App, args: argparse.Namespace) -> int:
     if args.export is None:
         raise ConfigError(
             "say what to do with the gallery: --export DIR, --title, --cover, --hide, --show, "
-            "--remove or --delete (see --help)"
+            "--downloads, --expires, --remove or --delete (see --help)"
         )
     return _export(app, args)
 
