@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.app import App
@@ -246,3 +247,12 @@ def test_a_video_shows_its_poster_and_plays_in_the_system_player(qtbot, tmp_path
     assert view.opened == [item.video]
     view.lightbox.go(1 - index)  # the photo: nothing to play
     assert not view.lightbox.play_button.isVisibleTo(view.lightbox)
+
+
+def test_the_link_row_shows_the_page_and_copies_it(qtbot, tmp_path, app, gallery):
+    view = opened(qtbot, gallery(), published(app, tmp_path / "lib", 3))
+    row = view.link_row
+    assert row.isVisible() and row.link.text().endswith("/projects/shoot/index.html")
+    qtbot.mouseClick(row.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == row.link.text()
+    assert view.status.text() == "The gallery's link is copied."

@@ -9,11 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -38,6 +37,7 @@ from lytsite_desktop.gui.gallery.downloads import OriginalDownloads
 from lytsite_desktop.gui.gallery.expired import ExpiredOffer
 from lytsite_desktop.gui.gallery.layouts import FlowView
 from lytsite_desktop.gui.gallery.lightbox import Lightbox
+from lytsite_desktop.gui.gallery.linkrow import LinkRow
 from lytsite_desktop.gui.gallery.loading import (
     Outcome,
     Shown,
@@ -102,23 +102,8 @@ class GalleryView(QWidget):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.hide()
-        self.link = QLineEdit()
-        self.link.setReadOnly(True)
-        self.link.setAccessibleName("Gallery link")
-        self.copy_button = QPushButton("Copy link")
-        self.copy_button.clicked.connect(self.copy_link)
-        self.open_button = QPushButton("Open in browser")
-        self.open_button.clicked.connect(
-            lambda: QDesktopServices.openUrl(QUrl(self.link.text())) if self.link.text() else None
-        )
-        self.link_row = QWidget()
-        link_row = QHBoxLayout(self.link_row)
-        link_row.setContentsMargins(0, 0, 0, 0)
-        link_row.addWidget(QLabel("Link"))
-        link_row.addWidget(self.link, 1)
-        link_row.addWidget(self.copy_button)
-        link_row.addWidget(self.open_button)
-        self.link_row.hide()
+        self.link_row = LinkRow()
+        self.link = self.link_row.link
 
         self.flow = FlowView(self.cache)
         self.flow.activated.connect(self.open_lightbox)
@@ -133,6 +118,7 @@ class GalleryView(QWidget):
         self.curation = Curation(app, self.background, self)
         self.curation.changed.connect(self._show_manifest)
         self.curation.note.connect(self.status.setText)
+        self.link_row.note.connect(self.status.setText)
         self.curation.selection_wanted.connect(self.paste_selection)
         self.expired = ExpiredOffer(app, self.background, self)
         self.expired.note.connect(self.status.setText)
@@ -255,8 +241,7 @@ class GalleryView(QWidget):
             self.lightbox.show_items(self.items, self.lightbox.index)
         else:
             self.pages.setCurrentIndex(self._back_to)
-        self.link.setText(shown.link or "")
-        self.link_row.setVisible(bool(shown.link))
+        self.link_row.show_link(shown.link)
         self.title.setText(title_of(shown.manifest))
         self.curation.show_project(shown.ref, shown.manifest)
         count = len(self.items)
@@ -386,10 +371,6 @@ class GalleryView(QWidget):
         elif self._back_to == FLOW and 0 <= index < len(self.flow.tiles):
             self.flow.ensureWidgetVisible(self.flow.tiles[index])
             self.flow.tiles[index].setFocus()
-
-    def copy_link(self) -> None:
-        QGuiApplication.clipboard().setText(self.link.text())
-        self.status.setText("The gallery's link is copied.")
 
     # -- originals ------------------------------------------------------------------------
 
