@@ -96,7 +96,9 @@ def open_engine(
             if gallery is not None:
                 gallery.save_manifest(dest.ident, m.project, data)
 
-        writer = ManifestWriter(dest, written=keep_copy, pages=lambda m: publish_pages(dest, m))
+        writer = ManifestWriter(
+            dest, dest.write_interval, written=keep_copy, pages=lambda m: publish_pages(dest, m)
+        )
     engine = TransferEngine(
         dest, journal, settings, previews=previews, lister=writer, limiter=limiter, slots=slots
     )

@@ -70,6 +70,9 @@ class Destination(Protocol):
 
     #: Stable identity used in the journal (URL without credentials).
     ident: str
+    #: The least time, in seconds, between two writes of one manifest (R2 takes
+    #: one a second per key; a folder on disk has no such limit).
+    write_interval: float
 
     def head(self, key: str) -> ObjectInfo | None: ...
 

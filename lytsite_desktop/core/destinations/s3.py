@@ -67,6 +67,8 @@ class S3Destination:
 
     #: Parts per ListParts page (S3's maximum; tests lower it to exercise paging).
     list_page_size = 1000
+    #: R2 takes one write a second to one key (429 beyond): manifests are paced so.
+    write_interval = 1.0
 
     def __init__(
         self,
