@@ -17,7 +17,7 @@ from lytsite_desktop.core.destinations.connect import (
     open_for_test,
 )
 from lytsite_desktop.core.destinations.resolve import parse_s3_url
-from lytsite_desktop.core.destinations.s3 import S3Credentials
+from lytsite_desktop.core.destinations.s3_location import S3Credentials
 from tests.conftest import dest_url
 from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer, free_port
 

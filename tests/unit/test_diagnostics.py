@@ -12,7 +12,8 @@ import pytest
 
 from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.config.redact import REDACTED, Redactor, redact
-from lytsite_desktop.core.destinations.s3 import S3Credentials, S3Destination, S3Location
+from lytsite_desktop.core.destinations.s3 import S3Destination
+from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
 from lytsite_desktop.core.platform import diagnostics
 
 SECRET = "Zq9cS3cr3tAcc3ssK3yNoOneShouldEverSee0123"

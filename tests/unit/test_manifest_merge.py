@@ -12,8 +12,8 @@ import botocore.exceptions as bexc
 import pytest
 
 from lytsite_desktop.core.destinations.local import LocalDestination
-from lytsite_desktop.core.destinations.s3 import S3Location
 from lytsite_desktop.core.destinations.s3_errors import translate_error
+from lytsite_desktop.core.destinations.s3_location import S3Location
 from lytsite_desktop.core.errors import PreconditionFailed, TransientError
 from lytsite_desktop.core.keys import manifest_key
 from lytsite_desktop.core.publish import headers

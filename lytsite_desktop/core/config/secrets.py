@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE = "lytsite-desktop"
 
@@ -24,6 +25,8 @@ class KeyringUnavailable(Exception):
 
 
 def _usable_backend() -> KeyringBackend:
+    import keyring  # loaded when a secret is needed, not with every command
+
     backend = keyring.get_keyring()
     # Never fall back silently to a null, failing or plaintext backend.
     names = {type(b).__module__ for b in getattr(backend, "backends", [backend])}
@@ -38,10 +41,12 @@ def _usable_backend() -> KeyringBackend:
 
 
 def store_secret(destination: str, secret: str) -> None:
+    from keyring.errors import KeyringError
+
     backend = _usable_backend()
     try:
         backend.set_password(SERVICE, destination, secret)
-    except keyring.errors.KeyringError as exc:
+    except KeyringError as exc:
         raise KeyringUnavailable(str(exc)) from exc
 
 
@@ -50,15 +55,19 @@ def load_secret(destination: str) -> str | None:
 
     Raises KeyringUnavailable when there is no keyring or it cannot be read (locked).
     """
+    from keyring.errors import KeyringError
+
     backend = _usable_backend()
     try:
         return backend.get_password(SERVICE, destination)
-    except keyring.errors.KeyringError as exc:
+    except KeyringError as exc:
         raise KeyringUnavailable(str(exc)) from exc
 
 
 def delete_secret(destination: str) -> None:
+    from keyring.errors import KeyringError
+
     try:
         _usable_backend().delete_password(SERVICE, destination)
-    except (KeyringUnavailable, keyring.errors.KeyringError):
+    except (KeyringUnavailable, KeyringError):
         pass

@@ -22,7 +22,8 @@ from urllib.parse import quote, urlsplit
 
 import botocore.exceptions as bexc
 
-from lytsite_desktop.core.destinations.s3 import S3Credentials, S3Destination, S3Location
+from lytsite_desktop.core.destinations.s3 import S3Destination
+from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
 from lytsite_desktop.core.errors import TransferError
 
 R2_HOST = "r2.cloudflarestorage.com"

@@ -11,7 +11,7 @@ from lytsite_desktop.core.config.secrets import KeyringUnavailable, load_secret
 from lytsite_desktop.core.config.settings import DestinationConfig, Settings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.local import LocalDestination
-from lytsite_desktop.core.destinations.s3 import S3Credentials, S3Destination, S3Location
+from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.keys import MAX_PREFIX_BYTES
 
@@ -122,6 +122,9 @@ def open_destination(ref: DestRef, settings: Settings, *, max_connections: int =
                 f"save it again with 'lytsite-desktop dest add {saved.name} URL'"
             )
         credentials = S3Credentials(saved.access_key_id, secret)
+    # boto3 is loaded only for a bucket: a folder's publish starts without it.
+    from lytsite_desktop.core.destinations.s3 import S3Destination
+
     return S3Destination(
         location,
         credentials,

@@ -8,7 +8,6 @@ import logging
 import socket
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, cast
 
 import boto3
@@ -26,6 +25,7 @@ from lytsite_desktop.core.destinations.base import (
     StoredObject,
 )
 from lytsite_desktop.core.destinations.s3_errors import translate_error
+from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
 from lytsite_desktop.core.errors import Interrupted, UploadGoneError
 
 log = logging.getLogger(__name__)
@@ -40,21 +40,6 @@ SOCKET_OPTIONS = [
     (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
     (socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)),
 ]
-
-
-@dataclass(frozen=True)
-class S3Location:
-    bucket: str
-    prefix: str  # "" or ends with "/"
-    endpoint_url: str | None
-    region: str | None
-    addressing_style: str = "path"
-
-
-@dataclass(frozen=True)
-class S3Credentials:
-    access_key_id: str
-    secret_access_key: str
 
 
 class S3Destination:

@@ -16,7 +16,7 @@ from lytsite_desktop.core.errors import (
 )
 
 if TYPE_CHECKING:
-    from lytsite_desktop.core.destinations.s3 import S3Location
+    from lytsite_desktop.core.destinations.s3_location import S3Location
 
 _TRANSIENT_CODES = {
     "SlowDown",

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import queue
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lytsite_desktop.core.config.settings import PreviewSettings, WatermarkSettings
 from lytsite_desktop.core.ingest.filetypes import FileType, Kind
@@ -13,8 +14,10 @@ from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.previews.cache import Cached, PreviewCache, variant
 from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult
 from lytsite_desktop.core.previews.pool import RenderSlot
-from lytsite_desktop.core.previews.watermark import Mark
 from lytsite_desktop.core.sizes import MiB
+
+if TYPE_CHECKING:
+    from lytsite_desktop.core.previews.watermark import Mark
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,8 @@ class PreviewMaker:
                 log.warning("the watermark's logo cannot be read (%s): %s", ws.logo, exc)
         if not logo and not ws.text.strip():
             return None
+        from lytsite_desktop.core.previews.watermark import Mark  # Pillow: only when marking
+
         return Mark(ws.text, logo, ws.position, ws.size, ws.opacity, ws.thumbs)
 
     def tags(self, mark: Mark | None) -> tuple[str, str]:

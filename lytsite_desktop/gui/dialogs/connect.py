@@ -27,7 +27,7 @@ from lytsite_desktop.core.destinations.connect import (
     read_fields,
 )
 from lytsite_desktop.core.destinations.resolve import parse_s3_url
-from lytsite_desktop.core.destinations.s3 import S3Credentials
+from lytsite_desktop.core.destinations.s3_location import S3Credentials
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.gui.background import Background
 
