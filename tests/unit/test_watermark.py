@@ -100,3 +100,26 @@ def test_a_rendition_made_otherwise_than_by_default_gets_a_tag(tmp_path):
     both = tags(WatermarkSettings(text="© M", thumbs=True))
     assert both[0] and both[1]
     assert tags(WatermarkSettings(text="© M", projects=["other"])) == ("", "")
+
+
+def test_a_logo_file_is_read_again_only_when_it_changes(tmp_path):
+    import os
+
+    from lytsite_desktop.core.config.settings import PreviewSettings, WatermarkSettings
+    from lytsite_desktop.core.previews.maker import PreviewMaker
+
+    logo = tmp_path / "logo.png"
+    Image.new("RGBA", (40, 20), (255, 0, 0, 255)).save(logo)
+    maker = PreviewMaker(PreviewSettings(workers=1), tmp_path / "cache",
+                         WatermarkSettings(logo=str(logo)))  # fmt: skip
+    try:
+        first = maker.mark_for("p")
+        assert first is not None and first.logo == logo.read_bytes()
+        assert maker.mark_for("p").tag == first.tag
+        Image.new("RGBA", (40, 20), (0, 0, 255, 255)).save(logo)
+        os.utime(logo, ns=(1, 10**18))  # a later change
+        assert maker.mark_for("p").tag != first.tag  # another logo: other previews, other keys
+        logo.unlink()
+        assert maker.mark_for("p") is None  # no text either: no watermark (said in the log)
+    finally:
+        maker.close()

@@ -40,6 +40,7 @@ class PreviewMaker:
         settings.validate()
         self.settings = settings
         self.watermark = watermark or WatermarkSettings()
+        self._logo_read: tuple[object, bytes] = (None, b"")
         self.cache = PreviewCache(cache_dir)
         self.variant = variant(settings)
         limit = settings.memory_limit_mib * MiB if settings.memory_limit_mib else None
@@ -61,17 +62,24 @@ class PreviewMaker:
         ws = self.watermark
         if not ws.applies_to(project):
             return None
-        logo = b""
-        if ws.logo:
-            try:
-                logo = Path(ws.logo).read_bytes()
-            except OSError as exc:
-                log.warning("the watermark's logo cannot be read (%s): %s", ws.logo, exc)
+        logo = self._logo(ws.logo) if ws.logo else b""
         if not logo and not ws.text.strip():
             return None
         from lytsite_desktop.core.previews.watermark import Mark  # Pillow: only when marking
 
         return Mark(ws.text, logo, ws.position, ws.size, ws.opacity, ws.thumbs)
+
+    def _logo(self, path: str) -> bytes:
+        """The logo's bytes, read again only when the file changes (b"": unreadable)."""
+        try:
+            st = Path(path).stat()
+            key = (path, st.st_mtime_ns, st.st_size)
+            if self._logo_read[0] != key:
+                self._logo_read = (key, Path(path).read_bytes())
+        except OSError as exc:
+            log.warning("the watermark's logo cannot be read (%s): %s", path, exc)
+            return b""
+        return self._logo_read[1]
 
     def tags(self, mark: Mark | None) -> tuple[str, str]:
         """The preview's and the thumbnail's key tags: "" with the default sizes and
