@@ -231,3 +231,17 @@ def test_reduced_motion_opens_without_animation(browser, site):
             WebDriverWait(browser, 5).until(lambda b: lightbox(b) is None)
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+
+
+def test_the_offline_copy_opens_the_viewer_from_disk(browser, tmp_path):
+    """An exported folder (or the local library) opened as a file: the viewer works
+    (classic scripts, no modules), and Download all is not offered: the originals
+    are right there in the folder."""
+    index = write_page(tmp_path, fake_project(tmp_path, names(6)))
+    browser.get(index.as_uri())
+    assert browser.find_elements(By.CSS_SELECTOR, "details.all") == []
+    assert len(browser.find_elements(By.CSS_SELECTOR, "figure.item button.heart")) == 6
+    browser.find_elements(By.CSS_SELECTOR, "a.photo")[2].click()
+    assert opened(browser, 2)["caption"].startswith("IMG_0002.jpg")
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    WebDriverWait(browser, 5).until(lambda b: lightbox(b) is None)
