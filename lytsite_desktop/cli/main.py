@@ -8,6 +8,7 @@ reported with its reason); 2 bad usage or configuration; 130 stopped with Ctrl-C
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -127,7 +128,23 @@ def _orphan_flag(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _workers_skip_the_cli() -> None:
+    """Started as the ``lytsite-desktop`` script, this process's main module is that
+    script, and every spawned preview worker would run it again (importing the
+    whole command line) before its first photo. Known as the package's
+    ``__main__`` (what ``python -m lytsite_desktop`` runs), it is left alone by
+    multiprocessing: the workers import only what they use."""
+    script = sys.modules.get("__main__")
+    if (script is None or getattr(script, "__spec__", None) is not None
+            or getattr(sys, "frozen", False)
+            or os.path.basename(sys.argv[0]) != "lytsite-desktop"):  # fmt: skip
+        return
+    script.__spec__ = importlib.util.find_spec("lytsite_desktop.__main__")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:
+        _workers_skip_the_cli()
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = False
     while argv and argv[0] in ("-v", "--verbose"):  # also before a window's PATHs
