@@ -35,7 +35,6 @@ from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.events import Event, PreviewDone
 from lytsite_desktop.core.ingest.scan import ScanItem
 from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session
-from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.background import Background
 from lytsite_desktop.gui.images import icon, read_image
@@ -43,6 +42,7 @@ from lytsite_desktop.gui.upload.delegates import ProgressDelegate
 from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.problems import NO_PROBLEMS, ProblemsOnly, nothing_to_resume
 from lytsite_desktop.gui.upload.queue_model import QueueModel, Row
+from lytsite_desktop.gui.upload.status_line import status_line
 from lytsite_desktop.gui.upload.welcome import WelcomePage
 
 log = logging.getLogger(__name__)
@@ -385,21 +385,8 @@ class UploadPage(QWidget):
     def tick(self) -> str:
         """Refresh speeds and actions; the status line for the window."""
         self.model.tick()
-        t = self.model.totals()
-        if not t.files:
-            ready = len(self.model.ready())
-            return f"{ready} file(s) ready to publish" if ready else "Ready"
-        parts = [
-            f"{t.done} of {t.files} files",
-            f"{format_size(t.bytes_done)} of {format_size(t.bytes)}",
-        ]
-        if t.speed > 0 and t.done < t.files:
-            parts.append(f"{format_rate(t.speed)}, {format_duration(t.left)} left")
-        if t.failed:
-            parts.append(f"{t.failed} failed")
-        if t.problems > t.failed:
-            parts.append(f"{t.problems - t.failed} could not be read")
-        return " · ".join(parts)
+        totals = self.model.totals()
+        return status_line(totals, 0 if totals.files else len(self.model.ready()))
 
     @property
     def uploading(self) -> bool:
