@@ -100,9 +100,11 @@ def s3(s3_server: MotoServer):  # type: ignore[no-untyped-def]
     return s3_server.client()
 
 
-def dest_url(bucket: str, endpoint: str, prefix: str = "") -> str:
+def dest_url(bucket: str, endpoint: str, prefix: str = "", checksum: str = "sha256") -> str:
+    """The test server as the app sees R2 (bodies checked by SHA-256); ``checksum="md5"``
+    as it sees a store known only to check Content-MD5."""
     path = f"/{prefix}" if prefix else ""
-    return f"s3://{bucket}{path}?endpoint={endpoint}&region={REGION}"
+    return f"s3://{bucket}{path}?endpoint={endpoint}&region={REGION}&checksum={checksum}"
 
 
 def write_random(path: Path, size: int, seed: int = 0) -> Path:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from lytsite_desktop.core.sizes import MiB
 from tests.conftest import dest_url, object_sha256, sha256_file, write_random
 from tests.support.netproxy import TcpProxy
@@ -34,11 +36,12 @@ def _events(proc: subprocess.Popen[str]) -> list[dict]:
     return [json.loads(line) for line in out.splitlines() if line.strip()]
 
 
-def test_sigkill_mid_upload_then_resume(tmp_path, bucket, s3, s3_server):
+@pytest.mark.parametrize("checksum", ["sha256", "md5"])
+def test_sigkill_mid_upload_then_resume(tmp_path, bucket, s3, s3_server, checksum):
     size, part, concurrency = 64 * MiB + 4321, 5 * MiB, 4
     src = write_random(tmp_path / "Wedding" / "ceremony.tif", size, seed=21)
     with TcpProxy(s3_server.port, up_rate=10 * MiB) as proxy:
-        url = dest_url(bucket, proxy.url)
+        url = dest_url(bucket, proxy.url, checksum=checksum)
         proc = _cli(
             "upload", str(tmp_path / "Wedding"), "--dest", url, "--json",
             "--part-size", "5M", "--concurrency", str(concurrency),
@@ -72,6 +75,38 @@ def test_sigkill_mid_upload_then_resume(tmp_path, bucket, s3, s3_server):
     resent = sent_before + sent_after - size
     assert resent <= concurrency * part + 256 * 1024, resent
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_an_upload_begun_with_content_md5_is_finished_with_it(tmp_path, bucket, s3, s3_server):
+    """A multipart upload keeps the checksum it was created with: one begun under
+    Content-MD5 (an older version, or checksum=md5) and resumed by a destination
+    that now sends SHA-256 still sends Content-MD5 (the store would refuse a part
+    of another algorithm) and completes."""
+    size = 40 * MiB + 99  # above the single-PUT limit
+    src = write_random(tmp_path / "Shoot" / "scan.tif", size, seed=4)
+    with TcpProxy(s3_server.port, up_rate=8 * MiB) as proxy:
+        args = ("--json", "--part-size", "5M", "--concurrency", "2")
+        proc = _cli(
+            "upload", str(src.parent), "--dest", dest_url(bucket, proxy.url, checksum="md5"), *args
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            event = json.loads(line)
+            if event["event"] == "progress" and event["bytes_done"] > 0.3 * size:
+                proc.send_signal(signal.SIGKILL)
+                break
+        proc.wait(30)
+        proxy.reset_counters()
+        url = dest_url(bucket, proxy.url, checksum="sha256")
+        events = _events(_cli("upload", str(src.parent), "--dest", url, *args))
+        parts = [r for r in proxy.requests if "partNumber=" in r.target]
+        (complete,) = [r for r in proxy.requests if r.method == "POST" and "uploadId=" in r.target]
+    (done,) = [e for e in events if e["event"] == "file_done"]
+    assert object_sha256(s3, bucket, done["key"]) == sha256_file(src)
+    assert parts and all("content-md5" in r.headers for r in parts)
+    assert not any("x-amz-checksum-sha256" in r.headers for r in parts)
+    assert complete  # the upload the first run began, not a new one
+    assert not [r for r in proxy.requests if r.target.endswith("?uploads")]
 
 
 def test_sigkill_right_after_complete_is_recognised_without_resending(

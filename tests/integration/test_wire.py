@@ -3,7 +3,11 @@ aws-chunked bodies, uniform part sizes."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from lytsite_desktop.core.sizes import MiB
 from tests.conftest import write_random
@@ -11,26 +15,48 @@ from tests.support.engines import engine, requests_for
 from tests.support.netproxy import TcpProxy
 
 
-def test_every_body_carries_content_md5_and_no_checksum_trailer(tmp_path, bucket, s3_server):
+def _b64(data: bytes, algorithm: str) -> str:
+    return base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
+
+
+@pytest.mark.parametrize("checksum", ["sha256", "md5"])
+def test_every_body_carries_its_checksum_in_a_header_and_no_trailer(
+    tmp_path, bucket, s3_server, checksum
+):
+    """SHA-256 (R2, AWS): every body's x-amz-checksum-sha256, a single PUT's being
+    the file's content id; a multipart upload declares it. MD5 (other stores):
+    Content-MD5 on every body. Never both, never an aws-chunked trailer."""
     folder = tmp_path / "w"
-    write_random(folder / "big.tif", 17 * MiB + 3, seed=1)
-    write_random(folder / "small.jpg", 200_000, seed=2)
+    big = write_random(folder / "big.tif", 17 * MiB + 3, seed=1).read_bytes()
+    small = write_random(folder / "small.jpg", 200_000, seed=2).read_bytes()
+    header = "x-amz-checksum-sha256" if checksum == "sha256" else "content-md5"
     with TcpProxy(s3_server.port) as proxy:
-        with engine(bucket, proxy.url, part_size=5 * MiB) as eng:
+        with engine(bucket, proxy.url, part_size=5 * MiB, checksum=checksum) as eng:
             assert eng.run(requests_for(folder)).published == 2
         puts = [r for r in proxy.requests if r.method == "PUT"]
+        (create,) = [r for r in proxy.requests if r.target.endswith("?uploads")]
     parts = [r for r in puts if "partNumber" in parse_qs(urlsplit(r.target).query)]
     assert len(parts) == 4  # 5+5+5+2 MiB
     assert sorted(int(r.headers["content-length"]) for r in parts) == [2 * MiB + 3] + [5 * MiB] * 3
+    for r in parts:
+        number = int(parse_qs(urlsplit(r.target).query)["partNumber"][0])
+        span = big[(number - 1) * 5 * MiB : number * 5 * MiB]
+        assert r.headers[header] == _b64(span, checksum)
+    (small_put,) = [r for r in puts if "small.jpg" in r.target]
+    assert small_put.headers[header] == _b64(small, checksum)
+    if checksum == "sha256":
+        assert create.headers["x-amz-checksum-algorithm"] == "SHA256"
+    else:
+        assert "x-amz-checksum-algorithm" not in create.headers
     # Parts go at once; a single PUT first asks whether the server will take it.
     assert not any("expect" in r.headers for r in parts)
-    (small,) = [r for r in puts if "small.jpg" in r.target]
-    assert small.headers.get("expect") == "100-continue"
+    assert small_put.headers.get("expect") == "100-continue"
     for r in puts:
-        assert "content-md5" in r.headers, r.target
+        assert header in r.headers, r.target
+        others = [h for h in r.headers if h.startswith("x-amz-checksum-") or h == "content-md5"]
+        assert others == [header], r.target
         assert "aws-chunked" not in r.headers.get("content-encoding", "")
         assert "x-amz-trailer" not in r.headers
-        assert not any(h.startswith("x-amz-checksum-") for h in r.headers)
         if "manifest.json" not in r.target:
-            # Content-MD5 guards the body; the signature does not hash it again.
+            # The checksum guards the body; the signature does not hash it again.
             assert r.headers["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"

@@ -19,9 +19,11 @@ from lytsite_desktop.core.transfer.engine import TransferEngine, UploadRequest
 from tests.conftest import dest_url
 
 
-def s3_destination(bucket: str, endpoint: str, *, read_timeout: float = 10.0) -> S3Destination:
+def s3_destination(
+    bucket: str, endpoint: str, *, read_timeout: float = 10.0, checksum: str = "sha256"
+) -> S3Destination:
     return S3Destination(
-        parse_s3_url(dest_url(bucket, endpoint)),
+        parse_s3_url(dest_url(bucket, endpoint, checksum=checksum)),
         None,
         max_connections=16,
         connect_timeout=2.0,
@@ -39,12 +41,13 @@ def engine(
     *,
     read_timeout: float = 10.0,
     previews: PreviewMaker | None = None,
+    checksum: str = "sha256",
     **settings: Any,
 ) -> TransferEngine:
     defaults: dict[str, Any] = {"part_size": 5 * MiB, "multipart_threshold": 6 * MiB}
     defaults.update(settings)
     return open_engine(
-        s3_destination(bucket, endpoint, read_timeout=read_timeout),
+        s3_destination(bucket, endpoint, read_timeout=read_timeout, checksum=checksum),
         journal(),
         TransferSettings(**defaults),
         previews=previews,

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from lytsite_desktop.core.destinations.base import NO_HEADERS, Body, Headers
+from lytsite_desktop.core.destinations.base import NO_HEADERS, Body, Checksum, Headers
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.publish.entry import ManifestEntry
 
@@ -72,23 +72,23 @@ class GatedDestination(LocalDestination):
         self.parts_sent: list[tuple[str, int]] = []
 
     def upload_part(
-        self, key: str, upload_id: str, number: int, body: Body, size: int, md5_b64: str
+        self, key: str, upload_id: str, number: int, body: Body, size: int, checksum: Checksum
     ) -> str:
         self.gate.enter()
         try:
-            etag = super().upload_part(key, upload_id, number, body, size, md5_b64)
+            etag = super().upload_part(key, upload_id, number, body, size, checksum)
             self.parts_sent.append((key, number))
             return etag
         finally:
             self.gate.leave()
 
     def put_object(
-        self, key: str, body: Body, size: int, md5_b64: str, content_type: str,
+        self, key: str, body: Body, size: int, checksum: Checksum, content_type: str,
         metadata: dict[str, str], headers: Headers = NO_HEADERS,
     ) -> str:  # fmt: skip
         self.gate.enter()
         try:
-            return super().put_object(key, body, size, md5_b64, content_type, metadata, headers)
+            return super().put_object(key, body, size, checksum, content_type, metadata, headers)
         finally:
             self.gate.leave()
 

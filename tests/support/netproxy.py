@@ -1,4 +1,5 @@
-"""A small TCP proxy that shapes and breaks a link: rate, latency, resets, stalls, outages.
+"""A small TCP proxy that shapes and breaks a link: rate, latency, resets, stalls, outages,
+and a flipped byte in a request body.
 
 Used by the integration tests (faults) and the benchmark (a ~100 Mbit/s, 40 ms
 link). It counts the bytes that actually crossed it in each direction.
@@ -51,6 +52,10 @@ class Faults:
     stall_every: int = 3
     #: How long a stalled connection hangs before the proxy drops it.
     stall_seconds: float = 15.0
+    #: Flip one byte in the body of the next ``corrupt_times`` requests whose
+    #: target contains this text (the head, and so its checksum, left alone).
+    corrupt: str | None = None
+    corrupt_times: int = 1
 
 
 @dataclass
@@ -75,25 +80,33 @@ class _HttpSniffer:
         self._proxy = proxy
         self._lost = False
         self._bulk = False
+        self._corrupt = False
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes) -> int | None:
+        """Read ``data``; returns the index in it of a body byte to corrupt, if due."""
         if self._lost:
-            return
+            return None
+        base = len(self._buf)  # self._buf[base + i] is data[i]
         self._buf += data
+        flip: int | None = None
         while True:
             if self._skip:
                 n = min(self._skip, len(self._buf))
+                if self._corrupt and max(0, base) < n:
+                    flip, self._corrupt = max(0, base) - base, False
                 self._buf = self._buf[n:]
+                base -= n
                 self._skip -= n
                 if self._skip:
-                    return
+                    return flip
                 if self._bulk:
                     self._proxy._bulk_mark(time.monotonic())
                     self._bulk = False
             end = self._buf.find(b"\r\n\r\n")
             if end < 0:
-                return
+                return flip
             head, self._buf = self._buf[:end].decode("latin-1"), self._buf[end + 4 :]
+            base -= end + 4
             lines = head.split("\r\n")
             method, target, _ = lines[0].split(" ", 2)
             headers = {}
@@ -102,9 +115,10 @@ class _HttpSniffer:
                 headers[k.strip().lower()] = v.strip()
             with self._proxy._lock:
                 self._proxy.requests.append(SeenRequest(method, target, headers))
+                self._corrupt = self._proxy._take_corruption(target)
             if "chunked" in headers.get("transfer-encoding", ""):
                 self._lost = True
-                return
+                return flip
             self._skip = int(headers.get("content-length", "0"))
             if self._skip >= self.BULK:
                 self._bulk = True
@@ -141,6 +155,8 @@ class TcpProxy:
         self.bulk_last: float | None = None
         self.resets = 0
         self.stalls = 0
+        #: Targets of the requests whose body had a byte flipped.
+        self.corrupted: list[str] = []
         self._down_flag = False
         #: Request heads seen going to the server (method, target, headers).
         self.requests: list[SeenRequest] = []
@@ -222,6 +238,14 @@ class TcpProxy:
             conn = _Conn(self, index, client, server)
             conn.start()
 
+    def _take_corruption(self, target: str) -> bool:
+        """Called with the lock held, for each request head."""
+        f = self.faults
+        if f.corrupt is None or f.corrupt not in target or len(self.corrupted) >= f.corrupt_times:
+            return False
+        self.corrupted.append(target)
+        return True
+
     def _count(self, up: bool, n: int) -> None:
         with self._lock:
             if up:
@@ -278,7 +302,11 @@ class _Conn:
                 if not data:
                     break
                 if up:
-                    self.sniffer.feed(data)
+                    flip = self.sniffer.feed(data)
+                    if flip is not None:
+                        changed = bytearray(data)
+                        changed[flip] ^= 0xFF
+                        data = bytes(changed)
                     self.up_bytes += len(data)
                     if self.reset_at is not None and self.up_bytes >= self.reset_at:
                         with self.proxy._lock:

@@ -64,18 +64,32 @@ class MotoServer(_ServerProcess):
     name = "moto server"
 
     def __init__(
-        self, *, enforce_auth: bool = False, free_actions: int = 0, log: Path | None = None
+        self,
+        *,
+        enforce_auth: bool = False,
+        free_actions: int = 0,
+        log: Path | None = None,
+        checked: bool = True,
     ) -> None:
         """``enforce_auth``: requests need keys that moto's IAM knows, after the first
-        ``free_actions`` requests (which set IAM up: users, policies, keys)."""
+        ``free_actions`` requests (which set IAM up: users, policies, keys).
+        ``checked``: bodies are checked against their Content-MD5 or SHA-256 as a
+        real store does (tests/support/checked_moto.py); the benchmark runs moto
+        as it comes."""
         super().__init__()
         env = dict(os.environ)
         env.pop("AWS_CA_BUNDLE", None)
         if enforce_auth:
             env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(free_actions)
         out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+        server = (
+            ["tests.support.checked_moto", "127.0.0.1"]
+            if checked
+            else ["moto.server", "-H", "127.0.0.1", "-p"]
+        )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", *server, str(self.port)],
+            cwd=Path(__file__).resolve().parents[2],
             env=env,
             stdout=out,
             stderr=out,

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from lytsite_desktop.core.store.journal import SCHEMA_VERSION, Journal, JournalError, QueueItem
+from lytsite_desktop.core.store.journal import (
+    SCHEMA_VERSION,
+    Journal,
+    JournalError,
+    PartRecord,
+    QueueItem,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,11 +36,11 @@ def test_parts_survive_reopening(tmp_path):
     with Journal(tmp_path / "j.sqlite3") as j:
         rec = _queue(j)
         j.update(rec.id, upload_id="U1", part_size=5)
-        j.record_part(rec.id, 1, 5, "etag1", "md5")
+        j.record_part(rec.id, PartRecord(1, 5, "etag1", "sha256:AAAA"))
     with Journal(tmp_path / "j.sqlite3") as j:
         (again,) = j.unfinished()
         assert again.upload_id == "U1" and again.part_size == 5
-        assert j.parts(again.id)[1].etag == "etag1"
+        assert j.parts(again.id)[1] == PartRecord(1, 5, "etag1", "sha256:AAAA")
         j.start_over(again.id)
         assert j.parts(again.id) == {} and j.get(again.id).upload_id is None
 

@@ -8,6 +8,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from lytsite_desktop.core.curation.plans import GRACE, plan_prune
+from lytsite_desktop.core.destinations.base import Checksum
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.publish.manifest import Edit, Put, commit
@@ -15,12 +16,9 @@ from lytsite_desktop.core.store.journal import Journal, QueueItem
 
 
 def put(dest: LocalDestination, key: str) -> None:
-    import base64
-    import hashlib
-
     data = b"x" * 10
-    md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
-    dest.put_object(key, io.BytesIO(data), len(data), md5, "image/jpeg", {})
+    checksum = Checksum.of_bytes("md5", data)
+    dest.put_object(key, io.BytesIO(data), len(data), checksum, "image/jpeg", {})
 
 
 def files_of(fid: str, name: str) -> list[str]:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
+
+#: The integrity checks a request body can carry for the store to verify:
+#: Content-MD5 (every S3-compatible store checks it) or x-amz-checksum-sha256
+#: (R2 and AWS check it; a single PUT reuses the file's SHA-256, its content id).
+Algorithm = Literal["md5", "sha256"]
 
 
 class Body(Protocol):
@@ -18,6 +25,42 @@ class Body(Protocol):
     def tell(self) -> int: ...
 
 
+def new_hash(algorithm: Algorithm) -> hashlib._Hash:
+    return hashlib.md5() if algorithm == "md5" else hashlib.sha256()
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """A body's digest, sent with it so that the store rejects a corrupted copy."""
+
+    algorithm: Algorithm
+    digest: bytes
+
+    @property
+    def b64(self) -> str:
+        return base64.b64encode(self.digest).decode()
+
+    @property
+    def token(self) -> str:
+        """How the journal keeps it: ``sha256:BASE64``."""
+        return f"{self.algorithm}:{self.b64}"
+
+    @classmethod
+    def parse(cls, token: str | None) -> Checksum | None:
+        """A journal's token back; None for one it cannot read (an older journal
+        kept a part's MD5 in hex: a part completes by its ETag alone there)."""
+        algorithm, _, b64 = (token or "").partition(":")
+        if algorithm not in ("md5", "sha256") or not b64:
+            return None
+        return cls(algorithm, base64.b64decode(b64))  # type: ignore[arg-type]
+
+    @classmethod
+    def of_bytes(cls, algorithm: Algorithm, data: bytes) -> Checksum:
+        h = new_hash(algorithm)
+        h.update(data)
+        return cls(algorithm, h.digest())
+
+
 @dataclass(frozen=True)
 class ObjectInfo:
     size: int
@@ -27,9 +70,14 @@ class ObjectInfo:
 
 @dataclass(frozen=True)
 class PartInfo:
+    """A part the store holds (ListParts) or that a completion names. ``checksum``:
+    the one it was sent with, when the upload declared an algorithm (its
+    completion must repeat each part's)."""
+
     number: int
     size: int
     etag: str
+    checksum: Checksum | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +112,8 @@ class Destination(Protocol):
 
     Methods raise the errors in :mod:`lytsite_desktop.core.errors`: TransientError,
     PermanentError, UploadGoneError, DigestMismatchError. Bodies are file-like
-    readers positioned at their start; ``md5_b64`` is the base64 Content-MD5 the
-    store must verify.
+    readers positioned at their start; each carries a :class:`Checksum` of the
+    destination's ``checksum`` algorithm, which the store verifies.
     """
 
     #: Stable identity used in the journal (URL without credentials).
@@ -73,6 +121,8 @@ class Destination(Protocol):
     #: The least time, in seconds, between two writes of one manifest (R2 takes
     #: one a second per key; a folder on disk has no such limit).
     write_interval: float
+    #: The integrity check its bodies carry (put_object, upload_part).
+    checksum: Algorithm
 
     def head(self, key: str) -> ObjectInfo | None: ...
 
@@ -120,23 +170,32 @@ class Destination(Protocol):
         key: str,
         body: Body,
         size: int,
-        md5_b64: str,
+        checksum: Checksum,
         content_type: str,
         metadata: dict[str, str],
         headers: Headers = NO_HEADERS,
     ) -> str: ...
 
     def create_multipart(
-        self, key: str, content_type: str, metadata: dict[str, str], headers: Headers = NO_HEADERS
-    ) -> str: ...
+        self,
+        key: str,
+        content_type: str,
+        metadata: dict[str, str],
+        headers: Headers = NO_HEADERS,
+        *,
+        checksum: Algorithm = "md5",
+    ) -> str:
+        """Start one; a ``checksum`` other than MD5 is declared, so that every part
+        (and the completion) must carry one of that algorithm."""
+        ...
 
     def upload_part(
-        self, key: str, upload_id: str, number: int, body: Body, size: int, md5_b64: str
+        self, key: str, upload_id: str, number: int, body: Body, size: int, checksum: Checksum
     ) -> str: ...
 
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]: ...
 
-    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> str: ...
+    def complete_multipart(self, key: str, upload_id: str, parts: list[PartInfo]) -> str: ...
 
     def abort_multipart(self, key: str, upload_id: str) -> None: ...
 

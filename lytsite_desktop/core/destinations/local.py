@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import errno
 import hashlib
 import io
@@ -18,12 +17,15 @@ from pathlib import Path
 
 from lytsite_desktop.core.destinations.base import (
     NO_HEADERS,
+    Algorithm,
     Body,
+    Checksum,
     Headers,
     MultipartUploadInfo,
     ObjectInfo,
     PartInfo,
     StoredObject,
+    new_hash,
 )
 from lytsite_desktop.core.errors import (
     DigestMismatchError,
@@ -50,6 +52,8 @@ class LocalDestination:
     #: No store's rate limit here: the manifest is rewritten as soon as files are
     #: done, a moment apart so a burst still costs one write.
     write_interval = 0.2
+    #: Every write is checked against the MD5 it came with, as a store would.
+    checksum: Algorithm = "md5"
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -76,23 +80,28 @@ class LocalDestination:
         except OSError as exc:
             raise PermanentError(f"Cannot create the library folder {self.root}: {exc}") from exc
 
-    def _write_stream(self, target: Path, body: Body, size: int, md5_b64: str) -> str:
+    def _write_stream(self, target: Path, body: Body, size: int, checksum: Checksum) -> str:
+        """Write ``body`` to ``target`` atomically, checked against ``checksum`` as a
+        store would; returns its ETag (the MD5, as S3's for one PUT)."""
         self._ensure_root()
         target.parent.mkdir(parents=True, exist_ok=True)
         md5 = hashlib.md5()
+        check = md5 if checksum.algorithm == "md5" else new_hash(checksum.algorithm)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         try:
             with os.fdopen(fd, "wb") as out:
                 written = 0
                 while chunk := body.read(_COPY_CHUNK):
                     md5.update(chunk)
+                    if check is not md5:
+                        check.update(chunk)
                     out.write(chunk)
                     written += len(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             if written != size:
                 raise DigestMismatchError(f"expected {size} bytes, got {written}")
-            if base64.b64encode(md5.digest()).decode() != md5_b64:
+            if check.digest() != checksum.digest:
                 raise DigestMismatchError("the bytes received differ from the file's checksum")
             os.replace(tmp, target)
         except OSError as exc:
@@ -173,8 +182,8 @@ class LocalDestination:
                     current = None
                 if (if_none_match and current is not None) or (if_match and current != if_match):
                     raise PreconditionFailed("another computer changed it first")
-            b64 = base64.b64encode(md5.digest()).decode()
-            self._write_stream(path, io.BytesIO(data), len(data), b64)
+            checksum = Checksum("md5", md5.digest())
+            self._write_stream(path, io.BytesIO(data), len(data), checksum)
         return f'"{md5.hexdigest()}"'
 
     def list_objects(self, prefix: str) -> list[StoredObject]:
@@ -215,18 +224,24 @@ class LocalDestination:
         key: str,
         body: Body,
         size: int,
-        md5_b64: str,
+        checksum: Checksum,
         content_type: str,
         metadata: dict[str, str],
         headers: Headers = NO_HEADERS,
     ) -> str:
         path = self._path(key)
-        etag = self._write_stream(path, body, size, md5_b64)
+        etag = self._write_stream(path, body, size, checksum)
         _write_json(self._meta_path(key), _meta(etag, metadata, content_type, headers))
         return etag
 
     def create_multipart(
-        self, key: str, content_type: str, metadata: dict[str, str], headers: Headers = NO_HEADERS
+        self,
+        key: str,
+        content_type: str,
+        metadata: dict[str, str],
+        headers: Headers = NO_HEADERS,
+        *,
+        checksum: Algorithm = "md5",
     ) -> str:
         self._path(key)  # validates the key
         upload_id = uuid.uuid4().hex
@@ -252,10 +267,10 @@ class LocalDestination:
         return staging
 
     def upload_part(
-        self, key: str, upload_id: str, number: int, body: Body, size: int, md5_b64: str
+        self, key: str, upload_id: str, number: int, body: Body, size: int, checksum: Checksum
     ) -> str:
         staging = self._upload_dir(upload_id)
-        return self._write_stream(staging / f"{number:05d}.part", body, size, md5_b64)
+        return self._write_stream(staging / f"{number:05d}.part", body, size, checksum)
 
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         staging = self._upload_dir(upload_id)
@@ -268,7 +283,7 @@ class LocalDestination:
             parts.append(PartInfo(int(part.stem), part.stat().st_size, md5.hexdigest()))
         return parts
 
-    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> str:
+    def complete_multipart(self, key: str, upload_id: str, parts: list[PartInfo]) -> str:
         staging = self._upload_dir(upload_id)
         meta = _read_json(staging / "upload.json")
         target = self._path(key)
@@ -277,7 +292,7 @@ class LocalDestination:
         md5s = b""
         try:
             with os.fdopen(fd, "wb") as out:
-                for number, etag in parts:
+                for number, etag in ((p.number, p.etag) for p in parts):
                     part = staging / f"{number:05d}.part"
                     md5 = hashlib.md5()
                     with part.open("rb") as src:

@@ -11,15 +11,21 @@ from lytsite_desktop.core.config.secrets import KeyringUnavailable, load_secret
 from lytsite_desktop.core.config.settings import DestinationConfig, Settings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.local import LocalDestination
-from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
+from lytsite_desktop.core.destinations.s3_location import (
+    S3Credentials,
+    S3Location,
+    checksum_for,
+)
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.keys import MAX_PREFIX_BYTES
 
-_QUERY_KEYS = {"endpoint", "region", "addressing"}
+_QUERY_KEYS = {"endpoint", "region", "addressing", "checksum"}
 
 
 def parse_s3_url(url: str) -> S3Location:
-    """``s3://BUCKET[/PREFIX]?endpoint=URL[&region=REGION][&addressing=path|virtual]``."""
+    """``s3://BUCKET[/PREFIX]?endpoint=URL[&region=REGION][&addressing=path|virtual]``
+    ``[&checksum=sha256|md5]`` (the integrity check; by default SHA-256 for R2 and
+    AWS, which verify it, Content-MD5 for other stores)."""
     parts = urlsplit(url)
     if parts.scheme != "s3" or not parts.netloc:
         raise ConfigError(f"not an s3:// URL with a bucket: {url}")
@@ -36,12 +42,16 @@ def parse_s3_url(url: str) -> S3Location:
     addressing = query.get("addressing") or ("path" if endpoint else "virtual")
     if addressing not in ("path", "virtual"):
         raise ConfigError("addressing must be 'path' or 'virtual'")
+    checksum = query.get("checksum") or checksum_for(endpoint)
+    if checksum not in ("sha256", "md5"):
+        raise ConfigError("checksum must be 'sha256' or 'md5'")
     return S3Location(
         bucket=parts.netloc,
         prefix=prefix + "/" if prefix else "",
         endpoint_url=endpoint,
         region=query.get("region"),
         addressing_style=addressing,
+        checksum=checksum,  # type: ignore[arg-type]
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import socket
 import struct
@@ -17,7 +16,9 @@ from botocore.config import Config
 from lytsite_desktop.core.config.redact import redact
 from lytsite_desktop.core.destinations.base import (
     NO_HEADERS,
+    Algorithm,
     Body,
+    Checksum,
     Headers,
     MultipartUploadInfo,
     ObjectInfo,
@@ -66,6 +67,7 @@ class S3Destination:
     ) -> None:
         self.location = location
         self.ident = _ident(location)
+        self.checksum: Algorithm = location.checksum
         config = Config(
             region_name=location.region or "auto",
             signature_version="s3v4",
@@ -75,7 +77,8 @@ class S3Destination:
             max_pool_connections=max_connections,
             tcp_keepalive=True,
             # No aws-chunked bodies with CRC trailers (B2 and GCS refuse them, R2
-            # has at times): every body carries Content-MD5 instead ...
+            # has at times): every body carries Content-MD5 or, where the store
+            # checks it, x-amz-checksum-sha256 in a header instead ...
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             # ... which is why botocore need not SHA-256 the payload for the
@@ -182,7 +185,6 @@ class S3Destination:
         if_match: str | None = None,
         if_none_match: bool = False,
     ) -> str:
-        md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
         condition: dict[str, str] = {}
         if if_match:
             condition["IfMatch"] = if_match
@@ -192,7 +194,7 @@ class S3Destination:
             "put_object",
             Key=self._key(key),
             Body=data,
-            ContentMD5=md5,
+            **_checksum_args(Checksum.of_bytes(self.checksum, data)),
             ContentType=content_type,
             CacheControl=cache_control,
             **condition,
@@ -228,7 +230,7 @@ class S3Destination:
         key: str,
         body: Body,
         size: int,
-        md5_b64: str,
+        checksum: Checksum,
         content_type: str,
         metadata: dict[str, str],
         headers: Headers = NO_HEADERS,
@@ -238,7 +240,7 @@ class S3Destination:
             Key=self._key(key),
             Body=body,
             ContentLength=size,
-            ContentMD5=md5_b64,
+            **_checksum_args(checksum),
             ContentType=content_type,
             Metadata=metadata,
             **_header_args(headers),
@@ -246,19 +248,27 @@ class S3Destination:
         return str(resp.get("ETag", "")).strip('"')
 
     def create_multipart(
-        self, key: str, content_type: str, metadata: dict[str, str], headers: Headers = NO_HEADERS
+        self,
+        key: str,
+        content_type: str,
+        metadata: dict[str, str],
+        headers: Headers = NO_HEADERS,
+        *,
+        checksum: Algorithm = "md5",
     ) -> str:
+        declared = {"ChecksumAlgorithm": "SHA256"} if checksum == "sha256" else {}
         resp = self._call(
             "create_multipart_upload",
             Key=self._key(key),
             ContentType=content_type,
             Metadata=metadata,
+            **declared,
             **_header_args(headers),
         )
         return str(resp["UploadId"])
 
     def upload_part(
-        self, key: str, upload_id: str, number: int, body: Body, size: int, md5_b64: str
+        self, key: str, upload_id: str, number: int, body: Body, size: int, checksum: Checksum
     ) -> str:
         resp = self._call(
             "upload_part",
@@ -267,7 +277,7 @@ class S3Destination:
             PartNumber=number,
             Body=body,
             ContentLength=size,
-            ContentMD5=md5_b64,
+            **_checksum_args(checksum),
         )
         return str(resp["ETag"]).strip('"')
 
@@ -283,17 +293,30 @@ class S3Destination:
                 MaxParts=self.list_page_size,
             )
             for p in resp.get("Parts", []):
-                parts.append(PartInfo(int(p["PartNumber"]), int(p["Size"]), p["ETag"].strip('"')))
+                sha = p.get("ChecksumSHA256")
+                parts.append(
+                    PartInfo(
+                        int(p["PartNumber"]),
+                        int(p["Size"]),
+                        p["ETag"].strip('"'),
+                        Checksum("sha256", base64.b64decode(sha)) if sha else None,
+                    )
+                )
             if not resp.get("IsTruncated"):
                 return parts
             marker = int(resp["NextPartNumberMarker"])
 
-    def complete_multipart(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> str:
+    def complete_multipart(self, key: str, upload_id: str, parts: list[PartInfo]) -> str:
+        listed: list[dict[str, Any]] = []
+        for p in parts:
+            listed.append({"PartNumber": p.number, "ETag": f'"{p.etag}"'})
+            if p.checksum is not None and p.checksum.algorithm == "sha256":
+                listed[-1]["ChecksumSHA256"] = p.checksum.b64
         resp = self._call(
             "complete_multipart_upload",
             Key=self._key(key),
             UploadId=upload_id,
-            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": f'"{e}"'} for n, e in parts]},
+            MultipartUpload={"Parts": listed},
         )
         return str(resp.get("ETag", "")).strip('"')
 
@@ -321,6 +344,13 @@ class S3Destination:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _checksum_args(checksum: Checksum) -> dict[str, str]:
+    """The header that carries a body's checksum for the store to verify."""
+    if checksum.algorithm == "sha256":
+        return {"ChecksumSHA256": checksum.b64}
+    return {"ContentMD5": checksum.b64}
 
 
 def _header_args(headers: Headers) -> dict[str, str]:

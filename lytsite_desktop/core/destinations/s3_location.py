@@ -4,6 +4,9 @@ naming a bucket (parsing a URL, a saved destination) needs no S3 library."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from lytsite_desktop.core.destinations.base import Algorithm
 
 
 @dataclass(frozen=True)
@@ -13,6 +16,21 @@ class S3Location:
     endpoint_url: str | None
     region: str | None
     addressing_style: str = "path"
+    #: The integrity check bodies carry: "sha256" where the store is known to
+    #: verify x-amz-checksum-sha256 (R2, AWS), else Content-MD5 (see checksum_for).
+    checksum: Algorithm = "md5"
+
+
+#: Hosts known to check x-amz-checksum-sha256 on every PUT and part.
+_CHECKS_SHA256 = (".r2.cloudflarestorage.com", ".amazonaws.com")
+
+
+def checksum_for(endpoint_url: str | None) -> Algorithm:
+    """The integrity check a store gets unless its URL says (``checksum=``)."""
+    if endpoint_url is None:
+        return "sha256"  # AWS itself
+    host = (urlsplit(endpoint_url).hostname or "").lower()
+    return "sha256" if host.endswith(_CHECKS_SHA256) else "md5"
 
 
 @dataclass(frozen=True)

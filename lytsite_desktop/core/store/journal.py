@@ -50,6 +50,8 @@ class FileRecord:
     updated_at: float
     #: Why the file has no preview (None: it has one, or previews were not made).
     note: str | None
+    #: The checksum algorithm its multipart upload declared (None: Content-MD5).
+    checksum: str | None
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ class PartRecord:
     number: int
     size: int
     etag: str
-    md5: str
+    #: The checksum it was sent with (Checksum.token).
+    checksum: str
 
 
 _COLUMNS = ", ".join(f.name for f in fields(FileRecord))
@@ -235,7 +238,9 @@ class Journal:
         """Forget the upload id and every recorded part (source changed, upload gone)."""
         with self._tx():
             self._db.execute("DELETE FROM parts WHERE file=?", (file_row,))
-        return self.update(file_row, upload_id=None, part_size=None, etag=None, **values)
+        return self.update(
+            file_row, upload_id=None, part_size=None, etag=None, checksum=None, **values
+        )
 
     def unfinished(self, dest: str | None = None) -> list[FileRecord]:
         """Rows still queued or uploading (what `resume` finishes), oldest first."""
@@ -300,18 +305,19 @@ class Journal:
 
     # -- parts -------------------------------------------------------------------
 
-    def record_part(self, file_row: int, number: int, size: int, etag: str, md5: str) -> None:
+    def record_part(self, file_row: int, part: PartRecord) -> None:
         """Durably record a finished part. Only after this returns does it count."""
         with self._tx():
             self._db.execute(
-                "INSERT OR REPLACE INTO parts (file, number, size, etag, md5) VALUES (?,?,?,?,?)",
-                (file_row, number, size, etag, md5),
+                "INSERT OR REPLACE INTO parts (file, number, size, etag, checksum) "
+                "VALUES (?,?,?,?,?)",
+                (file_row, part.number, part.size, part.etag, part.checksum),
             )
 
     def parts(self, file_row: int) -> dict[int, PartRecord]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT number, size, etag, md5 FROM parts WHERE file=? ORDER BY number",
+                "SELECT number, size, etag, checksum FROM parts WHERE file=? ORDER BY number",
                 (file_row,),
             )
             return {r[0]: PartRecord(*r) for r in rows}

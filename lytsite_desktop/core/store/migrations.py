@@ -67,4 +67,11 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
     """,
+    # 5: the integrity check a multipart upload was declared with (NULL: Content-MD5),
+    # and each part's checksum as it was sent ("sha256:BASE64"; older rows hold
+    # the part's MD5 in hex, which nothing needs: a part completes by its ETag).
+    """
+    ALTER TABLE files ADD COLUMN checksum TEXT;
+    ALTER TABLE parts RENAME COLUMN md5 TO checksum;
+    """,
 ]

@@ -337,7 +337,7 @@ class Coordinator:
             task.plan = None
             task.pending.clear()
             task.done_parts.clear()
-            task.small_md5 = None
+            task.span_sums = {}
             task.bytes_done = 0
             task.sha256 = task.ftype = task.renditions = None
             task.published_renditions = (None, None)

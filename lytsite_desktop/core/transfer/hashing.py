@@ -3,20 +3,21 @@
 Both the ingest thread (the preview is cached by content) and the upload worker
 (the key holds the content id) need it; the second waits for the first and takes
 its answer. The journal caches hashes by path, size, mtime and inode, so a folder
-dropped again is not read again. A small file gets its Content-MD5 in the same
-read, so it is read once more (to send it), not twice.
+dropped again is not read again. The checksums the file's requests carry are
+computed in the same read, so the file is read once more (to send it), not twice.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import stat
 
+from lytsite_desktop.core.destinations.base import Checksum, new_hash
 from lytsite_desktop.core.errors import Interrupted, PermanentError, SourceChangedError
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.journal import HashEntry
+from lytsite_desktop.core.transfer.planning import plan_parts
 from lytsite_desktop.core.transfer.reader import source_error
 from lytsite_desktop.core.transfer.task import EngineServices, FileTask
 
@@ -63,21 +64,49 @@ def _hash_once(
         return cached, None
     engine.set_state(task, FileState.HASHING)
     digest = hashlib.sha256()
-    md5 = hashlib.md5() if st.st_size < engine.settings.multipart_threshold else None
+    spans = _SpanHasher(engine, st.st_size)
     try:
         with open(task.source, "rb") as fh:
             while chunk := fh.read(_CHUNK):
                 if engine.should_stop(task):
                     raise Interrupted()
                 digest.update(chunk)
-                if md5 is not None:
-                    md5.update(chunk)
+                spans.update(chunk)
     except OSError as exc:
         raise PermanentError(str(source_error(exc, task.source))) from exc
     sha = digest.hexdigest()
     after = os.stat(task.source)
     if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
         raise SourceChangedError("the file changed while it was being read")
-    if md5 is not None:
-        task.small_md5 = base64.b64encode(md5.digest()).decode()
+    task.span_sums = spans.sums
     return sha, HashEntry(task.source, st.st_size, st.st_mtime_ns, st.st_ino, sha)
+
+
+class _SpanHasher:
+    """The checksums the file's requests will carry, computed in the same read as
+    its SHA-256: each part's of the plan its upload will most likely use, or for
+    one PUT the whole file's (unless a SHA-256: that is the content id itself)."""
+
+    def __init__(self, engine: EngineServices, size: int) -> None:
+        self.algorithm = engine.dest.checksum
+        self.spans: list[tuple[int, int]] = []
+        if size >= engine.settings.multipart_threshold:
+            plan = plan_parts(size, engine.settings.part_size)
+            self.spans = [plan.span(n) for n in range(1, plan.count + 1)]
+        elif self.algorithm != "sha256":
+            self.spans = [(0, size)]
+        self.sums: dict[tuple[int, int], Checksum] = {}
+        self._index, self._pos = 0, 0
+        self._hash = new_hash(self.algorithm)
+
+    def update(self, chunk: bytes) -> None:
+        view = memoryview(chunk)
+        while view and self._index < len(self.spans):
+            offset, length = self.spans[self._index]
+            take = min(len(view), offset + length - self._pos)
+            self._hash.update(view[:take])
+            view, self._pos = view[take:], self._pos + take
+            if self._pos == offset + length:
+                self.sums[(offset, length)] = Checksum(self.algorithm, self._hash.digest())
+                self._index += 1
+                self._hash = new_hash(self.algorithm)

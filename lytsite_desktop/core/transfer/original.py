@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from typing import TypeVar
 
+from lytsite_desktop.core.destinations.base import Algorithm, Checksum, PartInfo
 from lytsite_desktop.core.errors import (
     DigestMismatchError,
     PermanentError,
@@ -31,7 +32,7 @@ from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.journal import FileRecord, PartRecord
 from lytsite_desktop.core.transfer.hashing import sha256_of, stat_source
 from lytsite_desktop.core.transfer.planning import PartPlan, plan_parts
-from lytsite_desktop.core.transfer.reader import SpanReader, md5_of_span, source_error
+from lytsite_desktop.core.transfer.reader import SpanReader, source_error, span_checksums
 from lytsite_desktop.core.transfer.task import EngineServices, FileTask
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,24 @@ def _reader(engine: EngineServices, task: FileTask, offset: int, length: int) ->
     )
 
 
+def _checksum(
+    task: FileTask, rec: FileRecord, offset: int, length: int, algorithm: Algorithm
+) -> Checksum:
+    """What a request for this span carries: computed while the file was hashed,
+    the content id itself for a whole file under SHA-256, else read now."""
+    if algorithm == "sha256" and (offset, length) == (0, rec.size) and rec.sha256:
+        return Checksum("sha256", bytes.fromhex(rec.sha256))
+    known = task.span_sums.get((offset, length))
+    if known is not None and known.algorithm == algorithm:
+        return known
+    return span_checksums(task.source, offset, length, algorithm)[0]
+
+
+def _upload_algorithm(rec: FileRecord) -> Algorithm:
+    """The checksum a multipart upload declared when it was created."""
+    return "sha256" if rec.checksum == "sha256" else "md5"
+
+
 def _digest_checked(
     engine: EngineServices, task: FileTask, rec: FileRecord, fn: Callable[[], T]
 ) -> T:
@@ -161,14 +180,14 @@ def _put_small(
 ) -> None:
     key, ctype = rec.key, rec.content_type
     assert key and ctype
-    md5_b64 = task.small_md5 or md5_of_span(task.source, 0, rec.size)[1]
+    checksum = _checksum(task, rec, 0, rec.size, engine.dest.checksum)
     check_unchanged(task, rec)
 
     def put() -> str:
         with _reader(engine, task, 0, rec.size) as body:
             try:
                 return engine.dest.put_object(
-                    key, body, rec.size, md5_b64, ctype, metadata, headers.original(task.rel_path)
+                    key, body, rec.size, checksum, ctype, metadata, headers.original(task.rel_path)
                 )
             except BaseException:
                 engine.add_bytes(task, -body.sent)
@@ -194,13 +213,16 @@ def _start_multipart(
         plan = plan_parts(rec.size, engine.settings.part_size)
         key, ctype = rec.key, rec.content_type
         assert key and ctype
+        algorithm = engine.dest.checksum
         upload_id = engine.retrying(
             task,
             lambda: engine.dest.create_multipart(
-                key, ctype, metadata, headers.original(task.rel_path)
+                key, ctype, metadata, headers.original(task.rel_path), checksum=algorithm
             ),
         )
-        rec = engine.journal.update(task.id, upload_id=upload_id, part_size=plan.part_size)
+        rec = engine.journal.update(
+            task.id, upload_id=upload_id, part_size=plan.part_size, checksum=algorithm
+        )
     with engine.lock:
         task.record = rec
         task.plan = plan
@@ -217,7 +239,8 @@ def _reconcile(
     engine: EngineServices, task: FileTask, rec: FileRecord, plan: PartPlan
 ) -> dict[int, PartRecord]:
     """Parts both the journal and the store agree on; parts the store has that the
-    journal missed (in flight at a crash) are adopted if their ETag is our MD5."""
+    journal missed (in flight at a crash) are adopted if their ETag is our MD5 or
+    the store lists our checksum for them."""
     assert rec.key and rec.upload_id
     key, upload_id = rec.key, rec.upload_id
     listed = engine.retrying(task, lambda: engine.dest.list_parts(key, upload_id))
@@ -234,10 +257,12 @@ def _reconcile(
         if mine and mine.etag == theirs.etag:
             done[number] = mine
             continue
-        md5_hex, _ = md5_of_span(task.source, offset, length)
-        if theirs.etag == md5_hex:
-            engine.journal.record_part(task.id, number, length, theirs.etag, md5_hex)
-            done[number] = PartRecord(number, length, theirs.etag, md5_hex)
+        algorithm = _upload_algorithm(rec)
+        md5, checksum = span_checksums(task.source, offset, length, "md5", algorithm)
+        if theirs.etag == md5.digest.hex() or theirs.checksum == checksum:
+            part = PartRecord(number, length, theirs.etag, checksum.token)
+            engine.journal.record_part(task.id, part)
+            done[number] = part
     return done
 
 
@@ -247,20 +272,20 @@ def send_part(engine: EngineServices, task: FileTask, number: int) -> None:
     assert rec.key and rec.upload_id
     offset, length = task.plan.span(number)
     try:
-        md5_hex, md5_b64 = md5_of_span(task.source, offset, length)
+        checksum = _checksum(task, rec, offset, length, _upload_algorithm(rec))
         check_unchanged(task, rec)
         key, upload_id = rec.key, rec.upload_id
 
         def send() -> str:
             with _reader(engine, task, offset, length) as body:
                 try:
-                    return engine.dest.upload_part(key, upload_id, number, body, length, md5_b64)
+                    return engine.dest.upload_part(key, upload_id, number, body, length, checksum)
                 except BaseException:
                     engine.add_bytes(task, -body.sent)
                     raise
 
-        etag = _digest_checked(engine, task, rec, send)
-        engine.journal.record_part(task.id, number, length, etag, md5_hex)
+        part = PartRecord(number, length, _digest_checked(engine, task, rec, send), checksum.token)
+        engine.journal.record_part(task.id, part)
     except UploadGoneError:
         with engine.lock:
             task.restart_requested = True
@@ -271,7 +296,7 @@ def send_part(engine: EngineServices, task: FileTask, number: int) -> None:
                 task.pending.appendleft(number)
         raise
     with engine.lock:
-        task.done_parts[number] = PartRecord(number, length, etag, md5_hex)
+        task.done_parts[number] = part
 
 
 def complete(engine: EngineServices, task: FileTask) -> None:
@@ -279,7 +304,11 @@ def complete(engine: EngineServices, task: FileTask) -> None:
     rec = task.record
     assert rec.key and rec.upload_id
     check_unchanged(task, rec)
-    parts = [(n, task.done_parts[n].etag) for n in range(1, task.plan.count + 1)]
+    declared = _upload_algorithm(rec) != "md5"
+    parts = [
+        PartInfo(p.number, p.size, p.etag, Checksum.parse(p.checksum) if declared else None)
+        for p in (task.done_parts[n] for n in range(1, task.plan.count + 1))
+    ]
     key, upload_id = rec.key, rec.upload_id
     try:
         etag = engine.retrying(task, lambda: engine.dest.complete_multipart(key, upload_id, parts))

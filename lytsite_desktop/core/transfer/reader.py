@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 import os
 from collections.abc import Callable
 from typing import BinaryIO
 
+from lytsite_desktop.core.destinations.base import Algorithm, Checksum, new_hash
 from lytsite_desktop.core.errors import Interrupted, PermanentError, SourceChangedError
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 
@@ -30,9 +29,9 @@ def source_error(exc: OSError, path: str) -> SourceReadError | SourceChangedErro
     return SourceReadError(f"the file cannot be read ({exc.strerror or exc})")
 
 
-def md5_of_span(path: str, offset: int, length: int) -> tuple[str, str]:
-    """(hex, base64) MD5 of ``length`` bytes at ``offset``; the Content-MD5 of a part."""
-    md5 = hashlib.md5()
+def span_checksums(path: str, offset: int, length: int, *algorithms: Algorithm) -> list[Checksum]:
+    """Checksums of ``length`` bytes at ``offset``, one per algorithm, in one read."""
+    hashes = [new_hash(a) for a in algorithms]
     remaining = length
     try:
         with open(path, "rb") as fh:
@@ -41,12 +40,12 @@ def md5_of_span(path: str, offset: int, length: int) -> tuple[str, str]:
                 chunk = fh.read(min(1024 * 1024, remaining))
                 if not chunk:
                     raise SourceChangedError("the file got shorter while it was uploaded")
-                md5.update(chunk)
+                for h in hashes:
+                    h.update(chunk)
                 remaining -= len(chunk)
     except OSError as exc:
         raise source_error(exc, path) from exc
-    digest = md5.digest()
-    return digest.hex(), base64.b64encode(digest).decode()
+    return [Checksum(a, h.digest()) for a, h in zip(algorithms, hashes, strict=True)]
 
 
 class SpanReader:

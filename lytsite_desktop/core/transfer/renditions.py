@@ -19,7 +19,7 @@ from lytsite_desktop.core.publish.headers import RENDITION
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.transfer.hashing import sha256_of, stat_source
 from lytsite_desktop.core.transfer.original import file_type, listed_entry
-from lytsite_desktop.core.transfer.reader import SpanReader, md5_of_span
+from lytsite_desktop.core.transfer.reader import SpanReader, span_checksums
 from lytsite_desktop.core.transfer.task import EngineServices, FileTask
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def _send_one(
     if before is not None and (before.key, before.size) == (key, rf.size):
         return rendition  # listed already: same content (the key holds its id), same size
     path = str(made.path(rf))
-    md5_b64 = md5_of_span(path, 0, rf.size)[1]
+    (checksum,) = span_checksums(path, 0, rf.size, engine.dest.checksum)
 
     def put() -> str:
         body = SpanReader(
@@ -106,7 +106,7 @@ def _send_one(
             should_stop=lambda: engine.should_stop(task),
         )  # fmt: skip
         with body:
-            return engine.dest.put_object(key, body, rf.size, md5_b64, ctype, {}, RENDITION)
+            return engine.dest.put_object(key, body, rf.size, checksum, ctype, {}, RENDITION)
 
     engine.retrying(task, put)
     return rendition

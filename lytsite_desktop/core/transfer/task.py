@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from lytsite_desktop.core.config.settings import TransferSettings
-from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.destinations.base import Checksum, Destination
 from lytsite_desktop.core.events import Event
 from lytsite_desktop.core.ingest.filetypes import FileType
 from lytsite_desktop.core.previews.cache import Cached
@@ -68,8 +68,8 @@ class FileTask:
     bytes_sent: int = 0  # bytes put on the wire this session (retries included)
     claimed: bool = False  # holds the journal row's cross-process lock
     already_published: bool = False
-    #: Content-MD5 of a small file, computed while hashing it (saves a read).
-    small_md5: str | None = None
+    #: Checksums of spans (offset, length) computed while hashing it (saves a read).
+    span_sums: dict[tuple[int, int], Checksum] = field(default_factory=dict)
     hashing: bool = False  # an ingest thread or a worker is hashing it now
     sha256: str | None = None
     #: (size, mtime_ns, inode) of the file when ``sha256`` was computed.

@@ -1,0 +1,87 @@
+"""moto's S3 server, checking request bodies as S3 and R2 do.
+
+moto keeps a Content-MD5 or x-amz-checksum-sha256 header as it was sent and
+never compares it with the body. AWS, R2, B2 and MinIO do: a body that does not
+match is refused with 400 BadDigest and nothing is stored. This runs moto's own
+app on its own server (werkzeug, threaded, moto's request handler) with that
+check in front, so that the tests' store refuses a corrupted body as a real one
+does. An aws-chunked body (checksum in a trailer) is left to moto.
+
+    python -m tests.support.checked_moto HOST PORT
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+_HEADERS = {
+    "HTTP_CONTENT_MD5": (
+        hashlib.md5,
+        "The Content-MD5 you specified did not match what was received.",
+    ),
+    "HTTP_X_AMZ_CHECKSUM_SHA256": (
+        hashlib.sha256,
+        "The SHA256 you specified did not match the calculated checksum.",
+    ),
+}
+
+App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def checking(app: App) -> App:
+    def checked(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        claims = [(h, environ[h]) for h in _HEADERS if environ.get(h)]
+        length = environ.get("CONTENT_LENGTH")
+        if environ["REQUEST_METHOD"] == "PUT" and claims and length:
+            body = environ["wsgi.input"].read(int(length))
+            environ["wsgi.input"] = io.BytesIO(body)
+            for header, claimed in claims:
+                algorithm, message = _HEADERS[header]
+                if base64.b64encode(algorithm(body).digest()).decode() != claimed:
+                    return _bad_digest(start_response, message)
+        return app(environ, start_response)
+
+    return checked
+
+
+def _bad_digest(start_response: Callable[..., Any], message: str) -> list[bytes]:
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>BadDigest</Code>'
+        f"<Message>{message}</Message></Error>"
+    ).encode()
+    start_response(
+        "400 Bad Request", [("Content-Type", "application/xml"), ("Content-Length", str(len(xml)))]
+    )
+    return [xml]
+
+
+def main() -> None:
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import run_simple
+
+    host, port = sys.argv[1], int(sys.argv[2])
+    os.environ.setdefault("MOTO_PORT", str(port))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(
+        host,
+        port,
+        checking(app),  # type: ignore[arg-type]
+        threaded=True,
+        request_handler=MotoRequestHandler,
+    )
+
+
+if __name__ == "__main__":
+    main()
