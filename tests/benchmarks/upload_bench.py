@@ -1,15 +1,20 @@
 """Upload benchmark: lytsite-desktop against awscli and rclone on the same data and server.
 
-Workloads: (a) one 1 GiB file, (b) 300 files of 8 MB, (c) one 4 GiB file (lytsite
-only: memory must not grow with file size). Links: "direct" (loopback to the
-server) and "shaped" (a proxy giving ~100 Mbit/s up and 40 ms one-way latency).
+Workloads: (a) "big", one 1 GiB file, (b) "many", 300 files of 8 MB, (c) "mixed",
+one 128 MiB file and 40 of 8 MiB, (d) "huge", one 4 GiB file (lytsite only: memory
+must not grow with file size). Links: "direct" (loopback to the server) and
+"shaped" (a proxy giving 100 Mbit/s up, or --rate, and 40 ms one-way latency).
 For each run: wall time, client CPU seconds, peak RSS and bytes sent.
+
+lytsite sends each body's SHA-256 (x-amz-checksum-sha256), as it does to R2 and
+AWS; --checksum md5 measures the Content-MD5 it sends to other stores.
 
     make bench                       # everything (about half an hour)
     make bench ARGS="--quick"        # smaller data, a few minutes
     make bench ARGS="--repeat 5"     # direct runs are noisy: the median of 5
     make bench ARGS="--workloads big --links direct --part-sizes 8M,16M"
     make bench ARGS="--server s3rver"   # a second server, Node's s3rver (streams to disk)
+    make bench ARGS="--workloads mixed --links shaped --rate 200"
 
 Not a pass/fail test: it prints a table and writes bench-results/upload.json.
 """
@@ -33,7 +38,7 @@ from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer, S
 
 MB = 1000 * 1000
 MiB = 1024 * 1024
-LINK_RATE = 100 * MB / 8  # 100 Mbit/s in bytes per second
+LINK_RATE = 100 * MB / 8  # 100 Mbit/s in bytes per second (--rate changes it)
 LINK_LATENCY = 0.040  # one way
 BUCKET = "bench"
 
@@ -89,8 +94,9 @@ class S3rverStore:
 Store = MotoStore | S3rverStore
 
 
-def stored_bytes(store: Store, endpoint: str, prefix: str) -> int:
-    """Bytes of objects under ``prefix`` (manifests aside), as the server lists them."""
+def stored_bytes(store: Store, endpoint: str, prefix: str, tool: str) -> int:
+    """Bytes of the files' copies under ``prefix``, as the server lists them (for
+    lytsite its originals, not the manifest and the web page beside them)."""
     import boto3
 
     client = boto3.client(
@@ -100,10 +106,12 @@ def stored_bytes(store: Store, endpoint: str, prefix: str) -> int:
         aws_access_key_id=store.access_key,
         aws_secret_access_key=store.secret_key,
     )
-    listing = client.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
-    return sum(
-        o["Size"] for o in listing.get("Contents", []) if not o["Key"].endswith("manifest.json")
-    )
+    objects = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+        objects += page.get("Contents", [])
+    if tool.startswith("lytsite"):
+        objects = [o for o in objects if "/files/" in o["Key"]]
+    return sum(o["Size"] for o in objects)
 
 
 @dataclass
@@ -121,37 +129,61 @@ class Result:
     #: shaped link only: from the start of the first file body to the end of the last
     send_seconds: float | None = None
     note: str = ""
+    link_mbit: float = 0.0
+    #: shaped link only: seconds from the start to the first byte the proxy passed
+    #: to the server, and to the first file body (>= 1 MiB)
+    first_byte: float | None = None
+    first_body: float | None = None
 
     @property
     def rate_mbit(self) -> float:
         return self.payload * 8 / self.seconds / 1e6 if self.seconds else 0.0
 
     @property
+    def first_bytes(self) -> str:
+        if self.first_byte is None:
+            return ""
+        body = f"{self.first_body:.2f}" if self.first_body is not None else "-"
+        return f"  first byte {self.first_byte:.2f} s, body {body} s"
+
+    @property
     def link_use(self) -> str:
         """Share of the shaped link's rate: over the whole run / while sending."""
         if self.link != "shaped":
             return ""
-        wall = self.payload / self.seconds / LINK_RATE
-        sending = self.payload / self.send_seconds / LINK_RATE if self.send_seconds else 0
+        rate = self.link_mbit * MB / 8
+        wall = self.payload / self.seconds / rate
+        sending = self.payload / self.send_seconds / rate if self.send_seconds else 0
         return f"link {wall:4.0%} (sending {sending:4.0%})"
 
 
-def make_data(root: Path, quick: bool) -> dict[str, Path]:
+WORKLOADS = ("big", "many", "mixed", "huge")
+
+
+def make_data(root: Path, workload: str, quick: bool) -> Path:
+    """The workload's folder under ``root``, made unless it is there already."""
     scale = 8 if quick else 1
-    data = {}
-    big = root / "big"
-    write_random(big / "big.bin", (1024 * MiB) // scale, seed=1)
-    data["big"] = big
-    many = root / "many"
-    for i in range(300 // scale):
-        write_random(many / f"img_{i:04d}.jpg", 8 * MB, seed=100 + i)
-    data["many"] = many
-    huge = root / "huge"
-    huge.mkdir()
-    with (huge / "huge.bin").open("wb") as fh:  # sparse: reads as zeros, costs no disk
-        fh.truncate((4096 * MiB) // scale)
-    data["huge"] = huge
-    return data
+    folder = root / workload
+    if folder.exists():
+        return folder
+    print(f"making the {workload!r} data in {root} ...", flush=True)
+    made = root / f".{workload}-making"
+    shutil.rmtree(made, ignore_errors=True)
+    if workload == "big":
+        write_random(made / "big.bin", (1024 * MiB) // scale, seed=1)
+    elif workload == "many":
+        for i in range(300 // scale):
+            write_random(made / f"img_{i:04d}.jpg", 8 * MB, seed=100 + i)
+    elif workload == "mixed":
+        write_random(made / "video.mov", (128 * MiB) // scale, seed=2)
+        for i in range(40 // scale):
+            write_random(made / f"raw_{i:02d}.cr3", 8 * MiB, seed=500 + i)
+    else:
+        made.mkdir(parents=True)
+        with (made / "huge.bin").open("wb") as fh:  # sparse: reads as zeros, costs no disk
+            fh.truncate((4096 * MiB) // scale)
+    made.rename(folder)
+    return folder
 
 
 def folder_size(folder: Path) -> int:
@@ -206,6 +238,7 @@ def tool_command(
     endpoint: str,
     home: Path,
     part_size: str | None,
+    checksum: str = "sha256",
 ) -> tuple[list[str], dict[str, str]] | None:
     env = dict(os.environ)
     env.pop("AWS_CA_BUNDLE", None)  # plain-HTTP loopback endpoint
@@ -216,7 +249,7 @@ def tool_command(
         LYTSITE_HOME=str(home),
     )
     if tool == "lytsite":
-        url = f"s3://{bucket}/{prefix}?endpoint={endpoint}&region={REGION}"
+        url = f"s3://{bucket}/{prefix}?endpoint={endpoint}&region={REGION}&checksum={checksum}"
         cmd = [
             sys.executable,
             "-m",
@@ -259,17 +292,20 @@ def bench_one(
     tool: str,
     part_size: str | None,
     work: Path,
+    *,
+    rate: float = LINK_RATE,
+    checksum: str = "sha256",
 ) -> Result | None:
     """One upload of ``folder`` by ``tool`` over ``link`` into a fresh bucket."""
     port = store.fresh()
     direct = f"http://127.0.0.1:{port}"
     proxy = None
     if link == "shaped":
-        proxy = TcpProxy(port, up_rate=LINK_RATE, down_rate=LINK_RATE, latency=LINK_LATENCY)
+        proxy = TcpProxy(port, up_rate=rate, down_rate=rate, latency=LINK_LATENCY)
     endpoint = proxy.url if proxy else direct
     prefix = f"{tool}-{workload}"
     home = Path(tempfile.mkdtemp(prefix="home-", dir=work))  # a fresh journal: no hash cache
-    made = tool_command(store, tool, folder, BUCKET, prefix, endpoint, home, part_size)
+    made = tool_command(store, tool, folder, BUCKET, prefix, endpoint, home, part_size, checksum)
     if made is None:
         print(f"  {tool}: not installed, skipped", flush=True)
         return None
@@ -278,26 +314,32 @@ def bench_one(
     print(f"{workload:5} {link:7} {label:14} ...", end=" ", flush=True)
     lo_before = loopback_bytes()
     err = work / "stderr.log"
+    started = time.monotonic()
     wall, cpu, rss, code = run_measured(cmd, env, err, timeout=1800)
     tail = err.read_text(errors="replace")[-400:]
     # Shaped: the proxy counts what crossed the link. Direct: the loopback
     # counter (the requests plus the server's small replies).
     sent = proxy.bytes_up if proxy else loopback_bytes() - lo_before
-    send_seconds = None
+    send_seconds = first_byte = first_body = None
     if proxy:
         if proxy.bulk_first is not None and proxy.bulk_last is not None:
             send_seconds = proxy.bulk_last - proxy.bulk_first
+            first_body = proxy.bulk_first - started
+        if proxy.first_up is not None:
+            first_byte = proxy.first_up - started
         proxy.close()
-    stored = stored_bytes(store, direct, prefix)
+    stored = stored_bytes(store, direct, prefix, tool)
     payload = folder_size(folder)
     ok = code == 0 and stored == payload
     note = "" if ok else f"exit {code}, stored {stored}: {tail}"
     r = Result(
-        store.name, label, workload, link, wall, cpu, rss, sent, payload, ok, send_seconds, note
-    )
+        store.name, label, workload, link, wall, cpu, rss, sent, payload, ok, send_seconds, note,
+        link_mbit=rate * 8 / MB, first_byte=first_byte, first_body=first_body,
+    )  # fmt: skip
     print(
         f"{wall:7.1f} s  {r.rate_mbit:7.1f} Mbit/s  cpu {cpu:6.1f} s  rss {rss:6.0f} MB  "
-        f"sent {sent / MiB:8.1f} MiB  {r.link_use}  {'ok' if ok else 'FAILED ' + note}",
+        f"sent {sent / MiB:8.1f} MiB  {r.link_use}{r.first_bytes}  "
+        f"{'ok' if ok else 'FAILED ' + note}",
         flush=True,
     )
     return r
@@ -308,7 +350,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="1/8 of the data")
-    parser.add_argument("--workloads", default="big,many,huge")
+    parser.add_argument("--workloads", default="big,many,mixed,huge", help=", ".join(WORKLOADS))
     parser.add_argument("--links", default="direct,shaped")
     parser.add_argument("--tools", default="lytsite,awscli,rclone")
     parser.add_argument(
@@ -318,23 +360,25 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=3, help="direct runs per case; the median is kept"
     )
+    parser.add_argument("--rate", type=float, default=100, help="the shaped link's Mbit/s up")
+    parser.add_argument(
+        "--checksum", choices=("sha256", "md5"), default="sha256", help="what lytsite sends"
+    )
     parser.add_argument("--data", type=Path, help="keep the test data in this folder and reuse it")
     parser.add_argument("--out", type=Path, default=Path("bench-results/upload.json"))
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="lytsite-bench-"))
     data_root = args.data or work / "data"
-    if (data_root / "big").exists():
-        data = {w: data_root / w for w in ("big", "many", "huge")}
-    else:
-        print(f"making test data in {data_root} ...", flush=True)
-        data = make_data(data_root, args.quick)
+    workloads = args.workloads.split(",")
+    data = {w: make_data(data_root, w, args.quick) for w in workloads}
+    rate = args.rate * MB / 8
     store: Store = MotoStore(work) if args.server == "moto" else S3rverStore(work)
     print(f"server: {store.name}", flush=True)
     results: list[Result] = []
     sizes = [p for p in args.part_sizes.split(",") if p] or [None]
     try:
-        for workload in args.workloads.split(","):
+        for workload in workloads:
             for link in args.links.split(","):
                 for tool in args.tools.split(","):
                     if workload == "huge" and (tool != "lytsite" or link != "direct"):
@@ -344,9 +388,12 @@ def main() -> int:
                         # steady, and the 4 GiB run only checks memory.
                         runs = args.repeat if link == "direct" and workload != "huge" else 1
                         tries = [
-                            bench_one(store, data[workload], workload, link, tool, part_size, work)
+                            bench_one(
+                                store, data[workload], workload, link, tool, part_size, work,
+                                rate=rate, checksum=args.checksum,
+                            )
                             for _ in range(runs)
-                        ]
+                        ]  # fmt: skip
                         done = sorted((r for r in tries if r), key=lambda r: r.seconds)
                         if done:
                             results.append(done[len(done) // 2])  # the median run
@@ -357,7 +404,8 @@ def main() -> int:
     rows = [asdict(r) | {"rate_mbit": r.rate_mbit, "link_use": r.link_use} for r in results]
     args.out.write_text(json.dumps(rows, indent=1))
     print(
-        f"\nshaped link: {LINK_RATE * 8 / 1e6:.0f} Mbit/s up, {LINK_LATENCY * 1000:.0f} ms one way"
+        f"\nshaped link: {args.rate:.0f} Mbit/s up, {LINK_LATENCY * 1000:.0f} ms one way; "
+        f"lytsite's checksum: {args.checksum}"
     )
     print(f"results written to {args.out}")
     return 0 if all(r.ok for r in results) else 1
