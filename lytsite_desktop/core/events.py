@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from lytsite_desktop.core.states import FileState
@@ -24,8 +24,8 @@ class Event:
     name: ClassVar[str] = "event"
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"event": self.name}
-        data.update(asdict(self))
+        data: dict[str, Any] = {"event": self.name}
+        data.update((f.name, getattr(self, f.name)) for f in fields(self))  # flat: no asdict copy
         return data
 
 

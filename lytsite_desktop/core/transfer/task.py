@@ -65,6 +65,7 @@ class FileTask:
     done_parts: dict[int, PartRecord] = field(default_factory=dict)
     bytes_done: int = 0
     reported: int = 0
+    reported_at: float = 0.0  # monotonic time of the last Progress event
     bytes_sent: int = 0  # bytes put on the wire this session (retries included)
     claimed: bool = False  # holds the journal row's cross-process lock
     already_published: bool = False
