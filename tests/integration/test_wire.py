@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import zlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,6 +17,8 @@ from tests.support.netproxy import TcpProxy
 
 
 def _b64(data: bytes, algorithm: str) -> str:
+    if algorithm == "crc32":
+        return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
     return base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
 
 
@@ -23,13 +26,16 @@ def _b64(data: bytes, algorithm: str) -> str:
 def test_every_body_carries_its_checksum_in_a_header_and_no_trailer(
     tmp_path, bucket, s3_server, checksum
 ):
-    """SHA-256 (R2, AWS): every body's x-amz-checksum-sha256, a single PUT's being
-    the file's content id; a multipart upload declares it. MD5 (other stores):
-    Content-MD5 on every body. Never both, never an aws-chunked trailer."""
+    """R2 and AWS: a single PUT carries x-amz-checksum-sha256 (a file's being its
+    content id), a multipart upload declares CRC32 and each part carries its
+    x-amz-checksum-crc32. Other stores: Content-MD5 on every body. One check per
+    body, never an aws-chunked trailer."""
     folder = tmp_path / "w"
     big = write_random(folder / "big.tif", 17 * MiB + 3, seed=1).read_bytes()
     small = write_random(folder / "small.jpg", 200_000, seed=2).read_bytes()
     header = "x-amz-checksum-sha256" if checksum == "sha256" else "content-md5"
+    part_algorithm = "crc32" if checksum == "sha256" else "md5"
+    part_header = "x-amz-checksum-crc32" if checksum == "sha256" else "content-md5"
     with TcpProxy(s3_server.port) as proxy:
         with engine(bucket, proxy.url, part_size=5 * MiB, checksum=checksum) as eng:
             assert eng.run(requests_for(folder)).published == 2
@@ -41,20 +47,20 @@ def test_every_body_carries_its_checksum_in_a_header_and_no_trailer(
     for r in parts:
         number = int(parse_qs(urlsplit(r.target).query)["partNumber"][0])
         span = big[(number - 1) * 5 * MiB : number * 5 * MiB]
-        assert r.headers[header] == _b64(span, checksum)
+        assert r.headers[part_header] == _b64(span, part_algorithm)
     (small_put,) = [r for r in puts if "small.jpg" in r.target]
     assert small_put.headers[header] == _b64(small, checksum)
     if checksum == "sha256":
-        assert create.headers["x-amz-checksum-algorithm"] == "SHA256"
+        assert create.headers["x-amz-checksum-algorithm"] == "CRC32"
     else:
         assert "x-amz-checksum-algorithm" not in create.headers
     # Parts go at once; a single PUT first asks whether the server will take it.
     assert not any("expect" in r.headers for r in parts)
     assert small_put.headers.get("expect") == "100-continue"
     for r in puts:
-        assert header in r.headers, r.target
-        others = [h for h in r.headers if h.startswith("x-amz-checksum-") or h == "content-md5"]
-        assert others == [header], r.target
+        expected = part_header if r in parts else header
+        checks = [h for h in r.headers if h.startswith("x-amz-checksum-") or h == "content-md5"]
+        assert checks == [expected], r.target
         assert "aws-chunked" not in r.headers.get("content-encoding", "")
         assert "x-amz-trailer" not in r.headers
         if "manifest.json" not in r.target:

@@ -1,6 +1,6 @@
 """moto's S3 server, checking request bodies as S3 and R2 do.
 
-moto keeps a Content-MD5 or x-amz-checksum-sha256 header as it was sent and
+moto keeps a Content-MD5, x-amz-checksum-sha256 or -crc32 header as it was sent and
 never compares it with the body. AWS, R2, B2 and MinIO do: a body that does not
 match is refused with 400 BadDigest and nothing is stored. This runs moto's own
 app on its own server (werkzeug, threaded, moto's request handler) with that
@@ -18,10 +18,20 @@ import io
 import os
 import signal
 import sys
+import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-_HEADERS = {
+
+class _Crc32:
+    def __init__(self, data: bytes) -> None:
+        self._value = zlib.crc32(data)
+
+    def digest(self) -> bytes:
+        return self._value.to_bytes(4, "big")
+
+
+_HEADERS: dict[str, tuple[Callable[[bytes], Any], str]] = {
     "HTTP_CONTENT_MD5": (
         hashlib.md5,
         "The Content-MD5 you specified did not match what was received.",
@@ -29,6 +39,10 @@ _HEADERS = {
     "HTTP_X_AMZ_CHECKSUM_SHA256": (
         hashlib.sha256,
         "The SHA256 you specified did not match the calculated checksum.",
+    ),
+    "HTTP_X_AMZ_CHECKSUM_CRC32": (
+        _Crc32,
+        "The CRC32 you specified did not match the calculated checksum.",
     ),
 }
 

@@ -4,15 +4,37 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
 #: The integrity checks a request body can carry for the store to verify:
-#: Content-MD5 (every S3-compatible store checks it) or x-amz-checksum-sha256
-#: (R2 and AWS check it; a single PUT reuses the file's SHA-256, its content id).
-Algorithm = Literal["md5", "sha256"]
+#: Content-MD5 (every S3-compatible store checks it), or where the store checks
+#: them (R2, AWS) x-amz-checksum-sha256 (a single PUT reuses the file's SHA-256,
+#: its content id) and x-amz-checksum-crc32 (a part's: twice as fast as SHA-256).
+Algorithm = Literal["md5", "sha256", "crc32"]
+ALGORITHMS: tuple[Algorithm, ...] = ("md5", "sha256", "crc32")
+
+
+class Hasher(Protocol):
+    def update(self, data: bytes | memoryview, /) -> None: ...
+
+    def digest(self) -> bytes: ...
+
+
+class _Crc32:
+    """CRC-32 with hashlib's face (the 4 bytes big-endian, as S3 wants them)."""
+
+    def __init__(self) -> None:
+        self._value = 0
+
+    def update(self, data: bytes | memoryview, /) -> None:
+        self._value = zlib.crc32(data, self._value)
+
+    def digest(self) -> bytes:
+        return self._value.to_bytes(4, "big")
 
 
 class Body(Protocol):
@@ -25,7 +47,9 @@ class Body(Protocol):
     def tell(self) -> int: ...
 
 
-def new_hash(algorithm: Algorithm) -> hashlib._Hash:
+def new_hash(algorithm: Algorithm) -> Hasher:
+    if algorithm == "crc32":
+        return _Crc32()
     return hashlib.md5() if algorithm == "md5" else hashlib.sha256()
 
 
@@ -49,10 +73,11 @@ class Checksum:
     def parse(cls, token: str | None) -> Checksum | None:
         """A journal's token back; None for one it cannot read (an older journal
         kept a part's MD5 in hex: a part completes by its ETag alone there)."""
-        algorithm, _, b64 = (token or "").partition(":")
-        if algorithm not in ("md5", "sha256") or not b64:
+        name, _, b64 = (token or "").partition(":")
+        algorithm = next((a for a in ALGORITHMS if a == name), None)
+        if algorithm is None or not b64:
             return None
-        return cls(algorithm, base64.b64decode(b64))  # type: ignore[arg-type]
+        return cls(algorithm, base64.b64decode(b64))
 
     @classmethod
     def of_bytes(cls, algorithm: Algorithm, data: bytes) -> Checksum:
@@ -121,8 +146,10 @@ class Destination(Protocol):
     #: The least time, in seconds, between two writes of one manifest (R2 takes
     #: one a second per key; a folder on disk has no such limit).
     write_interval: float
-    #: The integrity check its bodies carry (put_object, upload_part).
+    #: The integrity check a whole object's body carries (put_object) ...
     checksum: Algorithm
+    #: ... and a multipart upload's parts (declared when it is created).
+    part_checksum: Algorithm
 
     def head(self, key: str) -> ObjectInfo | None: ...
 

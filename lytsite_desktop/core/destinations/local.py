@@ -54,6 +54,7 @@ class LocalDestination:
     write_interval = 0.2
     #: Every write is checked against the MD5 it came with, as a store would.
     checksum: Algorithm = "md5"
+    part_checksum: Algorithm = "md5"
 
     def __init__(self, root: Path) -> None:
         self.root = root

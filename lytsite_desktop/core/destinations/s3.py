@@ -68,6 +68,8 @@ class S3Destination:
         self.location = location
         self.ident = _ident(location)
         self.checksum: Algorithm = location.checksum
+        # A part's checksum is computed for it alone: CRC-32 costs half a SHA-256.
+        self.part_checksum: Algorithm = "crc32" if location.checksum != "md5" else "md5"
         config = Config(
             region_name=location.region or "auto",
             signature_version="s3v4",
@@ -256,7 +258,7 @@ class S3Destination:
         *,
         checksum: Algorithm = "md5",
     ) -> str:
-        declared = {"ChecksumAlgorithm": "SHA256"} if checksum == "sha256" else {}
+        declared = {"ChecksumAlgorithm": checksum.upper()} if checksum != "md5" else {}
         resp = self._call(
             "create_multipart_upload",
             Key=self._key(key),
@@ -293,13 +295,13 @@ class S3Destination:
                 MaxParts=self.list_page_size,
             )
             for p in resp.get("Parts", []):
-                sha = p.get("ChecksumSHA256")
+                listed = [(a, p[_FIELDS[a]]) for a in _FIELDS if p.get(_FIELDS[a])]
                 parts.append(
                     PartInfo(
                         int(p["PartNumber"]),
                         int(p["Size"]),
                         p["ETag"].strip('"'),
-                        Checksum("sha256", base64.b64decode(sha)) if sha else None,
+                        Checksum(listed[0][0], base64.b64decode(listed[0][1])) if listed else None,
                     )
                 )
             if not resp.get("IsTruncated"):
@@ -310,8 +312,8 @@ class S3Destination:
         listed: list[dict[str, Any]] = []
         for p in parts:
             listed.append({"PartNumber": p.number, "ETag": f'"{p.etag}"'})
-            if p.checksum is not None and p.checksum.algorithm == "sha256":
-                listed[-1]["ChecksumSHA256"] = p.checksum.b64
+            if p.checksum is not None and p.checksum.algorithm in _FIELDS:
+                listed[-1][_FIELDS[p.checksum.algorithm]] = p.checksum.b64
         resp = self._call(
             "complete_multipart_upload",
             Key=self._key(key),
@@ -346,11 +348,15 @@ class S3Destination:
         self._client.close()
 
 
+#: boto3's parameter (and the API's field) for each x-amz-checksum-* header.
+_FIELDS: dict[Algorithm, str] = {"sha256": "ChecksumSHA256", "crc32": "ChecksumCRC32"}
+
+
 def _checksum_args(checksum: Checksum) -> dict[str, str]:
     """The header that carries a body's checksum for the store to verify."""
-    if checksum.algorithm == "sha256":
-        return {"ChecksumSHA256": checksum.b64}
-    return {"ContentMD5": checksum.b64}
+    if checksum.algorithm == "md5":
+        return {"ContentMD5": checksum.b64}
+    return {_FIELDS[checksum.algorithm]: checksum.b64}
 
 
 def _header_args(headers: Headers) -> dict[str, str]:

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import TypeVar
 
-from lytsite_desktop.core.destinations.base import Algorithm, Checksum, PartInfo
+from lytsite_desktop.core.destinations.base import ALGORITHMS, Algorithm, Checksum, PartInfo
 from lytsite_desktop.core.errors import (
     DigestMismatchError,
     PermanentError,
@@ -157,8 +157,9 @@ def _checksum(
 
 
 def _upload_algorithm(rec: FileRecord) -> Algorithm:
-    """The checksum a multipart upload declared when it was created."""
-    return "sha256" if rec.checksum == "sha256" else "md5"
+    """The checksum a multipart upload declared when it was created (an older
+    journal's uploads declared none: Content-MD5)."""
+    return next((a for a in ALGORITHMS if a == rec.checksum), "md5")
 
 
 def _digest_checked(
@@ -213,7 +214,7 @@ def _start_multipart(
         plan = plan_parts(rec.size, engine.settings.part_size)
         key, ctype = rec.key, rec.content_type
         assert key and ctype
-        algorithm = engine.dest.checksum
+        algorithm = engine.dest.part_checksum
         upload_id = engine.retrying(
             task,
             lambda: engine.dest.create_multipart(
