@@ -33,12 +33,15 @@ def test_every_body_carries_its_checksum_in_a_header_and_no_trailer(
     folder = tmp_path / "w"
     big = write_random(folder / "big.tif", 17 * MiB + 3, seed=1).read_bytes()
     small = write_random(folder / "small.jpg", 200_000, seed=2).read_bytes()
+    photo = write_random(folder / "a.jpg", 3 * MiB, seed=3).read_bytes()
+    write_random(folder / "b.jpg", 3 * MiB, seed=4)
     header = "x-amz-checksum-sha256" if checksum == "sha256" else "content-md5"
     part_algorithm = "crc32" if checksum == "sha256" else "md5"
     part_header = "x-amz-checksum-crc32" if checksum == "sha256" else "content-md5"
     with TcpProxy(s3_server.port) as proxy:
-        with engine(bucket, proxy.url, part_size=5 * MiB, checksum=checksum) as eng:
-            assert eng.run(requests_for(folder)).published == 2
+        # One at a time, in name order: a.jpg, b.jpg, big.tif's parts, small.jpg.
+        with engine(bucket, proxy.url, part_size=5 * MiB, checksum=checksum, concurrency=1) as eng:
+            assert eng.run(requests_for(folder)).published == 4
         puts = [r for r in proxy.requests if r.method == "PUT"]
         (create,) = [r for r in proxy.requests if r.target.endswith("?uploads")]
     parts = [r for r in puts if "partNumber" in parse_qs(urlsplit(r.target).query)]
@@ -50,13 +53,21 @@ def test_every_body_carries_its_checksum_in_a_header_and_no_trailer(
         assert r.headers[part_header] == _b64(span, part_algorithm)
     (small_put,) = [r for r in puts if "small.jpg" in r.target]
     assert small_put.headers[header] == _b64(small, checksum)
+    (photo_put,) = [r for r in puts if r.target.endswith("/a.jpg")]
+    assert photo_put.headers[header] == _b64(photo, checksum)
     if checksum == "sha256":
         assert create.headers["x-amz-checksum-algorithm"] == "CRC32"
     else:
         assert "x-amz-checksum-algorithm" not in create.headers
-    # Parts go at once; a single PUT first asks whether the server will take it.
+    # Parts and small bodies (previews, the manifest, the page) go at once; a
+    # photo's single PUT asks whether the server will take it, until one has
+    # been taken (the keys may write): then the next goes at once.
     assert not any("expect" in r.headers for r in parts)
-    assert small_put.headers.get("expect") == "100-continue"
+    assert photo_put.headers.get("expect") == "100-continue"
+    (photo2_put,) = [r for r in puts if r.target.endswith("/b.jpg")]
+    assert "expect" not in photo2_put.headers
+    small_bodies = [r for r in puts if r not in parts and r is not photo_put]
+    assert small_bodies and not any("expect" in r.headers for r in small_bodies)
     for r in puts:
         expected = part_header if r in parts else header
         checks = [h for h in r.headers if h.startswith("x-amz-checksum-") or h == "content-md5"]

@@ -98,6 +98,10 @@ class S3Destination:
         )
         self._client = session.client("s3", endpoint_url=location.endpoint_url, config=config)
         self._client.meta.events.register("before-sign.s3.UploadPart", _no_expect_continue)
+        #: Set once a PUT has succeeded: the keys may write here, so a large body
+        #: no longer asks "100 Continue" first (see _expect_until_proven).
+        self._puts_proven = False
+        self._client.meta.events.register("before-sign.s3.PutObject", self._expect_until_proven)
         _reset_on_close(self._client)
 
     # -- helpers -------------------------------------------------------------
@@ -196,11 +200,13 @@ class S3Destination:
             "put_object",
             Key=self._key(key),
             Body=data,
+            ContentLength=len(data),
             **_checksum_args(Checksum.of_bytes(self.checksum, data)),
             ContentType=content_type,
             CacheControl=cache_control,
             **condition,
         )
+        self._puts_proven = True
         return str(resp.get("ETag", ""))
 
     def list_objects(self, prefix: str) -> list[StoredObject]:
@@ -227,6 +233,18 @@ class S3Destination:
                     bexc.ClientError({"Error": errors[0]}, "DeleteObjects"), self.location
                 )
 
+    def _expect_until_proven(self, request: Any, **_: Any) -> None:
+        """Ask "100 Continue" before a single PUT's body only while no PUT has
+        succeeded, and only for a body worth saving (a photo, not a preview, a
+        thumbnail, the manifest or the page): a token that may read but not
+        write then costs each file a round trip, not its whole body. Once the
+        store has taken one, the keys are proven and the round trip would only
+        leave an upload slot idle."""
+        length = request.headers.get("Content-Length")
+        small = length is not None and int(length) < EXPECT_MIN_BODY
+        if small or self._puts_proven:
+            _no_expect_continue(request)
+
     def put_object(
         self,
         key: str,
@@ -247,6 +265,7 @@ class S3Destination:
             Metadata=metadata,
             **_header_args(headers),
         )
+        self._puts_proven = True
         return str(resp.get("ETag", "")).strip('"')
 
     def create_multipart(
@@ -385,6 +404,10 @@ def _reset_on_close(client: Any) -> None:
     pool_kw["socket_options"] = SOCKET_OPTIONS
 
 
+#: A single PUT at least this large asks "100 Continue" until one has succeeded.
+EXPECT_MIN_BODY = 1024 * 1024
+
+
 def _no_expect_continue(request: Any, **_: Any) -> None:
     """Send part bodies at once, without waiting a round trip for "100 Continue".
 
@@ -392,8 +415,9 @@ def _no_expect_continue(request: Any, **_: Any) -> None:
     waste its upload. For a part that protects nothing: CreateMultipartUpload has
     already proven the keys, the bucket and the permission. On a long link the
     round trip per part left every upload slot idle at once at the end of each
-    wave of parts. Single PUTs keep it: with bad keys, every file would otherwise
-    send its whole body just to be refused.
+    wave of parts. Single PUTs keep it until one has succeeded: with keys that
+    may not write, every file would otherwise send its whole body just to be
+    refused.
     """
     if "Expect" in request.headers:
         del request.headers["Expect"]

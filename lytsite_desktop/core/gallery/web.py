@@ -15,6 +15,7 @@ import hashlib
 import re
 import shutil
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from functools import cache
 from html import escape
@@ -293,8 +294,9 @@ def render_index(
 
 def publish_pages(destination: Destination, manifest: Manifest) -> None:
     """Put the page next to the project's manifest, and its assets when the bucket's
-    copy is not this version (one HEAD: they go up in order, and a single PUT's
-    ETag is its MD5, on S3, R2, B2 and MinIO alike)."""
+    copy is not this version (one HEAD of the last one: a single PUT's ETag is
+    its MD5, on S3, R2, B2 and MinIO alike). The assets go up side by side (on a
+    long link, one round trip for all of them), the page after them."""
     prefix = project_prefix(manifest.project)
     last = ASSETS[-1][0]
     info = destination.head(prefix + last)
@@ -302,10 +304,16 @@ def publish_pages(destination: Destination, manifest: Manifest) -> None:
         info is None
         or info.etag.strip('"') != hashlib.md5(asset(last), usedforsecurity=False).hexdigest()
     ):
-        for name, kind in ASSETS:
-            destination.put_bytes(
+
+        def put(name: str, kind: str) -> str:
+            return destination.put_bytes(
                 prefix + name, asset(name), f"{kind}; charset=utf-8", cache_control=ASSETS_CACHE
             )
+
+        with ThreadPoolExecutor(len(ASSETS) - 1, "lytsite-assets") as pool:
+            for done in [pool.submit(put, n, k) for n, k in ASSETS[:-1]]:
+                done.result()
+        put(*ASSETS[-1])  # the one the HEAD asks about: last, once the others are there
     destination.put_bytes(
         prefix + PAGE,
         render_index(manifest).encode(),
