@@ -86,7 +86,9 @@ class App:
     def open(self, ref: DestRef, ts: TransferSettings | None = None) -> Destination:
         """Open a destination and remember how, so `resume` can reopen it."""
         ts = ts or self.settings.transfer
-        dest = open_destination(ref, self.settings, max_connections=ts.concurrency + 4)
+        # Connections kept: one per upload slot, plus the preview sender, the
+        # manifest writer and the page's assets going up side by side.
+        dest = open_destination(ref, self.settings, max_connections=ts.concurrency + 8)
         self.journal.remember_destination(dest.ident, ref.spec)
         return dest
 

@@ -28,10 +28,10 @@ from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.curation import edits
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import DestRef
-from lytsite_desktop.core.errors import ConfigError
+from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone, Event, EventHub, Stopping, Subscriber
 from lytsite_desktop.core.gallery.projects import GalleryStore
-from lytsite_desktop.core.gallery.web import publish_pages
+from lytsite_desktop.core.gallery.web import WebPages
 from lytsite_desktop.core.ingest.scan import ScanItem
 from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.previews.maker import PreviewMaker
@@ -91,14 +91,17 @@ def open_engine(
     engine stops), its offline copy in ``gallery`` and the web page."""
     writer = None
     if manifest:
+        web = WebPages(dest)
 
-        def keep_copy(m: Manifest, data: bytes) -> None:  # the offline gallery's copy
-            if gallery is not None:
+        def written(m: Manifest, data: bytes) -> None:
+            if gallery is not None:  # the offline gallery's copy
                 gallery.save_manifest(dest.ident, m.project, data)
+            try:  # while files still stream: the batch's end then puts only the page
+                web.assets(m.project)
+            except TransferError as exc:
+                log.info("the page's assets wait for the page: %s", exc)
 
-        writer = ManifestWriter(
-            dest, dest.write_interval, written=keep_copy, pages=lambda m: publish_pages(dest, m)
-        )
+        writer = ManifestWriter(dest, dest.write_interval, written=written, pages=web.page)
     engine = TransferEngine(
         dest, journal, settings, previews=previews, lister=writer, limiter=limiter, slots=slots
     )

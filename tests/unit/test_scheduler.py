@@ -53,6 +53,23 @@ def test_the_order_of_work():
     assert new1.original is Original.PREPARING and preview.preview is Preview.SENDING
 
 
+def test_files_big_enough_for_parts_are_prepared_before_the_others():
+    """So that a big file's completion (slow on a store) is not the batch's last step."""
+    s = Scheduler(big=32 * MiB)
+    small1, big1, small2, big2 = (
+        FileTask(n, f"/src/{n}", f"{n}", "p", size)
+        for n, size in ((1, 8 * MiB), (2, 128 * MiB), (3, 8 * MiB), (4, 32 * MiB))
+    )
+    for t in (small1, big1, small2, big2):
+        s.add(t, previews=False)
+    assert [u[0] for u in picks(s, 4)] == [2, 4, 1, 3]  # each kind in the order it came
+    # Interrupted while preparing (a pause, a stop): first again.
+    s.add(FileTask(5, "/src/5", "5", "p", 64 * MiB), previews=False)
+    assert s.unit_done(small2) is False
+    assert s.unit_done(big2) is False
+    assert [u[0] for u in picks(s, 3)] == [4, 5, 3]
+
+
 def test_a_file_completes_once_its_last_part_is_back():
     s = Scheduler()
     t = task(1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
@@ -292,34 +293,57 @@ def render_index(
 """
 
 
+class WebPages:
+    """A destination's client pages for one run. A project's assets are checked
+    once (one HEAD of the last one: a single PUT's ETag is its MD5, on S3, R2, B2
+    and MinIO alike) and put if they are not this version, side by side (on a
+    long link one round trip for all of them), the one the HEAD asks about last.
+    ``assets`` may be called as soon as the project's manifest is first written,
+    so that the end of a batch only puts the page."""
+
+    def __init__(self, destination: Destination) -> None:
+        self._dest = destination
+        self._current: set[str] = set()
+        self._lock = threading.Lock()
+
+    def assets(self, project: str) -> None:
+        with self._lock:
+            if project in self._current:
+                return
+        prefix = project_prefix(project)
+        last = ASSETS[-1][0]
+        info = self._dest.head(prefix + last)
+        if (
+            info is None
+            or info.etag.strip('"') != hashlib.md5(asset(last), usedforsecurity=False).hexdigest()
+        ):
+
+            def put(name: str, kind: str) -> str:
+                return self._dest.put_bytes(
+                    prefix + name, asset(name), f"{kind}; charset=utf-8", cache_control=ASSETS_CACHE
+                )
+
+            with ThreadPoolExecutor(len(ASSETS) - 1, "lytsite-assets") as pool:
+                for done in [pool.submit(put, n, k) for n, k in ASSETS[:-1]]:
+                    done.result()
+            put(*ASSETS[-1])
+        with self._lock:
+            self._current.add(project)
+
+    def page(self, manifest: Manifest) -> None:
+        """Put the page next to the project's manifest (its assets first if needed)."""
+        self.assets(manifest.project)
+        self._dest.put_bytes(
+            project_prefix(manifest.project) + PAGE,
+            render_index(manifest).encode(),
+            "text/html; charset=utf-8",
+            cache_control=REVALIDATE,
+        )
+
+
 def publish_pages(destination: Destination, manifest: Manifest) -> None:
-    """Put the page next to the project's manifest, and its assets when the bucket's
-    copy is not this version (one HEAD of the last one: a single PUT's ETag is
-    its MD5, on S3, R2, B2 and MinIO alike). The assets go up side by side (on a
-    long link, one round trip for all of them), the page after them."""
-    prefix = project_prefix(manifest.project)
-    last = ASSETS[-1][0]
-    info = destination.head(prefix + last)
-    if (
-        info is None
-        or info.etag.strip('"') != hashlib.md5(asset(last), usedforsecurity=False).hexdigest()
-    ):
-
-        def put(name: str, kind: str) -> str:
-            return destination.put_bytes(
-                prefix + name, asset(name), f"{kind}; charset=utf-8", cache_control=ASSETS_CACHE
-            )
-
-        with ThreadPoolExecutor(len(ASSETS) - 1, "lytsite-assets") as pool:
-            for done in [pool.submit(put, n, k) for n, k in ASSETS[:-1]]:
-                done.result()
-        put(*ASSETS[-1])  # the one the HEAD asks about: last, once the others are there
-    destination.put_bytes(
-        prefix + PAGE,
-        render_index(manifest).encode(),
-        "text/html; charset=utf-8",
-        cache_control=REVALIDATE,
-    )
+    """Put the project's page, and its assets when the bucket's are not this version."""
+    WebPages(destination).page(manifest)
 
 
 def export(

@@ -70,7 +70,7 @@ class Coordinator:
         self.dest, self.journal, self.settings = dest, journal, settings
         self.previews, self.lister, self.limiter = previews, lister, limiter
         self.lock = threading.Condition()
-        self.scheduler = Scheduler()
+        self.scheduler = Scheduler(big=settings.multipart_threshold)
         self.events = EventHub()
         self.stopping = False
         self.unfinished = 0  # files added and not final

@@ -3,8 +3,11 @@
 Order: cancels first (they free the store), then previews (preview-first: the
 gallery is shareable while originals still stream), then the parts and
 completions of files already under way (oldest first, so files finish rather
-than all crawl), then preparing the next queued file. A paused, cancelled or
-restarting file is never picked.
+than all crawl), then preparing the next queued file: files big enough for
+parts before the others (a big file's completion, which the store takes a
+while over, then happens while small files still stream instead of at the
+very end), each kind in the order it came. A paused, cancelled or restarting
+file is never picked.
 
 Every method is called with the engine's lock held and never blocks, which is
 what makes the order testable without threads or a network.
@@ -45,7 +48,10 @@ def schedulable(task: FileTask) -> bool:
 
 
 class Scheduler:
-    def __init__(self) -> None:
+    def __init__(self, big: int | None = None) -> None:
+        """``big``: the size from which a file goes up in parts (None: no such order)."""
+        self._big = big
+        self.new_big: deque[FileTask] = deque()  # queued, big enough for parts
         self.new: deque[FileTask] = deque()
         self.active: list[FileTask] = []  # multipart files with parts to send
         self.to_cancel: deque[FileTask] = deque()
@@ -75,10 +81,18 @@ class Scheduler:
                 task.original = Original.COMPLETING
                 self.active.remove(task)
                 return self._busy(Unit(task, Kind.COMPLETE))
+        found = self._next_new(self.new_big) or self._next_new(self.new)
+        if found is None:
+            return None
+        found.original = Original.PREPARING
+        return self._busy(Unit(found, Kind.PREPARE))
+
+    @staticmethod
+    def _next_new(queue: deque[FileTask]) -> FileTask | None:
         held = []
         found = None
-        while self.new:
-            task = self.new.popleft()
+        while queue:
+            task = queue.popleft()
             if task.finished or task.original is not Original.NEW:
                 continue
             if not schedulable(task):
@@ -86,11 +100,11 @@ class Scheduler:
                 continue
             found = task
             break
-        self.new.extendleft(reversed(held))
-        if found is None:
-            return None
-        found.original = Original.PREPARING
-        return self._busy(Unit(found, Kind.PREPARE))
+        queue.extendleft(reversed(held))
+        return found
+
+    def _queue_of(self, task: FileTask) -> deque[FileTask]:
+        return self.new_big if self._big is not None and task.size >= self._big else self.new
 
     def take_ingest(self) -> FileTask | None:
         """The next file to hash and make a preview of."""
@@ -120,11 +134,12 @@ class Scheduler:
         if previews:
             task.preview = Preview.TO_MAKE
             self.to_ingest.append(task)
-        self.new.append(task)
+        self._queue_of(task).append(task)
 
     def resumed(self, task: FileTask) -> None:
-        if task.original is Original.NEW and task not in self.new:
-            self.new.append(task)
+        queue = self._queue_of(task)
+        if task.original is Original.NEW and task not in queue:
+            queue.append(task)
 
     def cancel(self, task: FileTask) -> None:
         if task.busy == 0 and task not in self.to_cancel:
@@ -168,7 +183,7 @@ class Scheduler:
             return True
         elif task.original is Original.PREPARING:
             task.original = Original.NEW  # interrupted while preparing (pause, stop)
-            self.new.appendleft(task)
+            self._queue_of(task).appendleft(task)
         elif task.original is Original.COMPLETING:
             task.original = Original.PARTS  # interrupted while completing
             self.active.append(task)
@@ -184,7 +199,7 @@ class Scheduler:
             if task not in self.to_ingest:
                 self.to_ingest.appendleft(task)
         task.original = Original.NEW
-        self.new.appendleft(task)
+        self._queue_of(task).appendleft(task)
 
     def original_settled(self, task: FileTask) -> None:
         """The original is up, or the file ended: it has no parts to send any more."""
@@ -192,7 +207,7 @@ class Scheduler:
             self.active.remove(task)
 
     def forget(self, task: FileTask) -> None:
-        for queue in (self.new, self.to_cancel, self.to_ingest, self.to_send):
+        for queue in (self.new_big, self.new, self.to_cancel, self.to_ingest, self.to_send):
             if task in queue:
                 queue.remove(task)
         self.original_settled(task)
