@@ -41,6 +41,27 @@ def test_resetting_and_stalling_link_still_delivers_every_file(tmp_path, bucket,
     assert any(e.state == "retrying" for e in rec.of(FileStateChanged))
 
 
+def test_a_store_that_says_slow_down_is_waited_out(tmp_path, bucket, s3, s3_server):
+    """503 Slow Down (S3 and R2 under load), on every other connection's first
+    request: retried with backoff, every file arrives whole."""
+    folder = tmp_path / "s"
+    files = [write_random(folder / "big.tif", 12 * MiB, seed=3)]
+    files += [write_random(folder / f"s{i}.jpg", 200_000 + i, seed=i) for i in range(6)]
+    rec = Recorder()
+    with (
+        TcpProxy(s3_server.port, faults=Faults(reject_every=2)) as proxy,
+        engine(bucket, proxy.url, concurrency=3) as eng,
+    ):
+        eng.subscribe(rec)
+        summary = eng.run(requests_for(folder))
+    assert proxy.rejected > 0
+    assert summary.published == len(files) and summary.failed == 0
+    done = {e.rel_path: e.key for e in rec.of(FileDone)}
+    for f in files:
+        assert object_sha256(s3, bucket, done[f.name]) == sha256_file(f)
+    assert any(e.state == "retrying" for e in rec.of(FileStateChanged))
+
+
 def test_dead_network_waits_then_finishes(tmp_path, bucket, s3, s3_server):
     src = write_random(tmp_path / "n" / "big.tif", 16 * MiB, seed=2)
     rec = Recorder()

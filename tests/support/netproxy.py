@@ -52,6 +52,9 @@ class Faults:
     stall_every: int = 3
     #: How long a stalled connection hangs before the proxy drops it.
     stall_seconds: float = 15.0
+    #: Every ``reject_every``-th connection answers its first request itself with
+    #: 503 Slow Down (as S3 and R2 do under load) and closes; nothing reaches the server.
+    reject_every: int | None = None
     #: Flip one byte in the body of the next ``corrupt_times`` requests whose
     #: target contains this text (the head, and so its checksum, left alone).
     corrupt: str | None = None
@@ -155,6 +158,7 @@ class TcpProxy:
         self.bulk_last: float | None = None
         self.resets = 0
         self.stalls = 0
+        self.rejected = 0
         #: Targets of the requests whose body had a byte flipped.
         self.corrupted: list[str] = []
         self._down_flag = False
@@ -280,12 +284,44 @@ class _Conn:
             f.stall_after if f.stall_after is not None and index % f.stall_every == 0 else None
         )
         self.sniffer = _HttpSniffer(proxy)
+        self.reject = f.reject_every is not None and index % f.reject_every == 0
 
     def start(self) -> None:
+        if self.reject:
+            threading.Thread(target=self._slow_down, daemon=True).start()
+            return
         for src, dst, up in ((self.client, self.server, True), (self.server, self.client, False)):
             q: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
             threading.Thread(target=self._pump, args=(src, q, up), daemon=True).start()
             threading.Thread(target=self._deliver, args=(dst, q, up), daemon=True).start()
+
+    def _slow_down(self) -> None:
+        """Read the first request's head, answer 503 and close, as a busy store does."""
+        head = b""
+        try:
+            while b"\r\n\r\n" not in head:
+                data = self.client.recv(_CHUNK)
+                if not data:
+                    break
+                head += data
+            body = (
+                b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
+                b"<Message>Please reduce your request rate.</Message></Error>"
+            )
+            self.client.sendall(
+                b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
+                b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+            )
+            with self.proxy._lock:
+                self.proxy.rejected += 1
+            # Let the client read the answer: take (and drop) what it still sends.
+            self.client.shutdown(socket.SHUT_WR)
+            self.client.settimeout(2)
+            while self.client.recv(_CHUNK):
+                pass
+        except OSError:
+            pass
+        self._kill()
 
     def _kill(self) -> None:
         if not self.dead.is_set():
