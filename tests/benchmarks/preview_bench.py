@@ -15,9 +15,15 @@ Part 2, uploads while previews are made: all those JPEGs published through a
 shaped link (100 Mbit/s, 40 ms) with previews on and off; the share of the link
 used shows whether preview work starves the uploads.
 
+Part 3, a whole publish as one command: ``lytsite-desktop upload FOLDER --dest
+file:///...`` of 10 and of 100 24 MP JPEGs (hash, preview, thumbnail, copy,
+manifest, page; a fresh home each time, no compiled bytecode for the app),
+against vipsthumbnail making only the 1800 px WebPs of the same files.
+
     make bench-previews                     # both parts (a few minutes)
     make bench-previews ARGS="--quick"      # fewer files
     make bench-previews ARGS="--part 1"
+    make bench-previews ARGS="--part 3 --publish 10,100 --repeat 5"
 
 Not a pass/fail test: it prints tables and writes bench-results/previews.json.
 """
@@ -247,16 +253,81 @@ def part2(files: list[Path], work: Path) -> list[dict]:
     return rows
 
 
+# -- part 3: a whole publish, one command from start to exit ---------------------------------
+
+
+def publish_folder(data: Path, files: list[Path], count: int) -> Path:
+    """A folder of the first ``count`` 24 MP JPEGs (hard links: no copies)."""
+    folder = data / f"publish-{count}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in files[:count]:
+        target = folder / path.name
+        if not target.exists():
+            os.link(path, target)
+    return folder
+
+
+def _timed(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def part3(data: Path, files: list[Path], counts: list[int], repeat: int, work: Path) -> list[dict]:
+    """`lytsite-desktop upload FOLDER --dest file:///...` (hash, preview, thumbnail,
+    copy, manifest, page) against vipsthumbnail making only the 1800 px WebPs (two
+    processes). Each lytsite run has a fresh home: no preview cache, no hash cache;
+    no compiled bytecode for the app (PYTHONDONTWRITEBYTECODE), as on a first run."""
+    script = shutil.which("lytsite-desktop", path=str(Path(sys.executable).parent))
+    lytsite = [script] if script else [sys.executable, "-m", "lytsite_desktop"]
+    vips = shutil.which("vipsthumbnail")
+    rows = []
+    for count in counts:
+        folder = publish_folder(data, files, count)
+        times: dict[str, list[float]] = {"lytsite": [], "vipsthumbnail": []}
+        for r in range(repeat):
+            home, lib, out = work / f"home-{count}-{r}", work / f"lib-{count}-{r}", work / "vout"
+            env = dict(os.environ, LYTSITE_HOME=str(home), PYTHONDONTWRITEBYTECODE="1")
+            times["lytsite"].append(
+                _timed([*lytsite, "upload", str(folder), "--dest", lib.as_uri()], env)
+            )
+            shutil.rmtree(home), shutil.rmtree(lib)
+            if vips:
+                shutil.rmtree(out, ignore_errors=True)
+                out.mkdir()
+                env = dict(os.environ, VIPS_CONCURRENCY="1")
+                start = time.perf_counter()
+                photos = sorted(map(str, folder.iterdir()))
+                command = [vips, "-s", "1800", "-o", f"{out}/%s.webp[Q=85,strip]"]
+                procs = [
+                    subprocess.Popen([*command, *photos[i::CORES]], env=env) for i in range(CORES)
+                ]
+                for p in procs:
+                    p.wait()
+                times["vipsthumbnail"].append(time.perf_counter() - start)
+        row = {"photos": count} | {tool: statistics.median(t) for tool, t in times.items() if t}
+        rows.append(row)
+        vs = f"  vipsthumbnail {row['vipsthumbnail']:.2f} s" if "vipsthumbnail" in row else ""
+        print(f"whole publish of {count} x 24 MP: lytsite {row['lytsite']:.2f} s{vs}", flush=True)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="6 files per size, one run")
     parser.add_argument("--count", type=int, default=16, help="files per size")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--part", choices=["1", "2", "all"], default="all")
+    parser.add_argument("--part", choices=["1", "2", "3", "all"], default="all")
+    parser.add_argument(
+        "--publish", default="10,100", help="part 3: photos per whole publish (10,100)"
+    )
     parser.add_argument("--data", type=Path, default=Path(".bench/preview-data"))
     parser.add_argument("--out", type=Path, default=Path("bench-results/previews.json"))
     args = parser.parse_args()
     count, repeat = (6, 1) if args.quick else (args.count, args.repeat)
+    publish = [int(n) for n in args.publish.split(",") if n]
+    if args.part in ("3", "all"):
+        count = max(count, *publish)
     print(f"making {count} camera-like JPEGs per size in {args.data} ...", flush=True)
     data = make_data(args.data, count)
     work = Path(tempfile.mkdtemp(prefix="preview-bench-"))
@@ -266,6 +337,8 @@ def main() -> int:
             results["previews"] = part1(data, repeat, work)
         if args.part in ("2", "all"):
             results["uploads"] = part2([f for files in data.values() for f in files], work)
+        if args.part in ("3", "all"):
+            results["publish"] = part3(args.data, data["24MP"], publish, repeat, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
