@@ -74,13 +74,15 @@ def camera_like(path: Path, size: tuple[int, int], seed: int) -> None:
     im.save(path, "JPEG", quality=92, subsampling=2, exif=exif)
 
 
-def make_data(root: Path, count: int) -> dict[str, list[Path]]:
+def make_data(root: Path, count: int, sizes: dict[str, int] | None = None) -> dict[str, list[Path]]:
+    """``count`` JPEGs of each size (``sizes`` may ask more of some)."""
     data: dict[str, list[Path]] = {}
     for label, size in SIZES.items():
+        count_here = max(count, (sizes or {}).get(label, 0))
         folder = root / label
         folder.mkdir(parents=True, exist_ok=True)
         files = []
-        for i in range(count):
+        for i in range(count_here):
             path = folder / f"IMG_{i:04d}.jpg"
             if not path.exists():
                 camera_like(path, size, i)
@@ -326,17 +328,16 @@ def main() -> int:
     args = parser.parse_args()
     count, repeat = (6, 1) if args.quick else (args.count, args.repeat)
     publish = [int(n) for n in args.publish.split(",") if n]
-    if args.part in ("3", "all"):
-        count = max(count, *publish)
+    more = {"24MP": max(publish)} if args.part in ("3", "all") and publish else {}
     print(f"making {count} camera-like JPEGs per size in {args.data} ...", flush=True)
-    data = make_data(args.data, count)
+    data = make_data(args.data, count, more)
     work = Path(tempfile.mkdtemp(prefix="preview-bench-"))
     results: dict[str, object] = {"cores": CORES, "python": sys.version.split()[0]}
     try:
         if args.part in ("1", "all"):
-            results["previews"] = part1(data, repeat, work)
+            results["previews"] = part1({k: v[:count] for k, v in data.items()}, repeat, work)
         if args.part in ("2", "all"):
-            results["uploads"] = part2([f for files in data.values() for f in files], work)
+            results["uploads"] = part2([f for files in data.values() for f in files[:count]], work)
         if args.part in ("3", "all"):
             results["publish"] = part3(args.data, data["24MP"], publish, repeat, work)
     finally:

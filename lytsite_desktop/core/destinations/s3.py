@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import socket
-import struct
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -27,20 +25,19 @@ from lytsite_desktop.core.destinations.base import (
 )
 from lytsite_desktop.core.destinations.s3_errors import translate_error
 from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
+from lytsite_desktop.core.destinations.s3_requests import (
+    EXPECT_MIN_BODY,
+    FIELDS,
+    checksum_args,
+    header_args,
+    no_expect_continue,
+    reset_on_close,
+)
 from lytsite_desktop.core.errors import Interrupted, UploadGoneError
 
 log = logging.getLogger(__name__)
 
 _READ_CHUNK = 256 * 1024
-
-#: TCP_NODELAY as botocore sets it, plus SO_LINGER 0: a connection closed mid-body
-#: (pause, cancel, Ctrl-C) is reset at once, so what sat in the kernel's send buffer
-#: is dropped instead of trickling out after the user asked for the link back.
-SOCKET_OPTIONS = [
-    (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
-    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
-    (socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)),
-]
 
 
 class S3Destination:
@@ -97,12 +94,12 @@ class S3Destination:
             aws_secret_access_key=credentials.secret_access_key if credentials else None,
         )
         self._client = session.client("s3", endpoint_url=location.endpoint_url, config=config)
-        self._client.meta.events.register("before-sign.s3.UploadPart", _no_expect_continue)
+        self._client.meta.events.register("before-sign.s3.UploadPart", no_expect_continue)
         #: Set once a PUT has succeeded: the keys may write here, so a large body
         #: no longer asks "100 Continue" first (see _expect_until_proven).
         self._puts_proven = False
         self._client.meta.events.register("before-sign.s3.PutObject", self._expect_until_proven)
-        _reset_on_close(self._client)
+        reset_on_close(self._client)
 
     # -- helpers -------------------------------------------------------------
 
@@ -201,7 +198,7 @@ class S3Destination:
             Key=self._key(key),
             Body=data,
             ContentLength=len(data),
-            **_checksum_args(Checksum.of_bytes(self.checksum, data)),
+            **checksum_args(Checksum.of_bytes(self.checksum, data)),
             ContentType=content_type,
             CacheControl=cache_control,
             **condition,
@@ -243,7 +240,7 @@ class S3Destination:
         length = request.headers.get("Content-Length")
         small = length is not None and int(length) < EXPECT_MIN_BODY
         if small or self._puts_proven:
-            _no_expect_continue(request)
+            no_expect_continue(request)
 
     def put_object(
         self,
@@ -260,10 +257,10 @@ class S3Destination:
             Key=self._key(key),
             Body=body,
             ContentLength=size,
-            **_checksum_args(checksum),
+            **checksum_args(checksum),
             ContentType=content_type,
             Metadata=metadata,
-            **_header_args(headers),
+            **header_args(headers),
         )
         self._puts_proven = True
         return str(resp.get("ETag", "")).strip('"')
@@ -284,7 +281,7 @@ class S3Destination:
             ContentType=content_type,
             Metadata=metadata,
             **declared,
-            **_header_args(headers),
+            **header_args(headers),
         )
         return str(resp["UploadId"])
 
@@ -298,7 +295,7 @@ class S3Destination:
             PartNumber=number,
             Body=body,
             ContentLength=size,
-            **_checksum_args(checksum),
+            **checksum_args(checksum),
         )
         return str(resp["ETag"]).strip('"')
 
@@ -314,7 +311,7 @@ class S3Destination:
                 MaxParts=self.list_page_size,
             )
             for p in resp.get("Parts", []):
-                listed = [(a, p[_FIELDS[a]]) for a in _FIELDS if p.get(_FIELDS[a])]
+                listed = [(a, p[FIELDS[a]]) for a in FIELDS if p.get(FIELDS[a])]
                 parts.append(
                     PartInfo(
                         int(p["PartNumber"]),
@@ -331,8 +328,8 @@ class S3Destination:
         listed: list[dict[str, Any]] = []
         for p in parts:
             listed.append({"PartNumber": p.number, "ETag": f'"{p.etag}"'})
-            if p.checksum is not None and p.checksum.algorithm in _FIELDS:
-                listed[-1][_FIELDS[p.checksum.algorithm]] = p.checksum.b64
+            if p.checksum is not None and p.checksum.algorithm in FIELDS:
+                listed[-1][FIELDS[p.checksum.algorithm]] = p.checksum.b64
         resp = self._call(
             "complete_multipart_upload",
             Key=self._key(key),
@@ -365,62 +362,6 @@ class S3Destination:
 
     def close(self) -> None:
         self._client.close()
-
-
-#: boto3's parameter (and the API's field) for each x-amz-checksum-* header.
-_FIELDS: dict[Algorithm, str] = {"sha256": "ChecksumSHA256", "crc32": "ChecksumCRC32"}
-
-
-def _checksum_args(checksum: Checksum) -> dict[str, str]:
-    """The header that carries a body's checksum for the store to verify."""
-    if checksum.algorithm == "md5":
-        return {"ContentMD5": checksum.b64}
-    return {_FIELDS[checksum.algorithm]: checksum.b64}
-
-
-def _header_args(headers: Headers) -> dict[str, str]:
-    args = {}
-    if headers.cache_control:
-        args["CacheControl"] = headers.cache_control
-    if headers.content_disposition:
-        args["ContentDisposition"] = headers.content_disposition
-    return args
-
-
-def _reset_on_close(client: Any) -> None:
-    """Give the client's connections SOCKET_OPTIONS.
-
-    botocore's Config has no socket options, so this reaches into its HTTP
-    session (private attributes). If they ever move, uploads still work; only a
-    pause or cancel drains the kernel's buffer instead of dropping it.
-    """
-    session = getattr(getattr(client, "_endpoint", None), "http_session", None)
-    manager = getattr(session, "_manager", None)
-    pool_kw = getattr(manager, "connection_pool_kw", None)
-    if not isinstance(pool_kw, dict):
-        log.debug("cannot set socket options on this botocore version")
-        return
-    session._socket_options = SOCKET_OPTIONS  # type: ignore[union-attr]
-    pool_kw["socket_options"] = SOCKET_OPTIONS
-
-
-#: A single PUT at least this large asks "100 Continue" until one has succeeded.
-EXPECT_MIN_BODY = 1024 * 1024
-
-
-def _no_expect_continue(request: Any, **_: Any) -> None:
-    """Send part bodies at once, without waiting a round trip for "100 Continue".
-
-    botocore asks for it on every PUT with a body, so a rejected request does not
-    waste its upload. For a part that protects nothing: CreateMultipartUpload has
-    already proven the keys, the bucket and the permission. On a long link the
-    round trip per part left every upload slot idle at once at the end of each
-    wave of parts. Single PUTs keep it until one has succeeded: with keys that
-    may not write, every file would otherwise send its whole body just to be
-    refused.
-    """
-    if "Expect" in request.headers:
-        del request.headers["Expect"]
 
 
 def _ident(loc: S3Location) -> str:
