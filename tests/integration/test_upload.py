@@ -97,3 +97,28 @@ def test_new_files_are_not_probed_before_upload(tmp_path, bucket, s3_server):
     probes = [r for r in proxy.requests if r.method == "HEAD"]
     # Only the page's check of its assets (are they this version?), no file.
     assert [r.target.rsplit("/", 1)[-1] for r in probes] == [ASSETS[-1][0]]
+
+
+def test_the_page_assets_go_up_while_files_still_stream(tmp_path, bucket, s3_server):
+    """The page's assets go up with the project's first manifest (a small file
+    done), before the big file completes; the end of the batch finds them there
+    (a HEAD) and puts only the page."""
+    folder = tmp_path / "a"
+    write_random(folder / "film.mov", 12 * MiB, seed=1)
+    for i in range(3):
+        write_random(folder / f"{i}.jpg", 100_000, seed=10 + i)
+    with TcpProxy(s3_server.port, up_rate=6 * MiB) as proxy:
+        with engine(bucket, proxy.url, concurrency=4) as eng:
+            assert eng.run(requests_for(folder)).published == 4
+        seen = [
+            (r.method, r.target.split("?")[0].rsplit("/", 1)[1], r.target) for r in proxy.requests
+        ]
+    complete = next(i for i, (m, n, t) in enumerate(seen) if m == "POST" and "uploadId=" in t)
+    asset_puts = [i for i, (m, n, _) in enumerate(seen) if m == "PUT" and n in dict(ASSETS)]
+    assert len(asset_puts) == len(ASSETS) and max(asset_puts) < complete
+    page = [i for i, (m, n, _) in enumerate(seen) if m == "PUT" and n == "index.html"]
+    assert page and min(page) > complete
+    # Each asset went up once; the end asked again (a HEAD of the last one), found
+    # them there, and put only the page.
+    heads = [i for i, (m, n, _) in enumerate(seen) if m == "HEAD" and n == ASSETS[-1][0]]
+    assert len(heads) == 2 and heads[0] < min(asset_puts) and complete < heads[1] < min(page)

@@ -77,7 +77,7 @@ class S3Destination:
             tcp_keepalive=True,
             # No aws-chunked bodies with CRC trailers (B2 and GCS refuse them, R2
             # has at times): every body carries Content-MD5 or, where the store
-            # checks it, x-amz-checksum-sha256 in a header instead ...
+            # checks them, x-amz-checksum-sha256 or -crc32 in a header instead ...
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             # ... which is why botocore need not SHA-256 the payload for the

@@ -299,7 +299,9 @@ class WebPages:
     and MinIO alike) and put if they are not this version, side by side (on a
     long link one round trip for all of them), the one the HEAD asks about last.
     ``assets`` may be called as soon as the project's manifest is first written,
-    so that the end of a batch only puts the page."""
+    so that at the end of a batch the HEAD finds them there and only the page
+    goes up. ``page`` always asks again: the project may have been taken down
+    (and its assets with it) since."""
 
     def __init__(self, destination: Destination) -> None:
         self._dest = destination
@@ -332,6 +334,8 @@ class WebPages:
 
     def page(self, manifest: Manifest) -> None:
         """Put the page next to the project's manifest (its assets first if needed)."""
+        with self._lock:
+            self._current.discard(manifest.project)
         self.assets(manifest.project)
         self._dest.put_bytes(
             project_prefix(manifest.project) + PAGE,
