@@ -47,6 +47,7 @@ def main() -> int:
     parser.add_argument("--size", default="10G", help="the file's size (10G)")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--reset-after", default="300M", help="bytes a reset connection carries")
+    parser.add_argument("--reject-every", type=int, default=5, help="every Nth connection: 503")
     parser.add_argument("--data", type=Path, help="keep the file in this folder and reuse it")
     parser.add_argument("--out", type=Path, default=Path("bench-results/faults.json"))
     args = parser.parse_args()
@@ -63,7 +64,11 @@ def main() -> int:
     try:
         for run in range(1, args.runs + 1):
             port = store.fresh()
-            faults = Faults(reset_after=parse_size(args.reset_after), reset_every=3, reject_every=5)
+            faults = Faults(
+                reset_after=parse_size(args.reset_after),
+                reset_every=3,
+                reject_every=args.reject_every or None,
+            )
             with TcpProxy(port, faults=faults) as proxy:
                 env = dict(os.environ, AWS_ACCESS_KEY_ID=store.access_key,
                            AWS_SECRET_ACCESS_KEY=store.secret_key,
