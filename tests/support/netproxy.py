@@ -1,5 +1,5 @@
 """A small TCP proxy that shapes and breaks a link: rate, latency, resets, stalls, outages,
-and a flipped byte in a request body.
+503 Slow Down, and a flipped byte in a request body.
 
 Used by the integration tests (faults) and the benchmark (a ~100 Mbit/s, 40 ms
 link). It counts the bytes that actually crossed it in each direction.
