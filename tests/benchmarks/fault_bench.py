@@ -17,7 +17,6 @@ Not a pass/fail test: it prints one line per run and writes bench-results/faults
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import shutil
@@ -27,17 +26,9 @@ from pathlib import Path
 
 from lytsite_desktop.core.sizes import parse_size
 from tests.benchmarks.upload_bench import BUCKET, S3rverStore, run_measured
-from tests.conftest import write_random
+from tests.conftest import sha256_file, write_random
 from tests.support.netproxy import Faults, TcpProxy
 from tests.support.s3server import REGION
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def main() -> int:
@@ -58,7 +49,7 @@ def main() -> int:
     if not source.exists() or source.stat().st_size != size:
         print(f"making {size / 2**30:.1f} GiB of random bytes in {folder} ...", flush=True)
         write_random(source, size, seed=7)
-    expected = sha256_of(source)
+    expected = sha256_file(source)
     store = S3rverStore(work)
     results = []
     try:
@@ -80,7 +71,7 @@ def main() -> int:
                 wall, cpu, rss, code = run_measured(cmd, env, work / "stderr.log", timeout=7200)
                 resets, rejected = proxy.resets, proxy.rejected
             stored = _stored_copy(store, work)
-            exact = stored is not None and sha256_of(stored) == expected
+            exact = stored is not None and sha256_file(stored) == expected
             row = {
                 "run": run, "size": size, "seconds": wall, "cpu_seconds": cpu,
                 "peak_rss_mb": rss, "exit": code, "resets": resets, "slow_downs": rejected,

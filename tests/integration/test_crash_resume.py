@@ -30,6 +30,17 @@ def _cli(*args: str, module: str = "lytsite_desktop") -> subprocess.Popen[str]:
     )
 
 
+def _kill_once_past(proc: subprocess.Popen[str], bytes_done: float) -> None:
+    """SIGKILL the upload once its progress passes ``bytes_done``; wait for it."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event["event"] == "progress" and event["bytes_done"] > bytes_done:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(30)
+
+
 def _events(proc: subprocess.Popen[str]) -> list[dict]:
     out, err = proc.communicate(timeout=120)
     assert "Traceback" not in err, err
@@ -46,13 +57,7 @@ def test_sigkill_mid_upload_then_resume(tmp_path, bucket, s3, s3_server, checksu
             "upload", str(tmp_path / "Wedding"), "--dest", url, "--json",
             "--part-size", "5M", "--concurrency", str(concurrency),
         )  # fmt: skip
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            event = json.loads(line)
-            if event["event"] == "progress" and event["bytes_done"] > 0.4 * size:
-                proc.send_signal(signal.SIGKILL)
-                break
-        proc.wait(30)
+        _kill_once_past(proc, 0.4 * size)
         assert proc.returncode == -signal.SIGKILL
         sent_before = proxy.bytes_up
 
@@ -89,13 +94,7 @@ def test_an_upload_begun_with_content_md5_is_finished_with_it(tmp_path, bucket, 
         proc = _cli(
             "upload", str(src.parent), "--dest", dest_url(bucket, proxy.url, checksum="md5"), *args
         )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            event = json.loads(line)
-            if event["event"] == "progress" and event["bytes_done"] > 0.3 * size:
-                proc.send_signal(signal.SIGKILL)
-                break
-        proc.wait(30)
+        _kill_once_past(proc, 0.3 * size)
         proxy.reset_counters()
         url = dest_url(bucket, proxy.url, checksum="sha256")
         events = _events(_cli("upload", str(src.parent), "--dest", url, *args))

@@ -95,8 +95,9 @@ def test_new_files_are_not_probed_before_upload(tmp_path, bucket, s3_server):
     with TcpProxy(s3_server.port) as proxy, engine(bucket, proxy.url) as eng:
         eng.run(requests_for(folder))
     probes = [r for r in proxy.requests if r.method == "HEAD"]
-    # Only the page's check of its assets (are they this version?), no file.
-    assert [r.target.rsplit("/", 1)[-1] for r in probes] == [ASSETS[-1][0]]
+    # Only the page's checks of its assets (are they this version?: with the
+    # first manifest, and again with the page), no file.
+    assert [r.target.rsplit("/", 1)[-1] for r in probes] == [ASSETS[-1][0]] * 2
 
 
 def test_the_page_assets_go_up_while_files_still_stream(tmp_path, bucket, s3_server):
