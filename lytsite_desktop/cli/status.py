@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.core.states import UNFINISHED, FileState
-from lytsite_desktop.core.store.journal import FileRecord
+from lytsite_desktop.core.store.records import FileRecord
 
 INTERRUPTED = "interrupted"
 SHOWN = 20

@@ -24,7 +24,7 @@ from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import Event, NotQueued, Problem, Subscriber
 from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.publishing import PublishingService, requests_for
-from lytsite_desktop.core.store.journal import FileRecord
+from lytsite_desktop.core.store.records import FileRecord
 
 log = logging.getLogger(__name__)
 

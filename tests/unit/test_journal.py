@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lytsite_desktop.core.store.journal import (
-    SCHEMA_VERSION,
-    Journal,
-    JournalError,
-    PartRecord,
-    QueueItem,
-)
+from lytsite_desktop.core.store.journal import SCHEMA_VERSION, Journal, JournalError
+from lytsite_desktop.core.store.records import PartRecord, QueueItem
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,8 @@ from lytsite_desktop.core.destinations.base import Checksum
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.publish.manifest import Edit, Put, commit
-from lytsite_desktop.core.store.journal import Journal, QueueItem
+from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.store.records import QueueItem
 
 
 def put(dest: LocalDestination, key: str) -> None:

@@ -21,7 +21,8 @@ from lytsite_desktop.core.gallery.projects import GalleryStore
 from lytsite_desktop.core.gallery.web import PAGE, publish_pages
 from lytsite_desktop.core.keys import manifest_key, project_prefix
 from lytsite_desktop.core.publish.manifest import Edit, Manifest, Remove, commit
-from lytsite_desktop.core.store.journal import Journal, PendingDeletion
+from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.store.records import PendingDeletion
 
 log = logging.getLogger(__name__)
 

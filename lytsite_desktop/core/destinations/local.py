@@ -82,8 +82,7 @@ class LocalDestination:
             raise PermanentError(f"Cannot create the library folder {self.root}: {exc}") from exc
 
     def _write_stream(self, target: Path, body: Body, size: int, checksum: Checksum) -> str:
-        """Write ``body`` to ``target`` atomically, checked against ``checksum`` as a
-        store would; returns its ETag (the MD5, as S3's for one PUT)."""
+        """Write ``body`` to ``target`` atomically, checked as a store would; its MD5."""
         self._ensure_root()
         target.parent.mkdir(parents=True, exist_ok=True)
         md5 = hashlib.md5()

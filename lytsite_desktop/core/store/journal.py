@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,13 @@ from lytsite_desktop.core.states import FINAL as FINAL_STATES
 from lytsite_desktop.core.states import UNFINISHED, FileState
 from lytsite_desktop.core.store.filelock import RowLocks
 from lytsite_desktop.core.store.migrations import MIGRATIONS
+from lytsite_desktop.core.store.records import (
+    FileRecord,
+    HashEntry,
+    PartRecord,
+    PendingDeletion,
+    QueueItem,
+)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -28,78 +35,7 @@ QUEUED, PUBLISHED = FileState.QUEUED.value, FileState.PUBLISHED.value
 FINAL = tuple(s.value for s in FINAL_STATES)
 
 
-@dataclass
-class FileRecord:
-    id: int
-    dest: str
-    project: str
-    rel_path: str
-    source_path: str
-    size: int
-    mtime_ns: int
-    state: str
-    sha256: str | None
-    file_id: str | None
-    key: str | None
-    content_type: str | None
-    upload_id: str | None
-    part_size: int | None
-    etag: str | None
-    error: str | None
-    created_at: float
-    updated_at: float
-    #: Why the file has no preview (None: it has one, or previews were not made).
-    note: str | None
-    #: The checksum algorithm its multipart upload declared (None: Content-MD5).
-    checksum: str | None
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """What the journal needs to know of a file when it is queued."""
-
-    dest: str
-    project: str
-    rel_path: str
-    source_path: str
-    size: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True)
-class HashEntry:
-    """A file's SHA-256, valid while its path, size, mtime and inode stay the same."""
-
-    path: str
-    size: int
-    mtime_ns: int
-    inode: int
-    sha256: str
-
-
-@dataclass(frozen=True)
-class PartRecord:
-    number: int
-    size: int
-    etag: str
-    #: The checksum it was sent with (Checksum.token).
-    checksum: str
-
-
 _COLUMNS = ", ".join(f.name for f in fields(FileRecord))
-
-
-@dataclass(frozen=True)
-class PendingDeletion:
-    """Files (path: fileId), or a whole project (``versions`` None), or objects no
-    manifest names (``versions`` empty), being deleted from a destination."""
-
-    id: int
-    dest: str
-    project: str
-    versions: dict[str, str] | None
-    keys: list[str]
-    created_at: float
 
 
 class JournalError(Exception):

@@ -33,7 +33,8 @@ from lytsite_desktop.core.previews.cache import Cached
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.states import FileState, Original, Preview, checked
-from lytsite_desktop.core.store.journal import FileRecord, Journal
+from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.core.transfer import aborts, retry
 from lytsite_desktop.core.transfer.listing import Lister
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter

@@ -36,8 +36,8 @@ from lytsite_desktop.core.events import (
 )
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.states import FileState, checked
-from lytsite_desktop.core.store import journal as jr
-from lytsite_desktop.core.store.journal import FileRecord, Journal
+from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.store.records import FileRecord, QueueItem
 from lytsite_desktop.core.transfer import original, renditions
 from lytsite_desktop.core.transfer.coordinator import Coordinator
 from lytsite_desktop.core.transfer.listing import Lister
@@ -204,7 +204,7 @@ class TransferEngine:
                 size, mtime_ns = 0, 0  # reported as failed when prepared
             path = os.path.abspath(req.source)
             items.append(
-                jr.QueueItem(self.dest.ident, req.project, req.rel_path, path, size, mtime_ns)
+                QueueItem(self.dest.ident, req.project, req.rel_path, path, size, mtime_ns)
             )
         records = self.journal.queue(items)
         return [self._enqueue(rec, req) for rec, req in zip(records, reqs, strict=True)]

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from lytsite_desktop.core.destinations.base import Checksum, new_hash
 from lytsite_desktop.core.errors import Interrupted, PermanentError, SourceChangedError
 from lytsite_desktop.core.states import FileState
-from lytsite_desktop.core.store.journal import HashEntry
+from lytsite_desktop.core.store.records import HashEntry
 from lytsite_desktop.core.transfer.planning import plan_parts
 from lytsite_desktop.core.transfer.reader import source_error
 from lytsite_desktop.core.transfer.task import EngineServices, FileTask

@@ -29,7 +29,7 @@ from lytsite_desktop.core.keys import file_id, original_key
 from lytsite_desktop.core.publish import headers
 from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.states import FileState
-from lytsite_desktop.core.store.journal import FileRecord, PartRecord
+from lytsite_desktop.core.store.records import FileRecord, PartRecord
 from lytsite_desktop.core.transfer.hashing import sha256_of, stat_source
 from lytsite_desktop.core.transfer.planning import PartPlan, plan_parts
 from lytsite_desktop.core.transfer.reader import SpanReader, source_error, span_checksums

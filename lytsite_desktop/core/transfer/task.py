@@ -25,7 +25,8 @@ from lytsite_desktop.core.previews.cache import Cached
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.entry import Rendition
 from lytsite_desktop.core.states import FileState, Original, Preview
-from lytsite_desktop.core.store.journal import FileRecord, Journal, PartRecord
+from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.store.records import FileRecord, PartRecord
 from lytsite_desktop.core.transfer.listing import Lister
 from lytsite_desktop.core.transfer.planning import PartPlan
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
