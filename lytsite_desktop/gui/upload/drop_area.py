@@ -23,7 +23,8 @@ class DropArea(QStackedWidget):
             "<h2>Drop photo folders here</h2>"
             "<p>or use <b>Add Folder</b> / <b>Add Files</b>.</p>"
             "<p>Originals are kept byte-exact; a fast WebP preview is made of each photo.<br>"
-            "With no bucket set up yet, everything goes into a library on this computer.</p>"
+            "They go to the destination chosen above: with no bucket set up, a library on "
+            "this computer.</p>"
         )
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty.setWordWrap(True)
