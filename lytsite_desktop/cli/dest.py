@@ -47,8 +47,13 @@ def _dest_add(app: App, args: argparse.Namespace) -> int:
         default=args.default,
         public_url=args.public_url,
     )
-    where = "the system keyring" if config.keyring_secret else "nowhere (no secret needed)"
-    print(f"Saved destination {args.name!r}; its secret key is stored in {where}.")
+    if config.keyring_secret:
+        where = "; its secret key is in the system keyring"
+    elif args.url.startswith("s3://"):
+        where = "; the keys come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when it is used"
+    else:
+        where = " (a folder: no keys needed)"
+    print(f"Saved destination {args.name!r}{where}.")
     return EXIT_OK
 
 
