@@ -176,6 +176,7 @@ class PublishingService:
                                               settings.watermark)  # fmt: skip
             except ValueError as exc:
                 raise ConfigError(f"preview settings: {exc}") from exc
+            self._previews.start()  # ready by the time the first file is hashed
         return self._previews
 
     def engines(self) -> list[TransferEngine]:

@@ -50,10 +50,13 @@ class LocalDestination:
     """
 
     #: No store's rate limit here: the manifest is rewritten as soon as files are
-    #: done, a moment apart so a burst still costs one write.
-    write_interval = 0.2
-    #: Every write is checked against the MD5 it came with, as a store would.
-    checksum: Algorithm = "md5"
+    #: done, a moment apart so a burst still costs one write (a big manifest's
+    #: writes are spaced further by the writer).
+    write_interval = 0.05
+    #: Every write is checked against the checksum it came with, as a store would:
+    #: a whole file's is its SHA-256 (its content id, so no second hash), a part's
+    #: an MD5 (a completed upload's ETag is made of them, as S3's).
+    checksum: Algorithm = "sha256"
     part_checksum: Algorithm = "md5"
 
     def __init__(self, root: Path) -> None:
@@ -82,19 +85,17 @@ class LocalDestination:
             raise PermanentError(f"Cannot create the library folder {self.root}: {exc}") from exc
 
     def _write_stream(self, target: Path, body: Body, size: int, checksum: Checksum) -> str:
-        """Write ``body`` to ``target`` atomically, checked as a store would; its MD5."""
+        """Write ``body`` to ``target`` atomically, checked as a store would; its
+        ETag is the checksum's hex (an MD5, as S3's, when the checksum is one)."""
         self._ensure_root()
         target.parent.mkdir(parents=True, exist_ok=True)
-        md5 = hashlib.md5()
-        check = md5 if checksum.algorithm == "md5" else new_hash(checksum.algorithm)
+        check = new_hash(checksum.algorithm)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
         try:
             with os.fdopen(fd, "wb") as out:
                 written = 0
                 while chunk := body.read(_COPY_CHUNK):
-                    md5.update(chunk)
-                    if check is not md5:
-                        check.update(chunk)
+                    check.update(chunk)
                     out.write(chunk)
                     written += len(chunk)
                 out.flush()
@@ -110,7 +111,7 @@ class LocalDestination:
         except BaseException:
             _unlink(tmp)
             raise
-        return md5.hexdigest()
+        return check.digest().hex()
 
     # -- Destination ---------------------------------------------------------
 

@@ -110,6 +110,17 @@ def render(job: RenderJob, tick: Callable[[], None] = lambda: None) -> RenderRes
     return result
 
 
+def warm_up() -> None:
+    """Load what a photo's renditions need (Pillow, its JPEG and WebP codecs) before
+    the first job, so the first photo renders as fast as the rest."""
+    from PIL import Image, JpegImagePlugin, WebPImagePlugin  # noqa: F401
+
+    from lytsite_desktop.core.previews import imaging  # noqa: F401
+
+    Image.preinit()
+    Image.new("RGB", (16, 16)).save(io.BytesIO(), "WEBP", quality=50)
+
+
 def average_color(path: str) -> str | None:
     """A picture's average colour as "#rrggbb" (None when it cannot be read)."""
     from PIL import Image

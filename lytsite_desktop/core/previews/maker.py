@@ -52,6 +52,11 @@ class PreviewMaker:
         for slot in self._slots:
             self._free.put(slot)
 
+    def start(self) -> None:
+        """Start the workers now, before the first file needs one."""
+        for slot in self._slots:
+            slot.start()
+
     @property
     def workers(self) -> int:
         return len(self._slots)

@@ -46,7 +46,9 @@ def _child_main(conn: Connection, memory_limit: int | None) -> None:
 
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     _register_plugins()
-    from lytsite_desktop.core.previews.jobs import render
+    from lytsite_desktop.core.previews.jobs import render, warm_up
+
+    warm_up()
 
     def tick() -> None:
         try:
@@ -98,6 +100,13 @@ class RenderSlot:
         child.close()
         self._proc, self._conn = proc, parent
         return parent
+
+    def start(self) -> None:
+        """Start the worker now (it readies its decoders while the app hashes):
+        the first job then finds it waiting."""
+        with self._lock:
+            if self._conn is None:
+                self._start()
 
     def render(self, job: RenderJob) -> RenderResult:
         """Run one job in the child; a hang or crash becomes a result with a note."""

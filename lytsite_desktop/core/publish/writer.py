@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -30,13 +31,17 @@ from lytsite_desktop.core.publish.manifest import (
 
 log = logging.getLogger(__name__)
 
+#: After a write, completions gather for at least this many times its duration.
+_GATHER = 4.0
+
 
 class ManifestWriter:
     """Keeps each project's manifest and rewrites it after files complete: the
     engine's :class:`~lytsite_desktop.core.transfer.listing.Lister`.
 
     Writes happen on one background thread, at most one per ``min_interval``
-    seconds; completions that arrive meanwhile are coalesced into the next write,
+    seconds (and, for a manifest slow to write, per four times its write);
+    completions that arrive meanwhile are coalesced into the next write,
     so a burst of small files costs a few manifest PUTs, not one each (and
     encoding a manifest of thousands of entries stays rare). ``flush()`` writes
     what is pending without waiting out the interval.
@@ -138,6 +143,7 @@ class ManifestWriter:
                 entries = [] if pages else self._pending.pop(project, [])
                 self._writing = True
             try:
+                began = time.monotonic()
                 if pages:
                     self._write_pages(project)
                 else:
@@ -145,8 +151,11 @@ class ManifestWriter:
                 attempt = 0
                 self.errors.pop(project, None)
                 if not pages:
-                    with self._cv:  # let more completions gather before the next write
-                        self._cv.wait_for(lambda: self._closed or self._hurry, self.min_interval)
+                    # Let more completions gather before the next write; a big
+                    # manifest's write is a cost, so at most a fifth of the time.
+                    gather = max(self.min_interval, _GATHER * (time.monotonic() - began))
+                    with self._cv:
+                        self._cv.wait_for(lambda: self._closed or self._hurry, gather)
             except TransferError as exc:
                 log.warning("%s of %s not written: %s", "gallery" if pages else "manifest",
                             project, exc)  # fmt: skip
