@@ -21,6 +21,7 @@ from lytsite_desktop.cli.status import print_status
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.resolve import DestRef
+from lytsite_desktop.core.destinations.signer import TokenRefused
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone, Event, Problem
 from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
@@ -164,6 +165,8 @@ def _sweep_orphans(
 ) -> None:
     try:
         orphans = service.orphans(ref)
+    except TokenRefused as exc:  # an upload server's token: nothing can go up
+        raise ConfigError(str(exc)) from exc
     except TransferError as exc:
         log.info("orphan check skipped: %s", exc)
         return

@@ -88,7 +88,9 @@ class App:
         ts = ts or self.settings.transfer
         # Connections kept: one per upload slot, plus the preview sender, the
         # manifest writer and the page's assets going up side by side.
-        dest = open_destination(ref, self.settings, max_connections=ts.concurrency + 8)
+        dest = open_destination(
+            ref, self.settings, self.paths.state_dir, max_connections=ts.concurrency + 8
+        )
         self.journal.remember_destination(dest.ident, ref.spec)
         return dest
 

@@ -7,6 +7,10 @@ app on its own server (werkzeug, threaded, moto's request handler) with that
 check in front, so that the tests' store refuses a corrupted body as a real one
 does. An aws-chunked body (checksum in a trailer) is left to moto.
 
+A presigned URL is refused once its X-Amz-Date plus X-Amz-Expires has passed
+(403 AccessDenied, "Request has expired"), as S3 and R2 do; moto serves it for
+ever.
+
     python -m tests.support.checked_moto HOST PORT
 """
 
@@ -18,8 +22,10 @@ import io
 import os
 import signal
 import sys
+import urllib.parse
 import zlib
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 
@@ -49,8 +55,18 @@ _HEADERS: dict[str, tuple[Callable[[bytes], Any], str]] = {
 App = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
+def _expired(query: str) -> bool:
+    params = {k: v[-1] for k, v in urllib.parse.parse_qs(query).items()}
+    if "X-Amz-Date" not in params or "X-Amz-Expires" not in params:
+        return False
+    signed = datetime.strptime(params["X-Amz-Date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return datetime.now(UTC) > signed + timedelta(seconds=int(params["X-Amz-Expires"]))
+
+
 def checking(app: App) -> App:
     def checked(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if _expired(environ.get("QUERY_STRING", "")):
+            return _error(start_response, "403 Forbidden", "AccessDenied", "Request has expired")
         claims = [(h, environ[h]) for h in _HEADERS if environ.get(h)]
         length = environ.get("CONTENT_LENGTH")
         if environ["REQUEST_METHOD"] == "PUT" and claims and length:
@@ -66,12 +82,16 @@ def checking(app: App) -> App:
 
 
 def _bad_digest(start_response: Callable[..., Any], message: str) -> list[bytes]:
+    return _error(start_response, "400 Bad Request", "BadDigest", message)
+
+
+def _error(start_response: Callable[..., Any], status: str, code: str, message: str) -> list[bytes]:
     xml = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>BadDigest</Code>'
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
         f"<Message>{message}</Message></Error>"
     ).encode()
     start_response(
-        "400 Bad Request", [("Content-Type", "application/xml"), ("Content-Length", str(len(xml)))]
+        status, [("Content-Type", "application/xml"), ("Content-Length", str(len(xml)))]
     )
     return [xml]
 

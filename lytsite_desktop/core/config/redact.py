@@ -1,9 +1,9 @@
 """Take secrets out of text before it is written to a log or a crash report.
 
-Three kinds of secret can reach a log line: a secret access key (botocore's
+Four kinds of secret can reach a log line: a secret access key (botocore's
 debug output, a traceback's locals, an error message), a request signature in
-an Authorization header, and a presigned URL, whose query string is a
-credential by itself for as long as it lives. Key IDs are cut to their first
+an Authorization header, an upload server's bearer token, and a presigned URL,
+whose query string is a credential by itself for as long as it lives. Key IDs are cut to their first
 four characters: enough to tell two apart, not enough to use one.
 
 Every secret this process loads is remembered (``remember``) and replaced
@@ -39,6 +39,8 @@ _LABELLED = re.compile(
     r"(?P<sep>['\"]?\s*[:=]\s*b?['\"]?)(?P<value>[^\s'\",&}]+)",
     re.IGNORECASE,
 )
+#: A bearer token (an upload server's), as an Authorization header carries it.
+_BEARER = re.compile(r"(Bearer\s+)[^\s'\",]+", re.IGNORECASE)
 #: AWS access key IDs (AKIA..., ASIA...): keep the first four characters.
 _AWS_KEY_ID = re.compile(r"\b((?:AKIA|ASIA|AIDA|AROA))[0-9A-Z]{12,}\b")
 
@@ -62,6 +64,7 @@ class Redactor:
     def __call__(self, text: str) -> str:
         text = _PRESIGNED.sub(lambda m: f"{m['url']}?{REDACTED}", text)
         text = _SIGNATURE.sub(rf"\1{REDACTED}", text)
+        text = _BEARER.sub(rf"\1{REDACTED}", text)
         text = _CREDENTIAL.sub(rf"\g<1>\g<2>…{REDACTED}", text)
         text = _LABELLED.sub(lambda m: f"{m['label']}{m['sep']}{REDACTED}", text)
         text = _AWS_KEY_ID.sub(rf"\1…{REDACTED}", text)

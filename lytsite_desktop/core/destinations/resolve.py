@@ -1,12 +1,16 @@
-"""Turn a DEST (a saved name, an s3:// URL or a file:// URL) into a Destination."""
+"""Turn a DEST (a saved name, an s3://, companion+https:// or file:// URL) into a
+Destination."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.redact import redact
 from lytsite_desktop.core.config.secrets import KeyringUnavailable, load_secret
 from lytsite_desktop.core.config.settings import DestinationConfig, Settings
 from lytsite_desktop.core.destinations.base import Destination
@@ -15,6 +19,11 @@ from lytsite_desktop.core.destinations.s3_location import (
     S3Credentials,
     S3Location,
     checksum_for,
+)
+from lytsite_desktop.core.destinations.signer import (
+    SCHEMES,
+    TOKEN_VARIABLE,
+    parse_signer_url,
 )
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.keys import MAX_PREFIX_BYTES
@@ -64,15 +73,57 @@ def parse_file_url(url: str) -> Path:
 
 
 def validate_dest_url(url: str) -> None:
-    """Raise ConfigError unless ``url`` is an s3:// or file:// destination URL."""
+    """Raise ConfigError unless ``url`` is a destination URL."""
     if url.startswith("s3://"):
         parse_s3_url(url)
     elif url.startswith("file://"):
         parse_file_url(url)
+    elif url.startswith(SCHEMES):
+        parse_signer_url(url)
     else:
         raise ConfigError(
-            f"a destination must be s3://BUCKET[/PREFIX]?endpoint=URL or file:///PATH, not {url!r}"
+            "a destination must be s3://BUCKET[/PREFIX]?endpoint=URL, "
+            f"companion+https://HOST[/PATH] or file:///PATH, not {url!r}"
         )
+
+
+def signer_token(saved: DestinationConfig | None) -> str:
+    """The upload server's token: the saved destination's (keyring), else
+    LYTSITE_SIGNER_TOKEN."""
+    if saved and saved.keyring_secret:
+        try:
+            token = load_secret(saved.name)
+        except KeyringUnavailable as exc:
+            raise ConfigError(
+                f"cannot read the token of destination {saved.name!r} from the keyring: {exc}"
+            ) from exc
+        if token:
+            return token
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        name = saved.name if saved else "NAME"
+        raise ConfigError(
+            f"no token for the upload server: save one with 'lytsite-desktop dest add {name} "
+            f"URL --token-stdin', or set {TOKEN_VARIABLE}"
+        )
+    return token
+
+
+def _open_signed(
+    url: str, saved: DestinationConfig | None, settings: Settings, state_dir: Path,
+    max_connections: int,
+) -> Destination:  # fmt: skip
+    from lytsite_desktop.core.destinations.signed import SignedDestination
+
+    location = parse_signer_url(url)
+    token = signer_token(saved)
+    redact.remember(token)
+    mirror = state_dir / "signed" / hashlib.sha256(location.ident.encode()).hexdigest()[:16]
+    return SignedDestination(
+        location, token, mirror, max_connections=max_connections,
+        connect_timeout=settings.transfer.connect_timeout,
+        read_timeout=settings.transfer.read_timeout,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -104,18 +155,23 @@ class DestRef:
         return "this computer's library" if self.library else self.spec
 
 
-def open_destination(ref: DestRef, settings: Settings, *, max_connections: int = 12) -> Destination:
-    """Open the destination ``ref`` names."""
+def open_destination(
+    ref: DestRef, settings: Settings, state_dir: Path, *, max_connections: int = 12
+) -> Destination:
+    """Open the destination ``ref`` names (``state_dir``: where a signed one keeps
+    its copy of what it wrote)."""
     spec = ref.spec
     saved: DestinationConfig | None = settings.destinations.get(spec)
     url = saved.url if saved else spec
     if url.startswith("file://"):
         return LocalDestination(parse_file_url(url))
+    if url.startswith(SCHEMES):
+        return _open_signed(url, saved, settings, state_dir, max_connections)
     if not url.startswith("s3://"):
         known = ", ".join(sorted(settings.destinations)) or "none saved yet"
         raise ConfigError(
-            f"unknown destination {spec!r} (saved destinations: {known}); "
-            "use a saved name, s3://BUCKET?endpoint=URL or file:///PATH"
+            f"unknown destination {spec!r} (saved destinations: {known}); use a saved "
+            "name, s3://BUCKET?endpoint=URL, companion+https://HOST or file:///PATH"
         )
     location = parse_s3_url(url)
     credentials = None

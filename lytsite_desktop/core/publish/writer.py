@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import random
-import time
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
