@@ -35,7 +35,7 @@ lint: setup
 
 # Programs the tests run: Debian's headless chromium (the web gallery), appstream
 # and desktop-file-utils (the desktop files), installed here when missing.
-$(VENV)/.test-tools: packaging/test-tools.sh $(STAMP)
+$(VENV)/.test-tools: packaging/test-tools.sh tests/support/companion/package-lock.json $(STAMP)
 	@sh packaging/test-tools.sh
 	@touch $@
 

@@ -2,8 +2,10 @@
 # Programs the tests run besides Python: Debian's chromium and chromium-driver
 # (the web gallery in a real headless browser), appstream and desktop-file-utils
 # (the desktop entry and AppStream metainfo in resources/linux are validated),
-# nodejs (the gallery's ZIP writer run outside a browser) and unzip (Info-ZIP
-# reads that archive back, as a client's computer would).
+# nodejs (the gallery's ZIP writer run outside a browser; the signing server),
+# npm (installs that server: @uppy/companion, pinned in
+# tests/support/companion/package-lock.json) and unzip (Info-ZIP reads the ZIP
+# back, as a client's computer would).
 # Installed when missing (packaging/apt-install.sh).
 set -e
 missing=""
@@ -12,5 +14,12 @@ command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
 command -v appstreamcli >/dev/null 2>&1 || missing="$missing appstream"
 command -v desktop-file-validate >/dev/null 2>&1 || missing="$missing desktop-file-utils"
 command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
-exec sh "$(dirname "$0")/apt-install.sh" "the tests" $missing
+here="$(dirname "$0")"
+sh "$here/apt-install.sh" "the tests" $missing
+companion="$here/../tests/support/companion"
+if [ ! -d "$companion/node_modules/@uppy/companion" ] || [ "$companion/package-lock.json" -nt "$companion/node_modules" ]; then
+    echo "installing the tests' signing server (@uppy/companion from npm)"
+    npm ci --silent --no-audit --no-fund --prefix "$companion"
+fi

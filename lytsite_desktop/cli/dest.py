@@ -9,7 +9,8 @@ import sys
 from lytsite_desktop.cli.exits import EXIT_OK
 from lytsite_desktop.core.app import App, validate_destination_name
 from lytsite_desktop.core.destinations.resolve import validate_dest_url
-from lytsite_desktop.core.errors import ConfigError
+from lytsite_desktop.core.destinations.signer import SCHEMES, TOKEN_VARIABLE, parse_signer_url
+from lytsite_desktop.core.errors import ConfigError, TransferError, TransientError
 
 
 def cmd_dest(app: App, args: argparse.Namespace) -> int:
@@ -33,8 +34,14 @@ def cmd_dest(app: App, args: argparse.Namespace) -> int:
 def _dest_add(app: App, args: argparse.Namespace) -> int:
     validate_destination_name(args.name)
     validate_dest_url(args.url)
-    key_id = secret = None
-    if args.url.startswith("s3://") and not args.env_credentials:
+    key_id = secret = token = None
+    signed = args.url.startswith(SCHEMES)
+    if signed and (args.token_stdin or sys.stdin.isatty()):
+        token = _prompt("Upload server token: ", secret=True)
+        if not token:
+            raise ConfigError("no token given")
+        _check_server(app, args.url, token)
+    elif args.url.startswith("s3://") and not args.env_credentials:
         key_id = args.access_key_id or _prompt("Access key ID: ", secret=False)
         secret = _prompt("Secret access key: ", secret=True)
         if not key_id or not secret:
@@ -46,15 +53,38 @@ def _dest_add(app: App, args: argparse.Namespace) -> int:
         secret=secret,
         default=args.default,
         public_url=args.public_url,
+        token=token,
     )
     if config.keyring_secret:
-        where = "; its secret key is in the system keyring"
+        what = "token" if signed else "secret key"
+        where = f"; its {what} is in the system keyring"
+    elif signed:
+        where = f"; its token comes from {TOKEN_VARIABLE} when it is used"
     elif args.url.startswith("s3://"):
         where = "; the keys come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when it is used"
     else:
         where = " (a folder: no keys needed)"
     print(f"Saved destination {args.name!r}{where}.")
     return EXIT_OK
+
+
+def _check_server(app: App, url: str, token: str) -> None:
+    """Ask the upload server once (a test upload, aborted) before saving: a refused
+    token or a server that names files itself is said now, not at the first upload."""
+    location = parse_signer_url(url)
+    mirror = app.paths.state_dir / "signed-check"
+    from lytsite_desktop.core.destinations.signed import SignedDestination
+
+    dest = SignedDestination(location, token, mirror)
+    try:
+        dest.check_access()
+    except TransientError as exc:
+        print(f"lytsite-desktop: could not reach the upload server now ({exc}); "
+              "saved anyway.", file=sys.stderr)  # fmt: skip
+    except TransferError as exc:
+        raise ConfigError(str(exc)) from exc
+    finally:
+        dest.close()
 
 
 def _prompt(label: str, *, secret: bool) -> str:

@@ -98,13 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
     add = dsub.add_parser("add", help="save a destination (secret goes to the OS keyring)")
     add.add_argument("name")
     add.add_argument(
-        "url", metavar="DEST", help="s3://BUCKET[/PREFIX]?endpoint=URL or file:///PATH"
+        "url",
+        metavar="DEST",
+        help="s3://BUCKET[/PREFIX]?endpoint=URL, companion+https://HOST[/PATH] or file:///PATH",
     )
     add.add_argument("--access-key-id", help="access key ID (prompted for if not given)")
     add.add_argument(
         "--env-credentials",
         action="store_true",
         help="store no secret: use AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY at upload time",
+    )
+    add.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="an upload server's token, read from standard input (kept in the keyring)",
     )
     add.add_argument("--default", action="store_true", help="make it the default destination")
     add.add_argument(

@@ -131,12 +131,15 @@ class App:
         secret: str | None = None,
         default: bool = False,
         public_url: str | None = None,
+        token: str | None = None,
     ) -> DestinationConfig:
-        """Save a destination; its secret goes to the OS keyring, never the config file.
+        """Save a destination; its secret (an upload server's ``token``) goes to the
+        OS keyring, never the config file.
 
         An s3:// destination without a key pair uses the standard AWS_* variables
-        (or profile) at upload time. Editing a saved destination with its key ID and
-        no secret keeps the saved secret. Raises ConfigError with a plain message.
+        (or profile) at upload time, an upload server without a token
+        LYTSITE_SIGNER_TOKEN. Editing a saved destination with its key ID and no
+        secret keeps the saved secret. Raises ConfigError with a plain message.
         """
         name = validate_destination_name(name)
         validate_dest_url(url)
@@ -153,6 +156,13 @@ class App:
                 except KeyringUnavailable as exc:
                     raise ConfigError(str(exc)) from exc
             config.access_key_id = access_key_id
+            config.keyring_secret = True
+        elif token:
+            redact.remember(token)
+            try:
+                store_secret(name, token)
+            except KeyringUnavailable as exc:
+                raise ConfigError(str(exc)) from exc
             config.keyring_secret = True
         elif had_secret:
             delete_secret(name)  # edited to use the environment's keys: forget the old one

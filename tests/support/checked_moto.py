@@ -90,9 +90,7 @@ def _error(start_response: Callable[..., Any], status: str, code: str, message: 
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
         f"<Message>{message}</Message></Error>"
     ).encode()
-    start_response(
-        status, [("Content-Type", "application/xml"), ("Content-Length", str(len(xml)))]
-    )
+    start_response(status, [("Content-Type", "application/xml"), ("Content-Length", str(len(xml)))])
     return [xml]
 
 
