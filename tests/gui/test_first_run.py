@@ -20,6 +20,7 @@ from lytsite_desktop.gui.upload.drop_area import DropArea
 from tests.conftest import write_random
 from tests.gui.conftest import drop
 from tests.support.s3server import ACCESS_KEY, SECRET_KEY
+from tests.support.signing_server import PREFIX, TOKEN, SigningServer
 
 
 class Opened(QObject):
@@ -140,3 +141,44 @@ def test_a_crash_in_a_worker_thread_is_reported_in_the_window(open_window, qtbot
     open_button.click()
     assert [u.toLocalFile() for u in opened.urls] == [str(report.parent)]
     box.close()
+
+
+def test_connecting_an_upload_server_needs_only_its_address_and_a_token(
+    open_window, qtbot, tmp_path, s3_server, s3, bucket, memory_keyring, monkeypatch
+):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    window = open_window()
+    with SigningServer(s3_server.url, bucket) as server:
+        dialog = window.connect_bucket()
+        dialog.provider.setCurrentIndex(dialog.provider.findData(Provider.SIGNER))
+        assert dialog.where_label.text() == "Server address"
+        assert dialog.secret_label.text() == "Token"
+        assert not dialog.bucket.isVisible() and not dialog.key_id.isVisible()
+        address = server.dest.removeprefix("companion+")
+        dialog.where.setText(address)
+        dialog.secret.setText("a-token-the-server-never-gave")
+        with qtbot.waitSignal(dialog.tested, timeout=20_000) as tested:
+            dialog.test_button.click()
+        assert not tested.args[0].ok
+        assert "did not accept this computer's token" in dialog.outcome.text()
+        dialog.secret.setText(TOKEN)
+        with qtbot.waitSignal(dialog.tested, timeout=20_000) as tested:
+            dialog.test_button.click()
+        assert tested.args[0].ok, dialog.outcome.text()
+        assert "this upload server is ready" in dialog.outcome.text()
+        with qtbot.waitSignal(dialog.saved, timeout=10_000):
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        assert memory_keyring.store[("lytsite-desktop", "studio")] == TOKEN
+        saved = Settings.load(window.app.paths.config_file)
+        assert saved.destinations["studio"].url == server.dest
+        assert window.upload.chosen_destination() == DestRef("studio")
+
+        write_random(tmp_path / "Shoot" / "a.jpg", 5000)
+        drop(window.upload.drop_area, [tmp_path / "Shoot"])
+        qtbot.waitUntil(lambda: window.upload.model.rowCount() == 1, timeout=10_000)
+        window.upload.publish_button.click()
+        rows = window.upload.model.rows
+        qtbot.waitUntil(lambda: [r.state for r in rows] == ["published"], timeout=30_000)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert any(k.startswith(f"{PREFIX}projects/shoot/files/") for k in keys), keys

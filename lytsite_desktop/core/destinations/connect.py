@@ -42,6 +42,8 @@ class Provider(Enum):
     R2 = "Cloudflare R2"
     S3 = "Amazon S3"
     OTHER = "Other S3-compatible (Backblaze B2, MinIO, Wasabi…)"
+    #: A studio's signing server: no bucket keys on this computer (signer_connect.py).
+    SIGNER = "Upload server (a studio's, no bucket keys here)"
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """Connect a bucket: Cloudflare R2, Amazon S3 or another S3-compatible service, in the
-words each dashboard uses, with a connection test that explains what is wrong."""
+words each dashboard uses, or a studio's upload server (a token, no bucket keys),
+with a connection test that explains what is wrong."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ from lytsite_desktop.core.destinations.connect import (
 )
 from lytsite_desktop.core.destinations.resolve import parse_s3_url
 from lytsite_desktop.core.destinations.s3_location import S3Credentials
+from lytsite_desktop.core.destinations.signer_connect import (
+    ADDRESS_HELP,
+    check_signer,
+    read_signer_fields,
+)
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.gui.background import Background
 
@@ -56,7 +62,17 @@ WHERE = {
         "bucket's page; MinIO is the server's address, e.g. http://nas.local:9000) and an "
         "application key allowed to read and write this bucket.",
     ),
+    Provider.SIGNER: (
+        "Server address",
+        "https://uploads.example.com/companion",
+        "<b>For a studio's shared storage</b>: the studio runs an upload server that signs "
+        "each upload, so this computer never holds the bucket's keys. "
+        + ADDRESS_HELP
+        + " The token is the one the studio gave you.",
+    ),
 }
+#: What the secret field is called, by provider.
+SECRET_LABEL = {Provider.SIGNER: "Token"}
 
 
 UNEXPECTED = "That did not work, unexpectedly; the log has the details."
@@ -101,12 +117,13 @@ class ConnectDialog(QDialog):
         self.outcome.setAccessibleName("Connection test result")
         self.outcome.setTextFormat(Qt.TextFormat.RichText)
 
-        form = QFormLayout()
+        self.secret_label = QLabel("Secret access key")
+        self.form = form = QFormLayout()
         form.addRow("Storage service", self.provider)
         form.addRow(self.where_label, self.where)
         form.addRow("Bucket", self.bucket)
         form.addRow("Access key ID", self.key_id)
-        form.addRow("Secret access key", self.secret)
+        form.addRow(self.secret_label, self.secret)
         form.addRow("Public address", self.public_url)
         form.addRow("Save as", self.name)
 
@@ -132,15 +149,23 @@ class ConnectDialog(QDialog):
 
     def _provider_changed(self) -> None:
         label, placeholder, help_text = WHERE[self.chosen]
+        signer = self.chosen is Provider.SIGNER
         self.where_label.setText(label)
         self.where.setPlaceholderText(placeholder)
         self.where.setAccessibleName(label)
+        secret = SECRET_LABEL.get(self.chosen, "Secret access key")
+        self.secret_label.setText(secret)
+        self.secret.setAccessibleName(secret)
+        self.form.setRowVisible(self.bucket, not signer)
+        self.form.setRowVisible(self.key_id, not signer)
+        kept = "token" if signer else "secret key"
         self.help.setText(
-            help_text + "<br>The secret key is kept in your system's keychain, never in a file."
+            help_text + f"<br>The {kept} is kept in your system's keychain, never in a file."
         )
-        default_names = {"r2", "s3", "bucket"}
+        default_names = {"r2", "s3", "bucket", "studio"}
         if self.name.text() in default_names:
-            self.name.setText({Provider.R2: "r2", Provider.S3: "s3"}.get(self.chosen, "bucket"))
+            names = {Provider.R2: "r2", Provider.S3: "s3", Provider.SIGNER: "studio"}
+            self.name.setText(names.get(self.chosen, "bucket"))
 
     @property
     def chosen(self) -> Provider:
@@ -157,7 +182,10 @@ class ConnectDialog(QDialog):
 
     def _read(self) -> Checked:
         """The fields, checked; problems are shown and the URL is None."""
-        checked = read_fields(self.fields())
+        if self.chosen is Provider.SIGNER:
+            checked = read_signer_fields(self.where.text(), self.secret.text())
+        else:
+            checked = read_fields(self.fields())
         if checked.notes:  # corrected: show the fields as they will be used
             self.where.setText(checked.where)
             self.bucket.setText(checked.bucket)
@@ -180,12 +208,13 @@ class ConnectDialog(QDialog):
         if checked.url is None:
             self.tested.emit(None)
             return
-        location = parse_s3_url(checked.url)
-        credentials = S3Credentials(self.key_id.text().strip(), self.secret.text().strip())
-        provider = self.chosen
+        url, secret, provider = checked.url, self.secret.text().strip(), self.chosen
 
         def run() -> Report:
-            dest = open_for_test(location, credentials)
+            if provider is Provider.SIGNER:
+                return check_signer(url, secret)
+            location = parse_s3_url(url)
+            dest = open_for_test(location, S3Credentials(self.key_id.text().strip(), secret))
             try:
                 return check_connection(dest, provider=provider)
             finally:
@@ -204,7 +233,8 @@ class ConnectDialog(QDialog):
         self._busy(False)
         lines = [f"<p>{'✓' if s.ok else '✗'} {s.name}</p>" for s in report.steps]
         if report.ok:
-            lines.append("<p><b>Connected: this bucket is ready for your photos.</b></p>")
+            what = "upload server" if self.chosen is Provider.SIGNER else "bucket"
+            lines.append(f"<p><b>Connected: this {what} is ready for your photos.</b></p>")
         else:
             lines.append(f"<p><b>{report.advice}</b></p>")
         self.outcome.setText("".join(lines))
@@ -218,12 +248,13 @@ class ConnectDialog(QDialog):
         name, url = self.name.text().strip(), checked.url
         key_id, secret = self.key_id.text().strip(), self.secret.text().strip()
         public_url = self.public_url.text().strip() or None
+        signer = self.chosen is Provider.SIGNER
+        keys = {"token": secret} if signer else {"access_key_id": key_id, "secret": secret}
 
         def save() -> str:
             try:
                 self.app.save_destination(
-                    name, url, access_key_id=key_id, secret=secret, default=True,
-                    public_url=public_url,
+                    name, url, default=True, public_url=public_url, **keys
                 )  # fmt: skip
             except ConfigError as exc:
                 return f"Not saved: {exc}"
