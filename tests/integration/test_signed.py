@@ -290,3 +290,24 @@ class _Lines:
     def readline(self) -> str:
         line, self._line = self._line, ""
         return line
+
+
+def test_a_second_batch_adds_to_the_project_and_deleting_is_refused_before_anything_changes(
+    tmp_path, server, s3, bucket, capsys, monkeypatch
+):
+    monkeypatch.setenv("LYTSITE_SIGNER_TOKEN", TOKEN)
+    first, second = tmp_path / "one", tmp_path / "two"
+    write_random(first / "a.bin", 2000, seed=1)
+    write_random(second / "b.bin", 3000, seed=2)
+    for folder in (first, second):
+        assert main(["upload", str(folder), "--dest", server.dest, "--project", "p"]) == 0
+    paths = sorted(f["path"] for f in _manifest(s3, bucket, "p")["files"])
+    assert paths == ["a.bin", "b.bin"]  # the second batch built on the first
+    assert main(["gallery", "p", "--dest", server.dest, "--hide", "a.bin"]) == 0
+    hidden = {f["path"]: f.get("hidden") for f in _manifest(s3, bucket, "p")["files"]}
+    assert hidden == {"a.bin": True, "b.bin": None}
+    capsys.readouterr()
+    code = main(["gallery", "p", "--dest", server.dest, "--remove", "b.bin", "--yes"])
+    assert code == 2
+    assert "cannot be deleted from this computer" in capsys.readouterr().err
+    assert sorted(f["path"] for f in _manifest(s3, bucket, "p")["files"]) == paths

@@ -86,11 +86,22 @@ def _doomed(label: str, objects: list[StoredObject]) -> Doomed:
 
 
 def _published(destination: Destination, project: str) -> tuple[Manifest, list[StoredObject]]:
+    _can_delete(destination)
     version = read(destination, project)
     objects = destination.list_objects(project_prefix(project))
     if version.etag is None and not objects:
         raise ConfigError(f"Nothing is published as '{project}' at {destination.ident}.")
     return version.manifest, objects
+
+
+def _can_delete(destination: Destination) -> None:
+    """Refuse a deletion before anything changes where objects cannot be deleted."""
+    if not destination.deletes:
+        raise ConfigError(
+            "Files published through an upload server cannot be deleted from this "
+            "computer (the server only signs uploads). Hide them instead (they leave "
+            "the client's page), and ask whoever runs the server to remove them."
+        )
 
 
 def plan_remove(destination: Destination, project: str, paths: list[str]) -> DeletionPlan:
@@ -135,6 +146,7 @@ def plan_prune(
     """Objects the manifest does not name: replaced versions, files given up on,
     and leftovers older than :data:`GRACE`. Never what an upload still running here
     will list."""
+    _can_delete(destination)
     now = now or datetime.now(UTC)
     version = read(destination, project)
     manifest = version.manifest

@@ -150,6 +150,8 @@ class Destination(Protocol):
     checksum: Algorithm
     #: ... and a multipart upload's parts (declared when it is created).
     part_checksum: Algorithm
+    #: Whether objects can be deleted from here (an upload server only signs uploads).
+    deletes: bool
 
     def head(self, key: str) -> ObjectInfo | None: ...
 

@@ -53,6 +53,7 @@ class LocalDestination:
     #: done, a moment apart so a burst still costs one write (a big manifest's
     #: writes are spaced further by the writer).
     write_interval = 0.05
+    deletes = True
     #: Every write is checked against the checksum it came with, as a store would:
     #: a whole file's is its SHA-256 (its content id, so no second hash), a part's
     #: an MD5 (a completed upload's ETag is made of them, as S3's).

@@ -52,6 +52,7 @@ class S3Destination:
     list_page_size = 1000
     #: R2 takes one write a second to one key (429 beyond): manifests are paced so.
     write_interval = 1.0
+    deletes = True
 
     def __init__(
         self,

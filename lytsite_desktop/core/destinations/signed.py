@@ -96,6 +96,8 @@ class SignedDestination:
     write_interval = 1.0
     checksum: Algorithm = "md5"
     part_checksum: Algorithm = "md5"
+    #: The server signs uploads only: curation that deletes is refused up front.
+    deletes = False
 
     def __init__(
         self,
