@@ -35,7 +35,7 @@ lint: setup
 
 # Programs the tests run: Debian's headless chromium (the web gallery), appstream
 # and desktop-file-utils (the desktop files), installed here when missing.
-$(VENV)/.test-tools: packaging/test-tools.sh tests/support/companion/package-lock.json $(STAMP)
+$(VENV)/.test-tools: packaging/test-tools.sh packaging/upload-server/package-lock.json $(STAMP)
 	@sh packaging/test-tools.sh
 	@touch $@
 
@@ -63,6 +63,7 @@ $(VENV)/.bench: $(STAMP)
 	@command -v rclone >/dev/null || { sh packaging/apt-install.sh "the benchmark's rclone runs" rclone || echo "rclone not installed: skipped"; }
 	@command -v npm >/dev/null && npm install --silent --no-audit --no-fund --prefix .bench s3rver@3.7.1 \
 		|| echo "npm not found: the s3rver server is not available"
+	@command -v npm >/dev/null && sh packaging/upload-server.sh || echo "npm not found: no upload server row"
 	@touch $@
 
 bench: $(VENV)/.bench

@@ -2,9 +2,9 @@
 # Programs the tests run besides Python: Debian's chromium and chromium-driver
 # (the web gallery in a real headless browser), appstream and desktop-file-utils
 # (the desktop entry and AppStream metainfo in resources/linux are validated),
-# nodejs (the gallery's ZIP writer run outside a browser; the signing server),
-# npm (installs that server: @uppy/companion, pinned in
-# tests/support/companion/package-lock.json) and unzip (Info-ZIP reads the ZIP
+# nodejs (the gallery's ZIP writer run outside a browser; the upload server),
+# npm (installs that server's @uppy/companion, pinned in
+# packaging/upload-server/package-lock.json) and unzip (Info-ZIP reads the ZIP
 # back, as a client's computer would).
 # Installed when missing (packaging/apt-install.sh).
 set -e
@@ -18,8 +18,4 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 command -v unzip >/dev/null 2>&1 || missing="$missing unzip"
 here="$(dirname "$0")"
 sh "$here/apt-install.sh" "the tests" $missing
-companion="$here/../tests/support/companion"
-if [ ! -d "$companion/node_modules/@uppy/companion" ] || [ "$companion/package-lock.json" -nt "$companion/node_modules" ]; then
-    echo "installing the tests' signing server (@uppy/companion from npm)"
-    npm ci --silent --no-audit --no-fund --prefix "$companion"
-fi
+exec sh "$here/upload-server.sh"

@@ -9,12 +9,18 @@ For each run: wall time, client CPU seconds, peak RSS and bytes sent.
 lytsite sends each body's SHA-256 (x-amz-checksum-sha256), as it does to R2 and
 AWS; --checksum md5 measures the Content-MD5 it sends to other stores.
 
+"lytsite-signed" is lytsite through a studio's upload server (the real Uppy
+Companion of packaging/upload-server, signing every part): the server is behind
+its own proxy with the same latency, and the signed addresses go through the
+shaped link to the store, as they would over the internet.
+
     make bench                       # everything (about half an hour)
     make bench ARGS="--quick"        # smaller data, a few minutes
     make bench ARGS="--repeat 5"     # direct runs are noisy: the median of 5
     make bench ARGS="--workloads big --links direct --part-sizes 8M,16M"
     make bench ARGS="--server s3rver"   # a second server, Node's s3rver (streams to disk)
     make bench ARGS="--workloads mixed --links shaped --rate 200"
+    make bench ARGS="--workloads mixed --links shaped --tools lytsite,lytsite-signed"
 
 Not a pass/fail test: it prints a table and writes bench-results/upload.json.
 """
@@ -35,6 +41,7 @@ from pathlib import Path
 from tests.conftest import write_random
 from tests.support.netproxy import TcpProxy
 from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer, S3rverServer
+from tests.support.signing_server import TOKEN, SigningServer
 
 MB = 1000 * 1000
 MiB = 1024 * 1024
@@ -261,6 +268,7 @@ def tool_command(
     home: Path,
     part_size: str | None,
     checksum: str = "sha256",
+    signer: str = "",
 ) -> tuple[list[str], dict[str, str]] | None:
     env = dict(os.environ)
     env.pop("AWS_CA_BUNDLE", None)  # plain-HTTP loopback endpoint
@@ -270,8 +278,13 @@ def tool_command(
         AWS_DEFAULT_REGION=REGION,
         LYTSITE_HOME=str(home),
     )
-    if tool == "lytsite":
+    if tool.startswith("lytsite"):
         url = f"s3://{bucket}/{prefix}?endpoint={endpoint}&region={REGION}&checksum={checksum}"
+        if tool == "lytsite-signed":  # no bucket keys: only the server's token
+            url = signer
+            for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+                env.pop(name)
+            env["LYTSITE_SIGNER_TOKEN"] = TOKEN
         cmd = [
             sys.executable,
             "-m",
@@ -327,7 +340,19 @@ def bench_one(
     endpoint = proxy.url if proxy else direct
     prefix = f"{tool}-{workload}"
     home = Path(tempfile.mkdtemp(prefix="home-", dir=work))  # a fresh journal: no hash cache
-    made = tool_command(store, tool, folder, BUCKET, prefix, endpoint, home, part_size, checksum)
+    signer = signer_proxy = None
+    if tool == "lytsite-signed":
+        signer = SigningServer(
+            endpoint, BUCKET, tokens={TOKEN: prefix + "/"}, access_key=store.access_key,
+            secret_key=store.secret_key, log=work / "companion.log",
+        )  # fmt: skip
+        if link == "shaped":  # the server is as far away as the store
+            signer_proxy = TcpProxy(signer.port, up_rate=rate, down_rate=rate,
+                                    latency=LINK_LATENCY)  # fmt: skip
+    signer_url = f"companion+{signer_proxy.url}" if signer_proxy else signer.dest if signer else ""
+    made = tool_command(
+        store, tool, folder, BUCKET, prefix, endpoint, home, part_size, checksum, signer_url
+    )
     if made is None:
         print(f"  {tool}: not installed, skipped", flush=True)
         return None
@@ -350,6 +375,10 @@ def bench_one(
         if proxy.first_up is not None:
             first_byte = proxy.first_up - started
         proxy.close()
+    if signer_proxy:
+        signer_proxy.close()
+    if signer:
+        signer.stop()
     stored = stored_bytes(store, direct, prefix, tool)
     payload = folder_size(folder)
     ok = code == 0 and stored == payload
@@ -405,7 +434,7 @@ def main() -> int:
                 for tool in args.tools.split(","):
                     if workload == "huge" and (tool != "lytsite" or link != "direct"):
                         continue  # the 4 GiB run checks lytsite's memory only
-                    for part_size in sizes if tool == "lytsite" else [None]:
+                    for part_size in sizes if tool.startswith("lytsite") else [None]:
                         # Direct runs are noisy: keep the median. The shaped link is
                         # steady, and the 4 GiB run only checks memory.
                         runs = args.repeat if link == "direct" and workload != "huge" else 1

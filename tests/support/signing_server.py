@@ -1,5 +1,6 @@
-"""The real @uppy/companion (from npm) as a studio deploys it, in its own process,
-in front of the tests' S3 server: tests/support/companion/server.mjs."""
+"""The studio's upload server (packaging/upload-server: the real @uppy/companion
+from npm behind a token check) in its own process, in front of the tests' S3
+server, configured as a studio configures it (environment variables)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 
 from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, _ServerProcess
 
-HERE = Path(__file__).resolve().parent / "companion"
+REPO = Path(__file__).resolve().parents[2]
+SERVER = REPO / "packaging" / "upload-server"
+SCATTER = Path(__file__).resolve().parent / "scatter_server.mjs"
 TOKEN = "studio-token-alice-0123456789"
 PREFIX = "alice/"
 
@@ -34,10 +37,12 @@ class SigningServer(_ServerProcess):
         revoked: tuple[str, ...] = (),
         expires: int = 800,
         scatter: bool = False,
+        access_key: str = ACCESS_KEY,
+        secret_key: str = SECRET_KEY,
         log: Path | None = None,
     ) -> None:
         super().__init__()
-        if not (HERE / "node_modules" / "@uppy" / "companion").is_dir():
+        if not (SERVER / "node_modules" / "@uppy" / "companion").is_dir():
             raise RuntimeError("@uppy/companion is not installed: run `make test` once")
         tokens = tokens if tokens is not None else {TOKEN: PREFIX}
         env = {
@@ -45,17 +50,17 @@ class SigningServer(_ServerProcess):
             "PORT": str(self.port),
             "S3_ENDPOINT": s3_endpoint,
             "S3_BUCKET": bucket,
-            "S3_KEY": ACCESS_KEY,
-            "S3_SECRET": SECRET_KEY,
+            "S3_KEY": access_key,
+            "S3_SECRET": secret_key,
             "S3_REGION": REGION,
             "TOKENS": ",".join(f"{t}={p}" for t, p in tokens.items()),
             "REVOKED": ",".join(revoked),
             "EXPIRES": str(expires),
-            "SCATTER": "1" if scatter else "",
         }
         out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
+        script = SCATTER if scatter else SERVER / "server.mjs"
         self.proc = subprocess.Popen(
-            ["node", str(HERE / "server.mjs")], cwd=HERE, env=env, stdout=out, stderr=out
+            ["node", str(script)], cwd=SERVER, env=env, stdout=out, stderr=out
         )
         self._wait_until_up()
         self.dest = f"companion+http://127.0.0.1:{self.port}"
