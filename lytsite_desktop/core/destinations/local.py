@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import io
@@ -50,8 +51,7 @@ class LocalDestination:
     """
 
     #: No store's rate limit here: the manifest is rewritten as soon as files are
-    #: done, a moment apart so a burst still costs one write (a big manifest's
-    #: writes are spaced further by the writer).
+    #: done, a moment apart so a burst still costs one write.
     write_interval = 0.05
     deletes = True
     #: Every write is checked against the checksum it came with, as a store would:
@@ -63,8 +63,6 @@ class LocalDestination:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.ident = f"file://{root}"
-
-    # -- helpers -------------------------------------------------------------
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
@@ -184,9 +182,12 @@ class LocalDestination:
                     current = None
                 if (if_none_match and current is not None) or (if_match and current != if_match):
                     raise PreconditionFailed("another computer changed it first")
-            checksum = Checksum("md5", md5.digest())
-            self._write_stream(path, io.BytesIO(data), len(data), checksum)
-        return f'"{md5.hexdigest()}"'
+            etag = self._write_stream(
+                path, io.BytesIO(data), len(data), Checksum("md5", md5.digest())
+            )
+            meta = _meta(etag, {}, content_type, Headers(cache_control=cache_control))
+            _write_json(self._meta_path(key), meta)
+        return f'"{etag}"'
 
     def list_objects(self, prefix: str) -> list[StoredObject]:
         found = []
@@ -390,10 +391,8 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _unlink(path: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass
 
 
 def _disk_error(exc: OSError, root: Path) -> Exception:

@@ -31,7 +31,7 @@ from lytsite_desktop.core.publish.manifest import (
 
 log = logging.getLogger(__name__)
 
-#: After a write, completions gather for at least this many times its duration.
+#: After a write, completions gather for at least this many times its CPU time.
 _GATHER = 4.0
 
 
@@ -40,7 +40,7 @@ class ManifestWriter:
     engine's :class:`~lytsite_desktop.core.transfer.listing.Lister`.
 
     Writes happen on one background thread, at most one per ``min_interval``
-    seconds (and, for a manifest slow to write, per four times its write);
+    seconds (and, for a manifest slow to encode, per four times that CPU time);
     completions that arrive meanwhile are coalesced into the next write,
     so a burst of small files costs a few manifest PUTs, not one each (and
     encoding a manifest of thousands of entries stays rare). ``flush()`` writes
@@ -143,7 +143,7 @@ class ManifestWriter:
                 entries = [] if pages else self._pending.pop(project, [])
                 self._writing = True
             try:
-                began = time.monotonic()
+                began = time.thread_time()
                 if pages:
                     self._write_pages(project)
                 else:
@@ -152,8 +152,9 @@ class ManifestWriter:
                 self.errors.pop(project, None)
                 if not pages:
                     # Let more completions gather before the next write; a big
-                    # manifest's write is a cost, so at most a fifth of the time.
-                    gather = max(self.min_interval, _GATHER * (time.monotonic() - began))
+                    # manifest's encoding is a cost (CPU, not the network's wait),
+                    # so at most a fifth of the time.
+                    gather = max(self.min_interval, _GATHER * (time.thread_time() - began))
                     with self._cv:
                         self._cv.wait_for(lambda: self._closed or self._hurry, gather)
             except TransferError as exc:
