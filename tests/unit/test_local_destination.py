@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 
 from lytsite_desktop.core.config.settings import TransferSettings
@@ -66,3 +67,28 @@ def test_publishing_again_hashes_nothing(tmp_path):
     assert len(hashing) == 3  # the first run really hashed
     assert not [e for e in again.of(FileStateChanged) if e.state == "hashing"]
     assert summary.published == 3 and summary.bytes_sent == 0
+
+
+def test_the_pages_assets_go_up_once_not_again_at_the_batchs_end(tmp_path):
+    """A small object keeps its ETag beside it, so the page's HEAD of the last asset
+    finds the one the first manifest write put there (it was sent again each time)."""
+    from lytsite_desktop.core.gallery.web import ASSETS, WebPages, asset
+    from lytsite_desktop.core.keys import project_prefix
+    from lytsite_desktop.core.publish.manifest import Manifest
+
+    written: list[str] = []
+
+    class Counting(LocalDestination):
+        def put_bytes(self, key, data, content_type, **kw):  # type: ignore[no-untyped-def]
+            written.append(key.rsplit("/", 1)[-1])
+            return super().put_bytes(key, data, content_type, **kw)
+
+    dest = Counting(tmp_path / "library")
+    pages = WebPages(dest)
+    pages.assets("shoot")
+    name = ASSETS[-1][0]
+    info = dest.head(project_prefix("shoot") + name)
+    assert info is not None and info.etag == hashlib.md5(asset(name)).hexdigest()
+    written.clear()
+    pages.page(Manifest(project="shoot", files={}))
+    assert written == ["index.html"]
