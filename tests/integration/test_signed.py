@@ -3,6 +3,7 @@ the S3 server process, the app holding a bearer token and no bucket key."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -20,14 +21,15 @@ from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations import signed
 from lytsite_desktop.core.destinations.resolve import parse_signer_url
 from lytsite_desktop.core.destinations.signed import SignedDestination
-from lytsite_desktop.core.events import FileDone, Progress
+from lytsite_desktop.core.events import FileDone, FileStateChanged, Progress
 from lytsite_desktop.core.publishing import open_engine
 from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.transfer.engine import UploadRequest
 from tests.conftest import object_sha256, sha256_file, write_random
 from tests.support.engines import Recorder, journal
 from tests.support.images import jpeg_bytes, scene
-from tests.support.netproxy import TcpProxy
+from tests.support.netproxy import Faults, TcpProxy
 from tests.support.signing_server import PREFIX, TOKEN, SigningServer
 
 REPO = Path(__file__).resolve().parents[2]
@@ -120,6 +122,9 @@ def test_a_folder_arrives_under_the_servers_prefix_with_no_bucket_key(tmp_path, 
     assert b"IMG_0.jpg" in page["Body"].read()
     everything = s3.list_objects_v2(Bucket=bucket)["Contents"]
     assert all(o["Key"].startswith(PREFIX) for o in everything)
+    for obj in everything:  # previews, thumbnails, the manifest, the page: each its SHA-256
+        body = s3.get_object(Bucket=bucket, Key=obj["Key"])
+        assert body["Metadata"]["sha256"] == hashlib.sha256(body["Body"].read()).hexdigest()
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
@@ -311,3 +316,61 @@ def test_a_second_batch_adds_to_the_project_and_deleting_is_refused_before_anyth
     assert code == 2
     assert "cannot be deleted from this computer" in capsys.readouterr().err
     assert sorted(f["path"] for f in _manifest(s3, bucket, "p")["files"]) == paths
+
+
+def test_a_server_that_names_files_itself_fails_the_files_clearly_and_leaves_nothing(
+    tmp_path, s3_server, s3, bucket
+):
+    folder = tmp_path / "Shoot"
+    write_random(folder / "a.bin", 3000, seed=1)
+    with SigningServer(s3_server.url, bucket, scatter=True) as server:
+        code, _, err = _events(_cli(tmp_path, "upload", str(folder), "--dest", server.dest))
+    assert code == 1
+    assert "cannot link them" in err
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_a_server_that_is_down_is_waited_out_like_a_dead_network(tmp_path, server, s3, bucket):
+    src = write_random(tmp_path / "f" / "a.bin", 7 * MiB + 3, seed=8)
+    rec = Recorder()
+    with (
+        TcpProxy(server.port) as front,
+        _engine(
+            SignedDestination(
+                parse_signer_url(f"companion+{front.url}"), TOKEN, tmp_path / "mirror"
+            )
+        ) as eng,  # fmt: skip
+    ):
+        front.set_network_down(True)
+        eng.subscribe(rec)
+        rec.when(
+            lambda e: isinstance(e, FileStateChanged) and e.state is FileState.WAITING_FOR_NETWORK,
+            lambda: threading.Timer(1.0, front.set_network_down, args=(False,)).start(),
+        )
+        eng.add([UploadRequest(str(src), "a.bin", "p")])
+        assert eng.wait(60)
+    assert eng.summary().published == 1 and eng.summary().failed == 0
+    (done,) = rec.of(FileDone)
+    assert object_sha256(s3, bucket, PREFIX + done.key) == sha256_file(src)
+
+
+def test_a_part_corrupted_on_the_way_is_refused_by_the_store_and_sent_again(
+    tmp_path, s3_server, s3, bucket, caplog
+):
+    src = write_random(tmp_path / "f" / "two-parts.bin", 9 * MiB + 1, seed=12)
+    faults = Faults(corrupt="x-id=UploadPart", corrupt_times=2)
+    with (
+        TcpProxy(s3_server.port, faults=faults) as store_link,
+        SigningServer(store_link.url, bucket) as server,
+        _engine(_signed_dest(server, tmp_path)) as eng,
+        caplog.at_level(logging.WARNING, logger="lytsite_desktop.core.transfer"),
+    ):
+        eng.add([UploadRequest(str(src), "two-parts.bin", "p")])
+        assert eng.wait(60)
+    assert eng.summary().published == 1
+    assert sum("checksum mismatch in transit" in r.getMessage() for r in caplog.records) == 2
+    (key,) = [
+        o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"] if "/files/" in o["Key"]
+    ]
+    assert object_sha256(s3, bucket, key) == sha256_file(src)

@@ -21,6 +21,7 @@ manifest writes build on the last one.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import threading
@@ -126,15 +127,17 @@ class SignedDestination:
 
     # -- keys -----------------------------------------------------------------------
 
-    def _placed(self, key: str, answered: str) -> None:
-        """Learn the server's prefix from an answer, or note that it scatters."""
+    def _placed(self, key: str, answered: str) -> bool:
+        """Learn the server's prefix from an answer; False when the server put the
+        object elsewhere (said once in the log)."""
         with self._lock:
             if answered.endswith(key) and self.prefix in (None, answered[: -len(key)]):
                 self.prefix = answered[: -len(key)]
-                return
+                return True
             if not self.scattered:
                 log.warning("%s (asked for %s, got %s)", SCATTERED, key, answered)
             self.scattered = True
+            return False
 
     @staticmethod
     def _handle(answered: str, upload_id: str) -> str:
@@ -161,9 +164,16 @@ class SignedDestination:
         checksum: Algorithm = "md5",
     ) -> str:
         """Start one through the server. Its Cache-Control and Content-Disposition
-        are the server's to set (Companion sets neither): ``headers`` go unused."""
+        are the server's to set (Companion sets neither): ``headers`` go unused.
+        An object the server would put where the page cannot link it is not sent:
+        the upload is aborted and the file fails with the reason."""
         created = self.server.create(key, content_type, metadata)
-        self._placed(key, created.key)
+        if not self._placed(key, created.key):
+            try:
+                self.server.abort(created.key, created.upload_id)
+            except (TransientError, PermanentError, UploadGoneError) as exc:
+                log.info("the misplaced upload was not aborted: %s", exc)
+            raise PermanentError(SCATTERED)
         return self._handle(created.key, created.upload_id)
 
     def upload_part(
@@ -291,7 +301,8 @@ class SignedDestination:
             if (if_none_match and etag is not None) or (if_match and etag != if_match):
                 raise PreconditionFailed("changed on this computer since it was read")
         checksum = Checksum.of_bytes("md5", data)
-        self.put_object(key, io.BytesIO(data), len(data), checksum, content_type, {})
+        metadata = {"sha256": hashlib.sha256(data).hexdigest()}  # as every object carries
+        self.put_object(key, io.BytesIO(data), len(data), checksum, content_type, metadata)
         return self.mirror.put_bytes(key, data, content_type, cache_control=cache_control)
 
     # -- reading: what this computer wrote -----------------------------------------
@@ -324,20 +335,14 @@ class SignedDestination:
     # -- connecting -----------------------------------------------------------------
 
     def check_access(self) -> None:
-        """Start and abort one upload: proves the server answers, takes the token
-        and signs; learns its prefix (PermanentError when it scatters names)."""
+        """Start, sign and abort one upload: proves the server answers, takes the
+        token and signs; learns its prefix (PermanentError when it scatters names)."""
         key = f"projects/.lytsite-check/{uuid.uuid4().hex}"
-        created = self.server.create(key, "application/octet-stream", {})
+        handle = self.create_multipart(key, "application/octet-stream", {})
         try:
-            self.server.sign(created.key, created.upload_id, [1])
+            self._url(*self._unpack(handle), 1, fresh=True)
         finally:
-            try:
-                self.server.abort(created.key, created.upload_id)
-            except (TransientError, PermanentError, UploadGoneError) as exc:
-                log.info("the check's upload was not aborted: %s", exc)
-        self._placed(key, created.key)
-        if self.scattered:
-            raise PermanentError(SCATTERED)
+            self.abort_multipart(key, handle)
 
     def close(self) -> None:
         self._pool.clear()

@@ -98,7 +98,9 @@ def _send_one(
     if before is not None and (before.key, before.size) == (key, rf.size):
         return rendition  # listed already: same content (the key holds its id), same size
     path = str(made.path(rf))
-    (checksum,) = span_checksums(path, 0, rf.size, engine.dest.checksum)
+    # Its SHA-256 goes with it (metadata), as an original's does; one read for both.
+    checksum, sha256 = span_checksums(path, 0, rf.size, engine.dest.checksum, "sha256")
+    metadata = {"sha256": sha256.digest.hex()}
 
     def put() -> str:
         body = SpanReader(
@@ -106,7 +108,7 @@ def _send_one(
             should_stop=lambda: engine.should_stop(task),
         )  # fmt: skip
         with body:
-            return engine.dest.put_object(key, body, rf.size, checksum, ctype, {}, RENDITION)
+            return engine.dest.put_object(key, body, rf.size, checksum, ctype, metadata, RENDITION)
 
     engine.retrying(task, put)
     return rendition
