@@ -343,6 +343,8 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if args.out.exists():  # one part rerun: the others' results stay
+        results = json.loads(args.out.read_text()) | results
     args.out.write_text(json.dumps(results, indent=1))
     print(f"results in {args.out}")
     return 0
