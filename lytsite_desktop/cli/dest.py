@@ -21,8 +21,9 @@ def cmd_dest(app: App, args: argparse.Namespace) -> int:
         default = app.default_destination().spec
         for name, d in sorted(settings.destinations.items()):
             creds = "keyring" if d.keyring_secret else "environment"
+            what = "token" if d.url.startswith(SCHEMES) else "keys"
             mark = "*" if name == default else " "
-            print(f"{mark} {name}\t{d.url}\t(keys: {creds})")
+            print(f"{mark} {name}\t{d.url}\t({what}: {creds})")
         return EXIT_OK
     if args.dest_command == "remove":
         app.remove_destination(args.name)

@@ -15,6 +15,7 @@ from lytsite_desktop.core.destinations.resolve import (
     parse_s3_url,
     validate_dest_url,
 )
+from lytsite_desktop.core.destinations.signer import SCHEMES
 from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.gallery.projects import GalleryStore, ProjectRef, list_projects
 from lytsite_desktop.core.store.journal import Journal, JournalError
@@ -146,6 +147,8 @@ class App:
         config = DestinationConfig(name=name, url=url, public_url=validate_public_url(public_url))
         existing = self.settings.destinations.get(name)
         had_secret = existing is not None and existing.keyring_secret
+        signed = url.startswith(SCHEMES)
+        token = token or (secret if signed else None)  # an upload server's secret is its token
         if url.startswith("s3://") and (access_key_id or secret):
             if not access_key_id or not (secret or had_secret):
                 raise ConfigError("both an access key ID and a secret access key are needed")
@@ -157,12 +160,14 @@ class App:
                     raise ConfigError(str(exc)) from exc
             config.access_key_id = access_key_id
             config.keyring_secret = True
-        elif token:
+        elif signed and token:
             redact.remember(token)
             try:
                 store_secret(name, token)
             except KeyringUnavailable as exc:
                 raise ConfigError(str(exc)) from exc
+            config.keyring_secret = True
+        elif signed and had_secret:  # edited without typing the token again: it stays
             config.keyring_secret = True
         elif had_secret:
             delete_secret(name)  # edited to use the environment's keys: forget the old one

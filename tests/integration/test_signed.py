@@ -374,3 +374,15 @@ def test_a_part_corrupted_on_the_way_is_refused_by_the_store_and_sent_again(
         o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"] if "/files/" in o["Key"]
     ]
     assert object_sha256(s3, bucket, key) == sha256_file(src)
+
+
+def test_editing_a_saved_upload_server_keeps_its_token(tmp_path, server, memory_keyring):
+    from lytsite_desktop.core.app import App
+
+    app = App()
+    app.save_destination("studio", server.dest, token=TOKEN)
+    app.save_destination("studio", server.dest, public_url="https://photos.example.com")
+    assert memory_keyring.store[("lytsite-desktop", "studio")] == TOKEN
+    assert app.settings.destinations["studio"].keyring_secret
+    app.save_destination("studio", server.dest, secret="a-new-token-from-the-studio")
+    assert memory_keyring.store[("lytsite-desktop", "studio")] == "a-new-token-from-the-studio"

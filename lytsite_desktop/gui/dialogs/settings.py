@@ -50,7 +50,8 @@ class DestinationForm(QDialog):
         self.name.setReadOnly(editing is not None)
         self.url = QLineEdit(editing.url if editing else "")
         self.url.setPlaceholderText(
-            "s3://BUCKET?endpoint=https://ACCOUNT_ID.r2.cloudflarestorage.com"
+            "s3://BUCKET?endpoint=https://ACCOUNT_ID.r2.cloudflarestorage.com "
+            "or companion+https://uploads.example.com"
         )
         self.url.setAccessibleName("Destination URL")
         self.key_id = QLineEdit(editing.access_key_id or "" if editing else "")
@@ -70,13 +71,16 @@ class DestinationForm(QDialog):
         self.default = QCheckBox("Publish here by default")
         form = QFormLayout(self)
         form.addRow("Name", self.name)
-        form.addRow("Bucket URL", self.url)
+        form.addRow("Bucket or server URL", self.url)
         form.addRow("Access key ID", self.key_id)
-        form.addRow("Secret access key", self.secret)
+        form.addRow("Secret key or token", self.secret)
         form.addRow("Public address", self.public_url)
         form.addRow("", self.use_env)
         form.addRow("", self.default)
-        hint = QLabel("The secret key is kept in your system's keychain, never in a settings file.")
+        hint = QLabel(
+            "The secret key (an upload server's token) is kept in your system's keychain, "
+            "never in a settings file. An upload server needs no access key ID."
+        )
         hint.setWordWrap(True)
         form.addRow(hint)
         buttons = QDialogButtonBox(
