@@ -153,19 +153,11 @@ class App:
             if not access_key_id or not (secret or had_secret):
                 raise ConfigError("both an access key ID and a secret access key are needed")
             if secret:
-                redact.remember(secret)
-                try:
-                    store_secret(name, secret)
-                except KeyringUnavailable as exc:
-                    raise ConfigError(str(exc)) from exc
+                _keep(name, secret)
             config.access_key_id = access_key_id
             config.keyring_secret = True
         elif signed and token:
-            redact.remember(token)
-            try:
-                store_secret(name, token)
-            except KeyringUnavailable as exc:
-                raise ConfigError(str(exc)) from exc
+            _keep(name, token)
             config.keyring_secret = True
         elif signed and had_secret:  # edited without typing the token again: it stays
             config.keyring_secret = True
@@ -185,3 +177,12 @@ class App:
             self.settings.default_destination = None
         delete_secret(name)
         self.settings.save(self.paths.config_file)
+
+
+def _keep(name: str, secret: str) -> None:
+    """A destination's secret (or token) into the keyring, and out of every log."""
+    redact.remember(secret)
+    try:
+        store_secret(name, secret)
+    except KeyringUnavailable as exc:
+        raise ConfigError(str(exc)) from exc

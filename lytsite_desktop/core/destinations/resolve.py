@@ -91,12 +91,7 @@ def signer_token(saved: DestinationConfig | None) -> str:
     """The upload server's token: the saved destination's (keyring), else
     LYTSITE_SIGNER_TOKEN."""
     if saved and saved.keyring_secret:
-        try:
-            token = load_secret(saved.name)
-        except KeyringUnavailable as exc:
-            raise ConfigError(
-                f"cannot read the token of destination {saved.name!r} from the keyring: {exc}"
-            ) from exc
+        token = _saved_secret(saved, "token")
         if token:
             return token
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
@@ -176,12 +171,7 @@ def open_destination(
     location = parse_s3_url(url)
     credentials = None
     if saved and saved.keyring_secret:
-        try:
-            secret = load_secret(saved.name)
-        except KeyringUnavailable as exc:
-            raise ConfigError(
-                f"cannot read the secret key of destination {saved.name!r} from the keyring: {exc}"
-            ) from exc
+        secret = _saved_secret(saved, "secret key")
         if secret is None or not saved.access_key_id:
             raise ConfigError(
                 f"the keyring has no secret for destination {saved.name!r}; "
@@ -198,3 +188,13 @@ def open_destination(
         connect_timeout=settings.transfer.connect_timeout,
         read_timeout=settings.transfer.read_timeout,
     )
+
+
+def _saved_secret(saved: DestinationConfig, what: str) -> str | None:
+    """A saved destination's secret key or token from the keyring (None: none saved)."""
+    try:
+        return load_secret(saved.name)
+    except KeyringUnavailable as exc:
+        raise ConfigError(
+            f"cannot read the {what} of destination {saved.name!r} from the keyring: {exc}"
+        ) from exc
