@@ -10,6 +10,7 @@ from lytsite_desktop.cli.exits import EXIT_OK
 from lytsite_desktop.core.app import App, validate_destination_name
 from lytsite_desktop.core.destinations.resolve import validate_dest_url
 from lytsite_desktop.core.destinations.signer import SCHEMES, TOKEN_VARIABLE, parse_signer_url
+from lytsite_desktop.core.destinations.signer_connect import public_under
 from lytsite_desktop.core.errors import ConfigError, TransferError, TransientError
 
 
@@ -41,7 +42,11 @@ def _dest_add(app: App, args: argparse.Namespace) -> int:
         token = _prompt("Upload server token: ", secret=True)
         if not token:
             raise ConfigError("no token given")
-        _check_server(app, args.url, token)
+        public_url = public_under(args.public_url, _check_server(app, args.url, token))
+        if public_url != args.public_url:
+            print(f"The server keeps your files in a folder of its own: the public address "
+                  f"of your galleries is {public_url}")  # fmt: skip
+            args.public_url = public_url
     elif args.url.startswith("s3://") and not args.env_credentials:
         key_id = args.access_key_id or _prompt("Access key ID: ", secret=False)
         secret = _prompt("Secret access key: ", secret=True)
@@ -69,9 +74,10 @@ def _dest_add(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check_server(app: App, url: str, token: str) -> None:
+def _check_server(app: App, url: str, token: str) -> str | None:
     """Ask the upload server once (a test upload, aborted) before saving: a refused
-    token or a server that names files itself is said now, not at the first upload."""
+    token or a server that names files itself is said now, not at the first upload.
+    Returns the folder the server keeps this token's files in (None: not learned)."""
     location = parse_signer_url(url)
     mirror = app.paths.state_dir / "signed-check"
     from lytsite_desktop.core.destinations.signed import SignedDestination
@@ -86,6 +92,7 @@ def _check_server(app: App, url: str, token: str) -> None:
         raise ConfigError(str(exc)) from exc
     finally:
         dest.close()
+    return dest.prefix
 
 
 def _prompt(label: str, *, secret: bool) -> str:

@@ -157,6 +157,7 @@ def test_connecting_an_upload_server_needs_only_its_address_and_a_token(
         assert not dialog.bucket.isVisible() and not dialog.key_id.isVisible()
         address = server.dest.removeprefix("companion+")
         dialog.where.setText(address)
+        dialog.public_url.setText("https://photos.example.com")
         dialog.secret.setText("a-token-the-server-never-gave")
         with qtbot.waitSignal(dialog.tested, timeout=20_000) as tested:
             dialog.test_button.click()
@@ -172,6 +173,8 @@ def test_connecting_an_upload_server_needs_only_its_address_and_a_token(
         assert memory_keyring.store[("lytsite-desktop", "studio")] == TOKEN
         saved = Settings.load(window.app.paths.config_file)
         assert saved.destinations["studio"].url == server.dest
+        # the share link's start: the bucket's public address, then the server's folder
+        assert saved.destinations["studio"].public_url == f"https://photos.example.com/{PREFIX}"
         assert window.upload.chosen_destination() == DestRef("studio")
 
         write_random(tmp_path / "Shoot" / "a.jpg", 5000)

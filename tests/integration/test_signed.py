@@ -386,3 +386,20 @@ def test_editing_a_saved_upload_server_keeps_its_token(tmp_path, server, memory_
     assert app.settings.destinations["studio"].keyring_secret
     app.save_destination("studio", server.dest, secret="a-new-token-from-the-studio")
     assert memory_keyring.store[("lytsite-desktop", "studio")] == "a-new-token-from-the-studio"
+
+
+def test_the_share_link_includes_the_folder_the_server_keeps_files_in(
+    tmp_path, server, memory_keyring, monkeypatch, capsys
+):
+    from lytsite_desktop.core.app import App, gallery_link
+
+    monkeypatch.setattr("sys.stdin", _Lines(TOKEN))
+    code = main(["dest", "add", "studio", server.dest, "--token-stdin",
+                 "--public-url", "https://photos.example.com"])  # fmt: skip
+    assert code == 0
+    assert f"https://photos.example.com/{PREFIX}" in capsys.readouterr().out
+    app = App()
+    config = app.settings.destinations["studio"]
+    assert config.public_url == f"https://photos.example.com/{PREFIX}"
+    link = gallery_link(config, server.dest, "wedding")
+    assert link == f"https://photos.example.com/{PREFIX}projects/wedding/index.html"

@@ -219,6 +219,8 @@ class Report:
     steps: list[Step] = field(default_factory=list)
     #: What to do, when a step failed.
     advice: str = ""
+    #: An upload server's prefix for this computer's files, once a test learned it.
+    prefix: str | None = None
 
     @property
     def ok(self) -> bool:

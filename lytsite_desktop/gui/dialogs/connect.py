@@ -32,6 +32,7 @@ from lytsite_desktop.core.destinations.s3_location import S3Credentials
 from lytsite_desktop.core.destinations.signer_connect import (
     ADDRESS_HELP,
     check_signer,
+    public_under,
     read_signer_fields,
 )
 from lytsite_desktop.core.errors import ConfigError
@@ -143,6 +144,8 @@ class ConnectDialog(QDialog):
         layout.addWidget(self.buttons)
         self.provider.currentIndexChanged.connect(self._provider_changed)
         self._provider_changed()
+        #: The folder an upload server keeps this computer's files in, once tested.
+        self._server_prefix: str | None = None
         self._background = Background(self, workers=1)
         # Closed while a test waits on the network: its answer is dropped, nobody waits.
         self.finished.connect(lambda _: self._background.shutdown(wait=False))
@@ -231,6 +234,7 @@ class ConnectDialog(QDialog):
 
     def _show_report(self, report: Report) -> None:
         self._busy(False)
+        self._server_prefix = report.prefix
         lines = [f"<p>{'✓' if s.ok else '✗'} {s.name}</p>" for s in report.steps]
         if report.ok:
             what = "upload server" if self.chosen is Provider.SIGNER else "bucket"
@@ -250,8 +254,13 @@ class ConnectDialog(QDialog):
         public_url = self.public_url.text().strip() or None
         signer = self.chosen is Provider.SIGNER
         keys = {"token": secret} if signer else {"access_key_id": key_id, "secret": secret}
+        prefix = self._server_prefix
 
         def save() -> str:
+            nonlocal public_url
+            if signer and public_url:  # the galleries live in the server's folder for us
+                found = prefix if prefix is not None else check_signer(url, secret).prefix
+                public_url = public_under(public_url, found)
             try:
                 self.app.save_destination(
                     name, url, default=True, public_url=public_url, **keys
