@@ -9,8 +9,12 @@ import sys
 from lytsite_desktop.cli.exits import EXIT_OK
 from lytsite_desktop.core.app import App, validate_destination_name
 from lytsite_desktop.core.destinations.resolve import validate_dest_url
-from lytsite_desktop.core.destinations.signer import SCHEMES, TOKEN_VARIABLE, parse_signer_url
-from lytsite_desktop.core.destinations.signer_connect import public_under
+from lytsite_desktop.core.destinations.signer import (
+    SCHEMES,
+    TOKEN_VARIABLE,
+    parse_signer_url,
+    public_under,
+)
 from lytsite_desktop.core.errors import ConfigError, TransferError, TransientError
 
 

@@ -21,6 +21,7 @@ shaped link to the store, as they would over the internet.
     make bench ARGS="--server s3rver"   # a second server, Node's s3rver (streams to disk)
     make bench ARGS="--workloads mixed --links shaped --rate 200"
     make bench ARGS="--workloads mixed --links shaped --tools lytsite,lytsite-signed"
+    make bench ARGS="--tools lytsite,awscli,rclone"   # without the upload server's rows
 
 Not a pass/fail test: it prints a table and writes bench-results/upload.json.
 """
@@ -403,7 +404,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1/8 of the data")
     parser.add_argument("--workloads", default="big,many,mixed,huge", help=", ".join(WORKLOADS))
     parser.add_argument("--links", default="direct,shaped")
-    parser.add_argument("--tools", default="lytsite,awscli,rclone")
+    parser.add_argument("--tools", default="lytsite,lytsite-signed,awscli,rclone")
     parser.add_argument(
         "--server", choices=("moto", "s3rver"), default="moto", help="the local S3 server"
     )

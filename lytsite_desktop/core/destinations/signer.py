@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode, urlsplit
 import urllib3
 
 from lytsite_desktop.core.errors import (
+    ConfigError,
     DigestMismatchError,
     PermanentError,
     TransferError,
@@ -56,8 +57,6 @@ class SignerLocation:
 
 
 def parse_signer_url(url: str) -> SignerLocation:
-    from lytsite_desktop.core.errors import ConfigError
-
     if not url.startswith(SCHEMES):
         raise ConfigError(f"not a companion+https:// URL: {url}")
     inner = url.removeprefix("companion+")
@@ -72,6 +71,16 @@ def parse_signer_url(url: str) -> SignerLocation:
         )
     base = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
     return SignerLocation(base_url=base, ident=f"companion+{base}")
+
+
+def public_under(public_url: str | None, prefix: str | None) -> str | None:
+    """The public address of this computer's files: the bucket's public address
+    followed by the folder the upload server keeps them in (the share link's
+    start)."""
+    if not public_url or not prefix:
+        return public_url
+    base = public_url.rstrip("/") + "/"
+    return base if base.endswith("/" + prefix) else base + prefix
 
 
 @dataclass(frozen=True)

@@ -81,13 +81,3 @@ def check_signer(url: str, token: str, *, timeout: float = 10.0) -> Report:
     report.steps.append(Step(name, True, "done"))
     report.prefix = dest.prefix
     return report
-
-
-def public_under(public_url: str | None, prefix: str | None) -> str | None:
-    """The public address of this computer's files: the bucket's public address
-    followed by the folder the upload server keeps them in (the share link's
-    start)."""
-    if not public_url or not prefix:
-        return public_url
-    base = public_url.rstrip("/") + "/"
-    return base if base.endswith("/" + prefix) else base + prefix

@@ -29,10 +29,10 @@ from lytsite_desktop.core.destinations.connect import (
 )
 from lytsite_desktop.core.destinations.resolve import parse_s3_url
 from lytsite_desktop.core.destinations.s3_location import S3Credentials
+from lytsite_desktop.core.destinations.signer import public_under
 from lytsite_desktop.core.destinations.signer_connect import (
     ADDRESS_HELP,
     check_signer,
-    public_under,
     read_signer_fields,
 )
 from lytsite_desktop.core.errors import ConfigError
