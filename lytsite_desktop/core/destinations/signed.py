@@ -325,7 +325,8 @@ class SignedDestination:
     def read_range(self, key: str, start: int) -> tuple[int, Iterator[bytes]]:
         if self.mirror.head(key) is None:
             raise PermanentError(
-                "An upload server does not send files back: this one was not kept here."
+                "Files published through an upload server cannot be downloaded by the app "
+                "(the server only signs uploads): the original is on the computer it came from."
             )
         return self.mirror.read_range(key, start)
 
