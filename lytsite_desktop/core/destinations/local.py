@@ -169,7 +169,7 @@ class LocalDestination:
         if_match: str | None = None,
         if_none_match: bool = False,
     ) -> str:
-        md5 = hashlib.md5(data)
+        checksum = Checksum.of_bytes("md5", data)  # its ETag, as S3's
         path = self._path(key)
         # Conditional writes compare and swap under a lock that other processes
         # (another app on this computer, a second home on a shared disk) honour.
@@ -182,9 +182,7 @@ class LocalDestination:
                     current = None
                 if (if_none_match and current is not None) or (if_match and current != if_match):
                     raise PreconditionFailed("another computer changed it first")
-            etag = self._write_stream(
-                path, io.BytesIO(data), len(data), Checksum("md5", md5.digest())
-            )
+            etag = self._write_stream(path, io.BytesIO(data), len(data), checksum)
             meta = _meta(etag, {}, content_type, Headers(cache_control=cache_control))
             _write_json(self._meta_path(key), meta)
         return f'"{etag}"'
