@@ -73,6 +73,8 @@ def cmd_upload(app: App, args: argparse.Namespace) -> int:
     project = args.project or (names.pop() if len(names) == 1 else "")
 
     def start(service: PublishingService) -> None:
+        if not args.private:  # read while the orphan check waits on the store
+            service.prefetch(ref, {r.project for r in requests})
         _sweep_orphans(service, ref, args, out)
         service.publish(requests, ref, project=project, titles=titles, title=args.title,
                         private=args.private, expires=args.expires)  # fmt: skip

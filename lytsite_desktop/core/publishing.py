@@ -106,6 +106,7 @@ def open_engine(
         dest, journal, settings, previews=previews, lister=writer, limiter=limiter, slots=slots
     )
     if writer is not None:
+        writer.settling = engine.winding_down
         engine.on_stop(lambda seconds: writer.close(timeout=seconds))
     return Run(engine, writer)
 
@@ -128,6 +129,7 @@ class PublishingService:
         self._want_previews = previews and app.settings.previews.enabled
         self._previews: PreviewMaker | None = None
         self._runs: dict[str, Run] = {}  # by destination ident
+        self._opened: dict[tuple[str, str], str] = {}  # how a ref was opened: its ident
         self._lock = threading.RLock()
         self.batches = Batches(self._summarise, self.events.emit)
         self.results: list[BatchDone] = []
@@ -152,9 +154,17 @@ class PublishingService:
     # -- engines -------------------------------------------------------------------------
 
     def run_for(self, ref: DestRef) -> Run:
-        """The running engine publishing to ``ref`` (opened and started on first use)."""
+        """The running engine publishing to ``ref`` (opened and started on first use;
+        opening one costs an S3 client, a tenth of a second)."""
+        # A saved destination edited since is opened again (it may lead elsewhere).
+        how = (ref.spec, repr(self.app.settings.destinations.get(ref.spec)))
+        with self._lock:
+            run = self._runs.get(self._opened.get(how, ""))
+            if run is not None:
+                return run
         dest = self.app.open(ref, self.transfer)
         with self._lock:
+            self._opened[how] = dest.ident
             run = self._runs.get(dest.ident)
             if run is not None:
                 dest.close()
@@ -228,6 +238,13 @@ class PublishingService:
         batch = self.batches.start(engine.dest.ident, name)
         self._join(batch, engine, engine.add(reqs))
         return batch
+
+    def prefetch(self, ref: DestRef, projects: Iterable[str]) -> None:
+        """Start reading these projects' manifests at ``ref`` (a publish to it comes
+        next), while the caller waits on something else (the orphan check)."""
+        run = self.run_for(ref)
+        if run.writer is not None:
+            run.writer.prefetch(projects)
 
     def resume(self) -> tuple[list[Batch], list[str]]:
         """Finish the journal's unfinished files, one batch per destination. Returns

@@ -138,3 +138,30 @@ def test_the_state_machine():
     assert not allowed(FileState.PUBLISHED, FileState.UPLOADING)
     assert not allowed(FileState.READY, FileState.UPLOADING)
     assert not allowed(FileState.FAILED, FileState.PUBLISHED)
+
+
+def test_winding_down_means_only_the_air_is_left():
+    """The manifest writer waits for a batch's last completions only then."""
+    s = Scheduler()
+    a, b = task(1), task(2)
+    assert not s.winding_down(), "nothing in the air"
+    for t in (a, b):
+        s.add(t, previews=False)
+    first = s.pick()
+    assert first is not None and not s.winding_down(), "another file waits to start"
+    second = s.pick()
+    assert second is not None and s.winding_down()
+    under_way(s, c := task(3), 2)
+    assert not s.winding_down(), "parts left to send"
+    assert [u[1] for u in picks(s, 2)] == [Kind.PART, Kind.PART] and s.winding_down()
+    a.original = b.original = Original.UP  # their single PUTs came back
+    c.done_parts.update({1: object(), 2: object()})  # type: ignore[dict-item]
+    for t in (a, b, c, c):
+        s.unit_done(t)
+    assert s.running == 0 and not s.winding_down()
+    paused = task(4)
+    s.add(paused, previews=False)
+    paused.paused = True
+    unit = s.pick()
+    assert unit is not None and unit.kind is Kind.COMPLETE  # c's last parts are back
+    assert s.winding_down(), "a paused file is not waiting to start"

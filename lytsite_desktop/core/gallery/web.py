@@ -300,8 +300,8 @@ class WebPages:
     long link one round trip for all of them), the one the HEAD asks about last.
     ``assets`` may be called as soon as the project's manifest is first written,
     so that at the end of a batch the HEAD finds them there and only the page
-    goes up. ``page`` always asks again: the project may have been taken down
-    (and its assets with it) since."""
+    goes up. ``page`` always asks again (the project may have been taken down,
+    and its assets with it, since), beside putting the page when it can."""
 
     def __init__(self, destination: Destination) -> None:
         self._dest = destination
@@ -333,16 +333,24 @@ class WebPages:
             self._current.add(project)
 
     def page(self, manifest: Manifest) -> None:
-        """Put the page next to the project's manifest (its assets first if needed)."""
+        """Put the page next to the project's manifest, its assets first if this run
+        has not put or found them yet; if it has, they are asked about again (the
+        project may have been taken down since) beside the page, not before it."""
+        project = manifest.project
         with self._lock:
-            self._current.discard(manifest.project)
-        self.assets(manifest.project)
-        self._dest.put_bytes(
-            project_prefix(manifest.project) + PAGE,
-            render_index(manifest).encode(),
-            "text/html; charset=utf-8",
-            cache_control=REVALIDATE,
-        )
+            seen = project in self._current
+            self._current.discard(project)
+        key = project_prefix(project) + PAGE
+        body = render_index(manifest).encode()
+        html = "text/html; charset=utf-8"
+        if not seen:
+            self.assets(project)
+            self._dest.put_bytes(key, body, html, cache_control=REVALIDATE)
+            return
+        with ThreadPoolExecutor(1, "lytsite-assets") as pool:
+            asking = pool.submit(self.assets, project)
+            self._dest.put_bytes(key, body, html, cache_control=REVALIDATE)
+            asking.result()
 
 
 def publish_pages(destination: Destination, manifest: Manifest) -> None:

@@ -11,7 +11,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from lytsite_desktop.core.destinations.base import Destination
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 
 #: After a write, completions gather for at least this many times its CPU time.
 _GATHER = 4.0
+#: At a batch's end a write waits for the completions in the air for at most
+#: this many pacing intervals.
+_SETTLE = 5.0
 
 
 class ManifestWriter:
@@ -49,6 +53,11 @@ class ManifestWriter:
     An entry's ``durable`` callback runs on the writer's thread once a write that
     includes it has succeeded: only then does the engine count the file as
     published, so a crash never leaves a file "done" that the manifest lacks.
+
+    ``settling()``, when set, says a batch's last completions are in the air: a
+    write of completed files then waits for them (for at most five intervals), so
+    the batch ends with one write instead of a second one a pacing interval later.
+    A preview listed ahead of its original is never held.
 
     ``written(manifest, data)`` is called after each write (the offline copy);
     ``pages(manifest)`` publishes the web gallery, on ``publish_pages()``,
@@ -83,6 +92,7 @@ class ManifestWriter:
         self._closing = False
         self._gave_up = False
         self._pending: dict[str, list[Op]] = {}
+        self.settling: Callable[[], bool] | None = None
         #: Last failure per project, cleared when a write succeeds.
         self.errors: dict[str, str] = {}
         self._thread = threading.Thread(target=self._run, name="manifest-writer", daemon=True)
@@ -140,8 +150,12 @@ class ManifestWriter:
                 if step is None:
                     return
                 project, pages = step
-                entries = [] if pages else self._pending.pop(project, [])
                 self._writing = True
+            if not pages:
+                self._settle(project)
+            with self._cv:
+                entries = [] if pages else self._pending.pop(project, [])
+                self._dirty.discard(project)  # what came while settling is in this write
             try:
                 began = time.thread_time()
                 if pages:
@@ -178,15 +192,43 @@ class ManifestWriter:
                     self._writing = False
                     self._cv.notify_all()
 
+    def _settle(self, project: str) -> None:
+        """Let a batch's last completions join the write about to happen (not when
+        it lists a preview ahead of its original: that goes out at once)."""
+        settling = self.settling
+        with self._cv:
+            ops = self._pending.get(project, [])
+            if any(isinstance(op, Put) and op.entry.originalKey is None for op in ops):
+                return
+        if settling is None:
+            return
+        deadline = time.monotonic() + _SETTLE * self.min_interval
+        while time.monotonic() < deadline and settling():
+            with self._cv:
+                if self._closing or self._hurry:
+                    return
+                self._cv.wait(min(0.02, self.min_interval))
+
     def _write_pages(self, project: str) -> None:
+        """The project's page, drawn from its manifest as it is now (another
+        computer may have added files since this one last wrote): the page of the
+        version last written here goes up while the manifest is read again, and
+        again only if the manifest changed meanwhile."""
         if self._pages is None:
             return
-        # Drawn from the manifest as it is now: another computer may have added
-        # files since this one last wrote.
-        fresh = read(self._dest, project)
+        with self._load_lock:
+            known = self._versions.get(project)
+        if known is None or known.etag is None:
+            fresh = read(self._dest, project)
+        else:
+            with ThreadPoolExecutor(1, "lytsite-page") as pool:
+                reading = pool.submit(read, self._dest, project)
+                self._pages(known.manifest.copy())
+                fresh = reading.result()
         with self._load_lock:
             self._versions[project] = fresh
-        self._pages(fresh.manifest.copy())
+        if known is None or fresh.etag != known.etag:
+            self._pages(fresh.manifest.copy())
 
     def _load(self, project: str) -> Versioned:
         """The project's manifest: fetched from the destination once, then kept."""
@@ -195,6 +237,21 @@ class ManifestWriter:
             if version is None:
                 version = self._versions[project] = read(self._dest, project)
             return version
+
+    def prefetch(self, projects: Iterable[str]) -> None:
+        """Read these projects' manifests now, on a thread of their own (a batch is
+        about to ask; meanwhile the caller does something else that waits on the
+        network). A failure is left for the batch's own read to meet."""
+        wanted = sorted(set(projects))
+
+        def load() -> None:
+            for project in wanted:
+                try:
+                    self._load(project)
+                except TransferError as exc:
+                    log.info("manifest of %s not read ahead: %s", project, exc)
+
+        threading.Thread(target=load, name="manifest-writer-prefetch", daemon=True).start()
 
     def listed(self, project: str, path: str) -> ManifestEntry | None:
         """What the published manifest lists at ``path``, if anything."""

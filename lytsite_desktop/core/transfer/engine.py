@@ -180,6 +180,11 @@ class TransferEngine:
         self.events.emit(summary)
         return summary
 
+    def winding_down(self) -> bool:
+        """Only the last round trips are left (see :meth:`.Scheduler.winding_down`)."""
+        with self.lock:
+            return self.scheduler.winding_down()
+
     @property
     def unfinished(self) -> int:
         with self.lock:

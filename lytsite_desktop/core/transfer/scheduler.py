@@ -57,6 +57,7 @@ class Scheduler:
         self.to_cancel: deque[FileTask] = deque()
         self.to_ingest: deque[FileTask] = deque()  # hash, recognise, make the preview
         self.to_send: deque[FileTask] = deque()  # previews made, waiting for a sender
+        self.running = 0  # units picked and not yet done
 
     # -- picking ------------------------------------------------------------------
 
@@ -123,10 +124,20 @@ class Scheduler:
                 return task
         return None
 
-    @staticmethod
-    def _busy(unit: Unit) -> Unit:
+    def _busy(self, unit: Unit) -> Unit:
         unit.task.busy += 1
+        self.running += 1
         return unit
+
+    def winding_down(self) -> bool:
+        """Units are in the air and none is left to start: a batch's last round
+        trips (its completions are worth waiting for before listing them)."""
+        if not self.running:
+            return False
+        waiting = (self.new_big, self.new, self.to_cancel, self.to_ingest, self.to_send)
+        if any(schedulable(t) for queue in waiting for t in queue):
+            return False
+        return not any(schedulable(t) and t.pending for t in self.active)
 
     # -- feeding ------------------------------------------------------------------
 
@@ -175,6 +186,7 @@ class Scheduler:
         """After every unit: settle the task once nothing of it is in flight. True
         when it must start over (its source changed, its upload vanished)."""
         task.busy -= 1
+        self.running -= 1
         if task.busy or task.finished:
             return False
         if task.cancel_requested:

@@ -1,0 +1,170 @@
+"""What a batch's start and end wait for: each round trip that can overlap another
+does, and the last files' completions go into one manifest write, not two."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import replace
+
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.destinations.local import LocalDestination
+from lytsite_desktop.core.gallery.web import WebPages
+from lytsite_desktop.core.publish.manifest import Manifest
+from lytsite_desktop.core.publish.writer import ManifestWriter
+from lytsite_desktop.core.publishing import PublishingService
+from tests.unit.test_manifest import FULL
+
+SECOND = replace(FULL, fileId="f2", path="b.jpg", fileName="b.jpg",
+                 originalKey="projects/p/files/f2/b.jpg")  # fmt: skip
+
+
+class Recording(LocalDestination):
+    """A folder that keeps every manifest written to it."""
+
+    def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(root)
+        self.manifests: list[list[str]] = []
+
+    def put_bytes(self, key: str, data: bytes, content_type: str, **kw) -> str:  # type: ignore[no-untyped-def]
+        if key.endswith("manifest.json"):
+            self.manifests.append(sorted(f["path"] for f in json.loads(data)["files"]))
+        return super().put_bytes(key, data, content_type, **kw)
+
+
+def written(dest: Recording, count: int, within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while len(dest.manifests) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return len(dest.manifests) >= count
+
+
+def test_the_last_completions_of_a_batch_go_into_one_write(tmp_path):
+    dest = Recording(tmp_path)
+    writer = ManifestWriter(dest, min_interval=0.5)
+    in_the_air = threading.Event()
+    in_the_air.set()
+    writer.settling = in_the_air.is_set
+    try:
+        writer.put("p", FULL)  # one file done, the batch's last one still in the air
+        assert not written(dest, 1, within=0.3), "written while the last file was in the air"
+        writer.put("p", SECOND)
+        in_the_air.clear()
+        assert written(dest, 1)
+        time.sleep(0.8)  # a second write would come a pacing interval later
+        assert dest.manifests == [["a.jpg", "b.jpg"]]
+    finally:
+        writer.close()
+
+
+def test_a_preview_ahead_of_its_original_and_a_long_wait_are_not_held(tmp_path):
+    dest = Recording(tmp_path)
+    writer = ManifestWriter(dest, min_interval=0.1)
+    writer.settling = lambda: True  # something always in the air
+    try:
+        writer.put("p", replace(FULL, originalKey=None))  # preview first: shareable now
+        assert written(dest, 1, within=0.3)
+        writer.put("p", FULL)
+        assert written(dest, 2, within=3.0), "held past five intervals"
+    finally:
+        writer.close()
+
+
+class ReadAfterPage(Recording):
+    """A store whose manifest reads answer only once the page is up (or after 5 s)."""
+
+    def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(root)
+        self.page_up = threading.Event()
+        self.armed = False
+        self.read_waited = False
+
+    def get_versioned(self, key: str):  # type: ignore[no-untyped-def]
+        if self.armed and key.endswith("manifest.json"):
+            self.read_waited = not self.page_up.wait(5)
+        return super().get_versioned(key)
+
+
+def test_the_page_goes_up_while_the_manifest_is_read_again(tmp_path):
+    dest = ReadAfterPage(tmp_path)
+    pages: list[list[str]] = []
+
+    def page(m: Manifest) -> None:
+        pages.append(sorted(m.files))
+        dest.page_up.set()
+
+    writer = ManifestWriter(dest, min_interval=0.05, pages=page)
+    try:
+        writer.put("p", FULL)
+        assert writer.flush(10)
+        dest.armed = True
+        writer.publish_pages()
+        assert writer.flush(10)
+        assert not dest.read_waited, "the page waited for the manifest's read"
+        assert pages == [["a.jpg"]], "the manifest had not changed: one page"
+        # Another computer adds a file meanwhile: the page is put again from it.
+        other = ManifestWriter(LocalDestination(tmp_path))
+        other.put("p", SECOND)
+        assert other.close(10)
+        dest.page_up.clear()
+        writer.put("p", replace(FULL, note="again"))
+        assert writer.flush(10)
+        writer.publish_pages()
+        assert writer.flush(10)
+        assert pages[-2:] == [["a.jpg"], ["a.jpg", "b.jpg"]]
+    finally:
+        writer.close()
+
+
+class HeadAfterPage(LocalDestination):
+    """A store whose HEADs answer only once the page is up (or after 5 s), once armed."""
+
+    def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(root)
+        self.page_up = threading.Event()
+        self.armed = False
+        self.head_waited = False
+
+    def put_bytes(self, key: str, data: bytes, content_type: str, **kw) -> str:  # type: ignore[no-untyped-def]
+        etag = super().put_bytes(key, data, content_type, **kw)
+        if key.endswith("index.html"):
+            self.page_up.set()
+        return etag
+
+    def head(self, key: str):  # type: ignore[no-untyped-def]
+        if self.armed:
+            self.head_waited = not self.page_up.wait(5)
+        return super().head(key)
+
+
+def test_the_assets_are_asked_about_beside_the_page_once_seen(tmp_path):
+    dest = HeadAfterPage(tmp_path)
+    web = WebPages(dest)
+    web.assets("p")  # during the batch: put (or found there)
+    dest.armed = True
+    web.page(Manifest("p", {FULL.path: FULL}))
+    assert not dest.head_waited, "the page waited for the assets' check"
+    assert (tmp_path / "projects" / "p" / "index.html").exists()
+
+
+def test_a_destination_is_opened_once_per_run(tmp_path):
+    app = App()
+    opened: list[str] = []
+    real = app.open
+
+    def counting(ref, ts=None):  # type: ignore[no-untyped-def]
+        opened.append(ref.spec)
+        return real(ref, ts)
+
+    app.open = counting  # type: ignore[method-assign]
+    service = PublishingService(app, previews=False)
+    try:
+        ref = app.ref((tmp_path / "lib").as_uri())
+        service.orphans(ref)  # as `upload` does: the orphan check, then the batch
+        first = service.run_for(ref)
+        assert service.run_for(ref) is first
+        assert len(opened) == 1, "each step opened the destination again (an S3 client each)"
+    finally:
+        service.close()
+        app.close()
