@@ -18,6 +18,8 @@ from tests.unit.test_manifest import FULL
 
 SECOND = replace(FULL, fileId="f2", path="b.jpg", fileName="b.jpg",
                  originalKey="projects/p/files/f2/b.jpg")  # fmt: skip
+THIRD = replace(FULL, fileId="f3", path="c.jpg", fileName="c.jpg",
+                originalKey="projects/p/files/f3/c.jpg")  # fmt: skip
 
 
 class Recording(LocalDestination):
@@ -42,31 +44,35 @@ def written(dest: Recording, count: int, within: float = 5.0) -> bool:
 
 def test_the_last_completions_of_a_batch_go_into_one_write(tmp_path):
     dest = Recording(tmp_path)
-    writer = ManifestWriter(dest, min_interval=0.5)
+    writer = ManifestWriter(dest, min_interval=0.3)
     in_the_air = threading.Event()
-    in_the_air.set()
     writer.settling = in_the_air.is_set
     try:
-        writer.put("p", FULL)  # one file done, the batch's last one still in the air
-        assert not written(dest, 1, within=0.3), "written while the last file was in the air"
+        writer.put("p", THIRD)
+        assert written(dest, 1)
+        in_the_air.set()
+        writer.put("p", FULL)  # one more file done, the batch's last one still in the air
+        assert not written(dest, 2, within=0.9), "written while the last file was in the air"
         writer.put("p", SECOND)
         in_the_air.clear()
-        assert written(dest, 1)
-        time.sleep(0.8)  # a second write would come a pacing interval later
-        assert dest.manifests == [["a.jpg", "b.jpg"]]
+        assert written(dest, 2)
+        time.sleep(0.6)  # a third write would come a pacing interval later
+        assert dest.manifests == [["c.jpg"], ["a.jpg", "b.jpg", "c.jpg"]]
     finally:
         writer.close()
 
 
-def test_a_preview_ahead_of_its_original_and_a_long_wait_are_not_held(tmp_path):
+def test_a_first_write_a_preview_and_a_long_wait_are_not_held(tmp_path):
     dest = Recording(tmp_path)
     writer = ManifestWriter(dest, min_interval=0.1)
     writer.settling = lambda: True  # something always in the air
     try:
-        writer.put("p", replace(FULL, originalKey=None))  # preview first: shareable now
+        writer.put("p", THIRD)  # a project's first write puts its page's assets too
         assert written(dest, 1, within=0.3)
+        writer.put("p", replace(FULL, originalKey=None))  # preview first: shareable now
+        assert written(dest, 2, within=0.3)
         writer.put("p", FULL)
-        assert written(dest, 2, within=3.0), "held past five intervals"
+        assert written(dest, 3, within=3.0), "held past five intervals"
     finally:
         writer.close()
 

@@ -12,10 +12,8 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
-
-import urllib3
 
 from lytsite_desktop.core.errors import (
     ConfigError,
@@ -25,6 +23,9 @@ from lytsite_desktop.core.errors import (
     TransientError,
     UploadGoneError,
 )
+
+if TYPE_CHECKING:  # loaded with the destination (signed.py): a library needs no HTTP
+    import urllib3
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,8 @@ class SignerClient:
         self, method: str, path: str, query: dict[str, str] | None = None, *,
         body: dict[str, Any] | None = None,
     ) -> Any:  # fmt: skip
+        import urllib3  # already loaded by the destination holding this client
+
         url = self.location.base_url + path + ("?" + urlencode(query) if query else "")
         headers = dict(self._auth)
         data = None

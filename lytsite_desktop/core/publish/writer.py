@@ -57,7 +57,8 @@ class ManifestWriter:
     ``settling()``, when set, says a batch's last completions are in the air: a
     write of completed files then waits for them (for at most five intervals), so
     the batch ends with one write instead of a second one a pacing interval later.
-    A preview listed ahead of its original is never held.
+    A project's first write and a preview listed ahead of its original are never
+    held.
 
     ``written(manifest, data)`` is called after each write (the offline copy);
     ``pages(manifest)`` publishes the web gallery, on ``publish_pages()``,
@@ -93,6 +94,7 @@ class ManifestWriter:
         self._gave_up = False
         self._pending: dict[str, list[Op]] = {}
         self.settling: Callable[[], bool] | None = None
+        self._wrote: set[str] = set()  # projects written by this writer
         #: Last failure per project, cleared when a write succeeds.
         self.errors: dict[str, str] = {}
         self._thread = threading.Thread(target=self._run, name="manifest-writer", daemon=True)
@@ -200,8 +202,8 @@ class ManifestWriter:
             ops = self._pending.get(project, [])
             if any(isinstance(op, Put) and op.entry.originalKey is None for op in ops):
                 return
-        if settling is None:
-            return
+        if settling is None or project not in self._wrote:
+            return  # a project's first write also puts its page's assets: never held
         deadline = time.monotonic() + _SETTLE * self.min_interval
         while time.monotonic() < deadline and settling():
             with self._cv:
@@ -261,6 +263,7 @@ class ManifestWriter:
         version = commit(self._dest, project, ops, self._load(project), self._pacer)
         with self._load_lock:
             self._versions[project] = version
+        self._wrote.add(project)
         if self._pages is not None:
             with self._cv:
                 self._pages_due.add(project)
