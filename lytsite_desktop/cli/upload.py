@@ -14,9 +14,10 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lytsite_desktop.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from lytsite_desktop.cli.progress import RESUME_HINT, JsonLines, TerminalProgress, say_error
+from lytsite_desktop.cli.progress import RESUME_HINT, JsonLines, say_error
 from lytsite_desktop.cli.status import print_status
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.config.settings import TransferSettings
@@ -26,6 +27,9 @@ from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone, Event, Problem
 from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.publishing import PublishingService, requests_for
+
+if TYPE_CHECKING:
+    from lytsite_desktop.cli.terminal import TerminalProgress
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +121,11 @@ def _run(
     service = PublishingService(
         app, transfer_settings(app, args), previews=not getattr(args, "no_previews", False)
     )
-    progress = None if out else TerminalProgress()
+    progress: TerminalProgress | None = None
+    if out is None:  # rich only for a person: a script's JSON lines need none of it
+        from lytsite_desktop.cli.terminal import TerminalProgress
+
+        progress = TerminalProgress()
     subscriber: Callable[[Event], None] = out if out else progress  # type: ignore[assignment]
     service.subscribe(subscriber)
     service.subscribe(lambda e: _problem(args, e))

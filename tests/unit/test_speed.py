@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from lytsite_desktop.cli.progress import TerminalProgress
+from lytsite_desktop.cli.terminal import TerminalProgress
 from lytsite_desktop.core.events import FileQueued, Progress
 from lytsite_desktop.core.sizes import MiB, format_rate
 from lytsite_desktop.core.speed import MIN_SPAN, WINDOW, SpeedMeter

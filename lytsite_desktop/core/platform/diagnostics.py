@@ -149,9 +149,16 @@ def start(
         "lytsite-desktop %s starting (Python %s, %s)",
         __version__,
         platform.python_version(),
-        platform.platform(),
+        system(),
     )
     return diag
+
+
+def system() -> str:
+    """The OS, its release and the machine (``platform.platform()`` would start
+    a process, ``uname -p``, at every start)."""
+    name = platform.uname()
+    return f"{name.system} {name.release} {name.machine}"
 
 
 def _crashed(
@@ -196,7 +203,7 @@ def write_crash_report(
         f"lytsite-desktop {__version__}{frozen} crashed ({where})",
         f"When:    {time.strftime('%Y-%m-%d %H:%M:%S %z')}",
         f"Python:  {platform.python_version()} ({sys.executable})",
-        f"System:  {platform.platform()}",
+        f"System:  {system()}",
         "",
         "".join(traceback.format_exception(exc_type, exc, tb)).rstrip(),
         "",
