@@ -432,23 +432,31 @@ def main() -> int:
     try:
         for workload in workloads:
             for link in args.links.split(","):
-                for tool in args.tools.split(","):
-                    if workload == "huge" and (tool != "lytsite" or link != "direct"):
-                        continue  # the 4 GiB run checks lytsite's memory only
-                    for part_size in sizes if tool.startswith("lytsite") else [None]:
-                        # Direct runs are noisy: keep the median. The shaped link is
-                        # steady, and the 4 GiB run only checks memory.
-                        runs = args.repeat if link == "direct" and workload != "huge" else 1
-                        tries = [
+                cases = [
+                    (tool, part_size)
+                    for tool in args.tools.split(",")
+                    for part_size in (sizes if tool.startswith("lytsite") else [None])
+                    # The 4 GiB run checks lytsite's memory only.
+                    if workload != "huge" or (tool == "lytsite" and link == "direct")
+                ]
+                # Direct runs are noisy: keep the median. The shaped link is steady,
+                # and the 4 GiB run only checks memory.
+                runs = args.repeat if link == "direct" and workload != "huge" else 1
+                # Round by round, each tool once a round: what drifts on the machine
+                # (the last run's writeback, the page cache) hits every tool alike.
+                tries: dict[tuple[str, str | None], list[Result | None]] = {c: [] for c in cases}
+                for _ in range(runs):
+                    for tool, part_size in cases:
+                        tries[(tool, part_size)].append(
                             bench_one(
                                 store, data[workload], workload, link, tool, part_size, work,
                                 rate=rate, checksum=args.checksum,
                             )
-                            for _ in range(runs)
-                        ]  # fmt: skip
-                        done = sorted((r for r in tries if r), key=lambda r: r.seconds)
-                        if done:
-                            results.append(done[len(done) // 2])  # the median run
+                        )  # fmt: skip
+                for case in cases:
+                    done = sorted((r for r in tries[case] if r), key=lambda r: r.seconds)
+                    if done:
+                        results.append(done[len(done) // 2])  # the median run
     finally:
         store.close()
         shutil.rmtree(work, ignore_errors=True)

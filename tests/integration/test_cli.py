@@ -188,3 +188,33 @@ def test_verbose_logs_every_request_to_the_log_file_without_secrets(
     assert "Authorization" in log and "Signature=[redacted]" in log
     assert SECRET_KEY not in log and SECRET_KEY not in capsys.readouterr().err
     assert not re.search(r"Signature[=:]\s*[0-9a-f]{64}", log)
+
+
+#: The command line as a script runs it, saying which of the slow-to-load
+#: libraries it loaded (each costs the start of every command a few hundredths).
+_LOADS = """
+import atexit, os, sys
+def _say():
+    heavy = [m for m in ("rich", "boto3", "botocore", "urllib3") if m in sys.modules]
+    sys.stderr.write("LOADED " + ",".join(heavy) + "\\n")
+    sys.stderr.flush()
+atexit.register(_say)
+from lytsite_desktop.cli.main import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_scripted_publish_to_a_folder_loads_no_library_it_does_not_use(tmp_path):
+    import subprocess
+    from pathlib import Path
+
+    folder = tmp_path / "Shoot"
+    write_random(folder / "a.jpg", 50_000, seed=1)
+    repo = Path(__file__).resolve().parents[2]
+    args = ["upload", str(folder), "--dest", (tmp_path / "lib").as_uri(), "--json"]
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADS, *args], capture_output=True, text=True, timeout=120,
+        cwd=repo,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "LOADED \n" in done.stderr, "rich (bars), boto3 (buckets), urllib3 (upload servers)"
