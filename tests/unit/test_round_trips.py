@@ -44,7 +44,7 @@ def written(dest: Recording, count: int, within: float = 5.0) -> bool:
 
 def test_the_last_completions_of_a_batch_go_into_one_write(tmp_path):
     dest = Recording(tmp_path)
-    writer = ManifestWriter(dest, min_interval=0.3)
+    writer = ManifestWriter(dest, min_interval=0.5)
     in_the_air = threading.Event()
     writer.settling = in_the_air.is_set
     try:
@@ -56,7 +56,7 @@ def test_the_last_completions_of_a_batch_go_into_one_write(tmp_path):
         writer.put("p", SECOND)
         in_the_air.clear()
         assert written(dest, 2)
-        time.sleep(0.6)  # a third write would come a pacing interval later
+        time.sleep(0.8)  # a third write would come a pacing interval later
         assert dest.manifests == [["c.jpg"], ["a.jpg", "b.jpg", "c.jpg"]]
     finally:
         writer.close()
@@ -72,7 +72,7 @@ def test_a_first_write_a_preview_and_a_long_wait_are_not_held(tmp_path):
         writer.put("p", replace(FULL, originalKey=None))  # preview first: shareable now
         assert written(dest, 2, within=0.3)
         writer.put("p", FULL)
-        assert written(dest, 3, within=3.0), "held past five intervals"
+        assert written(dest, 3, within=3.0), "held past two intervals"
     finally:
         writer.close()
 

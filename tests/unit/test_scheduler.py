@@ -141,19 +141,25 @@ def test_the_state_machine():
 
 
 def test_winding_down_means_only_the_air_is_left():
-    """The manifest writer waits for a batch's last completions only then."""
+    """The manifest writer waits for a batch's last completions only then: every
+    byte of the files in the air on its way, nothing left to start."""
     s = Scheduler()
     a, b = task(1), task(2)
     assert not s.winding_down(), "nothing in the air"
     for t in (a, b):
         s.add(t, previews=False)
     first = s.pick()
+    a.bytes_done = a.size
     assert first is not None and not s.winding_down(), "another file waits to start"
     second = s.pick()
-    assert second is not None and s.winding_down()
+    assert second is not None and not s.winding_down(), "b's bytes are still going out"
+    b.bytes_done = b.size
+    assert s.winding_down()
     under_way(s, c := task(3), 2)
     assert not s.winding_down(), "parts left to send"
-    assert [u[1] for u in picks(s, 2)] == [Kind.PART, Kind.PART] and s.winding_down()
+    assert [u[1] for u in picks(s, 2)] == [Kind.PART, Kind.PART]
+    c.bytes_done = c.size
+    assert s.winding_down()
     a.original = b.original = Original.UP  # their single PUTs came back
     c.done_parts.update({1: object(), 2: object()})  # type: ignore[dict-item]
     for t in (a, b, c, c):

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 _GATHER = 4.0
 #: At a batch's end a write waits for the completions in the air for at most
 #: this many pacing intervals.
-_SETTLE = 5.0
+_SETTLE = 2.0
 
 
 class ManifestWriter:
@@ -55,7 +55,7 @@ class ManifestWriter:
     published, so a crash never leaves a file "done" that the manifest lacks.
 
     ``settling()``, when set, says a batch's last completions are in the air: a
-    write of completed files then waits for them (for at most five intervals), so
+    write of completed files then waits for them (for at most two intervals), so
     the batch ends with one write instead of a second one a pacing interval later.
     A project's first write and a preview listed ahead of its original are never
     held.

@@ -58,6 +58,7 @@ class Scheduler:
         self.to_ingest: deque[FileTask] = deque()  # hash, recognise, make the preview
         self.to_send: deque[FileTask] = deque()  # previews made, waiting for a sender
         self.running = 0  # units picked and not yet done
+        self._in_air: set[FileTask] = set()  # tasks with a unit running
 
     # -- picking ------------------------------------------------------------------
 
@@ -127,12 +128,14 @@ class Scheduler:
     def _busy(self, unit: Unit) -> Unit:
         unit.task.busy += 1
         self.running += 1
+        self._in_air.add(unit.task)
         return unit
 
     def winding_down(self) -> bool:
-        """Units are in the air and none is left to start: a batch's last round
-        trips (its completions are worth waiting for before listing them)."""
-        if not self.running:
+        """A batch's last round trips: units are in the air, every byte of their
+        files is on its way (they wait for answers), and nothing is left to start.
+        Their completions are worth waiting for before listing them."""
+        if not self.running or any(t.bytes_done < t.size for t in self._in_air):
             return False
         waiting = (self.new_big, self.new, self.to_cancel, self.to_ingest, self.to_send)
         if any(schedulable(t) for queue in waiting for t in queue):
@@ -187,6 +190,8 @@ class Scheduler:
         when it must start over (its source changed, its upload vanished)."""
         task.busy -= 1
         self.running -= 1
+        if not task.busy:
+            self._in_air.discard(task)
         if task.busy or task.finished:
             return False
         if task.cancel_requested:
