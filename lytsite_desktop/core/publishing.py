@@ -260,11 +260,19 @@ class PublishingService:
                 problems.append(f"the journal does not say how to reach {ident}; upload again")
                 continue
             engine = self.run_for(DestRef.of(spec, self.app.paths)).engine
-            name = next(iter(projects)) if len(projects) == 1 else ""
-            batch = self.batches.start(engine.dest.ident, name)
+            batch = self.batches.start(engine.dest.ident, self._name(ident, projects))
             self._join(batch, engine, engine.add_unfinished())
             batches.append(batch)
         return batches, problems
+
+    def _name(self, dest: str, projects: set[str]) -> str:
+        """How the photographer knows a batch's one project: its title, where this
+        computer keeps a copy of its manifest, else its address ("" for several)."""
+        if len(projects) != 1:
+            return ""
+        slug = next(iter(projects))
+        kept = self.app.gallery.manifest(dest, slug)
+        return kept.title if kept is not None and kept.title else slug
 
     def _join(self, batch: Batch, engine: TransferEngine, tasks: list[int]) -> None:
         ended: dict[int, bool] = {}
@@ -313,8 +321,7 @@ class PublishingService:
             again = [t for t in again if t.state in (FileState.FAILED, FileState.CANCELLED)]
             if not again:
                 continue
-            projects = {t.project for t in again}
-            batch = self.batches.start(ident, projects.pop() if len(projects) == 1 else "")
+            batch = self.batches.start(ident, self._name(ident, {t.project for t in again}))
             self._join(batch, engine, engine.retry(t.id for t in again))
             batches.append(batch)
         return batches

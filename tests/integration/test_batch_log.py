@@ -10,6 +10,7 @@ from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.platform import diagnostics
 from lytsite_desktop.core.publishing import PublishingService
+from lytsite_desktop.core.store.records import QueueItem
 from lytsite_desktop.core.transfer.task import UploadRequest
 from tests.conftest import dest_url, write_random
 from tests.support.netproxy import Faults, TcpProxy
@@ -51,3 +52,30 @@ def test_each_batch_is_told_in_the_log(tmp_path, bucket, s3_server):
     )
     assert "already there shoot/0.jpg, 0 B sent" in log  # the second batch sent nothing
     assert re.search(r"batch 1 finished: 1 published .* 0 B sent", log.split("already there")[1])
+
+
+def test_a_resumed_batch_names_the_project_as_the_photographer_typed_it(tmp_path):
+    """After a crash, the window's "published to ..." and the log name the project
+    by its title, as the first run did, not by its address (``wedding-day``)."""
+    folder = tmp_path / "shoot"
+    first, second = (write_random(folder / f"{i}.jpg", 50_000, seed=i) for i in range(2))
+    app = App()
+    try:
+        ref = app.ref((tmp_path / "lib").as_uri())
+        service = PublishingService(app, previews=False)
+        service.publish([UploadRequest(str(first), first.name, "wedding-day")], ref,
+                        project="Wedding Day", titles={"wedding-day": "Wedding Day"})  # fmt: skip
+        assert service.wait(60)
+        ident = service.engines()[0].dest.ident
+        service.close()
+        # A crash after the second file was queued: the journal holds it, unfinished.
+        st = second.stat()
+        app.journal.queue([QueueItem(ident, "wedding-day", second.name, str(second), st.st_size,
+                                     st.st_mtime_ns)])  # fmt: skip
+        again = PublishingService(app, previews=False)
+        batches, problems = again.resume()
+        assert again.wait(60)
+        again.close()
+    finally:
+        app.close()
+    assert not problems and [b.project for b in batches] == ["Wedding Day"]
