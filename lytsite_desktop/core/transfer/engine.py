@@ -207,10 +207,8 @@ class TransferEngine:
                 size, mtime_ns = st.st_size, st.st_mtime_ns
             except OSError:
                 size, mtime_ns = 0, 0  # reported as failed when prepared
-            path = os.path.abspath(req.source)
-            items.append(
-                QueueItem(self.dest.ident, req.project, req.rel_path, path, size, mtime_ns)
-            )
+            where = (self.dest.ident, req.project, req.rel_path, os.path.abspath(req.source))
+            items.append(QueueItem(*where, size, mtime_ns))
         records = self.journal.queue(items)
         return [self._enqueue(rec, req) for rec, req in zip(records, reqs, strict=True)]
 
