@@ -3,6 +3,7 @@ request first, within a memory budget; keys move and open."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 from PySide6.QtCore import QPoint, Qt
@@ -87,6 +88,30 @@ def test_an_unreadable_image_is_not_asked_for_again(qtbot, tmp_path):
     assert cache.get(str(bad)) is None
     qtbot.waitUntil(lambda: not cache.busy)
     assert cache.get(str(bad)) is None and cache.requested == [str(bad)]
+    cache.close()
+
+
+def test_a_file_that_arrives_while_its_decode_fails_is_asked_for_again(qtbot, tmp_path):
+    """The gallery fetches a preview while the tile's first decode (of the file not
+    there yet) is still running: when that decode fails after the file arrived, the
+    image is asked for again, not written off (a blank tile until reopened)."""
+    path = str(tmp_path / "late.webp")
+    started, gate = threading.Event(), threading.Event()
+
+    def decode(p: str, longest: int) -> QImage:
+        image = read_image(p, longest)  # the first time: no file yet, a null image
+        started.set()
+        gate.wait(5)  # its answer comes after the file arrived
+        return image
+
+    cache = ThumbCache(decode=decode, decoders=1)
+    assert cache.get(path) is None  # not fetched yet: this decode fails
+    assert started.wait(5)
+    os.rename(thumbs(tmp_path / "t", 1)[0], path)  # it arrives
+    cache.retry([path])  # the fetch says so, before the failed decode's answer
+    gate.set()
+    qtbot.waitUntil(lambda: cache.get(path) is not None, timeout=5000)
+    assert cache.requested == [path, path]
     cache.close()
 
 

@@ -54,6 +54,7 @@ class ThumbCache(QObject):
         self._cond = threading.Condition()
         self._waiting: OrderedDict[str, None] = OrderedDict()  # newest last (guarded)
         self._asked: set[str] = set()  # waiting or being decoded (GUI thread only)
+        self._renewed: set[str] = set()  # arrived again while being decoded (GUI thread)
         self.unreadable: set[str] = set()  # not asked for again
         self._closed = False
         self.requested: list[str] = []  # every decode asked for, in order (tests, benchmarks)
@@ -102,8 +103,13 @@ class ThumbCache(QObject):
 
     def _decoded(self, path: str, image: QImage) -> None:
         self._asked.discard(path)
+        renewed = path in self._renewed
+        self._renewed.discard(path)
         if image.isNull():
-            self.unreadable.add(path)
+            if renewed:  # read before the file arrived: worth asking for again
+                self.loaded.emit(path)
+            else:
+                self.unreadable.add(path)
             return
         self._images[path] = image
         self._bytes += image.sizeInBytes()
@@ -126,6 +132,8 @@ class ThumbCache(QObject):
         say so through ``loaded``, so what shows them repaints."""
         for path in paths:
             self.unreadable.discard(path)
+            if path in self._asked:  # a decode of the old state may still answer
+                self._renewed.add(path)
             self.loaded.emit(path)
 
     def forget(self) -> None:
