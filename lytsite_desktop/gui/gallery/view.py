@@ -13,10 +13,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QProgressBar,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -45,6 +42,7 @@ from lytsite_desktop.gui.gallery.loading import (
     load_project,
     shown_for,
 )
+from lytsite_desktop.gui.gallery.projectlist import ProjectList
 from lytsite_desktop.gui.gallery.selection import SelectionDialog
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 from lytsite_desktop.gui.gallery.thumbgrid import ThumbGrid, Tile
@@ -73,22 +71,10 @@ class GalleryView(QWidget):
             QUrl.fromLocalFile(str(path))
         )
 
-        self.projects = QListWidget()
-        self.projects.setAccessibleName("Published projects")
-        self.projects.setWordWrap(True)
-        self.projects.setSpacing(2)
-        self.projects.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.projects.itemActivated.connect(self._project_chosen)
-        self.projects.currentItemChanged.connect(lambda item, _: self._project_chosen(item))
-        refresh = QPushButton("Refresh")
-        refresh.setToolTip("Look for projects in the bucket too (a new computer's view)")
-        refresh.clicked.connect(lambda: self.refresh_projects(remote=True))
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.setContentsMargins(0, 0, 0, 0)
-        side_layout.addWidget(QLabel("<b>Published projects</b>"))
-        side_layout.addWidget(self.projects, 1)
-        side_layout.addWidget(refresh)
+        self.side = side = ProjectList()
+        side.chosen.connect(self.open_project)
+        side.refresh_wanted.connect(lambda: self.refresh_projects(remote=True))
+        self.projects = side.list
 
         self.title = QLabel()
         self.title.setTextFormat(Qt.TextFormat.PlainText)
@@ -170,21 +156,7 @@ class GalleryView(QWidget):
         )
 
     def _fill_projects(self, answer: list[tuple[ProjectRef, str]]) -> None:
-        current = self.shown.ref if self.shown else None
-        self.projects.blockSignals(True)
-        self.projects.clear()
-        for ref, description in answer:
-            item = QListWidgetItem(f"{ref.title or ref.project}\n{description}")
-            item.setData(Qt.ItemDataRole.UserRole, ref)
-            item.setToolTip(ref.dest)
-            self.projects.addItem(item)
-            if current and (ref.dest, ref.project) == (current.dest, current.project):
-                self.projects.setCurrentItem(item)
-        self.projects.blockSignals(False)
-
-    def _project_chosen(self, item: QListWidgetItem | None) -> None:
-        if item is not None:
-            self.open_project(item.data(Qt.ItemDataRole.UserRole))
+        self.side.fill(answer, self.shown.ref if self.shown else None)
 
     # -- opening one ----------------------------------------------------------------------
 
