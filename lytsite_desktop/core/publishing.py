@@ -153,15 +153,25 @@ class PublishingService:
 
     # -- engines -------------------------------------------------------------------------
 
-    def run_for(self, ref: DestRef) -> Run:
-        """The running engine publishing to ``ref`` (opened and started on first use;
-        opening one costs an S3 client, a tenth of a second)."""
+    def run_for(self, ref: DestRef, *, start: bool = True) -> Run:
+        """The engine publishing to ``ref``, opened on first use (opening one costs an
+        S3 client, a tenth of a second). ``start=False`` leaves its workers and the
+        preview processes unstarted for now: a caller with a request to make first
+        (the manifest's read, the orphan check) sends it without them competing for
+        the CPU; the publish that follows starts them."""
         # A saved destination edited since is opened again (it may lead elsewhere).
         how = (ref.spec, repr(self.app.settings.destinations.get(ref.spec)))
         with self._lock:
             run = self._runs.get(self._opened.get(how, ""))
-            if run is not None:
-                return run
+        if run is None:
+            run = self._open(ref, how)
+        if start:
+            if self._previews is not None:
+                self._previews.start()  # ready by the time the first file is hashed
+            run.engine.start()
+        return run
+
+    def _open(self, ref: DestRef, how: tuple[str, str]) -> Run:
         dest = self.app.open(ref, self.transfer)
         with self._lock:
             self._opened[how] = dest.ident
@@ -174,7 +184,6 @@ class PublishingService:
                 gallery=self.app.gallery, limiter=self.limiter, slots=self.slots,
             )  # fmt: skip
             run.engine.subscribe(self._forward)
-            run.engine.start()
             self._runs[dest.ident] = run
             return run
 
@@ -186,7 +195,6 @@ class PublishingService:
                                               settings.watermark)  # fmt: skip
             except ValueError as exc:
                 raise ConfigError(f"preview settings: {exc}") from exc
-            self._previews.start()  # ready by the time the first file is hashed
         return self._previews
 
     def engines(self) -> list[TransferEngine]:
@@ -242,7 +250,7 @@ class PublishingService:
     def prefetch(self, ref: DestRef, projects: Iterable[str]) -> None:
         """Start reading these projects' manifests at ``ref`` (a publish to it comes
         next), while the caller waits on something else (the orphan check)."""
-        run = self.run_for(ref)
+        run = self.run_for(ref, start=False)
         if run.writer is not None:
             run.writer.prefetch(projects)
 
@@ -335,10 +343,11 @@ class PublishingService:
 
     def orphans(self, ref: DestRef) -> list[tuple[str, str]]:
         """Unfinished multipart uploads under projects/ that no journal here owns."""
-        return aborts.orphaned_uploads(self.run_for(ref).engine.dest, self.app.journal)
+        dest = self.run_for(ref, start=False).engine.dest
+        return aborts.orphaned_uploads(dest, self.app.journal)
 
     def abort_orphans(self, ref: DestRef, uploads: list[tuple[str, str]]) -> int:
-        return aborts.abort_uploads(self.run_for(ref).engine.dest, uploads)
+        return aborts.abort_uploads(self.run_for(ref, start=False).engine.dest, uploads)
 
     # -- waiting and stopping -----------------------------------------------------------
 

@@ -18,6 +18,7 @@ from PIL import Image, ImageCms
 from lytsite_desktop.core.config.settings import PreviewSettings
 from lytsite_desktop.core.ingest.filetypes import Kind, sniff
 from lytsite_desktop.core.previews.maker import PreviewMaker
+from lytsite_desktop.core.previews.pool import NICENESS
 from tests.support.dng import make_dng
 from tests.support.images import (
     SPACES,
@@ -360,5 +361,27 @@ def test_memory_cap_costs_one_preview(tmp_path):
         small = tmp_path / "small.jpg"
         small.write_bytes(jpeg_bytes(marked_image()))
         assert m.make(str(small), "7" * 64, sniff(str(small))).result.note == ""
+    finally:
+        m.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own priority: Linux")
+def test_workers_are_born_at_their_low_priority_and_the_app_keeps_its_own(tmp_path):
+    """Two Python interpreters starting at the app's priority slowed its first
+    request; forked from a lowered thread, they yield the CPU from birth."""
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    m = PreviewMaker(PreviewSettings(workers=2, timeout=30), tmp_path / "cache")
+    try:
+        m.start()
+        assert os.getpriority(os.PRIO_PROCESS, 0) == before, "the app's own thread was lowered"
+        pids = [slot.pid for slot in m._slots]
+        assert all(pids)
+        # Still importing Python and Pillow: lowered already, by birth.
+        assert [os.getpriority(os.PRIO_PROCESS, p) for p in pids] == [NICENESS, NICENESS]
+        src = tmp_path / "a.jpg"
+        src.write_bytes(jpeg_bytes(marked_image()))
+        assert m.make(str(src), "1" * 64, sniff(str(src))).result.note == ""
+        # Ready and working: lowered once, not twice.
+        assert [os.getpriority(os.PRIO_PROCESS, p) for p in pids] == [NICENESS, NICENESS]
     finally:
         m.close()

@@ -174,3 +174,26 @@ def test_a_destination_is_opened_once_per_run(tmp_path):
     finally:
         service.close()
         app.close()
+
+
+def test_the_first_requests_go_out_before_the_workers_start(tmp_path):
+    """`upload` reads the manifest and checks for orphans before the batch: those
+    requests must not wait for (or compete for the CPU with) twelve threads and two
+    preview processes starting."""
+    app = App()
+    service = PublishingService(app, previews=True)
+    try:
+        ref = app.ref((tmp_path / "lib").as_uri())
+        service.prefetch(ref, ["p"])
+        service.orphans(ref)
+        run = service.run_for(ref, start=False)
+        maker = service._previews
+        assert maker is not None
+        assert all(slot.pid is None for slot in maker._slots), "preview workers already started"
+        assert not run.engine._workers, "the engine's threads already started"
+        service.run_for(ref)  # what publish() does
+        assert all(slot.pid is not None for slot in maker._slots)
+        assert len(run.engine._workers) >= run.engine.settings.concurrency
+    finally:
+        service.close()
+        app.close()

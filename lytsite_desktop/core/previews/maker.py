@@ -13,7 +13,7 @@ from lytsite_desktop.core.ingest.filetypes import FileType, Kind
 from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.previews.cache import Cached, PreviewCache, variant
 from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult
-from lytsite_desktop.core.previews.pool import RenderSlot
+from lytsite_desktop.core.previews.pool import RenderSlot, start_all
 from lytsite_desktop.core.sizes import MiB
 
 if TYPE_CHECKING:
@@ -53,9 +53,9 @@ class PreviewMaker:
             self._free.put(slot)
 
     def start(self) -> None:
-        """Start the workers now, before the first file needs one."""
-        for slot in self._slots:
-            slot.start()
+        """Start the workers now (at their lower priority), before the first file
+        needs one."""
+        start_all(self._slots)
 
     @property
     def workers(self) -> int:

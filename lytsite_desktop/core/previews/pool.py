@@ -5,6 +5,8 @@ Each :class:`RenderSlot` owns one child process (started on first use, with the
 ``spawn`` method so no thread state is inherited). The child runs at a lower
 CPU priority than the uploads and, on Linux, under an address-space cap. A job
 that outlives its time limit gets the child killed and a fresh one next time.
+:func:`start_all` starts them from the start at that priority, so starting
+Python and Pillow twice never slows the app's own first steps.
 """
 
 from __future__ import annotations
@@ -37,10 +39,7 @@ def _child_main(conn: Connection, memory_limit: int | None) -> None:
     quiet = os.open(os.devnull, os.O_WRONLY)
     os.dup2(quiet, 2)
     logging.getLogger().handlers[:] = [logging.NullHandler()]
-    try:
-        os.nice(NICENESS)
-    except (AttributeError, OSError):
-        pass
+    lower_priority()
     if memory_limit and sys.platform.startswith("linux"):
         import resource
 
@@ -64,6 +63,37 @@ def _child_main(conn: Connection, memory_limit: int | None) -> None:
             conn.send(render(job, tick).to_dict())
         except (EOFError, OSError):  # the app went away (or killed the job): quietly
             return
+
+
+def lower_priority() -> None:
+    """Put the calling thread (Linux: priority is a thread's) or process at
+    :data:`NICENESS`; never raises it (one already lower stays so)."""
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) < NICENESS:
+            os.setpriority(os.PRIO_PROCESS, 0, NICENESS)
+    except (AttributeError, OSError):  # Windows: no such call; no right to change it
+        pass
+
+
+def start_all(slots: list[RenderSlot]) -> None:
+    """Start the slots' workers. On Linux a child is born with the priority of the
+    thread that forks it: they are forked from a thread of their own at
+    :data:`NICENESS`, so the interpreters they start (and multiprocessing's
+    resource tracker) yield the CPU to the app from their first instruction."""
+    waiting = [slot for slot in slots if slot.pid is None]
+    if not sys.platform.startswith("linux") or not waiting:
+        for slot in waiting:
+            slot.start()
+        return
+
+    def low() -> None:
+        lower_priority()
+        for slot in waiting:
+            slot.start()
+
+    starter = threading.Thread(target=low, name="preview-start", daemon=True)
+    starter.start()
+    starter.join()
 
 
 def _register_plugins() -> None:

@@ -28,12 +28,7 @@ from typing import Any
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import Interrupted, SourceChangedError, TransferError
-from lytsite_desktop.core.events import (
-    BatchDone,
-    FileQueued,
-    FileStateChanged,
-    Subscriber,
-)
+from lytsite_desktop.core.events import BatchDone, FileQueued, FileStateChanged, Subscriber
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.states import FileState, checked
 from lytsite_desktop.core.store.journal import Journal
@@ -87,6 +82,7 @@ class TransferEngine:
         self._tasks: dict[int, FileTask] = {}
         self._draining = False
         self._workers: list[threading.Thread] = []
+        self._started = False
         self._on_stop: list[Callable[[float], object]] = []
 
     # -- lifecycle -----------------------------------------------------------------
@@ -106,8 +102,11 @@ class TransferEngine:
         self._on_stop.append(fn)
 
     def start(self) -> None:
-        if self._workers:
-            return
+        """Start the workers, once (later calls, from any thread, do nothing)."""
+        with self.lock:
+            if self._started:
+                return
+            self._started = True
         lanes: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = [
             (f"upload-{i}", self._worker, ()) for i in range(self.settings.concurrency)
         ]
