@@ -40,10 +40,12 @@ def _child_main(conn: Connection, memory_limit: int | None) -> None:
     os.dup2(quiet, 2)
     logging.getLogger().handlers[:] = [logging.NullHandler()]
     lower_priority()
-    if memory_limit and sys.platform.startswith("linux"):
-        import resource
+    if sys.platform.startswith("linux"):
+        keep_freed_memory()
+        if memory_limit:
+            import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     _register_plugins()
     from lytsite_desktop.core.previews.jobs import render, warm_up
 
@@ -63,6 +65,29 @@ def _child_main(conn: Connection, memory_limit: int | None) -> None:
             conn.send(render(job, tick).to_dict())
         except (EOFError, OSError):  # the app went away (or killed the job): quietly
             return
+
+
+#: glibc's mallopt() parameters (malloc.h).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+
+
+def keep_freed_memory() -> None:
+    """Keep a job's freed buffers for the next job (glibc).
+
+    By default glibc hands a decoded photo's buffers back to the kernel, and the
+    next photo's are faulted in and zeroed again: about 45 MB and 11,000 page
+    faults a 24 MP photo, 8% of a worker's time. Buffers under 32 MiB now come
+    from the heap, which keeps up to 64 MiB free for the next job; larger ones
+    still come from, and go back to, the kernel. A worker's memory between jobs
+    stays at its last job's peak (about 75 MB for a 24 MP photo)."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)
+        libc.mallopt(_M_TRIM_THRESHOLD, 64 * 1024 * 1024)
+    except (AttributeError, OSError):  # another C library: its own ways
+        pass
 
 
 def lower_priority() -> None:
