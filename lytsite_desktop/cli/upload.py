@@ -21,12 +21,13 @@ from lytsite_desktop.cli.progress import RESUME_HINT, JsonLines, say_error
 from lytsite_desktop.cli.status import print_status
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.config.settings import TransferSettings
-from lytsite_desktop.core.destinations.resolve import DestRef
+from lytsite_desktop.core.destinations.resolve import DestRef, part_checksum
 from lytsite_desktop.core.destinations.signer import TokenRefused
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone, Event, Problem
 from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
 from lytsite_desktop.core.publishing import PublishingService, requests_for
+from lytsite_desktop.core.transfer.prehash import Prehasher
 
 if TYPE_CHECKING:
     from lytsite_desktop.cli.terminal import TerminalProgress
@@ -77,6 +78,10 @@ def cmd_upload(app: App, args: argparse.Namespace) -> int:
     project = args.project or (names.pop() if len(names) == 1 else "")
 
     def start(service: PublishingService) -> None:
+        algorithm = part_checksum(ref, app.settings)
+        if algorithm is not None:  # big files read while the store is being reached
+            service.prehasher = Prehasher(service.transfer, algorithm, app.journal)
+            service.prehasher.start(r.source for r in requests)
         if not args.private:  # read while the orphan check waits on the store
             service.prefetch(ref, {r.project for r in requests})
         _sweep_orphans(service, ref, args, out)

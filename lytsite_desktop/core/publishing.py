@@ -42,6 +42,7 @@ from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.transfer import aborts
 from lytsite_desktop.core.transfer.engine import TransferEngine
+from lytsite_desktop.core.transfer.prehash import Prehasher
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 from lytsite_desktop.core.transfer.slots import PartSlots
 from lytsite_desktop.core.transfer.task import UploadRequest
@@ -128,6 +129,8 @@ class PublishingService:
         self.slots = PartSlots(self.transfer.concurrency)
         self._want_previews = previews and app.settings.previews.enabled
         self._previews: PreviewMaker | None = None
+        #: Big files read ahead by the caller, handed to every engine opened after.
+        self.prehasher: Prehasher | None = None
         self._runs: dict[str, Run] = {}  # by destination ident
         self._opened: dict[tuple[str, str], str] = {}  # how a ref was opened: its ident
         self._lock = threading.RLock()
@@ -184,6 +187,7 @@ class PublishingService:
                 gallery=self.app.gallery, limiter=self.limiter, slots=self.slots,
             )  # fmt: skip
             run.engine.subscribe(self._forward)
+            run.engine.files.prehashed = self.prehasher
             self._runs[dest.ident] = run
             return run
 
@@ -360,6 +364,8 @@ class PublishingService:
         ``seconds``), then stop. True when they all finished. A KeyboardInterrupt
         meanwhile (a second Ctrl-C) leaves it to :meth:`close` to stop at once."""
         engines = self.engines()
+        if self.prehasher is not None:
+            self.prehasher.stop()
         self.events.emit(Stopping(self.slots.in_use, seconds))
         for engine in engines:
             engine.drain(0)
@@ -376,6 +382,8 @@ class PublishingService:
         left = sum(r.engine.unfinished for r in runs)
         if left:
             log.info("stopping with %d file(s) unfinished: the journal keeps them for resume", left)
+        if self.prehasher is not None:
+            self.prehasher.stop()
         for run in runs:
             run.engine.stop(timeout)
         self.batches.end_unfinished()  # summaries still find their engines here

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -218,3 +219,22 @@ def test_a_scripted_publish_to_a_folder_loads_no_library_it_does_not_use(tmp_pat
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "LOADED \n" in done.stderr, "rich (bars), boto3 (buckets), urllib3 (upload servers)"
+
+
+def test_a_big_file_is_read_ahead_while_the_store_is_reached(
+    tmp_path, bucket, s3, s3_server, capsys
+):
+    """Its key waits for its SHA-256: the file is read (with its parts' checksums)
+    while the command opens the store, and the engine does not read it again."""
+    folder = tmp_path / "Film"
+    big = write_random(folder / "clip.mov", 34 * 1024 * 1024, seed=7)
+    write_random(folder / "still.jpg", 100_000, seed=8)
+    code = main(["upload", str(folder), "--dest", dest_url(bucket, s3_server.url), "--json",
+                 "--part-size", "5M"])  # fmt: skip
+    assert code == 0
+    events = _json_lines(capsys.readouterr().out)
+    hashing = {e["rel_path"] for e in events if e.get("state") == "hashing"}
+    assert "clip.mov" not in hashing, "the engine read the big file through SHA-256 again"
+    done = {e["rel_path"]: e for e in events if e["event"] == "file_done"}
+    body = s3.get_object(Bucket=bucket, Key=done["clip.mov"]["key"])["Body"].read()
+    assert hashlib.sha256(body).hexdigest() == sha256_file(big)

@@ -13,7 +13,7 @@ from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.config.redact import redact
 from lytsite_desktop.core.config.secrets import KeyringUnavailable, load_secret
 from lytsite_desktop.core.config.settings import DestinationConfig, Settings
-from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.destinations.base import Algorithm, Destination
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.destinations.s3_location import (
     S3Credentials,
@@ -188,6 +188,25 @@ def open_destination(
         connect_timeout=settings.transfer.connect_timeout,
         read_timeout=settings.transfer.read_timeout,
     )
+
+
+def part_checksum(ref: DestRef, settings: Settings) -> Algorithm | None:
+    """The checksum the destination's parts will carry, from its address alone
+    (nothing opened, no S3 library); None if the address is not one it knows."""
+    saved = settings.destinations.get(ref.spec)
+    url = saved.url if saved else ref.spec
+    if url.startswith("s3://"):
+        try:
+            return parse_s3_url(url).part_checksum
+        except ConfigError:
+            return None
+    if url.startswith("file://"):
+        return LocalDestination.part_checksum
+    if url.startswith(SCHEMES):
+        from lytsite_desktop.core.destinations.signed import SignedDestination
+
+        return SignedDestination.part_checksum
+    return None
 
 
 def _saved_secret(saved: DestinationConfig, what: str) -> str | None:

@@ -66,8 +66,7 @@ class S3Destination:
         self.location = location
         self.ident = _ident(location)
         self.checksum: Algorithm = location.checksum
-        # A part's checksum is computed for it alone: CRC-32 costs half a SHA-256.
-        self.part_checksum: Algorithm = "crc32" if location.checksum != "md5" else "md5"
+        self.part_checksum: Algorithm = location.part_checksum
         config = Config(
             region_name=location.region or "auto",
             signature_version="s3v4",

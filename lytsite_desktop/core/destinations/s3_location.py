@@ -20,6 +20,11 @@ class S3Location:
     #: verify x-amz-checksum-sha256 (R2, AWS), else Content-MD5 (see checksum_for).
     checksum: Algorithm = "md5"
 
+    @property
+    def part_checksum(self) -> Algorithm:
+        """A part's checksum is computed for it alone: CRC-32 costs half a SHA-256."""
+        return "crc32" if self.checksum != "md5" else "md5"
+
 
 #: Hosts known to check x-amz-checksum-sha256 on every PUT and part.
 _CHECKS_SHA256 = (".r2.cloudflarestorage.com", ".amazonaws.com")

@@ -37,6 +37,7 @@ from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.core.transfer import aborts, retry
 from lytsite_desktop.core.transfer.listing import Lister
+from lytsite_desktop.core.transfer.prehash import Prehasher
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 from lytsite_desktop.core.transfer.scheduler import Scheduler
 from lytsite_desktop.core.transfer.task import FileTask
@@ -70,6 +71,7 @@ class Coordinator:
     ) -> None:
         self.dest, self.journal, self.settings = dest, journal, settings
         self.previews, self.lister, self.limiter = previews, lister, limiter
+        self.prehashed: Prehasher | None = None
         self.lock = threading.Condition()
         self.scheduler = Scheduler(big=settings.multipart_threshold)
         self.events = EventHub()

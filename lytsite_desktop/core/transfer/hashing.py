@@ -3,8 +3,10 @@
 Both the ingest thread (the preview is cached by content) and the upload worker
 (the key holds the content id) need it; the second waits for the first and takes
 its answer. The journal caches hashes by path, size, mtime and inode, so a folder
-dropped again is not read again. The checksums the file's requests carry are
-computed in the same read, so the file is read once more (to send it), not twice.
+dropped again is not read again; a big file read ahead while the command was
+still reaching the store (:mod:`.prehash`) is taken from there. The checksums
+the file's requests carry are computed in the same read, so the file is read
+once more (to send it), not twice.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from lytsite_desktop.core.destinations.base import Checksum, new_hash
+from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.destinations.base import Algorithm, Checksum, new_hash
 from lytsite_desktop.core.errors import Interrupted, PermanentError, SourceChangedError
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.records import HashEntry
@@ -63,50 +67,69 @@ def _hash_once(
     cached = engine.journal.cached_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino)
     if cached:
         return cached, None
-    engine.set_state(task, FileState.HASHING)
+    read = engine.prehashed.take(task.source, st) if engine.prehashed is not None else None
+    if read is None:
+        engine.set_state(task, FileState.HASHING)
+        algorithm, spans = planned_spans(
+            engine.settings, st.st_size, engine.dest.checksum, engine.dest.part_checksum
+        )
+        read = read_hashes(task.source, st, algorithm, spans, lambda: engine.should_stop(task))
+    sha, task.span_sums = read
+    return sha, HashEntry(task.source, st.st_size, st.st_mtime_ns, st.st_ino, sha)
+
+
+Span = tuple[int, int]  # offset, length
+
+
+def planned_spans(
+    settings: TransferSettings, size: int, checksum: Algorithm, part_checksum: Algorithm
+) -> tuple[Algorithm, list[Span]]:
+    """The spans whose checksums a file's requests will carry, and their algorithm:
+    each part's of the plan its upload will most likely use, or for one PUT the
+    whole file's (none under SHA-256: that is the content id itself)."""
+    if size >= settings.multipart_threshold:
+        plan = plan_parts(size, settings.part_size)
+        return part_checksum, [plan.span(n) for n in range(1, plan.count + 1)]
+    return checksum, [] if checksum == "sha256" else [(0, size)]
+
+
+def read_hashes(
+    path: str, st: os.stat_result, algorithm: Algorithm, spans: list[Span],
+    should_stop: Callable[[], bool],
+) -> tuple[str, dict[Span, Checksum]]:  # fmt: skip
+    """One read of the file: its SHA-256 and the spans' checksums. Raises
+    SourceChangedError if it changed meanwhile, Interrupted when told to stop."""
     digest = hashlib.sha256()
-    spans = _SpanHasher(engine, st.st_size)
+    hasher = _SpanHasher(algorithm, spans)
     # The spans' checksums on a second thread (both release the GIL): the file's
     # SHA-256 alone sets the pace, and its key is known that much sooner.
-    side = ThreadPoolExecutor(1, "lytsite-hash") if spans.spans else None
+    side = ThreadPoolExecutor(1, "lytsite-hash") if spans else None
     try:
-        with open(task.source, "rb") as fh:
+        with open(path, "rb") as fh:
             while chunk := fh.read(_CHUNK):
-                if engine.should_stop(task):
+                if should_stop():
                     raise Interrupted()
-                done = side.submit(spans.update, chunk) if side else None
+                done = side.submit(hasher.update, chunk) if side else None
                 digest.update(chunk)
                 if done is not None:
                     done.result()
     except OSError as exc:
-        raise PermanentError(str(source_error(exc, task.source))) from exc
+        raise PermanentError(str(source_error(exc, path))) from exc
     finally:
         if side is not None:
             side.shutdown()
-    sha = digest.hexdigest()
-    after = os.stat(task.source)
+    after = os.stat(path)
     if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
         raise SourceChangedError("the file changed while it was being read")
-    task.span_sums = spans.sums
-    return sha, HashEntry(task.source, st.st_size, st.st_mtime_ns, st.st_ino, sha)
+    return digest.hexdigest(), hasher.sums
 
 
 class _SpanHasher:
-    """The checksums the file's requests will carry, computed in the same read as
-    its SHA-256: each part's of the plan its upload will most likely use, or for
-    one PUT the whole file's (unless a SHA-256: that is the content id itself)."""
+    """Checksums of consecutive spans, fed the file's bytes in order."""
 
-    def __init__(self, engine: EngineServices, size: int) -> None:
-        self.spans: list[tuple[int, int]] = []
-        if size >= engine.settings.multipart_threshold:
-            self.algorithm = engine.dest.part_checksum
-            plan = plan_parts(size, engine.settings.part_size)
-            self.spans = [plan.span(n) for n in range(1, plan.count + 1)]
-        else:
-            self.algorithm = engine.dest.checksum
-            if self.algorithm != "sha256":
-                self.spans = [(0, size)]
-        self.sums: dict[tuple[int, int], Checksum] = {}
+    def __init__(self, algorithm: Algorithm, spans: list[Span]) -> None:
+        self.algorithm, self.spans = algorithm, spans
+        self.sums: dict[Span, Checksum] = {}
         self._index, self._pos = 0, 0
         self._hash = new_hash(self.algorithm)
 

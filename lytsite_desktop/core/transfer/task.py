@@ -15,7 +15,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Checksum, Destination
@@ -28,6 +28,9 @@ from lytsite_desktop.core.states import FileState, Original, Preview
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import FileRecord, PartRecord
 from lytsite_desktop.core.transfer.listing import Lister
+
+if TYPE_CHECKING:
+    from lytsite_desktop.core.transfer.prehash import Prehasher
 from lytsite_desktop.core.transfer.planning import PartPlan
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 
@@ -108,6 +111,8 @@ class EngineServices(Protocol):
     limiter: RateLimiter
     lister: Lister | None
     previews: PreviewMaker | None
+    #: Files read ahead, before the engine started (see :mod:`.prehash`).
+    prehashed: Prehasher | None
     lock: threading.Condition
 
     def should_stop(self, task: FileTask) -> bool: ...

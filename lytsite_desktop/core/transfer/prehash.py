@@ -1,0 +1,100 @@
+"""Big files read through SHA-256 while the store is still being reached.
+
+A file's key holds its content id, so a big file's first part waits for the
+whole file's SHA-256 (0.6 s a GiB). Before the engine starts, a command opens
+the store (loading boto3: 0.2 s) and makes its first round trips, on one core
+and without the disk. A :class:`Prehasher` spends that time reading the batch's
+files big enough for parts, in the order the engine will take them, through
+SHA-256 and their parts' checksums (the same read :func:`.hashing.read_hashes`
+does for the engine). The engine then takes a file's hashes instead of reading
+it again, or waits for the one being read; a file it reaches first, it reads
+itself, and the prehasher leaves it alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+
+from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.destinations.base import Algorithm, Checksum
+from lytsite_desktop.core.errors import Interrupted, TransferError
+from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.transfer.hashing import Span, planned_spans, read_hashes
+
+log = logging.getLogger(__name__)
+
+Hashes = tuple[str, dict[Span, Checksum]]  # the SHA-256, the spans' checksums
+
+
+class Prehasher:
+    """Reads files on a thread of its own until :meth:`stop` (or none are left).
+    ``part_checksum``: what the destination's parts carry; a file whose hash the
+    journal keeps from an earlier run is not read."""
+
+    def __init__(
+        self, settings: TransferSettings, part_checksum: Algorithm, journal: Journal
+    ) -> None:
+        self._settings, self._algorithm, self._journal = settings, part_checksum, journal
+        self._lock = threading.Condition()
+        self._claimed: set[str] = set()  # asked for by the engine: its to read
+        self._reading: str | None = None
+        self._read: dict[str, tuple[tuple[int, int, int], Hashes]] = {}
+        self._stopped = False
+
+    def start(self, sources: Iterable[str]) -> None:
+        """Read the files big enough for parts among ``sources``, in that order."""
+        todo = list(sources)
+        threading.Thread(target=self._run, args=(todo,), name="prehash", daemon=True).start()
+
+    def _run(self, sources: list[str]) -> None:
+        for path in sources:
+            with self._lock:
+                if self._stopped:
+                    return
+                if path in self._claimed:
+                    continue
+                self._reading = path
+            done = None
+            try:
+                done = self._read_one(path)
+            except (OSError, TransferError, Interrupted) as exc:  # the engine reads it itself
+                log.info("not read ahead: %s", exc)
+            with self._lock:
+                if done is not None:
+                    self._read[path] = done
+                self._reading = None
+                self._lock.notify_all()
+
+    def _read_one(self, path: str) -> tuple[tuple[int, int, int], Hashes] | None:
+        st = os.stat(path)
+        if st.st_size < self._settings.multipart_threshold:
+            return None
+        if self._journal.cached_hash(path, *_identity(st)):
+            return None
+        algorithm, spans = planned_spans(self._settings, st.st_size, "sha256", self._algorithm)
+        return _identity(st), read_hashes(path, st, algorithm, spans, lambda: self._stopped)
+
+    def take(self, path: str, st: os.stat_result) -> Hashes | None:
+        """The file's hashes if they were read from these bytes (waits while the
+        file is being read); None: the caller reads it (and it is not read here)."""
+        with self._lock:
+            self._claimed.add(path)
+            self._lock.wait_for(lambda: self._reading != path)
+            found = self._read.pop(path, None)
+        if found is None or found[0] != _identity(st):
+            return None
+        return found[1]
+
+    def stop(self) -> None:
+        """Read nothing more (the file being read is given up)."""
+        with self._lock:
+            self._stopped = True
+            self._read.clear()
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int]:
+    """Size, modification time and inode: the same bytes, as the hash cache says."""
+    return st.st_size, st.st_mtime_ns, st.st_ino

@@ -1,0 +1,93 @@
+"""Big files read ahead (SHA-256 and their parts' checksums) while a command still
+reaches the store, and handed to the engine instead of being read again."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import zlib
+
+from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.store.records import HashEntry
+from lytsite_desktop.core.transfer.prehash import Prehasher
+from tests.conftest import write_random
+
+SETTINGS = TransferSettings(part_size=5 * MiB, multipart_threshold=8 * MiB)
+
+
+def _until(condition, within: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + within
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return bool(condition())
+
+
+def test_a_big_file_is_read_once_with_its_parts_checksums(tmp_path):
+    big = write_random(tmp_path / "clip.mov", 12 * MiB + 123, seed=1)
+    small = write_random(tmp_path / "still.jpg", 100_000, seed=2)
+    journal = Journal(tmp_path / "journal.sqlite3")
+    pre = Prehasher(SETTINGS, "crc32", journal)
+    pre.start([str(big), str(small)])
+    assert _until(lambda: str(big) in pre._read)
+    sha, sums = pre.take(str(big), os.stat(big)) or ("", {})
+    data = big.read_bytes()
+    assert sha == hashlib.sha256(data).hexdigest()
+    parts = [(0, 5 * MiB), (5 * MiB, 5 * MiB), (10 * MiB, len(data) - 10 * MiB)]
+    assert sorted(sums) == parts
+    for offset, length in parts:
+        crc = zlib.crc32(data[offset : offset + length]).to_bytes(4, "big")
+        assert sums[(offset, length)].algorithm == "crc32"
+        assert sums[(offset, length)].digest == crc
+    assert pre.take(str(small), os.stat(small)) is None, "a file for one PUT is not read ahead"
+    assert pre.take(str(big), os.stat(big)) is None, "handed over once"
+    journal.close()
+
+
+def test_the_engine_waits_for_the_file_being_read_and_reads_the_others_itself(tmp_path):
+    first = write_random(tmp_path / "a.mov", 160 * MiB, seed=3)
+    second = write_random(tmp_path / "b.mov", 9 * MiB, seed=4)
+    journal = Journal(tmp_path / "journal.sqlite3")
+    pre = Prehasher(SETTINGS, "crc32", journal)
+    pre.start([str(first), str(second)])
+    assert _until(lambda: pre._reading == str(first))
+    # The engine takes the second file before it is reached: it reads it itself ...
+    assert pre.take(str(second), os.stat(second)) is None
+    # ... and waits for the first, being read now, rather than reading it twice.
+    got = pre.take(str(first), os.stat(first))
+    assert got is not None and got[0] == hashlib.sha256(first.read_bytes()).hexdigest()
+    assert _until(lambda: pre._reading is None)
+    assert str(second) not in pre._read, "a file the engine claimed was read anyway"
+    journal.close()
+
+
+def test_changed_files_and_known_hashes_are_not_handed_over(tmp_path):
+    changed = write_random(tmp_path / "a.mov", 9 * MiB, seed=5)
+    known = write_random(tmp_path / "b.mov", 9 * MiB, seed=6)
+    journal = Journal(tmp_path / "journal.sqlite3")
+    st = os.stat(known)
+    journal.store_hash(HashEntry(str(known), st.st_size, st.st_mtime_ns, st.st_ino, "ab" * 32))
+    pre = Prehasher(SETTINGS, "crc32", journal)
+    pre.start([str(changed), str(known)])
+    assert _until(lambda: str(changed) in pre._read)
+    with changed.open("r+b") as fh:  # edited after it was read
+        fh.write(b"new")
+    os.utime(changed, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    assert pre.take(str(changed), os.stat(changed)) is None
+    assert _until(lambda: pre._reading is None)
+    assert str(known) not in pre._read, "a file whose hash the journal keeps was read again"
+    journal.close()
+
+
+def test_stop_gives_up_the_file_being_read(tmp_path):
+    files = [write_random(tmp_path / f"{n}.mov", 48 * MiB, seed=10 + n) for n in range(3)]
+    journal = Journal(tmp_path / "journal.sqlite3")
+    pre = Prehasher(SETTINGS, "crc32", journal)
+    pre.start([str(p) for p in files])
+    assert _until(lambda: pre._reading is not None)
+    pre.stop()
+    assert _until(lambda: pre._reading is None, within=2.0)
+    assert all(pre.take(str(p), os.stat(p)) is None for p in files)
+    journal.close()
