@@ -29,11 +29,11 @@ from tests.support.images import (
     exif_with,
     jpeg_bytes,
     marked_image,
-    scene,
     png_header_only,
     press_colour,
     profile_for,
     rgb48_tiff,
+    scene,
     srgb_to_space,
 )
 from tests.support.previews import make
