@@ -8,7 +8,10 @@ import os
 import time
 import zlib
 
+import pytest
+
 from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.errors import Interrupted
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import HashEntry
@@ -60,6 +63,18 @@ def test_the_engine_waits_for_the_file_being_read_and_reads_the_others_itself(tm
     assert got is not None and got[0] == hashlib.sha256(first.read_bytes()).hexdigest()
     assert _until(lambda: pre._reading is None)
     assert str(second) not in pre._read, "a file the engine claimed was read anyway"
+    journal.close()
+
+
+def test_a_file_paused_while_it_is_read_ahead_says_so_at_once(tmp_path):
+    big = write_random(tmp_path / "a.mov", 160 * MiB, seed=9)
+    journal = Journal(tmp_path / "journal.sqlite3")
+    pre = Prehasher(SETTINGS, "crc32", journal)
+    pre.start([str(big)])
+    assert _until(lambda: pre._reading == str(big))
+    with pytest.raises(Interrupted):  # the engine's pause, not the end of the read
+        pre.take(str(big), os.stat(big), should_stop=lambda: True)
+    pre.stop()
     journal.close()
 
 

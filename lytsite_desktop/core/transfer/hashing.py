@@ -67,7 +67,9 @@ def _hash_once(
     cached = engine.journal.cached_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino)
     if cached:
         return cached, None
-    read = engine.prehashed.take(task.source, st) if engine.prehashed is not None else None
+    read = None
+    if engine.prehashed is not None:
+        read = engine.prehashed.take(task.source, st, lambda: engine.should_stop(task))
     if read is None:
         engine.set_state(task, FileState.HASHING)
         algorithm, spans = planned_spans(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Algorithm, Checksum
@@ -77,12 +77,17 @@ class Prehasher:
         algorithm, spans = planned_spans(self._settings, st.st_size, "sha256", self._algorithm)
         return _identity(st), read_hashes(path, st, algorithm, spans, lambda: self._stopped)
 
-    def take(self, path: str, st: os.stat_result) -> Hashes | None:
+    def take(
+        self, path: str, st: os.stat_result, should_stop: Callable[[], bool] = lambda: False
+    ) -> Hashes | None:
         """The file's hashes if they were read from these bytes (waits while the
-        file is being read); None: the caller reads it (and it is not read here)."""
+        file is being read, raising Interrupted if ``should_stop`` says so); None:
+        the caller reads it (and it is not read here)."""
         with self._lock:
             self._claimed.add(path)
-            self._lock.wait_for(lambda: self._reading != path)
+            while not self._lock.wait_for(lambda: self._reading != path, timeout=0.1):
+                if should_stop():  # paused or cancelled while waiting: say so at once
+                    raise Interrupted()
             found = self._read.pop(path, None)
         if found is None or found[0] != _identity(st):
             return None

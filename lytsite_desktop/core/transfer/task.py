@@ -28,11 +28,11 @@ from lytsite_desktop.core.states import FileState, Original, Preview
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import FileRecord, PartRecord
 from lytsite_desktop.core.transfer.listing import Lister
+from lytsite_desktop.core.transfer.planning import PartPlan
+from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from lytsite_desktop.core.transfer.prehash import Prehasher
-from lytsite_desktop.core.transfer.planning import PartPlan
-from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 
 T = TypeVar("T")
 
