@@ -46,6 +46,7 @@ def test_a_big_file_is_read_once_with_its_parts_checksums(tmp_path):
         assert sums[(offset, length)].digest == crc
     assert pre.take(str(small), os.stat(small)) is None, "a file for one PUT is not read ahead"
     assert pre.take(str(big), os.stat(big)) is None, "handed over once"
+    pre.stop()
     journal.close()
 
 
@@ -63,6 +64,7 @@ def test_the_engine_waits_for_the_file_being_read_and_reads_the_others_itself(tm
     assert got is not None and got[0] == hashlib.sha256(first.read_bytes()).hexdigest()
     assert _until(lambda: pre._reading is None)
     assert str(second) not in pre._read, "a file the engine claimed was read anyway"
+    pre.stop()
     journal.close()
 
 
@@ -93,16 +95,20 @@ def test_changed_files_and_known_hashes_are_not_handed_over(tmp_path):
     assert pre.take(str(changed), os.stat(changed)) is None
     assert _until(lambda: pre._reading is None)
     assert str(known) not in pre._read, "a file whose hash the journal keeps was read again"
+    pre.stop()
     journal.close()
 
 
-def test_stop_gives_up_the_file_being_read(tmp_path):
+def test_stop_gives_up_the_file_being_read_and_leaves_nothing_running(tmp_path):
+    """The command closes the journal right after: a thread still asking it for
+    cached hashes printed a traceback on the photographer's terminal."""
     files = [write_random(tmp_path / f"{n}.mov", 48 * MiB, seed=10 + n) for n in range(3)]
     journal = Journal(tmp_path / "journal.sqlite3")
     pre = Prehasher(SETTINGS, "crc32", journal)
     pre.start([str(p) for p in files])
     assert _until(lambda: pre._reading is not None)
     pre.stop()
-    assert _until(lambda: pre._reading is None, within=2.0)
-    assert all(pre.take(str(p), os.stat(p)) is None for p in files)
+    assert pre._thread is not None and not pre._thread.is_alive()
+    assert pre._reading is None
     journal.close()
+    assert all(pre.take(str(p), os.stat(p)) is None for p in files)

@@ -43,11 +43,13 @@ class Prehasher:
         self._reading: str | None = None
         self._read: dict[str, tuple[tuple[int, int, int], Hashes]] = {}
         self._stopped = False
+        self._thread: threading.Thread | None = None
 
     def start(self, sources: Iterable[str]) -> None:
         """Read the files big enough for parts among ``sources``, in that order."""
         todo = list(sources)
-        threading.Thread(target=self._run, args=(todo,), name="prehash", daemon=True).start()
+        self._thread = threading.Thread(target=self._run, args=(todo,), name="prehash", daemon=True)
+        self._thread.start()
 
     def _run(self, sources: list[str]) -> None:
         for path in sources:
@@ -85,19 +87,23 @@ class Prehasher:
         the caller reads it (and it is not read here)."""
         with self._lock:
             self._claimed.add(path)
-            while not self._lock.wait_for(lambda: self._reading != path, timeout=0.1):
+            while self._reading == path:
                 if should_stop():  # paused or cancelled while waiting: say so at once
                     raise Interrupted()
+                self._lock.wait(timeout=0.1)
             found = self._read.pop(path, None)
         if found is None or found[0] != _identity(st):
             return None
         return found[1]
 
-    def stop(self) -> None:
-        """Read nothing more (the file being read is given up)."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Read nothing more: the file being read is given up, and the thread is
+        gone when this returns (the journal it asks may be closed next)."""
         with self._lock:
             self._stopped = True
             self._read.clear()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
 
 
 def _identity(st: os.stat_result) -> tuple[int, int, int]:
