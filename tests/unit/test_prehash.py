@@ -21,6 +21,22 @@ from tests.conftest import write_random
 SETTINGS = TransferSettings(part_size=5 * MiB, multipart_threshold=8 * MiB)
 
 
+@pytest.fixture
+def journal(tmp_path):  # type: ignore[no-untyped-def]
+    j = Journal(tmp_path / "journal.sqlite3")
+    yield j
+    j.close()
+
+
+@pytest.fixture
+def pre(journal):  # type: ignore[no-untyped-def]
+    """A prehasher for 5 MiB parts under CRC-32; stopped (its thread gone) before
+    the journal closes."""
+    p = Prehasher(SETTINGS, "crc32", journal)
+    yield p
+    p.stop()
+
+
 def _until(condition, within: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + within
     while not condition() and time.monotonic() < deadline:
@@ -28,11 +44,9 @@ def _until(condition, within: float = 10.0) -> bool:  # type: ignore[no-untyped-
     return bool(condition())
 
 
-def test_a_big_file_is_read_once_with_its_parts_checksums(tmp_path):
+def test_a_big_file_is_read_once_with_its_parts_checksums(tmp_path, pre):
     big = write_random(tmp_path / "clip.mov", 12 * MiB + 123, seed=1)
     small = write_random(tmp_path / "still.jpg", 100_000, seed=2)
-    journal = Journal(tmp_path / "journal.sqlite3")
-    pre = Prehasher(SETTINGS, "crc32", journal)
     pre.start([str(big), str(small)])
     assert _until(lambda: str(big) in pre._read)
     sha, sums = pre.take(str(big), os.stat(big)) or ("", {})
@@ -46,15 +60,11 @@ def test_a_big_file_is_read_once_with_its_parts_checksums(tmp_path):
         assert sums[(offset, length)].digest == crc
     assert pre.take(str(small), os.stat(small)) is None, "a file for one PUT is not read ahead"
     assert pre.take(str(big), os.stat(big)) is None, "handed over once"
-    pre.stop()
-    journal.close()
 
 
-def test_the_engine_waits_for_the_file_being_read_and_reads_the_others_itself(tmp_path):
+def test_the_engine_waits_for_the_file_being_read_and_reads_the_others_itself(tmp_path, pre):
     first = write_random(tmp_path / "a.mov", 160 * MiB, seed=3)
     second = write_random(tmp_path / "b.mov", 9 * MiB, seed=4)
-    journal = Journal(tmp_path / "journal.sqlite3")
-    pre = Prehasher(SETTINGS, "crc32", journal)
     pre.start([str(first), str(second)])
     assert _until(lambda: pre._reading == str(first))
     # The engine takes the second file before it is reached: it reads it itself ...
@@ -64,29 +74,21 @@ def test_the_engine_waits_for_the_file_being_read_and_reads_the_others_itself(tm
     assert got is not None and got[0] == hashlib.sha256(first.read_bytes()).hexdigest()
     assert _until(lambda: pre._reading is None)
     assert str(second) not in pre._read, "a file the engine claimed was read anyway"
-    pre.stop()
-    journal.close()
 
 
-def test_a_file_paused_while_it_is_read_ahead_says_so_at_once(tmp_path):
+def test_a_file_paused_while_it_is_read_ahead_says_so_at_once(tmp_path, pre):
     big = write_random(tmp_path / "a.mov", 160 * MiB, seed=9)
-    journal = Journal(tmp_path / "journal.sqlite3")
-    pre = Prehasher(SETTINGS, "crc32", journal)
     pre.start([str(big)])
     assert _until(lambda: pre._reading == str(big))
     with pytest.raises(Interrupted):  # the engine's pause, not the end of the read
         pre.take(str(big), os.stat(big), should_stop=lambda: True)
-    pre.stop()
-    journal.close()
 
 
-def test_changed_files_and_known_hashes_are_not_handed_over(tmp_path):
+def test_changed_files_and_known_hashes_are_not_handed_over(tmp_path, journal, pre):
     changed = write_random(tmp_path / "a.mov", 9 * MiB, seed=5)
     known = write_random(tmp_path / "b.mov", 9 * MiB, seed=6)
-    journal = Journal(tmp_path / "journal.sqlite3")
     st = os.stat(known)
     journal.store_hash(HashEntry(str(known), st.st_size, st.st_mtime_ns, st.st_ino, "ab" * 32))
-    pre = Prehasher(SETTINGS, "crc32", journal)
     pre.start([str(changed), str(known)])
     assert _until(lambda: str(changed) in pre._read)
     with changed.open("r+b") as fh:  # edited after it was read
@@ -95,20 +97,15 @@ def test_changed_files_and_known_hashes_are_not_handed_over(tmp_path):
     assert pre.take(str(changed), os.stat(changed)) is None
     assert _until(lambda: pre._reading is None)
     assert str(known) not in pre._read, "a file whose hash the journal keeps was read again"
-    pre.stop()
-    journal.close()
 
 
-def test_stop_gives_up_the_file_being_read_and_leaves_nothing_running(tmp_path):
+def test_stop_gives_up_the_file_being_read_and_leaves_nothing_running(tmp_path, pre):
     """The command closes the journal right after: a thread still asking it for
     cached hashes printed a traceback on the photographer's terminal."""
     files = [write_random(tmp_path / f"{n}.mov", 48 * MiB, seed=10 + n) for n in range(3)]
-    journal = Journal(tmp_path / "journal.sqlite3")
-    pre = Prehasher(SETTINGS, "crc32", journal)
     pre.start([str(p) for p in files])
     assert _until(lambda: pre._reading is not None)
     pre.stop()
     assert pre._thread is not None and not pre._thread.is_alive()
-    assert pre._reading is None
-    journal.close()
+    assert pre._reading is None  # the journal may close now
     assert all(pre.take(str(p), os.stat(p)) is None for p in files)
