@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import re
+import subprocess
 import sys
 
 import keyring
@@ -200,7 +201,7 @@ def _say():
     sys.stderr.write("LOADED " + ",".join(heavy) + "\\n")
     sys.stderr.flush()
 atexit.register(_say)
-from lytsite_desktop.cli.main import main
+from lytsite_desktop.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 
@@ -238,3 +239,35 @@ def test_a_big_file_is_read_ahead_while_the_store_is_reached(
     done = {e["rel_path"]: e for e in events if e["event"] == "file_done"}
     body = s3.get_object(Bucket=bucket, Key=done["clip.mov"]["key"])["Body"].read()
     assert hashlib.sha256(body).hexdigest() == sha256_file(big)
+
+
+_ORDER = """
+import sys
+from lytsite_desktop.core.previews import pool
+
+calls = []
+pool.prestart = lambda: calls.append(
+    sorted(m for m in sys.modules if m.startswith(("lytsite_desktop.cli.", "boto3", "rich")))
+)
+from lytsite_desktop.cli import main
+
+main(sys.argv[1:])
+print(calls)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "calls"),
+    [
+        (["upload", "--help"], "[[]]"),
+        (["upload", "photos", "--no-previews", "--help"], "[]"),
+        (["status", "--help"], "[]"),
+    ],
+)
+def test_an_upload_starts_its_preview_workers_server_before_loading_the_commands(args, calls):
+    """The server loads Pillow on the other core while this one loads the
+    commands: started after them, it would wait for them."""
+    done = subprocess.run(
+        [sys.executable, "-c", _ORDER, *args], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip().splitlines()[-1] == calls

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lytsite_desktop.cli.main import main
+from lytsite_desktop.cli import main
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations import signed
 from lytsite_desktop.core.destinations.resolve import parse_signer_url
@@ -50,7 +50,7 @@ def _check():
         sys.stderr.flush()
         os._exit(9)
 atexit.register(_check)
-from lytsite_desktop.cli.main import main
+from lytsite_desktop.cli import main
 sys.exit(main(sys.argv[1:]))
 """
 

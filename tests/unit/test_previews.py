@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -387,6 +388,41 @@ def test_workers_are_born_at_their_low_priority_and_the_app_keeps_its_own(tmp_pa
         assert [os.getpriority(os.PRIO_PROCESS, p) for p in pids] == [low, low]
     finally:
         m.close()
+
+
+_FIRST_USE = """
+import os, sys
+from lytsite_desktop.core.previews.jobs import RenderJob
+from lytsite_desktop.core.previews.pool import RenderSlot
+
+slots = [RenderSlot(timeout=30, memory_limit=None) for _ in range(2)]
+job = RenderJob(sys.argv[1], "image", "JPEG", sys.argv[2], 64, 80, 32, 80, 10**8)
+for slot in slots:  # no start(): each worker is started by its first job
+    assert slot.render(job).note == ""
+parents = {int(open(f"/proc/{s.pid}/stat").read().rsplit(")", 1)[1].split()[1]) for s in slots}
+print(len(parents), os.getpid() in parents, os.getpriority(os.PRIO_PROCESS, 0),
+      *(os.getpriority(os.PRIO_PROCESS, p) for p in parents))
+for slot in slots:
+    slot.close()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forkserver, /proc")
+def test_workers_are_forked_from_one_low_server_whoever_starts_the_first(tmp_path):
+    """Every worker is a fork of one server that loaded Pillow once. A worker
+    started by its first job started that server from the app's own thread, so
+    every later worker was born at the app's priority."""
+    src = tmp_path / "a.jpg"
+    src.write_bytes(jpeg_bytes(marked_image()))
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_USE, str(src), str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    servers, from_the_app, own, *server_priority = done.stdout.split()
+    before = os.getpriority(os.PRIO_PROCESS, 0)  # the child's own, unless lowered
+    assert (servers, from_the_app) == ("1", "False"), "both forked from one server"
+    assert int(own) == before, "the app's own thread was lowered"
+    assert [int(p) for p in server_priority] == [max(NICENESS, before)]
 
 
 def _page_faults(pid: int) -> int:

@@ -1,12 +1,15 @@
 """Preview workers in their own processes: a decoder that hangs, crashes or eats
 memory on one file costs that file's preview, never the app or the queue.
 
-Each :class:`RenderSlot` owns one child process (started on first use, with the
-``spawn`` method so no thread state is inherited). The child runs at a lower
-CPU priority than the uploads and, on Linux, under an address-space cap. A job
-that outlives its time limit gets the child killed and a fresh one next time.
-:func:`start_all` starts them from the start at that priority, so starting
-Python and Pillow twice never slows the app's own first steps.
+Each :class:`RenderSlot` owns one child process (started on first use; no thread
+state of the app's is inherited). On Linux the children are forked from a small
+server process that loaded Python, Pillow and the codecs once (multiprocessing's
+"forkserver"), so a worker starts in milliseconds and shares those pages;
+elsewhere, and in a bundle, each is a fresh interpreter ("spawn"). The child runs
+at a lower CPU priority than the uploads and, on Linux, under an address-space
+cap. A job that outlives its time limit gets the child killed and a fresh one
+next time. :func:`prestart` and :func:`start_all` start them at that priority,
+so loading Pillow never slows the app's own first steps.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -100,25 +104,64 @@ def lower_priority() -> None:
         pass
 
 
-def start_all(slots: list[RenderSlot]) -> None:
-    """Start the slots' workers. On Linux a child is born with the priority of the
-    thread that forks it: they are forked from a thread of their own at
-    :data:`NICENESS`, so the interpreters they start (and multiprocessing's
-    resource tracker) yield the CPU to the app from their first instruction."""
-    waiting = [slot for slot in slots if slot.pid is None]
-    if not sys.platform.startswith("linux") or not waiting:
-        for slot in waiting:
-            slot.start()
+#: What every worker needs, loaded once by the server workers are forked from.
+PRELOAD = (
+    "lytsite_desktop.core.previews.jobs",
+    "lytsite_desktop.core.previews.imaging",
+    "PIL.JpegImagePlugin",
+    "PIL.WebPImagePlugin",
+    "pillow_heif",
+)
+
+
+def _context() -> Any:
+    if sys.platform.startswith("linux") and not getattr(sys, "frozen", False):
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(list(PRELOAD))
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _at_low_priority(start: Callable[[], None]) -> None:
+    """Run ``start`` in a thread of its own at :data:`NICENESS` (Linux: a child is
+    born with the priority of the thread that starts it), so the processes it
+    starts yield the CPU to the app from their first instruction."""
+    if not sys.platform.startswith("linux"):
+        start()
         return
 
     def low() -> None:
         lower_priority()
-        for slot in waiting:
-            slot.start()
+        start()
 
     starter = threading.Thread(target=low, name="preview-start", daemon=True)
     starter.start()
     starter.join()
+
+
+def prestart() -> None:
+    """Start the server workers are forked from (and multiprocessing's resource
+    tracker) now, at the workers' priority: it loads Pillow on another core while
+    the app loads its own modules, and the first worker is then a fork away.
+    Returns at once; does nothing where workers are spawned."""
+    ctx = _context()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    _at_low_priority(forkserver.ensure_running)
+
+
+def start_all(slots: list[RenderSlot]) -> None:
+    """Start the slots' workers, at their priority from birth."""
+    waiting = [slot for slot in slots if slot.pid is None]
+
+    def start() -> None:
+        for slot in waiting:
+            slot.start()
+
+    if waiting:
+        _at_low_priority(start)
 
 
 def _register_plugins() -> None:
@@ -146,7 +189,8 @@ class RenderSlot:
         return self._proc.pid if self._proc is not None else None
 
     def _start(self) -> Connection:
-        ctx = multiprocessing.get_context("spawn")
+        ctx = _context()
+        prestart()  # a server started by a worker's first use must be a low one too
         parent, child = ctx.Pipe()
         proc = ctx.Process(
             target=_child_main, args=(child, self.memory_limit), name="lytsite-preview", daemon=True

@@ -30,7 +30,7 @@ COMMANDS = ("upload", "resume", "status", "dest", "gallery", "prune")
 
 
 class UsageError(Exception):
-    """Raised instead of argparse's sys.exit so main() decides the exit status."""
+    """Raised instead of argparse's sys.exit so run() decides the exit status."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -149,7 +149,9 @@ def _workers_skip_the_cli() -> None:
     script.__spec__ = importlib.util.find_spec("lytsite_desktop.__main__")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run(argv: Sequence[str] | None = None) -> int:
+    """The command line, once :func:`lytsite_desktop.cli.main` has started what
+    an upload needs first."""
     if argv is None:
         _workers_skip_the_cli()
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -239,7 +241,3 @@ def _open_window(paths: list[str], verbose: bool, *, self_check: bool = False) -
     except ConfigError as exc:
         print(f"lytsite-desktop: {exc}", file=sys.stderr)
         return EXIT_USAGE
-
-
-if __name__ == "__main__":
-    sys.exit(main())
