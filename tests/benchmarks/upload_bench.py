@@ -213,13 +213,19 @@ def run_measured(
 ) -> tuple[float, float, float, int]:
     """Run ``cmd`` (stderr to ``err``); return (wall s, CPU s, peak RSS MB, exit status).
 
-    CPU comes from the kernel's accounting of the process and the children it
-    waited for (wait4). Peak RSS is the largest VmHWM of the process or any of its
-    children, read from /proc while it runs: wait4's ru_maxrss would also count
-    this benchmark's own memory, which Linux records when the child execs.
+    CPU comes from the kernel's accounting of the process and every descendant:
+    wait4 counts the children a process waited for, and the ones nobody waits for
+    (lytsite's preview server and the workers forked from it, multiprocessing's
+    resource tracker, outliving the command by a moment) are handed to this
+    process as their subreaper once the command exits, waited for here and counted.
+    Peak RSS is the largest VmHWM of the process or any descendant, read from
+    /proc while it runs: wait4's ru_maxrss would also count this benchmark's own
+    memory, which Linux records when the child execs.
     """
+    _become_subreaper()
     start = time.monotonic()
     peak_kb = 0
+    seen: set[int] = set()
     with err.open("wb") as err_file:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err_file)
         deadline = start + timeout
@@ -231,32 +237,74 @@ def run_measured(
                 proc.kill()
                 pid, status, usage = os.wait4(proc.pid, 0)
                 break
-            peak_kb = max(peak_kb, _tree_hwm_kb(proc.pid))
+            tree = _tree(proc.pid)
+            seen.update(tree)
+            peak_kb = max([peak_kb, *(_hwm_kb(p) for p in tree)])
             time.sleep(0.02)
     wall = time.monotonic() - start
-    return (
-        wall,
-        usage.ru_utime + usage.ru_stime,
-        peak_kb / 1024,
-        os.waitstatus_to_exitcode(status),
-    )
+    cpu = usage.ru_utime + usage.ru_stime + _reap(seen - {proc.pid})
+    return wall, cpu, peak_kb / 1024, os.waitstatus_to_exitcode(status)
 
 
-def _tree_hwm_kb(pid: int) -> int:
-    """The largest peak RSS (VmHWM, KiB) of ``pid`` and its descendants now."""
-    peak, todo = 0, [pid]
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+def _become_subreaper() -> None:
+    """Orphaned descendants of the commands run here become this process's
+    children (Linux), so their CPU time can be collected."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _reap(pids: set[int], patience: float = 10.0) -> float:
+    """Wait for the command's orphans (now this process's children) and return
+    the CPU seconds they and the children they waited for used."""
+    cpu, deadline = 0.0, time.monotonic() + patience
+    while pids and time.monotonic() < deadline:
+        for pid in list(pids):
+            try:
+                done, _, usage = os.wait4(pid, os.WNOHANG)
+            except ChildProcessError:  # waited for by its own parent (counted there)
+                if not os.path.exists(f"/proc/{pid}"):
+                    pids.discard(pid)
+                continue
+            if done:
+                cpu += usage.ru_utime + usage.ru_stime
+                pids.discard(pid)
+        time.sleep(0.01)
+    return cpu
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants now (the children of any of their threads)."""
+    found, todo = [], [pid]
     while todo:
         p = todo.pop()
+        found.append(p)
         try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmHWM:"):
-                        peak = max(peak, int(line.split()[1]))
-            with open(f"/proc/{p}/task/{p}/children") as fh:
-                todo += [int(c) for c in fh.read().split()]
-        except (OSError, ValueError):
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
             continue
-    return peak
+        for task in tasks:
+            try:
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+def _hwm_kb(pid: int) -> int:
+    """A process's peak RSS (VmHWM, KiB); 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def tool_command(
