@@ -107,7 +107,7 @@ def open_engine(
         dest, journal, settings, previews=previews, lister=writer, limiter=limiter, slots=slots
     )
     if writer is not None:
-        writer.settling = engine.winding_down
+        writer.settling, writer.drained = engine.winding_down, engine.drained
         engine.on_stop(lambda seconds: writer.close(timeout=seconds))
     return Run(engine, writer)
 

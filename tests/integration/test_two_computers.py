@@ -77,6 +77,7 @@ def test_two_computers_publish_into_one_project_and_nothing_is_lost(
         taken_back = "b0_02.jpg"
         gone_keys = {_listed(s3, bucket)[taken_back]["originalKey"]}
         late = _photos(tmp_path / "b" / "late", "late", 6, seed=99)
+        proxy.set_up_rate(64 * 1024)  # files still on their way when the first is listed
         publishing = _upload(homes["b"], tmp_path / "b" / "late", dest)
         assert publishing.stdout is not None
         for line in publishing.stdout:

@@ -171,3 +171,23 @@ def test_winding_down_means_only_the_air_is_left():
     unit = s.pick()
     assert unit is not None and unit.kind is Kind.COMPLETE  # c's last parts are back
     assert s.winding_down(), "a paused file is not waiting to start"
+
+
+def test_drained_means_nothing_in_the_air_and_nothing_to_start():
+    """The manifest writer's next write then ends the batch: its page goes beside it."""
+    s = Scheduler()
+    assert s.drained()
+    a, b = task(1), task(2)
+    for t in (a, b):
+        s.add(t, previews=False)
+    assert not s.drained(), "files wait to start"
+    first = s.pick()
+    assert first is not None and not s.drained()
+    b.paused = True
+    a.bytes_done = a.size
+    assert not s.drained(), "a's answer is still in the air"
+    a.original = Original.UP
+    s.unit_done(a)
+    assert s.drained(), "a paused file is not waiting to start"
+    b.paused = False
+    assert not s.drained()

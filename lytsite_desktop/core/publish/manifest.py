@@ -293,19 +293,24 @@ def commit(
     ops: Sequence[Op],
     known: Versioned | None = None,
     pacer: Pacer | None = None,
+    sending: Callable[[Manifest], None] | None = None,
 ) -> Versioned:
     """Apply ``ops`` to the project's manifest and write it, conditionally; on a
     lost race read again and re-apply. ``known`` is the version held (saves a
-    read when nobody else wrote). Returns what was written."""
+    read when nobody else wrote). ``sending(manifest)`` is told what the first
+    try is about to write, just before it goes. Returns what was written (that
+    very manifest object when the first try wins)."""
     key = manifest_key(project)
     current = known if known is not None else read(destination, project)
-    for _ in range(MAX_RACES):
+    for attempt in range(MAX_RACES):
         manifest = current.manifest.copy()
         apply(manifest, ops)
         manifest.updated_at = datetime.now(UTC).isoformat(timespec="seconds")
         data = manifest.to_json()
         if pacer is not None:
             pacer.wait(key)
+        if sending is not None and attempt == 0:
+            sending(manifest)
         try:
             etag = destination.put_bytes(
                 key,

@@ -63,7 +63,10 @@ class ManifestWriter:
     ``written(manifest, data)`` is called after each write (the offline copy);
     ``pages(manifest)`` publishes the web gallery, on ``publish_pages()``,
     ``flush()`` and ``close()`` only, for the projects written since (a page of
-    thousands of files is not worth re-sending every second).
+    thousands of files is not worth re-sending every second). ``drained()``,
+    when set, says nothing is left in the air or to start: the write about to
+    happen ends the batch, so the page drawn from it goes up beside it (one round
+    trip at the end, not two) and counts once that conditional write wins.
     """
 
     def __init__(
@@ -94,6 +97,7 @@ class ManifestWriter:
         self._gave_up = False
         self._pending: dict[str, list[Op]] = {}
         self.settling: Callable[[], bool] | None = None
+        self.drained: Callable[[], bool] | None = None
         self._wrote: set[str] = set()  # projects written by this writer
         #: Last failure per project, cleared when a write succeeds.
         self.errors: dict[str, str] = {}
@@ -260,13 +264,25 @@ class ManifestWriter:
         return self._load(project).manifest.files.get(path)
 
     def _write(self, project: str, ops: list[Op]) -> None:
-        version = commit(self._dest, project, ops, self._load(project), self._pacer)
+        beside = None
+        # A project's first write puts the page's assets (written()): its page follows.
+        if self._pages is not None and project in self._wrote and self.drained and self.drained():
+            beside = _PageBeside(self._pages)
+        sending = beside.start if beside is not None else None
+        try:
+            version = commit(self._dest, project, ops, self._load(project), self._pacer, sending)
+        finally:
+            if beside is not None:
+                beside.wait()
         with self._load_lock:
             self._versions[project] = version
         self._wrote.add(project)
         if self._pages is not None:
-            with self._cv:
-                self._pages_due.add(project)
+            with self._cv:  # a page put beside this write shows what it wrote
+                if beside is not None and beside.shows(version):
+                    self._pages_due.discard(project)
+                else:
+                    self._pages_due.add(project)
         for op in ops:
             if isinstance(op, Put) and op.durable is not None:
                 try:
@@ -304,3 +320,36 @@ class ManifestWriter:
             self._cv.notify_all()
         self._thread.join(timeout=5)
         return done
+
+
+class _PageBeside:
+    """A project's page drawn from the manifest a write is sending, put while that
+    write is on its way. It counts only if that very manifest was written: a write
+    that lost a race wrote a merge, whose page is drawn again afterwards."""
+
+    def __init__(self, pages: Callable[[Manifest], None]) -> None:
+        self._pages = pages
+        self._drawn: Manifest | None = None
+        self._thread: threading.Thread | None = None
+        self._put = False
+
+    def start(self, manifest: Manifest) -> None:
+        self._drawn = manifest
+        copy = manifest.copy()
+        self._thread = threading.Thread(target=self._run, args=(copy,), name="lytsite-page")
+        self._thread.start()
+
+    def _run(self, manifest: Manifest) -> None:
+        try:
+            self._pages(manifest)
+            self._put = True
+        except TransferError as exc:
+            log.info("the page waits for the manifest: %s", exc)
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def shows(self, version: Versioned) -> bool:
+        """The page was put, drawn from what was written."""
+        return self._put and version.manifest is self._drawn

@@ -184,6 +184,11 @@ class TransferEngine:
         with self.lock:
             return self.scheduler.winding_down()
 
+    def drained(self) -> bool:
+        """Nothing left in the air or to start (see :meth:`.Scheduler.drained`)."""
+        with self.lock:
+            return self.scheduler.drained()
+
     @property
     def unfinished(self) -> int:
         with self.lock:

@@ -137,10 +137,18 @@ class Scheduler:
         Their completions are worth waiting for before listing them."""
         if not self.running or any(t.bytes_done < t.size for t in self._in_air):
             return False
+        return not self._startable()
+
+    def drained(self) -> bool:
+        """Nothing in the air and nothing left to start: what the lister writes now
+        ends the batch."""
+        return not self.running and not self._startable()
+
+    def _startable(self) -> bool:
         waiting = (self.new_big, self.new, self.to_cancel, self.to_ingest, self.to_send)
         if any(schedulable(t) for queue in waiting for t in queue):
-            return False
-        return not any(schedulable(t) and t.pending for t in self.active)
+            return True
+        return any(schedulable(t) and t.pending for t in self.active)
 
     # -- feeding ------------------------------------------------------------------
 
