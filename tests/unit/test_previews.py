@@ -19,7 +19,7 @@ from PIL import Image, ImageCms
 from lytsite_desktop.core.config.settings import PreviewSettings
 from lytsite_desktop.core.ingest.filetypes import Kind, sniff
 from lytsite_desktop.core.previews.maker import PreviewMaker
-from lytsite_desktop.core.previews.pool import NICENESS
+from lytsite_desktop.core.previews.pool import NICENESS, RenderSlot
 from tests.support.dng import make_dng
 from tests.support.images import (
     SPACES,
@@ -376,7 +376,9 @@ def test_workers_are_born_at_their_low_priority_and_the_app_keeps_its_own(tmp_pa
     try:
         m.start()
         assert os.getpriority(os.PRIO_PROCESS, 0) == before, "the app's own thread was lowered"
-        pids = [slot.pid for slot in m._slots]
+        deadline = time.monotonic() + 60
+        while not all(pids := [slot.pid for slot in m._slots]) and time.monotonic() < deadline:
+            time.sleep(0.001)
         assert all(pids)
         low = max(NICENESS, before)  # a test run already lowered stays so
         # Still importing Python and Pillow: lowered already, by birth.
@@ -388,6 +390,41 @@ def test_workers_are_born_at_their_low_priority_and_the_app_keeps_its_own(tmp_pa
         assert [os.getpriority(os.PRIO_PROCESS, p) for p in pids] == [low, low]
     finally:
         m.close()
+
+
+def test_starting_the_workers_never_holds_up_the_uploads(tmp_path, monkeypatch):
+    """A worker is a fork of a server that may still be loading Pillow: the
+    publish that starts the workers waited for it before its first upload."""
+    server_ready = threading.Event()
+    start = RenderSlot._start
+
+    def slow_start(self: RenderSlot):  # type: ignore[no-untyped-def]
+        server_ready.wait(30)
+        return start(self)
+
+    monkeypatch.setattr(RenderSlot, "_start", slow_start)
+    m = PreviewMaker(PreviewSettings(workers=1, timeout=30), tmp_path / "cache")
+    try:
+        starting = threading.Thread(target=m.start)
+        starting.start()
+        starting.join(10)
+        assert not starting.is_alive(), "start() waited for the worker"
+        src = tmp_path / "a.jpg"
+        src.write_bytes(jpeg_bytes(marked_image()))
+        server_ready.set()  # the first job waits for its worker, and gets its preview
+        assert m.make(str(src), "1" * 64, sniff(str(src))).result.note == ""
+    finally:
+        server_ready.set()
+        m.close()
+
+
+def test_a_slot_closed_before_its_worker_started_starts_none():
+    """Workers start in the background: one reaching a slot its maker has closed
+    meanwhile would run, unused, until the app quits."""
+    slot = RenderSlot(timeout=30, memory_limit=None)
+    slot.close()
+    slot.start()  # what the background start does for it
+    assert slot.pid is None, "a worker started after its slot closed"
 
 
 _FIRST_USE = """

@@ -54,7 +54,7 @@ class PreviewMaker:
 
     def start(self) -> None:
         """Start the workers now (at their lower priority), before the first file
-        needs one."""
+        needs one; returns at once."""
         start_all(self._slots)
 
     @property

@@ -122,21 +122,21 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def _at_low_priority(start: Callable[[], None]) -> None:
+def _at_low_priority(start: Callable[[], None], *, wait: bool = True) -> None:
     """Run ``start`` in a thread of its own at :data:`NICENESS` (Linux: a child is
     born with the priority of the thread that starts it), so the processes it
-    starts yield the CPU to the app from their first instruction."""
-    if not sys.platform.startswith("linux"):
-        start()
-        return
+    starts yield the CPU to the app from their first instruction; ``wait`` for it
+    or not."""
 
     def low() -> None:
-        lower_priority()
+        if sys.platform.startswith("linux"):
+            lower_priority()
         start()
 
     starter = threading.Thread(target=low, name="preview-start", daemon=True)
     starter.start()
-    starter.join()
+    if wait:
+        starter.join()
 
 
 def prestart() -> None:
@@ -153,15 +153,21 @@ def prestart() -> None:
 
 
 def start_all(slots: list[RenderSlot]) -> None:
-    """Start the slots' workers, at their priority from birth."""
+    """Start the slots' workers, at their priority from birth. Returns at once: a
+    worker is a fork of a server that may still be loading Pillow (or a fresh
+    interpreter), and the uploads need not wait for it; a job given to a worker
+    still starting waits for it."""
     waiting = [slot for slot in slots if slot.pid is None]
 
     def start() -> None:
         for slot in waiting:
-            slot.start()
+            try:
+                slot.start()
+            except Exception:  # the first job tries again, and its result says why
+                log.warning("a preview worker did not start", exc_info=True)
 
     if waiting:
-        _at_low_priority(start)
+        _at_low_priority(start, wait=False)
 
 
 def _register_plugins() -> None:
@@ -182,6 +188,7 @@ class RenderSlot:
         self._proc: Any = None
         self._conn: Connection | None = None
         self._lock = threading.Lock()
+        self._closed = False
 
     @property
     def pid(self) -> int | None:
@@ -202,9 +209,9 @@ class RenderSlot:
 
     def start(self) -> None:
         """Start the worker now (it readies its decoders while the app hashes):
-        the first job then finds it waiting."""
+        the first job then finds it waiting. Not once the slot is closed."""
         with self._lock:
-            if self._conn is None:
+            if self._conn is None and not self._closed:
                 self._start()
 
     def render(self, job: RenderJob) -> RenderResult:
@@ -247,6 +254,7 @@ class RenderSlot:
     def close(self) -> None:
         """Stop the child (politely, then firmly). Waits for a running job's lock."""
         with self._lock:
+            self._closed = True
             if self._conn is not None and self._proc is not None:
                 try:
                     self._conn.send(None)
