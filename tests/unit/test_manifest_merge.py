@@ -12,8 +12,9 @@ import botocore.exceptions as bexc
 import pytest
 
 from lytsite_desktop.core.destinations.local import LocalDestination
+from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.destinations.s3_errors import translate_error
-from lytsite_desktop.core.destinations.s3_location import S3Location
+from lytsite_desktop.core.destinations.s3_location import S3Location, key_pace_for
 from lytsite_desktop.core.errors import PreconditionFailed, TransientError
 from lytsite_desktop.core.keys import manifest_key
 from lytsite_desktop.core.publish import headers
@@ -104,7 +105,10 @@ def test_writers_racing_in_threads_lose_nothing(tmp_path):
 
 def test_writes_to_the_manifest_are_paced_and_a_busy_store_is_retried(tmp_path):
     class Busy(LocalDestination):
-        """Says 429 to the first manifest write, and records when each was tried."""
+        """Takes one write of a key each 0.3 s (as R2 one a second), says 429 to the
+        first manifest write, and records when each was tried."""
+
+        key_pace = 0.3
 
         def __init__(self, root):  # type: ignore[no-untyped-def]
             super().__init__(root)
@@ -118,7 +122,7 @@ def test_writes_to_the_manifest_are_paced_and_a_busy_store_is_retried(tmp_path):
             return super().put_bytes(key, data, content_type, **kw)
 
     dest = Busy(tmp_path)
-    writer = ManifestWriter(dest, min_interval=0.3)
+    writer = ManifestWriter(dest, min_interval=0.05)
     try:
         for i in range(3):
             writer.put("p", entry(f"{i}.jpg", f"f{i}", T1))
@@ -164,3 +168,16 @@ def test_fields_of_the_wrong_shape_are_ignored_not_fatal():
         "p", b'{"files": [], "removed": [1], "order": 5, "retired": null, "title": 3, "cover": []}'
     )
     assert (m.title, m.cover, m.order, m.removed, m.retired) == (None, None, [], {}, [])
+
+
+def test_only_stores_that_limit_writes_to_a_key_get_their_manifest_writes_paced():
+    """R2 and Google take one write a second to one key; AWS, MinIO, B2 and a
+    folder do not, and a batch's last write has no reason to wait there."""
+    assert key_pace_for("https://acct.r2.cloudflarestorage.com") == 1.0
+    assert key_pace_for("https://acct.eu.r2.cloudflarestorage.com") == 1.0
+    assert key_pace_for("https://storage.googleapis.com") == 1.0
+    assert key_pace_for(None) == 0.0  # AWS
+    assert key_pace_for("https://s3.eu-central-1.amazonaws.com") == 0.0
+    assert key_pace_for("http://127.0.0.1:9000") == 0.0
+    r2 = S3Location("b", "", "https://a.r2.cloudflarestorage.com", None)
+    assert S3Destination(r2, None).key_pace == 1.0

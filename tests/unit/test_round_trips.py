@@ -77,6 +77,26 @@ def test_a_first_write_a_preview_and_a_long_wait_are_not_held(tmp_path):
         writer.close()
 
 
+def test_a_batchs_last_completion_is_written_without_waiting_out_the_interval(tmp_path):
+    """Completions gather for an interval after each write; at a batch's end nothing
+    more comes, and the last files waited for it anyway."""
+    dest = Recording(tmp_path)
+    writer = ManifestWriter(dest, min_interval=30.0)
+    more_to_come = True
+    writer.drained = lambda: not more_to_come
+    try:
+        writer.put("p", THIRD)
+        assert written(dest, 1)
+        writer.put("p", FULL)
+        assert not written(dest, 2, within=0.5), "written while files still stream"
+        more_to_come = False
+        writer.put("p", SECOND)
+        assert written(dest, 2, within=10.0), "the last files waited out the interval"
+        assert dest.manifests[-1] == ["a.jpg", "b.jpg", "c.jpg"]
+    finally:
+        writer.close()
+
+
 class ReadAfterPage(Recording):
     """A store whose manifest reads answer only once the page is up (or after 5 s)."""
 

@@ -143,9 +143,12 @@ class Destination(Protocol):
 
     #: Stable identity used in the journal (URL without credentials).
     ident: str
-    #: The least time, in seconds, between two writes of one manifest (R2 takes
-    #: one a second per key; a folder on disk has no such limit).
+    #: The least time, in seconds, between two writes of one manifest: completions
+    #: arriving meanwhile share the next write.
     write_interval: float
+    #: The least time the store allows between two writes of one key (R2 and
+    #: Google Cloud Storage: one a second, 429 beyond; 0: no such limit).
+    key_pace: float
     #: The integrity check a whole object's body carries (put_object) ...
     checksum: Algorithm
     #: ... and a multipart upload's parts (declared when it is created).

@@ -53,6 +53,7 @@ class LocalDestination:
     #: No store's rate limit here: the manifest is rewritten as soon as files are
     #: done, a moment apart so a burst still costs one write.
     write_interval = 0.05
+    key_pace = 0.0
     deletes = True
     #: Every write is checked against the checksum it came with, as a store would:
     #: a whole file's is its SHA-256 (its content id, so no second hash), a part's

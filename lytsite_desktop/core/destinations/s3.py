@@ -24,7 +24,11 @@ from lytsite_desktop.core.destinations.base import (
     StoredObject,
 )
 from lytsite_desktop.core.destinations.s3_errors import translate_error
-from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
+from lytsite_desktop.core.destinations.s3_location import (
+    S3Credentials,
+    S3Location,
+    key_pace_for,
+)
 from lytsite_desktop.core.destinations.s3_requests import (
     EXPECT_MIN_BODY,
     FIELDS,
@@ -50,7 +54,6 @@ class S3Destination:
 
     #: Parts per ListParts page (S3's maximum; tests lower it to exercise paging).
     list_page_size = 1000
-    #: R2 takes one write a second to one key (429 beyond): manifests are paced so.
     write_interval = 1.0
     deletes = True
 
@@ -67,6 +70,7 @@ class S3Destination:
         self.ident = _ident(location)
         self.checksum: Algorithm = location.checksum
         self.part_checksum: Algorithm = location.part_checksum
+        self.key_pace = key_pace_for(location.endpoint_url)
         config = Config(
             region_name=location.region or "auto",
             signature_version="s3v4",

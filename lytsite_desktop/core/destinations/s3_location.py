@@ -28,6 +28,14 @@ class S3Location:
 
 #: Hosts known to check x-amz-checksum-sha256 on every PUT and part.
 _CHECKS_SHA256 = (".r2.cloudflarestorage.com", ".amazonaws.com")
+#: Hosts that take one write a second to one key (429 beyond).
+_ONE_WRITE_A_SECOND = (".r2.cloudflarestorage.com", "storage.googleapis.com")
+
+
+def key_pace_for(endpoint_url: str | None) -> float:
+    """The least seconds between two writes of one key the store allows."""
+    host = (urlsplit(endpoint_url).hostname or "").lower() if endpoint_url else ""
+    return 1.0 if host.endswith(_ONE_WRITE_A_SECOND) else 0.0
 
 
 def checksum_for(endpoint_url: str | None) -> Algorithm:

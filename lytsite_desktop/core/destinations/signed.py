@@ -95,6 +95,8 @@ class SignedDestination:
 
     #: R2 behind the server takes one write a second to one key.
     write_interval = 1.0
+    #: The store behind the server is not known here: paced as R2 must be.
+    key_pace = 1.0
     checksum: Algorithm = "md5"
     part_checksum: Algorithm = "md5"
     #: The server signs uploads only: curation that deletes is refused up front.

@@ -85,7 +85,7 @@ class ManifestWriter:
         self._hurry = False
         self._pages_asked = False
         self._versions: dict[str, Versioned] = {}
-        self._pacer = Pacer(min_interval)
+        self._pacer = Pacer(destination.key_pace)
         self._load_lock = threading.Lock()
         self._dirty: set[str] = set()
         self._cv = threading.Condition()
@@ -174,9 +174,7 @@ class ManifestWriter:
                     # Let more completions gather before the next write; a big
                     # manifest's encoding is a cost (CPU, not the network's wait),
                     # so at most a fifth of the time.
-                    gather = max(self.min_interval, _GATHER * (time.thread_time() - began))
-                    with self._cv:
-                        self._cv.wait_for(lambda: self._closed or self._hurry, gather)
+                    self._gather(max(self.min_interval, _GATHER * (time.thread_time() - began)))
             except TransferError as exc:
                 log.warning("%s of %s not written: %s", "gallery" if pages else "manifest",
                             project, exc)  # fmt: skip
@@ -197,6 +195,21 @@ class ManifestWriter:
                 with self._cv:
                     self._writing = False
                     self._cv.notify_all()
+
+    def _gather(self, seconds: float) -> None:
+        """Let completions gather for ``seconds``; cut short by a flush, a close, or
+        the batch's end (something to write and nothing more to come: what would
+        it wait for?)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with self._cv:
+                left = deadline - time.monotonic()
+                if self._closed or self._hurry or left <= 0:
+                    return
+                self._cv.wait(min(left, 0.02))
+                ready = bool(self._dirty)
+            if ready and self.drained is not None and self.drained():
+                return
 
     def _settle(self, project: str) -> None:
         """Let a batch's last completions join the write about to happen (not when
