@@ -97,18 +97,33 @@ def test_a_batchs_last_completion_is_written_without_waiting_out_the_interval(tm
         writer.close()
 
 
-class ReadAfterPage(Recording):
-    """A store whose manifest reads answer only once the page is up (or after 5 s)."""
+class PageGated(Recording):
+    """A store that, once armed, answers one kind of request only once the page is
+    up (or after 5 s), and remembers whether one had to wait that long."""
 
     def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
         super().__init__(root)
         self.page_up = threading.Event()
         self.armed = False
-        self.read_waited = False
+        self.waited = False
+
+    def hold(self) -> None:
+        if self.armed:
+            self.waited = not self.page_up.wait(5) or self.waited
+
+    def put_bytes(self, key: str, data: bytes, content_type: str, **kw) -> str:  # type: ignore[no-untyped-def]
+        etag = super().put_bytes(key, data, content_type, **kw)
+        if key.endswith("index.html"):
+            self.page_up.set()
+        return etag
+
+
+class ReadAfterPage(PageGated):
+    """Manifest reads wait for the page."""
 
     def get_versioned(self, key: str):  # type: ignore[no-untyped-def]
-        if self.armed and key.endswith("manifest.json"):
-            self.read_waited = not self.page_up.wait(5)
+        if key.endswith("manifest.json"):
+            self.hold()
         return super().get_versioned(key)
 
 
@@ -127,7 +142,7 @@ def test_the_page_goes_up_while_the_manifest_is_read_again(tmp_path):
         dest.armed = True
         writer.publish_pages()
         assert writer.flush(10)
-        assert not dest.read_waited, "the page waited for the manifest's read"
+        assert not dest.waited, "the page waited for the manifest's read"
         assert pages == [["a.jpg"]], "the manifest had not changed: one page"
         # Another computer adds a file meanwhile: the page is put again from it.
         other = ManifestWriter(LocalDestination(tmp_path))
@@ -143,23 +158,13 @@ def test_the_page_goes_up_while_the_manifest_is_read_again(tmp_path):
         writer.close()
 
 
-class WriteAfterPage(Recording):
-    """A store whose manifest writes answer only once the page is up (or after 5 s),
-    once armed."""
-
-    def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(root)
-        self.page_up = threading.Event()
-        self.armed = False
-        self.write_waited = False
+class WriteAfterPage(PageGated):
+    """Manifest writes wait for the page."""
 
     def put_bytes(self, key: str, data: bytes, content_type: str, **kw) -> str:  # type: ignore[no-untyped-def]
-        if self.armed and key.endswith("manifest.json"):
-            self.write_waited = self.write_waited or not self.page_up.wait(5)
-        etag = super().put_bytes(key, data, content_type, **kw)
-        if key.endswith("index.html"):
-            self.page_up.set()
-        return etag
+        if key.endswith("manifest.json"):
+            self.hold()
+        return super().put_bytes(key, data, content_type, **kw)
 
 
 def _page_writer(dest: WriteAfterPage, pages: list[list[str]]) -> ManifestWriter:
@@ -189,7 +194,7 @@ def test_the_last_write_of_a_batch_puts_its_page_beside_it(tmp_path):
         dest.armed, writer.drained = True, lambda: True
         writer.put("p", THIRD)  # the batch's last
         assert writer.flush(10)
-        assert not dest.write_waited, "the page waited for the manifest's write"
+        assert not dest.waited, "the page waited for the manifest's write"
         writer.publish_pages()
         assert writer.flush(10)
         assert dest.manifests[-1] == ["a.jpg", "b.jpg", "c.jpg"]
@@ -215,24 +220,11 @@ def test_a_page_beside_a_write_that_lost_a_race_is_drawn_again(tmp_path):
         writer.close()
 
 
-class HeadAfterPage(LocalDestination):
-    """A store whose HEADs answer only once the page is up (or after 5 s), once armed."""
-
-    def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(root)
-        self.page_up = threading.Event()
-        self.armed = False
-        self.head_waited = False
-
-    def put_bytes(self, key: str, data: bytes, content_type: str, **kw) -> str:  # type: ignore[no-untyped-def]
-        etag = super().put_bytes(key, data, content_type, **kw)
-        if key.endswith("index.html"):
-            self.page_up.set()
-        return etag
+class HeadAfterPage(PageGated):
+    """HEADs (is this asset there?) wait for the page."""
 
     def head(self, key: str):  # type: ignore[no-untyped-def]
-        if self.armed:
-            self.head_waited = not self.page_up.wait(5)
+        self.hold()
         return super().head(key)
 
 
@@ -242,7 +234,7 @@ def test_the_assets_are_asked_about_beside_the_page_once_seen(tmp_path):
     web.assets("p")  # during the batch: put (or found there)
     dest.armed = True
     web.page(Manifest("p", {FULL.path: FULL}))
-    assert not dest.head_waited, "the page waited for the assets' check"
+    assert not dest.waited, "the page waited for the assets' check"
     assert (tmp_path / "projects" / "p" / "index.html").exists()
 
 
