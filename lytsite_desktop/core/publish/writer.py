@@ -349,7 +349,9 @@ class _PageBeside:
     def start(self, manifest: Manifest) -> None:
         self._drawn = manifest
         copy = manifest.copy()
-        self._thread = threading.Thread(target=self._run, args=(copy,), name="lytsite-page")
+        self._thread = threading.Thread(
+            target=self._run, args=(copy,), name="lytsite-page", daemon=True
+        )
         self._thread.start()
 
     def _run(self, manifest: Manifest) -> None:
