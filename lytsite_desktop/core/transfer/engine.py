@@ -12,8 +12,7 @@ to the journal before it counts.
 Every change of a file's state goes through its :class:`~.coordinator.Coordinator`
 (see :mod:`lytsite_desktop.core.states`); the steps in ``original.py``,
 ``renditions.py`` and ``aborts.py`` do the work and report back to it. The engine
-itself starts and stops the threads, takes files in, and passes on what a user
-asks (pause, resume, cancel, retry).
+starts and stops the threads, takes files in, and passes on what a user asks.
 """
 
 from __future__ import annotations
@@ -130,8 +129,7 @@ class TransferEngine:
         return self._join(time.monotonic() + timeout)
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop now: interrupt parts in flight, wait for workers, close what was handed
-        over (the lister writes what is pending)."""
+        """Stop now: interrupt parts in flight, wait for workers, close the lister."""
         with self.lock:
             self.files.stopping = True
             self.lock.notify_all()
@@ -151,9 +149,8 @@ class TransferEngine:
         for t in self._workers:
             if t is not me:  # stop() may be called from a subscriber on a worker
                 t.join(max(0.0, deadline - time.monotonic()))
-        alive = [t for t in self._workers if t.is_alive() and t is not me]
-        self._workers = alive
-        return not alive
+        self._workers = [t for t in self._workers if t.is_alive() and t is not me]
+        return not self._workers
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every added file is finished (or the engine stops)."""
