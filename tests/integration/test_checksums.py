@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+import google_crc32c
 import pytest
 
 from lytsite_desktop.core.sizes import MiB
@@ -44,15 +45,23 @@ def test_a_body_corrupted_on_the_way_is_refused_by_the_store_and_sent_again(
     assert object_sha256(s3, bucket, listed["small.jpg"]) == sha256_file(small)
 
 
-def test_the_test_store_refuses_a_body_whose_sha256_does_not_match(bucket, s3):
-    """What the engine relies on, asked of the server directly."""
+@pytest.mark.parametrize("field", ["ChecksumSHA256", "ChecksumCRC32C"])
+def test_the_test_store_refuses_a_body_whose_checksum_does_not_match(bucket, s3, field):
+    """What the engine relies on, asked of the server directly: a single PUT's
+    SHA-256, a part's CRC-32C."""
     import base64
     import hashlib
 
     from botocore.exceptions import ClientError
 
-    wrong = base64.b64encode(hashlib.sha256(b"other bytes").digest()).decode()
+    other = b"other bytes"
+    digest = (
+        hashlib.sha256(other).digest()
+        if field == "ChecksumSHA256"
+        else google_crc32c.value(other).to_bytes(4, "big")
+    )
+    wrong = base64.b64encode(digest).decode()
     with pytest.raises(ClientError) as refused:
-        s3.put_object(Bucket=bucket, Key="k", Body=b"these bytes", ChecksumSHA256=wrong)
+        s3.put_object(Bucket=bucket, Key="k", Body=b"these bytes", **{field: wrong})
     assert refused.value.response["Error"]["Code"] == "BadDigest"
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)

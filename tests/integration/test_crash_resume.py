@@ -108,6 +108,35 @@ def test_an_upload_begun_with_content_md5_is_finished_with_it(tmp_path, bucket, 
     assert not [r for r in proxy.requests if r.target.endswith("?uploads")]
 
 
+def test_an_upload_begun_under_crc32_is_finished_with_it(tmp_path, bucket, s3, s3_server):
+    """Parts carry CRC-32C where it is computed in C, else CRC-32 (as versions
+    before it did): an upload begun under CRC-32 and resumed where CRC-32C is
+    available keeps CRC-32 (the store checks each part against the algorithm the
+    upload declared) and completes."""
+    size = 40 * MiB + 99
+    src = write_random(tmp_path / "Shoot" / "scan.tif", size, seed=5)
+    args = ("--json", "--part-size", "5M", "--concurrency", "2")
+    with TcpProxy(s3_server.port, up_rate=8 * MiB) as proxy:
+        url = dest_url(bucket, proxy.url, checksum="sha256")
+        proc = _cli("upload", str(src.parent), "--dest", url, *args,
+                    module="tests.support.without_crc32c")  # fmt: skip
+        _kill_once_past(proc, 0.3 * size)
+        (create,) = [r for r in proxy.requests if r.target.endswith("?uploads")]
+        first_parts = [r for r in proxy.requests if "partNumber=" in r.target]
+        proxy.reset_counters()
+        events = _events(_cli("upload", str(src.parent), "--dest", url, *args))
+        parts = [r for r in proxy.requests if "partNumber=" in r.target]
+        (complete,) = [r for r in proxy.requests if r.method == "POST" and "uploadId=" in r.target]
+    assert create.headers["x-amz-checksum-algorithm"] == "CRC32"
+    assert first_parts and all("x-amz-checksum-crc32" in r.headers for r in first_parts)
+    (done,) = [e for e in events if e["event"] == "file_done"]
+    assert object_sha256(s3, bucket, done["key"]) == sha256_file(src)
+    assert parts and all("x-amz-checksum-crc32" in r.headers for r in parts)
+    assert not any("x-amz-checksum-crc32c" in r.headers for r in parts)
+    assert complete  # the upload the first run began, not a new one
+    assert not [r for r in proxy.requests if r.target.endswith("?uploads")]
+
+
 def test_sigkill_right_after_complete_is_recognised_without_resending(
     tmp_path, bucket, s3, s3_server
 ):

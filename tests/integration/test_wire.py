@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import zlib
 from urllib.parse import parse_qs, urlsplit
 
+import google_crc32c
 import pytest
 
 from lytsite_desktop.core.sizes import MiB
@@ -17,8 +17,8 @@ from tests.support.netproxy import TcpProxy
 
 
 def _b64(data: bytes, algorithm: str) -> str:
-    if algorithm == "crc32":
-        return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
+    if algorithm == "crc32c":
+        return base64.b64encode(google_crc32c.value(data).to_bytes(4, "big")).decode()
     return base64.b64encode(hashlib.new(algorithm, data).digest()).decode()
 
 
@@ -27,16 +27,16 @@ def test_every_body_carries_its_checksum_in_a_header_and_no_trailer(
     tmp_path, bucket, s3_server, checksum
 ):
     """R2 and AWS: a single PUT carries x-amz-checksum-sha256 (a file's being its
-    content id), a multipart upload declares CRC32 and each part carries its
-    x-amz-checksum-crc32. Other stores: Content-MD5 on every body. One check per
+    content id), a multipart upload declares CRC32C and each part carries its
+    x-amz-checksum-crc32c. Other stores: Content-MD5 on every body. One check per
     body, never an aws-chunked trailer."""
     folder = tmp_path / "w"
     big = write_random(folder / "big.tif", 17 * MiB + 3, seed=1).read_bytes()
     small = write_random(folder / "small.jpg", 200_000, seed=2).read_bytes()
     photo = write_random(folder / "a.jpg", 3 * MiB, seed=3).read_bytes()
     header = "x-amz-checksum-sha256" if checksum == "sha256" else "content-md5"
-    part_algorithm = "crc32" if checksum == "sha256" else "md5"
-    part_header = "x-amz-checksum-crc32" if checksum == "sha256" else "content-md5"
+    part_algorithm = "crc32c" if checksum == "sha256" else "md5"
+    part_header = "x-amz-checksum-crc32c" if checksum == "sha256" else "content-md5"
     with TcpProxy(s3_server.port) as proxy:
         with engine(bucket, proxy.url, part_size=5 * MiB, checksum=checksum) as eng:
             assert eng.run(requests_for(folder)).published == 3
@@ -54,7 +54,7 @@ def test_every_body_carries_its_checksum_in_a_header_and_no_trailer(
     (photo_put,) = [r for r in puts if r.target.endswith("/a.jpg")]
     assert photo_put.headers[header] == _b64(photo, checksum)
     if checksum == "sha256":
-        assert create.headers["x-amz-checksum-algorithm"] == "CRC32"
+        assert create.headers["x-amz-checksum-algorithm"] == "CRC32C"
     else:
         assert "x-amz-checksum-algorithm" not in create.headers
     # Parts and small bodies (previews, the manifest, the page) go at once.

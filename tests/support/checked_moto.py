@@ -1,6 +1,6 @@
 """moto's S3 server, checking request bodies as S3 and R2 do.
 
-moto keeps a Content-MD5, x-amz-checksum-sha256 or -crc32 header as it was sent and
+moto keeps a Content-MD5, x-amz-checksum-sha256, -crc32 or -crc32c header as it was sent and
 never compares it with the body. AWS, R2, B2 and MinIO do: a body that does not
 match is refused with 400 BadDigest and nothing is stored. This runs moto's own
 app on its own server (werkzeug, threaded, moto's request handler) with that
@@ -37,6 +37,13 @@ class _Crc32:
         return self._value.to_bytes(4, "big")
 
 
+class _Crc32c(_Crc32):
+    def __init__(self, data: bytes) -> None:
+        import google_crc32c
+
+        self._value = google_crc32c.value(data)
+
+
 _HEADERS: dict[str, tuple[Callable[[bytes], Any], str]] = {
     "HTTP_CONTENT_MD5": (
         hashlib.md5,
@@ -49,6 +56,10 @@ _HEADERS: dict[str, tuple[Callable[[bytes], Any], str]] = {
     "HTTP_X_AMZ_CHECKSUM_CRC32": (
         _Crc32,
         "The CRC32 you specified did not match the calculated checksum.",
+    ),
+    "HTTP_X_AMZ_CHECKSUM_CRC32C": (
+        _Crc32c,
+        "The CRC32C you specified did not match the calculated checksum.",
     ),
 }
 

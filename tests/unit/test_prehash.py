@@ -8,13 +8,16 @@ import os
 import time
 import zlib
 
+import google_crc32c
 import pytest
 
 from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.destinations.base import Checksum, new_hash
 from lytsite_desktop.core.errors import Interrupted
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import HashEntry
+from lytsite_desktop.core.transfer.hashing import read_hashes
 from lytsite_desktop.core.transfer.prehash import Prehasher
 from tests.conftest import write_random
 
@@ -109,3 +112,32 @@ def test_stop_gives_up_the_file_being_read_and_leaves_nothing_running(tmp_path, 
     assert pre._thread is not None and not pre._thread.is_alive()
     assert pre._reading is None  # the journal may close now
     assert all(pre.take(str(p), os.stat(p)) is None for p in files)
+
+
+@pytest.mark.parametrize("algorithm", ["crc32c", "crc32", "md5"])
+def test_one_read_gives_the_sha256_and_each_spans_checksum(tmp_path, algorithm):
+    """Spans that end inside a read (the read is 1 MiB) get their own bytes' checksum,
+    whichever algorithm the parts carry (CRC-32C in the read itself, the slower ones
+    on a second thread)."""
+    path = write_random(tmp_path / "clip.mov", 3 * MiB + 5, seed=9)
+    data = path.read_bytes()
+    spans = [(0, MiB + MiB // 2), (MiB + MiB // 2, MiB + MiB // 2), (3 * MiB, 5)]
+    sha, sums = read_hashes(str(path), os.stat(path), algorithm, spans, lambda: False)
+    assert sha == hashlib.sha256(data).hexdigest()
+    for offset, length in spans:
+        span = data[offset : offset + length]
+        expected = {
+            "crc32c": google_crc32c.value(span).to_bytes(4, "big"),
+            "crc32": zlib.crc32(span).to_bytes(4, "big"),
+            "md5": hashlib.md5(span).digest(),
+        }[algorithm]
+        assert sums[(offset, length)] == Checksum(algorithm, expected)
+
+
+def test_crc32c_is_castagnolis():
+    """The check value of CRC-32C ("123456789" -> E3069283), as S3 and R2 compute it,
+    and fed in pieces."""
+    h = new_hash("crc32c")
+    h.update(b"1234")
+    h.update(memoryview(b"xx56789")[2:])
+    assert h.digest() == bytes.fromhex("e3069283")

@@ -24,7 +24,11 @@ SOCKET_OPTIONS = [
 
 
 #: boto3's parameter (and the API's field) for each x-amz-checksum-* header.
-FIELDS: dict[Algorithm, str] = {"sha256": "ChecksumSHA256", "crc32": "ChecksumCRC32"}
+FIELDS: dict[Algorithm, str] = {
+    "sha256": "ChecksumSHA256",
+    "crc32": "ChecksumCRC32",
+    "crc32c": "ChecksumCRC32C",
+}
 
 
 def checksum_args(checksum: Checksum) -> dict[str, str]:
