@@ -20,7 +20,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] == ["upload"] and "--no-previews" not in args:
         from lytsite_desktop.core.previews.pool import prestart
 
-        prestart()
+        prestart(wanted=_previews_on, wait=False)  # Settings read beside the commands' loading
     from lytsite_desktop.cli.commands import run
 
     return run(argv)
+
+
+def _previews_on() -> bool:
+    """Are previews on in Settings? (An unreadable settings file: the command says
+    so; until then, as if they were.)"""
+    from lytsite_desktop.core.config.paths import AppPaths
+    from lytsite_desktop.core.config.settings import Settings
+
+    try:
+        return Settings.load(AppPaths.discover().config_file).previews.enabled
+    except ValueError:
+        return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from PIL import Image
 
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.config.paths import AppPaths
-from lytsite_desktop.core.config.settings import Settings
+from lytsite_desktop.core.config.settings import PreviewSettings, Settings
 from tests.conftest import dest_url, sha256_file, write_random
 from tests.support.images import jpeg_bytes, marked_image
 from tests.support.s3server import SECRET_KEY, MotoServer
@@ -246,9 +247,12 @@ import sys
 from lytsite_desktop.core.previews import pool
 
 calls = []
-pool.prestart = lambda: calls.append(
-    sorted(m for m in sys.modules if m.startswith(("lytsite_desktop.cli.", "boto3", "rich")))
-)
+def prestart(wanted=lambda: True, wait=True):
+    heavy = ("lytsite_desktop.cli.", "boto3", "rich")
+    loaded = sorted(m for m in sys.modules if m.startswith(heavy))
+    if wanted():
+        calls.append(loaded)
+pool.prestart = prestart
 from lytsite_desktop.cli import main
 
 main(sys.argv[1:])
@@ -257,17 +261,25 @@ print(calls)
 
 
 @pytest.mark.parametrize(
-    ("args", "calls"),
+    ("args", "previews", "calls"),
     [
-        (["upload", "--help"], "[[]]"),
-        (["upload", "photos", "--no-previews", "--help"], "[]"),
-        (["status", "--help"], "[]"),
+        (["upload", "--help"], True, "[[]]"),
+        (["upload", "photos", "--no-previews", "--help"], True, "[]"),
+        (["upload", "--help"], False, "[]"),
+        (["status", "--help"], True, "[]"),
     ],
 )
-def test_an_upload_starts_its_preview_workers_server_before_loading_the_commands(args, calls):
+def test_an_upload_starts_its_preview_workers_server_before_loading_the_commands(
+    tmp_path, args, previews, calls
+):
     """The server loads Pillow on the other core while this one loads the
-    commands: started after them, it would wait for them."""
+    commands: started after them, it would wait for them. Not started when
+    previews are off (--no-previews, or in Settings)."""
+    home = tmp_path / "home"
+    paths = AppPaths.discover({"LYTSITE_HOME": str(home)})
+    Settings(previews=PreviewSettings(enabled=previews)).save(paths.config_file)
     done = subprocess.run(
-        [sys.executable, "-c", _ORDER, *args], capture_output=True, text=True, timeout=60
-    )
+        [sys.executable, "-c", _ORDER, *args], capture_output=True, text=True, timeout=60,
+        env=dict(os.environ, LYTSITE_HOME=str(home)),
+    )  # fmt: skip
     assert done.stdout.strip().splitlines()[-1] == calls

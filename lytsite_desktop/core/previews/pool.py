@@ -139,17 +139,22 @@ def _at_low_priority(start: Callable[[], None], *, wait: bool = True) -> None:
         starter.join()
 
 
-def prestart() -> None:
+def prestart(wanted: Callable[[], bool] = lambda: True, *, wait: bool = True) -> None:
     """Start the server workers are forked from (and multiprocessing's resource
     tracker) now, at the workers' priority: it loads Pillow on another core while
     the app loads its own modules, and the first worker is then a fork away.
-    Returns at once; does nothing where workers are spawned."""
+    ``wanted`` is asked on the starting thread; ``wait`` for the server's process
+    to exist, or return at once. Does nothing where workers are spawned."""
     ctx = _context()
     if ctx.get_start_method() != "forkserver":
         return
     from multiprocessing import forkserver
 
-    _at_low_priority(forkserver.ensure_running)
+    def start() -> None:
+        if wanted():
+            forkserver.ensure_running()
+
+    _at_low_priority(start, wait=wait)
 
 
 def start_all(slots: list[RenderSlot]) -> None:
