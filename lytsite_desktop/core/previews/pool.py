@@ -151,10 +151,15 @@ def prestart(wanted: Callable[[], bool] = lambda: True, *, wait: bool = True) ->
     from multiprocessing import forkserver
 
     def start() -> None:
+        # ``wanted`` at the caller's priority: a lowered thread holding the GIL
+        # would hold up the app's own threads whenever other processes take the CPU.
         if wanted():
-            forkserver.ensure_running()
+            _at_low_priority(forkserver.ensure_running)
 
-    _at_low_priority(start, wait=wait)
+    if wait:
+        start()
+    else:
+        threading.Thread(target=start, name="preview-start", daemon=True).start()
 
 
 def start_all(slots: list[RenderSlot]) -> None:
