@@ -127,7 +127,10 @@ def test_pause_stops_sending_and_resume_finishes(tmp_path, bucket, s3, s3_server
         rec.when(lambda e: isinstance(e, Progress) and e.bytes_done > 5 * MiB, pause)
         eng.add(requests_for(tmp_path / "p"))
         assert paused.wait(20)
-        time.sleep(0.5)  # let interrupted parts unwind
+        # Cut parts unwind; a part whose whole body was already in the kernel's
+        # buffers drains from them (at 6 MiB/s, under a second). A pause that cut
+        # nothing would still be sending the file's last 15 MiB 2.5 s from now.
+        _quiet(proxy, within=1.5)
         before = proxy.bytes_up
         time.sleep(1.5)
         assert proxy.bytes_up - before < 64 * 1024  # nothing moves while paused
@@ -135,6 +138,16 @@ def test_pause_stops_sending_and_resume_finishes(tmp_path, bucket, s3, s3_server
         eng.resume()
         assert eng.wait(60)
     assert object_sha256(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
+
+
+def _quiet(proxy: TcpProxy, within: float, still: float = 0.25) -> None:
+    """Wait until nothing has crossed the proxy for ``still`` seconds (at most ``within``)."""
+    deadline = time.monotonic() + within
+    last, since = proxy.bytes_up, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < still:
+        time.sleep(0.05)
+        if proxy.bytes_up != last:
+            last, since = proxy.bytes_up, time.monotonic()
 
 
 def test_source_modified_mid_upload_starts_over(tmp_path, bucket, s3, s3_server):
