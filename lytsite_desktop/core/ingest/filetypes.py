@@ -4,7 +4,8 @@ A JPEG named ``IMG_0001`` is still a JPEG; a text file named ``photo.jpg`` is no
 an image. The kind decides how a preview is made and the Content-Type the
 original is published with. First bytes are a first guess only: a file of a kind
 not listed here still gets a preview when an image decoder can read it (the
-preview worker asks; see :mod:`lytsite_desktop.core.previews.jobs`).
+decoders are asked first, then a preview worker reads it; see
+:mod:`lytsite_desktop.core.previews.claims`).
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def _render_picture(job: RenderJob) -> RenderResult:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         return RenderResult(note=_bomb_note(str(exc), job.max_pixels), detail=str(exc))
     except UnidentifiedImageError as exc:
-        return _not_a_picture(job, exc)
+        return not_a_picture(job.kind, job.label, job.source, job.misnamed, str(exc))
     except _NoEmbeddedPreview as exc:
         return RenderResult(note=exc.note, detail=exc.detail)
     except OSError as exc:
@@ -202,14 +202,16 @@ def _render_picture(job: RenderJob) -> RenderResult:
     return RenderResult(width, height, preview, thumb, camera=r.camera)
 
 
-def _not_a_picture(job: RenderJob, exc: Exception) -> RenderResult:
+def not_a_picture(
+    kind: str, label: str, source: str, misnamed: bool, detail: str = ""
+) -> RenderResult:
     """No decoder recognised it: a file of another kind, or a damaged picture."""
-    if job.kind == Kind.IMAGE:  # its first bytes said it is one
-        return RenderResult(note=notes.damaged(False), damaged=True, detail=str(exc))
-    if job.misnamed:
-        ext = os.path.splitext(job.source)[1].lstrip(".")
-        return RenderResult(note=notes.misnamed(ext), damaged=True, detail=str(exc))
-    return RenderResult(note=notes.no_kind(job.label))
+    if kind == Kind.IMAGE:  # its first bytes said it is one
+        return RenderResult(note=notes.damaged(False), damaged=True, detail=detail)
+    if misnamed:
+        ext = os.path.splitext(source)[1].lstrip(".")
+        return RenderResult(note=notes.misnamed(ext), damaged=True, detail=detail)
+    return RenderResult(note=notes.no_kind(label))
 
 
 #: What decoders say of a file they recognise but cannot decode (a compression, a

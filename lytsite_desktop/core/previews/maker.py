@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import queue
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,8 @@ from lytsite_desktop.core.config.settings import PreviewSettings, WatermarkSetti
 from lytsite_desktop.core.ingest.filetypes import FileType, Kind
 from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.previews.cache import Cached, PreviewCache, variant
-from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult
+from lytsite_desktop.core.previews.claims import some_decoder_claims
+from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult, not_a_picture
 from lytsite_desktop.core.previews.pool import RenderSlot, start_all
 from lytsite_desktop.core.sizes import MiB
 
@@ -119,6 +121,10 @@ class PreviewMaker:
             return found
         if ftype.empty:
             return Cached(self.cache.root, RenderResult(note=notes.empty(), lasting=False))
+        if ftype.kind is Kind.OTHER and not some_decoder_claims(source):
+            # Said at once (not cached: asking again costs less than a cache entry).
+            said = not_a_picture(ftype.kind, ftype.label, source, ftype.misnamed)
+            return Cached(self.cache.root, replace(said, lasting=False))
         work = self.cache.workdir()
         ps = self.settings
         preview_tag, thumb_tag = self.tags(mark)
