@@ -496,9 +496,10 @@ def main() -> int:
                 runs = args.repeat if link == "direct" and workload != "huge" else 1
                 # Round by round, each tool once a round: what drifts on the machine
                 # (the last run's writeback, the page cache) hits every tool alike.
-                # The order turns each round: the run after rclone's (both cores
-                # busy for 10 s) is slower, whoever it is (on moto, 300 x 8 MB: awscli
-                # 8.2 s there against 7.3 s second in the round; lytsite 8.1 against 7.1).
+                # The order turns each round, so each tool takes the first seat in
+                # turn: it came out slower, whoever sat there (on moto, 300 x 8 MB, four
+                # rounds each way: awscli 8.2 s first against 7.3 s second; lytsite 8.1
+                # against 7.1 s).
                 tries: dict[tuple[str, str | None], list[Result | None]] = {c: [] for c in cases}
                 for turn in range(runs):
                     shift = turn % len(cases)
