@@ -12,10 +12,11 @@ from PySide6.QtCore import Qt
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.destinations.resolve import DestRef
+from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.upload.page import LOCAL_LIBRARY
-from lytsite_desktop.gui.upload.queue_model import QueueModel, Role
+from lytsite_desktop.gui.upload.queue_model import QueueModel, Role, Row, state_text
 from tests.conftest import dest_url, write_random
 from tests.gui.conftest import drop
 from tests.support.images import jpeg_bytes, marked_image
@@ -168,6 +169,14 @@ def test_a_damaged_photo_is_told_apart_and_the_problems_filter_explains_itself(
     assert window.upload.proxy.rowCount() == 0
     assert window.upload.filter_note.isVisible()  # an empty filter says so, in words
     assert "Nothing needs a look" in window.upload.filter_note.text()
+
+
+def test_a_misnamed_file_is_told_in_one_sentence():
+    row = Row("/x/IMG_0099.jpg", "IMG_0099.jpg", "shoot", 10, state=FileState.PUBLISHED,
+              detail=notes.misnamed("JPG"), damaged=True)  # fmt: skip
+    assert state_text(row) == (
+        "published, but not a picture the app can read, though it is named .jpg"
+    )
 
 
 def test_the_queue_toolbar_belongs_to_the_upload_tab(open_window, qtbot):

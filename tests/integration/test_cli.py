@@ -147,7 +147,7 @@ def test_status_lists_nothing_then_published(tmp_path, capsys):
     assert main(["upload", str(tmp_path / "s"), "--json"]) == 0
     events = _json_lines(capsys.readouterr().out)
     assert {e["rel_path"]: e["note"] for e in events if e["event"] == "preview_done"} == {
-        "a.jpg": "no preview: it is named .jpg, but it is not a picture the app can read",
+        "a.jpg": "no preview: not a picture the app can read, though it is named .jpg",
         "b.jpg": "",
     }
     assert main(["status", "--json"]) == 0
@@ -156,7 +156,7 @@ def test_status_lists_nothing_then_published(tmp_path, capsys):
     assert [r["path"] for r in status["noPreview"]] == ["a.jpg"]
     assert main(["status"]) == 0
     assert (
-        "1 published without a preview in s:\n  s/a.jpg: no preview: it is named .jpg"
+        "1 published without a preview in s:\n  s/a.jpg: no preview: not a picture the app can read"
         in capsys.readouterr().out
     )
     # No destination configured: the local library, with previews beside originals.

@@ -16,7 +16,7 @@ from lytsite_desktop.core.previews.maker import PreviewMaker
 from tests.support import oddfiles
 from tests.support.previews import make
 
-MISNAMED = "no preview: it is named .jpg, but it is not a picture the app can read"
+MISNAMED = "no preview: not a picture the app can read, though it is named .jpg"
 
 
 @pytest.fixture

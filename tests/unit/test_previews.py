@@ -222,7 +222,7 @@ def test_truncated_jpeg_and_non_image_get_reasons(maker, tmp_path):
     r, _ = make(maker, fake)
     assert (
         r.preview is None
-        and r.note == "no preview: it is named .jpg, but it is not a picture the app can read"
+        and r.note == "no preview: not a picture the app can read, though it is named .jpg"
     )
 
 

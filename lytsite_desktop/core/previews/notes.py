@@ -25,7 +25,8 @@ def no_kind(label: str) -> str:
 
 
 def misnamed(ext: str) -> str:
-    return PREFIX + f"it is named .{ext.lower()}, but it is not a picture the app can read"
+    """Said after "published, but " in the window: no second "but" in it."""
+    return PREFIX + f"not a picture the app can read, though it is named .{ext.lower()}"
 
 
 def damaged(truncated: bool) -> str:
