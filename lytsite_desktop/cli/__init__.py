@@ -2,12 +2,15 @@
 or JSON lines (see ``shared/DESIGN.md`` for the contract).
 
 :func:`main` is the program's entry point. It loads nothing heavy itself: an
-upload first starts the process its preview workers are forked from, which loads
-Pillow on the other core while the commands (``commands.py``) load on this one.
+upload of photos first starts the process its preview workers are forked from,
+which loads Pillow on the other core while the commands (``commands.py``) load on
+this one. An upload whose first files are no pictures (documents, archives) leaves
+that to the first file that wants a preview, if any does.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,19 +23,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[:1] == ["upload"] and "--no-previews" not in args:
         from lytsite_desktop.core.previews.pool import prestart
 
-        prestart(wanted=_previews_on, wait=False)  # Settings read beside the commands' loading
+        # Any argument naming a file or folder may be a source (a look, not a parse).
+        paths = [a for a in args[1:] if not a.startswith("-") and os.path.exists(a)]
+        # Settings and the first files read beside the commands' loading.
+        prestart(wanted=lambda: _previews_wanted(paths), wait=False)
     from lytsite_desktop.cli.commands import run
 
     return run(argv)
 
 
-def _previews_on() -> bool:
-    """Are previews on in Settings? (An unreadable settings file: the command says
-    so; until then, as if they were.)"""
+def _previews_wanted(paths: list[str]) -> bool:
+    """Are previews on in Settings, and is one of the first files a picture, PDF or
+    video? (An unreadable settings file: the command says so; until then, as if
+    previews were on.)"""
     from lytsite_desktop.core.config.paths import AppPaths
     from lytsite_desktop.core.config.settings import Settings
+    from lytsite_desktop.core.previews.claims import first_files_want_workers
 
     try:
-        return Settings.load(AppPaths.discover().config_file).previews.enabled
+        on = Settings.load(AppPaths.discover().config_file).previews.enabled
     except ValueError:
-        return True
+        on = True
+    return on and first_files_want_workers(paths)

@@ -158,10 +158,11 @@ class PublishingService:
 
     def run_for(self, ref: DestRef, *, start: bool = True) -> Run:
         """The engine publishing to ``ref``, opened on first use (opening one costs an
-        S3 client, a tenth of a second). ``start=False`` leaves its workers and the
-        preview processes unstarted for now: a caller with a request to make first
-        (the manifest's read, the orphan check) sends it without them competing for
-        the CPU; the publish that follows starts them."""
+        S3 client, a tenth of a second). ``start=False`` leaves its workers unstarted
+        for now: a caller with a request to make first (the manifest's read, the
+        orphan check) sends it without them competing for the CPU; the publish that
+        follows starts them. (Preview workers start with the first file that wants
+        one.)"""
         # A saved destination edited since is opened again (it may lead elsewhere).
         how = (ref.spec, repr(self.app.settings.destinations.get(ref.spec)))
         with self._lock:
@@ -169,9 +170,7 @@ class PublishingService:
         if run is None:
             run = self._open(ref, how)
         if start:
-            if self._previews is not None:
-                self._previews.start()  # ready by the time the first file is hashed
-            run.engine.start()
+            run.engine.start()  # preview workers start with the first file that wants one
         return run
 
     def _open(self, ref: DestRef, how: tuple[str, str]) -> Run:

@@ -263,9 +263,11 @@ print(calls)
 @pytest.mark.parametrize(
     ("args", "previews", "calls"),
     [
-        (["upload", "--help"], True, "[[]]"),
+        (["upload", "photos", "--help"], True, "[[]]"),
+        (["upload", "--project", "x", "photos/a.jpg", "--help"], True, "[[]]"),
         (["upload", "photos", "--no-previews", "--help"], True, "[]"),
-        (["upload", "--help"], False, "[]"),
+        (["upload", "photos", "--help"], False, "[]"),
+        (["upload", "documents", "--help"], True, "[]"),
         (["status", "--help"], True, "[]"),
     ],
 )
@@ -274,12 +276,17 @@ def test_an_upload_starts_its_preview_workers_server_before_loading_the_commands
 ):
     """The server loads Pillow on the other core while this one loads the
     commands: started after them, it would wait for them. Not started when
-    previews are off (--no-previews, or in Settings)."""
+    previews are off (--no-previews, or in Settings), nor for files that are no
+    pictures (the first one that wants a preview starts it then)."""
     home = tmp_path / "home"
     paths = AppPaths.discover({"LYTSITE_HOME": str(home)})
     Settings(previews=PreviewSettings(enabled=previews)).save(paths.config_file)
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "a.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "contract.txt").write_text("terms")
     done = subprocess.run(
         [sys.executable, "-c", _ORDER, *args], capture_output=True, text=True, timeout=60,
-        env=dict(os.environ, LYTSITE_HOME=str(home)),
+        env=dict(os.environ, LYTSITE_HOME=str(home)), cwd=tmp_path,
     )  # fmt: skip
     assert done.stdout.strip().splitlines()[-1] == calls

@@ -277,10 +277,8 @@ def test_the_first_requests_go_out_before_the_workers_start(tmp_path):
         assert not run.engine._workers, "the engine's threads already started"
         service.run_for(ref)  # what publish() does
         assert len(run.engine._workers) >= run.engine.settings.concurrency
-        deadline = time.monotonic() + 60  # the workers start in the background
-        while not all(slot.pid for slot in maker._slots) and time.monotonic() < deadline:
-            time.sleep(0.005)
-        assert all(slot.pid is not None for slot in maker._slots)
+        # The preview workers wait for a file that wants one (test_claims.py).
+        assert all(slot.pid is None for slot in maker._slots)
     finally:
         service.close()
         app.close()

@@ -11,13 +11,22 @@ header only, decoding nothing); only a file one of them claims goes to a worker,
 where the decoding happens. An ISO media file (``ftyp``) is always claimed: the
 workers' HEIF decoder knows brands this list does not. Pillow's modules are
 loaded on the first such file, not before.
+
+The workers themselves start with the first file that wants one
+(:func:`wants_a_worker`), not with the upload: a folder of documents, archives or
+cached photos needs none. :func:`first_files_want_workers` is the command line's
+early look, so a folder of photos still has them loading beside its own start.
 """
 
 from __future__ import annotations
 
 import logging
 import struct
+from itertools import islice
 from typing import Any
+
+from lytsite_desktop.core.ingest.filetypes import FileType, Kind, sniff
+from lytsite_desktop.core.ingest.scan import ScanItem, scan
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +34,32 @@ log = logging.getLogger(__name__)
 PREFIX_BYTES = 16
 #: What a format's header parser raises for "not mine" (as Pillow's own open).
 _NOT_MINE = (SyntaxError, IndexError, TypeError, struct.error)
+#: Files the command line's early look reads the first bytes of, at most.
+LOOK_AHEAD = 32
+
+
+def wants_a_worker(ftype: FileType, path: str) -> bool:
+    """Would a preview worker have anything to do with this file? Not with an empty
+    one, nor with one every decoder rules out (it gets its note at once)."""
+    if ftype.empty:
+        return False
+    return ftype.kind is not Kind.OTHER or some_decoder_claims(path)
+
+
+def first_files_want_workers(paths: list[str], look: int = LOOK_AHEAD) -> bool:
+    """Is one of the first ``look`` files under ``paths`` (in the order an upload
+    finds them) a picture, PDF or video by its first bytes? A cheap guess, for
+    starting the workers early: a file only a decoder's own check claims starts
+    them when its turn comes."""
+    found = (item for item in scan(paths) if isinstance(item, ScanItem))
+    for item in islice(found, look):
+        try:
+            ftype = sniff(item.source)
+        except OSError:
+            continue  # its upload says why
+        if not ftype.empty and ftype.kind is not Kind.OTHER:
+            return True
+    return False
 
 
 def some_decoder_claims(path: str) -> bool:

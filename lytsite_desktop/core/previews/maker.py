@@ -13,7 +13,7 @@ from lytsite_desktop.core.config.settings import PreviewSettings, WatermarkSetti
 from lytsite_desktop.core.ingest.filetypes import FileType, Kind
 from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.previews.cache import Cached, PreviewCache, variant
-from lytsite_desktop.core.previews.claims import some_decoder_claims
+from lytsite_desktop.core.previews.claims import wants_a_worker
 from lytsite_desktop.core.previews.jobs import RenderJob, RenderResult, not_a_picture
 from lytsite_desktop.core.previews.pool import RenderSlot, start_all
 from lytsite_desktop.core.sizes import MiB
@@ -53,10 +53,12 @@ class PreviewMaker:
         self._free: queue.SimpleQueue[RenderSlot] = queue.SimpleQueue()
         for slot in self._slots:
             self._free.put(slot)
+        self._started = False
 
     def start(self) -> None:
-        """Start the workers now (at their lower priority), before the first file
-        needs one; returns at once."""
+        """Start the workers now (at their lower priority); returns at once. The
+        first file that wants one starts them all, if nothing did before."""
+        self._started = True
         start_all(self._slots)
 
     @property
@@ -121,10 +123,12 @@ class PreviewMaker:
             return found
         if ftype.empty:
             return Cached(self.cache.root, RenderResult(note=notes.empty(), lasting=False))
-        if ftype.kind is Kind.OTHER and not some_decoder_claims(source):
+        if not wants_a_worker(ftype, source):
             # Said at once (not cached: asking again costs less than a cache entry).
             said = not_a_picture(ftype.kind, ftype.label, source, ftype.misnamed)
             return Cached(self.cache.root, replace(said, lasting=False))
+        if not self._started:
+            self.start()  # the others, while this job waits for its own
         work = self.cache.workdir()
         ps = self.settings
         preview_tag, thumb_tag = self.tags(mark)
