@@ -1,12 +1,13 @@
 """Making a WebP preview and thumbnail of one image with Pillow.
 
-Order matters for speed and correctness: decode small (JPEG DCT scaling via
-``draft``), resize, and only then turn it upright (EXIF orientation) and convert
-its colours to sRGB from the embedded ICC profile, on the small image. The
-previews carry nothing from the original's metadata: no EXIF (so no GPS), no XMP,
-no maker notes. The original file is only ever read.
+Order matters for speed and correctness: decode small (JPEG DCT scaling, see
+:mod:`~lytsite_desktop.core.previews.jpegscale`), resize, and only then turn it
+upright (EXIF orientation) and convert its colours to sRGB from the embedded ICC
+profile, on the small image. The previews carry nothing from the original's
+metadata: no EXIF (so no GPS), no XMP, no maker notes. The original file is only
+ever read.
 
-Runs inside a preview worker process (see :mod:`renderpool`).
+Runs inside a preview worker process (see :mod:`~lytsite_desktop.core.previews.pool`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, cast
 
 from PIL import Image, ImageCms
 
+from lytsite_desktop.core.previews import jpegscale
 from lytsite_desktop.core.previews.watermark import Mark
 from lytsite_desktop.core.previews.watermark import apply as apply_mark
 
@@ -114,7 +116,7 @@ def _reduce(im: Image.Image, long_edge: int) -> Image.Image:
     the rest of the pipeline knows, then resample."""
     target = _target(*im.size, long_edge)
     if im.format == "JPEG" and target != im.size:
-        im.draft(im.mode, target)
+        jpegscale.draft(im, target)
     im.load()
     return _fit(_plain_mode(im), long_edge)
 
