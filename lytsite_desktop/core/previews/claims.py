@@ -38,12 +38,15 @@ _NOT_MINE = (SyntaxError, IndexError, TypeError, struct.error)
 LOOK_AHEAD = 32
 
 
+def named_by_first_bytes(ftype: FileType) -> bool:
+    """A picture, PDF or video by its first bytes (no decoder asked)."""
+    return not ftype.empty and ftype.kind is not Kind.OTHER
+
+
 def wants_a_worker(ftype: FileType, path: str) -> bool:
     """Would a preview worker have anything to do with this file? Not with an empty
     one, nor with one every decoder rules out (it gets its note at once)."""
-    if ftype.empty:
-        return False
-    return ftype.kind is not Kind.OTHER or some_decoder_claims(path)
+    return named_by_first_bytes(ftype) or (not ftype.empty and some_decoder_claims(path))
 
 
 def first_files_want_workers(paths: list[str], look: int = LOOK_AHEAD) -> bool:
@@ -54,11 +57,10 @@ def first_files_want_workers(paths: list[str], look: int = LOOK_AHEAD) -> bool:
     found = (item for item in scan(paths) if isinstance(item, ScanItem))
     for item in islice(found, look):
         try:
-            ftype = sniff(item.source)
+            if named_by_first_bytes(sniff(item.source)):
+                return True
         except OSError:
             continue  # its upload says why
-        if not ftype.empty and ftype.kind is not Kind.OTHER:
-            return True
     return False
 
 
