@@ -33,16 +33,21 @@ def _finish(proc: subprocess.Popen[str]) -> tuple[list[dict], str]:
     return [json.loads(line) for line in out.splitlines() if line.strip()], err
 
 
-def _kill_when_sent(proc: subprocess.Popen[str], rel_path: str, done: int) -> None:
-    """SIGKILL the process once ``rel_path`` has ``done`` bytes in the store."""
+def _kill_when_sent(
+    proc: subprocess.Popen[str], rel_path: str, done: int, *, published: str | None = None
+) -> None:
+    """SIGKILL the process once ``rel_path`` has ``done`` bytes in the store (and,
+    when given, the file ``published`` is published: the order in which the two
+    happen is the scheduler's)."""
     assert proc.stdout is not None
+    sent, waiting = False, published
     for line in proc.stdout:
         event = json.loads(line)
-        if (
-            event["event"] == "progress"
-            and event["rel_path"] == rel_path
-            and (event["bytes_done"] > done)
-        ):
+        if event["event"] == "progress" and event["rel_path"] == rel_path:
+            sent = sent or event["bytes_done"] > done
+        if event["event"] == "file_done" and event["rel_path"] == waiting:
+            waiting = None
+        if sent and waiting is None:
             proc.send_signal(signal.SIGKILL)
             break
     proc.wait(30)
@@ -184,7 +189,7 @@ def test_status_after_a_kill_and_into_a_closed_pipe(tmp_path, bucket, s3, s3_ser
     with TcpProxy(s3_server.port, up_rate=8 * MiB) as proxy:
         proc = _cli("upload", str(tmp_path / "New"), "--dest", dest_url(bucket, proxy.url),
                     "--json", "--part-size", "5M", "--concurrency", "2")  # fmt: skip
-        _kill_when_sent(proc, "big.tif", 10 * MiB)
+        _kill_when_sent(proc, "big.tif", 10 * MiB, published="a.jpg")
     result = subprocess.run(
         [sys.executable, "-m", "lytsite_desktop", "status", "--json"],
         capture_output=True, text=True, cwd=REPO, check=True,
