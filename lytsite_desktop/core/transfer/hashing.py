@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Algorithm, Checksum, new_hash
@@ -27,6 +29,12 @@ from lytsite_desktop.core.transfer.reader import source_error
 from lytsite_desktop.core.transfer.task import EngineServices, FileTask
 
 _CHUNK = 1024 * 1024
+#: Files read for their hashes at once: one per core. Hashing is bound by the
+#: CPU, so more at once only shares the cores between files, and every file's
+#: hash (with the preview and the upload that wait for it) comes later; so, the
+#: first files are done first.
+READERS = max(2, os.cpu_count() or 2)
+_READERS = threading.BoundedSemaphore(READERS)
 
 
 def stat_source(task: FileTask) -> os.stat_result:
@@ -108,7 +116,7 @@ def read_hashes(
     # CRC-32C takes a tenth of SHA-256's time: beside it, not worth a thread's handoffs.
     side = ThreadPoolExecutor(1, "lytsite-hash") if spans and algorithm != "crc32c" else None
     try:
-        with open(path, "rb") as fh:
+        with _reading(should_stop), open(path, "rb") as fh:
             while chunk := fh.read(_CHUNK):
                 if should_stop():
                     raise Interrupted()
@@ -127,6 +135,18 @@ def read_hashes(
     if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
         raise SourceChangedError("the file changed while it was being read")
     return digest.hexdigest(), hasher.sums
+
+
+@contextmanager
+def _reading(should_stop: Callable[[], bool]) -> Iterator[None]:
+    """One of :data:`_READERS`, waited for in turn (Interrupted when told to stop)."""
+    while not _READERS.acquire(timeout=0.1):
+        if should_stop():
+            raise Interrupted()
+    try:
+        yield
+    finally:
+        _READERS.release()
 
 
 class _SpanHasher:
