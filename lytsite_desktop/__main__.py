@@ -3,8 +3,8 @@
 import multiprocessing
 import sys
 
-from lytsite_desktop.cli import main
+from lytsite_desktop.cli import entry
 
-if __name__ == "__main__":  # preview workers are spawned processes: never run main() twice
+if __name__ == "__main__":  # preview workers are spawned processes: never run the program twice
     multiprocessing.freeze_support()
-    sys.exit(main())
+    sys.exit(entry())

@@ -3,10 +3,10 @@
 import multiprocessing
 import sys
 
-from lytsite_desktop.cli import main
+from lytsite_desktop.cli import entry
 
 if __name__ == "__main__":
     # Preview workers are spawned copies of this program: they must run the worker,
-    # never main() a second time.
+    # never the program a second time.
     multiprocessing.freeze_support()
-    sys.exit(main())
+    sys.exit(entry())

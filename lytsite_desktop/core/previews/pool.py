@@ -139,27 +139,19 @@ def _at_low_priority(start: Callable[[], None], *, wait: bool = True) -> None:
         starter.join()
 
 
-def prestart(wanted: Callable[[], bool] = lambda: True, *, wait: bool = True) -> None:
+def prestart(wanted: Callable[[], bool] = lambda: True) -> None:
     """Start the server workers are forked from (and multiprocessing's resource
-    tracker) now, at the workers' priority: it loads Pillow on another core while
-    the app loads its own modules, and the first worker is then a fork away.
-    ``wanted`` is asked on the starting thread; ``wait`` for the server's process
-    to exist, or return at once. Does nothing where workers are spawned."""
+    tracker) now, at the workers' priority, if ``wanted()`` (asked at the caller's
+    priority): it loads Pillow on another core while the app loads its own
+    modules, and the first worker is then a fork away. Returns once the server's
+    process exists. Does nothing where workers are spawned."""
     ctx = _context()
     if ctx.get_start_method() != "forkserver":
         return
     from multiprocessing import forkserver
 
-    def start() -> None:
-        # ``wanted`` at the caller's priority: a lowered thread holding the GIL
-        # would hold up the app's own threads whenever other processes take the CPU.
-        if wanted():
-            _at_low_priority(forkserver.ensure_running)
-
-    if wait:
-        start()
-    else:
-        threading.Thread(target=start, name="preview-start", daemon=True).start()
+    if wanted():
+        _at_low_priority(forkserver.ensure_running)
 
 
 def start_all(slots: list[RenderSlot]) -> None:
