@@ -2,8 +2,10 @@
 
 Workloads: (a) "big", one 1 GiB file, (b) "many", 300 files of 8 MB, (c) "mixed",
 one 128 MiB file and 40 of 8 MiB, (d) "huge", one 4 GiB file (lytsite only: memory
-must not grow with file size). Links: "direct" (loopback to the server) and
-"shaped" (a proxy giving 100 Mbit/s up, or --rate, and 40 ms one-way latency).
+must not grow with file size), (e) "photos", ten 24 MP camera-like JPEGs (lytsite
+makes and sends their previews too: how soon the first bytes leave). Links:
+"direct" (loopback to the server) and "shaped" (a proxy giving 100 Mbit/s up, or
+--rate, and 40 ms one-way latency).
 For each run: wall time, client CPU seconds, peak RSS and bytes sent.
 
 lytsite sends each body's SHA-256 (x-amz-checksum-sha256), as it does to R2 and
@@ -22,6 +24,7 @@ shaped link to the store, as they would over the internet.
     make bench ARGS="--workloads mixed --links shaped --rate 200"
     make bench ARGS="--workloads mixed --links shaped --tools lytsite,lytsite-signed"
     make bench ARGS="--tools lytsite,awscli,rclone"   # without the upload server's rows
+    make bench ARGS="--workloads photos --links shaped --rate 200 --shaped-repeat 9"
 
 Not a pass/fail test: it prints a table and writes bench-results/upload.json.
 """
@@ -165,7 +168,7 @@ class Result:
         return f"link {wall:4.0%} (sending {sending:4.0%})"
 
 
-WORKLOADS = ("big", "many", "mixed", "huge")
+WORKLOADS = ("big", "many", "mixed", "huge", "photos")
 
 
 def make_data(root: Path, workload: str, quick: bool) -> Path:
@@ -182,6 +185,12 @@ def make_data(root: Path, workload: str, quick: bool) -> Path:
     elif workload == "many":
         for i in range(300 // scale):
             write_random(made / f"img_{i:04d}.jpg", 8 * MB, seed=100 + i)
+    elif workload == "photos":
+        from tests.benchmarks.preview_bench import SIZES, camera_like
+
+        made.mkdir(parents=True)
+        for i in range(10 // scale or 1):
+            camera_like(made / f"IMG_{i:04d}.jpg", SIZES["24MP"], seed=i)
     elif workload == "mixed":
         write_random(made / "video.mov", (128 * MiB) // scale, seed=2)
         for i in range(40 // scale):
@@ -460,6 +469,9 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=3, help="direct runs per case; the median is kept"
     )
+    parser.add_argument(
+        "--shaped-repeat", type=int, default=1, help="shaped runs per case (first bytes vary)"
+    )
     parser.add_argument("--rate", type=float, default=100, help="the shaped link's Mbit/s up")
     parser.add_argument(
         "--checksum", choices=("sha256", "md5"), default="sha256", help="what lytsite sends"
@@ -495,7 +507,8 @@ def main() -> int:
                 ]
                 # Direct runs are noisy: keep the median. The shaped link is steady,
                 # and the 4 GiB run only checks memory.
-                runs = args.repeat if link == "direct" and workload != "huge" else 1
+                runs = args.repeat if link == "direct" else args.shaped_repeat
+                runs = 1 if workload == "huge" else runs
                 # Round by round, each tool once a round: what drifts on the machine
                 # (the last run's writeback, the page cache) hits every tool alike.
                 # The order turns each round, so each tool takes the first seat in
