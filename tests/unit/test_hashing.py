@@ -64,6 +64,30 @@ def test_no_more_files_are_read_at_once_than_there_are_cores(tmp_path, monkeypat
     assert most <= hashing.READERS
 
 
+def test_reads_that_hang_hold_up_the_others_for_a_second_at_most(tmp_path):
+    """One bad file never stops the others: every turn held (reads hanging on a card
+    with bad sectors), a file is still read, once its wait is over."""
+    path = write_random(tmp_path / "IMG_1.jpg", 100_000, seed=1)
+    for _ in range(hashing.READERS):
+        hashing._READERS.acquire()
+    sums: list[str] = []
+    try:
+        started = time.monotonic()
+        reader = threading.Thread(
+            target=lambda: sums.append(
+                hashing.read_hashes(str(path), os.stat(path), "sha256", [], lambda: False)[0]
+            ),
+            daemon=True,
+        )
+        reader.start()
+        reader.join(10)
+        assert sums == [hashlib.sha256(path.read_bytes()).hexdigest()]
+        assert time.monotonic() - started >= hashing.TURN_WAIT * 0.9, "it did not wait its turn"
+    finally:
+        for _ in range(hashing.READERS):
+            hashing._READERS.release()
+
+
 def test_a_file_waiting_for_its_turn_stops_when_told(tmp_path):
     """A paused or cancelled file does not wait for the others' reads to finish."""
     path = write_random(tmp_path / "IMG_1.jpg", 100_000, seed=1)

@@ -15,6 +15,7 @@ import hashlib
 import os
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -35,6 +36,9 @@ _CHUNK = 1024 * 1024
 #: first files are done first.
 READERS = max(2, os.cpu_count() or 2)
 _READERS = threading.BoundedSemaphore(READERS)
+#: A turn is waited for at most this long: a read that hangs (a card with a bad
+#: sector, a share gone away) never holds up the other files for longer.
+TURN_WAIT = 1.0
 
 
 def stat_source(task: FileTask) -> os.stat_result:
@@ -139,14 +143,19 @@ def read_hashes(
 
 @contextmanager
 def _reading(should_stop: Callable[[], bool]) -> Iterator[None]:
-    """One of :data:`_READERS`, waited for in turn (Interrupted when told to stop)."""
-    while not _READERS.acquire(timeout=0.1):
-        if should_stop():
+    """A turn among :data:`_READERS`, waited for (at most :data:`TURN_WAIT`, then
+    without one); Interrupted when told to stop meanwhile."""
+    deadline = time.monotonic() + TURN_WAIT
+    turn = False
+    while not turn and time.monotonic() < deadline:
+        turn = _READERS.acquire(timeout=min(0.1, max(0.0, deadline - time.monotonic())))
+        if not turn and should_stop():
             raise Interrupted()
     try:
         yield
     finally:
-        _READERS.release()
+        if turn:
+            _READERS.release()
 
 
 class _SpanHasher:
