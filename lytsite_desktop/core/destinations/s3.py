@@ -1,4 +1,4 @@
-"""An S3-compatible bucket (Cloudflare R2, AWS S3, Backblaze B2, MinIO, Wasabi) via boto3."""
+"""An S3-compatible bucket (Cloudflare R2, AWS S3, Backblaze B2, MinIO, Wasabi) via botocore."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterator
 from typing import Any, cast
 
-import boto3
 import botocore.exceptions as bexc
 from botocore.config import Config
 
@@ -23,6 +22,7 @@ from lytsite_desktop.core.destinations.base import (
     PartInfo,
     StoredObject,
 )
+from lytsite_desktop.core.destinations.s3_client import s3_client
 from lytsite_desktop.core.destinations.s3_errors import translate_error
 from lytsite_desktop.core.destinations.s3_location import (
     S3Credentials,
@@ -93,11 +93,11 @@ class S3Destination:
         )
         if credentials is not None:
             redact.remember(credentials.secret_access_key)
-        session = boto3.session.Session(
-            aws_access_key_id=credentials.access_key_id if credentials else None,
-            aws_secret_access_key=credentials.secret_access_key if credentials else None,
-        )
-        self._client = session.client("s3", endpoint_url=location.endpoint_url, config=config)
+        self._client = s3_client(
+            location.endpoint_url, config,
+            credentials.access_key_id if credentials else None,
+            credentials.secret_access_key if credentials else None,
+        )  # fmt: skip
         self._client.meta.events.register("before-sign.s3.UploadPart", no_expect_continue)
         #: Set once a PUT has succeeded: the keys may write here, so a large body
         #: no longer asks "100 Continue" first (see _expect_until_proven).

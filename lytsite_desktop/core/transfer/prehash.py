@@ -2,7 +2,7 @@
 
 A file's key holds its content id, so a big file's first part waits for the
 whole file's SHA-256 (0.6 s a GiB). Before the engine starts, a command opens
-the store (loading boto3: 0.2 s) and makes its first round trips, on one core
+the store (loading botocore: 0.15 s) and makes its first round trips, on one core
 and without the disk. A :class:`Prehasher` spends that time reading the batch's
 files big enough for parts, in the order the engine will take them, through
 SHA-256 and their parts' checksums (the same read :func:`.hashing.read_hashes`
