@@ -24,7 +24,7 @@ def entry() -> int:
     """The program: :func:`main` with the process's arguments; returns the exit status."""
     code = main()
     # What is alive now lives until the process ends. Left to the collector, it is
-    # all walked again while the interpreter shuts down (boto3's service models
+    # all walked again while the interpreter shuts down (botocore's service models
     # among it): 0.12 s after an upload to a bucket, 0.01 s once set aside.
     gc.freeze()
     return code

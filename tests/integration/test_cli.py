@@ -183,7 +183,7 @@ print(code, gc.isenabled(), gc.get_freeze_count())
 
 
 def test_the_program_sets_aside_what_lives_until_it_ends():
-    """Left to the collector, everything still alive (boto3's service models after an
+    """Left to the collector, everything still alive (botocore's service models after an
     upload to a bucket) would be walked again while the interpreter shuts down:
     0.12 s of every command's end."""
     done = subprocess.run(
@@ -256,7 +256,7 @@ def test_a_scripted_publish_to_a_folder_loads_no_library_it_does_not_use(tmp_pat
         cwd=repo,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "LOADED \n" in done.stderr, "rich (bars), boto3 (buckets), urllib3 (upload servers)"
+    assert "LOADED \n" in done.stderr, "rich (bars), botocore (buckets), urllib3 (upload servers)"
 
 
 def test_a_big_file_is_read_ahead_while_the_store_is_reached(
@@ -284,7 +284,7 @@ from lytsite_desktop.core.previews import pool
 
 calls = []
 def prestart(wanted=lambda: True):
-    heavy = ("lytsite_desktop.cli.", "boto3", "rich")
+    heavy = ("lytsite_desktop.cli.", "boto3", "botocore", "rich")
     loaded = sorted(m for m in sys.modules if m.startswith(heavy))
     if wanted():
         calls.append(loaded)
