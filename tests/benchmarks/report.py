@@ -15,6 +15,7 @@ WORKLOADS = {
     "many": "300 × 8 MB",
     "mixed": "128 MiB + 40 × 8 MiB",
     "huge": "4 GiB file",
+    "photos": "ten 24 MP photos",
 }
 
 
