@@ -17,6 +17,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from lytsite_desktop.core.platform.collector import collector_paused
+
 __all__ = ["entry", "main"]
 
 
@@ -33,9 +35,7 @@ def entry() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (``lytsite-desktop --help``); returns the exit status."""
     args = sys.argv[1:] if argv is None else list(argv)
-    collecting = gc.isenabled()
-    gc.disable()  # loading allocates much and frees little: no collector passes meanwhile
-    try:
+    with collector_paused():  # loading allocates much and frees little
         if args[:1] == ["upload"] and "--no-previews" not in args:
             from lytsite_desktop.core.previews.pool import prestart
 
@@ -45,9 +45,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             # the server then loads on the other core from the start.
             prestart(wanted=lambda: _previews_wanted(paths))
         from lytsite_desktop.cli.commands import run
-    finally:
-        if collecting:
-            gc.enable()
     return run(argv)
 
 

@@ -13,7 +13,6 @@ parts), and loading it costs another 20 ms.
 
 from __future__ import annotations
 
-import gc
 import gzip
 import json
 import os
@@ -22,6 +21,8 @@ from typing import Any
 import botocore.loaders
 import botocore.session
 from botocore.config import Config
+
+from lytsite_desktop.core.platform.collector import collector_paused
 
 
 class PlainJSONFileLoader(botocore.loaders.JSONFileLoader):
@@ -44,9 +45,7 @@ def s3_client(
 ) -> Any:
     """An S3 client (botocore's), its data read as plain dicts; without keys, the
     usual places are looked in (the environment, ``~/.aws``)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         session = botocore.session.get_session()
         loader = botocore.loaders.create_loader(session.get_config_variable("data_path"))
         loader.file_loader = PlainJSONFileLoader()
@@ -55,6 +54,3 @@ def s3_client(
             "s3", endpoint_url=endpoint_url, config=config,
             aws_access_key_id=access_key_id, aws_secret_access_key=secret_access_key,
         )  # fmt: skip
-    finally:
-        if collecting:
-            gc.enable()
