@@ -85,7 +85,8 @@ def test_pages_are_published_on_flush_not_on_every_manifest_write(tmp_path):
     m = fake_project(tmp_path / "src", ["a.jpg", "b.jpg"])
     pages, copies = [], []
     dest = LocalDestination(tmp_path / "bucket")
-    writer = ManifestWriter(dest, min_interval=0.0, pages=lambda mm: pages.append(len(mm.files)),
+    writer = ManifestWriter(dest, min_interval=0.0,
+                            pages=lambda mm, new: pages.append(len(mm.files)),
                             written=lambda mm, data: copies.append(data))  # fmt: skip
     try:
         for e in m.files.values():

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.destinations.local import LocalDestination
-from lytsite_desktop.core.gallery.web import WebPages
+from lytsite_desktop.core.gallery.web import ASSETS, WebPages
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.publish.writer import ManifestWriter
 from lytsite_desktop.core.publishing import PublishingService
@@ -131,7 +131,7 @@ def test_the_page_goes_up_while_the_manifest_is_read_again(tmp_path):
     dest = ReadAfterPage(tmp_path)
     pages: list[list[str]] = []
 
-    def page(m: Manifest) -> None:
+    def page(m: Manifest, new: bool) -> None:
         pages.append(sorted(m.files))
         dest.page_up.set()
 
@@ -168,7 +168,7 @@ class WriteAfterPage(PageGated):
 
 
 def _page_writer(dest: WriteAfterPage, pages: list[list[str]]) -> ManifestWriter:
-    def page(m: Manifest) -> None:
+    def page(m: Manifest, new: bool) -> None:
         pages.append(sorted(m.files))
         dest.put_bytes("projects/p/index.html", b"<html>", "text/html")
 
@@ -220,6 +220,32 @@ def test_a_page_beside_a_write_that_lost_a_race_is_drawn_again(tmp_path):
         writer.close()
 
 
+def test_a_batch_of_one_write_puts_its_page_and_assets_beside_it(tmp_path):
+    """One big file: the project's first manifest write is also its last. The page
+    and the new project's assets used to follow it, one after another (the HEAD,
+    the assets, the last asset, a read, the page): five round trips at the end."""
+    dest = WriteAfterPage(tmp_path)
+    dest.armed = True
+    news: list[bool] = []
+    web = WebPages(dest)
+
+    def page(m: Manifest, new: bool) -> None:
+        news.append(new)
+        web.page(m, new)
+
+    writer = ManifestWriter(dest, min_interval=0.05, pages=page)
+    writer.drained = lambda: True  # nothing left in the air or to start
+    try:
+        writer.put("p", FULL)
+        assert writer.flush(10)
+        assert not dest.waited, "the first write waited for the page"
+        assert news == [True], "drawn once, as a new project's"
+        assert dest.manifests == [["a.jpg"]]
+        assert all((tmp_path / "projects" / "p" / name).exists() for name, _ in ASSETS)
+    finally:
+        writer.close()
+
+
 class HeadAfterPage(PageGated):
     """HEADs (is this asset there?) wait for the page."""
 
@@ -236,6 +262,32 @@ def test_the_assets_are_asked_about_beside_the_page_once_seen(tmp_path):
     web.page(Manifest("p", {FULL.path: FULL}))
     assert not dest.waited, "the page waited for the assets' check"
     assert (tmp_path / "projects" / "p" / "index.html").exists()
+
+
+class AssetsAfterPage(PageGated):
+    """Asset PUTs wait for the page; HEADs are counted."""
+
+    def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(root)
+        self.heads = 0
+
+    def head(self, key: str):  # type: ignore[no-untyped-def]
+        self.heads += 1
+        return super().head(key)
+
+    def put_bytes(self, key: str, data: bytes, content_type: str, **kw) -> str:  # type: ignore[no-untyped-def]
+        if not key.endswith(("index.html", "manifest.json")):
+            self.hold()
+        return super().put_bytes(key, data, content_type, **kw)
+
+
+def test_a_new_projects_assets_go_up_beside_its_page_without_asking(tmp_path):
+    dest = AssetsAfterPage(tmp_path)
+    dest.armed = True
+    WebPages(dest).page(Manifest("p", {FULL.path: FULL}), True)
+    assert not dest.waited, "the page waited for the assets"
+    assert dest.heads == 0, "asked whether a new project's assets were there"
+    assert all((tmp_path / "projects" / "p" / name).exists() for name, _ in ASSETS)
 
 
 def test_a_destination_is_opened_once_per_run(tmp_path):

@@ -300,21 +300,24 @@ class WebPages:
     long link one round trip for all of them), the one the HEAD asks about last.
     ``assets`` may be called as soon as the project's manifest is first written,
     so that at the end of a batch the HEAD finds them there and only the page
-    goes up. ``page`` always asks again (the project may have been taken down,
-    and its assets with it, since), beside putting the page when it can."""
+    goes up. ``page`` puts the page beside them: asked about again when this run
+    has put or found them (the project may have been taken down since), put when
+    it has not, or at once when the project is new."""
 
     def __init__(self, destination: Destination) -> None:
         self._dest = destination
         self._current: set[str] = set()
         self._lock = threading.Lock()
 
-    def assets(self, project: str) -> None:
+    def assets(self, project: str, *, new: bool = False) -> None:
+        """Put the project's assets unless they are there (``new``: the project had
+        no manifest, so they cannot be: put them without asking)."""
         with self._lock:
             if project in self._current:
                 return
         prefix = project_prefix(project)
         last = ASSETS[-1][0]
-        info = self._dest.head(prefix + last)
+        info = None if new else self._dest.head(prefix + last)
         if (
             info is None
             or info.etag.strip('"') != hashlib.md5(asset(last), usedforsecurity=False).hexdigest()
@@ -332,24 +335,17 @@ class WebPages:
         with self._lock:
             self._current.add(project)
 
-    def page(self, manifest: Manifest) -> None:
-        """Put the page next to the project's manifest, its assets first if this run
-        has not put or found them yet; if it has, they are asked about again (the
-        project may have been taken down since) beside the page, not before it."""
+    def page(self, manifest: Manifest, new: bool = False) -> None:
+        """Put the page next to the project's manifest, beside its assets (``new``:
+        the project had no manifest before the one this page is drawn from)."""
         project = manifest.project
         with self._lock:
-            seen = project in self._current
             self._current.discard(project)
         key = project_prefix(project) + PAGE
         body = render_index(manifest).encode()
-        html = "text/html; charset=utf-8"
-        if not seen:
-            self.assets(project)
-            self._dest.put_bytes(key, body, html, cache_control=REVALIDATE)
-            return
         with ThreadPoolExecutor(1, "lytsite-assets") as pool:
-            asking = pool.submit(self.assets, project)
-            self._dest.put_bytes(key, body, html, cache_control=REVALIDATE)
+            asking = pool.submit(self.assets, project, new=new)
+            self._dest.put_bytes(key, body, "text/html; charset=utf-8", cache_control=REVALIDATE)
             asking.result()
 
 

@@ -61,12 +61,14 @@ class ManifestWriter:
     held.
 
     ``written(manifest, data)`` is called after each write (the offline copy);
-    ``pages(manifest)`` publishes the web gallery, on ``publish_pages()``,
+    ``pages(manifest, new)`` publishes the web gallery, on ``publish_pages()``,
     ``flush()`` and ``close()`` only, for the projects written since (a page of
     thousands of files is not worth re-sending every second). ``drained()``,
     when set, says nothing is left in the air or to start: the write about to
     happen ends the batch, so the page drawn from it goes up beside it (one round
-    trip at the end, not two) and counts once that conditional write wins.
+    trip at the end, not two) and counts once that conditional write wins. When
+    that write is the project's first (one big file), ``new`` says whether the
+    project had a manifest at all: if not, its page's assets cannot be there yet.
     """
 
     def __init__(
@@ -75,7 +77,7 @@ class ManifestWriter:
         min_interval: float = 1.0,
         *,
         written: Callable[[Manifest, bytes], None] | None = None,
-        pages: Callable[[Manifest], None] | None = None,
+        pages: Callable[[Manifest, bool], None] | None = None,
     ) -> None:
         self._dest = destination
         self.min_interval = min_interval
@@ -242,12 +244,12 @@ class ManifestWriter:
         else:
             with ThreadPoolExecutor(1, "lytsite-page") as pool:
                 reading = pool.submit(read, self._dest, project)
-                self._pages(known.manifest.copy())
+                self._pages(known.manifest.copy(), False)
                 fresh = reading.result()
         with self._load_lock:
             self._versions[project] = fresh
         if known is None or fresh.etag != known.etag:
-            self._pages(fresh.manifest.copy())
+            self._pages(fresh.manifest.copy(), False)
 
     def _load(self, project: str) -> Versioned:
         """The project's manifest: fetched from the destination once, then kept."""
@@ -278,9 +280,8 @@ class ManifestWriter:
 
     def _write(self, project: str, ops: list[Op]) -> None:
         beside = None
-        # A project's first write puts the page's assets (written()): its page follows.
-        if self._pages is not None and project in self._wrote and self.drained and self.drained():
-            beside = _PageBeside(self._pages)
+        if self._pages is not None and self.drained and self.drained():
+            beside = _PageBeside(self._pages, new=self._load(project).etag is None)
         sending = beside.start if beside is not None else None
         try:
             version = commit(self._dest, project, ops, self._load(project), self._pacer, sending)
@@ -340,8 +341,8 @@ class _PageBeside:
     write is on its way. It counts only if that very manifest was written: a write
     that lost a race wrote a merge, whose page is drawn again afterwards."""
 
-    def __init__(self, pages: Callable[[Manifest], None]) -> None:
-        self._pages = pages
+    def __init__(self, pages: Callable[[Manifest, bool], None], *, new: bool) -> None:
+        self._pages, self._new = pages, new
         self._drawn: Manifest | None = None
         self._thread: threading.Thread | None = None
         self._put = False
@@ -356,7 +357,7 @@ class _PageBeside:
 
     def _run(self, manifest: Manifest) -> None:
         try:
-            self._pages(manifest)
+            self._pages(manifest, self._new)
             self._put = True
         except TransferError as exc:
             log.info("the page waits for the manifest: %s", exc)
