@@ -172,6 +172,24 @@ def video(
     return path
 
 
+def clip(path: Path, container: str, codec: str, options: dict[str, str] | None = None) -> Path:
+    """A silent 10-frame clip, 160 x 120, in ``container`` (FFmpeg's name for it)."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w", format=container, options=options or {}) as out:
+        v = out.add_stream(codec, rate=25)
+        v.width, v.height, v.pix_fmt = 160, 120, "yuv420p"
+        img = np.zeros((120, 160, 3), np.uint8)
+        img[:, :, 1] = 150
+        for _ in range(10):
+            for p in v.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(p)
+        for p in v.encode():
+            out.mux(p)
+    return path
+
+
 def _turn_track(path: Path) -> None:
     """Write a 90-degree display matrix into the first track's header (tkhd)."""
     data = bytearray(path.read_bytes())

@@ -206,6 +206,43 @@ def test_a_video_gets_a_poster_and_a_preview_that_plays_upright_without_location
     assert last.getpixel((last.width - 10, 10))[0] > 180
 
 
+def test_a_quicktime_movie_without_a_file_type_header_is_a_video(maker, tmp_path):
+    """Older cameras' .mov files open with their movie's atoms, not "ftyp": they were
+    published as "MOV files have none", though they play."""
+    src = oddfiles.video(tmp_path / "made.mov", seconds=0.6)
+    data = bytearray(src.read_bytes())
+    assert data[4:8] == b"ftyp"
+    data[4:8] = b"free"  # the header becomes padding: what such a file starts with
+    old = tmp_path / "MVI_0042.MOV"
+    old.write_bytes(bytes(data))
+    assert sniff(str(old)).kind is Kind.VIDEO
+    r, _ = make(maker, old)
+    assert r.preview is not None and r.preview.name == "preview.mp4", (r.note, r.detail)
+
+
+@pytest.mark.parametrize(
+    ("name", "container", "codec", "options"),
+    [("00001.MTS", "mpegts", "libx264", {"mpegts_m2ts_mode": "1"}),  # AVCHD camcorders
+     ("clip.ts", "mpegts", "libx264", {}), ("MOV001.MPG", "mpeg", "mpeg2video", {}),
+     ("VTS_01_1.VOB", "vob", "mpeg2video", {}), ("party.wmv", "asf", "wmv2", {}),
+     ("old.flv", "flv", "flv1", {}), ("C0001.MXF", "mxf", "mpeg2video", {})],
+)  # fmt: skip
+def test_videos_in_other_containers_get_previews(maker, tmp_path, name, container, codec, options):
+    """These were published as "MTS files have none" (and so on), though they play."""
+    src = oddfiles.clip(tmp_path / name, container, codec, options)
+    assert sniff(str(src)).kind is Kind.VIDEO
+    r, _ = make(maker, src)
+    assert r.preview is not None and r.preview.name == "preview.mp4", (r.note, r.detail)
+
+
+def test_a_file_named_as_a_video_that_is_none_says_so(maker, tmp_path):
+    fake = tmp_path / "ceremony.mov"
+    fake.write_bytes(bytes(range(256)) * 64)
+    r, _ = make(maker, fake)
+    assert r.preview is None and r.damaged
+    assert r.note == "no preview: not a video the app can read, though it is named .mov"
+
+
 def test_a_long_edge_above_1280_is_brought_down(maker, tmp_path):
     src = oddfiles.video(tmp_path / "wide.mp4", seconds=0.6, size=(1920, 1080))
     r, _ = make(maker, src)

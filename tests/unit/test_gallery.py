@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -33,6 +34,16 @@ from tests.support.gallery import fake_project
 )  # fmt: skip
 def test_layout_by_count(count, layout):
     assert layout_for(count) is layout
+
+
+def test_the_page_counts_as_photos_only_what_it_shows_as_photos(tmp_path):
+    """A film the app could not read, published without a preview, was "1 photo"."""
+    m = fake_project(tmp_path, ["IMG_1.jpg", "IMG_2.jpg", "film.mov", "album.zip"])
+    for path, ctype in (("film.mov", "video/quicktime"), ("album.zip", "application/zip")):
+        m.files[path] = replace(m.files[path], contentType=ctype, preview=None, thumb=None)
+    assert '<p class="meta">2 photos · 2 other files</p>' in render_index(m)
+    m.files = {p: e for p, e in m.files.items() if p == "film.mov"}
+    assert '<p class="meta">1 other file</p>' in render_index(m)
 
 
 def test_sections_top_level_first_then_folders_in_natural_order(tmp_path):

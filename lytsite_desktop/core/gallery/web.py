@@ -134,8 +134,11 @@ def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | 
 
 
 def _count(view: ClientView) -> str:
-    counts = (("photo", view.count), ("video", len(view.videos)),
-              ("document", len(view.documents)))  # fmt: skip
+    """ "12 photos · 1 video · 2 other files": a file shown as a tile (an archive,
+    a video the app could not read) is not called a photo."""
+    photos = sum(1 for s in view.sections for e in s.entries if full_image(e) is not None)
+    counts = (("photo", photos), ("video", len(view.videos)),
+              ("document", len(view.documents)), ("other file", view.count - photos))  # fmt: skip
     parts = [f"{n} {word}{'s' if n != 1 else ''}" for word, n in counts if n]
     return " · ".join(parts) or "0 photos"
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 from lytsite_desktop.core.keys import content_type as guess_content_type
 
 #: Bytes read from the start of a file to recognise it.
-SNIFF_BYTES = 64
+SNIFF_BYTES = 600
 
 
 class Kind(StrEnum):
@@ -64,6 +64,20 @@ _VIDEO_BRANDS = {
     b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"qt  ", b"m4v ",
     b"3gp4", b"3gp5", b"3gp6", b"3g2a", b"MSNV", b"XAVC", b"dash",
 }  # fmt: skip
+#: The atoms a QuickTime movie from before the "ftyp" header (older cameras) opens with.
+_QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+#: Other video containers by their first bytes (and the type one gets when its name
+#: says nothing): MPEG program streams (.mpg, .vob), Windows Media, Flash video,
+#: MXF (professional cameras). Transport streams (a camcorder's .mts) are below.
+_VIDEO_MAGIC = (
+    (b"\x00\x00\x01\xba", "video/mpeg"),
+    (bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c"), "video/x-ms-asf"),
+    (b"FLV\x01", "video/x-flv"),
+    (b"\x06\x0e\x2b\x34", "application/mxf"),
+)
+#: An MPEG transport stream: 0x47 opens every 188-byte packet (AVCHD's .mts and
+#: .m2ts put 4 bytes before each, making them 192).
+_TS_SYNC = 0x47
 #: Pictures known by their first bytes beyond the common ones: (magic, label, type).
 _MORE_IMAGES = (
     (b"8BPS", "PSD", "image/vnd.adobe.photoshop"),
@@ -122,13 +136,33 @@ def classify(head: bytes, name: str) -> FileType:
             return FileType(Kind.IMAGE, label, mime)
         if brand in _VIDEO_BRANDS:
             return FileType(Kind.VIDEO, "video", guess_content_type(name))
+    video_type = _video_container(head)
+    if video_type is not None:
+        named = guess_content_type(name)
+        return FileType(Kind.VIDEO, "video", named if named.startswith("video/") else video_type)
     if head[:4] in (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"IIU\x00"):
         return _tiff_family(head, ext)
     if head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:11] == b"AVI"):
         return FileType(Kind.VIDEO, "video", guess_content_type(name))
     guessed = guess_content_type(name)
-    misnamed = guessed.startswith("image/") or ext in _RAW_EXTENSIONS
+    misnamed = guessed.startswith(("image/", "video/")) or ext in _RAW_EXTENSIONS
     return FileType(Kind.OTHER, ext.lstrip(".").upper(), guessed, misnamed)
+
+
+def _video_container(head: bytes) -> str | None:
+    """The type of a video container known by its first bytes (beyond ISO media's
+    "ftyp", Matroska's and AVI's, recognised above), None if it is not one."""
+    if head[4:8] in _QUICKTIME_ATOMS:
+        return "video/quicktime"
+    for magic, kind in _VIDEO_MAGIC:
+        if head.startswith(magic):
+            return kind
+    for first, size in ((0, 188), (4, 192)):
+        if len(head) > first + 2 * size and all(
+            head[first + k * size] == _TS_SYNC for k in range(3)
+        ):
+            return "video/mp2t"
+    return None
 
 
 def _tiff_family(head: bytes, ext: str) -> FileType:

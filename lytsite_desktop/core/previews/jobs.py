@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from lytsite_desktop.core.ingest.filetypes import Kind
+from lytsite_desktop.core.keys import content_type as guess_content_type
 from lytsite_desktop.core.previews import notes
 
 if TYPE_CHECKING:
@@ -210,7 +211,8 @@ def not_a_picture(
         return RenderResult(note=notes.damaged(False), damaged=True, detail=detail)
     if misnamed:
         ext = os.path.splitext(source)[1].lstrip(".")
-        return RenderResult(note=notes.misnamed(ext), damaged=True, detail=detail)
+        what = "video" if guess_content_type(source).startswith("video/") else "picture"
+        return RenderResult(note=notes.misnamed(ext, what), damaged=True, detail=detail)
     return RenderResult(note=notes.no_kind(label))
 
 

@@ -24,9 +24,10 @@ def no_kind(label: str) -> str:
     return PREFIX + (f"{label} files have none" if label else "files of this kind have none")
 
 
-def misnamed(ext: str) -> str:
-    """Said after "published, but " in the window: no second "but" in it."""
-    return PREFIX + f"not a picture the app can read, though it is named .{ext.lower()}"
+def misnamed(ext: str, what: str = "picture") -> str:
+    """Said after "published, but " in the window: no second "but" in it. ``what``:
+    "picture", or "video" for a file named as one."""
+    return PREFIX + f"not a {what} the app can read, though it is named .{ext.lower()}"
 
 
 def damaged(truncated: bool) -> str:

@@ -101,15 +101,24 @@ def _poster(source: Any, stream: Any, duration: float | None) -> tuple[Any, int]
             source.seek(int(at / stream.time_base), stream=stream, any_frame=False, backward=True)
         except Exception:  # not seekable: the first frame will do
             source.seek(0)
+    best = _frame_at(source, stream, at)
+    if best is None and at:  # the seek went past the last keyframe (a short clip's)
+        source.seek(0)
+        best = _frame_at(source, stream, at)
+    if best is None:
+        raise ValueError("no frame could be decoded")
+    turns = _rotation(best)
+    return _upright(best, turns), turns
+
+
+def _frame_at(source: Any, stream: Any, at: float) -> Any:
+    """The first frame decoded from here on at ``at`` or later (else the last one)."""
     best = None
     for frame in source.decode(stream):
         best = frame
         if frame.time is None or frame.time >= at:
             break
-    if best is None:
-        raise ValueError("no frame could be decoded")
-    turns = _rotation(best)
-    return _upright(best, turns), turns
+    return best
 
 
 def _save_poster(poster: Any, job: RenderJob) -> RenditionFile:
