@@ -6,6 +6,7 @@ hearts that survive a reload and a filter to the client's selection."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import unquote
 
 import pytest
@@ -122,3 +123,30 @@ def test_hearts_survive_a_reload_and_the_selection_is_sent(phone, gallery):
     WebDriverWait(phone, 5).until(lambda p: lightbox(p) is None)
     assert phone.find_element(By.CSS_SELECTOR, "nav.bar .selection").text == "My selection (2)"
     assert phone.execute_script("return document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.parametrize("count", [10, 24])  # masonry, then a grid of thumbnails
+def test_a_file_without_a_preview_keeps_its_name_and_download_on_a_phone(phone, tmp_path, count):
+    """On a phone, the masonry and the thumbnail grid hide captions: a photo's name
+    and download are in its lightbox, but a ZIP's tile was left saying only "ZIP"."""
+    manifest = fake_project(tmp_path, [f"IMG_{i:04d}.jpg" for i in range(count - 1)] + ["a.zip"])
+    zipped = manifest.files["a.zip"]
+    manifest.files["a.zip"] = replace(zipped, contentType="application/zip", preview=None,
+                                      thumb=None, fileName="contract-scans.zip",
+                                      size=147_456)  # "Download original (144.0 KiB)"  # fmt: skip
+    write_page(tmp_path, manifest)
+    with serve(tmp_path) as (base, _server):
+        phone.get(base + "projects/shoot/index.html")
+        tile = phone.find_element(By.CSS_SELECTOR, "figure.item .tile").find_element(By.XPATH, "..")
+        caption = tile.find_element(By.TAG_NAME, "figcaption")
+        phone.execute_script("arguments[0].scrollIntoView()", tile)
+        assert caption.is_displayed()
+        assert caption.text.startswith("contract-scans.zip") and "Download original" in caption.text
+        right = "return arguments[0].getBoundingClientRect().right"
+        link = caption.find_element(By.CSS_SELECTOR, "a.download")
+        assert phone.execute_script(right, link) <= phone.execute_script(right, tile) + 1
+        link = phone.find_element(By.CSS_SELECTOR, "figure.item a.photo")
+        photo = link.find_element(By.XPATH, "..")
+        hidden = photo.find_elements(By.TAG_NAME, "figcaption")
+        assert not hidden or not hidden[0].is_displayed(), "a photo's caption is in its lightbox"
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= 390

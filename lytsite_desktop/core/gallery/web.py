@@ -111,24 +111,29 @@ def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | 
     original = None
     if entry.originalKey and originals is not None:
         original = originals + _url(entry.originalKey, prefix)
-    head = f'<figure class="item" data-id="{escape(entry.fileId)}">'
     caption = f'<span class="name">{name}</span>'
-    if is_video(entry) and entry.preview is not None:  # played in place, not in the lightbox
-        thumb = entry.thumb
+    # A dense layout hides a photo's caption (the lightbox has its name and download),
+    # never a video's (played in place) or a tile's (a file with no preview).
+    kind = ("video" if is_video(entry) and entry.preview is not None
+            else "image" if entry.thumb is not None and full_image(entry) is not None
+            else "file")  # fmt: skip
+    head = f'<figure class="item {kind}" data-id="{escape(entry.fileId)}">'
+    if kind == "video" and entry.preview is not None:  # played in place, not in the lightbox
+        thumb, preview = entry.thumb, entry.preview
         poster = f' poster="{_url(thumb.key, prefix)}"' if thumb is not None else ""
-        size = f' width="{entry.preview.width}" height="{entry.preview.height}"'
+        size = f' width="{preview.width}" height="{preview.height}"'
         opener = (
             f'<video controls playsinline preload="none"{poster}{size} '
-            f'src="{_url(entry.preview.key, prefix)}" aria-label="{name}"></video>'
+            f'src="{_url(preview.key, prefix)}" aria-label="{name}"></video>'
         )
         caption += _download_link(entry, original) if original else ""
-    elif entry.thumb is not None and full_image(entry) is not None:
+    elif kind == "image":
         opener = _photo(entry, layout, prefix, zoom_width(entry, original is not None))
         if layout == Layout.THUMBS:  # a grid of thumbnails: the name is the image's alt
             return f"{head}{opener}</figure>"
     else:  # no preview (an archive, a damaged file): a tile naming it
-        kind = escape(entry.fileName.rsplit(".", 1)[-1].upper() if "." in entry.fileName else "")
-        opener = f'<span class="tile" aria-hidden="true">{kind}</span>'
+        label = escape(entry.fileName.rsplit(".", 1)[-1].upper() if "." in entry.fileName else "")
+        opener = f'<span class="tile" aria-hidden="true">{label}</span>'
         caption += _download_link(entry, original) if original else ""
     return f"{head}{opener}<figcaption>{caption}</figcaption></figure>"
 
