@@ -112,8 +112,7 @@ def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | 
     if entry.originalKey and originals is not None:
         original = originals + _url(entry.originalKey, prefix)
     caption = f'<span class="name">{name}</span>'
-    # A dense layout hides a photo's caption (the lightbox has its name and download),
-    # never a video's (played in place) or a tile's (a file with no preview).
+    # Dense layouts hide a photo's caption (its lightbox has it), no video's or tile's.
     kind = ("video" if is_video(entry) and entry.preview is not None
             else "image" if entry.thumb is not None and full_image(entry) is not None
             else "file")  # fmt: skip
@@ -126,7 +125,6 @@ def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | 
             f'<video controls playsinline preload="none"{poster}{size} '
             f'src="{_url(preview.key, prefix)}" aria-label="{name}"></video>'
         )
-        caption += _download_link(entry, original) if original else ""
     elif kind == "image":
         opener = _photo(entry, layout, prefix, zoom_width(entry, original is not None))
         if layout == Layout.THUMBS:  # a grid of thumbnails: the name is the image's alt
@@ -134,13 +132,12 @@ def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | 
     else:  # no preview (an archive, a damaged file): a tile naming it
         label = escape(entry.fileName.rsplit(".", 1)[-1].upper() if "." in entry.fileName else "")
         opener = f'<span class="tile" aria-hidden="true">{label}</span>'
-        caption += _download_link(entry, original) if original else ""
+    caption += _download_link(entry, original) if original and kind != "image" else ""
     return f"{head}{opener}<figcaption>{caption}</figcaption></figure>"
 
 
 def _count(view: ClientView) -> str:
-    """ "12 photos · 1 video · 2 other files": a file shown as a tile (an archive,
-    a video the app could not read) is not called a photo."""
+    """ "12 photos · 1 video · 2 other files": a tile (a ZIP, say) is no photo."""
     photos = sum(1 for s in view.sections for e in s.entries if full_image(e) is not None)
     counts = (("photo", photos), ("video", len(view.videos)),
               ("document", len(view.documents)), ("other file", view.count - photos))  # fmt: skip
