@@ -8,6 +8,8 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QStyleOptionViewItem
 
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.config.paths import AppPaths
@@ -177,6 +179,30 @@ def test_a_misnamed_file_is_told_in_one_sentence():
     assert state_text(row) == (
         "published, but not a picture the app can read, though it is named .jpg"
     )
+
+
+def test_a_long_state_shows_whole_lines_and_says_when_there_is_more(tmp_path, open_window, qtbot):
+    """Qt cut a long note's third line in half at the window's first size."""
+    folder = tmp_path / "Shoot"
+    folder.mkdir()
+    (folder / "IMG_0099.jpg").write_bytes(bytes(range(256)) * 40)  # no picture at all
+    window = open_window()
+    window.resize(760, 500)
+    publish(window, qtbot, folder, 1)
+    qtbot.waitUntil(lambda: all_final(window), timeout=30_000)
+    table = window.upload.table
+    index = window.upload.proxy.index(0, QueueModel.STATE)
+    option = QStyleOptionViewItem()
+    table.initViewItemOption(option)
+    option.rect = table.visualRect(index)
+    table.itemDelegateForIndex(index).initStyleOption(option, index)
+    metrics = QFontMetrics(option.font)
+    text_rect = option.rect.adjusted(option.decorationSize.width() + 4, 0, 0, 0)  # its icon
+    shown = metrics.boundingRect(text_rect, Qt.TextFlag.TextWordWrap, option.text)
+    assert shown.height() <= option.rect.height(), "a line cut in half"
+    assert option.text.endswith("…") and option.text.startswith("published, but"), option.text
+    assert "  " not in option.text
+    assert index.data(Qt.ItemDataRole.ToolTipRole).endswith(notes.misnamed("jpg"))
 
 
 def test_the_queue_toolbar_belongs_to_the_upload_tab(open_window, qtbot):

@@ -1,9 +1,9 @@
-"""Painting a file's progress bar in its table cell."""
+"""Painting a file's progress bar, and its state's words, in their table cells."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex
-from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QTextLayout
 from PySide6.QtWidgets import (
     QApplication,
     QStyle,
@@ -45,3 +45,49 @@ class ProgressDelegate(QStyledItemDelegate):
             bar.palette.setColor(QPalette.ColorRole.Highlight, WARNING)
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+
+
+class StateDelegate(QStyledItemDelegate):
+    """A file's state in as many whole lines as its cell holds, ending in "…" when
+    there is more (its tooltip has it all): left to Qt, a long note ("published,
+    but not a picture the app can read, though it is named .jpg") showed its third
+    line cut in half."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        style = option.widget.style() if option.widget else QApplication.style()
+        margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, option) + 1
+        icon = option.decorationSize.width() + 2 * margin if not option.icon.isNull() else 0
+        width = option.rect.width() - icon - 2 * margin - 4  # never wider than Qt's own
+        option.text = fitted(option.text, option.font, width, option.rect.height() - 2)
+
+
+def fitted(text: str, font: QFont, width: int, height: int) -> str:
+    """``text`` as it is when its lines, ``width`` pixels wide, fit in ``height``;
+    else its first words and "…", as many as the lines that fit whole hold."""
+    if not text or width <= 0:
+        return text
+    room = max(1, height // QFontMetrics(font).lineSpacing())
+    if _lines(text, font, width) <= room:
+        return text
+    words = text.split(" ")
+    while len(words) > 1:
+        words.pop()
+        shorter = " ".join(words).rstrip(",;:") + "…"
+        if _lines(shorter, font, width) <= room:
+            return shorter
+    return QFontMetrics(font).elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+
+def _lines(text: str, font: QFont, width: int) -> int:
+    """How many lines ``text`` takes, wrapped at ``width`` pixels."""
+    layout = QTextLayout(text, font)
+    layout.beginLayout()
+    count = 0
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        count += 1
+    layout.endLayout()
+    return count

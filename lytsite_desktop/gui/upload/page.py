@@ -38,7 +38,7 @@ from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.background import Background
 from lytsite_desktop.gui.images import icon, read_image
-from lytsite_desktop.gui.upload.delegates import ProgressDelegate
+from lytsite_desktop.gui.upload.delegates import ProgressDelegate, StateDelegate
 from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.problems import NO_PROBLEMS, ProblemsOnly, nothing_to_resume
 from lytsite_desktop.gui.upload.queue_model import QueueModel, Row
@@ -126,6 +126,7 @@ class UploadPage(QWidget):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         table.setItemDelegateForColumn(QueueModel.PROGRESS, ProgressDelegate(table))
+        table.setItemDelegateForColumn(QueueModel.STATE, StateDelegate(table))
         table.verticalHeader().hide()
         table.verticalHeader().setDefaultSectionSize(ROW_THUMB + 8)
         table.setIconSize(QSize(ROW_THUMB * 3 // 2, ROW_THUMB))
