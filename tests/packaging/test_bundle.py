@@ -62,13 +62,13 @@ def test_the_bundle_passes_its_self_check_with_the_window(bundle: Path, tmp_path
     print(done.stdout)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    for check in ("JPEG to WebP preview", "HEIF (pillow-heif)", "PDF (pikepdf, pdfium)",
-                  "video (PyAV: H.264, AAC)", "icons",
+    for check in ("JPEG to WebP preview", "HEIF (pillow-heif)", "JPEG XL (pillow-jxl-plugin)",
+                  "PDF (pikepdf, pdfium)", "video (PyAV: H.264, AAC)", "icons",
                   "window", "window closed"):  # fmt: skip
         assert any(line.startswith("ok") and f"  {check}:" in line for line in lines), check
     assert "preview 1800×1200" in done.stdout  # the WebP preview, long edge 1800
     assert "opened on the offscreen platform" in done.stdout
-    assert lines[-1] == "self-check passed (7 checks)"
+    assert lines[-1] == "self-check passed (8 checks)"
 
 
 def test_the_bundle_carries_the_platforms_plugins_and_resources(bundle: Path) -> None:

@@ -16,6 +16,7 @@ from lytsite_desktop.core.config.settings import PreviewSettings
 from lytsite_desktop.core.ingest.filetypes import Kind, sniff
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from tests.support import oddfiles
+from tests.support.images import marked_image
 from tests.support.previews import make
 
 
@@ -102,6 +103,34 @@ def test_a_tiff_is_turned_upright_exactly_once(maker, tmp_path, orientation):
     assert preview is not None and preview.size == upright.size
     assert difference(preview, upright) < 6
     assert (r.width, r.height) == upright.size  # not swapped twice for 5-8
+
+
+@pytest.mark.parametrize("exported", ["pixels", "from a JPEG", "bare codestream"])
+def test_a_jpeg_xl_photo_gets_a_preview_turned_upright(maker, tmp_path, exported):
+    """JPEG XL (Lightroom exports it) was published as "JXL files have none"."""
+    import pillow_jxl  # noqa: F401  (adds JPEG XL to Pillow, to write the test's files)
+
+    marked = marked_image((300, 200))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "turn 90 degrees clockwise to show it"
+    path = tmp_path / "DSC_0042.jxl"
+    if exported == "from a JPEG":  # the JPEG's own bytes, kept inside (lossless)
+        jpeg = tmp_path / "DSC_0042.jpg"
+        marked.save(jpeg, "JPEG", quality=95, exif=exif.tobytes())
+        Image.open(jpeg).save(path, "JXL", lossless_jpeg=True)
+    elif exported == "pixels":
+        marked.save(path, "JXL", quality=95, exif=exif.tobytes(), lossless_jpeg=False)
+    else:  # no metadata at all: no container either
+        marked.save(path, "JXL", quality=95, lossless_jpeg=False)
+    ftype = sniff(str(path))
+    assert ftype.kind is Kind.IMAGE and ftype.label == "JPEG XL"
+    r, preview = make(maker, path)
+    assert preview is not None, (r.note, r.detail)
+    if exported == "bare codestream":
+        assert preview.size == (300, 200)
+    else:
+        assert preview.size == (200, 300) and (r.width, r.height) == (200, 300)
+        assert preview.getpixel((preview.width - 10, 10))[0] > 180  # the red corner: top-right
 
 
 def test_narrow_range_16_bit_greyscale_is_shown_by_its_range(maker, tmp_path):

@@ -78,8 +78,11 @@ _VIDEO_MAGIC = (
 #: An MPEG transport stream: 0x47 opens every 188-byte packet (AVCHD's .mts and
 #: .m2ts put 4 bytes before each, making them 192).
 _TS_SYNC = 0x47
+#: JPEG XL (a photo exported by Lightroom, say): its label, decoded by pillow-jxl-plugin.
+JPEG_XL = "JPEG XL"
 #: Pictures known by their first bytes beyond the common ones: (magic, label, type).
 _MORE_IMAGES = (
+    (b"\x00\x00\x00\x0cJXL \r\n\x87\n", JPEG_XL, "image/jxl"),  # in its container
     (b"8BPS", "PSD", "image/vnd.adobe.photoshop"),
     (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000", "image/jp2"),
     (b"\xffO\xffQ", "JPEG 2000", "image/jp2"),
@@ -110,6 +113,8 @@ def classify(head: bytes, name: str) -> FileType:
     for magic, label, mime in _MORE_IMAGES:
         if head.startswith(magic):
             return FileType(Kind.IMAGE, label, mime)
+    if head[:2] == b"\xff\x0a" and ext == ".jxl":  # a bare JPEG XL codestream
+        return FileType(Kind.IMAGE, JPEG_XL, "image/jxl")
     if head[:2] in _PNM and head[2:3] in (b" ", b"\t", b"\r", b"\n"):
         return FileType(Kind.IMAGE, "PNM", "image/x-portable-anymap")
     if head.startswith(b"\xff\xd8\xff"):

@@ -1,9 +1,9 @@
 """`lytsite-desktop --self-check`: does this installation have every part it needs?
 
-It makes a JPEG, a HEIF, a PDF and a short video in a temporary folder and turns
-each into its previews the way an upload does (in a spawned preview worker),
-which proves the WebP encoder, the HEIF plugin, pikepdf, pdfium, FFmpeg's H.264
-and AAC encoders (PyAV) and the worker processes work,
+It makes a JPEG, a HEIF, a JPEG XL, a PDF and a short video in a temporary folder
+and turns each into its previews the way an upload does (in a spawned preview
+worker), which proves the WebP encoder, the HEIF and JPEG XL plugins, pikepdf,
+pdfium, FFmpeg's H.264 and AAC encoders (PyAV) and the worker processes work,
 in a source checkout and, above all, in a PyInstaller bundle, where a missing
 plugin or data file shows up only when it is used. The window's half of the
 check is in gui/app.py.
@@ -50,6 +50,15 @@ def _heif(folder: Path) -> Path:
     return path
 
 
+def _jxl(folder: Path) -> Path:
+    import pillow_jxl  # noqa: F401  (its import adds JPEG XL to Pillow)
+    from PIL import Image
+
+    path = folder / "check.jxl"
+    Image.linear_gradient("L").resize((1200, 800)).convert("RGB").save(path, "JXL", quality=80)
+    return path
+
+
 def _pdf(folder: Path) -> Path:
     import pikepdf
 
@@ -82,6 +91,7 @@ def _video(folder: Path) -> Path:
 SAMPLES: dict[str, tuple[Callable[[Path], Path], bool]] = {
     "JPEG to WebP preview": (_jpeg, True),
     "HEIF (pillow-heif)": (_heif, True),
+    "JPEG XL (pillow-jxl-plugin)": (_jxl, True),
     "PDF (pikepdf, pdfium)": (_pdf, False),
     "video (PyAV: H.264, AAC)": (_video, True),
 }

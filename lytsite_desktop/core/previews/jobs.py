@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from lytsite_desktop.core.ingest.filetypes import Kind
+from lytsite_desktop.core.ingest.filetypes import JPEG_XL, Kind
 from lytsite_desktop.core.keys import content_type as guess_content_type
 from lytsite_desktop.core.previews import notes
 
@@ -173,6 +173,8 @@ def _render_picture(job: RenderJob) -> RenderResult:
             if job.kind == Kind.RAW:
                 im, orientation, full = _open_raw(job)
             else:
+                if job.label == JPEG_XL:
+                    import pillow_jxl  # noqa: F401  (its import adds JPEG XL to Pillow)
                 im, full = Image.open(job.source), None
             with im:
                 r = render_image(
