@@ -46,6 +46,29 @@ def test_the_page_counts_as_photos_only_what_it_shows_as_photos(tmp_path):
     assert '<p class="meta">1 other file</p>' in render_index(m)
 
 
+def test_the_gallery_tab_has_the_pages_sections(tmp_path):
+    """The page gathers videos and documents in sections of their own after the
+    photos; the Gallery tab, "laid out as your client's web page will be", left
+    them among their folder's photos."""
+    m = fake_project(tmp_path, ["ceremony/a.jpg", "ceremony/film.mov", "ceremony/b.jpg",
+                                "contract.pdf", "album.zip"])  # fmt: skip
+    film = m.files["ceremony/film.mov"]
+    assert film.preview is not None
+    m.files["ceremony/film.mov"] = replace(
+        film, contentType="video/quicktime",
+        preview=replace(film.preview, key=film.preview.key.replace(".webp", ".mp4")),
+    )  # fmt: skip
+    m.files["contract.pdf"] = replace(m.files["contract.pdf"], contentType="application/pdf")
+    m.files["album.zip"] = replace(m.files["album.zip"], contentType="application/zip",
+                                   preview=None, thumb=None)  # fmt: skip
+    items = GalleryStore(tmp_path / "cache").items("file:///lib", m)
+    shown = [(title, [i.entry.path for i in group]) for title, group in items]
+    assert shown == [
+        ("", ["album.zip"]), ("ceremony", ["ceremony/a.jpg", "ceremony/b.jpg"]),
+        ("Videos", ["ceremony/film.mov"]), ("Documents", ["contract.pdf"]),
+    ]  # fmt: skip
+
+
 def test_sections_top_level_first_then_folders_in_natural_order(tmp_path):
     m = fake_project(
         tmp_path, ["b/IMG_10.jpg", "IMG_2.jpg", "b/IMG_9.jpg", "a/x.jpg", "IMG_10.jpg"]

@@ -176,11 +176,26 @@ class ClientView:
         return sum(len(s.entries) for s in self.sections)
 
 
+def by_kind(
+    entries: Sequence[ManifestEntry],
+) -> tuple[list[ManifestEntry], list[ManifestEntry], list[ManifestEntry]]:
+    """The page's three parts: photos (and files shown as tiles), videos, documents."""
+    photos = [e for e in entries if not is_document(e) and not is_video(e)]
+    return photos, [e for e in entries if is_video(e)], [e for e in entries if is_document(e)]
+
+
+def page_sections(entries: Sequence[ManifestEntry], order: Sequence[str] = ()) -> list[Section]:
+    """The page's sections in one list, as the app's Gallery tab shows them: the
+    photos by folder, then "Videos", then "Documents"."""
+    photos, videos, documents = by_kind(entries)
+    parts = (("Videos", videos), ("Documents", documents))
+    return sections(photos, order) + [Section(t, tuple(ordered(g, order))) for t, g in parts if g]
+
+
 def client_view(manifest: Manifest) -> ClientView:
     shown = [e for e in manifest.files.values() if not e.hidden]
-    photos = [e for e in shown if not is_document(e) and not is_video(e)]
-    videos = ordered([e for e in shown if is_video(e)], manifest.order)
-    documents = ordered([e for e in shown if is_document(e)], manifest.order)
+    photos, videos, documents = by_kind(shown)
+    videos, documents = ordered(videos, manifest.order), ordered(documents, manifest.order)
     grouped = sections(photos, manifest.order)
     taken = sorted(e.taken_at for e in photos if e.taken_at)
     return ClientView(

@@ -22,7 +22,7 @@ from typing import Literal
 
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import ConfigError, PermanentError, TransferError
-from lytsite_desktop.core.gallery.layout import full_image, is_video, relative_key, sections
+from lytsite_desktop.core.gallery.layout import full_image, is_video, page_sections, relative_key
 from lytsite_desktop.core.keys import manifest_key, project_prefix
 from lytsite_desktop.core.previews.cache import META
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
@@ -178,7 +178,7 @@ class GalleryStore:
         where a rebuild will put them (disk work: run it off the GUI thread)."""
         out = []
         project = manifest.project
-        for section in sections(list(manifest.files.values()), manifest.order):
+        for section in page_sections(list(manifest.files.values()), manifest.order):
             items = []
             for e in section.entries:
                 thumb, preview = self.renditions_of(dest, project, e)
