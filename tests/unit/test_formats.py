@@ -264,6 +264,20 @@ def test_videos_in_other_containers_get_previews(maker, tmp_path, name, containe
     assert r.preview is not None and r.preview.name == "preview.mp4", (r.note, r.detail)
 
 
+def test_a_video_whose_brand_the_app_does_not_list_is_still_a_video(maker, tmp_path):
+    """An ISO media file names its maker's brand first ("M4V " from Apple, "mp71"...);
+    one not in the app's list was taken for no video at all."""
+    src = oddfiles.video(tmp_path / "made.mp4", seconds=0.6)
+    data = bytearray(src.read_bytes())
+    assert data[4:8] == b"ftyp"
+    data[8:12] = b"zzzz"  # a brand no list knows
+    clip = tmp_path / "holiday.m4v"
+    clip.write_bytes(bytes(data))
+    assert sniff(str(clip)).kind is Kind.VIDEO
+    r, _ = make(maker, clip)
+    assert r.preview is not None and r.preview.name == "preview.mp4", (r.note, r.detail)
+
+
 def test_a_file_named_as_a_video_that_is_none_says_so(maker, tmp_path):
     fake = tmp_path / "ceremony.mov"
     fake.write_bytes(bytes(range(256)) * 64)

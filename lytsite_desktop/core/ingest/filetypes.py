@@ -62,7 +62,8 @@ _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b
 _HEIF_BRANDS |= {b"avis"}  # an AVIF sequence: its first image is the preview
 _VIDEO_BRANDS = {
     b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"qt  ", b"m4v ",
-    b"3gp4", b"3gp5", b"3gp6", b"3g2a", b"MSNV", b"XAVC", b"dash",
+    b"M4V ", b"M4VH", b"M4VP", b"3gp4", b"3gp5", b"3gp6", b"3g2a", b"MSNV", b"XAVC", b"dash",
+    b"mp71", b"f4v ",
 }  # fmt: skip
 #: The atoms a QuickTime movie from before the "ftyp" header (older cameras) opens with.
 _QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
@@ -139,8 +140,9 @@ def classify(head: bytes, name: str) -> FileType:
             avif = brand in (b"avif", b"avis")
             label, mime = ("AVIF", "image/avif") if avif else ("HEIF", "image/heic")
             return FileType(Kind.IMAGE, label, mime)
-        if brand in _VIDEO_BRANDS:
-            return FileType(Kind.VIDEO, "video", guess_content_type(name))
+        named = guess_content_type(name)
+        if brand in _VIDEO_BRANDS or named.startswith("video/"):  # a brand not listed yet
+            return FileType(Kind.VIDEO, "video", named)
     video_type = _video_container(head)
     if video_type is not None:
         named = guess_content_type(name)
