@@ -109,8 +109,9 @@ def sniff(path: str) -> FileType:
 
 def classify(head: bytes, name: str) -> FileType:
     ext = os.path.splitext(name)[1].lower()
+    named = guess_content_type(name)  # what the file's name says it is
     if not head:
-        return FileType(Kind.OTHER, ext.lstrip(".").upper(), guess_content_type(name), empty=True)
+        return FileType(Kind.OTHER, ext.lstrip(".").upper(), named, empty=True)
     for magic, label, mime in _MORE_IMAGES:
         if head.startswith(magic):
             return FileType(Kind.IMAGE, label, mime)
@@ -140,25 +141,22 @@ def classify(head: bytes, name: str) -> FileType:
             avif = brand in (b"avif", b"avis")
             label, mime = ("AVIF", "image/avif") if avif else ("HEIF", "image/heic")
             return FileType(Kind.IMAGE, label, mime)
-        named = guess_content_type(name)
         if brand in _VIDEO_BRANDS or named.startswith("video/"):  # a brand not listed yet
             return FileType(Kind.VIDEO, "video", named)
     video_type = _video_container(head)
     if video_type is not None:
-        named = guess_content_type(name)
         return FileType(Kind.VIDEO, "video", named if named.startswith("video/") else video_type)
     if head[:4] in (b"II*\x00", b"MM\x00*", b"IIRO", b"IIRS", b"IIU\x00"):
         return _tiff_family(head, ext)
     if head.startswith(b"\x1a\x45\xdf\xa3") or (head[:4] == b"RIFF" and head[8:11] == b"AVI"):
-        return FileType(Kind.VIDEO, "video", guess_content_type(name))
-    guessed = guess_content_type(name)
-    misnamed = guessed.startswith(("image/", "video/")) or ext in _RAW_EXTENSIONS
-    return FileType(Kind.OTHER, ext.lstrip(".").upper(), guessed, misnamed)
+        return FileType(Kind.VIDEO, "video", named)
+    misnamed = named.startswith(("image/", "video/")) or ext in _RAW_EXTENSIONS
+    return FileType(Kind.OTHER, ext.lstrip(".").upper(), named, misnamed)
 
 
 def _video_container(head: bytes) -> str | None:
-    """The type of a video container known by its first bytes (beyond ISO media's
-    "ftyp", Matroska's and AVI's, recognised above), None if it is not one."""
+    """The type of a video container known by its first bytes, None if it is not
+    one (ISO media's "ftyp", Matroska's and AVI's are told in :func:`classify`)."""
     if head[4:8] in _QUICKTIME_ATOMS:
         return "video/quicktime"
     for magic, kind in _VIDEO_MAGIC:
