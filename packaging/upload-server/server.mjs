@@ -53,6 +53,14 @@ export function start(env, { getKey = keyUnderPrefix } = {}) {
     next()
   })
 
+  // Companion wants a folder for files it would download itself (this server
+  // takes none): an empty one, removed when the process ends.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'companion-'))
+  process.once('exit', () => fs.rmSync(scratch, { recursive: true, force: true }))
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => process.exit(128 + os.constants.signals[signal]))
+  }
+
   const port = Number(env.PORT ?? 3020)
   const { app: companionApp } = companion.app({
     s3: {
@@ -69,7 +77,7 @@ export function start(env, { getKey = keyUnderPrefix } = {}) {
       awsClientOptions: { requestChecksumCalculation: 'WHEN_REQUIRED' },
     },
     server: { host: `localhost:${port}`, protocol: 'https' },
-    filePath: fs.mkdtempSync(path.join(os.tmpdir(), 'companion-')),
+    filePath: scratch,
     secret: env.COMPANION_SECRET || crypto.randomBytes(32).toString('hex'),
     corsOrigins: true, // the app is no browser: no CORS needed, none given
     uploadUrls: ['https://localhost/'], // Companion's own remote uploads: unused

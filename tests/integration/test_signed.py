@@ -87,6 +87,15 @@ def server(tmp_path, s3_server, bucket):  # type: ignore[no-untyped-def]
         yield srv
 
 
+def test_the_server_leaves_no_folder_behind_when_it_stops(tmp_path, s3_server, bucket):
+    """Companion asks for a folder of its own; one was left in /tmp at every start."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    with SigningServer(s3_server.url, bucket, tmpdir=tmp):
+        assert [p.name[:10] for p in tmp.iterdir()] == ["companion-"]
+    assert list(tmp.iterdir()) == []
+
+
 def _photo_folder(tmp_path: Path) -> Path:
     folder = tmp_path / "Wedding"
     folder.mkdir()

@@ -23,7 +23,8 @@ class SigningServer(_ServerProcess):
     ``s3_endpoint`` is where it (and so every signed URL) points: the S3 server,
     or a proxy in front of it. ``tokens`` maps bearer tokens to their prefixes;
     ``revoked`` tokens get 403; ``expires`` is a signed URL's life in seconds;
-    ``scatter`` makes it name objects itself, as Companion's default getKey does.
+    ``scatter`` makes it name objects itself, as Companion's default getKey does;
+    ``tmpdir`` is the system's temporary folder as the server sees it.
     """
 
     name = "signing server"
@@ -40,6 +41,7 @@ class SigningServer(_ServerProcess):
         access_key: str = ACCESS_KEY,
         secret_key: str = SECRET_KEY,
         log: Path | None = None,
+        tmpdir: Path | None = None,
     ) -> None:
         super().__init__()
         if not (SERVER / "node_modules" / "@uppy" / "companion").is_dir():
@@ -57,6 +59,8 @@ class SigningServer(_ServerProcess):
             "REVOKED": ",".join(revoked),
             "EXPIRES": str(expires),
         }
+        if tmpdir is not None:
+            env["TMPDIR"] = str(tmpdir)
         out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115
         script = SCATTER if scatter else SERVER / "server.mjs"
         self.proc = subprocess.Popen(
