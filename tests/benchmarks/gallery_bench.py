@@ -25,6 +25,7 @@ import argparse
 import io
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -197,6 +198,7 @@ def main() -> int:
     )
     print(f"results in {args.out}")
     sys.stdout.flush()
+    shutil.rmtree(work, ignore_errors=True)  # its photos and home: 80 MB
     os._exit(0)  # Qt objects and the interpreter's final collection: not worth the risk
 
 
