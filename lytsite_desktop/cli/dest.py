@@ -8,6 +8,7 @@ import sys
 
 from lytsite_desktop.cli.exits import EXIT_OK
 from lytsite_desktop.core.app import App, validate_destination_name
+from lytsite_desktop.core.config.secrets import KeyringUnavailable
 from lytsite_desktop.core.destinations.resolve import validate_dest_url
 from lytsite_desktop.core.destinations.signer import (
     SCHEMES,
@@ -56,15 +57,24 @@ def _dest_add(app: App, args: argparse.Namespace) -> int:
         secret = _prompt("Secret access key: ", secret=True)
         if not key_id or not secret:
             raise ConfigError("both an access key ID and a secret access key are needed")
-    config = app.save_destination(
-        args.name,
-        args.url,
-        access_key_id=key_id,
-        secret=secret,
-        default=args.default,
-        public_url=args.public_url,
-        token=token,
-    )
+    try:
+        config = app.save_destination(
+            args.name,
+            args.url,
+            access_key_id=key_id,
+            secret=secret,
+            default=args.default,
+            public_url=args.public_url,
+            token=token,
+        )
+    except KeyringUnavailable as exc:
+        if signed:
+            other = (f"Alternatively, set {TOKEN_VARIABLE} where the app runs and add the "
+                     "destination without a terminal (it then asks for no token).")  # fmt: skip
+        else:
+            other = ("Alternatively, save the destination with --env-credentials and set "
+                     "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment.")  # fmt: skip
+        raise ConfigError(f"{exc} {other}") from exc
     if config.keyring_secret:
         what = "token" if signed else "secret key"
         where = f"; its {what} is in the system keyring"

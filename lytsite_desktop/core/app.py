@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.config.redact import redact
-from lytsite_desktop.core.config.secrets import KeyringUnavailable, delete_secret, store_secret
+from lytsite_desktop.core.config.secrets import delete_secret, store_secret
 from lytsite_desktop.core.config.settings import DestinationConfig, Settings, TransferSettings
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import (
@@ -182,7 +182,4 @@ class App:
 def _keep(name: str, secret: str) -> None:
     """A destination's secret (or token) into the keyring, and out of every log."""
     redact.remember(secret)
-    try:
-        store_secret(name, secret)
-    except KeyringUnavailable as exc:
-        raise ConfigError(str(exc)) from exc
+    store_secret(name, secret)  # KeyringUnavailable is a ConfigError

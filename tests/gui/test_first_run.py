@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import threading
 
+import keyring
+import keyring.backends.fail
 import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
@@ -89,6 +91,35 @@ def test_connecting_a_bucket_tests_it_saves_it_and_publishes_there(
     assert saved.destinations["studio"].url == f"s3://{bucket}?endpoint={s3_server.url}"
     assert window.upload.chosen_destination() == DestRef("studio")
     assert window.upload.drop_area.currentIndex() == DropArea.EMPTY
+
+
+def test_without_a_keyring_the_dialog_says_the_way_the_window_offers(
+    open_window, qtbot, s3_server, bucket
+):
+    """Not the command line's --env-credentials: the window's own way round it."""
+    window = open_window()
+    dialog = window.connect_bucket()
+    dialog.provider.setCurrentIndex(dialog.provider.findData(Provider.OTHER))
+    dialog.where.setText(s3_server.url)
+    dialog.bucket.setText(bucket)
+    dialog.key_id.setText(ACCESS_KEY)
+    dialog.secret.setText(SECRET_KEY)
+    dialog.name.setText("studio")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    try:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        qtbot.waitUntil(lambda: "Not saved" in dialog.outcome.text(), timeout=10_000)
+    finally:
+        keyring.set_keyring(previous)
+    said = dialog.outcome.text()
+    assert "No usable system keyring" in said and "in Settings" in said
+    assert "--" not in said
+    assert (
+        not window.app.paths.config_file.exists()
+        or not Settings.load(window.app.paths.config_file).destinations
+    )
+    dialog.reject()
 
 
 def test_mistakes_are_explained_before_any_request(open_window, qtbot):

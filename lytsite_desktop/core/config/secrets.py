@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
+
+from lytsite_desktop.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
+log = logging.getLogger(__name__)
+
 SERVICE = "lytsite-desktop"
 
+#: What the window and the command line say; each adds the other way it offers.
 NO_KEYRING_HELP = (
-    "No usable system keyring was found, so the secret key cannot be stored safely. "
-    "On Linux, install and unlock a Secret Service keyring (GNOME Keyring or KWallet) "
-    "and try again. Alternatively, save the destination with --env-credentials and "
-    "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment instead."
+    "No usable system keyring was found, so secret keys and tokens cannot be kept "
+    "safely. On Linux, install and unlock a Secret Service keyring (GNOME Keyring or "
+    "KWallet) and try again."
 )
 
 
-class KeyringUnavailable(Exception):
-    """There is no secure keyring backend; the message says what to do."""
+class KeyringUnavailable(ConfigError):
+    """There is no secure keyring backend (or it is locked); the message says what
+    to do, the keyring's own words go to the log."""
 
     def __init__(self, detail: str = "") -> None:
-        super().__init__(NO_KEYRING_HELP + (f" ({detail})" if detail else ""))
+        super().__init__(NO_KEYRING_HELP)
+        if detail:
+            log.warning("the keyring is not usable: %s", detail)
 
 
 def _usable_backend() -> KeyringBackend:

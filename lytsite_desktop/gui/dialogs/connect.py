@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.config.secrets import KeyringUnavailable
 from lytsite_desktop.core.destinations.connect import (
     BucketFields,
     Checked,
@@ -265,6 +266,11 @@ class ConnectDialog(QDialog):
                 self.app.save_destination(
                     name, url, default=True, public_url=public_url, **keys
                 )  # fmt: skip
+            except KeyringUnavailable as exc:
+                if signer:
+                    return f"Not saved: {exc}"
+                return (f"Not saved: {exc} Or add the bucket in Settings, with its keys in the "
+                        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables.")  # fmt: skip
             except ConfigError as exc:
                 return f"Not saved: {exc}"
             return ""

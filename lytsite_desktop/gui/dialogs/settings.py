@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.config.secrets import KeyringUnavailable
 from lytsite_desktop.core.config.settings import (
     DestinationConfig,
     PreviewSettings,
@@ -30,6 +31,7 @@ from lytsite_desktop.core.config.settings import (
 from lytsite_desktop.core.destinations.connect import check_connection
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.destinations.s3 import S3Destination
+from lytsite_desktop.core.destinations.signer import SCHEMES
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.sizes import format_size, parse_size
 from lytsite_desktop.gui.background import Background
@@ -202,6 +204,7 @@ class SettingsDialog(QDialog):
         secret = None if use_env else form.secret.text() or None
         default = form.default.isChecked()
         public_url = form.public_url.text().strip() or None
+        env_choice = form.use_env.text()
 
         def save() -> str:  # the problem, or "" when saved
             try:
@@ -213,6 +216,11 @@ class SettingsDialog(QDialog):
                     default=default,
                     public_url=public_url,
                 )
+            except KeyringUnavailable as exc:
+                if url.startswith(SCHEMES):
+                    return f"Not saved: {exc}"
+                return (f"Not saved: {exc} Or tick \u201c{env_choice}\u201d and "
+                        "start the app with those variables set.")  # fmt: skip
             except ConfigError as exc:
                 return f"Not saved: {exc}"
             return ""
