@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
@@ -41,23 +42,28 @@ class _Size(ProgressColumn):
 
 
 class _Speed(ProgressColumn):
+    """Measured when drawn: a link that went dead reads no speed, though no event
+    comes to say so."""
+
     def render(self, task: RichTask) -> Text:
-        speed = task.fields.get("speed", 0.0)
+        meter: SpeedMeter | None = task.fields.get("meter")
+        speed = meter.rate() if meter is not None else 0.0
         return Text(format_rate(speed) if speed else "", style="progress.data.speed")
 
 
 class _Left(ProgressColumn):
     def render(self, task: RichTask) -> Text:
-        left = task.fields.get("left")
+        meter: SpeedMeter | None = task.fields.get("meter")
+        left = meter.eta(int((task.total or 0) - task.completed)) if meter is not None else None
         return Text(format_duration(left) if left is not None else "", style="progress.remaining")
 
 
 class _Meter:
     """A bar's figures: bytes in the store, bytes sent, and the speed of the latter."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, clock: Callable[[], float]) -> None:
         self.size, self.done, self.sent = size, 0, 0
-        self.speed = SpeedMeter()
+        self.speed = SpeedMeter(clock=clock)
 
 
 class TerminalProgress:
@@ -65,14 +71,17 @@ class TerminalProgress:
     time left). On a terminal the bars redraw a few times a second; otherwise only
     finished and failed files are printed, one line each."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(
+        self, console: Console | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.console = console or Console(stderr=True, soft_wrap=True)
+        self._clock = clock
         self.live = self.console.is_terminal
         self._lock = threading.Lock()
         self._rows: dict[int, TaskID] = {}
         self._names: dict[int, str] = {}
         self._files: dict[int, _Meter] = {}
-        self._all = SpeedMeter()
+        self._all = SpeedMeter(clock=clock)
         self._size = self._done = self._sent = 0  # over every file
         self._finished: set[int] = set()
         self.failures: list[tuple[str, str]] = []
@@ -89,7 +98,7 @@ class TerminalProgress:
             refresh_per_second=4,
             disable=not self.live,
         )
-        self._overall = self._progress.add_task("[bold]all files", total=0)
+        self._overall = self._progress.add_task("[bold]all files", total=0, meter=self._all)
         self._start = time.monotonic()
 
     def __enter__(self) -> TerminalProgress:
@@ -111,7 +120,7 @@ class TerminalProgress:
         if isinstance(event, FileQueued):
             if event.task not in self._files:  # a file announced again is not counted twice
                 self._names[event.task] = event.rel_path
-                self._files[event.task] = _Meter(0)
+                self._files[event.task] = _Meter(0, self._clock)
                 self._set(self._files[event.task], event.size, 0, 0)
             self._finished.discard(event.task)
             self._update_overall()
@@ -140,17 +149,18 @@ class TerminalProgress:
         meter.size, meter.done, meter.sent = size, done, max(sent, meter.sent)
 
     def _progress_of(self, event: ProgressEvent) -> None:
-        meter = self._files.setdefault(event.task, _Meter(0))
+        meter = self._files.get(event.task) or self._files.setdefault(
+            event.task, _Meter(0, self._clock)
+        )
         self._set(meter, event.size, event.bytes_done, event.sent)
         meter.speed.update(meter.sent)
         if event.task not in self._rows and event.bytes_done < event.size and self.live:
-            self._rows[event.task] = self._progress.add_task(self._label(event.task), total=0)
+            label = self._label(event.task)
+            self._rows[event.task] = self._progress.add_task(label, total=0, meter=meter.speed)
         if event.task in self._rows:
-            speed = meter.speed.rate()
             self._progress.update(
-                self._rows[event.task], completed=event.bytes_done, total=event.size,
-                speed=speed, left=meter.speed.eta(event.size - event.bytes_done),
-            )  # fmt: skip
+                self._rows[event.task], completed=event.bytes_done, total=event.size
+            )
         self._update_overall()
 
     def _update_overall(self) -> None:
@@ -158,7 +168,6 @@ class TerminalProgress:
         self._progress.update(
             self._overall, total=self._size, completed=self._done,
             description=f"[bold]{len(self._finished)}/{len(self._files)} files",
-            speed=self._all.rate(), left=self._all.eta(self._size - self._done),
         )  # fmt: skip
 
     def _file_ended(self, event: FileDone | FileFailed | FileCancelled) -> None:

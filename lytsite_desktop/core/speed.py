@@ -10,6 +10,7 @@ a bandwidth limit reads as that limit.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -28,26 +29,36 @@ class SpeedMeter:
         self.window = window
         self._clock = clock
         self._samples: deque[tuple[float, int]] = deque()
+        self._lock = threading.Lock()  # the terminal draws on a thread of its own
 
     def update(self, sent: int, now: float | None = None) -> None:
         now = self._clock() if now is None else now
-        if self._samples and sent < self._samples[-1][1]:
-            self._samples.clear()  # a new counter (the run started again)
-        self._samples.append((now, sent))
-        while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:
-            self._samples.popleft()
+        with self._lock:
+            if self._samples and sent < self._samples[-1][1]:
+                self._samples.clear()  # a new counter (the run started again)
+            self._samples.append((now, sent))
+            while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:
+                self._samples.popleft()
 
     def rate(self, now: float | None = None) -> float:
-        """Bytes per second over the last window; 0 when unknown or idle."""
-        if not self._samples:
-            return 0.0
+        """Bytes per second over the last window; 0 when unknown or idle. What was
+        sent before the window counts for nothing: a link that went dead reads 0
+        once a window has passed, whether or not anything asks in between."""
         now = self._clock() if now is None else now
-        first_t, first_b = self._samples[0]
-        last_b = self._samples[-1][1]
-        span = now - first_t
-        if span < MIN_SPAN:
-            return 0.0
-        return max(0.0, (last_b - first_b) / span)
+        with self._lock:
+            if not self._samples:
+                return 0.0
+            first_t, last = self._samples[0][0], self._samples[-1][1]
+            if now - first_t < MIN_SPAN:
+                return 0.0
+            start = now - self.window
+            before = self._samples[0][1]  # bytes sent by the window's start
+            for t, sent in self._samples:
+                if t > start:
+                    break
+                before = sent
+        span = min(self.window, now - first_t)
+        return max(0.0, (last - before) / span)
 
     def eta(self, remaining: int, now: float | None = None) -> float | None:
         """Seconds left for ``remaining`` bytes at the current speed (None: unknown)."""
@@ -57,4 +68,5 @@ class SpeedMeter:
         return remaining / speed if speed > 0 else None
 
     def reset(self) -> None:
-        self._samples.clear()
+        with self._lock:
+            self._samples.clear()

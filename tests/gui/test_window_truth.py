@@ -99,6 +99,33 @@ def test_two_destinations_publish_side_by_side_and_every_row_ends(
     assert len(services.engines()) == 2 and services.slots.peak <= services.slots.size
 
 
+def test_a_cut_network_shows_no_speed_and_says_what_the_queue_waits_for(
+    tmp_path, open_window, qtbot, studio, s3_server, s3, bucket
+):
+    """Seen under Xvfb: the network cut, every row "waiting for network" beside
+    "494.9 KiB/s, 13s left", the status line "1.4 MiB/s, 51s left"."""
+    src = write_random(tmp_path / "Gala" / "speech.tif", 24 * MiB, seed=5)
+    model = window = None
+    with TcpProxy(s3_server.port, up_rate=2 * MiB) as proxy:
+        studio(dest_url(bucket, proxy.url))
+        window = open_window(part_size=5 * MiB, multipart_threshold=6 * MiB)
+        model = window.upload.model
+        publish(window, qtbot, src.parent, 1)
+        qtbot.waitUntil(lambda: model.rows[0].speed > 0, timeout=20_000)
+        assert "/s" in window.status.text()
+        proxy.set_network_down(True)
+        qtbot.waitUntil(lambda: states(window) == [FileState.WAITING_FOR_NETWORK], timeout=30_000)
+        speed, left = (model.index(0, c) for c in (QueueModel.SPEED, QueueModel.ETA))
+        qtbot.waitUntil(lambda: model.data(speed) == "" and model.data(left) == "", timeout=2_000)
+        qtbot.waitUntil(lambda: "waiting for the network" in window.status.text(), timeout=2_000)
+        assert "/s" not in window.status.text() and " left" not in window.status.text()
+        proxy.set_network_down(False)
+        qtbot.waitUntil(lambda: states(window) == [FileState.PUBLISHED], timeout=60_000)
+    assert "waiting" not in window.status.text()
+    (obj,) = s3.list_objects_v2(Bucket=bucket, Prefix="projects/gala/files/")["Contents"]
+    assert obj["Size"] == src.stat().st_size
+
+
 def test_the_finish_message_names_the_project_and_counts_its_own_batch(
     tmp_path, open_window, qtbot, studio
 ):

@@ -40,7 +40,23 @@ def test_no_speed_before_there_is_enough_to_measure_and_none_when_idle():
     assert meter.rate() == 0.0 and meter.eta(MiB) is None
     clock.now += WINDOW * 4  # nothing more sent: the speed falls away
     meter.update(4 * MiB)
-    assert meter.rate() < 0.3 * MiB
+    assert meter.rate() == 0.0 and meter.eta(MiB) is None
+
+
+def test_a_link_that_went_dead_reads_no_speed_once_a_window_has_passed():
+    """Seen in the window with the network cut: "waiting for network" beside
+    "494.9 KiB/s, 13s left" long after the last byte. Nothing reports progress
+    while nothing moves, so the meter must not wait for an update to forget."""
+    clock = Clock()
+    meter = SpeedMeter(clock=clock)
+    for i in range(1, 101):  # 4 MiB/s for 5 s
+        clock.now += 0.05
+        meter.update(i * MiB // 5)
+    assert abs(meter.rate() - 4 * MiB) / (4 * MiB) < 0.02
+    clock.now += WINDOW / 2  # half a window without a byte: half the speed
+    assert abs(meter.rate() - 2 * MiB) / (2 * MiB) < 0.05
+    clock.now += WINDOW / 2 + 0.1
+    assert meter.rate() == 0.0 and meter.eta(MiB) is None
 
 
 def test_parts_already_in_the_store_are_no_speed():
@@ -74,3 +90,24 @@ def test_the_terminal_speaks_mib_per_second_like_the_window():
     text = console.export_text()
     assert "8.0 MiB/64.0 MiB" in text
     assert "MB/s" not in text and " MB" not in text.replace("MiB", "")
+
+
+def test_the_terminal_draws_no_speed_once_the_link_went_dead():
+    """Nothing reports progress while the network is down: the bars are measured
+    when drawn, not when the last byte left."""
+    clock = Clock()
+    console = Console(record=True, force_terminal=True, width=160)
+    progress = TerminalProgress(console, clock=clock)
+    with progress:
+        progress(FileQueued(1, "d", "p", "a.tif", path="/a.tif", size=64 * MiB))
+        for i in range(1, 101):  # 4 MiB/s for 5 s
+            clock.now += 0.05
+            progress(Progress(1, "d", "p", "a.tif", bytes_done=i * MiB // 5, size=64 * MiB,
+                              sent=i * MiB // 5))  # fmt: skip
+        progress._progress.refresh()
+        moving = console.export_text(clear=True)
+        clock.now += WINDOW + 0.1
+        progress._progress.refresh()
+        dead = console.export_text()
+    assert "4.0 MiB/s" in moving
+    assert "MiB/s" not in dead and "20.0 MiB/64.0 MiB" in dead

@@ -95,6 +95,8 @@ class Totals:
     bytes_done: int
     speed: float
     left: float | None
+    #: Files that wait for the network to come back.
+    waiting: int = 0
 
 
 class QueueModel(QAbstractTableModel):
@@ -346,7 +348,8 @@ class QueueModel(QAbstractTableModel):
         self._meter.update(self._sent, now)
         for i in list(self._live):
             row = self.rows[i]
-            speed = 0.0 if row.finished else row.meter.rate(now)
+            # Waiting for the network, retrying or paused: nothing moves, no speed.
+            speed = row.meter.rate(now) if row.state is FileState.UPLOADING else 0.0
             if speed != row.speed:
                 row.speed = speed
                 self._dirty.add(i)
@@ -382,6 +385,7 @@ class QueueModel(QAbstractTableModel):
             bytes_done=done,
             speed=self._meter.rate(now),
             left=self._meter.eta(size - done, now),
+            waiting=sum(1 for r in queued if r.state is FileState.WAITING_FOR_NETWORK),
         )
 
 

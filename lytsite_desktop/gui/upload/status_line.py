@@ -14,7 +14,9 @@ def status_line(t: Totals, ready: int) -> str:
         f"{t.done} of {t.files} files",
         f"{format_size(t.bytes_done)} of {format_size(t.bytes)}",
     ]
-    if t.speed > 0 and t.done < t.files:
+    if t.waiting and t.waiting == t.files - t.done:
+        parts.append("waiting for the network")
+    elif t.speed > 0 and t.done < t.files:
         parts.append(f"{format_rate(t.speed)}, {format_duration(t.left)} left")
     if t.failed:
         parts.append(f"{t.failed} failed")
