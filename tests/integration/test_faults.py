@@ -6,6 +6,9 @@ import os
 import threading
 import time
 
+import pytest
+
+from lytsite_desktop.core.errors import TransientError
 from lytsite_desktop.core.events import (
     FileCancelled,
     FileDone,
@@ -14,6 +17,13 @@ from lytsite_desktop.core.events import (
     Progress,
 )
 from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.core.transfer.retry import (
+    BACKOFF_CAP,
+    MAX_SERVER_RETRIES,
+    NETWORK_BACKOFF_CAP,
+    retrying,
+)
+from lytsite_desktop.core.transfer.task import FileTask, Original
 from tests.conftest import object_sha256, sha256_file, write_random
 from tests.support.engines import Recorder, engine, journal, requests_for
 from tests.support.netproxy import Faults, TcpProxy
@@ -88,6 +98,60 @@ def test_dead_network_waits_then_finishes(tmp_path, bucket, s3, s3_server):
     assert waiting.is_set()
     assert summary.published == 1
     assert object_sha256(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
+
+
+@pytest.mark.parametrize(("network", "cap"), [(True, NETWORK_BACKOFF_CAP), (False, BACKOFF_CAP)])
+def test_waiting_for_the_network_looks_again_often_and_server_errors_back_off_further(network, cap):
+    """A dead network costs nothing to ask again; a busy server is given room."""
+    asked: list[tuple[float, bool]] = []
+    failures = iter(range(MAX_SERVER_RETRIES))
+
+    def fn() -> str:
+        if next(failures, None) is not None:
+            raise TransientError("down", network=network)
+        return "through"
+
+    def sleep(seconds: float, net: bool) -> bool:
+        asked.append((seconds, net))
+        return False
+
+    got = retrying(fn, should_stop=lambda: False, set_state=lambda s, d: None,
+                   recovered=lambda: None, sleep=sleep)  # fmt: skip
+    assert got == "through" and len(asked) == MAX_SERVER_RETRIES
+    assert all(net is network for _, net in asked)
+    assert cap / 2 <= max(s for s, _ in asked) <= cap
+
+
+def test_a_file_that_gets_through_wakes_the_files_waiting_for_the_network(bucket, s3_server):
+    """Seen under Xvfb: the network back, one photo "waiting for network" for 20 s
+    more while the others went on (each waited out its own backoff). One file
+    getting through now wakes those waiting for the network; a server's backoff
+    (a 503) is kept."""
+    with engine(bucket, s3_server.url) as eng:
+        files = eng.files
+        network, server, through = (FileTask(i, f"/{i}", f"{i}.jpg", "p", 1) for i in range(3))
+        through.original = Original.UP
+        ended: dict[str, bool] = {}
+
+        def wait(name: str, task: FileTask, for_network: bool) -> None:
+            ended[name] = files.sleep(task, 120, True, network=for_network)
+
+        sleepers = [threading.Thread(target=wait, args=("network", network, True)),
+                    threading.Thread(target=wait, args=("server", server, False))]  # fmt: skip
+        for t in sleepers:
+            t.start()
+        deadline = time.monotonic() + 10
+        while "network" not in ended and time.monotonic() < deadline:
+            files.recovered(through)  # again, in case the sleeper was not asleep yet
+            time.sleep(0.1)
+        assert ended.get("network") is False, "woken, not interrupted"
+        assert "server" not in ended, "a server's backoff is not cut short"
+        with files.lock:
+            server.cancel_requested = True
+            files.lock.notify_all()
+        for t in sleepers:
+            t.join(10)
+        assert ended["server"] is True  # interrupted by the cancel
 
 
 def test_cancel_aborts_the_multipart_upload_on_the_server(tmp_path, bucket, s3, s3_server):

@@ -77,6 +77,9 @@ class Coordinator:
         self.events = EventHub()
         self.stopping = False
         self.unfinished = 0  # files added and not final
+        #: Counts the times a file got through after failing: it wakes the files
+        #: waiting for the network.
+        self.got_through = 0
 
     def summary(self, tasks: list[FileTask]) -> BatchDone:
         """Counts over ``tasks``; interrupted if any is unfinished. Under the lock."""
@@ -167,14 +170,28 @@ class Coordinator:
             fn,
             should_stop=lambda: abortable and self.should_stop(task),
             set_state=lambda state, detail: self.set_state(task, state, detail),
-            recovered=lambda: self.set_state(task, self.working_state(task)),
-            sleep=lambda seconds: self.sleep(task, seconds, abortable),
+            recovered=lambda: self.recovered(task),
+            sleep=lambda seconds, network: self.sleep(task, seconds, abortable, network),
         )
 
-    def sleep(self, task: FileTask, seconds: float, abortable: bool) -> bool:
-        """Sleep; True if interrupted by stop/pause/cancel."""
+    def recovered(self, task: FileTask) -> None:
+        """``task`` got through after failing: it works again, and so may the others."""
+        self.set_state(task, self.working_state(task))
         with self.lock:
-            return self.lock.wait_for(lambda: abortable and self.should_stop(task), seconds)
+            self.got_through += 1
+            self.lock.notify_all()
+
+    def sleep(self, task: FileTask, seconds: float, abortable: bool, network: bool = False) -> bool:
+        """Sleep; True if interrupted by stop/pause/cancel. A wait for the ``network``
+        ends early when another file got through."""
+        with self.lock:
+            seen = self.got_through
+
+            def stopped() -> bool:
+                return abortable and self.should_stop(task)
+
+            self.lock.wait_for(lambda: stopped() or (network and self.got_through != seen), seconds)
+            return stopped()
 
     def parts_ready(self, task: FileTask) -> None:
         with self.lock:

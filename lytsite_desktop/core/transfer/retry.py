@@ -1,8 +1,10 @@
 """Retrying transient failures: exponential backoff with jitter.
 
 Network failures are retried for as long as it takes (the file shows "waiting for
-network"); a server's errors (5xx, SlowDown) up to :data:`MAX_SERVER_RETRIES`
-times; anything else fails the file at once.
+network"), looking again at least every :data:`NETWORK_BACKOFF_CAP` seconds, and
+at once when another file got through; a server's errors (5xx, SlowDown) up to
+:data:`MAX_SERVER_RETRIES` times, backing off up to :data:`BACKOFF_CAP`; anything
+else fails the file at once.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ T = TypeVar("T")
 MAX_SERVER_RETRIES = 12
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
+#: A dead network costs nothing to ask again: a file waiting for it looks this
+#: often, so the upload goes on soon after the network is back.
+NETWORK_BACKOFF_CAP = 8.0
 
 
-def backoff(attempt: int) -> float:
+def backoff(attempt: int, cap: float = BACKOFF_CAP) -> float:
     """Seconds to wait before attempt ``attempt + 1`` (full jitter in the upper half)."""
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
+    delay = min(cap, BACKOFF_BASE * 2 ** (attempt - 1))
     return delay / 2 + random.uniform(0, delay / 2)
 
 
@@ -33,13 +38,14 @@ def retrying(
     should_stop: Callable[[], bool],
     set_state: Callable[[FileState, str], None],
     recovered: Callable[[], None],
-    sleep: Callable[[float], bool],
+    sleep: Callable[[float, bool], bool],
 ) -> T:
     """Run ``fn`` until it succeeds, retrying transient failures.
 
     ``should_stop()`` (a pause, a cancel, a stop) ends it with :class:`Interrupted`;
     ``set_state`` shows what it is doing, ``recovered()`` that it works again;
-    ``sleep(seconds)`` waits and returns True when interrupted meanwhile.
+    ``sleep(seconds, network)`` waits (a wait for the network may end early, when
+    another file got through) and returns True when interrupted meanwhile.
     """
     attempt = 0
     while True:
@@ -57,7 +63,8 @@ def retrying(
                 ) from exc
             waiting = exc.network and attempt >= 2
             set_state(FileState.WAITING_FOR_NETWORK if waiting else FileState.RETRYING, str(exc))
-            if sleep(backoff(attempt)):
+            cap = NETWORK_BACKOFF_CAP if exc.network else BACKOFF_CAP
+            if sleep(backoff(attempt, cap), exc.network):
                 raise Interrupted() from exc
             continue
         if attempt:
