@@ -154,6 +154,33 @@ def test_a_file_that_gets_through_wakes_the_files_waiting_for_the_network(bucket
         assert ended["server"] is True  # interrupted by the cancel
 
 
+def test_a_file_whose_bytes_leave_again_says_uploading_before_its_retry_is_done(
+    tmp_path, bucket, s3, s3_server
+):
+    """Seen under Xvfb: the network back, a photo at 98% still "waiting for network"
+    (its one PUT, sent again, is one retry). Once its bytes have been leaving for a
+    moment, it is uploading."""
+    src = write_random(tmp_path / "n" / "portrait.jpg", 5 * MiB, seed=3)
+    rec = Recorder()
+    with TcpProxy(s3_server.port, up_rate=1 * MiB) as proxy:
+        rec.when(lambda e: isinstance(e, Progress) and e.bytes_done > MiB,
+                 lambda: proxy.set_network_down(True))  # fmt: skip
+        rec.when(
+            lambda e: isinstance(e, FileStateChanged) and e.state == "waiting for network",
+            lambda: threading.Timer(1.0, proxy.set_network_down, args=(False,)).start(),
+        )
+        with engine(bucket, proxy.url, read_timeout=3.0) as eng:
+            eng.subscribe(rec)
+            summary = eng.run(requests_for(tmp_path / "n"))
+    assert summary.published == 1
+    assert object_sha256(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
+    states = [(i, e.state) for i, e in enumerate(rec.events) if isinstance(e, FileStateChanged)]
+    last_wait = max(i for i, state in states if state == "waiting for network")
+    back = next(i for i, state in states if i > last_wait and state == "uploading")
+    later = [e for e in rec.events[back:] if isinstance(e, Progress)]
+    assert any(e.bytes_done < src.stat().st_size for e in later), "said only once it was done"
+
+
 def test_cancel_aborts_the_multipart_upload_on_the_server(tmp_path, bucket, s3, s3_server):
     write_random(tmp_path / "c" / "big.tif", 30 * MiB, seed=4)
     rec = Recorder()

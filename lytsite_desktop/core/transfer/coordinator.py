@@ -50,6 +50,10 @@ T = TypeVar("T")
 #: a fast link moves 8 MB photos in a blink.
 PROGRESS_STEP = 256 * 1024
 PROGRESS_INTERVAL = 0.1
+#: A file in these states sends nothing until its retry gets through ...
+_STALLED = (FileState.WAITING_FOR_NETWORK, FileState.RETRYING)
+#: ... or until its bytes have been leaving for this many seconds.
+FLOWING = 1.0
 #: A file that keeps changing while we read it fails after this many fresh starts.
 MAX_RESTARTS = 5
 
@@ -126,6 +130,8 @@ class Coordinator:
 
     def set_state(self, task: FileTask, state: FileState, detail: str = "") -> None:
         with self.lock:
+            if state in _STALLED:
+                task.flowing_since = None
             if task.finished or (task.state is state and not detail):
                 return
             if task.paused and state is not FileState.PAUSED:
@@ -150,11 +156,25 @@ class Coordinator:
             task.bytes_done += n
             if n > 0:
                 task.bytes_sent += n
-            if abs(task.bytes_done - task.reported) < PROGRESS_STEP:
-                return
-            if time.monotonic() - task.reported_at < PROGRESS_INTERVAL:
-                return
-        self.report_progress(task)
+            moving = n > 0 and task.state in _STALLED and self._flowing(task)
+            quiet = abs(task.bytes_done - task.reported) < PROGRESS_STEP or (
+                time.monotonic() - task.reported_at < PROGRESS_INTERVAL
+            )
+        if moving:
+            self.recovered(task)
+        if not quiet:
+            self.report_progress(task)
+
+    @staticmethod
+    def _flowing(task: FileTask) -> bool:
+        """Have bytes left for :data:`FLOWING` seconds since the last failure? Then
+        the file is uploading again, though its retried part is not done yet. (A
+        dead link takes a little into its buffers before the reset: no flowing.)
+        Under the lock."""
+        now = time.monotonic()
+        if task.flowing_since is None:
+            task.flowing_since = now
+        return now - task.flowing_since >= FLOWING
 
     def report_progress(self, task: FileTask) -> None:
         with self.lock:
