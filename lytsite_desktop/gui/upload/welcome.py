@@ -14,9 +14,9 @@ TEXT = """
 <p style="font-size: 12pt">Publish photo folders to your own storage, and share a fast gallery
 of them.</p>
 <ol>
-<li><b>Drop folders of photos (and PDFs) here.</b> Every original is kept byte for byte, for
-your client to download; each photo also gets a fast WebP preview (1800 px) and a
-thumbnail for viewing.</li>
+<li><b>Drop folders of photos (and videos, PDFs) here.</b> Every original is kept byte for
+byte, for your client to download; each photo also gets a fast WebP preview (1800 px) and a
+thumbnail for viewing, each video a poster and a version that plays in any browser.</li>
 <li><b>It works right away.</b> Until you connect a bucket, everything is published to a
 library on this computer, and nothing leaves it:<br><code>{library}</code></li>
 <li><b>Connect Cloudflare R2</b> (or Amazon S3, Backblaze B2, MinIO) when you are ready.
