@@ -84,6 +84,7 @@ class TerminalProgress:
         self._all = SpeedMeter(clock=clock)
         self._size = self._done = self._sent = 0  # over every file
         self._finished: set[int] = set()
+        self._retry_reasons: set[str] = set()
         self.failures: list[tuple[str, str]] = []
         #: Files published without a preview, and why.
         self.no_preview: list[tuple[str, str]] = []
@@ -127,11 +128,16 @@ class TerminalProgress:
         elif isinstance(event, ProgressEvent):
             self._progress_of(event)
         elif isinstance(event, FileStateChanged):
+            why = event.detail if event.state is FileState.RETRYING else ""
             if event.task in self._rows:
                 label = self._label(event.task)
                 if event.state not in (FileState.UPLOADING, FileState.QUEUED):
-                    label = f"{label} [yellow]({event.state.label})"
+                    said = f"{event.state.label}: {why}" if why else event.state.label
+                    label = f"{label} [yellow]({escape(said)})"
                 self._progress.update(self._rows[event.task], description=label)
+            elif why and why not in self._retry_reasons and not self.live:
+                self._retry_reasons.add(why)  # each reason once, not once a file
+                self.console.print(f"[yellow]retrying[/yellow]: {escape(why)}")
         elif isinstance(event, FileDone | FileFailed | FileCancelled):
             self._file_ended(event)
         elif isinstance(event, Stopping):

@@ -10,10 +10,12 @@ class TransferError(Exception):
 class TransientError(TransferError):
     """Worth retrying: a reset connection, a timeout, a 5xx, a SlowDown."""
 
-    def __init__(self, message: str, *, network: bool = False) -> None:
+    def __init__(self, message: str, *, network: bool = False, gave_up: str = "") -> None:
         super().__init__(message)
         #: True when the network itself looks down (shows "waiting for network").
         self.network = network
+        #: What the file's failure says when retrying stops ("" : the usual words).
+        self.gave_up = gave_up
 
 
 class PermanentError(TransferError):

@@ -208,6 +208,16 @@ def test_a_misnamed_file_is_told_in_one_sentence():
     )
 
 
+def test_a_retry_says_why_and_a_wait_for_the_network_needs_no_words():
+    """A full disk showed as "retrying" alone (the reason in a tooltip only)."""
+    full = "the disk holding /Volumes/Photos is full; free some space to continue"
+    retrying = Row("/x/a.jpg", "a.jpg", "shoot", 10, state=FileState.RETRYING, detail=full)
+    assert state_text(retrying) == f"retrying: {full}"
+    waiting = Row("/x/a.jpg", "a.jpg", "shoot", 10, state=FileState.WAITING_FOR_NETWORK,
+                  detail="cannot reach https://x.r2.cloudflarestorage.com")  # fmt: skip
+    assert state_text(waiting) == "waiting for network"
+
+
 def test_a_long_state_shows_whole_lines_and_says_when_there_is_more(tmp_path, open_window, qtbot):
     """Qt cut a long note's third line in half at the window's first size."""
     folder = tmp_path / "Shoot"

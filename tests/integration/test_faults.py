@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +31,8 @@ from lytsite_desktop.core.transfer.task import FileTask, Original
 from tests.conftest import object_sha256, sha256_file, write_random
 from tests.support.engines import Recorder, engine, journal, requests_for
 from tests.support.netproxy import Faults, TcpProxy
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_resetting_and_stalling_link_still_delivers_every_file(tmp_path, bucket, s3, s3_server):
@@ -179,6 +185,42 @@ def test_a_file_whose_bytes_leave_again_says_uploading_before_its_retry_is_done(
     back = next(i for i, state in states if i > last_wait and state == "uploading")
     later = [e for e in rec.events[back:] if isinstance(e, Progress)]
     assert any(e.bytes_done < src.stat().st_size for e in later), "said only once it was done"
+
+
+def test_a_full_disk_says_so_and_the_upload_goes_on_once_space_is_freed(tmp_path):
+    """The library's disk full: a real 12 MB filesystem of its own (tmpfs, in a
+    mount namespace of the command's), 9 MB of it taken. The files say why they
+    wait; space freed, every file arrives whole. (Before, the terminal said nothing
+    for minutes, then "The storage service kept failing".)"""
+    folder = tmp_path / "Shoot"
+    sources = [write_random(folder / f"IMG_{i}.dat", 2 * MiB, seed=i) for i in range(3)]
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (
+        'mount -t tmpfs -o size=12M none "$1" && head -c 9M /dev/zero > "$1/blocker" && '
+        '"$2" -m lytsite_desktop upload "$3" --dest "file://$1/lib" --json --no-previews; '
+        'echo "{\\"exit\\": $?}"; find "$1/lib/projects" -path "*/files/*" -type f '
+        "-exec sha256sum {} +"
+    )
+    proc = subprocess.Popen(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh",
+         str(disk), sys.executable, str(folder)],
+        stdout=subprocess.PIPE, text=True, cwd=REPO, env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )  # fmt: skip
+    assert proc.stdout is not None
+    said = ""
+    for line in proc.stdout:
+        event = json.loads(line)
+        if event.get("state") == "retrying":
+            said = event["detail"]
+            Path(f"/proc/{proc.pid}/root{disk}/blocker").unlink()  # the command's view
+            break
+    rest = proc.stdout.read().splitlines()
+    assert proc.wait(60) == 0
+    assert "is full; free some space to continue" in said
+    assert json.loads(next(x for x in rest if x.startswith('{"exit"'))) == {"exit": 0}
+    arrived = sorted(x.split()[0] for x in rest if not x.startswith("{") and "/files/" in x)
+    assert arrived == sorted(sha256_file(p) for p in sources)
 
 
 def test_cancel_aborts_the_multipart_upload_on_the_server(tmp_path, bucket, s3, s3_server):

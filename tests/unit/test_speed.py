@@ -1,14 +1,15 @@
-"""Speeds and time left, measured one way for the terminal and the window: from bytes
-sent, over the last seconds, in binary units."""
+"""What the terminal and the window say of a transfer: speeds and time left, measured
+one way from bytes sent, over the last seconds, in binary units; and why a file waits."""
 
 from __future__ import annotations
 
 from rich.console import Console
 
 from lytsite_desktop.cli.terminal import TerminalProgress
-from lytsite_desktop.core.events import FileQueued, Progress
+from lytsite_desktop.core.events import FileQueued, FileStateChanged, Progress
 from lytsite_desktop.core.sizes import MiB, format_rate
 from lytsite_desktop.core.speed import MIN_SPAN, WINDOW, SpeedMeter
+from lytsite_desktop.core.states import FileState
 
 
 class Clock:
@@ -111,3 +112,19 @@ def test_the_terminal_draws_no_speed_once_the_link_went_dead():
         dead = console.export_text()
     assert "4.0 MiB/s" in moving
     assert "MiB/s" not in dead and "20.0 MiB/64.0 MiB" in dead
+
+
+def test_a_terminal_that_is_no_terminal_says_each_reason_for_retrying_once():
+    """Piped to a log, the command said nothing while every file waited for space."""
+    console = Console(record=True, force_terminal=False, width=160)
+    progress = TerminalProgress(console)
+    full = "the disk holding /mnt/lib is full; free some space to continue"
+    with progress:
+        for task in (1, 2, 1):
+            progress(FileStateChanged(task, "d", "p", f"{task}.jpg", state=FileState.RETRYING,
+                                      detail=full))  # fmt: skip
+        progress(FileStateChanged(3, "d", "p", "3.jpg", state=FileState.WAITING_FOR_NETWORK,
+                                  detail="cannot reach https://s3.example"))  # fmt: skip
+    text = console.export_text()
+    assert text.count(full) == 1 and "retrying" in text
+    assert "cannot reach" not in text

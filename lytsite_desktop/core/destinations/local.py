@@ -185,7 +185,7 @@ class LocalDestination:
                     raise PreconditionFailed("another computer changed it first")
             etag = self._write_stream(path, io.BytesIO(data), len(data), checksum)
             meta = _meta(etag, {}, content_type, Headers(cache_control=cache_control))
-            _write_json(self._meta_path(key), meta)
+            _write_json(self._meta_path(key), meta, self.root)
         return f'"{etag}"'
 
     def list_objects(self, prefix: str) -> list[StoredObject]:
@@ -233,7 +233,7 @@ class LocalDestination:
     ) -> str:
         path = self._path(key)
         etag = self._write_stream(path, body, size, checksum)
-        _write_json(self._meta_path(key), _meta(etag, metadata, content_type, headers))
+        _write_json(self._meta_path(key), _meta(etag, metadata, content_type, headers), self.root)
         return etag
 
     def create_multipart(
@@ -257,6 +257,7 @@ class LocalDestination:
                     "initiated": datetime.now(UTC).isoformat(),
                     **_meta("", metadata, content_type, headers),
                 },
+                self.root,
             )
         except OSError as exc:
             raise _disk_error(exc, self.root) from exc
@@ -316,7 +317,7 @@ class LocalDestination:
         etag = f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"
         meta.pop("key", None)
         meta.pop("initiated", None)
-        _write_json(self._meta_path(key), {**meta, "etag": etag})
+        _write_json(self._meta_path(key), {**meta, "etag": etag}, self.root)
         shutil.rmtree(staging, ignore_errors=True)
         return etag
 
@@ -381,12 +382,20 @@ def _read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".meta-")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh)
-    os.replace(tmp, path)
+def _write_json(path: Path, data: dict, root: Path) -> None:
+    """Write ``data`` to ``path`` whole or not at all; a full disk (or any failure
+    to write) is told as the library's (:func:`_disk_error`)."""
+    tmp = ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".meta-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp:
+            _unlink(tmp)
+        raise _disk_error(exc, root) from exc
 
 
 def _unlink(path: str) -> None:
@@ -396,5 +405,8 @@ def _unlink(path: str) -> None:
 
 def _disk_error(exc: OSError, root: Path) -> Exception:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return TransientError(f"the disk holding {root} is full; free some space to continue")
+        return TransientError(
+            f"the disk holding {root} is full; free some space to continue",
+            gave_up=f"The disk holding {root} is full: free some space, then retry.",
+        )
     return PermanentError(f"Cannot write to the library folder {root}: {exc.strerror or exc}")

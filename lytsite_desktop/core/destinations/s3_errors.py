@@ -88,7 +88,7 @@ def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
     if isinstance(exc, bexc.ReadTimeoutError | bexc.ConnectTimeoutError):
         return TransientError(f"no answer from {where} (timed out)", network=True)
     if isinstance(exc, bexc.EndpointConnectionError | bexc.ConnectionError | bexc.HTTPClientError):
-        return TransientError(f"cannot reach {where} ({type(exc).__name__})", network=True)
+        return TransientError(f"cannot reach {where}", network=True)  # the log has which way
     if isinstance(exc, ConnectionError | TimeoutError | OSError):
-        return TransientError(f"network error talking to {where} ({exc})", network=True)
+        return TransientError(f"the connection to {where} broke", network=True)
     return PermanentError(f"Unexpected error talking to {where}: {exc}")

@@ -9,6 +9,7 @@ else fails the file at once.
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from typing import TypeVar
@@ -17,6 +18,8 @@ from lytsite_desktop.core.errors import Interrupted, PermanentError, TransientEr
 from lytsite_desktop.core.states import FileState
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 MAX_SERVER_RETRIES = 12
 BACKOFF_BASE = 0.5
@@ -57,9 +60,10 @@ def retrying(
             if should_stop():
                 raise Interrupted() from exc  # a pause or cancel cut it: not a failure
             attempt += 1
+            log.info("attempt %d failed: %s (%r)", attempt, exc, exc.__cause__)
             if not exc.network and attempt > MAX_SERVER_RETRIES:
                 raise PermanentError(
-                    f"The storage service kept failing ({exc}); try again later."
+                    exc.gave_up or f"The storage service kept failing ({exc}); try again later."
                 ) from exc
             waiting = exc.network and attempt >= 2
             set_state(FileState.WAITING_FOR_NETWORK if waiting else FileState.RETRYING, str(exc))

@@ -395,6 +395,6 @@ def state_text(row: Row) -> str:
         return f"published, but {why}"
     if row.state is FileState.PUBLISHED and row.detail:
         return f"published without preview: {why}"
-    if row.state is FileState.FAILED:
-        return f"failed: {row.detail}" if row.detail else "failed"
+    if row.state in (FileState.FAILED, FileState.RETRYING) and row.detail:
+        return f"{row.state.label}: {row.detail}"  # why: a full disk, a busy service
     return row.state.label
