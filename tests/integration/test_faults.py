@@ -1,4 +1,4 @@
-"""Broken links, outages and changes behind the engine's back, over real HTTP."""
+"""Broken links, outages, full disks and changes behind the engine's back, for real."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from lytsite_desktop.core.events import (
     FileStateChanged,
     Progress,
 )
+from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.transfer.retry import (
     BACKOFF_CAP,
@@ -30,6 +31,7 @@ from lytsite_desktop.core.transfer.retry import (
 from lytsite_desktop.core.transfer.task import FileTask, Original
 from tests.conftest import object_sha256, sha256_file, write_random
 from tests.support.engines import Recorder, engine, journal, requests_for
+from tests.support.images import jpeg_bytes, scene
 from tests.support.netproxy import Faults, TcpProxy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -221,6 +223,36 @@ def test_a_full_disk_says_so_and_the_upload_goes_on_once_space_is_freed(tmp_path
     assert json.loads(next(x for x in rest if x.startswith('{"exit"'))) == {"exit": 0}
     arrived = sorted(x.split()[0] for x in rest if not x.startswith("{") and "/files/" in x)
     assert arrived == sorted(sha256_file(p) for p in sources)
+
+
+_RENDER = """
+import sys
+from lytsite_desktop.core.previews.jobs import RenderJob, render
+job = RenderJob(source=sys.argv[2], kind="image", label="JPEG", out_dir=sys.argv[1], size=1800,
+                quality=85, thumb_size=480, thumb_quality=80, max_pixels=10**8)
+result = render(job)
+print(result.note, result.lasting, sep="\\n")
+"""
+
+
+def test_a_full_disk_where_previews_are_made_is_said_as_such(tmp_path):
+    """This computer's own disk full (a 2 MB tmpfs, full, in a mount namespace):
+    the preview's note said "an unexpected error"."""
+    photo = tmp_path / "IMG_0001.jpg"
+    photo.write_bytes(jpeg_bytes(scene((2400, 1600), seed=4)))
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (
+        'mount -t tmpfs -o size=2M none "$1" && mkdir "$1/work" && '
+        '{ head -c 3M /dev/zero > "$1/blocker" 2>/dev/null; "$2" -c "$RENDER" "$1/work" "$3"; }'
+    )
+    done = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh",
+         str(disk), sys.executable, str(photo)],
+        capture_output=True, text=True, cwd=REPO, timeout=60,
+        env=dict(os.environ, PYTHONPATH=str(REPO), RENDER=_RENDER),
+    )  # fmt: skip
+    assert done.stdout.splitlines() == [notes.disk_full(), "False"], done.stderr[-2000:]
 
 
 def test_cancel_aborts_the_multipart_upload_on_the_server(tmp_path, bucket, s3, s3_server):

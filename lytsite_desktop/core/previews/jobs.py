@@ -7,6 +7,7 @@ the original is always published.
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import os
@@ -152,11 +153,19 @@ def _render(job: RenderJob, tick: Callable[[], None]) -> RenderResult:
         return _render_picture(job)
     except MemoryError:
         return RenderResult(note=notes.too_much_memory(), lasting=False)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            return _unexpected(job, exc)
+        return RenderResult(note=notes.disk_full(), lasting=False, detail=str(exc))
     except Exception as exc:  # a decoder bug must cost one preview, not the batch
-        log.exception("preview of %s failed", job.source)
-        return RenderResult(
-            note=notes.unexpected(), lasting=False, detail=f"{type(exc).__name__}: {exc}"
-        )
+        return _unexpected(job, exc)
+
+
+def _unexpected(job: RenderJob, exc: Exception) -> RenderResult:
+    log.exception("preview of %s failed", job.source)
+    return RenderResult(
+        note=notes.unexpected(), lasting=False, detail=f"{type(exc).__name__}: {exc}"
+    )
 
 
 def _render_picture(job: RenderJob) -> RenderResult:

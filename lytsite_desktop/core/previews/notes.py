@@ -56,6 +56,11 @@ def cannot_read_file(reason: str) -> str:
     return PREFIX + f"the file could not be read ({reason})"
 
 
+def disk_full() -> str:
+    """This computer's disk (where previews are made) is full: worth trying again."""
+    return PREFIX + "this computer's disk was full (free some space, then publish again)"
+
+
 def took_too_long(seconds: float) -> str:
     return PREFIX + f"making it took longer than {seconds:g} s"
 
