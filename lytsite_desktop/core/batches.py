@@ -26,6 +26,7 @@ from lytsite_desktop.core.events import (
     FileFailed,
     FileStateChanged,
 )
+from lytsite_desktop.core.platform.diagnostics import TOLD
 from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.core.states import FileState
 
@@ -159,7 +160,7 @@ def _log_file_event(event: FileEvent) -> None:
         note = f" ({event.note})" if event.note else ""
         log.info("%s %s, %s sent%s", how, where, format_size(event.bytes_sent), note)
     elif isinstance(event, FileFailed):
-        log.warning("failed %s: %s", where, event.reason)
+        log.warning("failed %s: %s", where, event.reason, extra=TOLD)
     elif isinstance(event, FileCancelled):
         log.info("cancelled %s", where)
     elif isinstance(event, FileStateChanged) and event.state in (

@@ -66,6 +66,8 @@ def test_bad_credentials_exit_1_with_a_clear_message(tmp_path, auth_server, caps
     assert code == 1
     err = capsys.readouterr().err
     assert "rejected the access keys" in err and "a.jpg" in err
+    # Said once, in words: not again as a log record ("WARNING lytsite_desktop...").
+    assert err.count("failed a.jpg") == 1 and "WARNING" not in err, err
 
 
 def test_missing_bucket_exit_1_with_a_clear_message(tmp_path, s3_server, capsys):

@@ -29,7 +29,7 @@ class KeyringUnavailable(ConfigError):
     def __init__(self, detail: str = "") -> None:
         super().__init__(NO_KEYRING_HELP)
         if detail:
-            log.warning("the keyring is not usable: %s", detail)
+            log.info("the keyring is not usable: %s", detail)
 
 
 def _usable_backend() -> KeyringBackend:

@@ -41,6 +41,10 @@ LOG_TAIL_LINES = 200
 FORMAT = "%(asctime)s %(levelname)s [%(threadName)s] %(name)s: %(message)s"
 #: Libraries whose DEBUG output is noise unless asked for (--verbose shows it).
 CHATTY = ("botocore", "boto3", "urllib3", "s3transfer", "PIL")
+#: ``extra=`` of a record the photographer was already told on screen (a file's
+#: failure, said in the window or the terminal): the log file keeps it, the
+#: console does not say it twice.
+TOLD = {"told": True}
 
 CrashCallback = Callable[[Path], None]
 
@@ -137,6 +141,7 @@ def start(
         console = logging.StreamHandler(stderr)
         console.setLevel(logging.DEBUG if verbose else logging.WARNING)
         console.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+        console.addFilter(lambda record: not getattr(record, "told", False))
         diag.handlers.append(console)
     for handler in diag.handlers:
         root.addHandler(handler)
