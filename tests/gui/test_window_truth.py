@@ -16,9 +16,11 @@ from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.core.speed import SpeedMeter
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.upload.page import LOCAL_LIBRARY
 from lytsite_desktop.gui.upload.queue_model import QueueModel, Role, Row, state_text
+from lytsite_desktop.gui.upload.status_line import Totals, status_line
 from tests.conftest import dest_url, write_random
 from tests.gui.conftest import drop
 from tests.support.images import jpeg_bytes, marked_image
@@ -216,6 +218,23 @@ def test_a_retry_says_why_and_a_wait_for_the_network_needs_no_words():
     waiting = Row("/x/a.jpg", "a.jpg", "shoot", 10, state=FileState.WAITING_FOR_NETWORK,
                   detail="cannot reach https://x.r2.cloudflarestorage.com")  # fmt: skip
     assert state_text(waiting) == "waiting for network"
+
+
+def test_the_status_line_tells_why_nothing_moves_not_a_speed():
+    """Seen under Xvfb, the library's disk full: every file "retrying", and the
+    status line "409.6 KiB/s, 49s left" (bytes written, then lost to the full disk)."""
+    clock = iter(range(100))
+    meter = SpeedMeter(clock=lambda: float(next(clock)))
+    for i in range(4):
+        meter.update(i * MiB)  # retried writes: bytes that went nowhere
+    full = "the disk holding /Volumes/Photos is full; free some space to continue"
+    rows = [Row(f"/x/{i}.jpg", f"{i}.jpg", "shoot", MiB, state=FileState.RETRYING, detail=full)
+            for i in range(3)]  # fmt: skip
+    rows.append(Row("/x/3.jpg", "3.jpg", "shoot", MiB, state=FileState.PUBLISHED))
+    line = status_line(Totals.of(rows, meter, 4.0), 0)
+    assert line.endswith(f"retrying: {full}") and "/s" not in line, line
+    rows[0].state = FileState.UPLOADING  # one moves again: its speed is worth saying
+    assert "/s" in status_line(Totals.of(rows, meter, 4.0), 0)
 
 
 def test_a_long_state_shows_whole_lines_and_says_when_there_is_more(tmp_path, open_window, qtbot):

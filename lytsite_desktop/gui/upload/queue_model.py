@@ -39,6 +39,7 @@ from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
 from lytsite_desktop.core.speed import SpeedMeter
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.images import icon
+from lytsite_desktop.gui.upload.status_line import Totals
 
 _Index = QModelIndex | QPersistentModelIndex
 WARNING = QColor("#b76e00")
@@ -81,22 +82,6 @@ class Row:
 
     def item(self) -> ScanItem:
         return ScanItem(self.source, self.rel_path, self.project, size=self.size, title=self.title)
-
-
-@dataclass(frozen=True)
-class Totals:
-    """The queue in numbers (rows handed to the engine; READY rows are not counted)."""
-
-    files: int
-    done: int
-    failed: int
-    problems: int
-    bytes: int
-    bytes_done: int
-    speed: float
-    left: float | None
-    #: Files that wait for the network to come back.
-    waiting: int = 0
 
 
 class QueueModel(QAbstractTableModel):
@@ -372,21 +357,9 @@ class QueueModel(QAbstractTableModel):
         return [t for i in rows if (t := self.rows[i].task) is not None]
 
     def totals(self, now: float | None = None) -> Totals:
+        """The rows handed to the engine (READY rows are not counted), in numbers."""
         queued = [r for r in self.rows if r.state is not FileState.READY]
-        size = sum(r.size for r in queued)
-        done = sum(r.bytes_done for r in queued if r.state is not FileState.CANCELLED)
-        size -= sum(r.size for r in queued if r.state is FileState.CANCELLED)
-        return Totals(
-            files=len(queued),
-            done=sum(1 for r in queued if r.finished),
-            failed=sum(1 for r in queued if r.state is FileState.FAILED),
-            problems=sum(1 for r in queued if r.problem),
-            bytes=size,
-            bytes_done=done,
-            speed=self._meter.rate(now),
-            left=self._meter.eta(size - done, now),
-            waiting=sum(1 for r in queued if r.state is FileState.WAITING_FOR_NETWORK),
-        )
+        return Totals.of(queued, self._meter, now)
 
 
 def state_text(row: Row) -> str:

@@ -2,8 +2,54 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
-from lytsite_desktop.gui.upload.queue_model import Totals
+from lytsite_desktop.core.states import FileState
+
+if TYPE_CHECKING:
+    from lytsite_desktop.core.speed import SpeedMeter
+    from lytsite_desktop.gui.upload.queue_model import Row
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The queue in numbers."""
+
+    files: int
+    done: int
+    failed: int
+    problems: int
+    bytes: int
+    bytes_done: int
+    speed: float
+    left: float | None
+    #: Files that wait for the network to come back, or retry (and why, when all
+    #: of them say the same: a full disk).
+    waiting: int = 0
+    retrying: int = 0
+    reason: str = ""
+
+    @classmethod
+    def of(cls, rows: list[Row], meter: SpeedMeter, now: float | None = None) -> Totals:
+        size = sum(r.size for r in rows if r.state is not FileState.CANCELLED)
+        done = sum(r.bytes_done for r in rows if r.state is not FileState.CANCELLED)
+        retrying = [r for r in rows if r.state is FileState.RETRYING]
+        reasons = {r.detail for r in retrying}
+        return cls(
+            files=len(rows),
+            done=sum(1 for r in rows if r.finished),
+            failed=sum(1 for r in rows if r.state is FileState.FAILED),
+            problems=sum(1 for r in rows if r.problem),
+            bytes=size,
+            bytes_done=done,
+            speed=meter.rate(now),
+            left=meter.eta(size - done, now),
+            waiting=sum(1 for r in rows if r.state is FileState.WAITING_FOR_NETWORK),
+            retrying=len(retrying),
+            reason=reasons.pop() if len(reasons) == 1 else "",
+        )
 
 
 def status_line(t: Totals, ready: int) -> str:
@@ -14,8 +60,12 @@ def status_line(t: Totals, ready: int) -> str:
         f"{t.done} of {t.files} files",
         f"{format_size(t.bytes_done)} of {format_size(t.bytes)}",
     ]
-    if t.waiting and t.waiting == t.files - t.done:
-        parts.append("waiting for the network")
+    stalled = t.waiting + t.retrying
+    if stalled and stalled == t.files - t.done:  # nothing moves: no speed to speak of
+        if t.waiting == stalled:
+            parts.append("waiting for the network")
+        else:
+            parts.append(f"retrying: {t.reason}" if t.reason else "retrying")
     elif t.speed > 0 and t.done < t.files:
         parts.append(f"{format_rate(t.speed)}, {format_duration(t.left)} left")
     if t.failed:
