@@ -233,6 +233,10 @@ def test_the_status_line_tells_why_nothing_moves_not_a_speed():
     rows.append(Row("/x/3.jpg", "3.jpg", "shoot", MiB, state=FileState.PUBLISHED))
     line = status_line(Totals.of(rows, meter, 4.0), 0)
     assert line.endswith(f"retrying: {full}") and "/s" not in line, line
+    for row in rows[:3]:  # seen too: "paused" in every row, "1.7 MiB/s, 30s left" below
+        row.state = FileState.PAUSED
+    line = status_line(Totals.of(rows, meter, 4.0), 0)
+    assert line.endswith("· paused") and "/s" not in line, line
     rows[0].state = FileState.UPLOADING  # one moves again: its speed is worth saying
     assert "/s" in status_line(Totals.of(rows, meter, 4.0), 0)
 

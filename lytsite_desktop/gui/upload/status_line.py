@@ -25,8 +25,9 @@ class Totals:
     bytes_done: int
     speed: float
     left: float | None
-    #: Files that wait for the network to come back, or retry (and why, when all
-    #: of them say the same: a full disk).
+    #: Files that send nothing now: paused, waiting for the network to come back,
+    #: or retrying (and why, when all of them say the same: a full disk).
+    paused: int = 0
     waiting: int = 0
     retrying: int = 0
     reason: str = ""
@@ -46,6 +47,7 @@ class Totals:
             bytes_done=done,
             speed=meter.rate(now),
             left=meter.eta(size - done, now),
+            paused=sum(1 for r in rows if r.state is FileState.PAUSED),
             waiting=sum(1 for r in rows if r.state is FileState.WAITING_FOR_NETWORK),
             retrying=len(retrying),
             reason=reasons.pop() if len(reasons) == 1 else "",
@@ -60,11 +62,13 @@ def status_line(t: Totals, ready: int) -> str:
         f"{t.done} of {t.files} files",
         f"{format_size(t.bytes_done)} of {format_size(t.bytes)}",
     ]
-    stalled = t.waiting + t.retrying
+    stalled = t.paused + t.waiting + t.retrying
     if stalled and stalled == t.files - t.done:  # nothing moves: no speed to speak of
-        if t.waiting == stalled:
+        if t.paused == stalled:
+            parts.append("paused")
+        elif t.waiting == stalled:
             parts.append("waiting for the network")
-        else:
+        elif t.retrying == stalled:
             parts.append(f"retrying: {t.reason}" if t.reason else "retrying")
     elif t.speed > 0 and t.done < t.files:
         parts.append(f"{format_rate(t.speed)}, {format_duration(t.left)} left")
