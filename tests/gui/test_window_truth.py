@@ -152,6 +152,35 @@ def test_the_finish_message_names_the_project_and_counts_its_own_batch(
     )
 
 
+def test_after_cancel_resume_is_off_until_files_are_chosen_and_says_what_retry_does(
+    tmp_path, open_window, qtbot, studio, s3_server, bucket
+):
+    """Seen under Xvfb: everything cancelled, Resume lit, and pressing it said "the
+    selected files are not paused, failed or cancelled" of files that were
+    cancelled (with nothing chosen, Resume continues only paused files)."""
+    for i in range(3):
+        write_random(tmp_path / "Gala" / f"{i}.tif", 3 * MiB, seed=i)
+    with TcpProxy(s3_server.port, up_rate=MiB) as proxy:
+        studio(dest_url(bucket, proxy.url))
+        window = open_window()
+        page = window.upload
+        publish(window, qtbot, tmp_path / "Gala", 3)
+        qtbot.waitUntil(lambda: any(r.bytes_done for r in page.model.rows), timeout=20_000)
+        page.cancel_selected()  # nothing chosen: all of them
+        qtbot.waitUntil(lambda: states(window) == [FileState.CANCELLED] * 3, timeout=20_000)
+        qtbot.waitUntil(lambda: not page.resume_action.isEnabled(), timeout=2_000)
+        assert page.retry_action.isEnabled()
+        page.resume_selected()
+        assert window.statusBar().currentMessage() == (
+            "Nothing is paused. Retry sends the cancelled and failed files again."
+        )
+        page.table.selectRow(0)  # chosen: Resume sends it again
+        qtbot.waitUntil(lambda: page.resume_action.isEnabled(), timeout=2_000)
+        page.resume_selected()
+        qtbot.waitUntil(lambda: states(window)[0] is not FileState.CANCELLED, timeout=10_000)
+        assert states(window)[1:] == [FileState.CANCELLED] * 2
+
+
 def test_a_damaged_photo_is_told_apart_and_the_problems_filter_explains_itself(
     tmp_path, open_window, qtbot, studio
 ):

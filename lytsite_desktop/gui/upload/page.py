@@ -278,7 +278,7 @@ class UploadPage(QWidget):
         if stopped:
             self.session.retry(stopped)
         if not (paused or stopped):
-            self.message.emit(nothing_to_resume(rows))
+            self.message.emit(nothing_to_resume(rows, chosen=bool(self._selection())))
 
     def toggle_selected(self) -> None:
         rows = self.selected_rows()
@@ -320,9 +320,9 @@ class UploadPage(QWidget):
         states = {r.state for r in rows}
         unfinished = any(not r.finished and r.task is not None for r in rows)
         self.pause_action.setEnabled(unfinished and states != {FileState.PAUSED})
-        self.resume_action.setEnabled(
-            bool(states & {FileState.PAUSED, FileState.FAILED, FileState.CANCELLED})
-        )
+        # As resume_selected: failed and cancelled files only when chosen.
+        again = {FileState.FAILED, FileState.CANCELLED} if self._selection() else set()
+        self.resume_action.setEnabled(bool(states & ({FileState.PAUSED} | again)))
         self.cancel_action.setEnabled(unfinished)
         self.retry_action.setEnabled(bool(states & {FileState.FAILED, FileState.CANCELLED}))
         self.clear_action.setEnabled(any(r.finished for r in self.model.rows))

@@ -39,9 +39,13 @@ class ProblemsOnly(QSortFilterProxyModel):
         return bool(model.index(source_row, 0, source_parent).data(Role.PROBLEM))
 
 
-def nothing_to_resume(rows: list[Row]) -> str:
+def nothing_to_resume(rows: list[Row], *, chosen: bool = True) -> str:
+    """Why Resume did nothing for ``rows`` (the ``chosen`` ones, or the whole list)."""
     if not rows:
         return "Nothing to resume: the list is empty."
+    stopped = {FileState.FAILED, FileState.CANCELLED}
+    if not chosen and any(r.state in stopped for r in rows):
+        return "Nothing is paused. Retry sends the cancelled and failed files again."
     if all(r.state is FileState.PUBLISHED for r in rows):
         return "Nothing to resume: the selected files are published."
     if all(r.state is FileState.READY for r in rows):
