@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{title}: {text}", 10_000)
 
     def _batch_finished(self, done: BatchDone) -> None:
-        self.notify("Publishing finished", finished_text(done))
+        self.notify(*finished_notice(done))
         if self.tabs.currentWidget() is self.gallery:
             self.gallery.refresh_projects()
 
@@ -280,9 +280,13 @@ class MainWindow(QMainWindow):
             self.tray.hide()
 
 
-def finished_text(done: BatchDone) -> str:
-    """'7 files published to Client Shoot; 1 failed (see the list)'."""
+def finished_notice(done: BatchDone) -> tuple[str, str]:
+    """('Publishing finished', '7 files published to Client Shoot; 1 failed (see the
+    list)'), or ('Publishing cancelled', ...) when every file was cancelled."""
     where = f" to {done.project}" if done.project else ""
+    if done.cancelled and not (done.published or done.failed):
+        files = f"{done.cancelled} file{'s' if done.cancelled != 1 else ''}"
+        return "Publishing cancelled", f"{files} cancelled; nothing published{where}"
     text = f"{done.published} file{'s' if done.published != 1 else ''} published{where}"
     if done.damaged:
         text += f"; {done.damaged} could not be read (published without a preview)"
@@ -290,4 +294,4 @@ def finished_text(done: BatchDone) -> str:
         text += f"; {done.failed} failed (see the list)"
     if done.cancelled:
         text += f"; {done.cancelled} cancelled"
-    return text
+    return "Publishing finished", text

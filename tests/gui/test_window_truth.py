@@ -174,6 +174,10 @@ def test_after_cancel_resume_is_off_until_files_are_chosen_and_says_what_retry_d
         assert window.statusBar().currentMessage() == (
             "Nothing is paused. Retry sends the cancelled and failed files again."
         )
+        assert window.notifications[-1] == (
+            "Publishing cancelled",
+            "3 files cancelled; nothing published to Gala",
+        )  # not "Publishing finished: 0 files published to Gala; 3 cancelled"
         page.table.selectRow(0)  # chosen: Resume sends it again
         qtbot.waitUntil(lambda: page.resume_action.isEnabled(), timeout=2_000)
         page.resume_selected()
