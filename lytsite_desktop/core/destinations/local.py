@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import hashlib
 import io
-import json
 import os
 import shutil
 import tempfile
@@ -28,11 +25,19 @@ from lytsite_desktop.core.destinations.base import (
     StoredObject,
     new_hash,
 )
+from lytsite_desktop.core.destinations.local_files import (
+    disk_error,
+    etag_of,
+    prune_empty,
+    read_json,
+    sidecar,
+    unlink_quietly,
+    write_json,
+)
 from lytsite_desktop.core.errors import (
     DigestMismatchError,
     PermanentError,
     PreconditionFailed,
-    TransientError,
     UploadGoneError,
 )
 from lytsite_desktop.core.store.filelock import FileLock
@@ -106,10 +111,10 @@ class LocalDestination:
                 raise DigestMismatchError("the bytes received differ from the file's checksum")
             os.replace(tmp, target)
         except OSError as exc:
-            _unlink(tmp)
-            raise _disk_error(exc, self.root) from exc
+            unlink_quietly(tmp)
+            raise disk_error(exc, self.root) from exc
         except BaseException:
-            _unlink(tmp)
+            unlink_quietly(tmp)
             raise
         return check.digest().hex()
 
@@ -121,7 +126,7 @@ class LocalDestination:
             size = path.stat().st_size
         except FileNotFoundError:
             return None
-        meta = _read_json(self._meta_path(key))
+        meta = read_json(self._meta_path(key))
         return ObjectInfo(size=size, etag=meta.get("etag", ""), metadata=meta.get("metadata", {}))
 
     def get_bytes(self, key: str) -> bytes | None:
@@ -132,7 +137,7 @@ class LocalDestination:
 
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         data = self.get_bytes(key)
-        return None if data is None else (data, _etag(data))
+        return None if data is None else (data, etag_of(data))
 
     def list_folders(self, prefix: str) -> list[str]:
         try:
@@ -140,7 +145,7 @@ class LocalDestination:
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise _disk_error(exc, self.root) from exc
+            raise disk_error(exc, self.root) from exc
 
     def read_range(self, key: str, start: int) -> tuple[int, Iterator[bytes]]:
         path = self._path(key)
@@ -149,7 +154,7 @@ class LocalDestination:
         except FileNotFoundError:
             raise PermanentError(f"{key} is not in the library {self.root}") from None
         except OSError as exc:
-            raise _disk_error(exc, self.root) from exc
+            raise disk_error(exc, self.root) from exc
         total = os.fstat(fh.fileno()).st_size
 
         def chunks() -> Iterator[bytes]:
@@ -178,14 +183,14 @@ class LocalDestination:
         with _WRITES, FileLock(self.root / _META / ".write-lock"):
             if if_match or if_none_match:
                 try:
-                    current: str | None = _etag(path.read_bytes())
+                    current: str | None = etag_of(path.read_bytes())
                 except FileNotFoundError:
                     current = None
                 if (if_none_match and current is not None) or (if_match and current != if_match):
                     raise PreconditionFailed("another computer changed it first")
             etag = self._write_stream(path, io.BytesIO(data), len(data), checksum)
-            meta = _meta(etag, {}, content_type, Headers(cache_control=cache_control))
-            _write_json(self._meta_path(key), meta, self.root)
+            meta = sidecar(etag, {}, content_type, Headers(cache_control=cache_control))
+            write_json(self._meta_path(key), meta, self.root)
         return f'"{etag}"'
 
     def list_objects(self, prefix: str) -> list[StoredObject]:
@@ -218,8 +223,8 @@ class LocalDestination:
                 except FileNotFoundError:
                     pass
                 except OSError as exc:
-                    raise _disk_error(exc, self.root) from exc
-                _prune_empty(path.parent, self.root)
+                    raise disk_error(exc, self.root) from exc
+                prune_empty(path.parent, self.root)
 
     def put_object(
         self,
@@ -233,7 +238,7 @@ class LocalDestination:
     ) -> str:
         path = self._path(key)
         etag = self._write_stream(path, body, size, checksum)
-        _write_json(self._meta_path(key), _meta(etag, metadata, content_type, headers), self.root)
+        write_json(self._meta_path(key), sidecar(etag, metadata, content_type, headers), self.root)
         return etag
 
     def create_multipart(
@@ -250,17 +255,17 @@ class LocalDestination:
         staging = self._staging(upload_id)
         try:
             staging.mkdir(parents=True)
-            _write_json(
+            write_json(
                 staging / "upload.json",
                 {
                     "key": key,
                     "initiated": datetime.now(UTC).isoformat(),
-                    **_meta("", metadata, content_type, headers),
+                    **sidecar("", metadata, content_type, headers),
                 },
                 self.root,
             )
         except OSError as exc:
-            raise _disk_error(exc, self.root) from exc
+            raise disk_error(exc, self.root) from exc
         return upload_id
 
     def _upload_dir(self, upload_id: str) -> Path:
@@ -288,7 +293,7 @@ class LocalDestination:
 
     def complete_multipart(self, key: str, upload_id: str, parts: list[PartInfo]) -> str:
         staging = self._upload_dir(upload_id)
-        meta = _read_json(staging / "upload.json")
+        meta = read_json(staging / "upload.json")
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".complete-")
@@ -309,15 +314,15 @@ class LocalDestination:
                 os.fsync(out.fileno())
             os.replace(tmp, target)
         except FileNotFoundError as exc:
-            _unlink(tmp)
+            unlink_quietly(tmp)
             raise PermanentError(f"a part of this upload is missing: {exc.filename}") from exc
         except OSError as exc:
-            _unlink(tmp)
-            raise _disk_error(exc, self.root) from exc
+            unlink_quietly(tmp)
+            raise disk_error(exc, self.root) from exc
         etag = f"{hashlib.md5(md5s).hexdigest()}-{len(parts)}"
         meta.pop("key", None)
         meta.pop("initiated", None)
-        _write_json(self._meta_path(key), {**meta, "etag": etag}, self.root)
+        write_json(self._meta_path(key), {**meta, "etag": etag}, self.root)
         shutil.rmtree(staging, ignore_errors=True)
         return etag
 
@@ -330,7 +335,7 @@ class LocalDestination:
         if not staging_root.is_dir():
             return []
         for staging in staging_root.iterdir():
-            meta = _read_json(staging / "upload.json")
+            meta = read_json(staging / "upload.json")
             key = meta.get("key")
             if isinstance(key, str) and key.startswith(prefix):
                 initiated = meta.get("initiated")
@@ -348,65 +353,3 @@ class LocalDestination:
 
     def close(self) -> None:
         pass
-
-
-def _etag(data: bytes) -> str:
-    return f'"{hashlib.md5(data).hexdigest()}"'
-
-
-def _meta(etag: str, metadata: dict[str, str], content_type: str, headers: Headers) -> dict:
-    """An object's sidecar: what S3 would keep beside the bytes."""
-    meta: dict = {"etag": etag, "metadata": metadata, "contentType": content_type}
-    if headers.cache_control:
-        meta["cacheControl"] = headers.cache_control
-    if headers.content_disposition:
-        meta["contentDisposition"] = headers.content_disposition
-    return meta
-
-
-def _prune_empty(folder: Path, root: Path) -> None:
-    """Remove ``folder`` and its parents while empty, up to ``root``."""
-    while folder != root and folder.is_relative_to(root):
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_json(path: Path, data: dict, root: Path) -> None:
-    """Write ``data`` to ``path`` whole or not at all; a full disk (or any failure
-    to write) is told as the library's (:func:`_disk_error`)."""
-    tmp = ""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".meta-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if tmp:
-            _unlink(tmp)
-        raise _disk_error(exc, root) from exc
-
-
-def _unlink(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
-
-
-def _disk_error(exc: OSError, root: Path) -> Exception:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return TransientError(
-            f"the disk holding {root} is full; free some space to continue",
-            gave_up=f"The disk holding {root} is full: free some space, then retry.",
-        )
-    return PermanentError(f"Cannot write to the library folder {root}: {exc.strerror or exc}")
