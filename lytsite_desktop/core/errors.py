@@ -10,12 +10,13 @@ class TransferError(Exception):
 class TransientError(TransferError):
     """Worth retrying: a reset connection, a timeout, a 5xx, a SlowDown."""
 
-    def __init__(self, message: str, *, network: bool = False, gave_up: str = "") -> None:
+    def __init__(self, message: str, *, network: bool = False, patient: bool = False) -> None:
         super().__init__(message)
         #: True when the network itself looks down (shows "waiting for network").
         self.network = network
-        #: What the file's failure says when retrying stops ("" : the usual words).
-        self.gave_up = gave_up
+        #: Waited out for as long as it takes, as the network is, though the file
+        #: shows "retrying" and why: something the photographer can mend (a full disk).
+        self.patient = patient
 
 
 class PermanentError(TransferError):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lytsite_desktop.core.errors import TransientError
+from lytsite_desktop.core.errors import PermanentError, TransientError
 from lytsite_desktop.core.events import (
     FileCancelled,
     FileDone,
@@ -108,26 +108,40 @@ def test_dead_network_waits_then_finishes(tmp_path, bucket, s3, s3_server):
     assert object_sha256(s3, bucket, rec.of(FileDone)[0].key) == sha256_file(src)
 
 
-@pytest.mark.parametrize(("network", "cap"), [(True, NETWORK_BACKOFF_CAP), (False, BACKOFF_CAP)])
-def test_waiting_for_the_network_looks_again_often_and_server_errors_back_off_further(network, cap):
-    """A dead network costs nothing to ask again; a busy server is given room."""
+@pytest.mark.parametrize(
+    ("network", "patient", "cap", "tries"),
+    [(True, False, NETWORK_BACKOFF_CAP, 3 * MAX_SERVER_RETRIES),  # waited out
+     (False, True, NETWORK_BACKOFF_CAP, 3 * MAX_SERVER_RETRIES),  # a full disk: waited out
+     (False, False, BACKOFF_CAP, MAX_SERVER_RETRIES)],  # a busy server: then it fails
+)  # fmt: skip
+def test_waiting_for_the_network_looks_again_often_and_server_errors_back_off_further(
+    network, patient, cap, tries
+):
+    """A dead network (or a full disk) costs nothing to ask again, for as long as it
+    takes; a busy server is given room, MAX_SERVER_RETRIES times, then the file fails."""
     asked: list[tuple[float, bool]] = []
-    failures = iter(range(MAX_SERVER_RETRIES))
+    failures = iter(range(tries))
 
     def fn() -> str:
         if next(failures, None) is not None:
-            raise TransientError("down", network=network)
+            raise TransientError("down", network=network, patient=patient)
         return "through"
 
     def sleep(seconds: float, net: bool) -> bool:
         asked.append((seconds, net))
         return False
 
-    got = retrying(fn, should_stop=lambda: False, set_state=lambda s, d: None,
-                   recovered=lambda: None, sleep=sleep)  # fmt: skip
-    assert got == "through" and len(asked) == MAX_SERVER_RETRIES
+    def run() -> str:
+        return retrying(fn, should_stop=lambda: False, set_state=lambda s, d: None,
+                        recovered=lambda: None, sleep=sleep)  # fmt: skip
+
+    assert run() == "through" and len(asked) == tries
     assert all(net is network for _, net in asked)
     assert cap / 2 <= max(s for s, _ in asked) <= cap
+    if not (network or patient):
+        failures = iter(range(tries + 1))  # one more: given up
+        with pytest.raises(PermanentError, match="kept failing"):
+            run()
 
 
 def test_a_file_that_gets_through_wakes_the_files_waiting_for_the_network(bucket, s3_server):

@@ -72,6 +72,6 @@ def disk_error(exc: OSError, root: Path) -> Exception:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return TransientError(
             f"the disk holding {root} is full; free some space to continue",
-            gave_up=f"The disk holding {root} is full: free some space, then retry.",
+            patient=True,  # freed space lets the upload go on by itself
         )
     return PermanentError(f"Cannot write to the library folder {root}: {exc.strerror or exc}")

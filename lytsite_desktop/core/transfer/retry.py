@@ -2,7 +2,8 @@
 
 Network failures are retried for as long as it takes (the file shows "waiting for
 network"), looking again at least every :data:`NETWORK_BACKOFF_CAP` seconds, and
-at once when another file got through; a server's errors (5xx, SlowDown) up to
+at once when another file got through; so is a full disk (the file shows
+"retrying" and why); a server's errors (5xx, SlowDown) up to
 :data:`MAX_SERVER_RETRIES` times, backing off up to :data:`BACKOFF_CAP`; anything
 else fails the file at once.
 """
@@ -61,13 +62,13 @@ def retrying(
                 raise Interrupted() from exc  # a pause or cancel cut it: not a failure
             attempt += 1
             log.info("attempt %d failed: %s (%r)", attempt, exc, exc.__cause__)
-            if not exc.network and attempt > MAX_SERVER_RETRIES:
+            if not (exc.network or exc.patient) and attempt > MAX_SERVER_RETRIES:
                 raise PermanentError(
-                    exc.gave_up or f"The storage service kept failing ({exc}); try again later."
+                    f"The storage service kept failing ({exc}); try again later."
                 ) from exc
             waiting = exc.network and attempt >= 2
             set_state(FileState.WAITING_FOR_NETWORK if waiting else FileState.RETRYING, str(exc))
-            cap = NETWORK_BACKOFF_CAP if exc.network else BACKOFF_CAP
+            cap = NETWORK_BACKOFF_CAP if exc.network or exc.patient else BACKOFF_CAP
             if sleep(backoff(attempt, cap), exc.network):
                 raise Interrupted() from exc
             continue
