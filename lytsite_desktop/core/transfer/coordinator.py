@@ -82,7 +82,7 @@ class Coordinator:
         self.stopping = False
         self.unfinished = 0  # files added and not final
         #: Counts the times a file got through after failing: it wakes the files
-        #: waiting for the network.
+        #: waiting for the network or for disk space.
         self.got_through = 0
 
     def summary(self, tasks: list[FileTask]) -> BatchDone:
@@ -191,7 +191,7 @@ class Coordinator:
             should_stop=lambda: abortable and self.should_stop(task),
             set_state=lambda state, detail: self.set_state(task, state, detail),
             recovered=lambda: self.recovered(task),
-            sleep=lambda seconds, network: self.sleep(task, seconds, abortable, network),
+            sleep=lambda seconds, patient: self.sleep(task, seconds, abortable, patient),
         )
 
     def recovered(self, task: FileTask) -> None:
@@ -201,16 +201,16 @@ class Coordinator:
             self.got_through += 1
             self.lock.notify_all()
 
-    def sleep(self, task: FileTask, seconds: float, abortable: bool, network: bool = False) -> bool:
-        """Sleep; True if interrupted by stop/pause/cancel. A wait for the ``network``
-        ends early when another file got through."""
+    def sleep(self, task: FileTask, seconds: float, abortable: bool, patient: bool = False) -> bool:
+        """Sleep; True if interrupted by stop/pause/cancel. A ``patient`` wait (for
+        the network, for disk space) ends early when another file got through."""
         with self.lock:
             seen = self.got_through
 
             def stopped() -> bool:
                 return abortable and self.should_stop(task)
 
-            self.lock.wait_for(lambda: stopped() or (network and self.got_through != seen), seconds)
+            self.lock.wait_for(lambda: stopped() or (patient and self.got_through != seen), seconds)
             return stopped()
 
     def parts_ready(self, task: FileTask) -> None:

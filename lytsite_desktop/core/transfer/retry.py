@@ -48,8 +48,9 @@ def retrying(
 
     ``should_stop()`` (a pause, a cancel, a stop) ends it with :class:`Interrupted`;
     ``set_state`` shows what it is doing, ``recovered()`` that it works again;
-    ``sleep(seconds, network)`` waits (a wait for the network may end early, when
-    another file got through) and returns True when interrupted meanwhile.
+    ``sleep(seconds, patient)`` waits (a patient wait, for the network or for disk
+    space, may end early, when another file got through) and returns True when
+    interrupted meanwhile.
     """
     attempt = 0
     while True:
@@ -68,8 +69,9 @@ def retrying(
                 ) from exc
             waiting = exc.network and attempt >= 2
             set_state(FileState.WAITING_FOR_NETWORK if waiting else FileState.RETRYING, str(exc))
-            cap = NETWORK_BACKOFF_CAP if exc.network or exc.patient else BACKOFF_CAP
-            if sleep(backoff(attempt, cap), exc.network):
+            patient = exc.network or exc.patient  # waited out; another file's luck ends it
+            cap = NETWORK_BACKOFF_CAP if patient else BACKOFF_CAP
+            if sleep(backoff(attempt, cap), patient):
                 raise Interrupted() from exc
             continue
         if attempt:
