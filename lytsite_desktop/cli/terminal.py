@@ -32,7 +32,7 @@ from lytsite_desktop.core.events import (
 from lytsite_desktop.core.events import Progress as ProgressEvent
 from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
 from lytsite_desktop.core.speed import SpeedMeter
-from lytsite_desktop.core.states import FileState
+from lytsite_desktop.core.states import STALLED, FileState
 
 
 class _Size(ProgressColumn):
@@ -41,19 +41,23 @@ class _Size(ProgressColumn):
         return Text(f"{format_size(task.completed)}/{total}", style="progress.download")
 
 
-class _Speed(ProgressColumn):
-    """Measured when drawn: a link that went dead reads no speed, though no event
-    comes to say so."""
+def _meter(task: RichTask) -> SpeedMeter | None:
+    """A bar's speed, measured when drawn (a link that went dead reads no speed,
+    though no event comes to say so); none while its files wait or retry (what a
+    dead link takes into its buffers before the reset is no speed either)."""
+    return None if task.fields.get("stalled") else task.fields.get("meter")
 
+
+class _Speed(ProgressColumn):
     def render(self, task: RichTask) -> Text:
-        meter: SpeedMeter | None = task.fields.get("meter")
+        meter = _meter(task)
         speed = meter.rate() if meter is not None else 0.0
         return Text(format_rate(speed) if speed else "", style="progress.data.speed")
 
 
 class _Left(ProgressColumn):
     def render(self, task: RichTask) -> Text:
-        meter: SpeedMeter | None = task.fields.get("meter")
+        meter = _meter(task)
         left = meter.eta(int((task.total or 0) - task.completed)) if meter is not None else None
         return Text(format_duration(left) if left is not None else "", style="progress.remaining")
 
@@ -84,6 +88,7 @@ class TerminalProgress:
         self._all = SpeedMeter(clock=clock)
         self._size = self._done = self._sent = 0  # over every file
         self._finished: set[int] = set()
+        self._stalled: set[int] = set()  # waiting for the network, retrying, paused
         self._retry_reasons: set[str] = set()
         self.failures: list[tuple[str, str]] = []
         #: Files published without a preview, and why.
@@ -129,12 +134,19 @@ class TerminalProgress:
             self._progress_of(event)
         elif isinstance(event, FileStateChanged):
             why = event.detail if event.state is FileState.RETRYING else ""
+            if event.state in STALLED:
+                self._stalled.add(event.task)
+            else:
+                self._stalled.discard(event.task)
+            self._update_overall()
             if event.task in self._rows:
                 label = self._label(event.task)
                 if event.state not in (FileState.UPLOADING, FileState.QUEUED):
                     said = f"{event.state.label}: {why}" if why else event.state.label
                     label = f"{label} [yellow]({escape(said)})"
-                self._progress.update(self._rows[event.task], description=label)
+                self._progress.update(
+                    self._rows[event.task], description=label, stalled=event.state in STALLED
+                )
             elif why and why not in self._retry_reasons and not self.live:
                 self._retry_reasons.add(why)  # each reason once, not once a file
                 self.console.print(f"[yellow]retrying[/yellow]: {escape(why)}")
@@ -174,10 +186,12 @@ class TerminalProgress:
         self._progress.update(
             self._overall, total=self._size, completed=self._done,
             description=f"[bold]{len(self._finished)}/{len(self._files)} files",
+            stalled=bool(self._stalled) and self._stalled >= self._files.keys() - self._finished,
         )  # fmt: skip
 
     def _file_ended(self, event: FileDone | FileFailed | FileCancelled) -> None:
         self._finished.add(event.task)
+        self._stalled.discard(event.task)
         row = self._rows.pop(event.task, None)
         if row is not None:
             self._progress.remove_task(row)

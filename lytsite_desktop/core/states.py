@@ -71,6 +71,9 @@ WORKING = frozenset(
         FileState.WAITING_FOR_NETWORK,
     }
 )
+#: Nothing of the file moves until its retry gets through, or it is resumed: no
+#: speed to speak of.
+STALLED = frozenset({FileState.WAITING_FOR_NETWORK, FileState.RETRYING, FileState.PAUSED})
 #: What the journal records (the states a crash must survive).
 STORED = frozenset(
     {

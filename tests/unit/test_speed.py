@@ -114,6 +114,28 @@ def test_the_terminal_draws_no_speed_once_the_link_went_dead():
     assert "MiB/s" not in dead and "20.0 MiB/64.0 MiB" in dead
 
 
+def test_the_terminal_draws_no_speed_for_a_file_that_waits():
+    """Seen in a terminal with the network cut: "(waiting for network) ... 1.3 MiB/s
+    5s", then "51.2 KiB/s 2m03s" from what each retry put into a dead connection."""
+    clock = Clock()
+    console = Console(record=True, force_terminal=True, width=160)
+    progress = TerminalProgress(console, clock=clock)
+    with progress:
+        progress(FileQueued(1, "d", "p", "a.tif", path="/a.tif", size=64 * MiB))
+        for i in range(1, 101):  # 4 MiB/s for 5 s, the last second of it just now
+            clock.now += 0.05
+            progress(Progress(1, "d", "p", "a.tif", bytes_done=i * MiB // 5, size=64 * MiB,
+                              sent=i * MiB // 5))  # fmt: skip
+        progress(FileStateChanged(1, "d", "p", "a.tif", state=FileState.WAITING_FOR_NETWORK))
+        progress._progress.refresh()
+        waiting = console.export_text(clear=True)
+        progress(FileStateChanged(1, "d", "p", "a.tif", state=FileState.UPLOADING))
+        progress._progress.refresh()
+        going = console.export_text()
+    assert "(waiting for network)" in waiting and "/s" not in waiting
+    assert "4.0 MiB/s" in going
+
+
 def test_a_terminal_that_is_no_terminal_says_each_reason_for_retrying_once():
     """Piped to a log, the command said nothing while every file waited for space."""
     console = Console(record=True, force_terminal=False, width=160)

@@ -32,7 +32,7 @@ from lytsite_desktop.core.keys import file_id, original_key
 from lytsite_desktop.core.previews.cache import Cached
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.entry import ManifestEntry
-from lytsite_desktop.core.states import FileState, Original, Preview, checked
+from lytsite_desktop.core.states import STALLED, FileState, Original, Preview, checked
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.core.transfer import aborts, retry
@@ -50,9 +50,8 @@ T = TypeVar("T")
 #: a fast link moves 8 MB photos in a blink.
 PROGRESS_STEP = 256 * 1024
 PROGRESS_INTERVAL = 0.1
-#: A file in these states sends nothing until its retry gets through ...
-_STALLED = (FileState.WAITING_FOR_NETWORK, FileState.RETRYING)
-#: ... or until its bytes have been leaving for this many seconds.
+#: A stalled file (states.STALLED) moves again once its retry gets through, or
+#: once its bytes have been leaving again for this many seconds.
 FLOWING = 1.0
 #: A file that keeps changing while we read it fails after this many fresh starts.
 MAX_RESTARTS = 5
@@ -130,7 +129,7 @@ class Coordinator:
 
     def set_state(self, task: FileTask, state: FileState, detail: str = "") -> None:
         with self.lock:
-            if state in _STALLED:
+            if state in STALLED:
                 task.flowing_since = None
             if task.finished or (task.state is state and not detail):
                 return
@@ -156,7 +155,7 @@ class Coordinator:
             task.bytes_done += n
             if n > 0:
                 task.bytes_sent += n
-            moving = n > 0 and task.state in _STALLED and self._flowing(task)
+            moving = n > 0 and task.state in STALLED and self._flowing(task)
             quiet = abs(task.bytes_done - task.reported) < PROGRESS_STEP or (
                 time.monotonic() - task.reported_at < PROGRESS_INTERVAL
             )
