@@ -174,7 +174,9 @@ class TerminalProgress:
         meter.speed.update(meter.sent)
         if event.task not in self._rows and event.bytes_done < event.size and self.live:
             label = self._label(event.task)
-            self._rows[event.task] = self._progress.add_task(label, total=0, meter=meter.speed)
+            self._rows[event.task] = self._progress.add_task(
+                label, total=0, meter=meter.speed, stalled=event.task in self._stalled
+            )
         if event.task in self._rows:
             self._progress.update(
                 self._rows[event.task], completed=event.bytes_done, total=event.size

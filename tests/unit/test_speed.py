@@ -136,6 +136,22 @@ def test_the_terminal_draws_no_speed_for_a_file_that_waits():
     assert "4.0 MiB/s" in going
 
 
+def test_a_bar_drawn_first_while_its_file_waits_shows_no_speed():
+    clock = Clock()
+    console = Console(record=True, force_terminal=True, width=160)
+    progress = TerminalProgress(console, clock=clock)
+    with progress:
+        progress(FileQueued(1, "d", "p", "a.tif", path="/a.tif", size=64 * MiB))
+        progress(FileStateChanged(1, "d", "p", "a.tif", state=FileState.WAITING_FOR_NETWORK))
+        for i in range(1, 101):  # what retries put into dead connections
+            clock.now += 0.05
+            progress(Progress(1, "d", "p", "a.tif", bytes_done=i * 1024, size=64 * MiB,
+                              sent=i * MiB // 5))  # fmt: skip
+        progress._progress.refresh()
+        text = console.export_text()
+    assert "a.tif" in text and "/s" not in text
+
+
 def test_a_terminal_that_is_no_terminal_says_each_reason_for_retrying_once():
     """Piped to a log, the command said nothing while every file waited for space."""
     console = Console(record=True, force_terminal=False, width=160)
