@@ -167,9 +167,9 @@ class TerminalProgress:
         meter.size, meter.done, meter.sent = size, done, max(sent, meter.sent)
 
     def _progress_of(self, event: ProgressEvent) -> None:
-        meter = self._files.get(event.task) or self._files.setdefault(
-            event.task, _Meter(0, self._clock)
-        )
+        meter = self._files.get(event.task)
+        if meter is None:  # progress of a file not announced before
+            meter = self._files[event.task] = _Meter(0, self._clock)
         self._set(meter, event.size, event.bytes_done, event.sent)
         meter.speed.update(meter.sent)
         if event.task not in self._rows and event.bytes_done < event.size and self.live:

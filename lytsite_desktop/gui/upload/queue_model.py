@@ -333,7 +333,8 @@ class QueueModel(QAbstractTableModel):
         self._meter.update(self._sent, now)
         for i in list(self._live):
             row = self.rows[i]
-            # Waiting for the network, retrying or paused: nothing moves, no speed.
+            # A speed only while it uploads: waiting, retrying, paused (states.STALLED)
+            # or adding to the gallery, nothing of it moves that a speed would tell.
             speed = row.meter.rate(now) if row.state is FileState.UPLOADING else 0.0
             if speed != row.speed:
                 row.speed = speed
