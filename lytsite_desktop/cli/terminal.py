@@ -32,7 +32,7 @@ from lytsite_desktop.core.events import (
 from lytsite_desktop.core.events import Progress as ProgressEvent
 from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
 from lytsite_desktop.core.speed import SpeedMeter
-from lytsite_desktop.core.states import STALLED, FileState
+from lytsite_desktop.core.states import SHOWS_SPEED, FileState
 
 
 class _Size(ProgressColumn):
@@ -43,9 +43,10 @@ class _Size(ProgressColumn):
 
 def _meter(task: RichTask) -> SpeedMeter | None:
     """A bar's speed, measured when drawn (a link that went dead reads no speed,
-    though no event comes to say so); none while its files wait or retry (what a
-    dead link takes into its buffers before the reset is no speed either)."""
-    return None if task.fields.get("stalled") else task.fields.get("meter")
+    though no event comes to say so); only while its file uploads, as in the window
+    (states.SHOWS_SPEED): what a dead link takes into its buffers before the reset
+    is no speed, nor is a speed fading while a file is added to the gallery."""
+    return task.fields.get("meter") if task.fields.get("sending") else None
 
 
 class _Speed(ProgressColumn):
@@ -88,7 +89,7 @@ class TerminalProgress:
         self._all = SpeedMeter(clock=clock)
         self._size = self._done = self._sent = 0  # over every file
         self._finished: set[int] = set()
-        self._stalled: set[int] = set()  # waiting for the network, retrying, paused
+        self._sending: set[int] = set()  # files uploading now (states.SHOWS_SPEED)
         self._retry_reasons: set[str] = set()
         self.failures: list[tuple[str, str]] = []
         #: Files published without a preview, and why.
@@ -134,10 +135,10 @@ class TerminalProgress:
             self._progress_of(event)
         elif isinstance(event, FileStateChanged):
             why = event.detail if event.state is FileState.RETRYING else ""
-            if event.state in STALLED:
-                self._stalled.add(event.task)
+            if event.state in SHOWS_SPEED:
+                self._sending.add(event.task)
             else:
-                self._stalled.discard(event.task)
+                self._sending.discard(event.task)
             self._update_overall()
             if event.task in self._rows:
                 label = self._label(event.task)
@@ -145,7 +146,7 @@ class TerminalProgress:
                     said = f"{event.state.label}: {why}" if why else event.state.label
                     label = f"{label} [yellow]({escape(said)})"
                 self._progress.update(
-                    self._rows[event.task], description=label, stalled=event.state in STALLED
+                    self._rows[event.task], description=label, sending=event.state in SHOWS_SPEED
                 )
             elif why and why not in self._retry_reasons and not self.live:
                 self._retry_reasons.add(why)  # each reason once, not once a file
@@ -175,7 +176,7 @@ class TerminalProgress:
         if event.task not in self._rows and event.bytes_done < event.size and self.live:
             label = self._label(event.task)
             self._rows[event.task] = self._progress.add_task(
-                label, total=0, meter=meter.speed, stalled=event.task in self._stalled
+                label, total=0, meter=meter.speed, sending=event.task in self._sending
             )
         if event.task in self._rows:
             self._progress.update(
@@ -188,12 +189,12 @@ class TerminalProgress:
         self._progress.update(
             self._overall, total=self._size, completed=self._done,
             description=f"[bold]{len(self._finished)}/{len(self._files)} files",
-            stalled=bool(self._stalled) and self._stalled >= self._files.keys() - self._finished,
+            sending=bool(self._sending),
         )  # fmt: skip
 
     def _file_ended(self, event: FileDone | FileFailed | FileCancelled) -> None:
         self._finished.add(event.task)
-        self._stalled.discard(event.task)
+        self._sending.discard(event.task)
         row = self._rows.pop(event.task, None)
         if row is not None:
             self._progress.remove_task(row)

@@ -74,6 +74,10 @@ WORKING = frozenset(
 #: Nothing of the file moves until its retry gets through, or it is resumed: no
 #: speed to speak of.
 STALLED = frozenset({FileState.WAITING_FOR_NETWORK, FileState.RETRYING, FileState.PAUSED})
+#: The states a speed and time left are shown for (a file's row, its terminal bar,
+#: the whole while any file is in one): only while its bytes leave. Stalled files
+#: send nothing; one being added to the gallery has sent all it had.
+SHOWS_SPEED = frozenset({FileState.UPLOADING})
 #: What the journal records (the states a crash must survive).
 STORED = frozenset(
     {

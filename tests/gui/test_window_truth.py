@@ -272,6 +272,10 @@ def test_the_status_line_tells_why_nothing_moves_not_a_speed():
     assert line.endswith("· paused") and "/s" not in line, line
     rows[0].state = FileState.UPLOADING  # one moves again: its speed is worth saying
     assert "/s" in status_line(Totals.of(rows, meter, 4.0), 0)
+    for row in rows[:3]:  # all sent, being added to the gallery: nothing leaves
+        row.state = FileState.LISTING
+    line = status_line(Totals.of(rows, meter, 4.0), 0)
+    assert "/s" not in line and " left" not in line, line
 
 
 def test_a_long_state_shows_whole_lines_and_says_when_there_is_more(tmp_path, open_window, qtbot):

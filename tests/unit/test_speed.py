@@ -101,6 +101,7 @@ def test_the_terminal_draws_no_speed_once_the_link_went_dead():
     progress = TerminalProgress(console, clock=clock)
     with progress:
         progress(FileQueued(1, "d", "p", "a.tif", path="/a.tif", size=64 * MiB))
+        progress(FileStateChanged(1, "d", "p", "a.tif", state=FileState.UPLOADING))
         for i in range(1, 101):  # 4 MiB/s for 5 s
             clock.now += 0.05
             progress(Progress(1, "d", "p", "a.tif", bytes_done=i * MiB // 5, size=64 * MiB,
@@ -122,6 +123,7 @@ def test_the_terminal_draws_no_speed_for_a_file_that_waits():
     progress = TerminalProgress(console, clock=clock)
     with progress:
         progress(FileQueued(1, "d", "p", "a.tif", path="/a.tif", size=64 * MiB))
+        progress(FileStateChanged(1, "d", "p", "a.tif", state=FileState.UPLOADING))
         for i in range(1, 101):  # 4 MiB/s for 5 s, the last second of it just now
             clock.now += 0.05
             progress(Progress(1, "d", "p", "a.tif", bytes_done=i * MiB // 5, size=64 * MiB,
@@ -150,6 +152,36 @@ def test_a_bar_drawn_first_while_its_file_waits_shows_no_speed():
         progress._progress.refresh()
         text = console.export_text()
     assert "a.tif" in text and "/s" not in text
+
+
+def test_the_terminal_shows_a_speed_only_while_a_file_uploads_as_the_window_does():
+    """The terminal's bars showed a speed fading over 5 s while their file was added
+    to the gallery (nothing of it moves then); the window showed none."""
+    clock = Clock()
+    console = Console(record=True, force_terminal=True, width=160)
+    progress = TerminalProgress(console, clock=clock)
+    with progress:
+        for task in (1, 2):
+            progress(FileQueued(task, "d", "p", f"{task}.tif", path="/x", size=64 * MiB))
+            progress(FileStateChanged(task, "d", "p", f"{task}.tif", state=FileState.UPLOADING))
+        for i in range(1, 51):  # 4 MiB/s for 2.5 s each, side by side
+            clock.now += 0.05
+            for task in (1, 2):
+                progress(Progress(task, "d", "p", f"{task}.tif", bytes_done=i * MiB // 5,
+                                  size=64 * MiB, sent=i * MiB // 5))  # fmt: skip
+        progress(FileStateChanged(1, "d", "p", "1.tif", state=FileState.LISTING))
+        progress._progress.refresh()
+        one_listing = console.export_text(clear=True)
+        progress(FileStateChanged(2, "d", "p", "2.tif", state=FileState.LISTING))
+        progress._progress.refresh()
+        both_listing = console.export_text()
+    listing, uploading = (
+        [line for line in one_listing.splitlines() if name in line][-1]  # the last frame's
+        for name in ("1.tif", "2.tif")
+    )
+    assert "adding to the gallery" in listing and "/s" not in listing
+    assert "4.0 MiB/s" in uploading
+    assert "/s" not in both_listing  # the whole too, once no file sends
 
 
 def test_a_terminal_that_is_no_terminal_says_each_reason_for_retrying_once():

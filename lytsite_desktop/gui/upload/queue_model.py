@@ -37,7 +37,7 @@ from lytsite_desktop.core.events import (
 from lytsite_desktop.core.ingest.scan import ScanItem
 from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
 from lytsite_desktop.core.speed import SpeedMeter
-from lytsite_desktop.core.states import FileState
+from lytsite_desktop.core.states import SHOWS_SPEED, FileState
 from lytsite_desktop.gui.images import icon
 from lytsite_desktop.gui.upload.status_line import Totals
 
@@ -333,13 +333,11 @@ class QueueModel(QAbstractTableModel):
         self._meter.update(self._sent, now)
         for i in list(self._live):
             row = self.rows[i]
-            # A speed only while it uploads: waiting, retrying, paused (states.STALLED)
-            # or adding to the gallery, nothing of it moves that a speed would tell.
-            speed = row.meter.rate(now) if row.state is FileState.UPLOADING else 0.0
+            speed = row.meter.rate(now) if row.state in SHOWS_SPEED else 0.0
             if speed != row.speed:
                 row.speed = speed
                 self._dirty.add(i)
-            if not speed and (row.finished or row.state is not FileState.UPLOADING):
+            if not speed and (row.finished or row.state not in SHOWS_SPEED):
                 self._live.discard(i)
         if self._dirty:
             top, bottom = min(self._dirty), max(self._dirty)

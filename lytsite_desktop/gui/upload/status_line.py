@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
-from lytsite_desktop.core.states import FileState
+from lytsite_desktop.core.states import SHOWS_SPEED, FileState
 
 if TYPE_CHECKING:
     from lytsite_desktop.core.speed import SpeedMeter
@@ -31,6 +31,9 @@ class Totals:
     waiting: int = 0
     retrying: int = 0
     reason: str = ""
+    #: Files whose bytes leave now (states.SHOWS_SPEED): the whole has a speed only
+    #: while there is one.
+    sending: int = 0
 
     @classmethod
     def of(cls, rows: list[Row], meter: SpeedMeter, now: float | None = None) -> Totals:
@@ -51,6 +54,7 @@ class Totals:
             waiting=sum(1 for r in rows if r.state is FileState.WAITING_FOR_NETWORK),
             retrying=len(retrying),
             reason=reasons.pop() if len(reasons) == 1 else "",
+            sending=sum(1 for r in rows if r.state in SHOWS_SPEED),
         )
 
 
@@ -70,7 +74,7 @@ def status_line(t: Totals, ready: int) -> str:
             parts.append("waiting for the network")
         elif t.retrying == stalled:
             parts.append(f"retrying: {t.reason}" if t.reason else "retrying")
-    elif t.speed > 0 and t.done < t.files:
+    elif t.speed > 0 and t.sending:
         parts.append(f"{format_rate(t.speed)}, {format_duration(t.left)} left")
     if t.failed:
         parts.append(f"{t.failed} failed")
