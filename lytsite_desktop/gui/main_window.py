@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         if self.tabs.widget(index) is self.gallery:
             self.gallery.refresh_projects(remote=not self._looked_remote)
             self._looked_remote = True
+        self._refresh()
 
     def open_settings(self) -> SettingsDialog:
         """The settings dialog (modal); what it saves applies to new uploads, and the
@@ -245,8 +246,13 @@ class MainWindow(QMainWindow):
             self.gallery.refresh_projects()
 
     def _refresh(self) -> None:
-        self.status.setText(self.upload.tick())
+        line = self.upload.tick()
         uploading = self.upload.uploading
+        if self.tabs.currentWidget() is not self.upload:
+            # The queue's line is the Upload tab's; elsewhere only a publish under way
+            # is worth a word ("Ready", "3 files ready to publish" speak of that tab).
+            line = f"Publishing: {line}" if uploading else ""
+        self.status.setText(line)
         self.keep_awake.hold(uploading)
         if self.tray is not None:
             t = self.upload.model.totals()

@@ -328,3 +328,28 @@ def test_the_manifest_of_the_damaged_file_says_why_in_plain_words(
         entry["note"]
         == "no preview: the photo could not be read, it is cut short (an incomplete copy?)"
     )
+
+
+def test_the_gallery_tab_shows_a_publish_under_way_and_not_the_upload_tabs_totals(
+    tmp_path, open_window, qtbot, studio, s3_server, bucket
+):
+    """The Gallery tab's status bar said the Upload tab's line: "1 file(s) ready to
+    publish", and "1 of 1 files · 14.0 MiB of 14.0 MiB" long after the publish ended."""
+    write_random(tmp_path / "Gala" / "speech.tif", 14 * MiB, seed=6)
+    with TcpProxy(s3_server.port, up_rate=4 * MiB) as proxy:
+        studio(dest_url(bucket, proxy.url))
+        window = open_window(part_size=5 * MiB, multipart_threshold=6 * MiB)
+        drop(window.upload.drop_area, [tmp_path / "Gala"])
+        qtbot.waitUntil(lambda: len(window.upload.model.rows) == 1, timeout=10_000)
+        qtbot.waitUntil(lambda: window.status.text() == "1 file ready to publish", timeout=2_000)
+        window.tabs.setCurrentWidget(window.gallery)
+        assert window.status.text() == ""
+        window.tabs.setCurrentWidget(window.upload)
+        qtbot.mouseClick(window.upload.publish_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.upload.model.rows[0].bytes_done > 0, timeout=20_000)
+        window.tabs.setCurrentWidget(window.gallery)
+        assert window.status.text().startswith("Publishing: 0 of 1 files · "), window.status.text()
+        qtbot.waitUntil(lambda: all_final(window), timeout=60_000)
+    qtbot.waitUntil(lambda: window.status.text() == "", timeout=2_000)
+    window.tabs.setCurrentWidget(window.upload)
+    assert window.status.text().startswith("1 of 1 files · 14.0 MiB of 14.0 MiB")

@@ -61,7 +61,9 @@ class Totals:
 def status_line(t: Totals, ready: int) -> str:
     """ "3 of 12 files · 40 MiB of 120 MiB · 4.2 MiB/s, 19 s left · 1 failed" """
     if not t.files:
-        return f"{ready} file(s) ready to publish" if ready else "Ready"
+        if not ready:
+            return "Ready"
+        return f"{ready} file{'s' if ready != 1 else ''} ready to publish"
     parts = [
         f"{t.done} of {t.files} files",
         f"{format_size(t.bytes_done)} of {format_size(t.bytes)}",
