@@ -256,3 +256,25 @@ def test_the_link_row_shows_the_page_and_copies_it(qtbot, tmp_path, app, gallery
     qtbot.mouseClick(row.copy_button, Qt.MouseButton.LeftButton)
     assert QGuiApplication.clipboard().text() == row.link.text()
     assert view.status.text() == "The gallery's link is copied."
+
+
+def test_a_file_with_no_picture_is_named_on_its_tile_and_says_why(qtbot, tmp_path, app, gallery):
+    """Walked under Xvfb: a damaged photo's tile said "JPG" and "Hidden", nothing
+    else, and the photographer had to guess which file it was."""
+    folder = tmp_path / "Shoot"
+    folder.mkdir()
+    for name in ("IMG_0098.jpg", "IMG_7781.jpg"):  # no pictures at all, named as ones
+        (folder / name).write_bytes(bytes(range(256)) * (40 if name[-5] == "8" else 41))
+    (folder / "cake.jpg").write_bytes(jpeg_bytes(scene((1200, 800), seed=2)))
+    assert main(["upload", str(folder)]) == 0  # the local library
+    (ref,) = list_projects(app.journal, app.gallery)
+    view = opened(qtbot, gallery(), ref)
+    tiles = {t.item.entry.fileName: t for t in view.flow.tiles}
+    damaged = [tiles["IMG_0098.jpg"], tiles["IMG_7781.jpg"]]
+    for tile in damaged:
+        tile.resize(240, 160)
+    one, other = (tile.grab().toImage() for tile in damaged)
+    assert one.size() == other.size()
+    assert one != other, "the two tiles differ only by the name they show"
+    for tile in damaged:  # and the tooltip says why there is no picture
+        assert tile.item.entry.note and tile.item.entry.note in tile.toolTip()

@@ -26,7 +26,12 @@ from PySide6.QtWidgets import (
 from lytsite_desktop.core.gallery.layout import Layout, grid_columns, masonry_columns
 from lytsite_desktop.core.gallery.projects import GalleryItem
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
-from lytsite_desktop.gui.gallery.thumbgrid import HIDDEN_OPACITY, mark_hidden, mark_selected
+from lytsite_desktop.gui.gallery.thumbgrid import (
+    HIDDEN_OPACITY,
+    draw_no_picture,
+    mark_hidden,
+    mark_selected,
+)
 
 #: Grid tiles are cropped to 3:2, as most cameras shoot.
 GRID_ASPECT = 2 / 3
@@ -70,7 +75,9 @@ class PhotoTile(QWidget):
         cache.loaded.connect(self._loaded)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName(item.entry.fileName)
-        self.setToolTip(item.entry.path)
+        # Where it is, and why it has no preview (a damaged photo, a ZIP).
+        note = item.entry.note
+        self.setToolTip(f"{item.entry.path}\n{note}" if note else item.entry.path)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         policy.setHeightForWidth(True)
@@ -99,10 +106,8 @@ class PhotoTile(QWidget):
         painter.setOpacity(HIDDEN_OPACITY if hidden else 1.0)
         if image is None:
             painter.fillRect(rect, self.palette().alternateBase())
-            painter.setPen(self.palette().placeholderText().color())
-            name = self.item.entry.fileName
-            label = name.rsplit(".", 1)[-1].upper() if self.path is None and "." in name else ""
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+            if self.path is None:  # else its picture is on its way
+                draw_no_picture(painter, self.rect(), self.item.entry.fileName, self.palette())
         elif self.crop:  # cover the tile, centred
             w, h = image.width(), image.height()
             if h / w > self.aspect:

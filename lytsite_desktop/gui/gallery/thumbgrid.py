@@ -10,10 +10,13 @@ from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
+    QFont,
+    QFontMetrics,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
+    QPalette,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
@@ -154,9 +157,8 @@ class ThumbGrid(QAbstractScrollArea):
             painter.drawImage(QRectF(rect), image, source)
         else:
             painter.fillRect(rect, palette.alternateBase())
-            painter.setPen(palette.placeholderText().color())
-            label = tile.name.rsplit(".", 1)[-1].upper() if tile.thumb is None else ""
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+            if tile.thumb is None:  # else its thumbnail is on its way
+                draw_no_picture(painter, rect, tile.name, palette)
         painter.setOpacity(1.0)
         if tile.hidden:
             mark_hidden(painter, rect)
@@ -249,6 +251,30 @@ class ThumbGrid(QAbstractScrollArea):
                 elif row.top + CELL > bar.value() + self.viewport().height():
                     bar.setValue(row.top + CELL + MARGIN - self.viewport().height())
                 return
+
+
+def draw_no_picture(painter: QPainter, rect: QRect, name: str, palette: QPalette) -> None:
+    """A file with nothing to show (a ZIP, a damaged photo): its type in large
+    letters and its name below, cut in the middle if it must be, as the client's
+    page names such a file. A tile saying only "JPG" left the photographer to
+    guess which file it was."""
+    kind = name.rsplit(".", 1)[-1].upper() if "." in name else ""
+    inner = rect.adjusted(8, 0, -8, 0)
+    middle = inner.top() + inner.height() // 2
+    font = painter.font()
+    big = QFont(font)
+    big.setPointSizeF(font.pointSizeF() * 1.4)
+    big.setBold(True)
+    painter.setFont(big)
+    painter.setPen(palette.placeholderText().color())
+    centre = Qt.AlignmentFlag.AlignHCenter
+    above = QRect(inner.left(), inner.top(), inner.width(), middle - inner.top())
+    painter.drawText(above, centre | Qt.AlignmentFlag.AlignBottom, kind)
+    painter.setFont(font)
+    painter.setPen(palette.text().color())
+    shown = QFontMetrics(font).elidedText(name, Qt.TextElideMode.ElideMiddle, inner.width())
+    below = QRect(inner.left(), middle + 4, inner.width(), inner.bottom() - middle - 4)
+    painter.drawText(below, centre | Qt.AlignmentFlag.AlignTop, shown)
 
 
 def mark_hidden(painter: QPainter, rect: QRect) -> None:
