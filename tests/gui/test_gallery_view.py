@@ -240,6 +240,15 @@ def test_a_video_shows_its_poster_and_plays_in_the_system_player(qtbot, tmp_path
     item = next(i for i in view.items if i.entry.fileName == "toast.mp4")
     assert item.video is not None and item.video.suffix == ".mp4" and item.video.is_file()
     assert item.full == item.thumb  # the poster is what the lightbox shows
+    images_arrive(qtbot, view, [str(i.full) for i in view.items])
+    # Its tile has a play mark on the poster (white in the middle); the photo's none.
+    middles = {}
+    for tile in view.flow.tiles:
+        image = tile.grab().toImage()
+        middles[tile.item.entry.fileName] = image.pixelColor(image.width() // 2,
+                                                             image.height() // 2).getRgb()[:3]  # fmt: skip
+    assert middles["toast.mp4"] == (255, 255, 255)
+    assert middles["cake.jpg"] != (255, 255, 255)
     index = view.items.index(item)
     view.open_lightbox(index)
     assert view.lightbox.play_button.isVisibleTo(view.lightbox)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lytsite_desktop.core.gallery.layout import Layout, grid_columns, masonry_columns
+from lytsite_desktop.core.gallery.layout import Layout, grid_columns, is_video, masonry_columns
 from lytsite_desktop.core.gallery.projects import GalleryItem
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 from lytsite_desktop.gui.gallery.thumbgrid import (
@@ -31,6 +31,7 @@ from lytsite_desktop.gui.gallery.thumbgrid import (
     draw_no_picture,
     mark_hidden,
     mark_selected,
+    mark_video,
 )
 
 #: Grid tiles are cropped to 3:2, as most cameras shoot.
@@ -120,6 +121,8 @@ class PhotoTile(QWidget):
             x = (self.width() - size.width()) / 2
             painter.drawImage(QRectF(x, 0, size.width(), size.height()), image)
         painter.setOpacity(1.0)
+        if image is not None and is_video(self.item.entry):
+            mark_video(painter, self.rect())
         if hidden:
             mark_hidden(painter, self.rect())
         if self.selected:

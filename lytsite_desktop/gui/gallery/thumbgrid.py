@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
@@ -17,6 +17,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPalette,
+    QPolygonF,
     QResizeEvent,
 )
 from PySide6.QtWidgets import QAbstractScrollArea, QWidget
@@ -36,6 +37,7 @@ class Tile:
     name: str
     thumb: str | None  # a local file, or None (no preview: the tile names the file type)
     hidden: bool = False  # left out of the client's page: drawn dimmed
+    video: bool = False  # its thumbnail is a poster frame: drawn with a play mark
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ class ThumbGrid(QAbstractScrollArea):
             if tile.thumb is None:  # else its thumbnail is on its way
                 draw_no_picture(painter, rect, tile.name, palette)
         painter.setOpacity(1.0)
+        if tile.video:
+            mark_video(painter, rect)
         if tile.hidden:
             mark_hidden(painter, rect)
         if index in self.selected:
@@ -275,6 +279,23 @@ def draw_no_picture(painter: QPainter, rect: QRect, name: str, palette: QPalette
     shown = QFontMetrics(font).elidedText(name, Qt.TextElideMode.ElideMiddle, inner.width())
     below = QRect(inner.left(), middle + 4, inner.width(), inner.bottom() - middle - 4)
     painter.drawText(below, centre | Qt.AlignmentFlag.AlignTop, shown)
+
+
+def mark_video(painter: QPainter, rect: QRect) -> None:
+    """A play mark in the middle of a video's poster frame: a film, not a photo."""
+    side = max(16, min(48, rect.height() // 3))
+    centre = QRectF(rect).center()
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(0, 0, 0, 140))
+    painter.drawEllipse(centre, side / 2, side / 2)
+    painter.setBrush(Qt.GlobalColor.white)
+    r = side / 5
+    painter.drawPolygon(QPolygonF([QPointF(centre.x() - r * 0.8, centre.y() - r),
+                                   QPointF(centre.x() - r * 0.8, centre.y() + r),
+                                   QPointF(centre.x() + r * 1.2, centre.y())]))  # fmt: skip
+    painter.restore()
 
 
 def mark_hidden(painter: QPainter, rect: QRect) -> None:

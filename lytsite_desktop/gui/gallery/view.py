@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.app import App
-from lytsite_desktop.core.gallery.layout import Layout, layout_for, title_of
+from lytsite_desktop.core.gallery.layout import Layout, is_video, layout_for, title_of
 from lytsite_desktop.core.gallery.projects import (
     GalleryItem,
     ProjectRef,
@@ -382,5 +382,6 @@ class GalleryView(QWidget):
 
 def _tile(item: GalleryItem) -> Tile:
     return Tile(
-        item.entry.fileName, str(item.thumb) if item.thumb else None, bool(item.entry.hidden)
-    )
+        item.entry.fileName, str(item.thumb) if item.thumb else None, bool(item.entry.hidden),
+        video=is_video(item.entry),
+    )  # fmt: skip
