@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 KiB = 1024
@@ -66,10 +67,11 @@ def format_rate(bytes_per_second: float) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
-    """1h02m, 3m05s, 42s; '--' when unknown."""
+    """A time left: 1h02m, 3m05s, 42s; '--' when unknown. Rounded up: with
+    anything left it never says 0s (the window said "0s left" of 4 MiB)."""
     if seconds is None or seconds != seconds or seconds == float("inf"):
         return "--"
-    s = int(seconds)
+    s = math.ceil(seconds)
     if s >= 3600:
         return f"{s // 3600}h{(s % 3600) // 60:02d}m"
     if s >= 60:

@@ -31,6 +31,8 @@ def test_parse_size_rejects(bad):
 def test_format():
     assert format_size(1536) == "1.5 KiB"
     assert format_duration(75) == "1m15s"
+    assert format_duration(0.4) == "1s" and format_duration(0) == "0s"  # never "0s" of some
+    assert format_duration(59.5) == "1m00s"
     assert format_duration(None) == "--"
 
 
