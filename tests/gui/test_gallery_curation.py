@@ -103,6 +103,24 @@ def test_a_cover_from_the_context_menu(qtbot, view, s3, bucket):
     assert f"{chosen.fileName} is the cover." in view.status.text()
 
 
+def test_move_a_photo_later_and_the_first_cannot_go_earlier(qtbot, view, s3, bucket):
+    """The menu offered "Move earlier" on the first photo, wrote the manifest and
+    said it moved."""
+    menu = right_click(qtbot, view, 0)
+    enabled = {a.text(): a.isEnabled() for a in menu.actions() if a.text()}
+    assert enabled["Move earlier"] is False and enabled["Move later"] is True
+    first, second = (view.items[i].entry for i in (0, 1))
+    choose(menu, "Move later")
+    saved(qtbot, view)
+    order = bucket_manifest(s3, bucket)["order"]
+    assert order.index(second.fileId) < order.index(first.fileId)
+    qtbot.waitUntil(lambda: view.flow.tiles[1].item.entry.fileId == first.fileId)
+    menu = right_click(qtbot, view, 3)  # the last: no later
+    enabled = {a.text(): a.isEnabled() for a in menu.actions() if a.text()}
+    menu.close()
+    assert enabled["Move later"] is False and enabled["Move earlier"] is True
+
+
 def test_hide_files_chosen_with_ctrl_click(qtbot, view, s3, bucket):
     before = _contrast(qtbot, view, 1)
     for i in (1, 3):

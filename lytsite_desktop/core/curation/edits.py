@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from lytsite_desktop.core.gallery.layout import ordered
+from lytsite_desktop.core.gallery.layout import ordered, page_sections
 from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.publish.manifest import Edit, Manifest
 
@@ -106,20 +106,46 @@ def set_hidden(paths: Sequence[str], hidden: bool) -> Edit:
 
 
 def move(path: str, offset: int) -> Edit:
-    """Move a file ``offset`` places earlier (negative) or later in the order; the
-    whole order is kept from then on."""
+    """Move a file ``offset`` places earlier (negative) or later among the files of
+    its section (its folder, or the videos, or the documents: the page shows each
+    section in its own order, so a place in another one would change nothing the
+    client sees); the whole order is kept from then on. The first file of its
+    section moved earlier, or the last later, stays where it is."""
 
     def change(m: Manifest) -> None:
         entry = m.files.get(path)
         if entry is None:
             return
+        mates = [e.fileId for e in section_of(m, entry)]
+        i = mates.index(entry.fileId)
+        j = max(0, min(len(mates) - 1, i + offset))
+        if j == i:
+            return
         ids = [e.fileId for e in display_order(m)]
-        i = ids.index(entry.fileId)
-        j = max(0, min(len(ids) - 1, i + offset))
-        ids.insert(j, ids.pop(i))
+        ids.remove(entry.fileId)
+        k = ids.index(mates[j])
+        ids.insert(k if offset < 0 else k + 1, entry.fileId)
         m.order = ids
 
     return Edit(change)
+
+
+def can_move(m: Manifest, path: str, offset: int) -> bool:
+    """Does :func:`move` change anything? (Not for the first file of its section
+    moved earlier, nor the last one moved later.)"""
+    entry = m.files.get(path)
+    if entry is None:
+        return False
+    mates = [e.fileId for e in section_of(m, entry)]
+    return 0 <= mates.index(entry.fileId) + offset < len(mates)
+
+
+def section_of(m: Manifest, entry: ManifestEntry) -> tuple[ManifestEntry, ...]:
+    """The files of ``entry``'s section, in the order the gallery shows them."""
+    for section in page_sections(list(m.files.values()), m.order):
+        if any(e.fileId == entry.fileId for e in section.entries):
+            return section.entries
+    return (entry,)
 
 
 def display_order(manifest: Manifest) -> list[ManifestEntry]:

@@ -251,8 +251,13 @@ class Curation(QObject):
                 lambda: self.set_hidden(items, False)
             )
         if one is not None:
-            menu.addAction("Move earlier").triggered.connect(lambda: self.move(one, -1))
-            menu.addAction("Move later").triggered.connect(lambda: self.move(one, 1))
+            for text, offset in (("Move earlier", -1), ("Move later", 1)):
+                act = menu.addAction(text)
+                # The first of its section cannot go earlier, nor the last later.
+                manifest = self.manifest
+                act.setEnabled(manifest is not None
+                               and edits.can_move(manifest, one.entry.path, offset))  # fmt: skip
+                act.triggered.connect(lambda _=False, o=offset: self.move(one, o))
         menu.addSeparator()
         label = "Remove from the gallery…" if one else f"Remove {_count(len(items))}…"
         menu.addAction(label).triggered.connect(lambda: self.remove(items))
