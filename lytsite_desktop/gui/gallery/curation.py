@@ -251,10 +251,10 @@ class Curation(QObject):
                 lambda: self.set_hidden(items, False)
             )
         if one is not None:
+            manifest = self.manifest
             for text, offset in (("Move earlier", -1), ("Move later", 1)):
                 act = menu.addAction(text)
                 # The first of its section cannot go earlier, nor the last later.
-                manifest = self.manifest
                 act.setEnabled(manifest is not None
                                and edits.can_move(manifest, one.entry.path, offset))  # fmt: skip
                 act.triggered.connect(lambda _=False, o=offset: self.move(one, o))

@@ -162,7 +162,7 @@ class ThumbGrid(QAbstractScrollArea):
             if tile.thumb is None:  # else its thumbnail is on its way
                 draw_no_picture(painter, rect, tile.name, palette)
         painter.setOpacity(1.0)
-        if tile.video:
+        if tile.video and image is not None:
             mark_video(painter, rect)
         if tile.hidden:
             mark_hidden(painter, rect)
