@@ -20,6 +20,24 @@ class Clock:
         return self.now
 
 
+def drawn(progress: TerminalProgress, console: Console, state: FileState, task: int = 1,
+          name: str = "a.tif") -> str:  # fmt: skip
+    """What the terminal shows once file ``task`` went into ``state``."""
+    progress(FileStateChanged(task, "d", "p", name, state=state))
+    progress._progress.refresh()
+    return console.export_text(clear=True)
+
+
+def send(progress: TerminalProgress, clock: Clock, names: list[str], steps: int) -> None:
+    """Each file in ``names`` (task 1, 2 ...) sends 4 MiB/s side by side for
+    ``steps`` x 50 ms, its progress reported at every step."""
+    for i in range(1, steps + 1):
+        clock.now += 0.05
+        for task, name in enumerate(names, 1):
+            progress(Progress(task, "d", "p", name, bytes_done=i * MiB // 5, size=64 * MiB,
+                              sent=i * MiB // 5))  # fmt: skip
+
+
 def test_a_steady_link_reads_as_its_rate():
     clock = Clock()
     meter = SpeedMeter(clock=clock)
@@ -102,10 +120,7 @@ def test_the_terminal_draws_no_speed_once_the_link_went_dead():
     with progress:
         progress(FileQueued(1, "d", "p", "a.tif", path="/a.tif", size=64 * MiB))
         progress(FileStateChanged(1, "d", "p", "a.tif", state=FileState.UPLOADING))
-        for i in range(1, 101):  # 4 MiB/s for 5 s
-            clock.now += 0.05
-            progress(Progress(1, "d", "p", "a.tif", bytes_done=i * MiB // 5, size=64 * MiB,
-                              sent=i * MiB // 5))  # fmt: skip
+        send(progress, clock, ["a.tif"], 100)  # 4 MiB/s for 5 s
         progress._progress.refresh()
         moving = console.export_text(clear=True)
         clock.now += WINDOW + 0.1
@@ -124,16 +139,9 @@ def test_the_terminal_draws_no_speed_for_a_file_that_waits():
     with progress:
         progress(FileQueued(1, "d", "p", "a.tif", path="/a.tif", size=64 * MiB))
         progress(FileStateChanged(1, "d", "p", "a.tif", state=FileState.UPLOADING))
-        for i in range(1, 101):  # 4 MiB/s for 5 s, the last second of it just now
-            clock.now += 0.05
-            progress(Progress(1, "d", "p", "a.tif", bytes_done=i * MiB // 5, size=64 * MiB,
-                              sent=i * MiB // 5))  # fmt: skip
-        progress(FileStateChanged(1, "d", "p", "a.tif", state=FileState.WAITING_FOR_NETWORK))
-        progress._progress.refresh()
-        waiting = console.export_text(clear=True)
-        progress(FileStateChanged(1, "d", "p", "a.tif", state=FileState.UPLOADING))
-        progress._progress.refresh()
-        going = console.export_text()
+        send(progress, clock, ["a.tif"], 100)  # 4 MiB/s for 5 s, the last second just now
+        waiting = drawn(progress, console, FileState.WAITING_FOR_NETWORK)
+        going = drawn(progress, console, FileState.UPLOADING)
     assert "(waiting for network)" in waiting and "/s" not in waiting
     assert "4.0 MiB/s" in going
 
@@ -164,17 +172,9 @@ def test_the_terminal_shows_a_speed_only_while_a_file_uploads_as_the_window_does
         for task in (1, 2):
             progress(FileQueued(task, "d", "p", f"{task}.tif", path="/x", size=64 * MiB))
             progress(FileStateChanged(task, "d", "p", f"{task}.tif", state=FileState.UPLOADING))
-        for i in range(1, 51):  # 4 MiB/s for 2.5 s each, side by side
-            clock.now += 0.05
-            for task in (1, 2):
-                progress(Progress(task, "d", "p", f"{task}.tif", bytes_done=i * MiB // 5,
-                                  size=64 * MiB, sent=i * MiB // 5))  # fmt: skip
-        progress(FileStateChanged(1, "d", "p", "1.tif", state=FileState.LISTING))
-        progress._progress.refresh()
-        one_listing = console.export_text(clear=True)
-        progress(FileStateChanged(2, "d", "p", "2.tif", state=FileState.LISTING))
-        progress._progress.refresh()
-        both_listing = console.export_text()
+        send(progress, clock, ["1.tif", "2.tif"], 50)  # 4 MiB/s each for 2.5 s
+        one_listing = drawn(progress, console, FileState.LISTING, 1, "1.tif")
+        both_listing = drawn(progress, console, FileState.LISTING, 2, "2.tif")
     listing, uploading = (
         [line for line in one_listing.splitlines() if name in line][-1]  # the last frame's
         for name in ("1.tif", "2.tif")
