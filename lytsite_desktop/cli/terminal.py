@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, ProgressColumn, TaskID, TextColumn
 from rich.progress import Task as RichTask
+from rich.table import Column
 from rich.text import Text
 
 from lytsite_desktop.cli.progress import RESUME_HINT
@@ -94,12 +95,14 @@ class TerminalProgress:
         self.failures: list[tuple[str, str]] = []
         #: Files published without a preview, and why.
         self.no_preview: list[tuple[str, str]] = []
+        whole = Column(no_wrap=True)  # figures are cut, never wrapped
+        named = Column(no_wrap=True, overflow="ellipsis")
         self._progress = Progress(
-            TextColumn("{task.description}", justify="left"),
+            TextColumn("{task.description}", justify="left", table_column=named),
             BarColumn(bar_width=None),
-            _Size(),
-            _Speed(),
-            _Left(),
+            _Size(table_column=whole),
+            _Speed(table_column=whole),
+            _Left(table_column=whole),
             console=self.console,
             transient=False,
             refresh_per_second=4,
@@ -115,9 +118,15 @@ class TerminalProgress:
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
 
-    def _label(self, task: int) -> str:
+    def _label(self, task: int, said: str = "") -> str:
+        """The file's name (its end, when it must be cut) and what it is doing, in
+        at most two fifths of the terminal: on 80 columns a long name beside
+        "(adding to the gallery)" wrapped the bar's sizes over three lines."""
         name = self._names.get(task, str(task))
-        return escape(name if len(name) <= 40 else "…" + name[-39:])
+        note = f" ({said})" if said else ""
+        room = max(12, min(40, self.console.width * 2 // 5 - len(note)))
+        shown = escape(name if len(name) <= room else "…" + name[-(room - 1) :])
+        return f"{shown} [yellow]{escape(note.strip())}" if said else shown
 
     def __call__(self, event: Event) -> None:
         with self._lock:
@@ -141,10 +150,10 @@ class TerminalProgress:
                 self._sending.discard(event.task)
             self._update_overall()
             if event.task in self._rows:
-                label = self._label(event.task)
+                said = ""
                 if event.state not in (FileState.UPLOADING, FileState.QUEUED):
                     said = f"{event.state.label}: {why}" if why else event.state.label
-                    label = f"{label} [yellow]({escape(said)})"
+                label = self._label(event.task, said)
                 self._progress.update(
                     self._rows[event.task], description=label, sending=event.state in SHOWS_SPEED
                 )

@@ -198,3 +198,23 @@ def test_a_terminal_that_is_no_terminal_says_each_reason_for_retrying_once():
     text = console.export_text()
     assert text.count(full) == 1 and "retrying" in text
     assert "cannot reach" not in text
+
+
+def test_a_long_name_and_its_state_leave_the_figures_whole_on_80_columns():
+    """On an 80-column terminal a long name beside "(adding to the gallery)" wrapped
+    the bar's sizes over three lines ("10.0", "MiB/…", "MiB")."""
+    console = Console(record=True, force_terminal=True, width=80)
+    progress = TerminalProgress(console)
+    long = "ceremony/IMG_0412-edited-final-version.jpg"
+    with progress:
+        for task, name in ((1, long), (2, "LEA_001.jpg")):
+            progress(FileQueued(task, "d", "p", name, path="/x", size=64 * MiB))
+            progress(FileStateChanged(task, "d", "p", name, state=FileState.UPLOADING))
+            progress(Progress(task, "d", "p", name, bytes_done=10 * MiB, size=64 * MiB,
+                              sent=10 * MiB))  # fmt: skip
+        console.export_text(clear=True)
+        frame = drawn(progress, console, FileState.LISTING, 1, long)
+    last = frame.splitlines()[-3:]  # the whole, then the two files: one line each
+    assert [line.split()[0] for line in last] == ["0/2", "…version.jpg", "LEA_001.jpg"], last
+    assert "(adding to the gallery)" in last[1] and "10.0 MiB/64.0 MiB" in last[1]
+    assert "20.0 MiB/128.0 MiB" in last[0] and all(len(line) <= 80 for line in last)
