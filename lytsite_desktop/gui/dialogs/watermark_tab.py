@@ -62,7 +62,8 @@ class WatermarkTab(QWidget):
         hint = QLabel(
             "Burned into the previews your client sees, as they are made; your originals "
             "are never changed. A new watermark makes new previews: publish the folder "
-            "again to replace them, then “prune” deletes the old ones."
+            "again to replace them. The old ones stay in your bucket until you delete "
+            "them from a terminal with the command “lytsite-desktop prune”."
         )
         hint.setWordWrap(True)
         form.addRow(hint)
