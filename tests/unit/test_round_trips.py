@@ -9,11 +9,16 @@ import time
 from dataclasses import replace
 
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.config.paths import AppPaths
+from lytsite_desktop.core.config.settings import PreviewSettings, TransferSettings
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.gallery.web import ASSETS, WebPages
+from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.publish.writer import ManifestWriter
-from lytsite_desktop.core.publishing import PublishingService
+from lytsite_desktop.core.publishing import PublishingService, open_engine
+from tests.support.engines import journal, requests_for
+from tests.support.images import jpeg_bytes, marked_image
 from tests.unit.test_manifest import FULL
 
 SECOND = replace(FULL, fileId="f2", path="b.jpg", fileName="b.jpg",
@@ -334,3 +339,63 @@ def test_the_first_requests_go_out_before_the_workers_start(tmp_path):
     finally:
         service.close()
         app.close()
+
+
+class HeldOriginals(LocalDestination):
+    """A folder whose originals wait until ``go`` is set (they hold the only upload
+    worker), and whose previews and thumbnails each wait (up to a few seconds) for
+    ``meet`` of them to be in flight at once: how many were is ``peak``."""
+
+    def __init__(self, root, meet: int) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(root)
+        self.go = threading.Event()
+        self.meet, self.inside, self.peak = meet, 0, 0
+        self._cv = threading.Condition()
+
+    def put_object(self, key: str, *args, **kw) -> str:  # type: ignore[no-untyped-def]
+        if "/files/" in key:
+            self.go.wait(30)
+        elif "/previews/" in key or "/thumbs/" in key:
+            with self._cv:
+                self.inside += 1
+                self.peak = max(self.peak, self.inside)
+                self._cv.notify_all()
+                self._cv.wait_for(lambda: self.inside >= self.meet, timeout=4)
+            try:
+                return super().put_object(key, *args, **kw)
+            finally:
+                with self._cv:
+                    self.inside -= 1
+        return super().put_object(key, *args, **kw)
+
+
+def test_previews_and_thumbnails_go_up_side_by_side(tmp_path):
+    """A photo's preview and thumbnail go up at once, and two photos' at once too,
+    while the originals hold every upload worker: on a distant store each file's
+    renditions cost one round trip, not two, and a batch's last two photos (made
+    at once by the two workers) wait for no one."""
+
+    folder = tmp_path / "Shoot"
+    folder.mkdir()
+    for name in ("a.jpg", "b.jpg"):
+        (folder / name).write_bytes(jpeg_bytes(marked_image((1200, 800))))
+    dest = HeldOriginals(tmp_path / "lib", meet=4)
+    maker = PreviewMaker(PreviewSettings(workers=2), AppPaths.discover().cache_dir)
+    run = open_engine(dest, journal(), TransferSettings(concurrency=1), previews=maker)
+    try:
+        run.engine.start()
+        done = threading.Thread(target=run.engine.run, args=(requests_for(folder),))
+        done.start()
+        deadline = time.monotonic() + 30
+        while dest.peak < 4 and time.monotonic() < deadline and done.is_alive():
+            time.sleep(0.02)
+        dest.go.set()
+        done.join(30)
+        assert dest.peak == 4, f"at most {dest.peak} of the 4 renditions were in flight at once"
+        listed = json.loads((tmp_path / "lib/projects/shoot/manifest.json").read_bytes())["files"]
+        assert all(f["preview"] and f["thumb"] and f["originalKey"] for f in listed)
+        assert len(listed) == 2
+    finally:
+        dest.go.set()
+        run.engine.stop()
+        maker.close()

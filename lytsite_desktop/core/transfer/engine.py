@@ -110,8 +110,12 @@ class TransferEngine:
             (f"upload-{i}", self._worker, ()) for i in range(self.settings.concurrency)
         ]
         if self.previews is not None:
-            # One extra sender only for previews, so they never queue behind originals.
-            lanes.append(("upload-previews", self._worker, (True,)))
+            # Senders only for previews, so they never queue behind originals: one a
+            # preview worker, so two previews made at once go up at once.
+            lanes += [
+                (f"upload-previews-{i}", self._worker, (True,))
+                for i in range(max(1, self.previews.workers))
+            ]
             lanes += [
                 (f"preview-{i}", self._ingest_worker, ()) for i in range(self.previews.workers)
             ]

@@ -9,6 +9,9 @@ project's listing already names (same content, same size) are not sent again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from lytsite_desktop.core.errors import Interrupted, TransferError
 from lytsite_desktop.core.keys import file_id, rendition_key
@@ -23,8 +26,8 @@ from lytsite_desktop.core.transfer.reader import SpanReader, span_checksums
 from lytsite_desktop.core.transfer.task import EngineServices, FileTask
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
-ROLES = ("previews", "thumbs")
 #: What each kind of rendition is, by its file's ending.
 CONTENT_TYPES = {"webp": "image/webp", "pdf": "application/pdf", "mp4": "video/mp4"}
 
@@ -67,9 +70,9 @@ def send(engine: EngineServices, task: FileTask) -> None:
     try:
         fid = file_id(task.sha256, task.rel_path)
         listed = listed_entry(engine, task)
-        preview, thumb = (
-            _send_one(engine, task, made, role, rf, fid, listed)
-            for role, rf in zip(ROLES, (made.result.preview, made.result.thumb), strict=True)
+        preview, thumb = _side_by_side(
+            lambda: _send_one(engine, task, made, "previews", made.result.preview, fid, listed),
+            lambda: _send_one(engine, task, made, "thumbs", made.result.thumb, fid, listed),
         )
     except TransferError as exc:
         engine.settle_preview(task, f"preview not published: {exc}")
@@ -77,6 +80,21 @@ def send(engine: EngineServices, task: FileTask) -> None:
     with engine.lock:
         task.published_renditions = (preview, thumb)
     engine.settle_preview(task, made.result.note, damaged=made.result.damaged)
+
+
+def _side_by_side(first: Callable[[], T], second: Callable[[], T]) -> tuple[T, T]:
+    """``first`` on this thread and ``second`` on one of its own, at once: the
+    preview's and the thumbnail's round trips overlap (one round trip a file, not
+    two, which on a distant store is what a folder of photos' end waits for).
+    Returns once both ended; the first one's error, else the second one's."""
+    with ThreadPoolExecutor(1, "lytsite-thumb") as side:
+        later = side.submit(second)
+        try:
+            done = first()
+        except BaseException:
+            later.exception()  # nothing outlives the unit that started it
+            raise
+        return done, later.result()
 
 
 def _send_one(
