@@ -387,6 +387,7 @@ def bench_one(
     work: Path,
     *,
     rate: float = LINK_RATE,
+    latency: float = LINK_LATENCY,
     checksum: str = "sha256",
 ) -> Result | None:
     """One upload of ``folder`` by ``tool`` over ``link`` into a fresh bucket."""
@@ -394,7 +395,7 @@ def bench_one(
     direct = f"http://127.0.0.1:{port}"
     proxy = None
     if link == "shaped":
-        proxy = TcpProxy(port, up_rate=rate, down_rate=rate, latency=LINK_LATENCY)
+        proxy = TcpProxy(port, up_rate=rate, down_rate=rate, latency=latency)
     endpoint = proxy.url if proxy else direct
     prefix = f"{tool}-{workload}"
     home = Path(tempfile.mkdtemp(prefix="home-", dir=work))  # a fresh journal: no hash cache
@@ -406,7 +407,7 @@ def bench_one(
         )  # fmt: skip
         if link == "shaped":  # the server is as far away as the store
             signer_proxy = TcpProxy(signer.port, up_rate=rate, down_rate=rate,
-                                    latency=LINK_LATENCY)  # fmt: skip
+                                    latency=latency)  # fmt: skip
     signer_url = f"companion+{signer_proxy.url}" if signer_proxy else signer.dest if signer else ""
     made = tool_command(
         store, tool, folder, BUCKET, prefix, endpoint, home, part_size, checksum, signer_url
@@ -474,6 +475,9 @@ def main() -> int:
     )
     parser.add_argument("--rate", type=float, default=100, help="the shaped link's Mbit/s up")
     parser.add_argument(
+        "--latency", type=float, default=LINK_LATENCY * 1000, help="the shaped link's ms one way"
+    )
+    parser.add_argument(
         "--checksum", choices=("sha256", "md5"), default="sha256", help="what lytsite sends"
     )
     parser.add_argument("--data", type=Path, help="keep the test data in this folder and reuse it")
@@ -522,7 +526,7 @@ def main() -> int:
                         tries[(tool, part_size)].append(
                             bench_one(
                                 store, data[workload], workload, link, tool, part_size, work,
-                                rate=rate, checksum=args.checksum,
+                                rate=rate, latency=args.latency / 1000, checksum=args.checksum,
                             )
                         )  # fmt: skip
                 for case in cases:
@@ -536,7 +540,7 @@ def main() -> int:
     rows = [asdict(r) | {"rate_mbit": r.rate_mbit, "link_use": r.link_use} for r in results]
     args.out.write_text(json.dumps(rows, indent=1))
     print(
-        f"\nshaped link: {args.rate:.0f} Mbit/s up, {LINK_LATENCY * 1000:.0f} ms one way; "
+        f"\nshaped link: {args.rate:.0f} Mbit/s up, {args.latency:.0f} ms one way; "
         f"lytsite's checksum: {args.checksum}"
     )
     print(f"results written to {args.out}")
