@@ -155,6 +155,86 @@ def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
     qtmodeltester.check(model)
 
 
+def _queue_mid_upload(tmp_path) -> QueueModel:
+    """A queue with a row in each kind of state: uploading, failed, published."""
+    from lytsite_desktop.core.events import FileFailed
+    from lytsite_desktop.core.ingest.scan import ScanItem
+
+    model = QueueModel()
+    files = [write_random(tmp_path / f"{i}.jpg", 1000 * (i + 1), seed=i) for i in range(4)]
+    model.add_scanned([ScanItem(str(f), f.name, "p") for f in files])
+    model.send(model.ready())
+
+    def on(task: int) -> dict:
+        return {"task": task, "dest": "file:///lib", "project": "p", "rel_path": f"{task - 1}.jpg"}
+
+    model.apply(
+        [FileQueued(**on(i + 1), path=str(f), size=f.stat().st_size) for i, f in enumerate(files)]
+        + [FileStateChanged(**on(1), state=FileState.UPLOADING)]
+        + [Progress(**on(1), bytes_done=500, size=1000, sent=500)]
+        + [FileFailed(**on(2), reason="the bucket is gone")]
+        + [FileDone(**on(3), key="k", size=3000, already_published=False, bytes_sent=3000)]
+    )
+    model.tick()
+    return model
+
+
+def test_the_table_shows_what_the_queue_says_through_the_filter(tmp_path, qtbot):
+    """The view asks a cell's roles in one call (multiData, through the problems
+    filter): every cell's text, colour, alignment and icon are what data() says."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+
+    from lytsite_desktop.gui.upload.problems import ProblemsOnly
+
+    model = _queue_mid_upload(tmp_path)
+    proxy = ProblemsOnly()
+    proxy.setSourceModel(model)
+    delegate = QStyledItemDelegate()
+    display, fg = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole
+    align, deco = Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.DecorationRole
+    seen = set()
+    for row in range(model.rowCount()):
+        for col in range(model.columnCount()):
+            option = QStyleOptionViewItem()
+            delegate.initStyleOption(option, proxy.index(row, col))
+            source = model.index(row, col)
+            assert option.text == (source.data(display) or ""), (row, col)
+            colour = source.data(fg)
+            if colour is not None:
+                assert option.palette.text().color() == QColor(colour), (row, col)
+            if source.data(align) is not None:
+                assert int(option.displayAlignment.value) == source.data(align), (row, col)
+            assert option.icon.isNull() == (source.data(deco) is None), (row, col)
+            seen.add(option.text)
+    assert {"uploading", "50%", "failed: the bucket is gone", "published"} <= seen, seen
+
+
+def test_painting_the_queue_asks_each_cell_once(tmp_path, open_window, qtbot, monkeypatch):
+    """A repaint asked Python seven times a cell (once a role), each call a wait for
+    the interpreter's lock while uploads run: the window's longest stalls."""
+    window = open_window()
+    model = window.upload.model
+    fresh = _queue_mid_upload(tmp_path)
+    model.add_scanned([r.item() for r in fresh.rows])
+    for mine, theirs in zip(model.rows, fresh.rows, strict=True):
+        mine.__dict__.update(theirs.__dict__)
+    calls = 0
+    real = QueueModel.data
+
+    def counted(self, *args):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        return real(self, *args)
+
+    monkeypatch.setattr(QueueModel, "data", counted)
+    window.upload.drop_area.setCurrentIndex(DropArea.QUEUE)
+    qtbot.waitUntil(window.upload.table.isVisible)
+    window.upload.table.viewport().grab()  # paints every cell
+    # The progress bars' own three questions; every other cell asked in one call.
+    assert 0 < calls <= model.rowCount() * 3, calls
+
+
 def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
     tmp_path, window_for, qtbot, s3, bucket, s3_server
 ):

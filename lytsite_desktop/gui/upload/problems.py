@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtCore import (
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+)
 
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.upload.queue_model import Role, Row
@@ -29,6 +35,15 @@ class ProblemsOnly(QSortFilterProxyModel):
         else:
             self.only_problems = on
             self.invalidateRowsFilter()
+
+    def multiData(
+        self,
+        index: QModelIndex | QPersistentModelIndex,
+        roleDataSpan: QModelRoleDataSpan | QModelRoleData,
+    ) -> None:
+        """The queue's answer to all of a cell's roles in one call (Qt's proxy would
+        ask the queue one role at a time)."""
+        self.sourceModel().multiData(self.mapToSource(index), roleDataSpan)
 
     def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
