@@ -25,10 +25,11 @@ class ProgressDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        fraction = index.data(Role.PROGRESS)
-        if fraction is None:
+        bar_data = index.data(Role.BAR)  # one question: each is a call into Python
+        if bar_data is None:
             super().paint(painter, option, index)
             return
+        fraction, text, problem = bar_data
         bar = QStyleOptionProgressBar()
         rect = option.rect.adjusted(2, 3, -2, -3)
         height = min(rect.height(), max(18, option.fontMetrics.height() + 6))
@@ -37,10 +38,10 @@ class ProgressDelegate(QStyledItemDelegate):
         bar.rect = rect
         bar.minimum, bar.maximum = 0, 1000
         bar.progress = round(1000 * max(0.0, min(1.0, float(fraction))))
-        bar.text = index.data() or ""
+        bar.text = text
         bar.textVisible = True
         bar.state = option.state | QStyle.StateFlag.State_Horizontal
-        if index.data(Role.PROBLEM):
+        if problem:
             bar.palette = QPalette(option.palette)
             bar.palette.setColor(QPalette.ColorRole.Highlight, WARNING)
         style = option.widget.style() if option.widget else QApplication.style()

@@ -45,11 +45,21 @@ from lytsite_desktop.gui.upload.status_line import Totals
 
 _Index = QModelIndex | QPersistentModelIndex
 WARNING = QColor("#b76e00")
+FAILED = QColor("#c92a2a")
+# Qt's roles as plain numbers: painting asks for them thousands of times a second.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 STATE_ICON = 18
 
 
 class Role(IntEnum):
-    PROGRESS = Qt.ItemDataRole.UserRole + 1  # 0..1 for the progress delegate; None: no bar
+    #: The progress delegate's bar, in one question: (0..1, its words, a problem?);
+    #: None: no bar.
+    BAR = Qt.ItemDataRole.UserRole + 1
     STATE = Qt.ItemDataRole.UserRole + 2
     PROBLEM = Qt.ItemDataRole.UserRole + 3  # failed, or a picture that could not be read
 
@@ -151,27 +161,29 @@ class QueueModel(QAbstractTableModel):
         return self.rows[index.row()]
 
     def _value(self, row: Row, col: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._text(row, col)
-        if role == Qt.ItemDataRole.DecorationRole:
+        if role == _DECORATION:
             if col == self.THUMB:
                 return row.thumb
-            if col == self.STATE:
-                return self._state_icon(row)
-        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._state_icon(row) if col == self.STATE else None
+        if role == _FOREGROUND:
+            if col == self.STATE and row.problem:
+                return WARNING if row.state is FileState.PUBLISHED else FAILED
+            return None
+        if role == _ALIGNMENT:
+            return _RIGHT if col in (self.SIZE, self.SPEED, self.ETA) else None
+        if role == _TOOLTIP:
             return f"{row.rel_path}\n{row.detail}" if row.detail else row.rel_path
-        if role == Qt.ItemDataRole.ForegroundRole and col == self.STATE and row.problem:
-            return WARNING if row.state is FileState.PUBLISHED else QColor("#c92a2a")
-        if role == Role.PROGRESS:
+        if role == Role.BAR:
             if row.state in (FileState.FAILED, FileState.CANCELLED, FileState.READY):
                 return None  # no bar: nothing has moved, or the state column says why
-            return row.bytes_done / row.size if row.size else (1.0 if row.finished else 0.0)
+            share = row.bytes_done / row.size if row.size else (1.0 if row.finished else 0.0)
+            return share, self._text(row, self.PROGRESS), row.problem
         if role == Role.STATE:
             return row.state
         if role == Role.PROBLEM:
             return row.problem
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.SIZE, self.SPEED, self.ETA):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def _state_icon(self, row: Row) -> QPixmap | None:
@@ -363,9 +375,13 @@ class QueueModel(QAbstractTableModel):
             if not speed and (row.finished or row.state not in SHOWS_SPEED):
                 self._live.discard(i)
         if self._dirty:
-            top, bottom = min(self._dirty), max(self._dirty)
+            # Only the cells a file's progress changes (its name never does; its
+            # thumbnail says so itself), of the runs of rows that changed: the view
+            # repaints the rectangle each signal spans, and one span from the first
+            # changed row to the last repainted every row between them.
+            for top, bottom in _runs(sorted(self._dirty)):
+                self.dataChanged.emit(self.index(top, self.SIZE), self.index(bottom, self.ETA))
             self._dirty.clear()
-            self.dataChanged.emit(self.index(top, 0), self.index(bottom, self.columnCount() - 1))
 
     # -- questions the window asks --------------------------------------------------------
 
@@ -393,3 +409,15 @@ def state_text(row: Row) -> str:
     if row.state in (FileState.FAILED, FileState.RETRYING) and row.detail:
         return f"{row.state.label}: {row.detail}"  # why: a full disk, a busy service
     return row.state.label
+
+
+def _runs(rows: list[int], gap: int = 4) -> list[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs; rows fewer than ``gap`` apart
+    share a run (a few rows repainted for nothing rather than a signal each)."""
+    runs: list[tuple[int, int]] = []
+    for i in rows:
+        if runs and i - runs[-1][1] <= gap:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
