@@ -265,6 +265,52 @@ def test_a_tick_tells_the_view_only_the_cells_that_changed(tmp_path, qtbot):
     assert model.index(50, QueueModel.PROGRESS).data() == "2%"
 
 
+def test_files_done_out_of_sight_do_not_repaint_the_table(tmp_path, open_window, qtbot):
+    """48 files published far below the rows on screen: Qt repaints every row it
+    shows when told of more than about 200 cells at once, so the queue tells it
+    in smaller runs and nothing on screen is drawn again."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from lytsite_desktop.core.ingest.scan import ScanItem
+
+    window = open_window()
+    model = window.upload.model
+    files = [write_random(tmp_path / f"{i}.jpg", 1000, seed=i) for i in range(200)]
+    model.add_scanned([ScanItem(str(f), f.name, "p") for f in files])
+    model.send(model.ready())
+
+    def on(task: int) -> dict:
+        return {"task": task, "dest": "file:///lib", "project": "p", "rel_path": f"{task - 1}.jpg"}
+
+    model.apply([FileQueued(**on(i + 1), path=str(f), size=1000) for i, f in enumerate(files)])
+    model.tick()
+    window.upload.drop_area.setCurrentIndex(DropArea.QUEUE)
+    viewport = window.upload.table.viewport()
+    qtbot.waitUntil(viewport.isVisible)
+    qtbot.wait(100)
+    assert window.upload.table.rowAt(viewport.height() - 1) < 100  # the rows below are not shown
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, watched, event):  # type: ignore[no-untyped-def]
+            if event.type() == QEvent.Type.Paint:
+                self.count += 1
+            return False
+
+    paints = Paints()
+    viewport.installEventFilter(paints)
+    done = [FileDone(**on(t), key="k", size=1000, already_published=False, bytes_sent=1000)
+            for t in range(101, 149)]  # fmt: skip
+    model.apply(done)
+    model.tick()
+    qtbot.wait(100)
+    assert paints.count == 0, "the table was repainted for rows it does not show"
+    model.apply([Progress(**on(1), bytes_done=500, size=1000, sent=500)])
+    model.tick()
+    qtbot.waitUntil(lambda: paints.count > 0)  # a row on screen is drawn again
+
+
 def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
     tmp_path, window_for, qtbot, s3, bucket, s3_server
 ):
