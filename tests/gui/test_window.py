@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from lytsite_desktop.core.events import FileDone, FileQueued, FileStateChanged, Progress
+from lytsite_desktop.core.events import FileDone, FileFailed, FileQueued, FileStateChanged, Progress
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.upload.drop_area import DropArea
@@ -157,7 +157,6 @@ def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
 
 def _queue_mid_upload(tmp_path) -> QueueModel:
     """A queue with a row in each kind of state: uploading, failed, published."""
-    from lytsite_desktop.core.events import FileFailed
     from lytsite_desktop.core.ingest.scan import ScanItem
 
     model = QueueModel()
@@ -263,6 +262,43 @@ def test_a_tick_tells_the_view_only_the_cells_that_changed(tmp_path, qtbot):
         (50, QueueModel.SIZE, 50, QueueModel.ETA),
     ]
     assert model.index(50, QueueModel.PROGRESS).data() == "2%"
+
+
+def test_rows_join_the_filter_without_a_call_into_python_each(tmp_path, qtbot):
+    """While every row is shown, 500 rows added through the problems filter run no
+    Python of the filter's (a filter written in Python was called for each row, each
+    call a wait for the interpreter's lock); with the filter on, only the problems
+    show, and a file that fails later joins them."""
+    import sys
+
+    from lytsite_desktop.core.ingest.scan import ScanItem
+    from lytsite_desktop.gui.upload import problems
+
+    model = QueueModel()
+    proxy = problems.ProblemsOnly()
+    proxy.setSourceModel(model)
+    ran: list[str] = []
+
+    def watch(frame, event, arg):  # type: ignore[no-untyped-def]
+        if event == "call" and frame.f_code.co_filename == problems.__file__:
+            ran.append(frame.f_code.co_name)
+
+    sys.setprofile(watch)
+    try:
+        model.add_scanned([ScanItem(f"/x/{i}.jpg", f"{i}.jpg", "p", size=10) for i in range(500)])
+    finally:
+        sys.setprofile(None)
+    assert proxy.rowCount() == 500
+    assert ran == [], f"{len(ran)} calls: {set(ran)}"
+    proxy.set_only_problems(True)
+    assert proxy.rowCount() == 0
+    model.send(model.ready()[:8])
+    model.apply([FileQueued(task=1, dest="file:///lib", project="p", rel_path="7.jpg",
+                            path="/x/7.jpg", size=10)])  # fmt: skip
+    model.apply([FileFailed(task=1, dest="file:///lib", project="p", rel_path="7.jpg",
+                            reason="gone")])  # fmt: skip
+    model.tick()
+    assert proxy.rowCount() == 1 and proxy.index(0, QueueModel.NAME).data() == "7.jpg"
 
 
 def test_files_done_out_of_sight_do_not_repaint_the_table(tmp_path, open_window, qtbot):

@@ -14,7 +14,7 @@ from PySide6.QtCore import (
 )
 
 from lytsite_desktop.core.states import FileState
-from lytsite_desktop.gui.upload.queue_model import Role, Row
+from lytsite_desktop.gui.upload.queue_model import QueueModel, Role, Row
 
 NO_PROBLEMS = "<h3>Nothing needs a look</h3><p>No file failed, and every photo could be read.</p>"
 
@@ -26,15 +26,15 @@ class ProblemsOnly(QSortFilterProxyModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.only_problems = False
+        # Qt's own filter on the queue's "problem" role: while every row is shown it
+        # asks nothing (a filter written in Python was a call into Python for each
+        # row added or changed, each a wait for the interpreter's lock).
+        self.setFilterRole(Role.PROBLEM)
+        self.setFilterKeyColumn(QueueModel.STATE)
 
     def set_only_problems(self, on: bool) -> None:
-        if hasattr(self, "beginFilterChange"):  # Qt 6.9 and newer
-            self.beginFilterChange()
-            self.only_problems = on
-            self.endFilterChange()
-        else:
-            self.only_problems = on
-            self.invalidateRowsFilter()
+        self.only_problems = on
+        self.setFilterRegularExpression("^true$" if on else "")
 
     def multiData(
         self,
@@ -44,14 +44,6 @@ class ProblemsOnly(QSortFilterProxyModel):
         """The queue's answer to all of a cell's roles in one call (Qt's proxy would
         ask the queue one role at a time)."""
         self.sourceModel().multiData(self.mapToSource(index), roleDataSpan)
-
-    def filterAcceptsRow(
-        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
-    ) -> bool:
-        if not self.only_problems:
-            return True
-        model = self.sourceModel()
-        return bool(model.index(source_row, 0, source_parent).data(Role.PROBLEM))
 
 
 def nothing_to_resume(rows: list[Row], *, chosen: bool = True) -> str:
