@@ -131,22 +131,31 @@ def test_pause_resume_cancel_retry_from_the_window(tmp_path, window_for, qtbot, 
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
 
 
-def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
+def _on(task: int) -> dict:
+    """The fields of an event about task ``task`` (the file ``{task - 1}.jpg``)."""
+    return {"task": task, "dest": "file:///lib", "project": "p", "rel_path": f"{task - 1}.jpg"}
+
+
+def _numbered(model: QueueModel, files: list[Path]) -> None:
+    """``files`` dropped, sent and numbered by the engine 1, 2, ... in order."""
     from lytsite_desktop.core.ingest.scan import ScanItem
 
-    model = QueueModel()
-    files = [write_random(tmp_path / f"{i}.jpg", 100 * (i + 1), seed=i) for i in range(4)]
     model.add_scanned([ScanItem(str(f), f.name, "p") for f in files])
     model.send(model.ready())
-
-    def on(task: int) -> dict:
-        return {"task": task, "dest": "file:///lib", "project": "p", "rel_path": f"{task - 1}.jpg"}
-
     model.apply(
-        [FileQueued(**on(i + 1), path=str(f), size=f.stat().st_size) for i, f in enumerate(files)]
-        + [Progress(**on(1), bytes_done=50, size=100, sent=50)]
-        + [FileStateChanged(**on(2), state=FileState.UPLOADING)]
-        + [FileDone(**on(3), key="k", size=300, already_published=False, bytes_sent=300)]
+        [FileQueued(**_on(i + 1), path=str(f), size=f.stat().st_size) for i, f in enumerate(files)]
+    )
+
+
+def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
+    model = QueueModel()
+    _numbered(model, [write_random(tmp_path / f"{i}.jpg", 100 * (i + 1), seed=i) for i in range(4)])
+    model.apply(
+        [
+            Progress(**_on(1), bytes_done=50, size=100, sent=50),
+            FileStateChanged(**_on(2), state=FileState.UPLOADING),
+            FileDone(**_on(3), key="k", size=300, already_published=False, bytes_sent=300),
+        ]
     )
     model.tick()
     qtmodeltester.check(model)
@@ -157,22 +166,16 @@ def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
 
 def _queue_mid_upload(tmp_path) -> QueueModel:
     """A queue with a row in each kind of state: uploading, failed, published."""
-    from lytsite_desktop.core.ingest.scan import ScanItem
-
     model = QueueModel()
     files = [write_random(tmp_path / f"{i}.jpg", 1000 * (i + 1), seed=i) for i in range(4)]
-    model.add_scanned([ScanItem(str(f), f.name, "p") for f in files])
-    model.send(model.ready())
-
-    def on(task: int) -> dict:
-        return {"task": task, "dest": "file:///lib", "project": "p", "rel_path": f"{task - 1}.jpg"}
-
+    _numbered(model, files)
     model.apply(
-        [FileQueued(**on(i + 1), path=str(f), size=f.stat().st_size) for i, f in enumerate(files)]
-        + [FileStateChanged(**on(1), state=FileState.UPLOADING)]
-        + [Progress(**on(1), bytes_done=500, size=1000, sent=500)]
-        + [FileFailed(**on(2), reason="the bucket is gone")]
-        + [FileDone(**on(3), key="k", size=3000, already_published=False, bytes_sent=3000)]
+        [
+            FileStateChanged(**_on(1), state=FileState.UPLOADING),
+            Progress(**_on(1), bytes_done=500, size=1000, sent=500),
+            FileFailed(**_on(2), reason="the bucket is gone"),
+            FileDone(**_on(3), key="k", size=3000, already_published=False, bytes_sent=3000),
+        ]
     )
     model.tick()
     return model
@@ -238,24 +241,15 @@ def test_a_tick_tells_the_view_only_the_cells_that_changed(tmp_path, qtbot):
     """Two files far apart in the queue move: the view is told of their changing
     cells only, not of every row between them (which it repainted, thumbnails and
     names too, on every refresh)."""
-    from lytsite_desktop.core.ingest.scan import ScanItem
-
     model = QueueModel()
-    files = [write_random(tmp_path / f"{i}.jpg", 1000, seed=i) for i in range(60)]
-    model.add_scanned([ScanItem(str(f), f.name, "p") for f in files])
-    model.send(model.ready())
-
-    def on(task: int) -> dict:
-        return {"task": task, "dest": "file:///lib", "project": "p", "rel_path": f"{task - 1}.jpg"}
-
-    model.apply([FileQueued(**on(i + 1), path=str(f), size=1000) for i, f in enumerate(files)])
+    _numbered(model, [write_random(tmp_path / f"{i}.jpg", 1000, seed=i) for i in range(60)])
     model.tick()
     told: list[tuple[int, int, int, int]] = []
     model.dataChanged.connect(
         lambda a, b, *_: told.append((a.row(), a.column(), b.row(), b.column()))
     )
-    model.apply([Progress(**on(3), bytes_done=10, size=1000, sent=10),
-                 Progress(**on(51), bytes_done=20, size=1000, sent=20)])  # fmt: skip
+    model.apply([Progress(**_on(3), bytes_done=10, size=1000, sent=10),
+                 Progress(**_on(51), bytes_done=20, size=1000, sent=20)])  # fmt: skip
     model.tick()
     assert told == [
         (2, QueueModel.SIZE, 2, QueueModel.ETA),
@@ -307,18 +301,9 @@ def test_files_done_out_of_sight_do_not_repaint_the_table(tmp_path, open_window,
     in smaller runs and nothing on screen is drawn again."""
     from PySide6.QtCore import QEvent, QObject
 
-    from lytsite_desktop.core.ingest.scan import ScanItem
-
     window = open_window()
     model = window.upload.model
-    files = [write_random(tmp_path / f"{i}.jpg", 1000, seed=i) for i in range(200)]
-    model.add_scanned([ScanItem(str(f), f.name, "p") for f in files])
-    model.send(model.ready())
-
-    def on(task: int) -> dict:
-        return {"task": task, "dest": "file:///lib", "project": "p", "rel_path": f"{task - 1}.jpg"}
-
-    model.apply([FileQueued(**on(i + 1), path=str(f), size=1000) for i, f in enumerate(files)])
+    _numbered(model, [write_random(tmp_path / f"{i}.jpg", 1000, seed=i) for i in range(200)])
     model.tick()
     window.upload.drop_area.setCurrentIndex(DropArea.QUEUE)
     viewport = window.upload.table.viewport()
@@ -336,13 +321,13 @@ def test_files_done_out_of_sight_do_not_repaint_the_table(tmp_path, open_window,
 
     paints = Paints()
     viewport.installEventFilter(paints)
-    done = [FileDone(**on(t), key="k", size=1000, already_published=False, bytes_sent=1000)
+    done = [FileDone(**_on(t), key="k", size=1000, already_published=False, bytes_sent=1000)
             for t in range(101, 149)]  # fmt: skip
     model.apply(done)
     model.tick()
     qtbot.wait(100)
     assert paints.count == 0, "the table was repainted for rows it does not show"
-    model.apply([Progress(**on(1), bytes_done=500, size=1000, sent=500)])
+    model.apply([Progress(**_on(1), bytes_done=500, size=1000, sent=500)])
     model.tick()
     qtbot.waitUntil(lambda: paints.count > 0)  # a row on screen is drawn again
 
