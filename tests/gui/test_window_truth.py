@@ -19,7 +19,8 @@ from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.speed import SpeedMeter
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.upload.page import LOCAL_LIBRARY
-from lytsite_desktop.gui.upload.queue_model import QueueModel, Role, Row, state_text
+from lytsite_desktop.gui.upload.queue_model import QueueModel
+from lytsite_desktop.gui.upload.rows import Role, Row, state_text
 from lytsite_desktop.gui.upload.status_line import Totals, status_line
 from tests.conftest import dest_url, write_random
 from tests.gui.conftest import drop

@@ -109,16 +109,11 @@ class TransferEngine:
         lanes: list[tuple[str, Callable[..., None], tuple[Any, ...]]] = [
             (f"upload-{i}", self._worker, ()) for i in range(self.settings.concurrency)
         ]
-        if self.previews is not None:
-            # Senders only for previews, so they never queue behind originals: one a
-            # preview worker, so two previews made at once go up at once.
-            lanes += [
-                (f"upload-previews-{i}", self._worker, (True,))
-                for i in range(max(1, self.previews.workers))
-            ]
-            lanes += [
-                (f"preview-{i}", self._ingest_worker, ()) for i in range(self.previews.workers)
-            ]
+        for i in range(self.previews.workers if self.previews is not None else 0):
+            # A preview worker, and a sender only for previews (so they never queue
+            # behind originals; two made at once go up at once).
+            lanes.append((f"preview-{i}", self._ingest_worker, ()))
+            lanes.append((f"upload-previews-{i}", self._worker, (True,)))
         for name, target, args in lanes:
             t = threading.Thread(target=target, args=args, name=name, daemon=True)
             t.start()

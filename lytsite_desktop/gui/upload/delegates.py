@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QStyleOptionViewItem,
 )
 
-from lytsite_desktop.gui.upload.queue_model import WARNING, Role
+from lytsite_desktop.gui.upload.rows import WARNING, Role
 
 
 class ProgressDelegate(QStyledItemDelegate):

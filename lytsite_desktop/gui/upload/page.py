@@ -41,7 +41,8 @@ from lytsite_desktop.gui.images import icon, read_image
 from lytsite_desktop.gui.upload.delegates import ProgressDelegate, StateDelegate
 from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.problems import NO_PROBLEMS, ProblemsOnly, nothing_to_resume
-from lytsite_desktop.gui.upload.queue_model import QueueModel, Row
+from lytsite_desktop.gui.upload.queue_model import QueueModel
+from lytsite_desktop.gui.upload.rows import Row
 from lytsite_desktop.gui.upload.status_line import status_line
 from lytsite_desktop.gui.upload.welcome import WelcomePage
 

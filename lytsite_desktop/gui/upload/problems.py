@@ -14,7 +14,7 @@ from PySide6.QtCore import (
 )
 
 from lytsite_desktop.core.states import FileState
-from lytsite_desktop.gui.upload.queue_model import QueueModel, Role, Row
+from lytsite_desktop.gui.upload.rows import STATE, Role, Row
 
 NO_PROBLEMS = "<h3>Nothing needs a look</h3><p>No file failed, and every photo could be read.</p>"
 
@@ -30,7 +30,7 @@ class ProblemsOnly(QSortFilterProxyModel):
         # asks nothing (a filter written in Python was a call into Python for each
         # row added or changed, each a wait for the interpreter's lock).
         self.setFilterRole(Role.PROBLEM)
-        self.setFilterKeyColumn(QueueModel.STATE)
+        self.setFilterKeyColumn(STATE)
 
     def set_only_problems(self, on: bool) -> None:
         self.only_problems = on

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Any, cast
 
 from PySide6.QtCore import (
@@ -23,7 +21,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QColor, QImage, QPixmap
+from PySide6.QtGui import QImage
 
 from lytsite_desktop.core.events import (
     Event,
@@ -37,10 +35,10 @@ from lytsite_desktop.core.events import (
     Progress,
 )
 from lytsite_desktop.core.ingest.scan import ScanItem
-from lytsite_desktop.core.sizes import format_duration, format_rate, format_size
 from lytsite_desktop.core.speed import SpeedMeter
 from lytsite_desktop.core.states import SHOWS_SPEED, FileState
 from lytsite_desktop.gui.images import icon
+from lytsite_desktop.gui.upload.rows import COLUMNS, HEADERS, Row, cell
 from lytsite_desktop.gui.upload.status_line import Totals
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -49,61 +47,13 @@ _Index = QModelIndex | QPersistentModelIndex
 #: batch of 48 files published far below the visible rows repainted every one of
 #: them (measured: 40 rows of 5 columns did, 33 did not).
 SIGNAL_ROWS = 32
-WARNING = QColor("#b76e00")
-FAILED = QColor("#c92a2a")
-# Qt's roles as plain numbers: painting asks for them thousands of times a second.
-_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_DECORATION = int(Qt.ItemDataRole.DecorationRole)
-_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
-_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 STATE_ICON = 18
 
 
-class Role(IntEnum):
-    #: The progress delegate's bar, in one question: (0..1, its words, a problem?);
-    #: None: no bar.
-    BAR = Qt.ItemDataRole.UserRole + 1
-    STATE = Qt.ItemDataRole.UserRole + 2
-    PROBLEM = Qt.ItemDataRole.UserRole + 3  # failed, or a picture that could not be read
-
-
-@dataclass
-class Row:
-    source: str
-    rel_path: str
-    project: str
-    size: int
-    task: int | None = None
-    state: FileState = FileState.READY
-    #: Why: a failure's reason, "no preview: ..." for a published file, a retry's cause.
-    detail: str = ""
-    damaged: bool = False
-    bytes_done: int = 0
-    sent: int = 0
-    speed: float = 0.0  # bytes per second, of what this row sends
-    meter: SpeedMeter = field(default_factory=SpeedMeter)
-    thumb: QImage | None = None  # loaded from the preview cache, off the GUI thread
-    title: str = ""  # the dropped folder's name, as written
-
-    @property
-    def finished(self) -> bool:
-        return self.state.final
-
-    @property
-    def problem(self) -> bool:
-        return self.state is FileState.FAILED or (
-            self.state is FileState.PUBLISHED and self.damaged
-        )
-
-    def item(self) -> ScanItem:
-        return ScanItem(self.source, self.rel_path, self.project, size=self.size, title=self.title)
-
-
 class QueueModel(QAbstractTableModel):
-    THUMB, NAME, SIZE, STATE, PROGRESS, SPEED, ETA = range(7)
-    HEADERS = ("", "Name", "Size", "State", "Progress", "Speed", "Time left")
+    #: The columns (:mod:`.rows` says what each shows), named for the views.
+    THUMB, NAME, SIZE, STATE, PROGRESS, SPEED, ETA = COLUMNS
+    HEADERS = HEADERS
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -117,7 +67,7 @@ class QueueModel(QAbstractTableModel):
         self._live: set[int] = set()
         self._meter = SpeedMeter()
         self._sent = 0
-        self._icons = {
+        self._signs = {
             name: icon(f"state-{name}").pixmap(STATE_ICON, STATE_ICON)
             for name in ("published", "warning", "failed")
         }
@@ -143,7 +93,7 @@ class QueueModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self._row_at(index)
-        return None if row is None else self._value(row, index.column(), role)
+        return None if row is None else cell(row, index.column(), role, self._signs)
 
     def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """Every role Qt asks of a cell, in one call: painting a cell asks seven, and
@@ -154,7 +104,7 @@ class QueueModel(QAbstractTableModel):
         col = index.column()
         wanted = [roleDataSpan] if isinstance(roleDataSpan, QModelRoleData) else roleDataSpan
         for item in cast(Any, wanted):
-            value = None if row is None else self._value(row, col, item.role())
+            value = None if row is None else cell(row, col, item.role(), self._signs)
             if value is None:
                 item.clearData()
             else:
@@ -164,61 +114,6 @@ class QueueModel(QAbstractTableModel):
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
             return None
         return self.rows[index.row()]
-
-    def _value(self, row: Row, col: int, role: int) -> Any:
-        if role == _DISPLAY:
-            return self._text(row, col)
-        if role == _DECORATION:
-            if col == self.THUMB:
-                return row.thumb
-            return self._state_icon(row) if col == self.STATE else None
-        if role == _FOREGROUND:
-            if col == self.STATE and row.problem:
-                return WARNING if row.state is FileState.PUBLISHED else FAILED
-            return None
-        if role == _ALIGNMENT:
-            return _RIGHT if col in (self.SIZE, self.SPEED, self.ETA) else None
-        if role == _TOOLTIP:
-            return f"{row.rel_path}\n{row.detail}" if row.detail else row.rel_path
-        if role == Role.BAR:
-            if row.state in (FileState.FAILED, FileState.CANCELLED, FileState.READY):
-                return None  # no bar: nothing has moved, or the state column says why
-            share = row.bytes_done / row.size if row.size else (1.0 if row.finished else 0.0)
-            return share, self._text(row, self.PROGRESS), row.problem
-        if role == Role.STATE:
-            return row.state
-        if role == Role.PROBLEM:
-            return row.problem
-        return None
-
-    def _state_icon(self, row: Row) -> QPixmap | None:
-        """A small sign (a pixmap: an icon would be drawn at the thumbnails' size)."""
-        if row.state is FileState.FAILED:
-            return self._icons["failed"]
-        if row.state is FileState.PUBLISHED:
-            return self._icons["warning" if row.damaged else "published"]
-        return None
-
-    def _text(self, row: Row, col: int) -> str:
-        if col == self.NAME:
-            return row.rel_path
-        if col == self.SIZE:
-            return format_size(row.size)
-        if col == self.STATE:
-            return state_text(row)
-        if col == self.PROGRESS:
-            if row.state in (FileState.FAILED, FileState.CANCELLED, FileState.READY):
-                return ""
-            if not row.size:
-                return ""
-            return f"{100 * row.bytes_done / row.size:.0f}%"
-        active = row.speed > 0 and not row.finished
-        if col == self.SPEED:
-            return format_rate(row.speed) if active else ""
-        if col == self.ETA:
-            left = row.meter.eta(row.size - row.bytes_done)
-            return format_duration(left) if active and left is not None else ""
-        return ""
 
     # -- feeding it -------------------------------------------------------------------------
 
@@ -403,17 +298,6 @@ class QueueModel(QAbstractTableModel):
         """The rows handed to the engine (READY rows are not counted), in numbers."""
         queued = [r for r in self.rows if r.state is not FileState.READY]
         return Totals.of(queued, self._meter, now)
-
-
-def state_text(row: Row) -> str:
-    why = row.detail.removeprefix("no preview: ")
-    if row.state is FileState.PUBLISHED and row.damaged:
-        return f"published, but {why}"
-    if row.state is FileState.PUBLISHED and row.detail:
-        return f"published without preview: {why}"
-    if row.state in (FileState.FAILED, FileState.RETRYING) and row.detail:
-        return f"{row.state.label}: {row.detail}"  # why: a full disk, a busy service
-    return row.state.label
 
 
 def _runs(rows: list[int], gap: int = 4, most: int = SIGNAL_ROWS) -> list[tuple[int, int]]:

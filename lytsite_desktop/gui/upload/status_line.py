@@ -10,7 +10,7 @@ from lytsite_desktop.core.states import SHOWS_SPEED, FileState
 
 if TYPE_CHECKING:
     from lytsite_desktop.core.speed import SpeedMeter
-    from lytsite_desktop.gui.upload.queue_model import Row
+    from lytsite_desktop.gui.upload.rows import Row
 
 
 @dataclass(frozen=True)
