@@ -4,6 +4,7 @@ a bucket per test, and a guard that fails a test which leaks engine threads."""
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 import uuid
@@ -16,6 +17,13 @@ from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer
 
 # GUI tests run the real widgets without a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# A shell without job control starts a background job with Ctrl-C (SIGINT) ignored,
+# and the commands the tests start would inherit that: the tests that press Ctrl-C
+# on the real command line then saw it run to the end. A handled signal is reset
+# to its default in a started command, as a terminal's foreground job has it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ENGINE_THREADS = ("upload-", "manifest-writer", "preview-", "session-io", "gallery-")
 
