@@ -147,7 +147,7 @@ def _numbered(model: QueueModel, files: list[Path]) -> None:
     )
 
 
-def test_queue_model_passes_qt_model_tester(qtmodeltester, tmp_path):
+def test_queue_model_passes_qt_model_tester(qtmodeltester, qapp, tmp_path):
     model = QueueModel()
     _numbered(model, [write_random(tmp_path / f"{i}.jpg", 100 * (i + 1), seed=i) for i in range(4)])
     model.apply(
