@@ -295,6 +295,30 @@ def test_rows_join_the_filter_without_a_call_into_python_each(tmp_path, qtbot):
     assert proxy.rowCount() == 1 and proxy.index(0, QueueModel.NAME).data() == "7.jpg"
 
 
+def test_the_table_shows_the_queue_itself_unless_it_filters(tmp_path, open_window, qtbot):
+    """Showing every row, the table asks the queue itself (a filter between them
+    cost two more calls into Python a cell); with "Problems only" it shows the
+    filter, and a row chosen either way is the queue's right row."""
+    window = open_window()
+    page, model = window.upload, window.upload.model
+    files = [write_random(tmp_path / f"{i}.jpg", 1000 * (i + 1), seed=i) for i in range(4)]
+    _numbered(model, files)
+    model.apply([FileFailed(**_on(3), reason="the bucket is gone")])
+    model.tick()
+    page.drop_area.setCurrentIndex(DropArea.QUEUE)
+    assert page.table.model() is model
+    page.problems_action.trigger()
+    assert page.table.model() is page.proxy and page.proxy.rowCount() == 1
+    page.table.selectRow(0)
+    assert [r.rel_path for r in page.selected_rows()] == ["2.jpg"]
+    assert page.retry_action.isEnabled()  # the chosen row failed: the selection is watched
+    page.problems_action.trigger()
+    assert page.table.model() is model
+    page.table.selectRow(1)
+    assert [r.rel_path for r in page.selected_rows()] == ["1.jpg"]
+    assert not page.retry_action.isEnabled()
+
+
 def test_files_done_out_of_sight_do_not_repaint_the_table(tmp_path, open_window, qtbot):
     """48 files published far below the rows on screen: Qt repaints every row it
     shows when told of more than about 200 cells at once, so the queue tells it

@@ -289,7 +289,7 @@ def test_a_long_state_shows_whole_lines_and_says_when_there_is_more(tmp_path, op
     publish(window, qtbot, folder, 1)
     qtbot.waitUntil(lambda: all_final(window), timeout=30_000)
     table = window.upload.table
-    index = window.upload.proxy.index(0, QueueModel.STATE)
+    index = table.model().index(0, QueueModel.STATE)  # what the table shows
     option = QStyleOptionViewItem()
     table.initViewItemOption(option)
     option.rect = table.visualRect(index)

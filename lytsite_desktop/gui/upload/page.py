@@ -114,15 +114,14 @@ class UploadPage(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.drop_area, 1)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable_actions())
-        self.proxy.rowsInserted.connect(self._filtered_changed)
-        self.proxy.rowsRemoved.connect(self._filtered_changed)
-        self.proxy.modelReset.connect(self._filtered_changed)
+        for changed in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
+            changed.connect(self._filtered_changed)
 
     # -- building ---------------------------------------------------------------------------
 
     def _make_table(self) -> QTableView:
         table = QTableView()
-        table.setModel(self.proxy)
+        table.setModel(self.model)
         table.setAccessibleName("Upload queue")
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -176,7 +175,7 @@ class UploadPage(QWidget):
         self.retry_action = action("Retry", self.retry_selected, "retry", "Ctrl+R")
         self.clear_action = action("Clear Finished", self.clear_finished, "clear")
         self.clear_action.setToolTip("Take published, failed and cancelled files off the list")
-        self.problems_action = action("Problems only", self.proxy.set_only_problems, "failed")
+        self.problems_action = action("Problems only", self._show_only_problems, "failed")
         self.problems_action.setCheckable(True)
         self.problems_action.setToolTip("Show only failed files and photos that could not be read")
         self.show_action = action("Show in Folder", self.show_in_folder)
@@ -246,7 +245,12 @@ class UploadPage(QWidget):
 
     def _selection(self) -> list[int]:
         picked = self.table.selectionModel().selectedRows()
-        return sorted({self.proxy.mapToSource(i).row() for i in picked})
+        return sorted({self.proxy.source_row(i) for i in picked})
+
+    def _show_only_problems(self, on: bool) -> None:
+        self.proxy.show_in(self.table, self.model, on)  # a new, empty selection
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable_actions())
+        self._enable_actions()
 
     def selected_rows(self) -> list[Row]:
         """The selected rows; every row when nothing is selected."""
@@ -303,7 +307,7 @@ class UploadPage(QWidget):
     def show_in_folder(self) -> None:
         index = self.table.currentIndex()
         if index.isValid():
-            source = self.model.rows[self.proxy.mapToSource(index).row()].source
+            source = self.model.rows[self.proxy.source_row(index)].source
             QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(source)))
 
     def _context_menu(self, pos: QPoint) -> None:
