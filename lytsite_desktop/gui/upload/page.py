@@ -175,7 +175,8 @@ class UploadPage(QWidget):
         self.retry_action = action("Retry", self.retry_selected, "retry", "Ctrl+R")
         self.clear_action = action("Clear Finished", self.clear_finished, "clear")
         self.clear_action.setToolTip("Take published, failed and cancelled files off the list")
-        self.problems_action = action("Problems only", self._show_only_problems, "failed")
+        self.proxy.serve(self.table, self.model, watch=self._enable_actions)
+        self.problems_action = action("Problems only", self.proxy.show_only_problems, "failed")
         self.problems_action.setCheckable(True)
         self.problems_action.setToolTip("Show only failed files and photos that could not be read")
         self.show_action = action("Show in Folder", self.show_in_folder)
@@ -246,11 +247,6 @@ class UploadPage(QWidget):
     def _selection(self) -> list[int]:
         picked = self.table.selectionModel().selectedRows()
         return sorted({self.proxy.source_row(i) for i in picked})
-
-    def _show_only_problems(self, on: bool) -> None:
-        self.proxy.show_in(self.table, self.model, on)  # a new, empty selection
-        self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable_actions())
-        self._enable_actions()
 
     def selected_rows(self) -> list[Row]:
         """The selected rows; every row when nothing is selected."""

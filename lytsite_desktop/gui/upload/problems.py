@@ -3,6 +3,7 @@ failed files and photos that could not be read, and why a control did nothing.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import (
@@ -38,13 +39,22 @@ class ProblemsOnly(QSortFilterProxyModel):
         self.only_problems = on
         self.setFilterRegularExpression("^true$" if on else "")
 
-    def show_in(self, table: QTableView, queue: QAbstractItemModel, on: bool) -> None:
-        """Filter (``on``) or not, and have ``table`` show this filter only while it
+    def serve(
+        self, table: QTableView, queue: QAbstractItemModel, watch: Callable[[], None]
+    ) -> None:
+        """Stand between ``queue`` and ``table`` when asked to filter; ``watch`` runs
+        whenever the table's selection changes."""
+        self._table, self._queue, self._watch = table, queue, watch
+
+    def show_only_problems(self, on: bool) -> None:
+        """Filter (``on``) or not, and have the table show this filter only while it
         filters: showing every row, the table asks the queue itself (through a
         filter each painted cell costs three calls into Python instead of one,
         each a wait for the interpreter's lock while uploads run)."""
         self.set_only_problems(on)
-        table.setModel(self if on else queue)
+        self._table.setModel(self if on else self._queue)
+        self._table.selectionModel().selectionChanged.connect(lambda *_: self._watch())
+        self._watch()  # a new selection, empty
 
     def source_row(self, index: QModelIndex | QPersistentModelIndex) -> int:
         """The queue's row shown at a table's ``index`` (of this filter or not)."""
