@@ -52,7 +52,9 @@ class ProblemsOnly(QSortFilterProxyModel):
         filter each painted cell costs three calls into Python instead of one,
         each a wait for the interpreter's lock while uploads run)."""
         self.set_only_problems(on)
+        old = self._table.selectionModel()
         self._table.setModel(self if on else self._queue)
+        old.deleteLater()  # the table made a new one; the old one is not its any more
         self._table.selectionModel().selectionChanged.connect(lambda *_: self._watch())
         self._watch()  # a new selection, empty
 
