@@ -72,6 +72,7 @@ class UploadPage(QWidget):
         self._scanned: list[ScanItem] = []
 
         self.table = self._make_table()
+        self.proxy.serve(self.table, self.model, watch=self._enable_actions)
         self.welcome = WelcomePage(app.paths.default_library)
         self.drop_area = DropArea(self.table, self.welcome)
         self.drop_area.dropped.connect(self.add_paths)
@@ -175,7 +176,6 @@ class UploadPage(QWidget):
         self.retry_action = action("Retry", self.retry_selected, "retry", "Ctrl+R")
         self.clear_action = action("Clear Finished", self.clear_finished, "clear")
         self.clear_action.setToolTip("Take published, failed and cancelled files off the list")
-        self.proxy.serve(self.table, self.model, watch=self._enable_actions)
         self.problems_action = action("Problems only", self.proxy.show_only_problems, "failed")
         self.problems_action.setCheckable(True)
         self.problems_action.setToolTip("Show only failed files and photos that could not be read")

@@ -32,7 +32,6 @@ class Role(IntEnum):
     #: The progress delegate's bar, in one question: (0..1, its words, a problem?);
     #: None: no bar.
     BAR = Qt.ItemDataRole.UserRole + 1
-    STATE = Qt.ItemDataRole.UserRole + 2
     PROBLEM = Qt.ItemDataRole.UserRole + 3  # failed, or a picture that could not be read
 
 
@@ -90,8 +89,6 @@ def cell(row: Row, col: int, role: int, signs: dict[str, QPixmap]) -> Any:
             return None  # no bar: nothing has moved, or the state column says why
         share = row.bytes_done / row.size if row.size else (1.0 if row.finished else 0.0)
         return share, _text(row, PROGRESS), row.problem
-    if role == Role.STATE:
-        return row.state
     if role == Role.PROBLEM:
         return row.problem
     return None
