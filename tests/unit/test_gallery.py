@@ -86,9 +86,9 @@ def test_masonry_puts_each_item_in_the_shortest_column():
 
 def test_caption_has_camera_lens_exposure_date_and_never_a_location(tmp_path):
     [e] = fake_project(tmp_path, ["a.jpg"]).files.values()
-    e.camera = {"make": "Canon", "model": "Canon EOS R5", "lens": "RF50mm F1.2L",
-                "exposure": "1/250 s", "aperture": "f/2.8", "iso": "400",
-                "takenAt": "2026-06-14T15:02:11"}  # fmt: skip
+    e = replace(e, camera={"make": "Canon", "model": "Canon EOS R5", "lens": "RF50mm F1.2L",
+                           "exposure": "1/250 s", "aperture": "f/2.8", "iso": "400",
+                           "takenAt": "2026-06-14T15:02:11"})  # fmt: skip
     assert camera_summary(e) == (
         "Canon EOS R5 · RF50mm F1.2L · 1/250 s · f/2.8 · ISO 400 · 2026-06-14 15:02"
     )
@@ -165,8 +165,7 @@ def test_an_original_download_resumes_and_is_verified(tmp_path):
     # a first try stopped after its first chunk leaves a .part ...
     big = bucket / e.originalKey
     big.write_bytes(big.read_bytes() + b"\0" * 3_000_000)
-    e.size = big.stat().st_size
-    e.sha256 = hashlib.sha256(big.read_bytes()).hexdigest()
+    e = replace(e, size=big.stat().st_size, sha256=hashlib.sha256(big.read_bytes()).hexdigest())
     with pytest.raises(Interrupted):
         download_original(dest, e, target, should_stop=stop_after_first_chunk)
     part = target.with_name("a.jpg.part")
@@ -176,7 +175,7 @@ def test_an_original_download_resumes_and_is_verified(tmp_path):
     assert seen[0] == 1024 * 1024 and target.read_bytes() == big.read_bytes()
     assert not part.exists()
     # a download that does not match the manifest's hash is refused and not kept
-    e.sha256 = "0" * 64
+    e = replace(e, sha256="0" * 64)
     with pytest.raises(DigestMismatchError):
         download_original(dest, e, tmp_path / "dl" / "b.jpg")
     assert (

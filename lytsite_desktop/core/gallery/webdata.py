@@ -4,10 +4,10 @@ where the client's selection is sent, and the expiry date."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from lytsite_desktop.core import jsontext
 from lytsite_desktop.core.gallery.layout import (
     ClientView,
     camera_summary,
@@ -39,9 +39,9 @@ class PageData:
 
     def to_json(self) -> str:
         """JSON safe inside a <script> element (no "<", ">" or "&" as such)."""
-        doc = {"project": self.project, "contact": self.contact, "expires": self.expires,
-               "downloads": self.downloads_on, "files": self.files}  # fmt: skip
-        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        head = {"project": self.project, "contact": self.contact, "expires": self.expires,
+                "downloads": self.downloads_on}  # fmt: skip
+        text = jsontext.with_list(head, "files", map(jsontext.encode, self.files))
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

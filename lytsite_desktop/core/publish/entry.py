@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rendition:
     key: str
     width: int
@@ -17,7 +17,7 @@ class Rendition:
     contentType: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class ManifestEntry:
     fileId: str
     fileName: str
@@ -71,9 +71,7 @@ class ManifestEntry:
             watermarked=self.watermarked if self.preview else old.watermarked,
             hidden=old.hidden if old.hidden is not None else self.hidden,
         )
-        if merged.preview is not None:
-            merged.note = None
-        return merged
+        return replace(merged, note=None) if merged.preview is not None else merged
 
     @property
     def taken_at(self) -> str:

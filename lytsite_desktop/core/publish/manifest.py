@@ -11,13 +11,13 @@ removal wins over any publish older than it.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
+from lytsite_desktop.core import jsontext
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import PreconditionFailed, TransientError
 from lytsite_desktop.core.keys import manifest_key
@@ -62,6 +62,11 @@ class Manifest:
     removed: dict[str, str] = field(default_factory=dict)
     #: fileIds of versions replaced by a newer one: their objects wait for prune.
     retired: list[str] = field(default_factory=list)
+    #: Each entry's JSON text, by path, while that very entry is listed there
+    #: (entries are frozen: a change is a new entry).
+    _encoded: dict[str, tuple[ManifestEntry, str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def to_json(self) -> bytes:
         doc: dict[str, object] = {
@@ -83,18 +88,24 @@ class Manifest:
             doc["removed"] = self.removed
         if self.retired:
             doc["retired"] = self.retired
-        doc["files"] = [e.to_dict() for e in sorted(self.files.values(), key=lambda e: e.path)]
-        # Compact, and so encoded in C: rewritten after every burst of files, a
-        # manifest of thousands of entries must not hold Python's GIL for long
-        # (the window's event loop shares it).
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        # Rewritten after every burst of files: each entry is encoded on its own
+        # (the window's event loop waits for Python's lock at most that long), and
+        # only once while it stays the same.
+        encoded = self._encoded
+        files = []
+        for entry in sorted(self.files.values(), key=lambda e: e.path):
+            known = encoded.get(entry.path)
+            if known is None or known[0] is not entry:
+                known = encoded[entry.path] = (entry, jsontext.encode(entry.to_dict()))
+            files.append(known[1])
+        return jsontext.with_list(doc, "files", files).encode()
 
     @classmethod
     def from_json(cls, project: str, data: bytes | None) -> Manifest:
         if not data:
             return cls(project, {})
         try:
-            doc = json.loads(data)
+            doc = jsontext.decode(data, "files")
             entries = [ManifestEntry.from_dict(f) for f in doc.get("files", [])]
         except (ValueError, TypeError, AttributeError) as exc:
             log.warning("ignoring unreadable manifest of %s: %s", project, exc)
@@ -127,6 +138,7 @@ class Manifest:
             order=list(self.order),
             removed=dict(self.removed),
             retired=list(self.retired),
+            _encoded=dict(self._encoded),
         )
 
     def by_id(self, file_id: str) -> ManifestEntry | None:
