@@ -17,6 +17,7 @@ from lytsite_desktop.core.app import App
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.events import BatchDone, Event, FileFailed, Problem
 from lytsite_desktop.core.platform import diagnostics
+from lytsite_desktop.core.platform.collector import IdleCollector
 from lytsite_desktop.core.platform.keepawake import KeepAwake
 from lytsite_desktop.core.session import Session
 from lytsite_desktop.gui.bridge import EventBridge
@@ -254,6 +255,8 @@ class MainWindow(QMainWindow):
             line = f"Publishing: {line}" if uploading else ""
         self.status.setText(line)
         self.keep_awake.hold(uploading)
+        if self.collector is not None:
+            self.collector.tick(uploading)
         if self.tray is not None:
             t = self.upload.model.totals()
             share = t.bytes_done / t.bytes if t.bytes else 0
@@ -261,6 +264,8 @@ class MainWindow(QMainWindow):
 
     #: Ask before closing while files are uploading (tests turn it off).
     ask_before_closing = True
+    #: When the garbage collector's full passes run (set by gui.app.run).
+    collector: IdleCollector | None = None
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.ask_before_closing and self.upload.uploading:
