@@ -23,6 +23,9 @@ from lytsite_desktop.gui.images import app_icon
 from lytsite_desktop.gui.main_window import MainWindow
 from lytsite_desktop.gui.single import InstanceServer, hand_over
 
+#: How long a thread may hold Python's lock while another waits for it (s).
+SWITCH_INTERVAL = 0.001
+
 
 def build(app: App, *, dest: str | None = None) -> tuple[Session, MainWindow]:
     """A session and its window (not shown): what `run` starts, and what tests drive.
@@ -32,13 +35,17 @@ def build(app: App, *, dest: str | None = None) -> tuple[Session, MainWindow]:
     return session, window
 
 
-def quiet_gc(window: MainWindow) -> None:
-    """Keep the cyclic garbage collector's full passes for when the window is idle:
-    over the start-up heap (Qt, botocore's models, the modules) one stopped it for
-    up to 80 ms, over what a 1,000-file publish leaves 60-70 ms (see the GUI
-    benchmark)."""
-    window.collector = IdleCollector()
-    window.collector.start()
+def keep_responsive() -> IdleCollector:
+    """Keep Python's own housekeeping from stopping the window: the collector's
+    full passes wait for it to be idle (over the start-up heap one stopped it for
+    up to 80 ms, over what a 1,000-file publish leaves 30-70 ms), and the lock
+    every thread takes turns at is handed over every 1 ms instead of 5 (the window
+    asks for it at every call into Python, many a frame, and a busy thread kept
+    it up to 5 ms each time). The window ticks the collector it returns."""
+    collector = IdleCollector()
+    collector.start()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    return collector
 
 
 class CrashRelay(QObject):
@@ -68,7 +75,7 @@ def run(paths: list[str], *, verbose: bool = False) -> int:
     diag.on_crash = relay.report.emit
     server = InstanceServer(window.receive_paths, parent=window)
     window.show()
-    quiet_gc(window)
+    window.collector = keep_responsive()
     if paths:
         window.add_paths(paths)
     try:

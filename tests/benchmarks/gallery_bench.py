@@ -99,7 +99,7 @@ def main() -> int:
 
     from lytsite_desktop.core.app import App
     from lytsite_desktop.core.gallery.projects import ProjectRef
-    from lytsite_desktop.gui.app import quiet_gc
+    from lytsite_desktop.gui.app import keep_responsive
     from lytsite_desktop.gui.gallery.view import GalleryView
     from tests.benchmarks.gui_bench import StallMeter, rss_mb
 
@@ -117,7 +117,7 @@ def main() -> int:
     view.resize(1280, 800)
     view.show()
     qt.processEvents()
-    quiet_gc()
+    keep_responsive()
 
     def pump(until, timeout: float) -> float:  # type: ignore[no-untyped-def]
         end = time.perf_counter() + timeout

@@ -109,7 +109,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from lytsite_desktop.core.app import App
-    from lytsite_desktop.gui.app import build, quiet_gc
+    from lytsite_desktop.gui.app import build, keep_responsive
     from tests.support.images import jpeg_bytes, marked_image
     from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer
 
@@ -157,7 +157,7 @@ def main() -> int:
         )
         window.ask_before_closing = False
         window.show()
-        quiet_gc(window)  # as gui.app.run does
+        window.collector = keep_responsive()  # as gui.app.run does
         pump(lambda: False, 0.3)
         meter = StallMeter()
         start = time.monotonic()
@@ -200,7 +200,7 @@ def main() -> int:
     session, window = build(app)
     window.ask_before_closing = False
     window.show()
-    quiet_gc(window)
+    window.collector = keep_responsive()
     pump(lambda: False, 0.3)
     before = rss_mb()
     meter = StallMeter()
