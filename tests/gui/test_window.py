@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 from lytsite_desktop.core.events import FileDone, FileFailed, FileQueued, FileStateChanged, Progress
-from lytsite_desktop.core.platform.collector import IdleCollector
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.upload.drop_area import DropArea
@@ -443,31 +442,3 @@ def test_a_second_launch_hands_its_paths_to_the_open_window(tmp_path, window_for
     qtbot.waitUntil(lambda: window.upload.model.rowCount() == 1, timeout=10_000)
     assert window.upload.model.rows[0].source == str(folder / "x.jpg")
     server.close()
-
-
-class ToldCollector(IdleCollector):
-    """Keeps what the window tells it, and whether a file was uploading at each pass."""
-
-    def __init__(self, window) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(idle_after=0.3, walk=lambda: self.passes_while.append(window.uploading))
-        self.told: list[bool] = []
-        self.passes_while: list[bool] = []
-
-    def tick(self, busy: bool) -> bool:
-        self.told.append(busy)
-        return super().tick(busy)
-
-
-def test_the_window_leaves_full_collections_for_when_nothing_uploads(tmp_path, window_for, qtbot):
-    folder = tmp_path / "Shoot"
-    for i in range(3):
-        write_random(folder / f"{i}.bin", 300_000, seed=i)
-    window = window_for()
-    collector = window.collector = ToldCollector(window.upload)
-    drop(window.upload.drop_area, [folder])
-    qtbot.waitUntil(lambda: window.upload.model.rowCount() == 3, timeout=10_000)
-    window.upload.publish()
-    qtbot.waitUntil(lambda: states(window) == ["published"] * 3, timeout=30_000)
-    qtbot.waitUntil(lambda: bool(collector.passes_while), timeout=5_000)
-    # told of the upload, and a pass only once it was over
-    assert True in collector.told and collector.passes_while == [False]
