@@ -38,7 +38,7 @@ def build(app: App, *, dest: str | None = None) -> tuple[Session, MainWindow]:
 def keep_responsive() -> IdleCollector:
     """Keep Python's own housekeeping from stopping the window: the collector's
     full passes wait for it to be idle (over the start-up heap one stopped it for
-    up to 80 ms, over what a 1,000-file publish leaves 30-70 ms), and the lock
+    up to 80 ms, during a 1,000-file publish 30-40 ms), and the lock
     every thread takes turns at is handed over every 1 ms instead of 5 (the window
     asks for it at every call into Python, many a frame, and a busy thread kept
     it up to 5 ms each time). The window ticks the collector it returns."""

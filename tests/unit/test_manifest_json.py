@@ -164,3 +164,12 @@ def test_the_page_s_file_list_is_encoded_a_file_at_a_time(encodes):
     assert json.loads(text) == {"project": "p", "contact": "ana@example.com", "expires": None,
                                 "downloads": True, "files": files}  # fmt: skip
     assert max(encodes) < len(text) / (N / 2)
+
+
+def test_a_manifest_forgets_the_text_of_files_no_longer_listed():
+    m = big_manifest()
+    m.to_json()
+    for path in list(m.files)[:200]:
+        del m.files[path]
+    data = m.to_json()
+    assert data == one_shot(m) and len(m._encoded) == N - 200

@@ -38,8 +38,8 @@ class IdleCollector:
 
     A full pass walks every object made since the last one, holding Python's
     lock while the window's event loop waits for it: after a 1,000-file publish
-    some 54,000 objects (rows, tasks, previews' results), 60-70 ms on the
-    project's machine, every few thousand young passes. Young passes (hundreds
+    some 54,000 objects (rows, tasks, previews' results), 30-40 ms on the
+    project's machine, a few times a publish. Young passes (hundreds
     of objects, a few ms) stay automatic; the full pass runs from :meth:`tick`:
     once nothing has been uploading for ``idle_after`` seconds, and otherwise
     every ``busy_every`` seconds, so cyclic garbage that outlives the young

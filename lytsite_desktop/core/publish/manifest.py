@@ -98,6 +98,8 @@ class Manifest:
             if known is None or known[0] is not entry:
                 known = encoded[entry.path] = (entry, jsontext.encode(entry.to_dict()))
             files.append(known[1])
+        if len(encoded) > len(files) + 64:  # paths no longer listed: forget them
+            self._encoded = {e.path: encoded[e.path] for e in self.files.values()}
         return jsontext.with_list(doc, "files", files).encode()
 
     @classmethod
