@@ -10,6 +10,7 @@ from PySide6.QtGui import QDropEvent
 
 from lytsite_desktop.core.app import App
 from lytsite_desktop.gui.app import build
+from tests.conftest import dest_url
 
 
 @pytest.fixture
@@ -34,6 +35,12 @@ def open_window(qtbot):  # type: ignore[no-untyped-def]
         window.shutdown()
         session.close()
         app.close()
+
+
+@pytest.fixture
+def window_for(open_window, s3_server, bucket):  # type: ignore[no-untyped-def]
+    """``window_for(**transfer)``: a window publishing to this test's bucket."""
+    return lambda **transfer: open_window(dest_url(bucket, s3_server.url), **transfer)
 
 
 def drop(widget, paths: list[Path]) -> None:

@@ -6,17 +6,10 @@ from __future__ import annotations
 import gc
 import sys
 
-import pytest
-
 from lytsite_desktop.core.platform.collector import IdleCollector
 from lytsite_desktop.gui.app import keep_responsive
-from tests.conftest import dest_url, write_random
+from tests.conftest import write_random
 from tests.gui.conftest import drop
-
-
-@pytest.fixture
-def window_for(open_window, s3_server, bucket):
-    return lambda **transfer: open_window(dest_url(bucket, s3_server.url), **transfer)
 
 
 class ToldCollector(IdleCollector):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 
 from lytsite_desktop.core.events import FileDone, FileFailed, FileQueued, FileStateChanged, Progress
@@ -16,12 +15,6 @@ from lytsite_desktop.gui.upload.queue_model import QueueModel
 from tests.conftest import dest_url, object_sha256, sha256_file, write_random
 from tests.gui.conftest import drop
 from tests.support.images import jpeg_bytes, marked_image
-
-
-@pytest.fixture
-def window_for(open_window, s3_server, bucket):
-    """``window_for(**transfer)``: a window publishing to this test's bucket."""
-    return lambda **transfer: open_window(dest_url(bucket, s3_server.url), **transfer)
 
 
 def states(window) -> list[str]:
