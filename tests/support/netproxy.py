@@ -140,6 +140,7 @@ class TcpProxy:
         down_rate: float | None = None,
         latency: float = 0.0,
         faults: Faults | None = None,
+        receive_buffer: int | None = None,
     ) -> None:
         self.target = (target_host, target_port)
         self.latency = latency
@@ -167,6 +168,12 @@ class TcpProxy:
         self._socks: set[socket.socket] = set()
         self._listener = socket.socket()
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if receive_buffer:
+            # A small window toward the client (set before listen(), so accepted
+            # sockets inherit it): what the proxy has not forwarded stays unacknowledged
+            # in the client's send queue, as on a real link, instead of in a large
+            # loopback receive buffer that acknowledges it at once.
+            self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(128)
         self.port = int(self._listener.getsockname()[1])

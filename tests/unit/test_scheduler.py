@@ -149,16 +149,16 @@ def test_winding_down_means_only_the_air_is_left():
     for t in (a, b):
         s.add(t, previews=False)
     first = s.pick()
-    a.bytes_done = a.size
+    a.bytes_handed = a.size
     assert first is not None and not s.winding_down(), "another file waits to start"
     second = s.pick()
     assert second is not None and not s.winding_down(), "b's bytes are still going out"
-    b.bytes_done = b.size
+    b.bytes_handed = b.size  # handed to the connection, not yet acknowledged
     assert s.winding_down()
     under_way(s, c := task(3), 2)
     assert not s.winding_down(), "parts left to send"
     assert [u[1] for u in picks(s, 2)] == [Kind.PART, Kind.PART]
-    c.bytes_done = c.size
+    c.bytes_handed = c.size
     assert s.winding_down()
     a.original = b.original = Original.UP  # their single PUTs came back
     c.done_parts.update({1: object(), 2: object()})  # type: ignore[dict-item]

@@ -35,7 +35,7 @@ from lytsite_desktop.core.destinations.s3_requests import (
     checksum_args,
     header_args,
     no_expect_continue,
-    reset_on_close,
+    tune_connections,
 )
 from lytsite_desktop.core.errors import Interrupted, UploadGoneError
 
@@ -103,7 +103,7 @@ class S3Destination:
         #: no longer asks "100 Continue" first (see _expect_until_proven).
         self._puts_proven = False
         self._client.meta.events.register("before-sign.s3.PutObject", self._expect_until_proven)
-        reset_on_close(self._client)
+        tune_connections(self._client)
 
     # -- helpers -------------------------------------------------------------
 

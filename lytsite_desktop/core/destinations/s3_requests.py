@@ -10,6 +10,7 @@ import struct
 from typing import Any
 
 from lytsite_desktop.core.destinations.base import Algorithm, Checksum, Headers
+from lytsite_desktop.core.destinations.connections import watching_pools
 
 log = logging.getLogger(__name__)
 
@@ -47,21 +48,28 @@ def header_args(headers: Headers) -> dict[str, str]:
     return args
 
 
-def reset_on_close(client: Any) -> None:
-    """Give the client's connections SOCKET_OPTIONS.
+def tune_connections(client: Any) -> None:
+    """Give the client's connections SOCKET_OPTIONS, and have them tell a body
+    which connection sends it (:mod:`.connections`: progress counts what the link
+    took).
 
-    botocore's Config has no socket options, so this reaches into its HTTP
-    session (private attributes). If they ever move, uploads still work; only a
-    pause or cancel drains the kernel's buffer instead of dropping it.
+    botocore's Config has neither, so this reaches into its HTTP session (private
+    attributes). If they ever move, uploads still work; only a pause or cancel
+    drains the kernel's buffer instead of dropping it, and progress counts what
+    was handed to the kernel.
     """
     session = getattr(getattr(client, "_endpoint", None), "http_session", None)
     manager = getattr(session, "_manager", None)
     pool_kw = getattr(manager, "connection_pool_kw", None)
-    if not isinstance(pool_kw, dict):
-        log.debug("cannot set socket options on this botocore version")
+    pools = getattr(session, "_pool_classes_by_scheme", None)
+    if not isinstance(pool_kw, dict) or not isinstance(pools, dict):
+        log.debug("cannot tune connections on this botocore version")
         return
     session._socket_options = SOCKET_OPTIONS  # type: ignore[union-attr]
     pool_kw["socket_options"] = SOCKET_OPTIONS
+    watched = watching_pools(pools)
+    session._pool_classes_by_scheme = watched  # type: ignore[union-attr]
+    manager.pool_classes_by_scheme = watched  # type: ignore[union-attr]
 
 
 #: A single PUT at least this large asks "100 Continue" until one has succeeded.

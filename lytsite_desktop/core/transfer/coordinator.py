@@ -150,12 +150,15 @@ class Coordinator:
             return FileState.MAKING_PREVIEW
         return FileState.UPLOADING  # its original, or its preview after it
 
-    def add_bytes(self, task: FileTask, n: int) -> None:
+    def add_bytes(self, task: FileTask, handed: int, acknowledged: int) -> None:
+        """``handed`` more bytes of ``task`` went to a connection and ``acknowledged``
+        more arrived (negative: taken back after a failure)."""
         with self.lock:
-            task.bytes_done += n
-            if n > 0:
-                task.bytes_sent += n
-            moving = n > 0 and task.state in STALLED and self._flowing(task)
+            task.bytes_handed += handed
+            task.bytes_done += acknowledged
+            if handed > 0:
+                task.bytes_sent += handed
+            moving = acknowledged > 0 and task.state in STALLED and self._flowing(task)
             quiet = abs(task.bytes_done - task.reported) < PROGRESS_STEP or (
                 time.monotonic() - task.reported_at < PROGRESS_INTERVAL
             )
@@ -225,7 +228,7 @@ class Coordinator:
         task.record = self.journal.update(task.id, upload_id=None, error=None, **values)
         with self.lock:
             task.already_published = etag is None
-            task.bytes_done = rec.size
+            task.bytes_done = task.bytes_handed = rec.size
             task.original = Original.UP
             self.scheduler.original_settled(task)
             settled = task.preview is Preview.SETTLED
@@ -385,7 +388,7 @@ class Coordinator:
             task.pending.clear()
             task.done_parts.clear()
             task.span_sums = {}
-            task.bytes_done = 0
+            task.bytes_done = task.bytes_handed = 0
             task.sha256 = task.ftype = task.renditions = None
             task.published_renditions = (None, None)
             task.note, task.damaged = "", False

@@ -138,7 +138,7 @@ def _reader(engine: EngineServices, task: FileTask, offset: int, length: int) ->
         offset,
         length,
         limiter=engine.limiter,
-        on_bytes=lambda n: engine.add_bytes(task, n),
+        on_bytes=lambda handed, acknowledged: engine.add_bytes(task, handed, acknowledged),
         should_stop=lambda: engine.should_stop(task),
     )
 
@@ -186,13 +186,9 @@ def _put_small(
 
     def put() -> str:
         with _reader(engine, task, 0, rec.size) as body:
-            try:
-                return engine.dest.put_object(
-                    key, body, rec.size, checksum, ctype, metadata, headers.original(task.rel_path)
-                )
-            except BaseException:
-                engine.add_bytes(task, -body.sent)
-                raise
+            return engine.dest.put_object(
+                key, body, rec.size, checksum, ctype, metadata, headers.original(task.rel_path)
+            )
 
     etag = _digest_checked(engine, task, rec, put)
     engine.original_up(task, rec, etag=etag)
@@ -230,7 +226,7 @@ def _start_multipart(
         task.done_parts = done
         task.pending.clear()
         task.pending.extend(n for n in range(1, plan.count + 1) if n not in done)
-        task.bytes_done = task.reported = sum(p.size for p in done.values())
+        task.bytes_done = task.bytes_handed = task.reported = sum(p.size for p in done.values())
     if done:
         log.info("%s: %d of %d parts already in the store", task.rel_path, len(done), plan.count)
     engine.parts_ready(task)
@@ -279,11 +275,7 @@ def send_part(engine: EngineServices, task: FileTask, number: int) -> None:
 
         def send() -> str:
             with _reader(engine, task, offset, length) as body:
-                try:
-                    return engine.dest.upload_part(key, upload_id, number, body, length, checksum)
-                except BaseException:
-                    engine.add_bytes(task, -body.sent)
-                    raise
+                return engine.dest.upload_part(key, upload_id, number, body, length, checksum)
 
         part = PartRecord(number, length, _digest_checked(engine, task, rec, send), checksum.token)
         engine.journal.record_part(task.id, part)

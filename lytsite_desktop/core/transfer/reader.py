@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import time
 from collections.abc import Callable
 from typing import BinaryIO
 
 from lytsite_desktop.core.destinations.base import Algorithm, Checksum, new_hash
 from lytsite_desktop.core.errors import Interrupted, PermanentError, SourceChangedError
+from lytsite_desktop.core.platform.sendqueue import unacknowledged
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 256 * 1024
+#: How often the count is read while the last bytes drain from the send queue:
+#: at most, and at first (then as often as the queue's pace says it will be empty).
+_DRAIN_POLL = 0.05
+_DRAIN_FIRST = 0.001
+#: A send queue that has not moved for this long is left to the answer's timeout.
+_DRAIN_PATIENCE = 5.0
 
 
 class SourceReadError(PermanentError):
@@ -52,8 +61,17 @@ class SpanReader:
     """A read-only, seekable file-like view of ``length`` bytes at ``offset``.
 
     Memory stays at one chunk whatever the part size. Every read passes through
-    the global rate limiter, reports progress, and checks ``should_stop`` so a
-    pause, cancel or Ctrl-C interrupts a part mid-flight.
+    the global rate limiter and checks ``should_stop`` so a pause, cancel or
+    Ctrl-C interrupts a part mid-flight.
+
+    Progress goes to ``on_bytes(handed, acknowledged)``: the bytes handed to the
+    connection, and of them the bytes its peer has acknowledged, which is what a
+    bar may show (where the platform cannot tell, the two are the same). The
+    connection about to send this body hands itself over first
+    (:meth:`watch_connection`); after the last byte the reader waits, reporting,
+    while the kernel's send queue drains (the answer cannot come sooner). Leaving the
+    ``with`` block settles the count: the rest counted when the send succeeded,
+    all of it taken back when it failed.
     """
 
     def __init__(
@@ -63,7 +81,7 @@ class SpanReader:
         length: int,
         *,
         limiter: RateLimiter,
-        on_bytes: Callable[[int], None],
+        on_bytes: Callable[[int, int], None],
         should_stop: Callable[[], bool],
     ) -> None:
         self._path = path
@@ -73,21 +91,68 @@ class SpanReader:
         self._limiter = limiter
         self._on_bytes = on_bytes
         self._should_stop = should_stop
+        self._connection: object = None
         try:
             self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed in close()
         except OSError as exc:
             raise source_error(exc, path) from exc
         #: Bytes handed out in order from the start and not taken back by a rewind.
         self.sent = 0
+        #: Of those, the bytes the connection's peer has acknowledged (as reported).
+        self.acknowledged = 0
 
     def __len__(self) -> int:
         return self._length
+
+    def watch_connection(self, connection: object) -> None:
+        """The HTTP connection about to send this body (its ``sock`` once open)."""
+        self._connection = connection
+
+    def _queued(self) -> int | None:
+        sock = getattr(self._connection, "sock", None)
+        return unacknowledged(sock) if isinstance(sock, socket.socket) else None
+
+    def _report(self, handed: int, queued: int | None) -> None:
+        """``handed`` more bytes go to the connection now; the peer has acknowledged
+        all that went before but the ``queued`` bytes (None: unknown, all of it)."""
+        acked = self.sent + handed if queued is None else self.sent - queued
+        acked = max(self.acknowledged, min(acked, self.sent + handed))
+        if handed or acked != self.acknowledged:
+            self._on_bytes(handed, acked - self.acknowledged)
+            self.sent += handed
+            self.acknowledged = acked
+
+    def _drain(self) -> None:
+        """After the last byte: report while the send queue empties, and return once
+        it is empty (the answer is due) or has not moved for a while (a dead link:
+        the answer's timeout decides). The queue is read more often as it nears
+        empty, so the answer is not waited for later than it comes."""
+        if self._queued() is None:
+            return
+        last, moved, pause = -1, time.monotonic(), _DRAIN_FIRST
+        while True:
+            queued = self._queued()
+            if not queued:
+                return
+            self._report(0, queued)
+            now = time.monotonic()
+            if queued < last:
+                rate = (last - queued) / max(now - moved, 1e-6)
+                pause = min(_DRAIN_POLL, max(_DRAIN_FIRST, queued / rate / 2))
+            if queued != last:
+                last, moved = queued, now
+            elif now - moved > _DRAIN_PATIENCE:
+                return
+            if self._should_stop():
+                raise Interrupted()
+            time.sleep(pause)
 
     def read(self, amt: int | None = -1) -> bytes:
         if self._should_stop():
             raise Interrupted()
         remaining = self._length - self._pos
         if remaining <= 0:
+            self._drain()
             return b""
         # Larger reads than asked are fine for http.client and cut per-call overhead.
         n = remaining if amt is None or amt < 0 else min(remaining, max(amt, _CHUNK))
@@ -100,8 +165,7 @@ class SpanReader:
         if len(data) < n:
             raise SourceChangedError("the file got shorter while it was uploaded")
         if self._pos == self.sent:
-            self.sent += len(data)
-            self._on_bytes(len(data))
+            self._report(len(data), self._queued())
         self._pos += len(data)
         return data
 
@@ -114,9 +178,13 @@ class SpanReader:
             new = self._length + pos
         self._pos = max(0, min(new, self._length))
         if self._pos < self.sent:  # a rewind (retry) takes back what was counted
-            self._on_bytes(self._pos - self.sent)
-            self.sent = self._pos
+            self._take_back(self._pos)
         return self._pos
+
+    def _take_back(self, to: int) -> None:
+        acked = min(self.acknowledged, to)
+        self._on_bytes(to - self.sent, acked - self.acknowledged)
+        self.sent, self.acknowledged = to, acked
 
     def tell(self) -> int:
         return self._pos
@@ -133,5 +201,13 @@ class SpanReader:
     def __enter__(self) -> SpanReader:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        try:
+            if exc_type is not None:
+                self._take_back(0)
+            elif self.sent < self._length or self.acknowledged < self.sent:
+                # The store answered that it has the whole span.
+                self._on_bytes(self._length - self.sent, self._length - self.acknowledged)
+                self.sent = self.acknowledged = self._length
+        finally:
+            self.close()

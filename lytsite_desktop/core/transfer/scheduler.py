@@ -135,7 +135,7 @@ class Scheduler:
         """A batch's last round trips: units are in the air, every byte of their
         files is on its way (they wait for answers), and nothing is left to start.
         Their completions are worth waiting for before listing them."""
-        if not self.running or any(t.bytes_done < t.size for t in self._in_air):
+        if not self.running or any(t.bytes_handed < t.size for t in self._in_air):
             return False
         return not self._startable()
 

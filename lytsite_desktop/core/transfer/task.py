@@ -67,7 +67,10 @@ class FileTask:
     plan: PartPlan | None = None
     pending: deque[int] = field(default_factory=deque)
     done_parts: dict[int, PartRecord] = field(default_factory=dict)
+    #: Bytes the store's side has acknowledged (what its progress shows).
     bytes_done: int = 0
+    #: Bytes handed to connections, acknowledged or not (every one is on its way).
+    bytes_handed: int = 0
     reported: int = 0
     reported_at: float = 0.0  # monotonic time of the last Progress event
     bytes_sent: int = 0  # bytes put on the wire this session (retries included)
@@ -121,7 +124,7 @@ class EngineServices(Protocol):
 
     def set_state(self, task: FileTask, state: FileState, detail: str = "") -> None: ...
 
-    def add_bytes(self, task: FileTask, n: int) -> None: ...
+    def add_bytes(self, task: FileTask, handed: int, acknowledged: int) -> None: ...
 
     def report_progress(self, task: FileTask) -> None: ...
 
