@@ -280,3 +280,38 @@ def test_a_clients_list_selects_those_photos_and_copies_a_lightroom_filter(qtbot
     dialog.copy_button.click()
     assert QApplication.clipboard().text() == "IMG_1, IMG_3"
     dialog.close()
+
+
+def test_old_versions_are_listed_then_deleted_from_the_gallery_tab(
+    qtbot, view, s3, bucket, s3_server, tmp_path
+):
+    """A photo exported again replaces the one on the page; its earlier version
+    stays in the bucket until "Delete old versions…" names it and deletes it."""
+    folder = tmp_path / "Ana & João"
+    old = next(i.entry for i in view.items if i.entry.path == "IMG_1.jpg")
+    (folder / "IMG_1.jpg").write_bytes(
+        jpeg_bytes(scene((900, 600), seed=41), exif=exif_with(1, camera=True))
+    )
+    assert main(["upload", str(folder), "--dest", dest_url(bucket, s3_server.url)]) == 0
+    new = next(f for f in bucket_manifest(s3, bucket)["files"] if f["path"] == "IMG_1.jpg")
+    assert new["fileId"] != old.fileId
+    old_keys = {old.originalKey, old.preview.key, old.thumb.key}
+    assert old_keys <= {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+
+    view.curation.prune_button.click()
+    qtbot.waitUntil(lambda: view.curation.confirmation is not None, timeout=20_000)
+    box = view.curation.confirmation
+    assert "Delete 1 old version (" in box.text() and "cannot be undone" in box.text()
+    assert box.informativeText().startswith("IMG_1.jpg (an earlier version)  (")
+    [delete] = [b for b in box.buttons() if b.text() == "Delete"]
+    delete.click()
+    qtbot.waitUntil(lambda: "Deleted 1 old version" in view.status.text(), timeout=20_000)
+    left = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert not old_keys & left
+    assert {new["originalKey"], new["preview"]["key"], new["thumb"]["key"]} <= left
+    manifest = bucket_manifest(s3, bucket)
+    assert len(manifest["files"]) == 4 and not manifest.get("retired")
+
+    view.curation.prune_button.click()
+    qtbot.waitUntil(lambda: "No old versions" in view.status.text(), timeout=20_000)
+    assert view.curation.confirmation is None

@@ -63,7 +63,7 @@ class WatermarkTab(QWidget):
             "Burned into the previews your client sees, as they are made; your originals "
             "are never changed. A new watermark makes new previews: publish the folder "
             "again to replace them. The old ones stay in your bucket until you delete "
-            "them from a terminal with the command “lytsite-desktop prune”."
+            "them: “Delete old versions…” in the Gallery tab."
         )
         hint.setWordWrap(True)
         form.addRow(hint)

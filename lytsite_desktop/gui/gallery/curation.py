@@ -1,6 +1,7 @@
 """The Gallery tab's changes to a published project: its title, its cover, hidden
-files, the order, downloads on or off, the last day it is open, and taking files
-back (after a confirmation that names them).
+files, the order, downloads on or off, the last day it is open, taking files
+back, and deleting the old versions the page no longer shows (both after a
+confirmation that names them).
 
 Every change reaches the bucket off the GUI thread; the project is then shown
 again from the manifest that was written.
@@ -31,7 +32,7 @@ from lytsite_desktop.core.app import App
 from lytsite_desktop.core.curation import edits
 from lytsite_desktop.core.curation.deletions import carry_out
 from lytsite_desktop.core.curation.place import Place, change
-from lytsite_desktop.core.curation.plans import DeletionPlan, plan_remove
+from lytsite_desktop.core.curation.plans import DeletionPlan, plan_prune, plan_remove
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.gallery.layout import long_date, title_of
 from lytsite_desktop.core.gallery.projects import GalleryItem, ProjectRef
@@ -87,6 +88,12 @@ class Curation(QObject):
         self.selection_button = QPushButton("Client's selection…")
         self.selection_button.setToolTip("Paste the list of file names your client sent.")
         self.selection_button.clicked.connect(self.selection_wanted)
+        self.prune_button = QPushButton("Delete old versions…")
+        self.prune_button.setToolTip(
+            "A photo exported again, or a new watermark, replaces what your client sees; "
+            "the earlier files stay in your bucket until you delete them here."
+        )
+        self.prune_button.clicked.connect(self.prune)
         self.row = QWidget()
         rows = QVBoxLayout(self.row)
         rows.setContentsMargins(0, 0, 0, 0)
@@ -102,6 +109,7 @@ class Curation(QObject):
             page.addWidget(widget)
         page.addStretch(1)
         page.addWidget(self.selection_button)
+        page.addWidget(self.prune_button)
         rows.addLayout(row)
         rows.addLayout(page)
         self.row.hide()
@@ -196,6 +204,44 @@ class Curation(QObject):
         )
 
     def _confirm(self, plan: DeletionPlan) -> None:
+        what = f"{_count(len(plan.items))} ({format_size(plan.size)})"
+        self._ask(plan, "Remove from the gallery",
+                  f"Delete {what} from the bucket and from your client's page? "
+                  "This cannot be undone.", f"Deleted {what}.")  # fmt: skip
+
+    def prune(self) -> None:
+        """List what the project's page no longer shows (earlier versions of photos
+        published again, previews made again, files given up on), ask, delete."""
+        ref = self.ref
+        if ref is None or self.busy:
+            return
+        self._in_bucket(
+            ref,
+            lambda place: plan_prune(place.destination, ref.project, self.app.journal),
+            done=self._confirm_prune,
+            doing="Looking for old versions…",
+        )
+
+    def _confirm_prune(self, plan: DeletionPlan) -> None:
+        recent = (
+            f" {plan.left_alone} recent file{'s' if plan.left_alone != 1 else ''} not in the "
+            "gallery yet stay (another computer may be publishing them)."
+            if plan.left_alone else ""
+        )  # fmt: skip
+        if not plan.items:
+            said = "No old versions: your bucket holds only what the gallery shows." + recent
+            if plan.retired:  # their files are gone already: the manifest forgets them
+                self._delete(plan, said)
+            else:
+                self.note.emit(said)
+            return
+        what = f"{_versions(len(plan.items))} ({format_size(plan.size)})"
+        self._ask(plan, "Delete old versions",
+                  f"Delete {what} from the bucket? Your client's page does not show them. "
+                  "This cannot be undone.", f"Deleted {what}.{recent}")  # fmt: skip
+
+    def _ask(self, plan: DeletionPlan, title: str, question: str, said: str) -> None:
+        """The confirmation naming what ``plan`` deletes; ``said`` once deleted."""
         self.note.emit("")
         lines = plan.lines()
         shown = "\n".join(lines[:LISTED])
@@ -205,18 +251,13 @@ class Curation(QObject):
         def answered(delete: bool) -> None:
             self.confirmation = None
             if delete:
-                self._delete(plan)
+                self._delete(plan, said)
             else:
                 self.note.emit("Nothing was deleted.")
 
-        self.confirmation = ask_to_delete(
-            self.parent_widget, "Remove from the gallery",
-            f"Delete {_count(len(lines))} ({format_size(plan.size)}) from the bucket and "
-            "from your client's page? This cannot be undone.",
-            shown, answered,
-        )  # fmt: skip
+        self.confirmation = ask_to_delete(self.parent_widget, title, question, shown, answered)
 
-    def _delete(self, plan: DeletionPlan) -> None:
+    def _delete(self, plan: DeletionPlan, said: str) -> None:
         ref = self.ref
         if ref is None:
             return
@@ -225,7 +266,6 @@ class Curation(QObject):
             carry_out(place, plan)
             return place.gallery.manifest(ref.dest, ref.project)
 
-        said = f"Deleted {_count(len(plan.items))} ({format_size(plan.size)})."
         self._in_bucket(
             ref, work, done=lambda m: self._changed(m, said) if m else None, doing="Deleting…",
             failed="The deletion stopped ({}). It is recorded: the app finishes it when it "
@@ -302,6 +342,10 @@ class Curation(QObject):
 
 def _count(n: int) -> str:
     return f"{n} file{'s' if n != 1 else ''}"
+
+
+def _versions(n: int) -> str:
+    return f"{n} old version{'s' if n != 1 else ''}"
 
 
 def _plain(exc: BaseException) -> str:
