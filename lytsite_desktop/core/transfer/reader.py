@@ -11,15 +11,19 @@ from typing import BinaryIO
 
 from lytsite_desktop.core.destinations.base import Algorithm, Checksum, new_hash
 from lytsite_desktop.core.errors import Interrupted, PermanentError, SourceChangedError
-from lytsite_desktop.core.platform.sendqueue import unacknowledged
+from lytsite_desktop.core.platform.sendqueue import (
+    Acknowledged,
+    acknowledgements,
+    wait_readable,
+)
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 256 * 1024
-#: How often the count is read while the last bytes drain from the send queue:
-#: at most, and at first (then as often as the queue's pace says it will be empty).
-_DRAIN_POLL = 0.05
+#: How often the count is read while the last bytes drain from the send queue
+#: (at most, and at first when the answer cannot be waited for).
+_DRAIN_POLL = 0.1
 _DRAIN_FIRST = 0.001
 #: A send queue that has not moved for this long is left to the answer's timeout.
 _DRAIN_PATIENCE = 5.0
@@ -100,6 +104,10 @@ class SpanReader:
         self.sent = 0
         #: Of those, the bytes the connection's peer has acknowledged (as reported).
         self.acknowledged = 0
+        #: What the peer acknowledged cannot be read (no socket known, or not on
+        #: this platform): what is handed out counts as it goes.
+        self.blind = False
+        self._acks: Acknowledged | None = None
 
     def __len__(self) -> int:
         return self._length
@@ -107,34 +115,55 @@ class SpanReader:
     def watch_connection(self, connection: object) -> None:
         """The HTTP connection about to send this body (its ``sock`` once open)."""
         self._connection = connection
+        self._acks, self.blind = None, False
 
-    def _queued(self) -> int | None:
-        sock = getattr(self._connection, "sock", None)
-        return unacknowledged(sock) if isinstance(sock, socket.socket) else None
+    def _acked(self) -> int | None:
+        """Bytes of the body the peer has acknowledged (None: not known now). The
+        count starts at the first read: the request's head is out by then."""
+        if self._acks is None and not self.blind:
+            sock = getattr(self._connection, "sock", None)
+            if isinstance(sock, socket.socket):
+                self._acks = acknowledgements(sock)
+            self.blind = self._acks is None
+        return None if self._acks is None else self._acks(self.sent)
 
-    def _report(self, handed: int, queued: int | None) -> None:
-        """``handed`` more bytes go to the connection now; the peer has acknowledged
-        all that went before but the ``queued`` bytes (None: unknown, all of it)."""
-        acked = self.sent + handed if queued is None else self.sent - queued
-        acked = max(self.acknowledged, min(acked, self.sent + handed))
+    def _report(self, handed: int, acked: int | None) -> None:
+        """``handed`` more bytes go to the connection now, and ``acked`` of those
+        before have arrived (None: not known now, the count stays; blind:
+        everything handed counts)."""
+        if self.blind:
+            acked = self.sent + handed
+        elif acked is None:
+            acked = self.acknowledged
+        else:
+            acked = max(self.acknowledged, min(acked, self.sent))
         if handed or acked != self.acknowledged:
             self._on_bytes(handed, acked - self.acknowledged)
             self.sent += handed
             self.acknowledged = acked
 
     def _drain(self) -> None:
-        """After the last byte: report while the send queue empties, and return once
-        it is empty (the answer is due) or has not moved for a while (a dead link:
-        the answer's timeout decides). The queue is read more often as it nears
-        empty, so the answer is not waited for later than it comes."""
-        if self._queued() is None:
+        """After the last byte: report while the rest arrives, and return once it
+        has (the answer is due) or nothing moved for a while (a dead link: the
+        answer's timeout decides). The wait between looks ends when the socket has
+        something to read: the answer, which comes once the store has every byte."""
+        sock = getattr(self._connection, "sock", None)
+        if self.blind or not isinstance(sock, socket.socket):
             return
         last, moved, pause = -1, time.monotonic(), _DRAIN_FIRST
+        woken = by_clock = False
         while True:
-            queued = self._queued()
+            acked = self._acked()
+            if acked is None:  # closed
+                return
+            self._report(0, acked)
+            queued = self.sent - self.acknowledged
             if not queued:
                 return
-            self._report(0, queued)
+            # Something to read while bytes are still on their way is not the
+            # answer (an interim "100 Continue", a TLS session ticket): from now on
+            # go by the clock, as often as their pace says they will be in.
+            by_clock = by_clock or woken
             now = time.monotonic()
             if queued < last:
                 rate = (last - queued) / max(now - moved, 1e-6)
@@ -145,7 +174,10 @@ class SpanReader:
                 return
             if self._should_stop():
                 raise Interrupted()
-            time.sleep(pause)
+            if by_clock:
+                time.sleep(pause)
+            else:
+                woken = wait_readable(sock, _DRAIN_POLL)
 
     def read(self, amt: int | None = -1) -> bytes:
         if self._should_stop():
@@ -165,7 +197,7 @@ class SpanReader:
         if len(data) < n:
             raise SourceChangedError("the file got shorter while it was uploaded")
         if self._pos == self.sent:
-            self._report(len(data), self._queued())
+            self._report(len(data), self._acked())
         self._pos += len(data)
         return data
 
@@ -185,6 +217,7 @@ class SpanReader:
         acked = min(self.acknowledged, to)
         self._on_bytes(to - self.sent, acked - self.acknowledged)
         self.sent, self.acknowledged = to, acked
+        self._acks = None  # what went before is counted from the next read on
 
     def tell(self) -> int:
         return self._pos
