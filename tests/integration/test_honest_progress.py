@@ -1,5 +1,6 @@
-"""A file's progress counts the bytes the store's side acknowledged, not the bytes
-handed to the kernel (whose send buffer takes megabytes at once on a slow link).
+"""A file's progress, and the count its speed is measured from, are the bytes the
+store's side acknowledged, not the bytes handed to the kernel (whose send buffer
+takes megabytes at once on a slow link).
 
 The proxy is shaped and keeps a small receive window, as a real bottleneck does:
 what it has not forwarded stays unacknowledged in the client's send queue. Each
@@ -34,10 +35,10 @@ SLACK = 2 * 64 * 1024 + 64 * 1024 + 16 * 1024
 
 
 def shown_against_delivered(tmp_path, bucket, s3_server, size: int, *, signed=False, **settings):
-    """(shown, delivered) at each Progress event of one file's upload."""
+    """(shown, delivered, speed's count) at each Progress event of one file's upload."""
     folder = tmp_path / "a"
     write_random(folder / "clip.mov", size, seed=3)
-    seen: list[tuple[int, int]] = []
+    seen: list[tuple[int, int, int]] = []
     with contextlib.ExitStack() as stack:
         proxy = stack.enter_context(
             TcpProxy(s3_server.port, up_rate=2 * MiB, receive_buffer=64 * 1024)
@@ -53,7 +54,7 @@ def shown_against_delivered(tmp_path, bucket, s3_server, size: int, *, signed=Fa
 
         def watch(event: object) -> None:
             if isinstance(event, Progress):
-                seen.append((event.bytes_done, proxy.bytes_up))
+                seen.append((event.bytes_done, proxy.bytes_up, event.sent))
 
         eng.subscribe(watch)
         assert eng.run(requests_for(folder)).published == 1
@@ -63,10 +64,12 @@ def shown_against_delivered(tmp_path, bucket, s3_server, size: int, *, signed=Fa
 def test_a_single_put_shows_only_what_the_link_took(tmp_path, bucket, s3_server):
     size = 5 * MiB
     seen = shown_against_delivered(tmp_path, bucket, s3_server, size, multipart_threshold=8 * MiB)
-    lead = max(shown - delivered for shown, delivered in seen)
+    lead = max(shown - delivered for shown, delivered, _ in seen)
     assert lead <= SLACK, f"progress ran {lead} bytes ahead of the link"
+    lead = max(counted - delivered for _, delivered, counted in seen)
+    assert lead <= SLACK, f"the speed's count ran {lead} bytes ahead of the link"
     # The bar moves along the way (not 0 then 100%), and ends whole.
-    middle = [shown for shown, _ in seen if size * 0.1 < shown < size * 0.9]
+    middle = [shown for shown, _, _ in seen if size * 0.1 < shown < size * 0.9]
     assert len(middle) >= 5
     assert seen[-1][0] == size
 
@@ -77,7 +80,7 @@ def test_parts_in_flight_show_only_what_the_link_took(tmp_path, bucket, s3_serve
         tmp_path, bucket, s3_server, size, concurrency=2, part_size=5 * MiB,
         multipart_threshold=6 * MiB,
     )  # fmt: skip
-    lead = max(shown - delivered for shown, delivered in seen)
+    lead = max(shown - delivered for shown, delivered, _ in seen)
     assert lead <= 2 * SLACK, f"progress ran {lead} bytes ahead of the link"
     assert seen[-1][0] == size
 
@@ -87,6 +90,6 @@ def test_parts_sent_through_the_upload_server_show_only_what_the_link_took(
 ):
     size = 10 * MiB
     seen = shown_against_delivered(tmp_path, bucket, s3_server, size, signed=True, concurrency=2)
-    lead = max(shown - delivered for shown, delivered in seen)
+    lead = max(shown - delivered for shown, delivered, _ in seen)
     assert lead <= 2 * SLACK, f"progress ran {lead} bytes ahead of the link"
     assert seen[-1][0] == size

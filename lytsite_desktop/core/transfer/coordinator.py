@@ -156,8 +156,8 @@ class Coordinator:
         with self.lock:
             task.bytes_handed += handed
             task.bytes_done += acknowledged
-            if handed > 0:
-                task.bytes_sent += handed
+            if acknowledged > 0:
+                task.bytes_sent += acknowledged
             moving = acknowledged > 0 and task.state in STALLED and self._flowing(task)
             quiet = abs(task.bytes_done - task.reported) < PROGRESS_STEP or (
                 time.monotonic() - task.reported_at < PROGRESS_INTERVAL

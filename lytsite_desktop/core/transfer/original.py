@@ -138,7 +138,7 @@ def _reader(engine: EngineServices, task: FileTask, offset: int, length: int) ->
         offset,
         length,
         limiter=engine.limiter,
-        on_bytes=lambda handed, acknowledged: engine.add_bytes(task, handed, acknowledged),
+        on_bytes=lambda handed, arrived: engine.add_bytes(task, handed, arrived),
         should_stop=lambda: engine.should_stop(task),
     )
 

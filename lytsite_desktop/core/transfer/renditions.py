@@ -122,7 +122,7 @@ def _send_one(
 
     def put() -> str:
         body = SpanReader(
-            path, 0, rf.size, limiter=engine.limiter, on_bytes=lambda handed, acknowledged: None,
+            path, 0, rf.size, limiter=engine.limiter, on_bytes=lambda handed, arrived: None,
             should_stop=lambda: engine.should_stop(task),
         )  # fmt: skip
         with body:

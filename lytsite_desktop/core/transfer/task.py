@@ -73,7 +73,7 @@ class FileTask:
     bytes_handed: int = 0
     reported: int = 0
     reported_at: float = 0.0  # monotonic time of the last Progress event
-    bytes_sent: int = 0  # bytes put on the wire this session (retries included)
+    bytes_sent: int = 0  # bytes that crossed the link this session (retries included)
     #: Monotonic time bytes began to leave again after its last failure.
     flowing_since: float | None = None
     claimed: bool = False  # holds the journal row's cross-process lock
