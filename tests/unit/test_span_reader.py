@@ -1,6 +1,5 @@
 """A part's reader counts what it handed out and what arrived, and settles the
-count when the send ends: all of it when the store took it, none when it failed;
-between the sending thread's reports, the sampler looks at what arrived."""
+count when the send ends: all of it when the store took it, none when it failed."""
 
 from __future__ import annotations
 

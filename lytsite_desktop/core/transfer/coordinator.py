@@ -150,15 +150,15 @@ class Coordinator:
             return FileState.MAKING_PREVIEW
         return FileState.UPLOADING  # its original, or its preview after it
 
-    def add_bytes(self, task: FileTask, handed: int, acknowledged: int) -> None:
-        """``handed`` more bytes of ``task`` went to a connection and ``acknowledged``
-        more arrived (negative: taken back after a failure)."""
+    def add_bytes(self, task: FileTask, handed: int, arrived: int) -> None:
+        """``handed`` more bytes of ``task`` went to a connection and ``arrived``
+        more reached the store's side (negative: taken back after a failure)."""
         with self.lock:
             task.bytes_handed += handed
-            task.bytes_done += acknowledged
-            if acknowledged > 0:
-                task.bytes_sent += acknowledged
-            moving = acknowledged > 0 and task.state in STALLED and self._flowing(task)
+            task.bytes_done += arrived
+            if arrived > 0:
+                task.bytes_sent += arrived
+            moving = arrived > 0 and task.state in STALLED and self._flowing(task)
             quiet = abs(task.bytes_done - task.reported) < PROGRESS_STEP or (
                 time.monotonic() - task.reported_at < PROGRESS_INTERVAL
             )
