@@ -20,12 +20,14 @@ REPO = Path(__file__).resolve().parents[2]
 PROJECT = "shared"
 
 
-def _photos(folder: Path, prefix: str, n: int, seed: int) -> list[str]:
-    folder.mkdir(parents=True)
+def _photos(
+    folder: Path, prefix: str, n: int, seed: int, size: tuple[int, int] = (800, 533)
+) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
     names = []
     for i in range(n):
         name = f"{prefix}_{i:02d}.jpg"
-        (folder / name).write_bytes(jpeg_bytes(scene((800, 533), seed=seed + i)))
+        (folder / name).write_bytes(jpeg_bytes(scene(size, seed=seed + i)))
         names.append(name)
     return names
 
@@ -76,7 +78,11 @@ def test_two_computers_publish_into_one_project_and_nothing_is_lost(
         # file is listed), computer a takes back one of b's earlier files.
         taken_back = "b0_02.jpg"
         gone_keys = {_listed(s3, bucket)[taken_back]["originalKey"]}
-        late = _photos(tmp_path / "b" / "late", "late", 6, seed=99)
+        # One small photo and five large ones: the small one is listed while the
+        # large ones are still far from done (photos of one size all finish at
+        # about the same time, and their listings can share b's last write).
+        late = _photos(tmp_path / "b" / "late", "late", 1, seed=99)
+        late += _photos(tmp_path / "b" / "late", "large", 5, seed=199, size=(3000, 2000))
         proxy.set_up_rate(64 * 1024)  # files still on their way when the first is listed
         publishing = _upload(homes["b"], tmp_path / "b" / "late", dest)
         assert publishing.stdout is not None

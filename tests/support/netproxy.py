@@ -338,9 +338,9 @@ class _Conn:
             self.proxy._forget(self.client, self.server)
 
     def _pump(self, src: socket.socket, q: queue.Queue, up: bool) -> None:
-        bucket = self.proxy._up if up else self.proxy._down
         try:
             while not self.dead.is_set():
+                bucket = self.proxy._up if up else self.proxy._down  # set_up_rate: from now on
                 data = src.recv(_CHUNK)
                 if not data:
                     break
