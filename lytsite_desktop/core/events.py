@@ -57,8 +57,9 @@ class Progress(FileEvent):
     #: Bytes of the original in the store (parts finished before a resume included).
     bytes_done: int
     size: int
-    #: Bytes put on the wire for this file since this process queued it: what a
-    #: speed is measured from (never the parts a resume found already there).
+    #: Bytes of this file that crossed the link (acknowledged by the store's side)
+    #: since this process queued it: what a speed is measured from (never the
+    #: parts a resume found already there).
     sent: int = 0
 
 

@@ -2,9 +2,10 @@
 carries it.
 
 A file's progress counts only what the link has taken: the body (the transfer's
-SpanReader) reads its socket's send queue (see core.platform.sendqueue), so it
-has to know the socket. urllib3 makes the connections, botocore's or the upload
-server's pool manager picks their classes: these are the same classes, each
+SpanReader) asks its socket what the peer has acknowledged (see
+core.platform.sendqueue), so it has to know the socket. urllib3 makes the
+connections, botocore's or the upload server's pool manager picks their
+classes: these are the same classes, each
 connection handing itself to a body that asks (``watch_connection``) before it
 sends. Bodies that do not ask, and every other request, go as before.
 """
