@@ -9,8 +9,8 @@ import shutil
 
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.gallery.page import ASSETS
 from lytsite_desktop.core.gallery.projects import remote_projects
-from lytsite_desktop.core.gallery.web import ASSETS
 from tests.conftest import dest_url
 from tests.support.images import exif_with, jpeg_bytes, scene
 from tests.support.netproxy import TcpProxy

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from lytsite_desktop.core.events import FileDone
-from lytsite_desktop.core.gallery.web import ASSETS
+from lytsite_desktop.core.gallery.page import ASSETS
 from lytsite_desktop.core.sizes import MiB
 from tests.conftest import object_sha256, sha256_file, write_random
 from tests.support.engines import Recorder, engine, requests_for

@@ -51,7 +51,7 @@ def fake_project(
 
 def write_page(root: Path, manifest: Manifest, **render: object) -> Path:
     """The project's index.html and assets next to its files under ``root``."""
-    from lytsite_desktop.core.gallery.web import ASSETS, asset, render_index
+    from lytsite_desktop.core.gallery.page import ASSETS, asset, render_index
 
     folder = root / "projects" / manifest.project
     folder.mkdir(parents=True, exist_ok=True)

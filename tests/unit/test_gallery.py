@@ -21,8 +21,8 @@ from lytsite_desktop.core.gallery.layout import (
     sections,
 )
 from lytsite_desktop.core.gallery.originals import download_original
+from lytsite_desktop.core.gallery.page import render_index
 from lytsite_desktop.core.gallery.projects import GalleryStore, remote_projects
-from lytsite_desktop.core.gallery.web import render_index
 from lytsite_desktop.core.publish.writer import ManifestWriter
 from tests.support.gallery import fake_project
 

@@ -72,7 +72,8 @@ def test_publishing_again_hashes_nothing(tmp_path):
 def test_the_pages_assets_go_up_once_not_again_at_the_batchs_end(tmp_path):
     """A small object keeps its ETag beside it, so the page's HEAD of the last asset
     finds the one the first manifest write put there (it was sent again each time)."""
-    from lytsite_desktop.core.gallery.web import ASSETS, WebPages, asset
+    from lytsite_desktop.core.gallery.page import ASSETS, asset
+    from lytsite_desktop.core.gallery.web import WebPages
     from lytsite_desktop.core.keys import project_prefix
     from lytsite_desktop.core.publish.manifest import Manifest
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from lytsite_desktop.core import jsontext
-from lytsite_desktop.core.gallery.webdata import PageData
+from lytsite_desktop.core.gallery.webdata import PageData, file_item
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
 from lytsite_desktop.core.publish.manifest import Manifest
 
@@ -155,14 +155,20 @@ def test_an_unreadable_manifest_reads_as_empty_not_as_an_error():
 
 
 def test_the_page_s_file_list_is_encoded_a_file_at_a_time(encodes):
-    files: list[dict[str, object]] = [
-        {"id": f"{i:016x}", "n": f"<Jörg & {i}>.jpg", "p": "a/b.jpg", "os": i} for i in range(N)
-    ]
-    data = PageData("p", "ana@example.com", None, True, files)
-    text = data.to_json()
+    entries = [replace(entry(i), fileName=f"<Jörg & {i}>.jpg") for i in range(N)]
+    files = [file_item(e, "projects/p/", "") for e in entries]
+    text = PageData("p", "ana@example.com", None, True, files).to_json()
     assert "<" not in text and ">" not in text and "&" not in text
-    assert json.loads(text) == {"project": "p", "contact": "ana@example.com", "expires": None,
-                                "downloads": True, "files": files}  # fmt: skip
+    doc = json.loads(text)
+    assert {k: v for k, v in doc.items() if k != "files"} == {
+        "project": "p", "contact": "ana@example.com", "expires": None, "downloads": True}  # fmt: skip
+    assert [f["n"] for f in doc["files"]] == [e.fileName for e in entries]
+    assert doc["files"][1] == {
+        "id": "0000000000000001", "n": "<Jörg & 1>.jpg", "p": "Tag 1/Jörg_1.jpg",
+        "c": "EOS R5 · 2026-06-14 15:02", "o": "files/0000000000000001/J%C3%B6rg_1.jpg",
+        "os": 8_000_001, "w": "previews/0000000000000001/J%C3%B6rg_1.webp", "ws": 400_000,
+        "z": [1800, 6000],
+    }  # fmt: skip
     assert max(encodes) < len(text) / (N / 2)
 
 

@@ -12,7 +12,8 @@ from lytsite_desktop.core.app import App
 from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.config.settings import PreviewSettings, TransferSettings
 from lytsite_desktop.core.destinations.local import LocalDestination
-from lytsite_desktop.core.gallery.web import ASSETS, WebPages
+from lytsite_desktop.core.gallery.page import ASSETS
+from lytsite_desktop.core.gallery.web import WebPages
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.publish.writer import ManifestWriter

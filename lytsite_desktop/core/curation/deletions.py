@@ -17,8 +17,9 @@ from lytsite_desktop.core.curation.place import Place
 from lytsite_desktop.core.curation.plans import DeletionPlan, Kind
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import ConfigError, TransferError
+from lytsite_desktop.core.gallery.page import PAGE
 from lytsite_desktop.core.gallery.projects import GalleryStore
-from lytsite_desktop.core.gallery.web import PAGE, publish_pages
+from lytsite_desktop.core.gallery.web import publish_pages
 from lytsite_desktop.core.keys import manifest_key, project_prefix
 from lytsite_desktop.core.publish.manifest import Edit, Manifest, Remove, commit
 from lytsite_desktop.core.store.journal import Journal
