@@ -162,9 +162,12 @@ def test_remove_asks_naming_the_files_then_deletes_them(qtbot, view, s3, bucket)
     box = view.curation.confirmation
     assert "Delete 2 files" in box.text() and "cannot be undone" in box.text()
     assert "IMG_0.jpg  (" in box.informativeText() and "IMG_2.jpg  (" in box.informativeText()
+    assert view.status.text().startswith("Found 2 files (")
+    assert not view.curation.prune_button.isEnabled()
     # Cancel first: nothing is deleted.
     box.button(QMessageBox.StandardButton.Cancel).click()
     qtbot.waitUntil(lambda: "Nothing was deleted" in view.status.text())
+    assert view.curation.prune_button.isEnabled()
     assert len(bucket_manifest(s3, bucket)["files"]) == 4
     choose(right_click(qtbot, view, 0), "Remove 2 files…")
     qtbot.waitUntil(lambda: view.curation.confirmation is not None, timeout=20_000)
@@ -299,13 +302,21 @@ def test_old_versions_are_listed_then_deleted_from_the_gallery_tab(
     assert old_keys <= {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
 
     view.curation.prune_button.click()
+    # Looking, then asking: the button is grey (pressed again it would do nothing),
+    # and the line under the title says what is going on.
+    assert not view.curation.prune_button.isEnabled()
+    assert view.status.text() == "Looking for old versions…"
     qtbot.waitUntil(lambda: view.curation.confirmation is not None, timeout=20_000)
     box = view.curation.confirmation
     assert "Delete 1 old version (" in box.text() and "cannot be undone" in box.text()
     assert box.informativeText().startswith("IMG_1.jpg (an earlier version)  (")
+    assert view.status.text().startswith("Found 1 old version (")
+    assert view.status.text().endswith(") to delete: waiting for your answer.")
+    assert not view.curation.prune_button.isEnabled()
     [delete] = [b for b in box.buttons() if b.text() == "Delete"]
     delete.click()
     qtbot.waitUntil(lambda: "Deleted 1 old version" in view.status.text(), timeout=20_000)
+    assert view.curation.prune_button.isEnabled()
     left = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
     assert not old_keys & left
     assert {new["originalKey"], new["preview"]["key"], new["thumb"]["key"]} <= left

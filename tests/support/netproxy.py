@@ -19,10 +19,12 @@ _CHUNK = 64 * 1024
 
 
 class _Bucket:
-    """Token bucket shared by every connection in one direction (one link)."""
+    """Token bucket shared by every connection in one direction (one link). A
+    bucket replaced by a new rate wakes whoever waits on it."""
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
+        self.replaced = threading.Event()
         self.lock = threading.Lock()
         self.tokens = 0.0
         self.stamp = time.monotonic()
@@ -36,7 +38,7 @@ class _Bucket:
             self.tokens -= n
             wait = -self.tokens / self.rate if self.tokens < 0 else 0.0
         if wait > 0:
-            time.sleep(wait)
+            self.replaced.wait(wait)
 
 
 @dataclass
@@ -194,8 +196,11 @@ class TcpProxy:
                 _hard_close(s)
 
     def set_up_rate(self, rate: float | None) -> None:
-        """Shape the upload direction to ``rate`` bytes/s from now on (None: unshaped)."""
-        self._up = _Bucket(rate) if rate else None
+        """Shape the upload direction to ``rate`` bytes/s from now on (None: unshaped);
+        a read waiting for the old rate's turn goes on at once."""
+        old, self._up = self._up, _Bucket(rate) if rate else None
+        if old is not None:
+            old.replaced.set()
 
     def reset_counters(self) -> None:
         with self._lock:

@@ -160,8 +160,8 @@ def test_the_page_s_file_list_is_encoded_a_file_at_a_time(encodes):
     text = PageData("p", "ana@example.com", None, True, files).to_json()
     assert "<" not in text and ">" not in text and "&" not in text
     doc = json.loads(text)
-    assert {k: v for k, v in doc.items() if k != "files"} == {
-        "project": "p", "contact": "ana@example.com", "expires": None, "downloads": True}  # fmt: skip
+    head = {"project": "p", "contact": "ana@example.com", "expires": None, "downloads": True}
+    assert {k: v for k, v in doc.items() if k != "files"} == head
     assert [f["n"] for f in doc["files"]] == [e.fileName for e in entries]
     assert doc["files"][1] == {
         "id": "0000000000000001", "n": "<Jörg & 1>.jpg", "p": "Tag 1/Jörg_1.jpg",

@@ -63,7 +63,7 @@ class Curation(QObject):
         self.app, self.background, self.parent_widget = app, background, parent
         self.ref: ProjectRef | None = None
         self.manifest: Manifest | None = None
-        self.busy = False
+        self._busy = False
         self.confirmation: QMessageBox | None = None  # the open "Remove…" question
 
         self.title_edit = QLineEdit()
@@ -113,6 +113,17 @@ class Curation(QObject):
         rows.addLayout(row)
         rows.addLayout(page)
         self.row.hide()
+
+    @property
+    def busy(self) -> bool:
+        """A change is on its way to the bucket (or a question about one is open):
+        another waits, and the buttons that would start one say so by greying."""
+        return self._busy
+
+    @busy.setter
+    def busy(self, on: bool) -> None:
+        self._busy = on
+        self.prune_button.setEnabled(not on)
 
     def show_project(self, ref: ProjectRef, manifest: Manifest) -> None:
         self.ref, self.manifest = ref, manifest
@@ -207,7 +218,7 @@ class Curation(QObject):
         what = f"{_count(len(plan.items))} ({format_size(plan.size)})"
         self._ask(plan, "Remove from the gallery",
                   f"Delete {what} from the bucket and from your client's page? "
-                  "This cannot be undone.", f"Deleted {what}.")  # fmt: skip
+                  "This cannot be undone.", what, f"Deleted {what}.")  # fmt: skip
 
     def prune(self) -> None:
         """List what the project's page no longer shows (earlier versions of photos
@@ -238,11 +249,13 @@ class Curation(QObject):
         what = f"{_versions(len(plan.items))} ({format_size(plan.size)})"
         self._ask(plan, "Delete old versions",
                   f"Delete {what} from the bucket? Your client's page does not show them. "
-                  "This cannot be undone.", f"Deleted {what}.{recent}")  # fmt: skip
+                  "This cannot be undone.", what, f"Deleted {what}.{recent}")  # fmt: skip
 
-    def _ask(self, plan: DeletionPlan, title: str, question: str, said: str) -> None:
-        """The confirmation naming what ``plan`` deletes; ``said`` once deleted."""
-        self.note.emit("")
+    def _ask(self, plan: DeletionPlan, title: str, question: str, what: str, said: str) -> None:
+        """The confirmation naming what ``plan`` deletes (``what``, in a few words,
+        on the status line meanwhile); ``said`` once deleted."""
+        self.busy = True  # until answered: nothing else starts meanwhile
+        self.note.emit(f"Found {what} to delete: waiting for your answer.")
         lines = plan.lines()
         shown = "\n".join(lines[:LISTED])
         if len(lines) > LISTED:
@@ -250,6 +263,7 @@ class Curation(QObject):
 
         def answered(delete: bool) -> None:
             self.confirmation = None
+            self.busy = False
             if delete:
                 self._delete(plan, said)
             else:
