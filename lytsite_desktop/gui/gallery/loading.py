@@ -98,7 +98,7 @@ def shown_for(app: App, ref: ProjectRef, manifest: Manifest) -> Shown:
     return Shown(ref, manifest, sections, link, missing)
 
 
-def load_project(
+def fetch_project(
     app: App,
     ref: ProjectRef,
     stop: threading.Event,
@@ -106,8 +106,10 @@ def load_project(
     show: Callable[[Shown], None],
     progress: Callable[[tuple[int, int, list[str]]], None],
 ) -> Outcome:
-    """The local copy (``show``n at once), then the bucket's; fetched files are
-    reported through ``progress((done, total, paths that arrived))``."""
+    """The window's way in (the command line's is ``core.gallery.projects.load_project``):
+    the local copy ``show``n at once, then the bucket's, then the previews and
+    thumbnails not on this computer fetched, reported through
+    ``progress((done, total, paths that arrived))``."""
     store = app.gallery
     local = store.manifest(ref.dest, ref.project)
     if local is not None:

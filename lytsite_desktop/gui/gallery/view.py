@@ -38,8 +38,8 @@ from lytsite_desktop.gui.gallery.linkrow import LinkRow
 from lytsite_desktop.gui.gallery.loading import (
     Outcome,
     Shown,
+    fetch_project,
     known_projects,
-    load_project,
     shown_for,
 )
 from lytsite_desktop.gui.gallery.projectlist import ProjectList
@@ -186,7 +186,7 @@ class GalleryView(QWidget):
 
     def _load(self, generation: int, ref: ProjectRef, stop: threading.Event) -> Outcome:
         """Off the GUI thread: what is shown, and its progress, go to the GUI thread."""
-        return load_project(
+        return fetch_project(
             self.app, ref, stop,
             show=lambda shown: self.background.post(self._show, (generation, shown)),
             progress=lambda p: self.background.post(self._progress, (generation, p)),
