@@ -92,7 +92,6 @@ class TerminalProgress:
         self._finished: set[int] = set()
         self._sending: set[int] = set()  # files uploading now (states.SHOWS_SPEED)
         self._retry_reasons: set[str] = set()
-        self.failures: list[tuple[str, str]] = []
         #: Files published without a preview, and why.
         self.no_preview: list[tuple[str, str]] = []
         whole = Column(no_wrap=True)  # figures are cut, never wrapped
@@ -212,7 +211,6 @@ class TerminalProgress:
             self._set(meter, meter.size, meter.size, meter.sent)
         self._update_overall()
         if isinstance(event, FileFailed):
-            self.failures.append((event.rel_path, event.reason))
             self.console.print(
                 f"[red]failed[/red] {escape(event.rel_path)}: {escape(event.reason)}"
             )
@@ -243,8 +241,11 @@ class TerminalProgress:
                 self.console.print(f"  [yellow]{escape(name)}[/yellow]: {escape(note)}")
             if len(self.no_preview) > 5:
                 self.console.print(f"  ... and {len(self.no_preview) - 5} more")
-        if len(self.failures) > 3:
-            for reason, count in Counter(r for _, r in self.failures).most_common():
+        reasons: Counter[str] = Counter()
+        for result in results:
+            reasons.update(dict(result.failures))
+        if reasons.total() > 3:
+            for reason, count in reasons.most_common():
                 self.console.print(f"[red]{count} file(s) failed:[/red] {escape(reason)}")
         if interrupted:
             self.console.print(RESUME_HINT)

@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -43,6 +44,8 @@ class Batch:
     done: set[int] = field(default_factory=set)
     started: float = field(default_factory=time.monotonic)
     ended: bool = False
+    #: Its files' failures, by reason.
+    reasons: Counter[str] = field(default_factory=Counter)
 
     @property
     def complete(self) -> bool:
@@ -62,6 +65,8 @@ class Batches:
         self._lock = threading.Condition()
         self._batches: dict[int, Batch] = {}
         self._of_task: dict[int, set[int]] = {}
+        #: Why a file failed before its batch knew it (a fast failure), until it joins.
+        self._early: dict[int, str] = {}
         self._next = 1
 
     def start(self, dest: str, project: str) -> Batch:
@@ -80,14 +85,25 @@ class Batches:
             batch.tasks.update(tasks)
             for task in tasks:
                 self._of_task.setdefault(task, set()).add(batch.id)
+            early = {t: self._early.pop(t) for t in tasks if t in self._early}
         for task in tasks:
             if final(task):
+                if task in early:
+                    with self._lock:
+                        batch.reasons[early[task]] += 1
                 self._final(task)
         self._end_if_complete(batch)
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, FileEvent):
             _log_file_event(event)
+        if isinstance(event, FileFailed):
+            with self._lock:
+                owners = self._of_task.get(event.task)
+                for b in owners or ():
+                    self._batches[b].reasons[event.reason] += 1
+                if not owners:
+                    self._early[event.task] = event.reason
         if isinstance(event, FileDone | FileFailed | FileCancelled):
             self._final(event.task)
 
@@ -135,6 +151,7 @@ class Batches:
             dest=batch.dest,
             project=batch.project,
             seconds=round(time.monotonic() - batch.started, 3),
+            failures=tuple(batch.reasons.most_common()),
         )
         if interrupted:
             summary = dataclasses.replace(summary, interrupted=True)

@@ -151,6 +151,9 @@ class BatchDone(Event):
     no_preview: int = 0
     damaged: int = 0
     seconds: float = 0.0
+    #: Why its files failed: each reason and how many, the most common first (a
+    #: destination that refuses the keys fails every file alike: said once).
+    failures: tuple[tuple[str, int], ...] = ()
 
 
 Subscriber = Callable[[Event], None]

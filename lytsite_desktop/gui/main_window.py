@@ -71,6 +71,9 @@ class MainWindow(QMainWindow):
         self.crash_reports: list[Path] = []
         #: (title, text) of every notification shown, newest last.
         self.notifications: list[tuple[str, str]] = []
+        #: Why files failed, as told while publishing: each reason once (a bucket
+        #: that refuses the keys fails every file alike), until the queue is idle.
+        self._failures_told: set[str] = set()
         self.tray: QSystemTrayIcon | None = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(app_icon(), self)
@@ -226,7 +229,8 @@ class MainWindow(QMainWindow):
     def _on_events(self, events: list[Event]) -> None:
         self.upload.apply(events)
         for event in events:
-            if isinstance(event, FileFailed):
+            if isinstance(event, FileFailed) and event.reason not in self._failures_told:
+                self._failures_told.add(event.reason)
                 self.notify("Upload failed", f"{event.rel_path}: {event.reason}")
             elif isinstance(event, BatchDone) and not event.interrupted:
                 self._batch_finished(event)
@@ -243,6 +247,8 @@ class MainWindow(QMainWindow):
 
     def _batch_finished(self, done: BatchDone) -> None:
         self.notify(*finished_notice(done))
+        if not self.upload.uploading:
+            self._failures_told.clear()
         if self.tabs.currentWidget() is self.gallery:
             self.gallery.refresh_projects()
 
@@ -293,7 +299,9 @@ class MainWindow(QMainWindow):
 
 def finished_notice(done: BatchDone) -> tuple[str, str]:
     """('Publishing finished', '7 files published to Client Shoot; 1 failed (see the
-    list)'), or ('Publishing cancelled', ...) when every file was cancelled."""
+    list)'), or ('Publishing cancelled', ...) when every file was cancelled, or
+    ('Publishing failed', 'Nothing published to ... 49 files failed: the reason') when
+    every file failed for one reason."""
     where = f" to {done.project}" if done.project else ""
     if done.cancelled and not (done.published or done.failed):
         files = f"{done.cancelled} file{'s' if done.cancelled != 1 else ''}"
@@ -301,7 +309,15 @@ def finished_notice(done: BatchDone) -> tuple[str, str]:
     text = f"{done.published} file{'s' if done.published != 1 else ''} published{where}"
     if done.damaged:
         text += f"; {done.damaged} could not be read (published without a preview)"
-    if done.failed:
+    if done.failed and len(done.failures) == 1:  # every failure for one reason: say it
+        if not (done.published or done.cancelled):
+            files = f"{done.failed} file{'s' if done.failed != 1 else ''}"
+            return (
+                "Publishing failed",
+                f"Nothing published{where}. {files} failed: {done.failures[0][0]}",
+            )
+        text += f"; {done.failed} failed: {done.failures[0][0]}"
+    elif done.failed:
         text += f"; {done.failed} failed (see the list)"
     if done.cancelled:
         text += f"; {done.cancelled} cancelled"

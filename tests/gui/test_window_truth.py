@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.destinations.resolve import DestRef
+from lytsite_desktop.core.destinations.s3_errors import NO_KEYS
 from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.speed import SpeedMeter
@@ -354,3 +355,30 @@ def test_the_gallery_tab_shows_a_publish_under_way_and_not_the_upload_tabs_total
     qtbot.waitUntil(lambda: window.status.text() == "", timeout=2_000)
     window.tabs.setCurrentWidget(window.upload)
     assert window.status.text().startswith("1 of 1 files · 14.0 MiB of 14.0 MiB")
+
+
+def test_a_bucket_that_cannot_be_used_is_said_once_not_for_every_file(
+    tmp_path, open_window, qtbot, studio, monkeypatch
+):
+    """Saved to use the AWS_* variables, started without them: every file fails for
+    that one reason. One notification says it (five before, one a file), and the
+    batch's end says why nothing was published (it said "see the list")."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    studio()
+    for i in range(5):
+        write_random(tmp_path / "Shoot" / f"{i}.dat", 20_000, seed=i)
+    window = open_window()
+    publish(window, qtbot, tmp_path / "Shoot", 5)
+    qtbot.waitUntil(lambda: any(t.startswith("Publishing") for t, _ in window.notifications),
+                    timeout=30_000)  # fmt: skip
+    assert states(window) == [FileState.FAILED] * 5
+    told = [text for title, text in window.notifications if title == "Upload failed"]
+    assert len(told) == 1 and told[0].endswith(NO_KEYS)
+    assert window.notifications[-1] == (
+        "Publishing failed", f"Nothing published to Shoot. 5 files failed: {NO_KEYS}"
+    )  # fmt: skip
+    assert "Settings → Destinations → Edit…" in NO_KEYS

@@ -19,8 +19,9 @@ from PIL import Image
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.config.settings import PreviewSettings, Settings
+from lytsite_desktop.core.destinations.s3_errors import NO_KEYS
 from tests.conftest import dest_url, sha256_file, write_random
-from tests.support.images import jpeg_bytes, marked_image
+from tests.support.images import jpeg_bytes, marked_image, scene
 from tests.support.s3server import SECRET_KEY, MotoServer
 
 
@@ -68,6 +69,27 @@ def test_bad_credentials_exit_1_with_a_clear_message(tmp_path, auth_server, caps
     assert "rejected the access keys" in err and "a.jpg" in err
     # Said once, in words: not again as a log record ("WARNING lytsite_desktop...").
     assert err.count("failed a.jpg") == 1 and "WARNING" not in err, err
+
+
+def test_no_keys_here_is_said_once_for_all_files_and_no_worker_seems_to_crash(
+    tmp_path, s3_server, capsys, monkeypatch
+):
+    """Every file fails for one reason: the closing lines say it once with the count.
+    The preview workers the app stops on its way out are no crash ("WARNING ...
+    preview worker died" was printed twice)."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    for i in range(5):
+        (tmp_path / "k").mkdir(exist_ok=True)
+        (tmp_path / "k" / f"{i}.jpg").write_bytes(jpeg_bytes(scene((1600, 1200), seed=i)))
+    code = main(["upload", str(tmp_path / "k"), "--dest", dest_url("any", s3_server.url)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.count(f"5 file(s) failed: {NO_KEYS}") == 1, err
+    assert "WARNING" not in err and "died" not in err, err
 
 
 def test_missing_bucket_exit_1_with_a_clear_message(tmp_path, s3_server, capsys):

@@ -17,6 +17,7 @@ from lytsite_desktop.core.destinations.connect import (
     open_for_test,
 )
 from lytsite_desktop.core.destinations.resolve import parse_s3_url
+from lytsite_desktop.core.destinations.s3_errors import NO_KEYS
 from lytsite_desktop.core.destinations.s3_location import S3Credentials
 from tests.conftest import dest_url
 from tests.support.s3server import ACCESS_KEY, REGION, SECRET_KEY, MotoServer, free_port
@@ -126,3 +127,20 @@ def test_a_host_that_does_not_exist_points_at_the_account_id():
     assert report.steps[0].name == "Find not-an-account.invalid"
     assert "There is no server called not-an-account.invalid" in report.advice
     assert "account ID" in report.advice
+
+
+@pytest.fixture
+def no_keys_here(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    """No keys for botocore to find: not in the environment, no profile, no instance."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def test_no_keys_on_this_computer_is_said_as_such_not_as_a_refusal(s3_server, no_keys_here):
+    report = _check(dest_url(BUCKET, s3_server.url), None)
+    assert [s.ok for s in report.steps] == [True, False]
+    assert report.advice == NO_KEYS  # nothing was asked of the service
+    assert "refused" not in report.advice and "Settings → Destinations → Edit…" in report.advice

@@ -295,6 +295,8 @@ def _advice(exc: TransferError, step: str, loc: S3Location, provider: Provider) 
         if not code and status == 403:
             code = "AccessDenied"
     r2 = provider is Provider.R2
+    if isinstance(cause, bexc.NoCredentialsError | bexc.PartialCredentialsError):
+        return str(exc)  # nothing was asked of the service: the keys are not here
     if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "Unauthorized", "InvalidToken"):
         return (
             "The access keys were not accepted: the key ID or the secret is wrong, or they "
@@ -330,4 +332,5 @@ def _advice(exc: TransferError, step: str, loc: S3Location, provider: Provider) 
             "The server did not answer. Check the endpoint address (and its port), and "
             "that this computer is online."
         )
-    return f"The service refused the test ({code or exc}). Check the fields against its dashboard."
+    said = code or str(exc).rstrip(".")
+    return f"The service refused the test ({said}). Check the fields against its dashboard."

@@ -41,16 +41,21 @@ _BAD_KEY_CODES = {
 }
 
 
+#: No keys in the keychain for this destination, nor in the environment.
+NO_KEYS = (
+    "No access keys for this destination were found on this computer: enter them in "
+    "Settings → Destinations → Edit… (or with 'lytsite-desktop dest add'), or set "
+    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
+)
+
+
 def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
     """Turn a boto3/botocore exception into one of our kinds, worded for a photographer."""
     if isinstance(exc, TransferError):
         return exc
     where = loc.endpoint_url or "AWS S3"
     if isinstance(exc, bexc.NoCredentialsError | bexc.PartialCredentialsError):
-        return PermanentError(
-            "No access keys for this destination. Save them with "
-            "'lytsite-desktop dest add', or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY."
-        )
+        return PermanentError(NO_KEYS)
     if isinstance(exc, bexc.ClientError):
         err = exc.response.get("Error", {})
         code = str(err.get("Code", ""))

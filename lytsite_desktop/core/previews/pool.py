@@ -191,6 +191,8 @@ class RenderSlot:
         self._conn: Connection | None = None
         self._lock = threading.Lock()
         self._closed = False
+        #: Stopped by :meth:`kill` (the app is stopping): its job's end is no crash.
+        self._interrupted = False
 
     @property
     def pid(self) -> int | None:
@@ -240,7 +242,10 @@ class RenderSlot:
         code = proc.exitcode if proc is not None else None
         self._kill()
         how = f"signal {signal.Signals(-code).name}" if code and code < 0 else f"exit {code}"
-        log.warning("preview worker died (%s)", how)
+        if self._interrupted:  # stopped by the app itself: said in the log, not as a warning
+            log.info("preview worker stopped mid-job (%s): the app is stopping", how)
+        else:
+            log.warning("preview worker died (%s)", how)
         return RenderResult(note=notes.crashed(), lasting=False, detail=f"worker died ({how})")
 
     def _kill(self) -> None:
@@ -267,6 +272,7 @@ class RenderSlot:
 
     def kill(self) -> None:
         """Stop now, even mid-job (the job's caller gets a crash result)."""
+        self._interrupted = True
         proc = self._proc
         if proc is not None and proc.is_alive():
             proc.kill()
