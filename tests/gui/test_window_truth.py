@@ -278,6 +278,13 @@ def test_the_status_line_tells_why_nothing_moves_not_a_speed():
         row.state = FileState.LISTING
     line = status_line(Totals.of(rows, meter, 4.0), 0)
     assert "/s" not in line and " left" not in line, line
+    # Seen under Xvfb, the network cut with 47 files to go: the 8 being sent "waiting
+    # for network", the others "queued" behind them, and the line said nothing of it.
+    for row in rows[:2]:
+        row.state = FileState.WAITING_FOR_NETWORK
+    rows[2].state = FileState.QUEUED
+    line = status_line(Totals.of(rows, meter, 4.0), 0)
+    assert line.endswith("· waiting for the network") and "/s" not in line, line
 
 
 def test_a_long_state_shows_whole_lines_and_says_when_there_is_more(tmp_path, open_window, qtbot):

@@ -76,6 +76,8 @@ def status_line(t: Totals, ready: int) -> str:
             parts.append("waiting for the network")
         elif t.retrying == stalled:
             parts.append(f"retrying: {t.reason}" if t.reason else "retrying")
+    elif t.waiting and not t.sending:  # the rest queued behind them: the network is why
+        parts.append("waiting for the network")
     elif t.speed > 0 and t.sending:
         parts.append(f"{format_rate(t.speed)}, {format_duration(t.left)} left")
     if t.failed:
