@@ -18,6 +18,7 @@ from lytsite_desktop.core.destinations.connect import Provider
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.platform import diagnostics
 from lytsite_desktop.gui.app import CrashRelay
+from lytsite_desktop.gui.dialogs.connect import ENV_CHOICE
 from lytsite_desktop.gui.upload.drop_area import DropArea
 from tests.conftest import write_random
 from tests.gui.conftest import drop
@@ -96,7 +97,8 @@ def test_connecting_a_bucket_tests_it_saves_it_and_publishes_there(
 def test_without_a_keyring_the_dialog_says_the_way_the_window_offers(
     open_window, qtbot, s3_server, bucket
 ):
-    """Not the command line's --env-credentials: the window's own way round it."""
+    """Not the command line's --env-credentials: the window's own way round it, in
+    the same dialog."""
     window = open_window()
     dialog = window.connect_bucket()
     dialog.provider.setCurrentIndex(dialog.provider.findData(Provider.OTHER))
@@ -113,13 +115,22 @@ def test_without_a_keyring_the_dialog_says_the_way_the_window_offers(
     finally:
         keyring.set_keyring(previous)
     said = dialog.outcome.text()
-    assert "No usable system keyring" in said and "in Settings" in said
+    assert "No usable system keyring" in said and f"tick \u201c{ENV_CHOICE}\u201d" in said
     assert "--" not in said
     assert (
         not window.app.paths.config_file.exists()
         or not Settings.load(window.app.paths.config_file).destinations
     )
-    dialog.reject()
+    # The way round it is right there (it was a raw form in Settings): the keys from
+    # the environment, nothing for the keychain to keep.
+    assert dialog.use_env.isVisible()
+    dialog.use_env.setChecked(True)
+    with qtbot.waitSignal(dialog.saved, timeout=10_000):
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    saved = Settings.load(window.app.paths.config_file).destinations["studio"]
+    assert saved.url == f"s3://{bucket}?endpoint={s3_server.url}"
+    assert not saved.keyring_secret and not saved.access_key_id
+    assert window.upload.chosen_destination() == DestRef("studio")
 
 
 def test_mistakes_are_explained_before_any_request(open_window, qtbot):

@@ -5,8 +5,11 @@ from __future__ import annotations
 import keyring
 import keyring.backends.fail
 import pytest
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
 from lytsite_desktop.core.app import App
+from lytsite_desktop.core.destinations.connect import Provider
+from lytsite_desktop.gui.dialogs.connect import ConnectDialog
 from lytsite_desktop.gui.dialogs.settings import DestinationForm, SettingsDialog
 from tests.conftest import dest_url
 
@@ -84,6 +87,31 @@ def test_edit_keeps_the_saved_secret_and_remove_forgets_it(dialog, qtbot, ring, 
     assert "b2" not in App().settings.destinations and ring.store == {}
     assert dialog.dest_list.count() == 1 and dialog.dest_list.item(0).text().startswith("r2 ")
     assert "MainThread" not in ring.writers
+
+
+def test_add_opens_the_connect_form_and_a_second_bucket_is_not_made_the_default(
+    dialog, qtbot, ring, s3_server, bucket
+):
+    """ "Add…" was a form asking for an s3:// address; now it is the welcome's form (the
+    service by name, a connection test), and what it saves is selected here."""
+    assert save(dialog, qtbot, form("first", dest_url(bucket, s3_server.url), env=True))
+    add = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Add…")
+    add.click()
+    connect = next(c for c in dialog.findChildren(ConnectDialog) if c.isVisible())
+    assert connect.chosen is Provider.R2 and not connect.default.isChecked()
+    connect.provider.setCurrentIndex(connect.provider.findData(Provider.OTHER))
+    connect.where.setText(s3_server.url)
+    connect.bucket.setText(bucket)
+    connect.key_id.setText("AKIDEXAMPLE")
+    connect.secret.setText(SECRET)
+    connect.name.setText("studio")
+    with qtbot.waitSignal(dialog.destination_saved, timeout=10_000) as saved:
+        connect.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert saved.args == [True] and not connect.isVisible()
+    assert ring.store[("lytsite-desktop", "studio")] == SECRET
+    assert dialog.test_status.text() == "Saved 'studio'."
+    assert dialog.dest_list.currentItem().text().startswith("studio — s3://")
+    assert App().settings.default_destination == "first"
 
 
 def test_no_keyring_is_a_clear_message_and_nothing_half_saved(dialog, qtbot):

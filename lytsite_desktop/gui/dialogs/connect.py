@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -78,10 +79,13 @@ SECRET_LABEL = {Provider.SIGNER: "Token"}
 
 
 UNEXPECTED = "That did not work, unexpectedly; the log has the details."
+#: The way round a computer with no keychain: the keys in the environment.
+ENV_CHOICE = "Use the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
 
 
 class ConnectDialog(QDialog):
-    """Fill in, test, save. Saving makes it the default destination."""
+    """Fill in, test, save (as the default destination unless told otherwise): from
+    the welcome, the File menu and Settings' "Add…"."""
 
     #: The report of a finished connection test (tests wait for it).
     tested = Signal(object)
@@ -111,6 +115,11 @@ class ConnectDialog(QDialog):
         self.public_url.setAccessibleName("Public address")
         self.name = QLineEdit("r2")
         self.name.setAccessibleName("Destination name")
+        self.default = QCheckBox("Publish here by default")
+        self.default.setChecked(True)
+        #: Offered once the keychain could not keep the secret: no secret is saved.
+        self.use_env = QCheckBox(ENV_CHOICE)
+        self.use_env.setVisible(False)
         self.help = QLabel()
         self.help.setWordWrap(True)
         self.help.setOpenExternalLinks(True)
@@ -128,6 +137,8 @@ class ConnectDialog(QDialog):
         form.addRow(self.secret_label, self.secret)
         form.addRow("Public address", self.public_url)
         form.addRow("Save as", self.name)
+        form.addRow("", self.default)
+        form.addRow("", self.use_env)
 
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test)
@@ -162,6 +173,9 @@ class ConnectDialog(QDialog):
         self.secret.setAccessibleName(secret)
         self.form.setRowVisible(self.bucket, not signer)
         self.form.setRowVisible(self.key_id, not signer)
+        if signer:  # a token has no environment variable
+            self.use_env.setChecked(False)
+            self.use_env.setVisible(False)
         kept = "token" if signer else "secret key"
         self.help.setText(
             help_text + f"<br>The {kept} is kept in your system's keychain, never in a file."
@@ -246,7 +260,8 @@ class ConnectDialog(QDialog):
         self.tested.emit(report)
 
     def save(self) -> None:
-        """Save as the default destination (the secret to the keyring, off the GUI thread)."""
+        """Save it (the default destination if ticked; the secret to the keyring, off
+        the GUI thread)."""
         checked = self._read()
         if checked.url is None:
             return
@@ -255,25 +270,27 @@ class ConnectDialog(QDialog):
         public_url = self.public_url.text().strip() or None
         signer = self.chosen is Provider.SIGNER
         keys = {"token": secret} if signer else {"access_key_id": key_id, "secret": secret}
-        prefix = self._server_prefix
+        if self.use_env.isChecked():
+            keys = {}
+        default, prefix = self.default.isChecked(), self._server_prefix
 
-        def save() -> str:
+        def save() -> tuple[str, bool]:  # the problem ("": saved), offer the variables
             nonlocal public_url
             if signer and public_url:  # the galleries live in the server's folder for us
                 found = prefix if prefix is not None else check_signer(url, secret).prefix
                 public_url = public_under(public_url, found)
             try:
                 self.app.save_destination(
-                    name, url, default=True, public_url=public_url, **keys
+                    name, url, default=default, public_url=public_url, **keys
                 )  # fmt: skip
             except KeyringUnavailable as exc:
                 if signer:
-                    return f"Not saved: {exc}"
-                return (f"Not saved: {exc} Or add the bucket in Settings, with its keys in the "
-                        "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY variables.")  # fmt: skip
+                    return f"Not saved: {exc}", False
+                return (f"Not saved: {exc} Or tick \u201c{ENV_CHOICE}\u201d below and start "
+                        "the app with those variables set.", True)  # fmt: skip
             except ConfigError as exc:
-                return f"Not saved: {exc}"
-            return ""
+                return f"Not saved: {exc}", False
+            return "", False
 
         self._busy(True)
         self._background.run(save, done=self._saved, failed=self._save_failed)
@@ -282,10 +299,12 @@ class ConnectDialog(QDialog):
         self._busy(False)
         self.outcome.setText(UNEXPECTED)
 
-    def _saved(self, problem: str) -> None:
+    def _saved(self, answer: tuple[str, bool]) -> None:
+        problem, offer_env = answer
         self._busy(False)
         if problem:
             self.outcome.setText(problem)
+            self.use_env.setVisible(self.use_env.isVisible() or offer_env)
             return
         self.saved.emit(self.name.text().strip())
         self.accept()

@@ -35,11 +35,14 @@ from lytsite_desktop.core.destinations.signer import SCHEMES
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.sizes import format_size, parse_size
 from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.dialogs.connect import ConnectDialog
 from lytsite_desktop.gui.dialogs.watermark_tab import WatermarkTab
 
 
 class DestinationForm(QDialog):
-    """Add one destination, or edit a saved one (its name fixed, its secret kept if left blank)."""
+    """A destination by its address: a saved one edited (its name fixed, its secret
+    kept if left blank), or a new one named here (any address, as ``dest add`` takes;
+    Settings' "Add…" opens the Connect form instead)."""
 
     def __init__(
         self, parent: QWidget | None = None, *, editing: DestinationConfig | None = None
@@ -133,7 +136,7 @@ class SettingsDialog(QDialog):
         self.dest_list.itemDoubleClicked.connect(lambda _: self.edit_destination(None))
         self._fill_destinations()
         add = QPushButton("Add…")
-        add.clicked.connect(lambda: self.edit_destination(None, adding=True))
+        add.clicked.connect(self.add_destination)
         edit = QPushButton("Edit…")
         edit.clicked.connect(lambda: self.edit_destination(None))
         remove = QPushButton("Remove")
@@ -184,18 +187,28 @@ class SettingsDialog(QDialog):
     def busy(self) -> bool:
         return not self.test_button.isEnabled()
 
-    def edit_destination(
-        self, form: DestinationForm | None = None, *, adding: bool = False
-    ) -> None:
-        """Show the form for the selected destination, or an empty one (or take a filled
-        form, for tests), then save what it says off the GUI thread: a keyring may take a
-        while to answer, or ask its owner to unlock it. `destination_saved` tells the end."""
+    def add_destination(self) -> ConnectDialog:
+        """The same form as the welcome's "Connect a bucket": the service by name, a
+        connection test; saved, it is selected here."""
+        dialog = ConnectDialog(self.app, self)
+        dialog.default.setChecked(not self.app.settings.destinations)
+        dialog.saved.connect(lambda name: self._saved(name, ""))
+        dialog.open()
+        return dialog
+
+    def edit_destination(self, form: DestinationForm | None = None) -> None:
+        """Show the form for the selected destination (or take a filled form, which may
+        name a new one), then save what it says off the GUI thread: a keyring may take
+        a while to answer, or ask its owner to unlock it. `destination_saved` tells the
+        end."""
         if form is None:
-            name = None if adding else self._selected_destination()
-            editing = self.app.settings.destinations.get(name) if name else None
+            name = self._selected_destination()
+            if name is None:
+                self.test_status.setText("Select a destination to edit.")
+                return
+            editing = self.app.settings.destinations.get(name)
             form = DestinationForm(self, editing=editing)
-            is_default = name is not None and name == self.app.settings.default_destination
-            form.default.setChecked(is_default)
+            form.default.setChecked(name == self.app.settings.default_destination)
             if form.exec() != QDialog.DialogCode.Accepted:
                 return
         use_env = form.use_env.isChecked()
