@@ -286,7 +286,7 @@ class ConnectDialog(QDialog):
             except KeyringUnavailable as exc:
                 if signer:
                     return f"Not saved: {exc}", False
-                return (f"Not saved: {exc} Or tick \u201c{ENV_CHOICE}\u201d below and start "
+                return (f"Not saved: {exc} Or tick \u201c{ENV_CHOICE}\u201d and start "
                         "the app with those variables set.", True)  # fmt: skip
             except ConfigError as exc:
                 return f"Not saved: {exc}", False
