@@ -389,3 +389,25 @@ def test_a_bucket_that_cannot_be_used_is_said_once_not_for_every_file(
         "Publishing failed", f"Nothing published to Shoot. 5 files failed: {NO_KEYS}"
     )  # fmt: skip
     assert "Settings → Destinations → Edit…" in NO_KEYS
+
+
+def test_a_project_name_typed_for_one_folder_is_not_given_to_the_next(
+    tmp_path, open_window, qtbot
+):
+    """Seen under Xvfb: "Mia & Jonas Zweitauswahl" typed and published, then a folder
+    of portraits dropped: the field still said the wedding's name (over the
+    portraits' own in grey), and Publish would have put them into the wedding."""
+    write_random(tmp_path / "Hochzeit" / "a.jpg", 3000, seed=1)
+    write_random(tmp_path / "Portraits" / "b.jpg", 3000, seed=2)
+    window = open_window()
+    publish(window, qtbot, tmp_path / "Hochzeit", 1, project="Mia & Jonas Zweitauswahl")
+    qtbot.waitUntil(lambda: states(window) == [FileState.PUBLISHED], timeout=30_000)
+    assert window.upload.project.text() == ""
+    drop(window.upload.drop_area, [tmp_path / "Portraits"])
+    qtbot.waitUntil(lambda: len(window.upload.model.rows) == 2, timeout=10_000)
+    assert window.upload.project.placeholderText() == "Portraits"
+    qtbot.mouseClick(window.upload.publish_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: all_final(window), timeout=30_000)
+    projects = AppPaths.discover().default_library / "projects"
+    assert list((projects / "portraits" / "files").rglob("b.jpg"))
+    assert not list((projects / "mia-jonas-zweitauswahl").rglob("b.jpg"))

@@ -235,6 +235,7 @@ class UploadPage(QWidget):
         self.model.send(rows)
         self.session.publish([r.item() for r in rows], self.project.text().strip(), dest,
                              private=self.private.isChecked())  # fmt: skip
+        self.project.clear()  # the name was for these files: the next folder names its own
         self.publish_button.setEnabled(False)
         self.drop_area.setCurrentIndex(DropArea.QUEUE)
 
