@@ -104,8 +104,10 @@ class Coordinator:
         with self.lock:
             if task.finished or task.preview is not Preview.TO_MAKE or self.stopping:
                 return
-            # Shown as "making preview" and not started since: "queued" again.
-            requeued = task.state is FileState.MAKING_PREVIEW and task.original is Original.NEW
+            # Shown as "making preview" and not started since (or waiting for a slot,
+            # which another bucket's files may hold a while): "queued" again.
+            requeued = task.state is FileState.MAKING_PREVIEW and task.original in (
+                Original.NEW, Original.PREPARING)  # fmt: skip
             task.renditions = made
             none = made.result.preview is None and made.result.thumb is None
             if not none:
