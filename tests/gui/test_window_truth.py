@@ -391,9 +391,7 @@ def test_a_bucket_that_cannot_be_used_is_said_once_not_for_every_file(
     assert "Settings → Destinations → Edit…" in NO_KEYS
 
 
-def test_a_project_name_typed_for_one_folder_is_not_given_to_the_next(
-    tmp_path, open_window, qtbot
-):
+def test_a_project_name_typed_for_one_folder_is_not_given_to_the_next(tmp_path, open_window, qtbot):
     """Seen under Xvfb: "Mia & Jonas Zweitauswahl" typed and published, then a folder
     of portraits dropped: the field still said the wedding's name (over the
     portraits' own in grey), and Publish would have put them into the wedding."""

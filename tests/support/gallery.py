@@ -59,3 +59,18 @@ def write_page(root: Path, manifest: Manifest, **render: object) -> Path:
     for name, _kind in ASSETS:
         (folder / name).write_bytes(asset(name))
     return folder / "index.html"
+
+
+def listed_photo(i: int, name: str, folder: str = "Tag 1", taken: str = "2026-06-14T15:02:11",
+                 project: str = "p") -> ManifestEntry:  # fmt: skip
+    """A 6000 x 4000 photo as a manifest lists it (nothing written anywhere)."""
+    fid = f"{i:016x}"
+    stem = name.rsplit(".", 1)[0]
+    return ManifestEntry(
+        fileId=fid, fileName=name, path=f"{folder}/{name}", contentType="image/jpeg",
+        size=8_000_000 + i, sha256="ab" * 32, originalKey=f"projects/{project}/files/{fid}/{name}",
+        width=6000, height=4000,
+        preview=Rendition(f"projects/{project}/previews/{fid}/{stem}.webp", 1800, 1200, 400_000),
+        thumb=Rendition(f"projects/{project}/thumbs/{fid}/{stem}.webp", 480, 320, 20_000),
+        camera={"model": "EOS R5", "takenAt": taken},
+    )  # fmt: skip

@@ -11,23 +11,16 @@ import pytest
 
 from lytsite_desktop.core import jsontext
 from lytsite_desktop.core.gallery.webdata import PageData, file_item
-from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
+from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.publish.manifest import Manifest
+from tests.support.gallery import listed_photo
 
 N = 400
 
 
 def entry(i: int) -> ManifestEntry:
-    fid = f"{i:016x}"
-    return ManifestEntry(
-        fileId=fid, fileName=f"Jörg_{i}.jpg", path=f"Tag 1/Jörg_{i}.jpg",
-        contentType="image/jpeg", size=8_000_000 + i, sha256="ab" * 32,
-        originalKey=f"projects/p/files/{fid}/Jörg_{i}.jpg", width=6000, height=4000,
-        preview=Rendition(f"projects/p/previews/{fid}/Jörg_{i}.webp", 1800, 1200, 400_000),
-        thumb=Rendition(f"projects/p/thumbs/{fid}/Jörg_{i}.webp", 480, 320, 20_000),
-        camera={"model": "EOS R5", "takenAt": "2026-06-14T15:02:11"}, note=None,
-        publishedAt="2026-12-01T10:00:00.000000+00:00", color="#a0b0c0",
-    )  # fmt: skip
+    return replace(listed_photo(i, f"Jörg_{i}.jpg"), publishedAt="2026-12-01T10:00:00.000000+00:00",
+                   color="#a0b0c0")  # fmt: skip
 
 
 def big_manifest() -> Manifest:

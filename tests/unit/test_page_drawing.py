@@ -12,22 +12,15 @@ import pytest
 from lytsite_desktop.core.gallery import page
 from lytsite_desktop.core.gallery.memo import Memos
 from lytsite_desktop.core.gallery.page import render_index
-from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
+from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.publish.manifest import Manifest
+from tests.support.gallery import listed_photo
 
 N = 300
 
 
 def entry(i: int, folder: str = "Tag 1") -> ManifestEntry:
-    fid = f"{i:016x}"
-    return ManifestEntry(
-        fileId=fid, fileName=f"IMG_{i}.jpg", path=f"{folder}/IMG_{i}.jpg",
-        contentType="image/jpeg", size=8_000_000 + i, sha256="ab" * 32,
-        originalKey=f"projects/p/files/{fid}/IMG_{i}.jpg", width=6000, height=4000,
-        preview=Rendition(f"projects/p/previews/{fid}/IMG_{i}.webp", 1800, 1200, 400_000),
-        thumb=Rendition(f"projects/p/thumbs/{fid}/IMG_{i}.webp", 480, 320, 20_000),
-        camera={"model": "EOS R5", "takenAt": f"2026-06-14T15:{i // 60 % 60:02d}:{i % 60:02d}"},
-    )  # fmt: skip
+    return listed_photo(i, f"IMG_{i}.jpg", folder, f"2026-06-14T15:{i // 60 % 60:02d}:{i % 60:02d}")
 
 
 @pytest.fixture
