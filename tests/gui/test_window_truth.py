@@ -100,7 +100,8 @@ def test_two_destinations_publish_side_by_side_and_every_row_ends(
     finished = [t for title, t in window.notifications if title == "Publishing finished"]
     assert sorted(finished) == ["1 file published to Portraits", "1 file published to Wedding"]
     services = window.session.service
-    assert len(services.engines()) == 2 and services.slots.peak <= services.slots.size
+    # The limit, and one unit for the second destination beyond it when it must.
+    assert len(services.engines()) == 2 and services.slots.peak <= services.slots.size + 1
 
 
 def test_a_cut_network_shows_no_speed_and_says_what_the_queue_waits_for(

@@ -1,5 +1,6 @@
-"""Two destinations at once share the upload slots in turn: a batch for a second
-bucket is not held back until the first bucket's slow batch has finished.
+"""Two destinations at once share the upload slots in turn, and each keeps one
+unit going: a batch for a second bucket is not held back by the first bucket's
+slow batch.
 
 Seen under Xvfb: a wedding going up through a slow link to one bucket, then a
 folder of portraits published to another bucket on a fast one: the portraits sat
@@ -34,7 +35,7 @@ from tests.support.netproxy import TcpProxy
 def test_a_second_buckets_batch_gets_slots_while_the_first_crawls(tmp_path, s3, s3_server):
     for name in ("slow", "fast"):
         s3.create_bucket(Bucket=name)
-    wedding = [write_random(tmp_path / "w" / f"{i}.jpg", MiB // 2, seed=i) for i in range(8)]
+    wedding = [write_random(tmp_path / "w" / f"{i}.jpg", MiB, seed=i) for i in range(4)]
     portraits = [write_random(tmp_path / "p" / f"{i}.jpg", 50_000, seed=50 + i) for i in range(4)]
     done: list[tuple[str, str]] = []  # (bucket, file) in the order they were published
     portraits_done = threading.Event()
@@ -64,26 +65,31 @@ def test_a_second_buckets_batch_gets_slots_while_the_first_crawls(tmp_path, s3, 
             service.close()
     finally:
         app.close()
-    # 4 MiB at 512 KiB/s: the wedding takes 8 s; the portraits need one slot for a
-    # moment each, and get it as the wedding's files end, turn about (after 7 of the
-    # 8 before).
-    assert wedding_so_far <= 4, done
+    # Two files of the wedding at a time, 4 s each: the portraits need a slot for a
+    # moment each and, their bucket having nothing in flight, get one at once (they
+    # waited for 3 of the 4 before; for the first to end, with slots in turn alone).
+    assert wedding_so_far == 0, done
     assert sorted(f for d, f in done if "fast" in d) == sorted(p.name for p in portraits)
-    assert sum(1 for d, _ in done if "slow" in d) == 8
+    assert sum(1 for d, _ in done if "slow" in d) == 4
+    assert service.slots.peak <= 3  # the limit, and one for the second bucket
 
 
 def test_a_file_waiting_for_a_slot_is_queued_not_making_its_preview(tmp_path, s3, s3_server):
     """Its preview made and sent, a file whose turn for a slot had not come said
-    "making preview" until it got one."""
+    "making preview" until it got one. Both buckets behind slow links: the first
+    holds the two slots, the second's one unit beyond them (a big scan) takes a
+    while, and its photos wait in line."""
     for name in ("slow", "fast"):
         s3.create_bucket(Bucket=name)
-    ceremony = [write_random(tmp_path / "c" / f"{i}.jpg", MiB // 2, seed=100 + i) for i in range(4)]
+    ceremony = [write_random(tmp_path / "c" / f"{i}.jpg", MiB, seed=100 + i) for i in range(2)]
     folder = tmp_path / "p"
-    folder.mkdir()
-    for i in range(4):
-        (folder / f"P_{i}.jpg").write_bytes(jpeg_bytes(scene((1200, 900), seed=i)))
+    scan = write_random(folder / "A_scan.tif", MiB, seed=7)  # no picture: no preview to make
+    photos = [folder / f"P_{i}.jpg" for i in range(3)]
+    for i, photo in enumerate(photos):
+        photo.write_bytes(jpeg_bytes(scene((1200, 900), seed=i)))
     shown: dict[str, FileState] = {}
-    when_previewed: dict[str, FileState] = {}
+    when_previewed: dict[str, FileState] = {}  # of files whose original had not started
+    started: set[str] = set()
     lock = threading.Lock()
 
     def seen(event: Event) -> None:
@@ -92,27 +98,33 @@ def test_a_file_waiting_for_a_slot_is_queued_not_making_its_preview(tmp_path, s3
         with lock:
             if isinstance(event, FileStateChanged):
                 shown[event.rel_path] = event.state
-            elif isinstance(event, PreviewDone) and event.preview_key:
+                if event.state is FileState.UPLOADING:
+                    started.add(event.rel_path)
+            elif (
+                isinstance(event, PreviewDone)
+                and event.preview_key
+                and event.rel_path not in started
+            ):
                 when_previewed[event.rel_path] = shown.get(event.rel_path, FileState.QUEUED)
 
     app = App()
     try:
-        with TcpProxy(s3_server.port, up_rate=512 * 1024) as proxy:
+        with (
+            TcpProxy(s3_server.port, up_rate=512 * 1024) as first,
+            TcpProxy(s3_server.port, up_rate=512 * 1024) as second,
+        ):
             service = PublishingService(app, TransferSettings(concurrency=2))
             service.subscribe(seen)
-            slow, fast = (
-                app.ref(dest_url("slow", proxy.url)),
-                app.ref(dest_url("fast", s3_server.url)),
-            )
+            slow, fast = app.ref(dest_url("slow", first.url)), app.ref(dest_url("fast", second.url))
             service.publish([UploadRequest(str(f), f.name, "ceremony") for f in ceremony], slow)
             deadline = time.monotonic() + 30
             while service.slots.in_use < 2 and time.monotonic() < deadline:
-                time.sleep(0.01)  # the ceremony holds both slots: the portraits wait their turn
-            service.publish([UploadRequest(str(f), f.name, "portraits") for f in folder.iterdir()],
+                time.sleep(0.01)  # the ceremony holds both slots
+            service.publish([UploadRequest(str(f), f.name, "portraits") for f in [scan, *photos]],
                             fast)  # fmt: skip
             assert service.wait(120)
             service.close()
     finally:
         app.close()
-    assert len(when_previewed) == 4
+    assert sorted(when_previewed) == [p.name for p in photos], (when_previewed, started)
     assert set(when_previewed.values()) == {FileState.QUEUED}, when_previewed

@@ -2,12 +2,11 @@
 
 Threads: ``concurrency`` workers pull units (prepare a file, send one part,
 complete, abort) from the :class:`~.scheduler.Scheduler`; each unit that talks to
-the store holds one of the global :class:`~.slots.PartSlots` (shared by every
-destination's engine), so that is the cap on parts in flight. With previews on,
-ingest threads make previews ahead of the uploads and one extra sender puts
-them in the store first. Parts are read from disk as they are sent, so memory
-does not grow with file size. Every change that matters for resume is committed
-to the journal before it counts.
+the store holds one of the :class:`~.slots.PartSlots` all engines share (the cap
+on parts in flight). With previews on, ingest threads make previews ahead of the
+uploads and one extra sender puts them in the store first. Parts are read from
+disk as sent: memory does not grow with file size. What resume needs is in the
+journal before it counts.
 
 Every change of a file's state goes through its :class:`~.coordinator.Coordinator`
 (see :mod:`lytsite_desktop.core.states`); the steps in ``original.py``,
@@ -48,11 +47,9 @@ UNEXPECTED = "Something unexpected went wrong with this file (the log has the de
 class TransferEngine:
     """Publishes files to one destination, recording everything in the journal.
 
-    Use as a context manager; leaving it (or :meth:`stop`) stops scheduling,
-    interrupts parts in flight and leaves the journal resumable; :meth:`drain`
-    first lets the parts in flight finish. Events go to subscribers (see
-    :mod:`lytsite_desktop.core.events`), from worker threads.
-    """
+    A context manager; leaving it (or :meth:`stop`) stops scheduling, interrupts
+    parts in flight and leaves the journal resumable; :meth:`drain` first lets the
+    parts in flight finish. Events go to subscribers, from worker threads."""
 
     def __init__(
         self,
@@ -322,7 +319,7 @@ class TransferEngine:
     def _worker(self, previews_only: bool = False) -> None:
         while (unit := self._next_unit(previews_only)) is not None:
             slotted = unit.kind in SLOTTED
-            if slotted and not self.slots.acquire(lambda: self.files.stopping or self._draining):
+            if slotted and not self.slots.acquire(self._giving_up, owner=self):
                 with self.lock:
                     self.scheduler.give_back(unit)
                 self._unit_done(unit.task)
@@ -344,8 +341,11 @@ class TransferEngine:
                 self.files.fail(unit.task, UNEXPECTED)
             finally:
                 if slotted:
-                    self.slots.release()
+                    self.slots.release(owner=self)
                 self._unit_done(unit.task)
+
+    def _giving_up(self) -> bool:  # a worker waiting for a slot: the engine stops or drains
+        return self.files.stopping or self._draining
 
     def _next_unit(self, previews_only: bool) -> Unit | None:
         with self.lock:
