@@ -87,11 +87,11 @@ class App:
     def open(self, ref: DestRef, ts: TransferSettings | None = None) -> Destination:
         """Open a destination and remember how, so `resume` can reopen it."""
         ts = ts or self.settings.transfer
-        # Connections kept: one per upload slot, plus the preview sender, the
-        # manifest writer and the page's assets going up side by side.
-        dest = open_destination(
-            ref, self.settings, self.paths.state_dir, max_connections=ts.concurrency + 8
-        )
+        # Connections kept: one per upload slot and per preview sender, plus the
+        # manifest writer, the page and its assets going up side by side (fewer,
+        # and a batch's end opened connections only to throw them away).
+        kept = ts.concurrency + self.settings.previews.worker_count + 8
+        dest = open_destination(ref, self.settings, self.paths.state_dir, max_connections=kept)
         self.journal.remember_destination(dest.ident, ref.spec)
         return dest
 
