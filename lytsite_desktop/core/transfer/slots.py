@@ -60,4 +60,6 @@ class PartSlots:
         with self._turns:
             self.in_use -= 1
             self._held[owner] -= 1
+            if not self._held[owner]:
+                del self._held[owner]  # a closed engine is not kept alive here
             self._turns.notify_all()
