@@ -6,6 +6,7 @@ import json
 
 from lytsite_desktop.core.events import FileDone
 from lytsite_desktop.core.gallery.page import ASSETS
+from lytsite_desktop.core.publish import writer as writer_module
 from lytsite_desktop.core.sizes import MiB
 from tests.conftest import object_sha256, sha256_file, write_random
 from tests.support.engines import Recorder, engine, requests_for
@@ -124,3 +125,29 @@ def test_the_page_assets_go_up_while_files_still_stream(tmp_path, bucket, s3_ser
     heads = [i for i, (m, n, _) in enumerate(seen) if m == "HEAD" and n == ASSETS[-1][0]]
     assert len(heads) == 2 and heads[0] < min(asset_puts) and complete < heads[1]
     assert len(page) == 1
+
+
+def test_a_new_projects_page_goes_up_while_a_big_file_still_streams(
+    tmp_path, bucket, s3, s3_server, monkeypatch
+):
+    """Seen in the walk: the wedding's previews all up, its link answered 404 for as
+    long as the originals streamed (the page went up at the batch's end only).
+    Now it goes up a while after the first write (shortened here), and again at
+    the end; the wait doubles in between."""
+    monkeypatch.setattr(writer_module, "FIRST_PAGE", 0.5, raising=False)
+    folder = tmp_path / "a"
+    write_random(folder / "film.mov", 12 * MiB, seed=1)
+    for i in range(3):
+        write_random(folder / f"{i}.jpg", 100_000, seed=10 + i)
+    with TcpProxy(s3_server.port, up_rate=2 * MiB) as proxy:
+        with engine(bucket, proxy.url, concurrency=4) as eng:
+            assert eng.run(requests_for(folder)).published == 4
+        seen = [(r.method, r.target.split("?")[0].rsplit("/", 1)[1], r.target)
+                for r in proxy.requests]  # fmt: skip
+    complete = next(i for i, (m, n, t) in enumerate(seen) if m == "POST" and "uploadId=" in t)
+    pages = [i for i, (m, n, _) in enumerate(seen) if m == "PUT" and n == "index.html"]
+    assert pages and pages[0] < complete, "a page while the film still streamed"
+    assert pages[-1] > complete, "and the page of the whole batch at its end"
+    assert len(pages) <= 4  # 6 s of streaming: 0.5, then 1, 2, 4 s apart at most
+    body = s3.get_object(Bucket=bucket, Key="projects/shoot/index.html")["Body"].read().decode()
+    assert all(f"{i}.jpg" in body for i in range(3)) and "film.mov" in body

@@ -37,6 +37,12 @@ _GATHER = 4.0
 #: At a batch's end a write waits for the completions in the air for at most
 #: this many pacing intervals.
 _SETTLE = 2.0
+#: While a batch goes on, a project's page goes up this many seconds after a write
+#: changed it (its previews are there: the link shows them while originals still
+#: stream), then after twice the wait each time, up to the last (a page of
+#: thousands of files is not worth re-sending every second); and at the batch's end.
+FIRST_PAGE = 10.0
+LAST_PAGE = 300.0
 
 
 class ManifestWriter:
@@ -61,9 +67,11 @@ class ManifestWriter:
     held.
 
     ``written(manifest, data)`` is called after each write (the offline copy);
-    ``pages(manifest, new)`` publishes the web gallery, on ``publish_pages()``,
-    ``flush()`` and ``close()`` only, for the projects written since (a page of
-    thousands of files is not worth re-sending every second). ``drained()``,
+    ``pages(manifest, new)`` publishes the web gallery of the projects written
+    since: on ``publish_pages()`` (a batch's end), ``flush()`` and ``close()``, and
+    while a batch goes on, :data:`FIRST_PAGE` seconds after a write, then at
+    doubling waits (a new project's link shows its previews while originals
+    still stream; a page of thousands of files is not re-sent every second). ``drained()``,
     when set, says nothing is left in the air or to start: the write about to
     happen ends the batch, so the page drawn from it goes up beside it (one round
     trip at the end, not two) and counts once that conditional write wins. When
@@ -84,6 +92,8 @@ class ManifestWriter:
         self._written = written
         self._pages = pages
         self._pages_due: set[str] = set()
+        self._page_at: float | None = None  # when the due pages go up, the batch going on
+        self._page_wait = FIRST_PAGE
         self._hurry = False
         self._pages_asked = False
         self._versions: dict[str, Versioned] = {}
@@ -141,12 +151,27 @@ class ManifestWriter:
                 project = sorted(self._dirty)[0]
                 self._dirty.discard(project)
                 return project, False
-            if self._pages_due and (self._hurry or self._closed or self._pages_asked):
-                return self._pages_due.pop(), True
+            if self._pages_due:
+                asked = self._hurry or self._closed or self._pages_asked
+                if asked or (self._page_at is not None and time.monotonic() >= self._page_at):
+                    project = self._pages_due.pop()
+                    if not self._pages_due:  # the next ones wait twice as long, in a batch
+                        self._page_at = None
+                        self._page_wait = FIRST_PAGE if asked else min(
+                            2 * self._page_wait, LAST_PAGE)  # fmt: skip
+                    return project, True
             self._pages_asked = False
             if self._closed:
                 return None
-            self._cv.wait()
+            due = self._page_at if self._pages_due else None
+            self._cv.wait(None if due is None else max(0.0, due - time.monotonic()))
+
+    def _page_due(self, project: str) -> None:
+        """``project``'s page is out of date: it goes up in a while, or at the batch's
+        end. Called with the condition held."""
+        self._pages_due.add(project)
+        if self._page_at is None:
+            self._page_at = time.monotonic() + self._page_wait
 
     def _run(self) -> None:
         attempt = 0
@@ -188,7 +213,7 @@ class ManifestWriter:
                         return
                 with self._cv:  # put the work back and retry after a pause
                     if pages:
-                        self._pages_due.add(project)
+                        self._page_due(project)
                     else:
                         self._dirty.add(project)
                         self._pending.setdefault(project, [])[:0] = entries
@@ -295,8 +320,10 @@ class ManifestWriter:
             with self._cv:  # a page put beside this write shows what it wrote
                 if beside is not None and beside.shows(version):
                     self._pages_due.discard(project)
+                    if not self._pages_due:  # the batch ended: the next starts afresh
+                        self._page_at, self._page_wait = None, FIRST_PAGE
                 else:
-                    self._pages_due.add(project)
+                    self._page_due(project)
         for op in ops:
             if isinstance(op, Put) and op.durable is not None:
                 try:
