@@ -101,21 +101,30 @@ def test_new_files_are_not_probed_before_upload(tmp_path, bucket, s3_server):
     assert [r.target.rsplit("/", 1)[-1] for r in probes] == [ASSETS[-1][0]] * 2
 
 
-def test_the_page_assets_go_up_while_files_still_stream(tmp_path, bucket, s3_server):
-    """The page's assets go up with the project's first manifest (a small file
-    done), before the big file completes; the end of the batch finds them there
-    (a HEAD) and puts only the page."""
+def _film_and_photos(
+    tmp_path, bucket: str, s3_server, rate: int
+) -> tuple[list[tuple[str, str, str]], int]:  # fmt: skip
+    """A 12 MiB film and three photos published through a link of ``rate`` bytes/s:
+    the requests the server saw (method, object name, target), and which of them
+    completed the film."""
     folder = tmp_path / "a"
     write_random(folder / "film.mov", 12 * MiB, seed=1)
     for i in range(3):
         write_random(folder / f"{i}.jpg", 100_000, seed=10 + i)
-    with TcpProxy(s3_server.port, up_rate=6 * MiB) as proxy:
+    with TcpProxy(s3_server.port, up_rate=rate) as proxy:
         with engine(bucket, proxy.url, concurrency=4) as eng:
             assert eng.run(requests_for(folder)).published == 4
-        seen = [
-            (r.method, r.target.split("?")[0].rsplit("/", 1)[1], r.target) for r in proxy.requests
-        ]
+        seen = [(r.method, r.target.split("?")[0].rsplit("/", 1)[1], r.target)
+                for r in proxy.requests]  # fmt: skip
     complete = next(i for i, (m, n, t) in enumerate(seen) if m == "POST" and "uploadId=" in t)
+    return seen, complete
+
+
+def test_the_page_assets_go_up_while_files_still_stream(tmp_path, bucket, s3_server):
+    """The page's assets go up with the project's first manifest (a small file
+    done), before the big file completes; the end of the batch finds them there
+    (a HEAD) and puts only the page."""
+    seen, complete = _film_and_photos(tmp_path, bucket, s3_server, 6 * MiB)
     asset_puts = [i for i, (m, n, _) in enumerate(seen) if m == "PUT" and n in dict(ASSETS)]
     assert len(asset_puts) == len(ASSETS) and max(asset_puts) < complete
     page = [i for i, (m, n, _) in enumerate(seen) if m == "PUT" and n == "index.html"]
@@ -135,16 +144,7 @@ def test_a_new_projects_page_goes_up_while_a_big_file_still_streams(
     Now it goes up a while after the first write (shortened here), and again at
     the end; the wait doubles in between."""
     monkeypatch.setattr(writer_module, "FIRST_PAGE", 0.5, raising=False)
-    folder = tmp_path / "a"
-    write_random(folder / "film.mov", 12 * MiB, seed=1)
-    for i in range(3):
-        write_random(folder / f"{i}.jpg", 100_000, seed=10 + i)
-    with TcpProxy(s3_server.port, up_rate=2 * MiB) as proxy:
-        with engine(bucket, proxy.url, concurrency=4) as eng:
-            assert eng.run(requests_for(folder)).published == 4
-        seen = [(r.method, r.target.split("?")[0].rsplit("/", 1)[1], r.target)
-                for r in proxy.requests]  # fmt: skip
-    complete = next(i for i, (m, n, t) in enumerate(seen) if m == "POST" and "uploadId=" in t)
+    seen, complete = _film_and_photos(tmp_path, bucket, s3_server, 2 * MiB)
     pages = [i for i, (m, n, _) in enumerate(seen) if m == "PUT" and n == "index.html"]
     assert pages and pages[0] < complete, "a page while the film still streamed"
     assert pages[-1] > complete, "and the page of the whole batch at its end"
