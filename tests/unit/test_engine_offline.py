@@ -140,6 +140,8 @@ def test_cancel_aborts_and_retry_publishes(tmp_path):
 
 
 def test_the_part_slots_cap_parts_in_flight_across_two_destinations(tmp_path):
+    """Two slots for two destinations: at most those two, and one unit beyond them
+    for the destination that would otherwise have nothing in flight."""
     for name in ("a", "b"):
         write_random(tmp_path / name / f"{name}.tif", 16 * MiB, seed=ord(name))
     gate = Gate()
@@ -150,11 +152,11 @@ def test_the_part_slots_cap_parts_in_flight_across_two_destinations(tmp_path):
         one.add(requests_for(tmp_path / "a"))
         two.add(requests_for(tmp_path / "b"))
         assert gate.wait_for_waiting(2)
-        for _ in range(40):  # let them through one by one: never more than two at once
+        for _ in range(40):  # let them through one by one: never more than three at once
             gate.release()
         gate.open()
         assert one.wait(20) and two.wait(20)
-    assert slots.peak == 2 and gate.peak <= 2
+    assert 2 <= slots.peak <= 3 and gate.peak <= 3
 
 
 def test_drain_finishes_the_parts_in_the_air_and_starts_no_more(tmp_path):
