@@ -4,6 +4,7 @@ page's escaping, the offline store, and downloading an original resumably."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from dataclasses import replace
 
@@ -23,6 +24,7 @@ from lytsite_desktop.core.gallery.layout import (
 from lytsite_desktop.core.gallery.originals import download_original
 from lytsite_desktop.core.gallery.page import render_index
 from lytsite_desktop.core.gallery.projects import GalleryStore, remote_projects
+from lytsite_desktop.core.publish import writer as writer_module
 from lytsite_desktop.core.publish.writer import ManifestWriter
 from tests.support.gallery import fake_project
 
@@ -135,6 +137,33 @@ def test_pages_are_published_on_flush_not_on_every_manifest_write(tmp_path):
         assert writer.flush(5) and pages == [2]  # nothing new: no page again
     finally:
         writer.close()
+
+
+def test_while_writes_keep_coming_the_page_goes_up_on_its_timer(tmp_path, monkeypatch):
+    """A long batch: completions arrive every 10 ms, so there is always a manifest
+    write to make when the writer looks (the page waited for a pause that never
+    came); the page still goes up when its time comes (0.3 s, shortened here),
+    then after twice the wait, not with every write."""
+    monkeypatch.setattr(writer_module, "FIRST_PAGE", 0.3)
+    m = fake_project(tmp_path / "src", [f"{i}.jpg" for i in range(30)])
+    pages: list[float] = []
+    dest = LocalDestination(tmp_path / "bucket")
+    writer = ManifestWriter(dest, min_interval=0.05,
+                            pages=lambda mm, new: pages.append(time.monotonic()))  # fmt: skip
+    try:
+        start = time.monotonic()
+        entries = list(m.files.values())
+        for i in range(300):  # 3 s of completions
+            writer.put("shoot", entries[i % len(entries)])
+            time.sleep(0.01)
+        during = [t - start for t in pages]
+        assert writer.flush(5)
+    finally:
+        writer.close()
+    assert 2 <= len(during) <= 5, during  # at about 0.3, 0.9, 2.1 s: not once a write
+    gaps = [b - a for a, b in itertools.pairwise(during)]
+    assert all(later > earlier for earlier, later in itertools.pairwise(gaps)), gaps
+    assert len(pages) == len(during) + 1  # and the whole batch's page at the end
 
 
 def test_store_finds_renditions_made_here_or_fetched(tmp_path):

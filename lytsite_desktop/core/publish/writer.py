@@ -147,13 +147,15 @@ class ManifestWriter:
         """The next project to write (and whether it is its pages), None to stop.
         Called with the condition held."""
         while True:
-            if self._dirty:
+            due = self._page_at if self._pages_due else None
+            timed = due is not None and time.monotonic() >= due  # before more writes
+            if self._dirty and not timed:  # (completions may keep coming all batch long)
                 project = sorted(self._dirty)[0]
                 self._dirty.discard(project)
                 return project, False
             if self._pages_due:
                 asked = self._hurry or self._closed or self._pages_asked
-                if asked or (self._page_at is not None and time.monotonic() >= self._page_at):
+                if asked or timed:
                     project = self._pages_due.pop()
                     if not self._pages_due:  # the next ones wait twice as long, in a batch
                         self._page_at = None
@@ -163,7 +165,6 @@ class ManifestWriter:
             self._pages_asked = False
             if self._closed:
                 return None
-            due = self._page_at if self._pages_due else None
             self._cv.wait(None if due is None else max(0.0, due - time.monotonic()))
 
     def _page_due(self, project: str) -> None:
