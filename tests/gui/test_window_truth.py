@@ -366,16 +366,11 @@ def test_the_gallery_tab_shows_a_publish_under_way_and_not_the_upload_tabs_total
 
 
 def test_a_bucket_that_cannot_be_used_is_said_once_not_for_every_file(
-    tmp_path, open_window, qtbot, studio, monkeypatch
+    tmp_path, open_window, qtbot, studio, no_keys_here
 ):
     """Saved to use the AWS_* variables, started without them: every file fails for
     that one reason. One notification says it (five before, one a file), and the
     batch's end says why nothing was published (it said "see the list")."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     studio()
     for i in range(5):
         write_random(tmp_path / "Shoot" / f"{i}.dat", 20_000, seed=i)

@@ -72,16 +72,11 @@ def test_bad_credentials_exit_1_with_a_clear_message(tmp_path, auth_server, caps
 
 
 def test_no_keys_here_is_said_once_for_all_files_and_no_worker_seems_to_crash(
-    tmp_path, s3_server, capsys, monkeypatch
+    tmp_path, s3_server, capsys, no_keys_here
 ):
     """Every file fails for one reason: the closing lines say it once with the count.
     The preview workers the app stops on its way out are no crash ("WARNING ...
     preview worker died" was printed twice)."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     for i in range(5):
         (tmp_path / "k").mkdir(exist_ok=True)
         (tmp_path / "k" / f"{i}.jpg").write_bytes(jpeg_bytes(scene((1600, 1200), seed=i)))

@@ -129,16 +129,6 @@ def test_a_host_that_does_not_exist_points_at_the_account_id():
     assert "account ID" in report.advice
 
 
-@pytest.fixture
-def no_keys_here(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
-    """No keys for botocore to find: not in the environment, no profile, no instance."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-
-
 def test_no_keys_on_this_computer_is_said_as_such_not_as_a_refusal(s3_server, no_keys_here):
     report = _check(dest_url(BUCKET, s3_server.url), None)
     assert [s.ok for s in report.steps] == [True, False]

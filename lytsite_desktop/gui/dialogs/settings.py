@@ -35,7 +35,7 @@ from lytsite_desktop.core.destinations.signer import SCHEMES
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.sizes import format_size, parse_size
 from lytsite_desktop.gui.background import Background
-from lytsite_desktop.gui.dialogs.connect import ConnectDialog
+from lytsite_desktop.gui.dialogs.connect import ENV_CHOICE, ConnectDialog
 from lytsite_desktop.gui.dialogs.watermark_tab import WatermarkTab
 
 
@@ -66,7 +66,7 @@ class DestinationForm(QDialog):
         self.secret.setAccessibleName("Secret access key")
         if editing is not None and editing.keyring_secret:
             self.secret.setPlaceholderText("saved in the keychain; leave blank to keep it")
-        self.use_env = QCheckBox("Use the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables")
+        self.use_env = QCheckBox(ENV_CHOICE)
         self.use_env.setChecked(
             editing is not None and editing.url.startswith("s3://") and not editing.keyring_secret
         )
