@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import threading
 import time
 from dataclasses import replace
 
@@ -25,6 +26,7 @@ from lytsite_desktop.core.gallery.originals import download_original
 from lytsite_desktop.core.gallery.page import render_index
 from lytsite_desktop.core.gallery.projects import GalleryStore, remote_projects
 from lytsite_desktop.core.publish import writer as writer_module
+from lytsite_desktop.core.publish.manifest import read
 from lytsite_desktop.core.publish.writer import ManifestWriter
 from tests.support.gallery import fake_project
 
@@ -164,6 +166,26 @@ def test_while_writes_keep_coming_the_page_goes_up_on_its_timer(tmp_path, monkey
     gaps = [b - a for a, b in itertools.pairwise(during)]
     assert all(later > earlier for earlier, later in itertools.pairwise(gaps)), gaps
     assert len(pages) == len(during) + 1  # and the whole batch's page at the end
+
+
+def test_a_page_on_its_timer_leaves_the_write_that_was_due(tmp_path, monkeypatch):
+    """Found by a fresh clone's run (a batch that never ended): a page going up on
+    its timer while a manifest write was due dropped that write's turn, and the
+    files it listed were never written."""
+    monkeypatch.setattr(writer_module, "FIRST_PAGE", 0.0)
+    m = fake_project(tmp_path / "src", ["a.jpg", "b.jpg"])
+    dest = LocalDestination(tmp_path / "bucket")
+    wrote = threading.Event()
+    writer = ManifestWriter(dest, min_interval=0.3, pages=lambda mm, new: None,
+                            written=lambda mm, data: wrote.set())  # fmt: skip
+    try:
+        writer.put("shoot", m.files["a.jpg"])
+        assert wrote.wait(5)  # a is listed; its page is due at once; the writer gathers
+        writer.put("shoot", m.files["b.jpg"])  # due while the page is
+        assert writer.flush(5)
+    finally:
+        writer.close()
+    assert sorted(read(dest, "shoot").manifest.files) == ["a.jpg", "b.jpg"]
 
 
 def test_store_finds_renditions_made_here_or_fetched(tmp_path):

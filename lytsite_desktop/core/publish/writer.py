@@ -189,7 +189,8 @@ class ManifestWriter:
                 self._settle(project)
             with self._cv:
                 entries = [] if pages else self._pending.pop(project, [])
-                self._dirty.discard(project)  # what came while settling is in this write
+                if not pages:  # (a page may go while a write is due: that stays due)
+                    self._dirty.discard(project)  # what came while settling is in this write
             try:
                 began = time.thread_time()
                 if pages:
