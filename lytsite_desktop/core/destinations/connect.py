@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from urllib.parse import quote, urlsplit
 
-import botocore.exceptions as bexc
+from urllib3.exceptions import SSLError
 
 from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
+from lytsite_desktop.core.destinations.s3_wire import NoKeysError, S3Error
 from lytsite_desktop.core.errors import TransferError
 
 R2_HOST = "r2.cloudflarestorage.com"
@@ -289,13 +290,10 @@ def _no_such_host(host: str, provider: Provider) -> str:
 def _advice(exc: TransferError, step: str, loc: S3Location, provider: Provider) -> str:
     cause = exc.__cause__
     code = ""
-    if isinstance(cause, bexc.ClientError):
-        code = str(cause.response.get("Error", {}).get("Code", ""))
-        status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        if not code and status == 403:
-            code = "AccessDenied"
+    if isinstance(cause, S3Error):
+        code = cause.code or ("AccessDenied" if cause.status == 403 else "")
     r2 = provider is Provider.R2
-    if isinstance(cause, bexc.NoCredentialsError | bexc.PartialCredentialsError):
+    if isinstance(cause, NoKeysError):
         return str(exc)  # nothing was asked of the service: the keys are not here
     if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "Unauthorized", "InvalidToken"):
         return (
@@ -325,7 +323,7 @@ def _advice(exc: TransferError, step: str, loc: S3Location, provider: Provider) 
                 else "Give them write and delete access."
             )
         )
-    if isinstance(cause, bexc.SSLError):
+    if isinstance(cause, SSLError):
         return "The secure connection failed: check the endpoint starts with https:// and is right."
     if getattr(exc, "network", False):
         return (

@@ -178,7 +178,7 @@ def open_destination(
                 f"save it again with 'lytsite-desktop dest add {saved.name} URL'"
             )
         credentials = S3Credentials(saved.access_key_id, secret)
-    # botocore is loaded only for a bucket: a folder's publish starts without it.
+    # The S3 client is loaded only for a bucket: a folder's publish starts without it.
     from lytsite_desktop.core.destinations.s3 import S3Destination
 
     return S3Destination(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import botocore.exceptions as bexc
+import urllib3.exceptions as uexc
 
+from lytsite_desktop.core.destinations.s3_wire import NoKeysError, S3Error
 from lytsite_desktop.core.errors import (
     DigestMismatchError,
     PermanentError,
@@ -50,17 +51,15 @@ NO_KEYS = (
 
 
 def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
-    """Turn a boto3/botocore exception into one of our kinds, worded for a photographer."""
+    """Turn a failed request (:class:`~.s3_wire.S3Error`, a network error) into one
+    of our kinds, worded for a photographer."""
     if isinstance(exc, TransferError):
         return exc
     where = loc.endpoint_url or "AWS S3"
-    if isinstance(exc, bexc.NoCredentialsError | bexc.PartialCredentialsError):
+    if isinstance(exc, NoKeysError):
         return PermanentError(NO_KEYS)
-    if isinstance(exc, bexc.ClientError):
-        err = exc.response.get("Error", {})
-        code = str(err.get("Code", ""))
-        message = str(err.get("Message", "")).strip()
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+    if isinstance(exc, S3Error):
+        code, message, status = exc.code, exc.message.strip(), exc.status
         if code == "PreconditionFailed" or status == 412:
             return PreconditionFailed("another computer changed it first")
         if code == "NoSuchUpload":
@@ -84,16 +83,18 @@ def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
             )
         if code in ("EntityTooSmall", "EntityTooLarge", "InvalidPart", "InvalidPartOrder"):
             return PermanentError(f"The storage service refused the upload ({code}: {message}).")
+        if exc.region:  # AWS: the bucket is in another region (asked there next time)
+            return TransientError(f"the bucket is in {exc.region}")
         if code in _TRANSIENT_CODES or status == 429 or status >= 500:
             return TransientError(f"the storage service is busy or failing ({code or status})")
         detail = message or "no details"
         return PermanentError(
             f"The storage service refused the request ({code or status}: {detail})."
         )
-    if isinstance(exc, bexc.ReadTimeoutError | bexc.ConnectTimeoutError):
-        return TransientError(f"no answer from {where} (timed out)", network=True)
-    if isinstance(exc, bexc.EndpointConnectionError | bexc.ConnectionError | bexc.HTTPClientError):
+    if isinstance(exc, uexc.NewConnectionError):  # (a name that does not resolve too)
         return TransientError(f"cannot reach {where}", network=True)  # the log has which way
-    if isinstance(exc, ConnectionError | TimeoutError | OSError):
-        return TransientError(f"the connection to {where} broke", network=True)
+    if isinstance(exc, uexc.TimeoutError | TimeoutError):
+        return TransientError(f"no answer from {where} (timed out)", network=True)
+    if isinstance(exc, uexc.HTTPError | OSError):
+        return TransientError(f"cannot reach {where}", network=True)
     return PermanentError(f"Unexpected error talking to {where}: {exc}")

@@ -53,3 +53,4 @@ def checksum_for(endpoint_url: str | None) -> Algorithm:
 class S3Credentials:
     access_key_id: str
     secret_access_key: str
+    session_token: str | None = None  # temporary keys (AWS STS) come with one

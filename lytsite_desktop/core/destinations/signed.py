@@ -46,7 +46,7 @@ from lytsite_desktop.core.destinations.base import (
     PartInfo,
     StoredObject,
 )
-from lytsite_desktop.core.destinations.connections import watching_pools
+from lytsite_desktop.core.destinations.connections import connection_pool
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.destinations.signer import (
     SignatureExpired,
@@ -115,8 +115,7 @@ class SignedDestination:
     ) -> None:
         self.location = location
         self.ident = location.ident
-        self._pool = urllib3.PoolManager(maxsize=max_connections, blocksize=256 * 1024)
-        self._pool.pool_classes_by_scheme = watching_pools(self._pool.pool_classes_by_scheme)
+        self._pool = connection_pool(max_connections)
         timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
         self._timeout = timeout
         self.server = SignerClient(location, token, self._pool, timeout)

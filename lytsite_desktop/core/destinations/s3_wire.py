@@ -1,0 +1,244 @@
+"""S3's REST interface on the wire: signed requests over kept connections, and
+what the answers say.
+
+The app asks a bucket for a dozen things (put, multipart, list, get, delete);
+each is one HTTP request, signed (``s3_sign``) and sent on a connection from
+:func:`~.connections.connection_pool`. An answer of 300 or more (and a 200 whose
+body is an ``<Error>``: CompleteMultipartUpload's way) raises :class:`S3Error`,
+which ``s3_errors`` words for a photographer. Nothing is retried here: the engine
+retries with its own policy, so it can say it is waiting for the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import urllib3
+
+from lytsite_desktop.core.destinations.connections import connection_pool
+from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
+from lytsite_desktop.core.destinations.s3_sign import Signer, query_string, quote_path
+
+log = logging.getLogger(__name__)
+
+#: AWS's endpoint when a destination names a region, not an endpoint.
+_AWS_HOST = "s3.{region}.amazonaws.com"
+
+
+class S3Error(Exception):
+    """The store refused a request: its HTTP status, S3's error code and message."""
+
+    def __init__(self, status: int, code: str = "", message: str = "", region: str = "") -> None:
+        super().__init__(f"{status} {code}: {message}".strip())
+        self.status, self.code, self.message = status, code, message
+        #: The bucket's region when the store says it is elsewhere (AWS).
+        self.region = region
+
+
+class NoKeysError(Exception):
+    """No keys were given for a bucket, and none were found where AWS's tools look."""
+
+
+class KeySource:
+    """The keys requests are signed with: the ones given (the keychain's), else
+    AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), else
+    what botocore finds where AWS's tools look (a profile in ~/.aws, an instance
+    role), loaded only then. Looked for at the first request, as AWS's tools do."""
+
+    def __init__(self, given: S3Credentials | None) -> None:
+        self._given = given
+        self._found: Any = None  # botocore's credentials, refreshed as it sees fit
+
+    def current(self) -> S3Credentials:
+        if self._given is not None:
+            return self._given
+        env = os.environ
+        key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
+        if key_id and secret:
+            return S3Credentials(key_id, secret, env.get("AWS_SESSION_TOKEN") or None)
+        if self._found is None:
+            import botocore.session
+
+            self._found = botocore.session.get_session().get_credentials()
+        if self._found is None:
+            raise NoKeysError
+        frozen = self._found.get_frozen_credentials()
+        return S3Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+
+
+class S3Wire:
+    """Requests to one bucket (see the module's docstring)."""
+
+    def __init__(
+        self,
+        location: S3Location,
+        credentials: S3Credentials | None,
+        *,
+        max_connections: int,
+        connect_timeout: float,
+        read_timeout: float,
+    ) -> None:
+        self.location = location
+        self._keys = KeySource(credentials)
+        self._pool = connection_pool(max_connections)
+        self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
+        self._lock = threading.Lock()
+        self._signer: Signer | None = None
+        aws = location.endpoint_url is None
+        self._region = location.region or ("us-east-1" if aws else "auto")
+
+    # -- where -----------------------------------------------------------------
+
+    def _base(self) -> tuple[str, str, str]:
+        """The scheme, the host (with its port) and the path before the key."""
+        loc = self.location
+        if loc.endpoint_url is None:
+            scheme, host, root = "https", _AWS_HOST.format(region=self._region), ""
+        else:
+            parts = urlsplit(loc.endpoint_url)
+            scheme, host, root = parts.scheme, parts.netloc, parts.path.rstrip("/")
+        if loc.addressing_style == "virtual" and "." not in loc.bucket:
+            return scheme, f"{loc.bucket}.{host}", root + "/"
+        return scheme, host, f"{root}/{loc.bucket}"
+
+    def _signer_now(self) -> Signer:
+        keys = self._keys.current()
+        with self._lock:
+            if self._signer is None or self._signer.credentials != keys:
+                self._signer = Signer(keys, self._region)
+            return self._signer
+
+    # -- requests --------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        key: str = "",
+        params: Iterable[tuple[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        *,
+        stream: bool = False,
+    ) -> urllib3.BaseHTTPResponse:
+        """One request (``key`` under the bucket, not its prefix: the caller's);
+        the answer, read whole unless ``stream``. Raises :class:`S3Error`."""
+        try:
+            return self._send(method, key, list(params), headers or {}, body, stream)
+        except S3Error as exc:
+            moved = self.location.endpoint_url is None and exc.region and exc.region != self._region
+            if not moved:
+                raise
+            log.info("the bucket is in %s, not %s: asking there", exc.region, self._region)
+            with self._lock:
+                self._region, self._signer = exc.region, None
+            if body is not None and not isinstance(body, bytes):
+                raise  # a file's body is not read twice here: the engine sends it again
+            return self._send(method, key, list(params), headers or {}, body, stream)
+
+    def _send(
+        self,
+        method: str,
+        key: str,
+        params: list[tuple[str, str]],
+        headers: Mapping[str, str],
+        body: Any,
+        stream: bool,
+    ) -> urllib3.BaseHTTPResponse:
+        scheme, host, root = self._base()
+        path = quote_path(f"{root}/{key}" if key and not root.endswith("/") else root + key)
+        signed = self._signer_now().sign(
+            method, path, query_string(params), {"Host": host, **headers}
+        )
+        query = query_string(params, canonical=False)
+        url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+        log.debug("%s %s", method, url)
+        response = self._pool.urlopen(
+            method, url, body=body, headers=signed, timeout=self._timeout, retries=False,
+            redirect=False, preload_content=not stream,
+        )  # fmt: skip
+        if response.status >= 300:
+            data = response.data if method != "HEAD" else b""
+            response.release_conn()
+            raise _error(response.status, data, response.headers)
+        return response
+
+    def call(
+        self,
+        method: str,
+        key: str = "",
+        params: Iterable[tuple[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> ET.Element | None:
+        """A request whose answer is XML (or nothing): its root, None if empty."""
+        data = self.request(method, key, params, headers, body).data
+        if not data.strip():
+            return None
+        root = ET.fromstring(data)
+        if local(root.tag) == "Error":  # a 200 that is an error (CompleteMultipartUpload)
+            raise S3Error(200, text(root, "Code"), text(root, "Message"))
+        return root
+
+    def close(self) -> None:
+        self._pool.clear()
+
+
+def _error(status: int, data: bytes, headers: Mapping[str, str]) -> S3Error:
+    code = message = ""
+    region = headers.get("x-amz-bucket-region", "")
+    if data.strip():
+        try:
+            root = ET.fromstring(data)
+            code, message = text(root, "Code"), text(root, "Message")
+            region = region or text(root, "Region")
+        except ET.ParseError:
+            message = data[:200].decode("utf-8", "replace")
+    if not code and status in (301, 400) and region:
+        code = "PermanentRedirect"
+    return S3Error(status, code, message, region if status in (301, 400) else "")
+
+
+# -- reading S3's XML ------------------------------------------------------------
+
+
+def local(tag: str) -> str:
+    """An element's name without its namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def children(element: ET.Element, name: str) -> Iterator[ET.Element]:
+    return (child for child in element if local(child.tag) == name)
+
+
+def text(element: ET.Element, name: str, default: str = "") -> str:
+    found = next(children(element, name), None)
+    return found.text or default if found is not None else default
+
+
+def when(value: str) -> datetime | None:
+    """S3's timestamps (``2026-12-01T10:00:00.000Z``), aware of their zone."""
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def xml_body(root: str, items: Iterable[tuple[str, Mapping[str, str]]], **fields: str) -> bytes:
+    """A request's XML body: ``<root>`` holding ``fields`` then each item as an
+    element of plain text children (``CompleteMultipartUpload``'s parts,
+    ``Delete``'s objects)."""
+    top = ET.Element(root, xmlns="http://s3.amazonaws.com/doc/2006-03-01/")
+    for name, value in fields.items():
+        ET.SubElement(top, name).text = value
+    for tag, values in items:
+        item = ET.SubElement(top, tag)
+        for name, value in values.items():
+            ET.SubElement(item, name).text = value
+    return ET.tostring(top, encoding="utf-8", xml_declaration=True)
