@@ -242,7 +242,7 @@ def test_verbose_logs_every_request_to_the_log_file_without_secrets(
     code = main(["-v", "upload", str(tmp_path / "v"), "--dest", dest_url(bucket, s3_server.url)])
     assert code == 0
     log = (AppPaths.discover().state_dir / "logs" / "lytsite-desktop.log").read_text()
-    assert "Sending http request" in log  # botocore's debug output, with --verbose only
+    assert "request PUT http://" in log  # each request, with --verbose only
     assert "Authorization" in log and "Signature=[redacted]" in log
     assert SECRET_KEY not in log and SECRET_KEY not in capsys.readouterr().err
     assert not re.search(r"Signature[=:]\s*[0-9a-f]{64}", log)

@@ -60,6 +60,8 @@ def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
         return PermanentError(NO_KEYS)
     if isinstance(exc, S3Error):
         code, message, status = exc.code, exc.message.strip(), exc.status
+        if exc.region and loc.endpoint_url is None:  # AWS: the bucket is in another region
+            return TransientError(f"the bucket is in {exc.region}")  # (asked there next time)
         if code == "PreconditionFailed" or status == 412:
             return PreconditionFailed("another computer changed it first")
         if code == "NoSuchUpload":
@@ -83,8 +85,6 @@ def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
             )
         if code in ("EntityTooSmall", "EntityTooLarge", "InvalidPart", "InvalidPartOrder"):
             return PermanentError(f"The storage service refused the upload ({code}: {message}).")
-        if exc.region:  # AWS: the bucket is in another region (asked there next time)
-            return TransientError(f"the bucket is in {exc.region}")
         if code in _TRANSIENT_CODES or status == 429 or status >= 500:
             return TransientError(f"the storage service is busy or failing ({code or status})")
         detail = message or "no details"

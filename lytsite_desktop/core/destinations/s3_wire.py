@@ -22,14 +22,17 @@ from urllib.parse import urlsplit
 
 import urllib3
 
+from lytsite_desktop.core.config.redact import redact
 from lytsite_desktop.core.destinations.connections import connection_pool
 from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
 from lytsite_desktop.core.destinations.s3_sign import Signer, query_string, quote_path
 
 log = logging.getLogger(__name__)
 
-#: AWS's endpoint when a destination names a region, not an endpoint.
-_AWS_HOST = "s3.{region}.amazonaws.com"
+
+def aws_endpoint(region: str) -> str:
+    """AWS's endpoint for a region (a destination that names no endpoint)."""
+    return f"https://s3.{region}.amazonaws.com"
 
 
 class S3Error(Exception):
@@ -62,15 +65,19 @@ class KeySource:
         env = os.environ
         key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
         if key_id and secret:
-            return S3Credentials(key_id, secret, env.get("AWS_SESSION_TOKEN") or None)
-        if self._found is None:
-            import botocore.session
+            found = S3Credentials(key_id, secret, env.get("AWS_SESSION_TOKEN") or None)
+        else:
+            if self._found is None:
+                import botocore.session
 
-            self._found = botocore.session.get_session().get_credentials()
-        if self._found is None:
-            raise NoKeysError
-        frozen = self._found.get_frozen_credentials()
-        return S3Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+                self._found = botocore.session.get_session().get_credentials()
+            if self._found is None:
+                raise NoKeysError
+            frozen = self._found.get_frozen_credentials()
+            found = S3Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+        for secret in (found.secret_access_key, found.session_token):
+            redact.remember(secret)  # (a log line never shows them)
+        return found
 
 
 class S3Wire:
@@ -99,11 +106,8 @@ class S3Wire:
     def _base(self) -> tuple[str, str, str]:
         """The scheme, the host (with its port) and the path before the key."""
         loc = self.location
-        if loc.endpoint_url is None:
-            scheme, host, root = "https", _AWS_HOST.format(region=self._region), ""
-        else:
-            parts = urlsplit(loc.endpoint_url)
-            scheme, host, root = parts.scheme, parts.netloc, parts.path.rstrip("/")
+        parts = urlsplit(loc.endpoint_url or aws_endpoint(self._region))
+        scheme, host, root = parts.scheme, parts.netloc, parts.path.rstrip("/")
         if loc.addressing_style == "virtual" and "." not in loc.bucket:
             return scheme, f"{loc.bucket}.{host}", root + "/"
         return scheme, host, f"{root}/{loc.bucket}"
@@ -158,7 +162,7 @@ class S3Wire:
         )
         query = query_string(params, canonical=False)
         url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
-        log.debug("%s %s", method, url)
+        log.debug("request %s %s %s", method, url, signed)  # (the log redacts signatures)
         response = self._pool.urlopen(
             method, url, body=body, headers=signed, timeout=self._timeout, retries=False,
             redirect=False, preload_content=not stream,

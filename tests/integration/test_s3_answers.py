@@ -1,0 +1,90 @@
+"""Answers of AWS S3 that moto does not give, from a server on loopback that gives
+them as S3 does: a bucket in another region than the one named (301 with the
+bucket's region), and a completion that fails after its 200 (an <Error> body)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+
+from lytsite_desktop.core.destinations import s3_wire
+from lytsite_desktop.core.destinations.base import PartInfo
+from lytsite_desktop.core.destinations.s3 import S3Destination
+from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
+from lytsite_desktop.core.errors import TransientError
+
+KEYS = S3Credentials("AKIAIOSFODNN7EXAMPLE", "secret")
+HOME = "eu-central-1"
+
+
+class _Aws(BaseHTTPRequestHandler):
+    """The bucket lives in HOME: a request signed for another region gets a 301
+    naming it. A completion answers 200, then an InternalError in its body."""
+
+    regions: ClassVar[list[str]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _answer(self, status: int, body: bytes, **headers: str) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _moved(self) -> bool:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        region = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", self.headers["Authorization"])
+        assert region
+        self.regions.append(region.group(1))
+        if region.group(1) == HOME:
+            return False
+        self._answer(
+            301, b"<Error><Code>PermanentRedirect</Code><Message>Use the endpoint.</Message>"
+            b"</Error>", x_amz_bucket_region=HOME,
+        )  # fmt: skip
+        return True
+
+    def do_GET(self) -> None:
+        if not self._moved():
+            self._answer(200, b'{"schema": "lytsite.manifest/1"}', ETag='"m1"')
+
+    def do_POST(self) -> None:
+        if not self._moved():
+            self._answer(
+                200, b"<?xml version='1.0'?>\n<Error><Code>InternalError</Code>"
+                b"<Message>We encountered an internal error.</Message></Error>",
+            )  # fmt: skip
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[S3Destination]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Aws)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    monkeypatch.setattr(s3_wire, "aws_endpoint", lambda region: f"http://{host!s}:{port}")
+    _Aws.regions = []
+    # No endpoint: AWS itself; no region named: us-east-1 is asked first.
+    location = S3Location("photos", "", None, None, addressing_style="path")
+    dest = S3Destination(location, KEYS, connect_timeout=2, read_timeout=5)
+    yield dest
+    dest.close()
+    server.shutdown()
+
+
+def test_a_bucket_in_another_region_is_asked_there(aws):
+    assert aws.get_bytes("projects/p/manifest.json") == b'{"schema": "lytsite.manifest/1"}'
+    assert aws.get_bytes("projects/p/manifest.json") is not None
+    assert _Aws.regions == ["us-east-1", HOME, HOME]  # asked there from then on
+
+
+def test_a_completion_that_fails_after_its_200_is_a_failure(aws):
+    with pytest.raises(TransientError, match="busy or failing"):
+        aws.complete_multipart("projects/p/files/1/big.tif", "u1", [PartInfo(1, 5, "e1")])
