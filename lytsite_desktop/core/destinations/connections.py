@@ -23,6 +23,8 @@ import select
 import socket
 import struct
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 import urllib3
 
@@ -109,18 +111,30 @@ class _AppConnection:
         return response
 
 
+def proxy_for(url: str) -> str | None:
+    """The proxy the environment names for ``url``, if any."""
+    parts = urlsplit(url)
+    proxy = getproxies().get(parts.scheme)
+    if not proxy or proxy_bypass(parts.netloc):
+        return None
+    return proxy
+
+
 def _app_pool(pool: type) -> type:
     connection = pool.ConnectionCls  # type: ignore[attr-defined]
     ours = type(connection.__name__, (_AppConnection, connection), {})
     return type(pool.__name__, (pool,), {"ConnectionCls": ours})
 
 
-def connection_pool(max_connections: int) -> urllib3.PoolManager:
+def connection_pool(max_connections: int, url: str) -> urllib3.PoolManager:
     """A pool of up to ``max_connections`` kept connections per host, made as the
-    module's docstring says."""
-    pools = urllib3.PoolManager(
-        maxsize=max_connections, blocksize=BLOCK, socket_options=SOCKET_OPTIONS
-    )
+    module's docstring says, through the proxy the environment names for ``url``
+    (HTTPS_PROXY, HTTP_PROXY; NO_PROXY), as AWS's own tools go."""
+    options: dict[str, Any] = {
+        "maxsize": max_connections, "blocksize": BLOCK, "socket_options": SOCKET_OPTIONS,
+    }  # fmt: skip
+    proxy = proxy_for(url)
+    pools = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
     pools.pool_classes_by_scheme = {
         scheme: _app_pool(pool) for scheme, pool in pools.pool_classes_by_scheme.items()
     }

@@ -75,8 +75,8 @@ class KeySource:
                 raise NoKeysError
             frozen = self._found.get_frozen_credentials()
             found = S3Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
-        for secret in (found.secret_access_key, found.session_token):
-            redact.remember(secret)  # (a log line never shows them)
+        for kept in (found.secret_access_key, found.session_token):
+            redact.remember(kept)  # (a log line never shows them)
         return found
 
 
@@ -94,12 +94,13 @@ class S3Wire:
     ) -> None:
         self.location = location
         self._keys = KeySource(credentials)
-        self._pool = connection_pool(max_connections)
         self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
         self._lock = threading.Lock()
         self._signer: Signer | None = None
         aws = location.endpoint_url is None
         self._region = location.region or ("us-east-1" if aws else "auto")
+        scheme, host, _ = self._base()
+        self._pool = connection_pool(max_connections, f"{scheme}://{host}/")
 
     # -- where -----------------------------------------------------------------
 

@@ -115,7 +115,7 @@ class SignedDestination:
     ) -> None:
         self.location = location
         self.ident = location.ident
-        self._pool = connection_pool(max_connections)
+        self._pool = connection_pool(max_connections, location.base_url)
         timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
         self._timeout = timeout
         self.server = SignerClient(location, token, self._pool, timeout)
