@@ -8,13 +8,13 @@ import threading
 import time
 from dataclasses import replace
 
-import botocore.exceptions as bexc
 import pytest
 
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.destinations.s3_errors import translate_error
 from lytsite_desktop.core.destinations.s3_location import S3Location, key_pace_for
+from lytsite_desktop.core.destinations.s3_wire import S3Error
 from lytsite_desktop.core.errors import PreconditionFailed, TransientError
 from lytsite_desktop.core.keys import manifest_key
 from lytsite_desktop.core.publish import headers
@@ -138,8 +138,7 @@ def test_what_s3_answers_means():
     loc = S3Location("b", "", "http://127.0.0.1:1", None)
 
     def answer(code: str, status: int) -> Exception:
-        meta = {"Error": {"Code": code}, "ResponseMetadata": {"HTTPStatusCode": status}}
-        return translate_error(bexc.ClientError(meta, "PutObject"), loc)
+        return translate_error(S3Error(status, code), loc)
 
     assert isinstance(answer("PreconditionFailed", 412), PreconditionFailed)
     assert isinstance(answer("TooManyRequests", 429), TransientError)
