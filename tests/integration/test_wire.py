@@ -57,6 +57,7 @@ def test_every_body_carries_its_checksum_in_a_header_and_no_trailer(
         assert create.headers["x-amz-checksum-algorithm"] == "CRC32C"
     else:
         assert "x-amz-checksum-algorithm" not in create.headers
+    assert {r.headers["user-agent"].split("/")[0] for r in puts} == {"lytsite-desktop"}
     # Parts and small bodies (previews, the manifest, the page) go at once.
     assert not any("expect" in r.headers for r in parts)
     small_bodies = [r for r in puts if r not in parts and r is not photo_put]

@@ -22,12 +22,16 @@ from urllib.parse import urlsplit
 
 import urllib3
 
+from lytsite_desktop import __version__
 from lytsite_desktop.core.config.redact import redact
 from lytsite_desktop.core.destinations.connections import connection_pool
 from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
 from lytsite_desktop.core.destinations.s3_sign import Signer, query_string, quote_path
 
 log = logging.getLogger(__name__)
+
+#: Who is asking, in the store's logs.
+USER_AGENT = f"lytsite-desktop/{__version__}"
 
 
 def aws_endpoint(region: str) -> str:
@@ -163,6 +167,7 @@ class S3Wire:
         )
         query = query_string(params, canonical=False)
         url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
+        signed["User-Agent"] = USER_AGENT
         log.debug("request %s %s %s", method, url, signed)  # (the log redacts signatures)
         response = self._pool.urlopen(
             method, url, body=body, headers=signed, timeout=self._timeout, retries=False,
