@@ -1,6 +1,7 @@
 """Answers of AWS S3 that moto does not give, from a server on loopback that gives
 them as S3 does: a bucket in another region than the one named (301 with the
-bucket's region), and a completion that fails after its 200 (an <Error> body)."""
+bucket's region), a completion that fails after its 200 (an <Error> body), and
+an answer cut short."""
 
 from __future__ import annotations
 
@@ -57,7 +58,11 @@ class _Aws(BaseHTTPRequestHandler):
             self._answer(200, b'{"schema": "lytsite.manifest/1"}', ETag='"m1"')
 
     def do_POST(self) -> None:
-        if not self._moved():
+        if self._moved():
+            return
+        if "cut.tif" in self.path:  # the answer ends half-way
+            self._answer(200, b"<CompleteMultipartUploadResult><ETag>&quot;")
+        else:
             self._answer(
                 200, b"<?xml version='1.0'?>\n<Error><Code>InternalError</Code>"
                 b"<Message>We encountered an internal error.</Message></Error>",
@@ -88,3 +93,5 @@ def test_a_bucket_in_another_region_is_asked_there(aws):
 def test_a_completion_that_fails_after_its_200_is_a_failure(aws):
     with pytest.raises(TransientError, match="busy or failing"):
         aws.complete_multipart("projects/p/files/1/big.tif", "u1", [PartInfo(1, 5, "e1")])
+    with pytest.raises(TransientError):  # cut short: tried again, not a failed file
+        aws.complete_multipart("projects/p/files/1/cut.tif", "u1", [PartInfo(1, 5, "e1")])

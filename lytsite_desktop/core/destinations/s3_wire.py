@@ -191,7 +191,10 @@ class S3Wire:
         data = self.request(method, key, params, headers, body).data
         if not data.strip():
             return None
-        root = ET.fromstring(data)
+        try:
+            root = ET.fromstring(data)
+        except ET.ParseError as exc:  # cut short on the way (a proxy, a reset): try again
+            raise S3Error(502, "MalformedAnswer", f"the answer is not XML ({exc})") from exc
         if local(root.tag) == "Error":  # a 200 that is an error (CompleteMultipartUpload)
             raise S3Error(200, text(root, "Code"), text(root, "Message"))
         return root
