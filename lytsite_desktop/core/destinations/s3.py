@@ -88,22 +88,19 @@ class S3Destination:
     def _key(self, key: str) -> str:
         return self.location.prefix + key
 
-    def _request(self, method: str, key: str = "", *args: Any, **kw: Any) -> Any:
+    def _request(self, method: str, key: str = "", *args: Any, xml: bool = False, **kw: Any) -> Any:
+        """One request, its failure in our words; with ``xml``, the answer's root
+        element (None if empty)."""
+        send = self._wire.call if xml else self._wire.request
         try:
-            return self._wire.request(method, key, *args, **kw)
+            return send(method, key, *args, **kw)
         except Interrupted:
             raise
         except Exception as exc:
             raise translate_error(exc, self.location) from exc
 
     def _call(self, method: str, key: str = "", *args: Any, **kw: Any) -> Any:
-        """A request whose answer is XML: its root element (None if empty)."""
-        try:
-            return self._wire.call(method, key, *args, **kw)
-        except Interrupted:
-            raise
-        except Exception as exc:
-            raise translate_error(exc, self.location) from exc
+        return self._request(method, key, *args, xml=True, **kw)
 
     def _expect(self, size: int) -> dict[str, str]:
         """Ask "100 Continue" before a single PUT's body only while no PUT has
