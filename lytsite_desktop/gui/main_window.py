@@ -135,9 +135,16 @@ class MainWindow(QMainWindow):
         bandwidth limit at once."""
         dialog = SettingsDialog(self.app, self)
         dialog.accepted.connect(self.session.settings_changed)
-        dialog.finished.connect(lambda _: self.upload.fill_destinations(None))
+        default = self.app.default_destination()
+        dialog.finished.connect(lambda _: self._settings_closed(default))
         dialog.open()
         return dialog
+
+    def _settings_closed(self, default_before: DestRef) -> None:
+        """The destinations as saved: a new default is the one the next publish
+        goes to (the photographer just asked for it); otherwise the choice stays."""
+        default = self.app.default_destination()
+        self.upload.fill_destinations(default if default != default_before else None)
 
     # -- first run, help and diagnostics -------------------------------------------------------
 

@@ -9,8 +9,10 @@ from PySide6.QtWidgets import QDialogButtonBox, QPushButton
 
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.destinations.connect import Provider
+from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.gui.dialogs.connect import ConnectDialog
 from lytsite_desktop.gui.dialogs.settings import DestinationForm, SettingsDialog
+from lytsite_desktop.gui.upload.page import LOCAL_LIBRARY
 from tests.conftest import dest_url
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -189,3 +191,23 @@ def test_the_watermark_is_saved_and_a_bad_logo_explained(dialog, tmp_path):
         "© Maria Costa", "top-left", 35, 60, True)  # fmt: skip
     assert saved.projects == ["ana-joao", "ben"]
     assert live.text == "© Maria Costa" and live.applies_to("ben") and not live.applies_to("carl")
+
+
+def test_a_new_default_saved_in_settings_is_where_the_window_publishes_next(
+    open_window, qtbot, ring, s3_server, bucket
+):
+    """A bucket added in Settings as "Publish here by default" left the Upload tab on
+    the local library: Publish sent the wedding there. The new default is chosen when
+    Settings closes; a destination picked by hand stays when the default did not move."""
+    window = open_window()
+    assert window.upload.chosen_destination() == window.app.default_destination()
+    dialog = window.open_settings()
+    assert save(dialog, qtbot, form("studio", dest_url(bucket, s3_server.url), env=True))
+    dialog.accept()
+    assert window.upload.chosen_destination() == DestRef("studio")
+
+    picked = window.upload.destination.findText(LOCAL_LIBRARY)
+    window.upload.destination.setCurrentIndex(picked)  # this one folder, kept local
+    dialog = window.open_settings()
+    dialog.accept()  # nothing about the default changed
+    assert window.upload.destination.currentText() == LOCAL_LIBRARY
