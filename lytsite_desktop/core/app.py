@@ -88,9 +88,10 @@ class App:
         """Open a destination and remember how, so `resume` can reopen it."""
         ts = ts or self.settings.transfer
         # Connections kept: one per upload slot and per preview sender, plus the
-        # manifest writer, the page and its assets going up side by side (fewer,
-        # and a batch's end opened connections only to throw them away).
-        kept = ts.concurrency + self.settings.previews.worker_count + 8
+        # manifest writer, the page and its six assets going up side by side, the
+        # unit a destination may start beyond the shared slots, and one spare
+        # (fewer, and a new project's first write threw connections away).
+        kept = ts.concurrency + self.settings.previews.worker_count + 10
         dest = open_destination(ref, self.settings, self.paths.state_dir, max_connections=kept)
         self.journal.remember_destination(dest.ident, ref.spec)
         return dest
