@@ -13,7 +13,7 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _CHUNK = 64 * 1024
 
@@ -68,6 +68,8 @@ class SeenRequest:
     method: str
     target: str
     headers: dict[str, str]
+    #: When its head crossed the proxy (monotonic)
+    at: float = field(default_factory=time.monotonic)
 
 
 class _HttpSniffer:
