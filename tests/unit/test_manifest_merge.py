@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 
 import pytest
+import urllib3.exceptions as uexc
 
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.destinations.s3 import S3Destination
@@ -142,6 +143,15 @@ def test_what_s3_answers_means():
 
     assert isinstance(answer("PreconditionFailed", 412), PreconditionFailed)
     assert isinstance(answer("TooManyRequests", 429), TransientError)
+    assert not isinstance(answer("AccessDenied", 403), TransientError)
+    broken = {
+        "cannot reach": uexc.NewConnectionError(None, "refused"),  # type: ignore[arg-type]
+        "timed out": uexc.ReadTimeoutError(None, "/", "read timed out"),  # type: ignore[arg-type]
+        "broke": uexc.ProtocolError("reset", ConnectionResetError()),
+    }
+    for words, exc in broken.items():
+        said = translate_error(exc, loc)
+        assert isinstance(said, TransientError) and said.network and words in str(said)
 
 
 def test_an_original_downloads_under_its_own_name():

@@ -95,6 +95,8 @@ def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
         return TransientError(f"cannot reach {where}", network=True)  # the log has which way
     if isinstance(exc, uexc.TimeoutError | TimeoutError):
         return TransientError(f"no answer from {where} (timed out)", network=True)
+    if isinstance(exc, uexc.ProtocolError | ConnectionError):  # reset, closed mid-answer
+        return TransientError(f"the connection to {where} broke", network=True)
     if isinstance(exc, uexc.HTTPError | OSError):
         return TransientError(f"cannot reach {where}", network=True)
     return PermanentError(f"Unexpected error talking to {where}: {exc}")
