@@ -4,6 +4,7 @@ NO_PROXY names the hosts reached directly."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,7 @@ class _ForwardProxy(BaseHTTPRequestHandler):
     server and the answer relayed; the request lines are kept."""
 
     seen: ClassVar[list[str]] = []
+    authorization: ClassVar[list[str | None]] = []
     protocol_version = "HTTP/1.1"
 
     def log_message(self, format: str, *args: object) -> None:
@@ -40,10 +42,11 @@ class _ForwardProxy(BaseHTTPRequestHandler):
 
     def _forward(self) -> None:
         self.seen.append(f"{self.command} {self.path}")
+        self.authorization.append(self.headers.get("Proxy-Authorization"))
         target = urlsplit(self.path)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         upstream = http.client.HTTPConnection(target.netloc, timeout=10)
-        headers = {k: v for k, v in self.headers.items() if k.lower() != "proxy-connection"}
+        headers = {k: v for k, v in self.headers.items() if not k.lower().startswith("proxy-")}
         path = target.path + (f"?{target.query}" if target.query else "")
         upstream.request(self.command, path, body=body or None, headers=headers)
         answer = upstream.getresponse()
@@ -64,7 +67,7 @@ class _ForwardProxy(BaseHTTPRequestHandler):
 def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ForwardProxy)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    _ForwardProxy.seen = []
+    _ForwardProxy.seen, _ForwardProxy.authorization = [], []
     url = f"http://127.0.0.1:{server.server_address[1]}"
     for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -94,3 +97,10 @@ def test_no_proxy_names_the_hosts_reached_directly(bucket, s3_server, proxy, mon
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     _round_trip(dest_url(bucket, s3_server.url))
     assert _ForwardProxy.seen == []
+
+
+def test_a_proxy_that_wants_a_password_gets_it(bucket, s3_server, proxy, monkeypatch):
+    monkeypatch.setenv("HTTP_PROXY", proxy.replace("http://", "http://studio:p%40ss@"))
+    _round_trip(dest_url(bucket, s3_server.url))
+    expected = "Basic " + base64.b64encode(b"studio:p@ss").decode()
+    assert len(_ForwardProxy.seen) == 2 and set(_ForwardProxy.authorization) == {expected}

@@ -23,7 +23,7 @@ import select
 import socket
 import struct
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from urllib.request import getproxies, proxy_bypass
 
 import urllib3
@@ -134,7 +134,15 @@ def connection_pool(max_connections: int, url: str) -> urllib3.PoolManager:
         "maxsize": max_connections, "blocksize": BLOCK, "socket_options": SOCKET_OPTIONS,
     }  # fmt: skip
     proxy = proxy_for(url)
-    pools = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+    if proxy is None:
+        pools = urllib3.PoolManager(**options)
+    else:  # a proxy's user and password (http://user:pass@proxy:3128) go as its header
+        parts = urlsplit(proxy)
+        auth = unquote(parts.netloc.rpartition("@")[0]) if "@" in parts.netloc else None
+        if auth:
+            proxy = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+            options["proxy_headers"] = urllib3.make_headers(proxy_basic_auth=auth)
+        pools = urllib3.ProxyManager(proxy, **options)
     pools.pool_classes_by_scheme = {
         scheme: _app_pool(pool) for scheme, pool in pools.pool_classes_by_scheme.items()
     }
