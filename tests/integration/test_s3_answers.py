@@ -1,13 +1,15 @@
 """Answers of AWS S3 that moto does not give, from a server on loopback that gives
 them as S3 does: a bucket in another region than the one named (301 with the
-bucket's region), a completion that fails after its 200 (an <Error> body), and
-an answer cut short."""
+bucket's region), a completion that fails after its 200 (an <Error> body), an
+answer cut short, and a computer whose clock is an hour off the store's."""
 
 from __future__ import annotations
 
 import re
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -95,3 +97,49 @@ def test_a_completion_that_fails_after_its_200_is_a_failure(aws):
         aws.complete_multipart("projects/p/files/1/big.tif", "u1", [PartInfo(1, 5, "e1")])
     with pytest.raises(TransientError):  # cut short: tried again, not a failed file
         aws.complete_multipart("projects/p/files/1/cut.tif", "u1", [PartInfo(1, 5, "e1")])
+
+
+class _LaterClock(BaseHTTPRequestHandler):
+    """A store whose clock is an hour ahead of this computer's: a request signed more
+    than 15 minutes off it is refused (403 RequestTimeTooSkewed), as S3 and R2 do."""
+
+    dates: ClassVar[list[str]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return formatdate((datetime.now(UTC) + timedelta(hours=1)).timestamp(), usegmt=True)
+
+    def do_GET(self) -> None:
+        now = datetime.now(UTC) + timedelta(hours=1)
+        signed = datetime.strptime(self.headers["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
+        self.dates.append(self.headers["X-Amz-Date"])
+        late = abs(now - signed.replace(tzinfo=UTC)) > timedelta(minutes=15)
+        body = (
+            b"<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the "
+            b"request time and the current time is too large.</Message></Error>"
+            if late
+            else b"{}"
+        )
+        self.send_response(403 if late else 200)  # (its Date: date_time_string)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_computer_whose_clock_is_off_signs_by_the_stores(monkeypatch):
+    """Its requests were refused for ever ("busy or failing"); the store's Date says
+    how far off this computer is, and requests are signed by the store's time."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _LaterClock)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _LaterClock.dates = []
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    dest = S3Destination(S3Location("photos", "", url, "auto"), KEYS, read_timeout=5)
+    try:
+        assert dest.get_bytes("projects/p/manifest.json") == b"{}"
+        assert dest.get_bytes("projects/p/manifest.json") == b"{}"
+    finally:
+        dest.close()
+        server.shutdown()
+    assert len(_LaterClock.dates) == 3  # refused once, then asked by the store's clock

@@ -16,7 +16,8 @@ import os
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -42,11 +43,20 @@ def aws_endpoint(region: str) -> str:
 class S3Error(Exception):
     """The store refused a request: its HTTP status, S3's error code and message."""
 
-    def __init__(self, status: int, code: str = "", message: str = "", region: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str = "",
+        message: str = "",
+        region: str = "",
+        server_time: datetime | None = None,
+    ) -> None:
         super().__init__(f"{status} {code}: {message}".strip())
         self.status, self.code, self.message = status, code, message
         #: The bucket's region when the store says it is elsewhere (AWS).
         self.region = region
+        #: The store's clock when it says this computer's is too far off.
+        self.server_time = server_time
 
 
 class NoKeysError(Exception):
@@ -101,6 +111,7 @@ class S3Wire:
         self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
         self._lock = threading.Lock()
         self._signer: Signer | None = None
+        self._skew = timedelta(0)  # the store's clock less this computer's, once known
         aws = location.endpoint_url is None
         self._region = location.region or ("us-east-1" if aws else "auto")
         scheme, host, _ = self._base()
@@ -141,15 +152,28 @@ class S3Wire:
         try:
             return self._send(method, key, list(params), headers or {}, body, stream)
         except S3Error as exc:
-            moved = self.location.endpoint_url is None and exc.region and exc.region != self._region
-            if not moved:
+            if not self._learn(exc):
                 raise
-            log.info("the bucket is in %s, not %s: asking there", exc.region, self._region)
-            with self._lock:
-                self._region, self._signer = exc.region, None
             if body is not None and not isinstance(body, bytes):
                 raise  # a file's body is not read twice here: the engine sends it again
             return self._send(method, key, list(params), headers or {}, body, stream)
+
+    def _learn(self, exc: S3Error) -> bool:
+        """What a refusal teaches about asking (the bucket's region on AWS, the
+        store's clock against this computer's); True if asking again may work."""
+        if exc.server_time is not None:
+            skew = exc.server_time - datetime.now(UTC)
+            log.warning("this computer's clock is %+.0f s off the store's: signing by the "
+                        "store's", -skew.total_seconds())  # fmt: skip
+            with self._lock:
+                self._skew = skew
+            return True
+        if self.location.endpoint_url is not None or not exc.region or exc.region == self._region:
+            return False
+        log.info("the bucket is in %s, not %s: asking there", exc.region, self._region)
+        with self._lock:
+            self._region, self._signer = exc.region, None
+        return True
 
     def _send(
         self,
@@ -163,8 +187,9 @@ class S3Wire:
         scheme, host, root = self._base()
         path = quote_path(f"{root}/{key}" if key and not root.endswith("/") else root + key)
         signed = self._signer_now().sign(
-            method, path, query_string(params), {"Host": host, **headers}
-        )
+            method, path, query_string(params), {"Host": host, **headers},
+            datetime.now(UTC) + self._skew,
+        )  # fmt: skip
         query = query_string(params, canonical=False)
         url = f"{scheme}://{host}{path}" + (f"?{query}" if query else "")
         signed["User-Agent"] = USER_AGENT
@@ -215,7 +240,13 @@ def _error(status: int, data: bytes, headers: Mapping[str, str]) -> S3Error:
             message = data[:200].decode("utf-8", "replace")
     if not code and status in (301, 400) and region:
         code = "PermanentRedirect"
-    return S3Error(status, code, message, region if status in (301, 400) else "")
+    server_time = None
+    if code == "RequestTimeTooSkewed":
+        try:
+            server_time = parsedate_to_datetime(headers.get("Date", "")).astimezone(UTC)
+        except (TypeError, ValueError):
+            pass  # no usable Date: the engine's retries say so, as before
+    return S3Error(status, code, message, region if status in (301, 400) else "", server_time)
 
 
 # -- reading S3's XML ------------------------------------------------------------
