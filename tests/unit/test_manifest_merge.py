@@ -147,7 +147,8 @@ def test_what_s3_answers_means():
     broken = {
         "cannot reach": uexc.NewConnectionError(None, "refused"),  # type: ignore[arg-type]
         "timed out": uexc.ReadTimeoutError(None, "/", "read timed out"),  # type: ignore[arg-type]
-        "broke": uexc.ProtocolError("reset", ConnectionResetError()),
+        "cannot reach ": uexc.ProtocolError("reset", ConnectionResetError()),
+        "broke": ConnectionResetError(),
     }
     for words, exc in broken.items():
         said = translate_error(exc, loc)

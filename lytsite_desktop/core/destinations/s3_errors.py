@@ -91,12 +91,11 @@ def translate_error(exc: BaseException, loc: S3Location) -> TransferError:
         return PermanentError(
             f"The storage service refused the request ({code or status}: {detail})."
         )
-    if isinstance(exc, uexc.NewConnectionError):  # (a name that does not resolve too)
-        return TransientError(f"cannot reach {where}", network=True)  # the log has which way
-    if isinstance(exc, uexc.TimeoutError | TimeoutError):
+    refused = isinstance(exc, uexc.NewConnectionError)  # (a timeout to urllib3)
+    if isinstance(exc, uexc.TimeoutError | TimeoutError) and not refused:
         return TransientError(f"no answer from {where} (timed out)", network=True)
-    if isinstance(exc, uexc.ProtocolError | ConnectionError):  # reset, closed mid-answer
-        return TransientError(f"the connection to {where} broke", network=True)
-    if isinstance(exc, uexc.HTTPError | OSError):
+    if isinstance(exc, uexc.HTTPError):  # refused, reset, closed: the log has which way
         return TransientError(f"cannot reach {where}", network=True)
+    if isinstance(exc, ConnectionError | OSError):
+        return TransientError(f"the connection to {where} broke", network=True)
     return PermanentError(f"Unexpected error talking to {where}: {exc}")
