@@ -62,7 +62,9 @@ class _Aws(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         if self._moved():
             return
-        if "cut.tif" in self.path:  # the answer ends half-way
+        if self.path.endswith("?uploads"):  # an empty 200 where the upload id should be
+            self._answer(200, b"")
+        elif "cut.tif" in self.path:  # the answer ends half-way
             self._answer(200, b"<CompleteMultipartUploadResult><ETag>&quot;")
         else:
             self._answer(
@@ -97,6 +99,8 @@ def test_a_completion_that_fails_after_its_200_is_a_failure(aws):
         aws.complete_multipart("projects/p/files/1/big.tif", "u1", [PartInfo(1, 5, "e1")])
     with pytest.raises(TransientError):  # cut short: tried again, not a failed file
         aws.complete_multipart("projects/p/files/1/cut.tif", "u1", [PartInfo(1, 5, "e1")])
+    with pytest.raises(TransientError, match="no upload id"):
+        aws.create_multipart("projects/p/files/1/big.tif", "image/tiff", {})
 
 
 class _LaterClock(BaseHTTPRequestHandler):

@@ -39,7 +39,7 @@ from lytsite_desktop.core.destinations.s3_wire import (
     when,
     xml_body,
 )
-from lytsite_desktop.core.errors import Interrupted, UploadGoneError
+from lytsite_desktop.core.errors import Interrupted, TransientError, UploadGoneError
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,10 @@ class S3Destination:
         if checksum != "md5":
             sent["x-amz-checksum-algorithm"] = checksum.upper()
         answer = self._call("POST", self._key(key), [("uploads", "")], headers=sent)
-        return text(answer, "UploadId") if answer is not None else ""
+        upload_id = text(answer, "UploadId") if answer is not None else ""
+        if not upload_id:  # an answer cut short, or not S3's: asked again
+            raise TransientError("the storage service's answer had no upload id")
+        return upload_id
 
     def upload_part(
         self, key: str, upload_id: str, number: int, body: Body, size: int, checksum: Checksum
