@@ -5,6 +5,7 @@ answer cut short, and a computer whose clock is an hour off the store's."""
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from typing import ClassVar
 import pytest
 
 from lytsite_desktop.core.destinations import s3_wire
-from lytsite_desktop.core.destinations.base import PartInfo
+from lytsite_desktop.core.destinations.base import Checksum, PartInfo
 from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.destinations.s3_location import S3Credentials, S3Location
 from lytsite_desktop.core.errors import TransientError
@@ -58,6 +59,10 @@ class _Aws(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if not self._moved():
             self._answer(200, b'{"schema": "lytsite.manifest/1"}', ETag='"m1"')
+
+    def do_PUT(self) -> None:  # a part taken, its ETag left out
+        if not self._moved():
+            self._answer(200, b"")
 
     def do_POST(self) -> None:
         if self._moved():
@@ -101,6 +106,9 @@ def test_a_completion_that_fails_after_its_200_is_a_failure(aws):
         aws.complete_multipart("projects/p/files/1/cut.tif", "u1", [PartInfo(1, 5, "e1")])
     with pytest.raises(TransientError, match="no upload id"):
         aws.create_multipart("projects/p/files/1/big.tif", "image/tiff", {})
+    part = Checksum.of_bytes("md5", b"12345")
+    with pytest.raises(TransientError, match="no ETag"):
+        aws.upload_part("projects/p/files/1/big.tif", "u1", 1, io.BytesIO(b"12345"), 5, part)
 
 
 class _LaterClock(BaseHTTPRequestHandler):

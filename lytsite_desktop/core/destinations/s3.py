@@ -287,7 +287,10 @@ class S3Destination:
             "PUT", self._key(key), [("partNumber", str(number)), ("uploadId", upload_id)],
             headers={"Content-Length": str(size), **checksum_header(checksum)}, body=body,
         )  # fmt: skip
-        return str(resp.headers["ETag"]).strip('"')
+        etag = str(resp.headers.get("ETag", "")).strip('"')
+        if not etag:  # the completion needs it: the part goes again
+            raise TransientError("the storage service's answer had no ETag")
+        return etag
 
     def list_parts(self, key: str, upload_id: str) -> list[PartInfo]:
         parts: list[PartInfo] = []
