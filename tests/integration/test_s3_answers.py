@@ -1,7 +1,8 @@
 """Answers of AWS S3 that moto does not give, from a server on loopback that gives
 them as S3 does: a bucket in another region than the one named (301 with the
 bucket's region), a completion that fails after its 200 (an <Error> body), an
-answer cut short, and a computer whose clock is an hour off the store's."""
+answer cut short or missing what it must carry (an upload id, an ETag), and a
+computer whose clock is an hour off the store's."""
 
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ def test_a_bucket_in_another_region_is_asked_there(aws):
     assert _Aws.regions == ["us-east-1", HOME, HOME]  # asked there from then on
 
 
-def test_a_completion_that_fails_after_its_200_is_a_failure(aws):
+def test_answers_that_fail_after_their_200_are_not_taken_for_success(aws):
+    """A completion with an <Error> body, or cut short; an upload id or an ETag left out."""
     with pytest.raises(TransientError, match="busy or failing"):
         aws.complete_multipart("projects/p/files/1/big.tif", "u1", [PartInfo(1, 5, "e1")])
     with pytest.raises(TransientError):  # cut short: tried again, not a failed file
