@@ -70,28 +70,33 @@ class KeySource:
     role), loaded only then. Looked for at the first request, as AWS's tools do."""
 
     def __init__(self, given: S3Credentials | None) -> None:
-        self._given = given
+        self._keys = given  # given, or found in the environment: kept
         self._found: Any = None  # botocore's credentials, refreshed as it sees fit
 
     def current(self) -> S3Credentials:
-        if self._given is not None:
-            return self._given
+        if self._keys is not None:
+            return self._keys
         env = os.environ
         key_id, secret = env.get("AWS_ACCESS_KEY_ID"), env.get("AWS_SECRET_ACCESS_KEY")
         if key_id and secret:
-            found = S3Credentials(key_id, secret, env.get("AWS_SESSION_TOKEN") or None)
-        else:
-            if self._found is None:
-                import botocore.session
+            self._keys = S3Credentials(key_id, secret, env.get("AWS_SESSION_TOKEN") or None)
+            _never_logged(self._keys)
+            return self._keys
+        if self._found is None:
+            import botocore.session
 
-                self._found = botocore.session.get_session().get_credentials()
-            if self._found is None:
-                raise NoKeysError
-            frozen = self._found.get_frozen_credentials()
-            found = S3Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
-        for kept in (found.secret_access_key, found.session_token):
-            redact.remember(kept)  # (a log line never shows them)
+            self._found = botocore.session.get_session().get_credentials()
+        if self._found is None:
+            raise NoKeysError
+        frozen = self._found.get_frozen_credentials()
+        found = S3Credentials(frozen.access_key, frozen.secret_key, frozen.token or None)
+        _never_logged(found)  # (they may be refreshed: each time)
         return found
+
+
+def _never_logged(keys: S3Credentials) -> None:
+    for secret in (keys.secret_access_key, keys.session_token):
+        redact.remember(secret)
 
 
 class S3Wire:
