@@ -71,10 +71,11 @@ def requests_for(
 
 @dataclass
 class Run:
-    """One destination's engine and its manifest writer."""
+    """One destination's engine, its manifest writer and its client pages."""
 
     engine: TransferEngine
     writer: ManifestWriter | None
+    web: WebPages | None = None
 
 
 def open_engine(
@@ -90,7 +91,7 @@ def open_engine(
 ) -> Run:
     """An engine for ``dest``, with the manifest writer as its lister (closed when the
     engine stops), its offline copy in ``gallery`` and the web page."""
-    writer = None
+    writer = web = None
     if manifest:
         web = WebPages(dest)
 
@@ -109,7 +110,7 @@ def open_engine(
     if writer is not None:
         writer.settling, writer.drained = engine.winding_down, engine.drained
         engine.on_stop(lambda seconds: writer.close(timeout=seconds))
-    return Run(engine, writer)
+    return Run(engine, writer, web)
 
 
 class PublishingService:
@@ -231,6 +232,7 @@ class PublishingService:
             reqs = [replace(r, project=slugs[r.project]) for r in reqs]
             titles = {slugs.get(p, p): t for p, t in (titles or {}).items()}
         projects = {r.project for r in reqs}
+        self._ahead(run, projects)
         if run.writer is not None:
             settings = self.app.settings
             for slug in sorted(projects):
@@ -251,11 +253,18 @@ class PublishingService:
         return batch
 
     def prefetch(self, ref: DestRef, projects: Iterable[str]) -> None:
-        """Start reading these projects' manifests at ``ref`` (a publish to it comes
+        """Start what a publish of these projects to ``ref`` asks first (it comes
         next), while the caller waits on something else (the orphan check)."""
-        run = self.run_for(ref, start=False)
-        if run.writer is not None:
+        self._ahead(self.run_for(ref, start=False), set(projects))
+
+    def _ahead(self, run: Run, projects: set[str]) -> None:
+        """Read the projects' manifests, and put the page's assets of those never
+        published from here (WebPages.ahead: the first photos need not ask "100
+        Continue"), on threads of their own. Asked twice, nothing is sent twice."""
+        if run.writer is not None and run.web is not None:
             run.writer.prefetch(projects)
+            ident = run.engine.dest.ident
+            run.web.ahead(p for p in projects if not self.app.gallery.has_manifest(ident, p))
 
     def resume(self) -> tuple[list[Batch], list[str]]:
         """Finish the journal's unfinished files, one batch per destination. Returns

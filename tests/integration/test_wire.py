@@ -10,8 +10,13 @@ from urllib.parse import parse_qs, urlsplit
 import google_crc32c
 import pytest
 
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.gallery.page import ASSETS
+from lytsite_desktop.core.publishing import PublishingService
 from lytsite_desktop.core.sizes import MiB
-from tests.conftest import write_random
+from lytsite_desktop.core.transfer.task import UploadRequest
+from tests.conftest import dest_url, write_random
 from tests.support.engines import engine, requests_for
 from tests.support.netproxy import TcpProxy
 
@@ -85,3 +90,38 @@ def test_a_photo_asks_the_store_first_until_one_put_has_succeeded(tmp_path, buck
         photos = [r for r in proxy.requests if r.method == "PUT" and r.target.endswith(".jpg")]
     assert [r.target.rsplit("/", 1)[1] for r in photos] == ["a.jpg", "b.jpg", "c.jpg"]
     assert [r.headers.get("expect") for r in photos] == ["100-continue", None, None]
+
+
+def test_a_new_projects_page_assets_go_first_and_its_photos_ask_nothing(
+    tmp_path, bucket, s3_server
+):
+    """A project this computer has never published: its page's assets go up with
+    the manifest's read, before the first photo, and the photos go without asking
+    "100 Continue" (the assets' answer proved the keys a round trip sooner).
+    Published again from here, its assets are not put again."""
+    folder = tmp_path / "Shoot"
+    for name, seed in (("a.jpg", 1), ("b.jpg", 2), ("c.jpg", 3)):
+        write_random(folder / name, 3 * MiB, seed=seed)
+    app = App()
+    try:
+        with TcpProxy(s3_server.port, latency=0.05) as proxy:
+            service = PublishingService(app, TransferSettings(concurrency=3), previews=False)
+            ref = app.ref(dest_url(bucket, proxy.url))
+            files = sorted(folder.iterdir())
+            puts = []
+            for batch in (files[:2], files[2:]):
+                proxy.requests.clear()
+                service.publish([UploadRequest(str(f), f.name, "shoot") for f in batch], ref)
+                assert service.wait(60)
+                puts.append([r for r in proxy.requests if r.method == "PUT"])
+            service.close()
+    finally:
+        app.close()
+    first, again = puts
+    names = [r.target.rsplit("/", 1)[1] for r in first]
+    first_photo = min(names.index(n) for n in ("a.jpg", "b.jpg"))
+    assert {n for n, _ in ASSETS[:-1]} <= set(names[:first_photo]), names
+    photos = [r for r in first if r.target.endswith(".jpg")]
+    assert len(photos) == 2 and not any("expect" in r.headers for r in photos)
+    names = [r.target.rsplit("/", 1)[1] for r in again]
+    assert names and not {n for n, _ in ASSETS} & set(names), names

@@ -296,6 +296,32 @@ def test_a_new_projects_assets_go_up_beside_its_page_without_asking(tmp_path):
     assert all((tmp_path / "projects" / "p" / name).exists() for name, _ in ASSETS)
 
 
+class SlowAssets(LocalDestination):
+    """Asset PUTs take a moment, and each is counted."""
+
+    def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(root)
+        self.puts: list[str] = []
+
+    def put_bytes(self, key: str, data: bytes, content_type: str, **kw) -> str:  # type: ignore[no-untyped-def]
+        self.puts.append(key.rsplit("/", 1)[1])
+        time.sleep(0.05)
+        return super().put_bytes(key, data, content_type, **kw)
+
+
+def test_assets_put_ahead_are_not_put_again_by_the_first_write(tmp_path):
+    """A new project's assets go up as its batch starts (``ahead``); its first
+    manifest write asks for them while they are still in the air: it waits for
+    them instead of putting them a second time."""
+    dest = SlowAssets(tmp_path)
+    web = WebPages(dest)
+    web.ahead(["p"])
+    while not dest.puts:
+        time.sleep(0.005)
+    web.assets("p")  # the first write's
+    assert sorted(dest.puts) == sorted(name for name, _ in ASSETS)
+
+
 def test_a_destination_is_opened_once_per_run(tmp_path):
     app = App()
     opened: list[str] = []

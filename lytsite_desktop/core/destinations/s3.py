@@ -26,8 +26,8 @@ from lytsite_desktop.core.destinations.s3_location import (
     key_pace_for,
 )
 from lytsite_desktop.core.destinations.s3_requests import (
-    EXPECT_MIN_BODY,
     FIELDS,
+    PutProof,
     checksum_header,
     object_headers,
 )
@@ -79,9 +79,8 @@ class S3Destination:
             location, credentials, max_connections=max_connections,
             connect_timeout=connect_timeout, read_timeout=read_timeout,
         )  # fmt: skip
-        #: Set once a PUT has succeeded: the keys may write here, so a large body
-        #: no longer asks "100 Continue" first (see _expect).
-        self._puts_proven = False
+        #: Whether a PUT has proven the keys (a large body then asks no "100 Continue").
+        self._proof = PutProof()
 
     # -- helpers -------------------------------------------------------------
 
@@ -101,18 +100,6 @@ class S3Destination:
 
     def _call(self, method: str, key: str = "", *args: Any, **kw: Any) -> Any:
         return self._request(method, key, *args, xml=True, **kw)
-
-    def _expect(self, size: int) -> dict[str, str]:
-        """Ask "100 Continue" before a single PUT's body only while no PUT has
-        succeeded, and only for a body worth saving (a photo, not a preview, a
-        thumbnail, the manifest or the page): a token that may read but not
-        write then costs each file a round trip, not its whole body. Once the
-        store has taken one, the keys are proven and the round trip would only
-        leave an upload slot idle. (Parts never ask: CreateMultipartUpload has
-        already proven the keys, the bucket and the permission.)"""
-        if size < EXPECT_MIN_BODY or self._puts_proven:
-            return {}
-        return {"Expect": "100-continue"}
 
     def _pages(self, params: list[tuple[str, str]]) -> Iterator[Any]:
         """ListObjectsV2's pages under ``params``."""
@@ -214,8 +201,8 @@ class S3Destination:
             headers["If-Match"] = if_match
         elif if_none_match:
             headers["If-None-Match"] = "*"
-        resp = self._request("PUT", self._key(key), headers=headers, body=data)
-        self._puts_proven = True
+        with self._proof.put(len(data)):
+            resp = self._request("PUT", self._key(key), headers=headers, body=data)
         return str(resp.headers.get("ETag", ""))
 
     def list_objects(self, prefix: str) -> list[StoredObject]:
@@ -256,10 +243,10 @@ class S3Destination:
             "Content-Length": str(size),
             **checksum_header(checksum),
             **object_headers(content_type, metadata, headers),
-            **self._expect(size),
+            **self._proof.headers(size),
         }
-        resp = self._request("PUT", self._key(key), headers=sent, body=body)
-        self._puts_proven = True
+        with self._proof.put(size):
+            resp = self._request("PUT", self._key(key), headers=sent, body=body)
         return str(resp.headers.get("ETag", "")).strip('"')
 
     def create_multipart(

@@ -113,6 +113,10 @@ class GalleryStore:
             if key.startswith(project_prefix(project)):
                 self._mirror(dest, project, key).unlink(missing_ok=True)
 
+    def has_manifest(self, dest: str, project: str) -> bool:
+        """Whether this computer keeps a copy of the project's manifest there."""
+        return (self.folder(dest, project) / "manifest.json").is_file()
+
     def manifest(self, dest: str, project: str) -> Manifest | None:
         try:
             data = (self.folder(dest, project) / "manifest.json").read_bytes()

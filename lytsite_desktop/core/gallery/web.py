@@ -4,13 +4,15 @@ its assets put once per version; or as a folder that opens offline."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lytsite_desktop.core.destinations.base import Destination
+from lytsite_desktop.core.errors import TransferError
 from lytsite_desktop.core.gallery.layout import relative_key
 from lytsite_desktop.core.gallery.page import ASSETS, PAGE, asset, render_index
 from lytsite_desktop.core.keys import project_prefix
@@ -18,6 +20,8 @@ from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.publish.headers import ASSETS as ASSETS_CACHE
 from lytsite_desktop.core.publish.headers import REVALIDATE
 from lytsite_desktop.core.publish.manifest import Manifest
+
+log = logging.getLogger(__name__)
 
 
 class WebPages:
@@ -29,19 +33,55 @@ class WebPages:
     so that at the end of a batch the HEAD finds them there and only the page
     goes up. ``page`` puts the page beside them: asked about again when this run
     has put or found them (the project may have been taken down since), put when
-    it has not, or at once when the project is new."""
+    it has not, or at once when the project is new. ``ahead`` puts them before
+    the batch's first file (see :meth:`ahead`). One project's assets are put
+    by one caller at a time: another waits for it."""
 
     def __init__(self, destination: Destination) -> None:
         self._dest = destination
         self._current: set[str] = set()
+        self._putting: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
+
+    def ahead(self, projects: Iterable[str]) -> None:
+        """Put these projects' assets now, without asking (projects new to this
+        computer), on a thread of their own: they are needed anyway, and the
+        store's answer to them proves the keys before the first photos go, so
+        those need not ask "100 Continue" first. A project published from
+        another computer gets the same small files again. A failure is logged;
+        the first manifest write tries again."""
+        wanted = sorted(set(projects))
+
+        def put() -> None:
+            for project in wanted:
+                try:
+                    self.assets(project, new=True)
+                except TransferError as exc:
+                    log.info("the page's assets of %s not put ahead: %s", project, exc)
+
+        if wanted:
+            threading.Thread(target=put, name="lytsite-assets-ahead", daemon=True).start()
 
     def assets(self, project: str, *, new: bool = False) -> None:
         """Put the project's assets unless they are there (``new``: the project had
         no manifest, so they cannot be: put them without asking)."""
-        with self._lock:
-            if project in self._current:
-                return
+        while True:
+            with self._lock:
+                if project in self._current:
+                    return
+                other = self._putting.get(project)
+                if other is None:
+                    mine = self._putting[project] = threading.Event()
+                    break
+            other.wait()  # another caller's put: done, or failed (then this one tries)
+        try:
+            self._put_assets(project, new)
+        finally:
+            with self._lock:
+                del self._putting[project]
+            mine.set()
+
+    def _put_assets(self, project: str, new: bool) -> None:
         prefix = project_prefix(project)
         last = ASSETS[-1][0]
         info = None if new else self._dest.head(prefix + last)
