@@ -109,6 +109,7 @@ def open_engine(
     )
     if writer is not None:
         writer.settling, writer.drained = engine.winding_down, engine.drained
+        engine.on_quiet(writer.wake)
         engine.on_stop(lambda seconds: writer.close(timeout=seconds))
     return Run(engine, writer, web)
 

@@ -68,19 +68,60 @@ def test_the_last_completions_of_a_batch_go_into_one_write(tmp_path):
         writer.close()
 
 
-def test_a_first_write_a_preview_and_a_long_wait_are_not_held(tmp_path):
+def test_a_first_write_and_a_long_wait_are_not_held(tmp_path):
     dest = Recording(tmp_path)
     writer = ManifestWriter(dest, min_interval=0.1)
     writer.settling = lambda: True  # something always in the air
     try:
         writer.put("p", THIRD)  # a project's first write puts its page's assets too
         assert written(dest, 1, within=0.3)
-        writer.put("p", replace(FULL, originalKey=None))  # preview first: shareable now
-        assert written(dest, 2, within=0.3)
-        writer.put("p", FULL)
-        assert written(dest, 3, within=3.0), "held past two intervals"
+        writer.put("p", replace(FULL, originalKey=None))
+        assert written(dest, 2, within=3.0), "held past two intervals"
     finally:
         writer.close()
+
+
+def test_a_preview_listed_ahead_joins_its_originals_write_at_a_batchs_end(tmp_path):
+    """Seen at a proxy: the batch's last photo all sent, its preview's entry went
+    in a write of its own, and the write listing the photo waited for that one's
+    answer: a round trip more at the end, in two runs of three."""
+    dest = Recording(tmp_path)
+    writer = ManifestWriter(dest, min_interval=0.5)
+    in_the_air = threading.Event()
+    writer.settling = in_the_air.is_set
+    try:
+        writer.put("p", THIRD)
+        assert written(dest, 1)
+        in_the_air.set()  # the last photo is all sent; its answer is on its way
+        writer.put("p", replace(FULL, originalKey=None))
+        assert not written(dest, 2, within=0.9), "its preview went in a write of its own"
+        writer.put("p", FULL)
+        in_the_air.clear()
+        writer.wake()
+        assert written(dest, 2, within=0.3)
+        time.sleep(0.6)
+        assert dest.manifests == [["c.jpg"], ["a.jpg", "c.jpg"]]
+    finally:
+        writer.close()
+
+
+def test_the_lister_is_woken_when_only_answers_are_left(tmp_path):
+    """The engine tells the lister when its last units end (or only their answers
+    are awaited): the batch's last write then goes at once, not at its next look."""
+    run = open_engine(LocalDestination(tmp_path / "lib"), journal(), TransferSettings())
+    woken: list[bool] = []
+    engine = run.engine
+    engine.on_quiet(lambda: woken.append(engine.drained() or engine.winding_down()))
+    folder = tmp_path / "Shoot"
+    folder.mkdir()
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        (folder / name).write_bytes(jpeg_bytes(marked_image((64, 48))))
+    try:
+        engine.start()
+        assert engine.run(requests_for(folder)).published == 3
+    finally:
+        engine.stop()
+    assert woken and all(woken)
 
 
 def test_a_batchs_last_completion_is_written_without_waiting_out_the_interval(tmp_path):

@@ -61,10 +61,12 @@ class ManifestWriter:
     published, so a crash never leaves a file "done" that the manifest lacks.
 
     ``settling()``, when set, says a batch's last completions are in the air: a
-    write of completed files then waits for them (for at most two intervals), so
-    the batch ends with one write instead of a second one a pacing interval later.
-    A project's first write and a preview listed ahead of its original are never
-    held.
+    write then waits for them (for at most two intervals), so the batch ends with
+    one write instead of two, the second a round trip or a pacing interval later;
+    a preview listed ahead of its original then waits too (the original is all
+    sent). A project's first write is never held. ``wake()`` says the engine has
+    just become quiet (only answers, or nothing, left): a write waiting for that
+    goes at once.
 
     ``written(manifest, data)`` is called after each write (the offline copy);
     ``pages(manifest, new)`` publishes the web gallery of the projects written
@@ -240,14 +242,14 @@ class ManifestWriter:
             if ready and self.drained is not None and self.drained():
                 return
 
-    def _settle(self, project: str) -> None:
-        """Let a batch's last completions join the write about to happen (not when
-        it lists a preview ahead of its original: that goes out at once)."""
-        settling = self.settling
+    def wake(self) -> None:
+        """The engine became quiet: a write waiting for that looks again now."""
         with self._cv:
-            ops = self._pending.get(project, [])
-            if any(isinstance(op, Put) and op.entry.originalKey is None for op in ops):
-                return
+            self._cv.notify_all()
+
+    def _settle(self, project: str) -> None:
+        """Let a batch's last completions join the write about to happen."""
+        settling = self.settling
         if settling is None or project not in self._wrote:
             return  # a project's first write also puts its page's assets: never held
         deadline = time.monotonic() + _SETTLE * self.min_interval

@@ -80,6 +80,7 @@ class TransferEngine:
         self._workers: list[threading.Thread] = []
         self._started = False
         self._on_stop: list[Callable[[float], object]] = []
+        self._on_quiet: list[Callable[[], object]] = []
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -96,6 +97,11 @@ class TransferEngine:
     def on_stop(self, fn: Callable[[float], object]) -> None:
         """``fn(seconds_left)`` runs when the engine stops (the lister's close)."""
         self._on_stop.append(fn)
+
+    def on_quiet(self, fn: Callable[[], object]) -> None:
+        """``fn()`` runs after a unit ends that leaves only answers to wait for, or
+        nothing (see :meth:`winding_down` and :meth:`drained`): the lister's wake."""
+        self._on_quiet.append(fn)
 
     def start(self) -> None:
         """Start the workers, once (later calls, from any thread, do nothing)."""
@@ -372,9 +378,13 @@ class TransferEngine:
     def _unit_done(self, task: FileTask) -> None:
         with self.lock:
             restart = self.scheduler.unit_done(task)
+            quiet = self.scheduler.drained() or self.scheduler.winding_down()
             self.lock.notify_all()
         if restart:
             self.files.start_over(task)
+        elif quiet:
+            for fn in self._on_quiet:
+                fn()
 
     def _ingest_worker(self) -> None:
         """Hash, recognise and make previews ahead of the uploads, one file at a time."""
