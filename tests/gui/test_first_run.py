@@ -151,6 +151,28 @@ def test_mistakes_are_explained_before_any_request(open_window, qtbot):
     dialog.reject()
 
 
+def test_the_connect_form_is_as_tall_as_what_it_shows(open_window, qtbot):
+    """Seen under Xvfb: a fixed 600 px left an empty band of some 250 px between the
+    fields and the buttons. The form is as tall as its fields, and grows to show
+    the connection test's whole report."""
+    window = open_window()
+    dialog = window.connect_bucket()
+    qtbot.waitExposed(dialog)
+    buttons = dialog.buttons.geometry()
+    assert buttons.top() - dialog.default.mapTo(dialog, dialog.default.rect().bottomLeft()).y() < 60
+    dialog.where.setText("wedding-photos")
+    dialog.bucket.setText("0123456789abcdef0123456789abcdef")
+    dialog.key_id.setText("k" * 20)
+    dialog.secret.setText("s" * 30)
+    with qtbot.waitSignal(dialog.tested, timeout=5_000):
+        dialog.test_button.click()
+    qtbot.waitUntil(lambda: dialog.layout().totalHeightForWidth(dialog.width()) <= dialog.height())
+    report = dialog.outcome.geometry()
+    assert report.height() >= dialog.outcome.heightForWidth(report.width())
+    assert report.bottom() <= dialog.buttons.geometry().top()
+    dialog.reject()
+
+
 def test_help_opens_the_log_folder(open_window, opened):
     window = open_window()
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")

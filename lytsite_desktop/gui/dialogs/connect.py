@@ -83,6 +83,10 @@ UNEXPECTED = "That did not work, unexpectedly; the log has the details."
 ENV_CHOICE = "Use the AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables"
 
 
+#: The dialog's width; its height follows what it shows.
+WIDTH = 640
+
+
 class ConnectDialog(QDialog):
     """Fill in, test, save (as the default destination unless told otherwise): from
     the welcome, the File menu and Settings' "Add…"."""
@@ -96,7 +100,6 @@ class ConnectDialog(QDialog):
         super().__init__(parent)
         self.app = app
         self.setWindowTitle("Connect a bucket")
-        self.resize(640, 600)
         self.provider = QComboBox()
         for p in Provider:
             self.provider.addItem(p.value, p)
@@ -155,6 +158,7 @@ class ConnectDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.provider.currentIndexChanged.connect(self._provider_changed)
+        self.resize(WIDTH, 1)
         self._provider_changed()
         #: The folder an upload server keeps this computer's files in, once tested.
         self._server_prefix: str | None = None
@@ -180,10 +184,22 @@ class ConnectDialog(QDialog):
         self.help.setText(
             help_text + f"<br>The {kept} is kept in your system's keychain, never in a file."
         )
+        self._fit()
         default_names = {"r2", "s3", "bucket", "studio"}
         if self.name.text() in default_names:
             names = {Provider.R2: "r2", Provider.S3: "s3", Provider.SIGNER: "studio"}
             self.name.setText(names.get(self.chosen, "bucket"))
+
+    def _say(self, html: str) -> None:
+        self.outcome.setText(html)
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as what it shows, never shorter than it is: it grows when the
+        test's report comes (a fixed 600 px left an empty band above the buttons)."""
+        need = self.layout().totalHeightForWidth(self.width())
+        if need > self.height():
+            self.resize(self.width(), need)
 
     @property
     def chosen(self) -> Provider:
@@ -209,7 +225,7 @@ class ConnectDialog(QDialog):
             self.bucket.setText(checked.bucket)
         notes = "".join(f"<p>{n}</p>" for n in checked.notes)
         problems = "".join(f"<p>✗ {p}</p>" for p in checked.problems)
-        self.outcome.setText(notes + problems)
+        self._say(notes + problems)
         return checked
 
     def _busy(self, busy: bool) -> None:
@@ -239,12 +255,12 @@ class ConnectDialog(QDialog):
                 dest.close()
 
         self._busy(True)
-        self.outcome.setText(self.outcome.text() + "<p>Testing…</p>")
+        self._say(self.outcome.text() + "<p>Testing…</p>")
         self._background.run(run, done=self._show_report, failed=self._test_failed)
 
     def _test_failed(self, exc: Exception) -> None:
         self._busy(False)
-        self.outcome.setText(UNEXPECTED)
+        self._say(UNEXPECTED)
         self.tested.emit(None)
 
     def _show_report(self, report: Report) -> None:
@@ -256,7 +272,7 @@ class ConnectDialog(QDialog):
             lines.append(f"<p><b>Connected: this {what} is ready for your photos.</b></p>")
         else:
             lines.append(f"<p><b>{report.advice}</b></p>")
-        self.outcome.setText("".join(lines))
+        self._say("".join(lines))
         self.tested.emit(report)
 
     def save(self) -> None:
@@ -297,14 +313,14 @@ class ConnectDialog(QDialog):
 
     def _save_failed(self, exc: Exception) -> None:
         self._busy(False)
-        self.outcome.setText(UNEXPECTED)
+        self._say(UNEXPECTED)
 
     def _saved(self, answer: tuple[str, bool]) -> None:
         problem, offer_env = answer
         self._busy(False)
         if problem:
-            self.outcome.setText(problem)
             self.use_env.setVisible(self.use_env.isVisible() or offer_env)
+            self._say(problem)
             return
         self.saved.emit(self.name.text().strip())
         self.accept()
