@@ -197,7 +197,8 @@ class ConnectDialog(QDialog):
     def _fit(self) -> None:
         """As tall as what it shows, never shorter than it is: it grows when the
         test's report comes (a fixed 600 px left an empty band above the buttons)."""
-        need = self.layout().totalHeightForWidth(self.width())
+        layout = self.layout()
+        need = layout.totalHeightForWidth(self.width()) if layout is not None else 0
         if need > self.height():
             self.resize(self.width(), need)
 
