@@ -48,14 +48,21 @@ def written(dest: Recording, count: int, within: float = 5.0) -> bool:
     return len(dest.manifests) >= count
 
 
-def test_the_last_completions_of_a_batch_go_into_one_write(tmp_path):
-    dest = Recording(tmp_path)
+def settling_writer(dest: Recording) -> tuple[ManifestWriter, threading.Event]:
+    """A writer whose batch's last completions are in the air while the event is
+    set; the project's first write already made."""
     writer = ManifestWriter(dest, min_interval=0.5)
     in_the_air = threading.Event()
     writer.settling = in_the_air.is_set
+    writer.put("p", THIRD)
+    assert written(dest, 1)
+    return writer, in_the_air
+
+
+def test_the_last_completions_of_a_batch_go_into_one_write(tmp_path):
+    dest = Recording(tmp_path)
+    writer, in_the_air = settling_writer(dest)
     try:
-        writer.put("p", THIRD)
-        assert written(dest, 1)
         in_the_air.set()
         writer.put("p", FULL)  # one more file done, the batch's last one still in the air
         assert not written(dest, 2, within=0.9), "written while the last file was in the air"
@@ -86,12 +93,8 @@ def test_a_preview_listed_ahead_joins_its_originals_write_at_a_batchs_end(tmp_pa
     in a write of its own, and the write listing the photo waited for that one's
     answer: a round trip more at the end, in two runs of three."""
     dest = Recording(tmp_path)
-    writer = ManifestWriter(dest, min_interval=0.5)
-    in_the_air = threading.Event()
-    writer.settling = in_the_air.is_set
+    writer, in_the_air = settling_writer(dest)
     try:
-        writer.put("p", THIRD)
-        assert written(dest, 1)
         in_the_air.set()  # the last photo is all sent; its answer is on its way
         writer.put("p", replace(FULL, originalKey=None))
         assert not written(dest, 2, within=0.9), "its preview went in a write of its own"
