@@ -109,7 +109,7 @@ def open_engine(
     )
     if writer is not None:
         writer.settling, writer.drained = engine.winding_down, engine.drained
-        engine.on_quiet(writer.wake)
+        engine.on_quiet = writer.wake
         engine.on_stop(lambda seconds: writer.close(timeout=seconds))
     return Run(engine, writer, web)
 
@@ -159,12 +159,10 @@ class PublishingService:
     # -- engines -------------------------------------------------------------------------
 
     def run_for(self, ref: DestRef, *, start: bool = True) -> Run:
-        """The engine publishing to ``ref``, opened on first use (opening one costs an
-        S3 client, a tenth of a second). ``start=False`` leaves its workers unstarted
-        for now: a caller with a request to make first (the manifest's read, the
-        orphan check) sends it without them competing for the CPU; the publish that
-        follows starts them. (Preview workers start with the first file that wants
-        one.)"""
+        """The engine publishing to ``ref``, opened on first use. ``start=False``
+        leaves its workers unstarted for now: a caller with a request to make first
+        (the manifest's read, the orphan check) sends it without them competing for
+        the CPU; the publish that follows starts them."""
         # A saved destination edited since is opened again (it may lead elsewhere).
         how = (ref.spec, repr(self.app.settings.destinations.get(ref.spec)))
         with self._lock:
@@ -254,14 +252,12 @@ class PublishingService:
         return batch
 
     def prefetch(self, ref: DestRef, projects: Iterable[str]) -> None:
-        """Start what a publish of these projects to ``ref`` asks first (it comes
-        next), while the caller waits on something else (the orphan check)."""
+        """Start what a publish of these projects to ``ref`` asks first (it comes next)."""
         self._ahead(self.run_for(ref, start=False), set(projects))
 
     def _ahead(self, run: Run, projects: set[str]) -> None:
-        """Read the projects' manifests, and put the page's assets of those never
-        published from here (WebPages.ahead: the first photos need not ask "100
-        Continue"), on threads of their own. Asked twice, nothing is sent twice."""
+        """Read the projects' manifests and put the page's assets of those never
+        published from here (WebPages.ahead), on threads; asked twice, nothing twice."""
         if run.writer is not None and run.web is not None:
             run.writer.prefetch(projects)
             ident = run.engine.dest.ident
@@ -337,13 +333,12 @@ class PublishingService:
         chosen = None if ids is None else list(ids)
         batches = []
         for ident, run in list(self._runs.items()):
-            engine = run.engine
-            again = [t for t in engine.tasks() if chosen is None or t.id in chosen]
+            again = [t for t in run.engine.tasks() if chosen is None or t.id in chosen]
             again = [t for t in again if t.state in (FileState.FAILED, FileState.CANCELLED)]
             if not again:
                 continue
             batch = self.batches.start(ident, self._name(ident, {t.project for t in again}))
-            self._join(batch, engine, engine.retry(t.id for t in again))
+            self._join(batch, run.engine, run.engine.retry(t.id for t in again))
             batches.append(batch)
         return batches
 

@@ -114,7 +114,7 @@ def test_the_lister_is_woken_when_only_answers_are_left(tmp_path):
     run = open_engine(LocalDestination(tmp_path / "lib"), journal(), TransferSettings())
     woken: list[bool] = []
     engine = run.engine
-    engine.on_quiet(lambda: woken.append(engine.drained() or engine.winding_down()))
+    engine.on_quiet = lambda: woken.append(engine.drained() or engine.winding_down())
     folder = tmp_path / "Shoot"
     folder.mkdir()
     for name in ("a.jpg", "b.jpg", "c.jpg"):

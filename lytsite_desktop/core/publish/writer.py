@@ -62,11 +62,9 @@ class ManifestWriter:
 
     ``settling()``, when set, says a batch's last completions are in the air: a
     write then waits for them (for at most two intervals), so the batch ends with
-    one write instead of two, the second a round trip or a pacing interval later;
-    a preview listed ahead of its original then waits too (the original is all
-    sent). A project's first write is never held. ``wake()`` says the engine has
-    just become quiet (only answers, or nothing, left): a write waiting for that
-    goes at once.
+    one write, not two; a preview listed ahead of its original waits too (the
+    original is all sent). A project's first write is never held. ``wake()``:
+    the engine just became quiet (only answers, or nothing, left).
 
     ``written(manifest, data)`` is called after each write (the offline copy);
     ``pages(manifest, new)`` publishes the web gallery of the projects written

@@ -80,7 +80,7 @@ class TransferEngine:
         self._workers: list[threading.Thread] = []
         self._started = False
         self._on_stop: list[Callable[[float], object]] = []
-        self._on_quiet: list[Callable[[], object]] = []
+        self.on_quiet: Callable[[], object] | None = None  # a unit left only answers, or none
 
     # -- lifecycle -----------------------------------------------------------------
 
@@ -97,11 +97,6 @@ class TransferEngine:
     def on_stop(self, fn: Callable[[float], object]) -> None:
         """``fn(seconds_left)`` runs when the engine stops (the lister's close)."""
         self._on_stop.append(fn)
-
-    def on_quiet(self, fn: Callable[[], object]) -> None:
-        """``fn()`` runs after a unit ends that leaves only answers to wait for, or
-        nothing (see :meth:`winding_down` and :meth:`drained`): the lister's wake."""
-        self._on_quiet.append(fn)
 
     def start(self) -> None:
         """Start the workers, once (later calls, from any thread, do nothing)."""
@@ -317,9 +312,6 @@ class TransferEngine:
                 self.scheduler.forget(task)
         return [t.id for t in gone]
 
-    def set_bwlimit(self, rate: float | None) -> None:
-        self.files.limiter.set_rate(rate)
-
     # -- the workers ---------------------------------------------------------------------
 
     def _worker(self, previews_only: bool = False) -> None:
@@ -382,9 +374,8 @@ class TransferEngine:
             self.lock.notify_all()
         if restart:
             self.files.start_over(task)
-        elif quiet:
-            for fn in self._on_quiet:
-                fn()
+        elif quiet and self.on_quiet is not None:
+            self.on_quiet()
 
     def _ingest_worker(self) -> None:
         """Hash, recognise and make previews ahead of the uploads, one file at a time."""
