@@ -104,7 +104,7 @@ def test_a_new_projects_page_assets_go_first_and_its_photos_ask_nothing(
         write_random(folder / name, 3 * MiB, seed=seed)
     app = App()
     try:
-        with TcpProxy(s3_server.port, latency=0.05) as proxy:
+        with TcpProxy(s3_server.port, latency=0.1) as proxy:  # the read: 0.2 s
             service = PublishingService(app, TransferSettings(concurrency=3), previews=False)
             ref = app.ref(dest_url(bucket, proxy.url))
             files = sorted(folder.iterdir())

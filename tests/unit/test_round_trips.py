@@ -101,7 +101,7 @@ def test_a_preview_listed_ahead_joins_its_originals_write_at_a_batchs_end(tmp_pa
         writer.put("p", FULL)
         in_the_air.clear()
         writer.wake()
-        assert written(dest, 2, within=0.3)
+        assert written(dest, 2, within=1.0)
         time.sleep(0.6)
         assert dest.manifests == [["c.jpg"], ["a.jpg", "c.jpg"]]
     finally:
