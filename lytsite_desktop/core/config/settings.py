@@ -32,6 +32,10 @@ class TransferSettings:
     part_size: int = DEFAULT_PART_SIZE
     #: Files below this size are sent in one PUT.
     multipart_threshold: int = DEFAULT_MULTIPART_THRESHOLD
+    #: On a fast, clean link, bigger files (up to 8 times the threshold) are sent
+    #: in one PUT too when sending one again would take at most this many seconds
+    #: at the rate seen (core/transfer/linkrate.py); 0: never.
+    one_put_seconds: float = 2.0
     #: Global upload bandwidth limit in bytes per second; None means unlimited.
     bwlimit: int | None = None
     #: Seconds to wait for a TCP connection / for the server to answer.
@@ -45,6 +49,8 @@ class TransferSettings:
             raise ValueError("part size must be between 5 MiB and 5 GiB")
         if self.multipart_threshold < MIN_PART_SIZE:
             raise ValueError("the multipart threshold must be at least 5 MiB")
+        if self.one_put_seconds < 0:
+            raise ValueError("one_put_seconds cannot be negative")
         if self.bwlimit is not None and self.bwlimit < 16 * 1024:
             raise ValueError("the bandwidth limit must be at least 16 KiB/s")
 

@@ -36,6 +36,7 @@ from lytsite_desktop.core.states import STALLED, FileState, Original, Preview, c
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.core.transfer import aborts, retry
+from lytsite_desktop.core.transfer.linkrate import LinkMeter
 from lytsite_desktop.core.transfer.listing import Lister
 from lytsite_desktop.core.transfer.prehash import Prehasher
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
@@ -75,6 +76,7 @@ class Coordinator:
         self.dest, self.journal, self.settings = dest, journal, settings
         self.previews, self.lister, self.limiter = previews, lister, limiter
         self.prehashed: Prehasher | None = None
+        self.meter = LinkMeter()
         self.lock = threading.Condition()
         self.scheduler = Scheduler(big=settings.multipart_threshold)
         self.events = EventHub()
@@ -133,6 +135,8 @@ class Coordinator:
         with self.lock:
             if state in STALLED:
                 task.flowing_since = None
+            if state in (FileState.RETRYING, FileState.WAITING_FOR_NETWORK):
+                self.meter.faulted()
             if task.finished or (task.state is state and not detail):
                 return
             if task.paused and state is not FileState.PAUSED:
@@ -160,6 +164,7 @@ class Coordinator:
             task.bytes_done += arrived
             if arrived > 0:
                 task.bytes_sent += arrived
+                self.meter.arrived(arrived)
             moving = arrived > 0 and task.state in STALLED and self._flowing(task)
             quiet = abs(task.bytes_done - task.reported) < PROGRESS_STEP or (
                 time.monotonic() - task.reported_at < PROGRESS_INTERVAL

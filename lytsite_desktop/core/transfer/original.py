@@ -85,10 +85,23 @@ def prepare(engine: EngineServices, task: FileTask) -> None:
         engine.original_up(task, rec, etag=None)
         return
     engine.set_state(task, FileState.UPLOADING)
-    if st.st_size < engine.settings.multipart_threshold:
+    if _in_one_put(engine, rec):
         _put_small(engine, task, rec, metadata)
     else:
         _start_multipart(engine, task, rec, metadata)
+
+
+def _in_one_put(engine: EngineServices, rec: FileRecord) -> bool:
+    """Below the cutoff a file goes up in one PUT; on a fast, clean link a bigger
+    one too (:mod:`.linkrate`), unless its upload in parts is under way, or its
+    whole checksum would take another read (not the content id's SHA-256)."""
+    cutoff = engine.settings.multipart_threshold
+    if rec.size < cutoff:
+        return True
+    if rec.upload_id or engine.dest.checksum != "sha256":
+        return False
+    with engine.lock:
+        return rec.size < engine.meter.one_put_limit(cutoff, engine.settings.one_put_seconds)
 
 
 def file_type(task: FileTask) -> FileType:

@@ -27,6 +27,7 @@ from lytsite_desktop.core.publish.entry import Rendition
 from lytsite_desktop.core.states import FileState, Original, Preview
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import FileRecord, PartRecord
+from lytsite_desktop.core.transfer.linkrate import LinkMeter
 from lytsite_desktop.core.transfer.listing import Lister
 from lytsite_desktop.core.transfer.planning import PartPlan
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
@@ -118,6 +119,8 @@ class EngineServices(Protocol):
     previews: PreviewMaker | None
     #: Files read ahead, before the engine started (see :mod:`.prehash`).
     prehashed: Prehasher | None
+    #: How fast bytes lately reached the store (how big a file may go in one PUT).
+    meter: LinkMeter
     lock: threading.Condition
 
     def should_stop(self, task: FileTask) -> bool: ...
