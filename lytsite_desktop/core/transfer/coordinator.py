@@ -1,10 +1,9 @@
 """The per-file coordinator: every change of a file's state, and what the steps may ask.
 
-The engine's workers run units of work (``original.py``, ``renditions.py``,
-``aborts.py``); each step reports back here, through the methods of
-:class:`~lytsite_desktop.core.transfer.task.EngineServices`. This is the one place
-a file's state changes (checked against :mod:`lytsite_desktop.core.states`), a
-file is listed, finished, failed, cancelled or started over, and events go out.
+The engine's workers run units of work (``original.py``, ``renditions.py``, ``aborts.py``);
+each step reports back here (:class:`~lytsite_desktop.core.transfer.task.EngineServices`),
+the one place a file's state changes (checked against :mod:`lytsite_desktop.core.states`),
+a file is listed, finished, failed, cancelled or started over, and events go out.
 """
 
 from __future__ import annotations
@@ -46,9 +45,8 @@ from lytsite_desktop.core.transfer.task import FileTask
 T = TypeVar("T")
 
 #: Progress events are emitted when a file has moved at least this many bytes and
-#: this long after its last one: smooth for a person (the window redraws at
-#: 10 Hz), and no thousands of events a second for the app to pass around when
-#: a fast link moves 8 MB photos in a blink.
+#: this long after its last one: smooth for a person (the window redraws at 10 Hz),
+#: and no thousands of events a second when a fast link moves 8 MB photos in a blink.
 PROGRESS_STEP = 256 * 1024
 PROGRESS_INTERVAL = 0.1
 #: A stalled file (states.STALLED) moves again once its retry gets through, or
@@ -59,9 +57,8 @@ MAX_RESTARTS = 5
 
 
 class Coordinator:
-    """Owns the files' states for one engine (under ``lock``, shared with its
-    scheduler) and its events hub; ``stopping`` and ``unfinished`` are the engine's
-    to read."""
+    """Owns the files' states for one engine (under ``lock``, shared with its scheduler),
+    its events hub and its link meter; ``stopping`` and ``unfinished`` are the engine's."""
 
     def __init__(
         self,
@@ -82,8 +79,7 @@ class Coordinator:
         self.events = EventHub()
         self.stopping = False
         self.unfinished = 0  # files added and not final
-        #: Counts the times a file got through after failing: it wakes the files
-        #: waiting for the network or for disk space.
+        #: Times a file got through after failing: it wakes those waiting (network, disk).
         self.got_through = 0
 
     def summary(self, tasks: list[FileTask]) -> BatchDone:
@@ -135,8 +131,8 @@ class Coordinator:
         with self.lock:
             if state in STALLED:
                 task.flowing_since = None
-            if state in (FileState.RETRYING, FileState.WAITING_FOR_NETWORK):
-                self.meter.faulted()
+                if state is not FileState.PAUSED:  # a failure: the link is not to be trusted
+                    self.meter.faulted()
             if task.finished or (task.state is state and not detail):
                 return
             if task.paused and state is not FileState.PAUSED:
@@ -394,11 +390,10 @@ class Coordinator:
             task.plan = None
             task.pending.clear()
             task.done_parts.clear()
-            task.span_sums = {}
             task.bytes_done = task.bytes_handed = 0
             task.sha256 = task.ftype = task.renditions = None
             task.published_renditions = (None, None)
-            task.note, task.damaged = "", False
+            task.span_sums, task.note, task.damaged = {}, "", False
             self.scheduler.start_over(task, previews=self.previews is not None)
             self.lock.notify_all()
         self.set_state(task, FileState.QUEUED, "the file changed; starting over")

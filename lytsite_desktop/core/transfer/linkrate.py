@@ -6,9 +6,10 @@ completion costs the store a step (some assemble the object by copying it) and
 the link two more round trips, and whose gain is that an interruption costs
 only the parts in flight. On a fast, clean link a bigger file is sent whole as
 long as sending it again would take at most a few seconds at the rate seen
-(``TransferSettings.one_put_seconds``): what an interruption can cost is bounded in time, not in bytes (the 32 MiB
-cutoff costs 13 s at 20 Mbit/s, 0.3 s at 1 Gbit/s). A link that failed lately,
-an idle one and one not yet measured keep the cutoff.
+(``TransferSettings.one_put_seconds``): what an interruption can cost is bounded
+in time, not in bytes (the 32 MiB cutoff costs 13 s at 20 Mbit/s, 0.3 s at
+1 Gbit/s). A link that failed lately, an idle one and one not yet measured keep
+the cutoff.
 """
 
 from __future__ import annotations
