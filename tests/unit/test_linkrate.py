@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.sizes import MiB
-from lytsite_desktop.core.transfer.linkrate import ONE_PUT_GROWTH, QUIET_AFTER_FAULT, LinkMeter
+from lytsite_desktop.core.transfer.linkrate import (
+    MIN_SPAN,
+    ONE_PUT_GROWTH,
+    QUIET_AFTER_FAULT,
+    LinkMeter,
+)
 
-CUTOFF = 32 * MiB
+CUTOFF = 32 * MiB  # the settings' default
 
 
 class Clock:
@@ -16,6 +22,10 @@ class Clock:
         return self.now
 
 
+def meter_for(clock: Clock, seconds: float = 2.0, checksum: str = "sha256") -> LinkMeter:
+    return LinkMeter(TransferSettings(one_put_seconds=seconds), checksum, clock)  # type: ignore[arg-type]
+
+
 def _flowing(meter: LinkMeter, clock: Clock, rate: float, seconds: float) -> None:
     """Bytes arriving at ``rate`` per second for ``seconds``, in 10 ms steps."""
     for _ in range(int(seconds * 100)):
@@ -24,54 +34,83 @@ def _flowing(meter: LinkMeter, clock: Clock, rate: float, seconds: float) -> Non
 
 
 def test_nothing_measured_keeps_the_cutoff():
-    assert LinkMeter(Clock()).one_put_limit(CUTOFF, 2.0) == CUTOFF
+    meter = meter_for(Clock())
+    assert meter.cutoff == CUTOFF and meter.limit() == CUTOFF
+    assert meter.in_one_put(CUTOFF - 1, under_way=False)
+    assert not meter.in_one_put(CUTOFF, under_way=False)
+    assert meter.waits(64 * MiB, under_way=False)  # it might go whole: measure first
 
 
-def test_a_fast_link_sends_what_it_sends_in_the_seconds_given():
+def test_a_fast_link_sends_whole_what_it_sends_in_the_seconds_given():
     clock = Clock()
-    meter = LinkMeter(clock)
+    meter = meter_for(clock)
     _flowing(meter, clock, 50 * MiB, 2.0)  # 400 Mbit/s
     rate = meter.rate()
     assert rate is not None and 45 * MiB < rate < 55 * MiB
-    assert 90 * MiB < meter.one_put_limit(CUTOFF, 2.0) < 110 * MiB
-    assert meter.one_put_limit(CUTOFF, 0.0) == CUTOFF
+    assert 90 * MiB < meter.limit() < 110 * MiB
+    assert meter.in_one_put(80 * MiB, under_way=False)
+    assert not meter.in_one_put(120 * MiB, under_way=False)
+    assert not meter.in_one_put(80 * MiB, under_way=True)  # it carries on from its parts
+    assert not meter.waits(80 * MiB, under_way=False)
+
+
+def test_turned_off_or_under_md5_the_cutoff_holds():
+    for meter, clock in ((meter_for(c := Clock(), seconds=0), c),
+                         (meter_for(c := Clock(), checksum="md5"), c)):  # fmt: skip
+        _flowing(meter, clock, 1000 * MiB, 1.0)
+        assert meter.limit() == CUTOFF
+        assert not meter.in_one_put(40 * MiB, under_way=False)
+        assert not meter.waits(40 * MiB, under_way=False)  # nothing to wait for
+
+
+def test_a_rate_is_believed_once_bytes_have_flowed_a_while():
+    clock = Clock()
+    meter = meter_for(clock)
+    _flowing(meter, clock, 1000 * MiB, MIN_SPAN * 0.8)
+    assert meter.rate() is None
+    assert meter.limit() == CUTOFF
+    _flowing(meter, clock, 1000 * MiB, MIN_SPAN * 0.4)
+    assert meter.limit() > CUTOFF
 
 
 def test_a_very_fast_link_is_capped():
     clock = Clock()
-    meter = LinkMeter(clock)
+    meter = meter_for(clock)
     _flowing(meter, clock, 1000 * MiB, 1.0)
-    assert meter.one_put_limit(CUTOFF, 2.0) == ONE_PUT_GROWTH * CUTOFF
+    assert meter.limit() == ONE_PUT_GROWTH * CUTOFF
+    big = ONE_PUT_GROWTH * CUTOFF
+    assert not meter.in_one_put(big, under_way=False)
+    assert not meter.waits(big, under_way=False)  # too big ever to go whole: no waiting
 
 
 def test_a_slow_link_keeps_the_cutoff():
     clock = Clock()
-    meter = LinkMeter(clock)
-    _flowing(meter, clock, 2.5 * MiB, 4.0)  # 20 Mbit/s: 10 MiB seen, under the cutoff
-    assert meter.one_put_limit(CUTOFF, 2.0) == CUTOFF
+    meter = meter_for(clock)
+    _flowing(meter, clock, 2.5 * MiB, 4.0)  # 20 Mbit/s: 5 MiB in two seconds
+    assert meter.limit() == CUTOFF
     _flowing(meter, clock, 12 * MiB, 4.0)  # 100 Mbit/s: 24 MiB in two seconds
-    assert meter.one_put_limit(CUTOFF, 2.0) == CUTOFF
+    assert meter.limit() == CUTOFF
 
 
 def test_an_idle_link_is_measured_again():
     clock = Clock()
-    meter = LinkMeter(clock)
+    meter = meter_for(clock)
     _flowing(meter, clock, 100 * MiB, 1.0)
-    assert meter.one_put_limit(CUTOFF, 2.0) > CUTOFF
+    assert meter.limit() > CUTOFF
     clock.now += 2.0  # quiet: the rate over the window falls
     assert meter.rate() < 40 * MiB  # type: ignore[operator]
     clock.now += 10.0  # nothing left in the window
     assert meter.rate() is None
-    assert meter.one_put_limit(CUTOFF, 2.0) == CUTOFF
+    assert meter.limit() == CUTOFF
 
 
 def test_a_fault_keeps_the_cutoff_for_a_while():
     clock = Clock()
-    meter = LinkMeter(clock)
+    meter = meter_for(clock)
     _flowing(meter, clock, 100 * MiB, 1.0)
     meter.faulted()
     _flowing(meter, clock, 100 * MiB, 1.0)
-    assert meter.one_put_limit(CUTOFF, 2.0) == CUTOFF
+    assert meter.limit() == CUTOFF
     clock.now += QUIET_AFTER_FAULT
     _flowing(meter, clock, 100 * MiB, 1.0)
-    assert meter.one_put_limit(CUTOFF, 2.0) > CUTOFF
+    assert meter.limit() > CUTOFF

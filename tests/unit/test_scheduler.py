@@ -4,7 +4,10 @@ file to prepare; paused, cancelled and restarting files are never picked."""
 
 from __future__ import annotations
 
+from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.states import FINAL, TRANSITIONS, FileState, Original, Preview, allowed
+from lytsite_desktop.core.store.records import FileRecord
+from lytsite_desktop.core.transfer.linkrate import LinkMeter
 from lytsite_desktop.core.transfer.planning import PartPlan
 from lytsite_desktop.core.transfer.scheduler import Kind, Scheduler
 from lytsite_desktop.core.transfer.task import FileTask
@@ -68,6 +71,40 @@ def test_files_big_enough_for_parts_are_prepared_before_the_others():
     assert s.unit_done(small2) is False
     assert s.unit_done(big2) is False
     assert [u[0] for u in picks(s, 3)] == [4, 5, 3]
+
+
+def test_a_big_file_that_might_go_whole_waits_while_small_files_measure_the_link():
+    """core/transfer/linkrate: on a fast link such a file goes in one PUT, which
+    only a measured link can tell; the small files measure it."""
+    clock = [0.0]
+    meter = LinkMeter(TransferSettings(), "sha256", clock=lambda: clock[0])
+    s = Scheduler(big=meter.cutoff, waits=meter.waits)
+    small1, video, small2, film, resumed = (
+        FileTask(n, f"/src/{n}", f"{n}", "p", size)
+        for n, size in ((1, 8 * MiB), (2, 128 * MiB), (3, 8 * MiB), (4, 1024 * MiB),
+                        (5, 64 * MiB))
+    )  # fmt: skip
+    resumed.record = FileRecord(
+        5, "d", "p", "5", "/src/5", 64 * MiB, 0, "uploading", "ab" * 32, "f", "k", None,
+        "upload-1", 16 * MiB, None, None, 0.0, 0.0, None, "crc32c",
+    )  # fmt: skip
+    for t in (small1, video, small2, film, resumed):
+        s.add(t, previews=False)
+    # Too big to go whole (1 GiB) and already under way in parts: first, as before;
+    # the 128 MiB video after the small files while the link is not measured.
+    assert [u[0] for u in picks(s, 3)] == [4, 5, 1]
+    meter.arrived(8 * MiB)
+    clock[0] += 0.3  # bytes have been arriving a while: the link is measured
+    meter.arrived(8 * MiB)
+    assert [u[0] for u in picks(s, 2)] == [2, 3]
+
+
+def test_with_no_small_file_left_a_big_file_does_not_wait():
+    meter = LinkMeter(TransferSettings(), "sha256", clock=lambda: 0.0)
+    s = Scheduler(big=meter.cutoff, waits=meter.waits)
+    video = FileTask(1, "/src/1", "1", "p", 128 * MiB)
+    s.add(video, previews=False)
+    assert [u[0] for u in picks(s, 1)] == [1]
 
 
 def test_a_file_completes_once_its_last_part_is_back():

@@ -73,9 +73,9 @@ class Coordinator:
         self.dest, self.journal, self.settings = dest, journal, settings
         self.previews, self.lister, self.limiter = previews, lister, limiter
         self.prehashed: Prehasher | None = None
-        self.meter = LinkMeter()
+        self.meter = LinkMeter(settings, dest.checksum)
         self.lock = threading.Condition()
-        self.scheduler = Scheduler(big=settings.multipart_threshold)
+        self.scheduler = Scheduler(big=self.meter.cutoff, waits=self.meter.waits)
         self.events = EventHub()
         self.stopping = False
         self.unfinished = 0  # files added and not final

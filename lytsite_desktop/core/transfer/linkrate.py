@@ -1,15 +1,17 @@
-"""How fast bytes have lately reached the store, and whether the link failed lately.
+"""How fast bytes have lately reached the store, and whether the link failed lately:
+what decides how big a file may go up in one PUT.
 
-It decides how big a file may go up in one PUT. Below the settings' cutoff
-(32 MiB) a file always does; above it, a file goes up in parts, whose
-completion costs the store a step (some assemble the object by copying it) and
-the link two more round trips, and whose gain is that an interruption costs
-only the parts in flight. On a fast, clean link a bigger file is sent whole as
-long as sending it again would take at most a few seconds at the rate seen
-(``TransferSettings.one_put_seconds``): what an interruption can cost is bounded
-in time, not in bytes (the 32 MiB cutoff costs 13 s at 20 Mbit/s, 0.3 s at
-1 Gbit/s). A link that failed lately, an idle one and one not yet measured keep
-the cutoff.
+Below the settings' cutoff (32 MiB) a file always goes in one PUT; above it, in
+parts, whose completion costs the store a step (some assemble the object by
+copying it) and the link two more round trips, and whose gain is that an
+interruption costs only the parts in flight. On a fast, clean link a bigger file
+is sent whole as long as sending it again would take at most a few seconds at
+the rate seen (``TransferSettings.one_put_seconds``): what an interruption can
+cost is bounded in time, not in bytes (the 32 MiB cutoff costs 13 s at
+20 Mbit/s, 0.3 s at 1 Gbit/s). A link that failed lately, an idle one and one
+not yet measured keep the cutoff; so the big files that might go whole are
+prepared after the small ones have measured the link (the scheduler asks
+:meth:`LinkMeter.waits`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from lytsite_desktop.core.config.settings import TransferSettings
+from lytsite_desktop.core.destinations.base import Algorithm
+
 #: A file sent whole is at most this many times the cutoff (256 MiB at 32 MiB).
 ONE_PUT_GROWTH = 8
 #: The rate is measured over the last this many seconds.
@@ -25,20 +30,36 @@ WINDOW = 5.0
 #: Arrivals are summed over steps this long (a fast link hands over bytes
 #: thousands of times a second).
 STEP = 0.1
+#: A rate is believed once bytes have been arriving for this long (what arrived
+#: is what the store's side acknowledged: no socket buffer filling up counts).
+MIN_SPAN = 0.25
 #: After a transient failure (a reset, a 5xx, a timeout), the cutoff holds for
 #: this long.
 QUIET_AFTER_FAULT = 60.0
 
 
 class LinkMeter:
-    """Bytes that reached the store, by time; the caller serialises the calls (the
-    engine's lock)."""
+    """Bytes that reached the store, by time, and the cutoff they allow; the
+    caller serialises the calls (the engine's lock).
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    ``checksum``: the store's whole-object check. Only under SHA-256 does a big
+    file go whole: its content id is that checksum, where an MD5 would take
+    another read of the file."""
+
+    def __init__(
+        self,
+        settings: TransferSettings,
+        checksum: Algorithm,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.cutoff = settings.multipart_threshold
+        self._seconds = settings.one_put_seconds if checksum == "sha256" else 0.0
         self._clock = clock
         self._steps: deque[list[float]] = deque()  # [start, bytes]
         self._bytes = 0.0
         self._fault_at: float | None = None
+
+    # -- what the link did ---------------------------------------------------------
 
     def arrived(self, n: int) -> None:
         now = self._clock()
@@ -53,27 +74,42 @@ class LinkMeter:
         self._fault_at = self._clock()
 
     def rate(self) -> float | None:
-        """Bytes per second over the window, or None without enough to go on (less
-        than a step's worth of time)."""
+        """Bytes per second over the window, or None without enough to go on (bytes
+        arriving for less than :data:`MIN_SPAN`)."""
         now = self._clock()
         self._trim(now)
         if not self._steps:
             return None
         span = now - self._steps[0][0]
-        return self._bytes / span if span >= STEP else None
+        return self._bytes / span if span >= MIN_SPAN else None
 
-    def one_put_limit(self, cutoff: int, seconds: float) -> int:
-        """Files below this size go up in one PUT: ``cutoff`` unless the link is
-        fast and clean, then what it sends in ``seconds`` (at most
-        :data:`ONE_PUT_GROWTH` times ``cutoff``). It takes at least ``cutoff``
-        bytes seen in the window to be believed."""
-        now = self._clock()
-        if self._fault_at is not None and now - self._fault_at < QUIET_AFTER_FAULT:
-            return cutoff
+    # -- what it allows ------------------------------------------------------------
+
+    def limit(self) -> int:
+        """Files below this size go up in one PUT: the cutoff unless the link is
+        fast and clean, then what it sends in the settings' seconds (at most
+        :data:`ONE_PUT_GROWTH` times the cutoff)."""
+        if self._fault_at is not None and self._clock() - self._fault_at < QUIET_AFTER_FAULT:
+            return self.cutoff
         rate = self.rate()
-        if rate is None or self._bytes < cutoff:
-            return cutoff
-        return int(min(cutoff * ONE_PUT_GROWTH, max(cutoff, rate * seconds)))
+        if rate is None:
+            return self.cutoff
+        return int(min(self.cutoff * ONE_PUT_GROWTH, max(self.cutoff, rate * self._seconds)))
+
+    def may_go_whole(self, size: int, *, under_way: bool) -> bool:
+        """Could a file at or above the cutoff go up in one PUT on a fast link? Not
+        one whose upload in parts is ``under_way`` (it carries on from its parts)."""
+        return bool(self._seconds) and not under_way and size < self.cutoff * ONE_PUT_GROWTH
+
+    def in_one_put(self, size: int, *, under_way: bool) -> bool:
+        if size < self.cutoff:
+            return True
+        return self.may_go_whole(size, under_way=under_way) and size < self.limit()
+
+    def waits(self, size: int, *, under_way: bool) -> bool:
+        """Should a big file wait for the link to be measured before it is
+        prepared (while small files measure it)?"""
+        return self.may_go_whole(size, under_way=under_way) and self.rate() is None
 
     def _trim(self, now: float) -> None:
         while self._steps and now - self._steps[0][0] > WINDOW:

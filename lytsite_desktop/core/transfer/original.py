@@ -28,6 +28,7 @@ from lytsite_desktop.core.ingest.filetypes import FileType, sniff
 from lytsite_desktop.core.keys import file_id, original_key
 from lytsite_desktop.core.publish import headers
 from lytsite_desktop.core.publish.entry import ManifestEntry
+from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.records import FileRecord, PartRecord
 from lytsite_desktop.core.transfer.hashing import sha256_of, stat_source
@@ -93,15 +94,14 @@ def prepare(engine: EngineServices, task: FileTask) -> None:
 
 def _in_one_put(engine: EngineServices, rec: FileRecord) -> bool:
     """Below the cutoff a file goes up in one PUT; on a fast, clean link a bigger
-    one too (:mod:`.linkrate`), unless its upload in parts is under way, or its
-    whole checksum would take another read (not the content id's SHA-256)."""
-    cutoff = engine.settings.multipart_threshold
-    if rec.size < cutoff:
-        return True
-    if rec.upload_id or engine.dest.checksum != "sha256":
-        return False
+    one too (:mod:`.linkrate`), unless its upload in parts is under way."""
     with engine.lock:
-        return rec.size < engine.meter.one_put_limit(cutoff, engine.settings.one_put_seconds)
+        whole = engine.meter.in_one_put(rec.size, under_way=bool(rec.upload_id))
+        limit = engine.meter.limit()
+    if rec.size >= engine.meter.cutoff:
+        log.info("%s: %s (whole up to %d MiB on this link)", rec.rel_path,
+                 "in one PUT" if whole else "in parts", limit // MiB)  # fmt: skip
+    return whole
 
 
 def file_type(task: FileTask) -> FileType:

@@ -6,8 +6,9 @@ completions of files already under way (oldest first, so files finish rather
 than all crawl), then preparing the next queued file: files big enough for
 parts before the others (a big file's completion, which the store takes a
 while over, then happens while small files still stream instead of at the
-very end), each kind in the order it came. A paused, cancelled or restarting
-file is never picked.
+very end), each kind in the order it came; but a big file that might go up
+whole on a fast link waits while small files measure the link
+(:mod:`.linkrate`). A paused, cancelled or restarting file is never picked.
 
 Every method is called with the engine's lock held and never blocks, which is
 what makes the order testable without threads or a network.
@@ -16,8 +17,10 @@ what makes the order testable without threads or a network.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Protocol
 
 from lytsite_desktop.core.states import Original, Preview
 from lytsite_desktop.core.transfer.task import FileTask
@@ -36,6 +39,10 @@ class Kind(Enum):
 SLOTTED = frozenset({Kind.PREPARE, Kind.PART, Kind.COMPLETE, Kind.CANCEL})
 
 
+class Waits(Protocol):
+    def __call__(self, size: int, *, under_way: bool) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Unit:
     task: FileTask
@@ -48,9 +55,11 @@ def schedulable(task: FileTask) -> bool:
 
 
 class Scheduler:
-    def __init__(self, big: int | None = None) -> None:
-        """``big``: the size from which a file goes up in parts (None: no such order)."""
-        self._big = big
+    def __init__(self, big: int | None = None, waits: Waits | None = None) -> None:
+        """``big``: the size from which a file goes up in parts (None: no such order).
+        ``waits(size, under_way=)``: should such a file, which might go up whole on
+        a fast link, wait while small files measure the link (core/transfer/linkrate)?"""
+        self._big, self._waits = big, waits
         self.new_big: deque[FileTask] = deque()  # queued, big enough for parts
         self.new: deque[FileTask] = deque()
         self.active: list[FileTask] = []  # multipart files with parts to send
@@ -83,21 +92,31 @@ class Scheduler:
                 task.original = Original.COMPLETING
                 self.active.remove(task)
                 return self._busy(Unit(task, Kind.COMPLETE))
-        found = self._next_new(self.new_big) or self._next_new(self.new)
+        found = (
+            self._next_new(self.new_big, self._waiting)
+            or self._next_new(self.new)
+            or self._next_new(self.new_big)
+        )
         if found is None:
             return None
         found.original = Original.PREPARING
         return self._busy(Unit(found, Kind.PREPARE))
 
+    def _waiting(self, task: FileTask) -> bool:
+        under_way = bool(task.record and task.record.upload_id)
+        return self._waits is not None and self._waits(task.size, under_way=under_way)
+
     @staticmethod
-    def _next_new(queue: deque[FileTask]) -> FileTask | None:
+    def _next_new(
+        queue: deque[FileTask], held_back: Callable[[FileTask], bool] | None = None
+    ) -> FileTask | None:
         held = []
         found = None
         while queue:
             task = queue.popleft()
             if task.finished or task.original is not Original.NEW:
                 continue
-            if not schedulable(task):
+            if not schedulable(task) or (held_back is not None and held_back(task)):
                 held.append(task)
                 continue
             found = task
