@@ -195,11 +195,12 @@ class ConnectDialog(QDialog):
         self._fit()
 
     def _fit(self) -> None:
-        """As tall as what it shows, never shorter than it is: it grows when the
-        test's report comes (a fixed 600 px left an empty band above the buttons)."""
+        """As tall as what it shows: it grows when the test's report comes and
+        shrinks when a shorter text takes its place, or a service's shorter help
+        (a fixed 600 px left an empty band above the buttons)."""
         layout = self.layout()
         need = layout.totalHeightForWidth(self.width()) if layout is not None else 0
-        if need > self.height():
+        if need > 0 and need != self.height():
             self.resize(self.width(), need)
 
     @property
