@@ -72,6 +72,8 @@ def _macos(sock: socket.socket) -> Acknowledged:
 _PLATFORM: Callable[[socket.socket], Acknowledged] | None = (
     _linux if sys.platform.startswith("linux") else _macos if sys.platform == "darwin" else None
 )
+#: Can this platform tell what a socket's peer acknowledged?
+KNOWN = _PLATFORM is not None
 
 
 def acknowledgements(sock: socket.socket) -> Acknowledged | None:

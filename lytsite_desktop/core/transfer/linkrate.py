@@ -11,7 +11,9 @@ cost is bounded in time, not in bytes (the 32 MiB cutoff costs 13 s at
 20 Mbit/s, 0.3 s at 1 Gbit/s). A link that failed lately, an idle one and one
 not yet measured keep the cutoff; so the big files that might go whole are
 prepared after the small ones have measured the link (the scheduler asks
-:meth:`LinkMeter.waits`).
+:meth:`LinkMeter.waits`). Where the platform cannot tell what the store's side
+acknowledged (Windows: what counts is what the socket took, megabytes ahead of
+the link), the cutoff always holds.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable
 
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Algorithm
+from lytsite_desktop.core.platform import sendqueue
 
 #: A file sent whole is at most this many times the cutoff (256 MiB at 32 MiB).
 ONE_PUT_GROWTH = 8
@@ -44,16 +47,19 @@ class LinkMeter:
 
     ``checksum``: the store's whole-object check. Only under SHA-256 does a big
     file go whole: its content id is that checksum, where an MD5 would take
-    another read of the file."""
+    another read of the file. ``known``: whether what arrived is what the store
+    acknowledged (the platform's say, by default)."""
 
     def __init__(
         self,
         settings: TransferSettings,
         checksum: Algorithm,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        known: bool = sendqueue.KNOWN,
     ) -> None:
         self.cutoff = settings.multipart_threshold
-        self._seconds = settings.one_put_seconds if checksum == "sha256" else 0.0
+        self._seconds = settings.one_put_seconds if known and checksum == "sha256" else 0.0
         self._clock = clock
         self._steps: deque[list[float]] = deque()  # [start, bytes]
         self._bytes = 0.0
