@@ -5,6 +5,7 @@ the test proxy, which records the requests."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -137,3 +138,22 @@ def test_an_upload_begun_in_parts_carries_on_in_parts_on_a_fast_link(
     (done,) = [e for e in rec.of(FileDone) if e.rel_path == "clip.mov"]
     assert object_sha256(s3, bucket, done.key) == sha256_file(src)
     assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+
+
+def test_a_big_file_sent_whole_and_corrupted_on_the_way_is_refused_and_sent_again(
+    tmp_path, bucket, s3, s3_server, caplog
+):
+    # Its check is the content id itself (x-amz-checksum-sha256 of the whole file).
+    caplog.set_level(logging.WARNING, "lytsite_desktop.core.transfer.original")
+    rec = Recorder()
+    with TcpProxy(s3_server.port) as proxy, engine(bucket, proxy.url) as eng:
+        eng.subscribe(rec)
+        _warm(eng, tmp_path / "warm")
+        proxy.faults = Faults(corrupt="clip.mov")
+        src = _publish_big(eng, tmp_path / "film")
+        (corrupted,) = proxy.corrupted
+        assert _how_sent(proxy, "clip.mov") == (2, 0, 0)  # refused, then sent again whole
+    assert corrupted.endswith("/clip.mov")
+    assert any("checksum mismatch in transit" in r.getMessage() for r in caplog.records)
+    (done,) = [e for e in rec.of(FileDone) if e.rel_path == "clip.mov"]
+    assert object_sha256(s3, bucket, done.key) == sha256_file(src)
