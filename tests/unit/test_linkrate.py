@@ -23,7 +23,8 @@ class Clock:
 
 
 def meter_for(clock: Clock, seconds: float = 2.0, checksum: str = "sha256") -> LinkMeter:
-    return LinkMeter(TransferSettings(one_put_seconds=seconds), checksum, clock)  # type: ignore[arg-type]
+    settings = TransferSettings(one_put_seconds=seconds)
+    return LinkMeter(settings, checksum, clock, known=True)  # type: ignore[arg-type]
 
 
 def _flowing(meter: LinkMeter, clock: Clock, rate: float, seconds: float) -> None:

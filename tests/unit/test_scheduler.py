@@ -77,7 +77,7 @@ def test_a_big_file_that_might_go_whole_waits_while_small_files_measure_the_link
     """core/transfer/linkrate: on a fast link such a file goes in one PUT, which
     only a measured link can tell; the small files measure it."""
     clock = [0.0]
-    meter = LinkMeter(TransferSettings(), "sha256", clock=lambda: clock[0])
+    meter = LinkMeter(TransferSettings(), "sha256", clock=lambda: clock[0], known=True)
     s = Scheduler(big=meter.cutoff, waits=meter.waits)
     small1, video, small2, film, resumed = (
         FileTask(n, f"/src/{n}", f"{n}", "p", size)
@@ -100,7 +100,7 @@ def test_a_big_file_that_might_go_whole_waits_while_small_files_measure_the_link
 
 
 def test_with_no_small_file_left_a_big_file_does_not_wait():
-    meter = LinkMeter(TransferSettings(), "sha256", clock=lambda: 0.0)
+    meter = LinkMeter(TransferSettings(), "sha256", clock=lambda: 0.0, known=True)
     s = Scheduler(big=meter.cutoff, waits=meter.waits)
     video = FileTask(1, "/src/1", "1", "p", 128 * MiB)
     s.add(video, previews=False)
