@@ -17,6 +17,7 @@ from lytsite_desktop.core.errors import Interrupted
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import HashEntry
+from lytsite_desktop.core.transfer import hashing
 from lytsite_desktop.core.transfer.hashing import read_hashes
 from lytsite_desktop.core.transfer.prehash import Prehasher
 from tests.conftest import write_random
@@ -141,3 +142,28 @@ def test_crc32c_is_castagnolis():
     h.update(b"1234")
     h.update(memoryview(b"xx56789")[2:])
     assert h.digest() == bytes.fromhex("e3069283")
+
+
+def test_a_read_inside_one_span_goes_to_its_checksum_uncopied(tmp_path, monkeypatch):
+    """CRC-32C takes bytes only: a view of a read was copied first, every byte of a
+    big file once more before its first part could go (0.1 s a GiB)."""
+    path = write_random(tmp_path / "clip.mov", 3 * MiB, seed=11)
+    given: list[type] = []
+
+    class Recording:
+        def __init__(self, algorithm: str) -> None:
+            self._real = new_hash("crc32c")  # type: ignore[arg-type]
+
+        def update(self, data: bytes | memoryview) -> None:
+            given.append(type(data))
+            self._real.update(data)
+
+        def digest(self) -> bytes:
+            return self._real.digest()
+
+    monkeypatch.setattr(hashing, "new_hash", Recording)
+    spans = [(0, 2 * MiB), (2 * MiB, MiB)]  # whole reads of 1 MiB
+    _, sums = read_hashes(str(path), os.stat(path), "crc32c", spans, lambda: False)
+    assert given == [bytes, bytes, bytes]
+    tail = google_crc32c.value(path.read_bytes()[2 * MiB :]).to_bytes(4, "big")
+    assert sums[(2 * MiB, MiB)] == Checksum("crc32c", tail)

@@ -366,6 +366,41 @@ def test_assets_put_ahead_are_not_put_again_by_the_first_write(tmp_path):
     assert sorted(dest.puts) == sorted(name for name, _ in ASSETS)
 
 
+class CountedAssets(LocalDestination):
+    """Every PUT and HEAD, by name."""
+
+    def __init__(self, root) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(root)
+        self.puts: list[str] = []
+        self.heads: list[str] = []
+
+    def put_bytes(self, key: str, data: bytes, content_type: str, **kw) -> str:  # type: ignore[no-untyped-def]
+        self.puts.append(key.rsplit("/", 1)[1])
+        return super().put_bytes(key, data, content_type, **kw)
+
+    def head(self, key: str):  # type: ignore[no-untyped-def]
+        self.heads.append(key.rsplit("/", 1)[1])
+        return super().head(key)
+
+
+def test_a_new_projects_page_asks_about_the_assets_this_run_put_ahead(tmp_path):
+    """A new project's assets went up as its batch began (``ahead``). Its page, at
+    the batch's end, used to put them all again without asking: a second round
+    trip after the completion (the last asset goes after the others)."""
+    dest = CountedAssets(tmp_path)
+    web = WebPages(dest)
+    web.assets("p", new=True)  # what ``ahead`` does
+    assert sorted(dest.puts) == sorted(name for name, _ in ASSETS)
+    dest.puts.clear()
+    web.page(Manifest("p", {FULL.path: FULL}), True)
+    assert dest.puts == ["index.html"], "the assets put ahead were put again"
+    assert dest.heads == [ASSETS[-1][0]], "asked about once, beside the page"
+    dest.puts.clear()
+    (tmp_path / "projects" / "p" / ASSETS[-1][0]).unlink()  # taken down meanwhile
+    web.page(Manifest("p", {FULL.path: FULL}), True)
+    assert sorted(dest.puts) == sorted(["index.html", *(name for name, _ in ASSETS)])
+
+
 def test_a_destination_is_opened_once_per_run(tmp_path):
     app = App()
     opened: list[str] = []

@@ -33,13 +33,14 @@ class WebPages:
     so that at the end of a batch the HEAD finds them there and only the page
     goes up. ``page`` puts the page beside them: asked about again when this run
     has put or found them (the project may have been taken down since), put when
-    it has not, or at once when the project is new. ``ahead`` puts them before
-    the batch's first file (see :meth:`ahead`). One project's assets are put
-    by one caller at a time: another waits for it."""
+    it has not, or at once when the project is new and this run has not put them.
+    ``ahead`` puts them before the batch's first file (see :meth:`ahead`). One
+    project's assets are put by one caller at a time: another waits for it."""
 
     def __init__(self, destination: Destination) -> None:
         self._dest = destination
         self._current: set[str] = set()
+        self._seen: set[str] = set()  # put or found by this run, once at least
         self._putting: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
@@ -101,6 +102,7 @@ class WebPages:
             put(*ASSETS[-1])
         with self._lock:
             self._current.add(project)
+            self._seen.add(project)
 
     def page(self, manifest: Manifest, new: bool = False) -> None:
         """Put the page next to the project's manifest, beside its assets (``new``:
@@ -108,6 +110,9 @@ class WebPages:
         project = manifest.project
         with self._lock:
             self._current.discard(project)
+            # Put ahead by this run: asked about (in the page's round trip), not
+            # put again (two round trips: the last asset goes after the others).
+            new = new and project not in self._seen
         key = project_prefix(project) + PAGE
         body = render_index(manifest).encode()
         with ThreadPoolExecutor(1, "lytsite-assets") as pool:

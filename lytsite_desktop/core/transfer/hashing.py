@@ -172,7 +172,9 @@ class _SpanHasher:
         while view and self._index < len(self.spans):
             offset, length = self.spans[self._index]
             take = min(len(view), offset + length - self._pos)
-            self._hash.update(view[:take])
+            # A read inside one span (the usual case: spans are whole reads) goes
+            # as itself: CRC-32C takes bytes only and would copy a view of it.
+            self._hash.update(chunk if take == len(chunk) else view[:take])
             view, self._pos = view[take:], self._pos + take
             if self._pos == offset + length:
                 self.sums[(offset, length)] = Checksum(self.algorithm, self._hash.digest())
