@@ -15,6 +15,7 @@ from lytsite_desktop.core.app import App
 from lytsite_desktop.core.config.paths import AppPaths
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.destinations.s3_errors import NO_KEYS
+from lytsite_desktop.core.events import FileDone, FileQueued
 from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.speed import SpeedMeter
@@ -405,3 +406,52 @@ def test_a_project_name_typed_for_one_folder_is_not_given_to_the_next(tmp_path, 
     projects = AppPaths.discover().default_library / "projects"
     assert list((projects / "portraits" / "files").rglob("b.jpg"))
     assert not list((projects / "mia-jonas-zweitauswahl").rglob("b.jpg"))
+
+
+def test_after_a_resume_of_two_projects_each_name_says_whose_it_is(qtbot):
+    """The walk: Resume brought back two projects' "first-dance.mp4", two rows
+    alike. With files of several projects in the queue a name says its project
+    (after the file's: a narrow column cuts the project off first); with one, the
+    name alone, as before."""
+    model = QueueModel()
+    model.apply(
+        [FileQueued(task=1, dest="file:///lib", project="smith-wedding",
+                    rel_path="first-dance.mp4", path="/a/first-dance.mp4", size=10)]
+    )  # fmt: skip
+    name = model.index(0, QueueModel.NAME)
+    assert model.data(name) == "first-dance.mp4"
+    with qtbot.waitSignal(model.dataChanged) as told:
+        model.apply(
+            [FileQueued(task=2, dest="file:///lib", project="jones-wedding",
+                        rel_path="first-dance.mp4", path="/b/first-dance.mp4", size=10)]
+        )  # fmt: skip
+    assert told.args[0].column() == QueueModel.NAME and told.args[1].row() == 1
+    shown = [model.data(model.index(i, QueueModel.NAME)) for i in range(2)]
+    assert shown == ["first-dance.mp4 · smith-wedding", "first-dance.mp4 · jones-wedding"]
+    tip = model.data(model.index(1, QueueModel.NAME), Qt.ItemDataRole.ToolTipRole)
+    assert tip == "first-dance.mp4 · jones-wedding"
+    model.apply([FileDone(task=2, dest="file:///lib", project="jones-wedding",
+                          rel_path="first-dance.mp4", key="k", size=10,
+                          already_published=False, bytes_sent=10)])  # fmt: skip
+    model.clear_finished()
+    assert model.data(model.index(0, QueueModel.NAME)) == "first-dance.mp4"
+
+
+def test_a_row_names_the_project_its_file_went_to_not_its_folders(tmp_path, qtbot):
+    """A name typed for a folder's project is the project its rows say."""
+    from lytsite_desktop.core.ingest.scan import ScanItem
+
+    model = QueueModel()
+    model.apply(
+        [FileQueued(task=1, dest="file:///lib", project="smith-wedding",
+                    rel_path="first-dance.mp4", path="/a/first-dance.mp4", size=10)]
+    )  # fmt: skip
+    model.add_scanned([ScanItem("/b/first-dance.mp4", "first-dance.mp4", "jones", size=10)])
+    model.send(model.ready())
+    with qtbot.waitSignal(model.dataChanged) as told:
+        model.apply(
+            [FileQueued(task=2, dest="file:///lib", project="jones-and-ortiz",
+                        rel_path="first-dance.mp4", path="/b/first-dance.mp4", size=10)]
+        )  # fmt: skip
+    assert (told.args[0].row(), told.args[0].column()) == (1, QueueModel.NAME)
+    assert model.data(model.index(1, QueueModel.NAME)) == "first-dance.mp4 · jones-and-ortiz"

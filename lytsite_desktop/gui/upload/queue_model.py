@@ -67,6 +67,7 @@ class QueueModel(QAbstractTableModel):
         self._live: set[int] = set()
         self._meter = SpeedMeter()
         self._sent = 0
+        self._projects = False  # rows of more than one project: names say whose
         self._signs = {
             name: icon(f"state-{name}").pixmap(STATE_ICON, STATE_ICON)
             for name in ("published", "warning", "failed")
@@ -93,7 +94,9 @@ class QueueModel(QAbstractTableModel):
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self._row_at(index)
-        return None if row is None else cell(row, index.column(), role, self._signs)
+        if row is None:
+            return None
+        return cell(row, index.column(), role, self._signs, projects=self._projects)
 
     def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
         """Every role Qt asks of a cell, in one call: painting a cell asks seven, and
@@ -103,8 +106,9 @@ class QueueModel(QAbstractTableModel):
         row = self._row_at(index)
         col = index.column()
         wanted = [roleDataSpan] if isinstance(roleDataSpan, QModelRoleData) else roleDataSpan
+        signs, several = self._signs, self._projects
         for item in cast(Any, wanted):
-            value = None if row is None else cell(row, col, item.role(), self._signs)
+            value = None if row is None else cell(row, col, item.role(), signs, projects=several)
             if value is None:
                 item.clearData()
             else:
@@ -131,6 +135,7 @@ class QueueModel(QAbstractTableModel):
                 Row(item.source, item.rel_path, item.project, item.size, title=item.title)
             )
         self.endInsertRows()
+        self._count_projects()
         return len(new)
 
     def send(self, rows: list[Row]) -> None:
@@ -184,6 +189,7 @@ class QueueModel(QAbstractTableModel):
         not send itself (a resume of interrupted uploads) are added."""
         new: dict[int, FileQueued] = {}
         duplicates = []
+        renamed = []  # rows sent to a project typed for them, not their folder's
         for event in queued:
             waiting = self._awaiting.get(event.path)
             if event.task in self._by_task:
@@ -194,10 +200,16 @@ class QueueModel(QAbstractTableModel):
                 i = waiting.popleft()
                 self.rows[i].task = event.task
                 self._by_task[event.task] = i
+                if self.rows[i].project != event.project:
+                    self.rows[i].project = event.project
+                    renamed.append(i)
             elif event.task not in new:
                 new[event.task] = event
         if duplicates:
             self.remove_rows(duplicates)
+        if renamed and not self._count_projects() and self._projects:
+            for i in renamed:
+                self.dataChanged.emit(self.index(i, self.NAME), self.index(i, self.NAME))
         if new:
             first = len(self.rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -207,6 +219,7 @@ class QueueModel(QAbstractTableModel):
                 row.state = FileState.QUEUED
                 self.rows.append(row)
             self.endInsertRows()
+            self._count_projects()
 
     def _not_queued(self, event: NotQueued) -> None:
         """The engine could not take them (the destination could not be opened)."""
@@ -247,6 +260,20 @@ class QueueModel(QAbstractTableModel):
                 self._awaiting.setdefault(row.source, deque()).append(i)
         self._dirty.clear()
         self._live.clear()
+        self._count_projects()
+
+    def _count_projects(self) -> bool:
+        """Names say their project while the rows hold more than one: every name
+        is told when that changes (returns whether it did)."""
+        first = self.rows[0].project if self.rows else ""
+        several = any(r.project != first for r in self.rows)
+        if several == self._projects:
+            return False
+        self._projects = several
+        if self.rows:
+            top, bottom = self.index(0, self.NAME), self.index(len(self.rows) - 1, self.NAME)
+            self.dataChanged.emit(top, bottom, [Qt.ItemDataRole.DisplayRole])
+        return True
 
     def clear_finished(self) -> list[int]:
         """Remove every finished row; returns their tasks (the engines forget them)."""

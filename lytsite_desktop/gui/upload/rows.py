@@ -67,11 +67,14 @@ class Row:
         return ScanItem(self.source, self.rel_path, self.project, size=self.size, title=self.title)
 
 
-def cell(row: Row, col: int, role: int, signs: dict[str, QPixmap]) -> Any:
+def cell(
+    row: Row, col: int, role: int, signs: dict[str, QPixmap], *, projects: bool = False
+) -> Any:
     """What the cell ``col`` of ``row`` shows for ``role``, Qt's or :class:`Role`
-    (None: nothing). ``signs``: the state column's small pictures, by name."""
+    (None: nothing). ``signs``: the state column's small pictures, by name;
+    ``projects``: the queue holds files of several projects, so a name says whose."""
     if role == _DISPLAY:
-        return _text(row, col)
+        return name(row, projects) if col == NAME else _text(row, col)
     if role == _DECORATION:
         if col == THUMB:
             return row.thumb
@@ -83,7 +86,7 @@ def cell(row: Row, col: int, role: int, signs: dict[str, QPixmap]) -> Any:
     if role == _ALIGNMENT:
         return _RIGHT if col in (SIZE, SPEED, ETA) else None
     if role == _TOOLTIP:
-        return f"{row.rel_path}\n{row.detail}" if row.detail else row.rel_path
+        return f"{name(row, projects)}\n{row.detail}" if row.detail else name(row, projects)
     if role == Role.BAR:
         if row.state in (FileState.FAILED, FileState.CANCELLED, FileState.READY):
             return None  # no bar: nothing has moved, or the state column says why
@@ -103,9 +106,14 @@ def _sign(row: Row, signs: dict[str, QPixmap]) -> QPixmap | None:
     return None
 
 
+def name(row: Row, projects: bool) -> str:
+    """The file's path in its folder; with its project's after it when the queue
+    holds several (after a Resume, two projects' "first-dance.mp4" looked alike).
+    The name comes first: a narrow column cuts the project off, not the file."""
+    return f"{row.rel_path} \N{MIDDLE DOT} {row.project}" if projects else row.rel_path
+
+
 def _text(row: Row, col: int) -> str:
-    if col == NAME:
-        return row.rel_path
     if col == SIZE:
         return format_size(row.size)
     if col == STATE:
