@@ -285,11 +285,7 @@ class PublishingService:
     def _name(self, dest: str, projects: set[str]) -> str:
         """How the photographer knows a batch's one project: its title, where this
         computer keeps a copy of its manifest, else its address ("" for several)."""
-        if len(projects) != 1:
-            return ""
-        slug = next(iter(projects))
-        kept = self.app.gallery.manifest(dest, slug)
-        return kept.title if kept is not None and kept.title else slug
+        return self.app.gallery.title(dest, next(iter(projects))) if len(projects) == 1 else ""
 
     def _join(self, batch: Batch, engine: TransferEngine, tasks: list[int]) -> None:
         ended: dict[int, bool] = {}

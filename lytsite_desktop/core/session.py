@@ -14,7 +14,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from lytsite_desktop.core.app import App
@@ -47,6 +47,9 @@ class FoundInterrupted(Event):
 
     name: ClassVar[str] = "interrupted"
     records: tuple[FileRecord, ...]
+    #: Their projects' titles (as the gallery knows them, else their names), by
+    #: (destination, project), in the order the records first name them.
+    titles: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class Session:
@@ -127,7 +130,11 @@ class Session:
         def find() -> None:
             journal = self.app.journal  # what another window or command runs now is not ours
             found = [r for r in journal.unfinished() if not journal.held_elsewhere(r.id)]
-            self.events.emit(FoundInterrupted(tuple(found)))
+            titles = {}
+            for r in found:
+                if (r.dest, r.project) not in titles:
+                    titles[(r.dest, r.project)] = self.app.gallery.title(r.dest, r.project)
+            self.events.emit(FoundInterrupted(tuple(found), titles))
 
         self._do(find)
 

@@ -379,7 +379,7 @@ def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
         proxy.set_up_rate(None)  # the link is fast now. The next launch: the same journal,
         window = window_for(bwlimit=4 * MiB)  # and its own bandwidth limit is the bottleneck
         qtbot.waitUntil(lambda: window.upload.banner.isVisible(), timeout=10_000)
-        assert "1 upload did not finish" in window.upload.banner_text.text()
+        assert "1 upload of <i>gala</i> did not finish" in window.upload.banner_text.text()
         assert window.upload.drop_area.currentIndex() == DropArea.EMPTY
         qtbot.mouseClick(window.upload.resume_button, Qt.MouseButton.LeftButton)
         # The resumed file is a row, shown at once (not the empty drop area) ...

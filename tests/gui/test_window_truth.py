@@ -455,3 +455,55 @@ def test_a_row_names_the_project_its_file_went_to_not_its_folders(tmp_path, qtbo
         )  # fmt: skip
     assert (told.args[0].row(), told.args[0].column()) == (1, QueueModel.NAME)
     assert model.data(model.index(1, QueueModel.NAME)) == "first-dance.mp4 · jones-and-ortiz"
+
+
+def test_after_a_crash_the_banner_and_the_rows_say_which_projects(tmp_path, open_window, qtbot):
+    """The walk: "45 uploads did not finish last time" said nothing of which, and
+    after Resume two projects' "first-dance.mp4" looked alike. Both now name each
+    project as the Gallery tab does: its title where this computer keeps its
+    manifest, else its name."""
+    from lytsite_desktop.core.publishing import PublishingService
+    from lytsite_desktop.core.store.records import QueueItem
+    from lytsite_desktop.core.transfer.task import UploadRequest
+
+    lib = (tmp_path / "lib").as_uri()
+    first = write_random(tmp_path / "ana" / "a.jpg", 50_000, seed=1)
+    videos = [write_random(tmp_path / who / "first-dance.mp4", 300_000, seed=n)
+              for n, who in enumerate(("ana", "maria"), start=2)]  # fmt: skip
+    app = App()
+    try:  # Ana & João's first file published (its manifest and title kept here) ...
+        service = PublishingService(app, previews=False)
+        service.publish([UploadRequest(str(first), first.name, "wedding-ana-joao")], app.ref(lib),
+                        titles={"wedding-ana-joao": "Wedding Ana & João"})  # fmt: skip
+        assert service.wait(60)
+        ident = service.engines()[0].dest.ident
+        service.close()
+        # ... then a crash with both videos queued, of two projects.
+        app.journal.queue([
+            QueueItem(ident, project, "first-dance.mp4", str(v), v.stat().st_size,
+                      v.stat().st_mtime_ns)
+            for project, v in zip(("wedding-ana-joao", "wedding-maria-tom"), videos, strict=True)
+        ])  # fmt: skip
+    finally:
+        app.close()
+    window = open_window(lib)
+    qtbot.waitUntil(lambda: window.upload.banner.isVisible(), timeout=10_000)
+    assert window.upload.banner_text.text().startswith(
+        "<b>2 uploads of <i>Wedding Ana &amp; João</i> and <i>wedding-maria-tom</i> did not finish"
+    )
+    qtbot.mouseClick(window.upload.resume_button, Qt.MouseButton.LeftButton)
+    model = window.upload.model
+    qtbot.waitUntil(lambda: len(model.rows) == 2 and all(r.finished for r in model.rows))
+    names = sorted(model.data(model.index(i, QueueModel.NAME)) for i in range(2))
+    assert names == ["first-dance.mp4 · Wedding Ana & João", "first-dance.mp4 · wedding-maria-tom"]
+
+
+def test_the_crash_banner_names_up_to_three_projects_and_counts_more():
+    from lytsite_desktop.gui.upload.status_line import interrupted_note
+
+    assert interrupted_note(1, ["Ana <3 João"]).startswith(
+        "<b>1 upload of <i>Ana &lt;3 João</i> did not finish last time.</b>"
+    )
+    three = interrupted_note(7, ["A", "B", "C"])
+    assert three.startswith("<b>7 uploads of <i>A</i>, <i>B</i> and <i>C</i> did not")
+    assert interrupted_note(9, list("ABCD")).startswith("<b>9 uploads of 4 projects did not")

@@ -124,6 +124,12 @@ class GalleryStore:
             return None
         return Manifest.from_json(project, data)
 
+    def title(self, dest: str, project: str) -> str:
+        """How the photographer knows the project: its title where this computer
+        keeps a copy of its manifest, else its name."""
+        kept = self.manifest(dest, project)
+        return kept.title if kept is not None and kept.title else project
+
     def known(self) -> list[ProjectRef]:
         """The projects with a local manifest copy."""
         out = []

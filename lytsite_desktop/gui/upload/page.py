@@ -43,7 +43,7 @@ from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.problems import NO_PROBLEMS, ProblemsOnly, nothing_to_resume
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from lytsite_desktop.gui.upload.rows import Row
-from lytsite_desktop.gui.upload.status_line import status_line
+from lytsite_desktop.gui.upload.status_line import interrupted_note, status_line
 from lytsite_desktop.gui.upload.welcome import WelcomePage
 
 log = logging.getLogger(__name__)
@@ -232,8 +232,9 @@ class UploadPage(QWidget):
         dest = self.chosen_destination()
         if not rows or dest is None:
             return
-        self.model.send(rows)
-        self.session.publish([r.item() for r in rows], self.project.text().strip(), dest,
+        typed = " ".join(self.project.text().split())
+        self.model.send(rows, title=typed)
+        self.session.publish([r.item() for r in rows], typed, dest,
                              private=self.private.isChecked())  # fmt: skip
         self.project.clear()  # the name was for these files: the next folder names its own
         self.publish_button.setEnabled(False)
@@ -348,14 +349,12 @@ class UploadPage(QWidget):
                 if len(self._scanned) == len(event.items):
                     QTimer.singleShot(0, self._add_scanned)
             elif isinstance(event, FoundInterrupted) and event.records:
+                self.model.titles.update(event.titles)  # the rows a resume brings back
                 if self.app.settings.auto_resume:
                     self.session.resume_interrupted()
                     continue
-                n = len(event.records)
-                self.banner_text.setText(
-                    f"<b>{n} upload{'s' if n > 1 else ''} did not finish last time.</b> "
-                    "Nothing is lost: they continue where they stopped."
-                )
+                titles = list(dict.fromkeys(event.titles.values()))
+                self.banner_text.setText(interrupted_note(len(event.records), titles))
                 self.banner.show()
             elif isinstance(event, PreviewDone) and event.thumb_path:
                 self._load_thumb(event.task, event.thumb_path)

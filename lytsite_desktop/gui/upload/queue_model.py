@@ -68,6 +68,9 @@ class QueueModel(QAbstractTableModel):
         self._meter = SpeedMeter()
         self._sent = 0
         self._projects = False  # rows of more than one project: names say whose
+        #: Projects' titles by (destination, project), for rows the window did not
+        #: scan itself (a resume): what the Gallery tab calls them.
+        self.titles: dict[tuple[str, str], str] = {}
         self._signs = {
             name: icon(f"state-{name}").pixmap(STATE_ICON, STATE_ICON)
             for name in ("published", "warning", "failed")
@@ -138,11 +141,13 @@ class QueueModel(QAbstractTableModel):
         self._count_projects()
         return len(new)
 
-    def send(self, rows: list[Row]) -> None:
-        """These READY rows go to the engine: QUEUED until it numbers them."""
+    def send(self, rows: list[Row], title: str = "") -> None:
+        """These READY rows go to the engine: QUEUED until it numbers them
+        (``title``: the project's, as typed for them)."""
         for row in rows:
             i = self._ready.pop(row.source)
             row.state = FileState.QUEUED
+            row.title = title or row.title
             self._awaiting.setdefault(row.source, deque()).append(i)
             self._dirty.add(i)
 
@@ -200,7 +205,7 @@ class QueueModel(QAbstractTableModel):
                 i = waiting.popleft()
                 self.rows[i].task = event.task
                 self._by_task[event.task] = i
-                if self.rows[i].project != event.project:
+                if self.rows[i].project != event.project:  # (typed: its title came with it)
                     self.rows[i].project = event.project
                     renamed.append(i)
             elif event.task not in new:
@@ -217,6 +222,7 @@ class QueueModel(QAbstractTableModel):
                 self._by_task[event.task] = len(self.rows)
                 row = Row(event.path, event.rel_path, event.project, event.size, event.task)
                 row.state = FileState.QUEUED
+                row.title = self.titles.get((event.dest, event.project), "")
                 self.rows.append(row)
             self.endInsertRows()
             self._count_projects()

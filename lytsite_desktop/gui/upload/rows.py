@@ -51,7 +51,7 @@ class Row:
     speed: float = 0.0  # bytes per second, of what this row sends
     meter: SpeedMeter = field(default_factory=SpeedMeter)
     thumb: QImage | None = None  # loaded from the preview cache, off the GUI thread
-    title: str = ""  # the dropped folder's name, as written
+    title: str = ""  # its project's: typed, the dropped folder's name, or the gallery's
 
     @property
     def finished(self) -> bool:
@@ -107,10 +107,12 @@ def _sign(row: Row, signs: dict[str, QPixmap]) -> QPixmap | None:
 
 
 def name(row: Row, projects: bool) -> str:
-    """The file's path in its folder; with its project's after it when the queue
-    holds several (after a Resume, two projects' "first-dance.mp4" looked alike).
-    The name comes first: a narrow column cuts the project off, not the file."""
-    return f"{row.rel_path} \N{MIDDLE DOT} {row.project}" if projects else row.rel_path
+    """The file's path in its folder; with its project's title after it when the
+    queue holds several (after a Resume, two projects' "first-dance.mp4" looked
+    alike). The name comes first: a narrow column cuts the project off first."""
+    if not projects:
+        return row.rel_path
+    return f"{row.rel_path} \N{MIDDLE DOT} {row.title or row.project}"
 
 
 def _text(row: Row, col: int) -> str:

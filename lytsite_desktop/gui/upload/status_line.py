@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -85,3 +86,19 @@ def status_line(t: Totals, ready: int) -> str:
     if t.problems > t.failed:
         parts.append(f"{t.problems - t.failed} could not be read")
     return " · ".join(parts)
+
+
+def interrupted_note(count: int, projects: list[str]) -> str:
+    """The banner after a crash: how many uploads, of which projects (their
+    titles, as the Gallery tab lists them), and that nothing is lost. Rich text."""
+    named = [f"<i>{html.escape(p)}</i>" for p in projects]
+    if len(named) > 3:
+        where = f" of {len(named)} projects"
+    elif named:
+        where = " of " + " and ".join([", ".join(named[:-1]), named[-1]] if named[:-1] else named)
+    else:
+        where = ""
+    return (
+        f"<b>{count} upload{'s' if count != 1 else ''}{where} did not finish last time.</b> "
+        "Nothing is lost: they continue where they stopped."
+    )
