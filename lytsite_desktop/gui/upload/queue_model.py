@@ -205,7 +205,7 @@ class QueueModel(QAbstractTableModel):
                 i = waiting.popleft()
                 self.rows[i].task = event.task
                 self._by_task[event.task] = i
-                if self.rows[i].project != event.project:  # (typed: its title came with it)
+                if self.rows[i].project != event.project:  # a name typed for it (send's title)
                     self.rows[i].project = event.project
                     renamed.append(i)
             elif event.task not in new:
