@@ -40,6 +40,8 @@ class Batch:
     dest: str  # the destination's ident
     #: The project as the photographer named it ("" when the files span several).
     project: str
+    #: The titles of the projects it spans when it spans several.
+    projects: tuple[str, ...] = ()
     tasks: set[int] = field(default_factory=set)
     done: set[int] = field(default_factory=set)
     started: float = field(default_factory=time.monotonic)
@@ -69,9 +71,9 @@ class Batches:
         self._early: dict[int, str] = {}
         self._next = 1
 
-    def start(self, dest: str, project: str) -> Batch:
+    def start(self, dest: str, project: str, projects: tuple[str, ...] = ()) -> Batch:
         with self._lock:
-            batch = Batch(self._next, dest, project)
+            batch = Batch(self._next, dest, project, projects)
             self._next += 1
             self._batches[batch.id] = batch
         return batch
@@ -80,7 +82,7 @@ class Batches:
         """The batch's files, as the engine numbered them; ``final(task)`` says
         whether one already ended before it joined (a fast file)."""
         log.info("batch %d: publishing %d file(s) to %s (%s)", batch.id, len(tasks), batch.dest,
-                 batch.project or "several projects")  # fmt: skip
+                 batch.project or ", ".join(batch.projects))  # fmt: skip
         with self._lock:
             batch.tasks.update(tasks)
             for task in tasks:
@@ -150,6 +152,7 @@ class Batches:
             batch=batch.id,
             dest=batch.dest,
             project=batch.project,
+            projects=batch.projects,
             seconds=round(time.monotonic() - batch.started, 3),
             failures=tuple(batch.reasons.most_common()),
         )

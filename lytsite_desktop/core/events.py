@@ -147,6 +147,8 @@ class BatchDone(Event):
     batch: int = 0
     dest: str = ""
     project: str = ""
+    #: The titles of the projects a batch spans when it spans several, sorted.
+    projects: tuple[str, ...] = ()
     #: Published files without a preview, of which pictures that could not be read.
     no_preview: int = 0
     damaged: int = 0

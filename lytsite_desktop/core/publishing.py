@@ -246,8 +246,7 @@ class PublishingService:
                     run.writer.submit(slug, edits.set_title(title))
                 elif titles and titles.get(slug):
                     run.writer.submit(slug, edits.default_title(titles[slug]), soon=False)
-        name = project or (next(iter(projects)) if len(projects) == 1 else "")
-        batch = self.batches.start(engine.dest.ident, name)
+        batch = self._start(engine.dest.ident, projects, titles, name=project)
         self._join(batch, engine, engine.add(reqs))
         return batch
 
@@ -277,15 +276,20 @@ class PublishingService:
                 problems.append(f"the journal does not say how to reach {ident}; upload again")
                 continue
             engine = self.run_for(DestRef.of(spec, self.app.paths)).engine
-            batch = self.batches.start(engine.dest.ident, self._name(ident, projects))
+            batch = self._start(engine.dest.ident, projects)
             self._join(batch, engine, engine.add_unfinished())
             batches.append(batch)
         return batches, problems
 
-    def _name(self, dest: str, projects: set[str]) -> str:
-        """How the photographer knows a batch's one project: its title, where this
-        computer keeps a copy of its manifest, else its address ("" for several)."""
-        return self.app.gallery.title(dest, next(iter(projects))) if len(projects) == 1 else ""
+    def _start(
+        self, dest: str, projects: set[str], titles: Mapping[str, str] | None = None, name: str = ""
+    ) -> Batch:
+        """A batch named for its one project (``name``, ``titles``', the title of the
+        manifest this computer keeps, else its address), or the several it spans."""
+        named = sorted({(titles or {}).get(p) or self.app.gallery.title(dest, p) for p in projects})
+        if len(named) == 1:
+            return self.batches.start(dest, name or named[0])
+        return self.batches.start(dest, name, tuple(named))
 
     def _join(self, batch: Batch, engine: TransferEngine, tasks: list[int]) -> None:
         ended: dict[int, bool] = {}
@@ -333,7 +337,7 @@ class PublishingService:
             again = [t for t in again if t.state in (FileState.FAILED, FileState.CANCELLED)]
             if not again:
                 continue
-            batch = self.batches.start(ident, self._name(ident, {t.project for t in again}))
+            batch = self._start(ident, {t.project for t in again})
             self._join(batch, run.engine, run.engine.retry(t.id for t in again))
             batches.append(batch)
         return batches

@@ -27,6 +27,7 @@ from lytsite_desktop.gui.gallery.view import GalleryView
 from lytsite_desktop.gui.images import app_icon, icon
 from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.page import UploadPage
+from lytsite_desktop.gui.upload.status_line import listed
 
 #: How often the queue and status bar refresh, in milliseconds.
 REFRESH_MS = 250
@@ -309,7 +310,8 @@ def finished_notice(done: BatchDone) -> tuple[str, str]:
     list)'), or ('Publishing cancelled', ...) when every file was cancelled, or
     ('Publishing failed', 'Nothing published to ... 49 files failed: the reason') when
     every file failed for one reason."""
-    where = f" to {done.project}" if done.project else ""
+    named = done.project or listed(list(done.projects))  # a batch of several: their titles
+    where = f" to {named}" if named else ""
     if done.cancelled and not (done.published or done.failed):
         files = f"{done.cancelled} file{'s' if done.cancelled != 1 else ''}"
         return "Publishing cancelled", f"{files} cancelled; nothing published{where}"

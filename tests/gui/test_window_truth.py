@@ -458,10 +458,10 @@ def test_a_row_names_the_project_its_file_went_to_not_its_folders(tmp_path, qtbo
 
 
 def test_after_a_crash_the_banner_and_the_rows_say_which_projects(tmp_path, open_window, qtbot):
-    """The walk: "45 uploads did not finish last time" said nothing of which, and
-    after Resume two projects' "first-dance.mp4" looked alike. Both now name each
-    project as the Gallery tab does: its title where this computer keeps its
-    manifest, else its name."""
+    """The walk: "45 uploads did not finish last time" said nothing of which, after
+    Resume two projects' "first-dance.mp4" looked alike, and the batch's end named
+    no project ("45 files published"). Each now names the projects as the Gallery
+    tab does: the title where this computer keeps the manifest, else its name."""
     from lytsite_desktop.core.publishing import PublishingService
     from lytsite_desktop.core.store.records import QueueItem
     from lytsite_desktop.core.transfer.task import UploadRequest
@@ -496,6 +496,11 @@ def test_after_a_crash_the_banner_and_the_rows_say_which_projects(tmp_path, open
     qtbot.waitUntil(lambda: len(model.rows) == 2 and all(r.finished for r in model.rows))
     names = sorted(model.data(model.index(i, QueueModel.NAME)) for i in range(2))
     assert names == ["first-dance.mp4 · Wedding Ana & João", "first-dance.mp4 · wedding-maria-tom"]
+    # ... and so does the word that the batch is done (it said "2 files published").
+    qtbot.waitUntil(lambda: bool(window.notifications))
+    title, text = window.notifications[-1]
+    assert title == "Publishing finished"
+    assert text.startswith("2 files published to Wedding Ana & João and wedding-maria-tom;")
 
 
 def test_the_crash_banner_names_up_to_three_projects_and_counts_more():

@@ -91,14 +91,16 @@ def status_line(t: Totals, ready: int) -> str:
 def interrupted_note(count: int, projects: list[str]) -> str:
     """The banner after a crash: how many uploads, of which projects (their
     titles, as the Gallery tab lists them), and that nothing is lost. Rich text."""
-    named = [f"<i>{html.escape(p)}</i>" for p in projects]
-    if len(named) > 3:
-        where = f" of {len(named)} projects"
-    elif named:
-        where = " of " + " and ".join([", ".join(named[:-1]), named[-1]] if named[:-1] else named)
-    else:
-        where = ""
+    named = listed([f"<i>{html.escape(p)}</i>" for p in projects])
+    where = f" of {named}" if named else ""
     return (
         f"<b>{count} upload{'s' if count != 1 else ''}{where} did not finish last time.</b> "
         "Nothing is lost: they continue where they stopped."
     )
+
+
+def listed(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"; more than three: "5 projects"."""
+    if len(names) > 3:
+        return f"{len(names)} projects"
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
