@@ -11,6 +11,7 @@ from lytsite_desktop.core.events import FileDone, FileFailed, FileQueued, FileSt
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.upload.drop_area import DropArea
+from lytsite_desktop.gui.upload.page import HINT_SEVERAL
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from tests.conftest import dest_url, object_sha256, sha256_file, write_random
 from tests.gui.conftest import drop
@@ -36,7 +37,9 @@ def test_drop_of_a_folder_and_a_file_adds_rows(tmp_path, window_for, qtbot):
         "ceremony/0.jpg", "ceremony/1.jpg", "ceremony/2.jpg", "cover.jpg",
     ]  # fmt: skip
     assert window.upload.drop_area.currentIndex() == 1 and window.upload.publish_button.isEnabled()
-    assert window.upload.project.placeholderText() == "Wedding"  # as written
+    # The file from elsewhere would be a project of its own ("elsewhere"): the hint
+    # says each keeps its folder's name, not "Wedding" for all.
+    assert window.upload.project.placeholderText() == HINT_SEVERAL
     assert set(states(window)) == {"ready"}
 
 

@@ -408,6 +408,31 @@ def test_a_project_name_typed_for_one_folder_is_not_given_to_the_next(tmp_path, 
     assert not list((projects / "mia-jonas-zweitauswahl").rglob("b.jpg"))
 
 
+def test_the_project_hint_says_each_folder_keeps_its_name_and_is_cleared(
+    tmp_path, open_window, qtbot
+):
+    """The second walk: two folders dropped, the grey hint said the first one's name
+    only ("Portraits Lea"), though each would be its own project; after Publish it
+    still said it, with nothing left to publish."""
+    from lytsite_desktop.gui.upload.page import HINT, HINT_SEVERAL
+
+    for n, who in enumerate(("Portraits Lea", "Portraits Sam")):
+        write_random(tmp_path / who / f"{n}.jpg", 3000, seed=n)
+    window = open_window()
+    drop(window.upload.drop_area, [tmp_path / "Portraits Lea"])
+    qtbot.waitUntil(lambda: len(window.upload.model.rows) == 1, timeout=10_000)
+    assert window.upload.project.placeholderText() == "Portraits Lea"
+    drop(window.upload.drop_area, [tmp_path / "Portraits Sam"])
+    qtbot.waitUntil(lambda: len(window.upload.model.rows) == 2, timeout=10_000)
+    assert window.upload.project.placeholderText() == HINT_SEVERAL
+    qtbot.mouseClick(window.upload.publish_button, Qt.MouseButton.LeftButton)
+    assert window.upload.project.placeholderText() == HINT
+    qtbot.waitUntil(lambda: all_final(window), timeout=30_000)
+    projects = AppPaths.discover().default_library / "projects"
+    assert list((projects / "portraits-lea").rglob("0.jpg"))
+    assert list((projects / "portraits-sam").rglob("1.jpg"))
+
+
 def test_after_a_resume_of_two_projects_each_name_says_whose_it_is(qtbot):
     """The walk: Resume brought back two projects' "first-dance.mp4", two rows
     alike. With files of several projects in the queue a name says its project

@@ -7,7 +7,6 @@ to the core only through the :class:`~lytsite_desktop.core.session.Session`.
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 
@@ -46,11 +45,11 @@ from lytsite_desktop.gui.upload.rows import Row
 from lytsite_desktop.gui.upload.status_line import interrupted_note, status_line
 from lytsite_desktop.gui.upload.welcome import WelcomePage
 
-log = logging.getLogger(__name__)
-
 #: Scanned files added to the table per event-loop turn.
 ROWS_PER_SLICE = 500
 LOCAL_LIBRARY = "Local library (this computer)"
+HINT = "project name (the dropped folder's name)"  # the Project box's grey hint
+HINT_SEVERAL = "project name (each folder's own, or one typed for all)"
 #: Thumbnail height in the queue, in device-independent pixels.
 ROW_THUMB = 40
 
@@ -70,6 +69,7 @@ class UploadPage(QWidget):
         self.proxy.setSourceModel(self.model)
         self.background = Background(self, workers=2)  # the rows' thumbnails
         self._scanned: list[ScanItem] = []
+        self._hinted = ""  # the project the Project box's grey hint names
 
         self.table = self._make_table()
         self.proxy.serve(self.table, self.model, watch=self._enable_actions)
@@ -77,13 +77,11 @@ class UploadPage(QWidget):
         self.drop_area = DropArea(self.table, self.welcome)
         self.drop_area.dropped.connect(self.add_paths)
         self.project = QLineEdit()
-        self.project.setPlaceholderText("project name (the dropped folder's name)")
+        self.project.setPlaceholderText(HINT)
         self.project.setAccessibleName("Project name")
         self.private = QCheckBox("Private link")
-        self.private.setToolTip(
-            "An unguessable address for a new project (kept for its later uploads); "
-            "search engines are asked to stay away."
-        )
+        self.private.setToolTip("An unguessable address for a new project (kept for its later "
+                                "uploads); search engines are asked to stay away.")  # fmt: skip
         self.destination = QComboBox()
         self.destination.setAccessibleName("Destination")
         self.publish_button = QPushButton("Publish")
@@ -237,6 +235,7 @@ class UploadPage(QWidget):
         self.session.publish([r.item() for r in rows], typed, dest,
                              private=self.private.isChecked())  # fmt: skip
         self.project.clear()  # the name was for these files: the next folder names its own
+        self.project.setPlaceholderText(HINT)
         self.publish_button.setEnabled(False)
         self.drop_area.setCurrentIndex(DropArea.QUEUE)
 
@@ -377,7 +376,10 @@ class UploadPage(QWidget):
         the event loop for long."""
         batch, self._scanned = self._scanned[:ROWS_PER_SLICE], self._scanned[ROWS_PER_SLICE:]
         if batch and not self.model.ready():  # the first drop names the project (no stat here)
+            self._hinted = batch[0].project
             self.project.setPlaceholderText(batch[0].title or batch[0].project)
+        if any(item.project != self._hinted for item in batch):  # folders of their own
+            self.project.setPlaceholderText(HINT_SEVERAL)
         self.model.add_scanned(batch)
         self._show_queue()
         self.publish_button.setEnabled(bool(self.model.ready()))
