@@ -284,8 +284,8 @@ class PublishingService:
     def _start(
         self, dest: str, projects: set[str], titles: Mapping[str, str] | None = None, name: str = ""
     ) -> Batch:
-        """A batch named for its one project (``name``, ``titles``', the title of the
-        manifest this computer keeps, else its address), or the several it spans."""
+        """A batch named for its one project (``name``, else its title: given, kept
+        here, or its address) or for the titles of the several it spans."""
         named = sorted({(titles or {}).get(p) or self.app.gallery.title(dest, p) for p in projects})
         if len(named) == 1:
             return self.batches.start(dest, name or named[0])

@@ -1,4 +1,5 @@
-"""The window's status line while the Upload tab works: the queue in one sentence."""
+"""The Upload tab's sentences: the queue in one line for the status bar, the banner
+after a crash, and projects named in a list ("A, B and C")."""
 
 from __future__ import annotations
 
