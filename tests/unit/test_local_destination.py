@@ -7,7 +7,7 @@ import threading
 
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.local import LocalDestination
-from lytsite_desktop.core.events import FileStateChanged, Progress
+from lytsite_desktop.core.events import FileFailed, FileStateChanged, Progress
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.transfer.engine import TransferEngine
 from tests.conftest import sha256_file, write_random
@@ -93,3 +93,36 @@ def test_the_pages_assets_go_up_once_not_again_at_the_batchs_end(tmp_path):
     written.clear()
     pages.page(Manifest(project="shoot", files={}))
     assert written == ["index.html"]
+
+
+def test_a_library_folder_that_cannot_be_written_says_why_in_plain_words(tmp_path, monkeypatch):
+    """A file where a project's folder would be (or a drive gone read-only) failed
+    each file with "Something unexpected went wrong" and printed the manifest
+    thread's tracebacks: the library now says why, and nothing escapes a thread."""
+    from lytsite_desktop.core.app import App
+    from lytsite_desktop.core.publishing import PublishingService
+
+    write_random(tmp_path / "in" / "a.jpg", 200_000, seed=5)
+    (tmp_path / "lib" / "projects").mkdir(parents=True)
+    (tmp_path / "lib" / "projects" / "shoot").write_text("in the way")
+    escaped: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: escaped.append(args.exc_value))
+    rec = Recorder()
+    app = App()
+    try:
+        service = PublishingService(app, previews=False)
+        service.subscribe(rec)
+        service.publish(requests_for(tmp_path / "in"), app.ref((tmp_path / "lib").as_uri()))
+        assert service.wait(60)
+        service.close()
+    finally:
+        app.close()
+    (failed,) = rec.of(FileFailed)
+    assert failed.reason == (
+        f"Cannot write to the library folder {tmp_path / 'lib'}: "
+        "a file is in the way of one of its folders."
+    )
+    assert escaped == []
+    dest = LocalDestination(tmp_path / "lib")  # reads of what cannot be there: not there
+    assert dest.head("projects/shoot/manifest.json") is None
+    assert dest.get_bytes("projects/shoot/manifest.json") is None

@@ -87,15 +87,18 @@ class LocalDestination:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise PermanentError(f"Cannot create the library folder {self.root}: {exc}") from exc
+            raise disk_error(exc, self.root) from exc
 
     def _write_stream(self, target: Path, body: Body, size: int, checksum: Checksum) -> str:
         """Write ``body`` to ``target`` atomically, checked as a store would; its
         ETag is the checksum's hex (an MD5, as S3's, when the checksum is one)."""
         self._ensure_root()
-        target.parent.mkdir(parents=True, exist_ok=True)
         check = new_hash(checksum.algorithm)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:  # a file in the folder's way, a drive gone read-only: the photographer's words
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        except OSError as exc:
+            raise disk_error(exc, self.root) from exc
         try:
             with os.fdopen(fd, "wb") as out:
                 written = 0
@@ -124,16 +127,20 @@ class LocalDestination:
         path = self._path(key)
         try:
             size = path.stat().st_size
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # a file where a folder would be
             return None
+        except OSError as exc:
+            raise disk_error(exc, self.root) from exc
         meta = read_json(self._meta_path(key))
         return ObjectInfo(size=size, etag=meta.get("etag", ""), metadata=meta.get("metadata", {}))
 
     def get_bytes(self, key: str) -> bytes | None:
         try:
             return self._path(key).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
+        except OSError as exc:
+            raise disk_error(exc, self.root) from exc
 
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         data = self.get_bytes(key)
