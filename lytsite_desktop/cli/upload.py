@@ -26,8 +26,9 @@ from lytsite_desktop.core.destinations.signer import TokenRefused
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone, Event, Problem
 from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
-from lytsite_desktop.core.publishing import PublishingService, requests_for
+from lytsite_desktop.core.publishing import PublishingService
 from lytsite_desktop.core.transfer.prehash import Prehasher
+from lytsite_desktop.core.transfer.task import requests_for
 
 if TYPE_CHECKING:
     from lytsite_desktop.cli.terminal import TerminalProgress

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -32,14 +32,13 @@ from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import BatchDone, Event, EventHub, Stopping, Subscriber
 from lytsite_desktop.core.gallery.projects import GalleryStore
 from lytsite_desktop.core.gallery.web import WebPages
-from lytsite_desktop.core.ingest.scan import ScanItem
-from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.publish.private import private_slug
 from lytsite_desktop.core.publish.writer import ManifestWriter
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.journal import Journal
+from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.core.transfer import aborts
 from lytsite_desktop.core.transfer.engine import TransferEngine
 from lytsite_desktop.core.transfer.prehash import Prehasher
@@ -53,20 +52,8 @@ log = logging.getLogger(__name__)
 DRAIN_SECONDS = 30.0
 
 
-def requests_for(
-    items: Iterable[ScanItem], typed: str = ""
-) -> tuple[list[UploadRequest], dict[str, str]]:
-    """What to publish for scanned items, and each project's title as typed:
-    ``typed`` (a project name the photographer typed) for all, else each dropped
-    folder's own name and slug."""
-    slug = slugify(typed) if typed else ""
-    requests: list[UploadRequest] = []
-    titles: dict[str, str] = {}
-    for item in items:
-        project = slug or item.project
-        requests.append(UploadRequest(item.source, item.rel_path, project))
-        titles.setdefault(project, " ".join(typed.split()) or item.title or item.project)
-    return requests, titles
+def _queue_again(engine: TransferEngine, records: list[FileRecord]) -> list[int]:
+    return engine.add(UploadRequest(r.source_path, r.rel_path, r.project) for r in records)
 
 
 @dataclass
@@ -265,19 +252,25 @@ class PublishingService:
     def resume(self) -> tuple[list[Batch], list[str]]:
         """Finish the journal's unfinished files, one batch per destination. Returns
         the batches and the problems (a destination it no longer knows how to reach)."""
-        journal = self.app.journal
-        by_dest: dict[str, set[str]] = defaultdict(set)
-        for rec in journal.unfinished():
-            by_dest[rec.dest].add(rec.project)
+        return self._from_journal(self.app.journal.unfinished(), lambda e, _: e.add_unfinished())
+
+    def _from_journal(
+        self, records: Iterable[FileRecord],
+        queue: Callable[[TransferEngine, list[FileRecord]], list[int]],
+    ) -> tuple[list[Batch], list[str]]:  # fmt: skip
+        """A batch per destination of the journal's ``records``, ``queue`` gives them."""
+        by_dest: dict[str, list[FileRecord]] = defaultdict(list)
+        for rec in records:
+            by_dest[rec.dest].append(rec)
         batches, problems = [], []
-        for ident, projects in by_dest.items():
-            spec = journal.destination_spec(ident)
+        for ident, recs in by_dest.items():
+            spec = self.app.journal.destination_spec(ident)
             if spec is None:
                 problems.append(f"the journal does not say how to reach {ident}; upload again")
                 continue
             engine = self.run_for(DestRef.of(spec, self.app.paths)).engine
-            batch = self._start(engine.dest.ident, projects)
-            self._join(batch, engine, engine.add_unfinished())
+            batch = self._start(engine.dest.ident, {r.project for r in recs})
+            self._join(batch, engine, queue(engine, recs))
             batches.append(batch)
         return batches, problems
 
@@ -329,18 +322,25 @@ class PublishingService:
         return done
 
     def retry(self, ids: Iterable[int] | None = None) -> list[Batch]:
-        """Queue failed or cancelled files again, a batch per destination."""
+        """Queue failed or cancelled files again, a batch per destination; files
+        that failed in an earlier run come from the journal."""
         chosen = None if ids is None else list(ids)
-        batches = []
+        batches, held = [], set()
         for ident, run in list(self._runs.items()):
-            again = [t for t in run.engine.tasks() if chosen is None or t.id in chosen]
-            again = [t for t in again if t.state in (FileState.FAILED, FileState.CANCELLED)]
+            held |= {t.id for t in run.engine.tasks()}
+            again = [t for t in run.engine.tasks() if (chosen is None or t.id in chosen)
+                     and t.state in (FileState.FAILED, FileState.CANCELLED)]  # fmt: skip
             if not again:
                 continue
             batch = self._start(ident, {t.project for t in again})
             self._join(batch, run.engine, run.engine.retry(t.id for t in again))
             batches.append(batch)
-        return batches
+        earlier = [r for r in self.app.journal.failed()
+                   if r.id not in held and (chosen is None or r.id in chosen)]  # fmt: skip
+        more, problems = self._from_journal(earlier, _queue_again)
+        if problems:  # told as the session tells a destination it cannot open
+            raise ConfigError(problems[0])
+        return batches + more
 
     def set_bwlimit(self, rate: int | None) -> None:
         """Change the upload rate limit now, for every destination."""

@@ -23,8 +23,9 @@ from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.errors import ConfigError, TransferError
 from lytsite_desktop.core.events import Event, NotQueued, Problem, Subscriber
 from lytsite_desktop.core.ingest.scan import ScanItem, ScanProblem, scan
-from lytsite_desktop.core.publishing import PublishingService, requests_for
+from lytsite_desktop.core.publishing import PublishingService
 from lytsite_desktop.core.store.records import FileRecord
+from lytsite_desktop.core.transfer.task import requests_for
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,11 @@ class FoundInterrupted(Event):
     name: ClassVar[str] = "interrupted"
     records: tuple[FileRecord, ...]
     #: Their projects' titles (as the gallery knows them, else their names), by
-    #: (destination, project), in the order the records first name them.
+    #: (destination, project), in the order the records first name them (and
+    #: those of ``failed`` after).
     titles: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: Files that failed in an earlier run and were not let go (Journal.failed).
+    failed: tuple[FileRecord, ...] = ()
 
 
 class Session:
@@ -125,16 +129,18 @@ class Session:
 
     def find_interrupted(self) -> None:
         """Look for uploads that were cut short (unfinished in the journal, and no
-        other lytsite process running them); answered with :class:`FoundInterrupted`."""
+        other lytsite process running them) and files that failed last time;
+        answered with :class:`FoundInterrupted`."""
 
         def find() -> None:
             journal = self.app.journal  # what another window or command runs now is not ours
             found = [r for r in journal.unfinished() if not journal.held_elsewhere(r.id)]
+            failed = journal.failed()
             titles = {}
-            for r in found:
+            for r in found + failed:
                 if (r.dest, r.project) not in titles:
                     titles[(r.dest, r.project)] = self.app.gallery.title(r.dest, r.project)
-            self.events.emit(FoundInterrupted(tuple(found), titles))
+            self.events.emit(FoundInterrupted(tuple(found), titles, tuple(failed)))
 
         self._do(find)
 
@@ -172,8 +178,11 @@ class Session:
         self._do(lambda: self.service.retry(chosen))
 
     def forget(self, ids: Iterable[int]) -> None:
-        """Finished files leave the engines' memory (the window cleared them)."""
-        self.service.forget(list(ids))
+        """Finished files leave the engines' memory (the window cleared them), and
+        failed ones are let go: the next start does not show them again."""
+        chosen = list(ids)
+        self.service.forget(chosen)
+        self._do(lambda: self.app.journal.dismiss(chosen))
 
     def settings_changed(self) -> None:
         """Saved settings: the bandwidth limit applies at once, the rest to the

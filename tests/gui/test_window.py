@@ -382,9 +382,9 @@ def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
         proxy.set_up_rate(None)  # the link is fast now. The next launch: the same journal,
         window = window_for(bwlimit=4 * MiB)  # and its own bandwidth limit is the bottleneck
         qtbot.waitUntil(lambda: window.upload.banner.isVisible(), timeout=10_000)
-        assert "1 upload of <i>gala</i> did not finish" in window.upload.banner_text.text()
+        assert "1 upload of <i>gala</i> did not finish" in window.upload.banner.text.text()
         assert window.upload.drop_area.currentIndex() == DropArea.EMPTY
-        qtbot.mouseClick(window.upload.resume_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(window.upload.banner.resume_button, Qt.MouseButton.LeftButton)
         # The resumed file is a row, shown at once (not the empty drop area) ...
         qtbot.waitUntil(lambda: len(window.upload.model.rows) == 1, timeout=10_000)
         assert window.upload.drop_area.currentIndex() == DropArea.QUEUE

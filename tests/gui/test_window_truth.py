@@ -20,6 +20,7 @@ from lytsite_desktop.core.previews import notes
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.speed import SpeedMeter
 from lytsite_desktop.core.states import FileState
+from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.page import LOCAL_LIBRARY
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from lytsite_desktop.gui.upload.rows import Role, Row, state_text
@@ -513,10 +514,10 @@ def test_after_a_crash_the_banner_and_the_rows_say_which_projects(tmp_path, open
         app.close()
     window = open_window(lib)
     qtbot.waitUntil(lambda: window.upload.banner.isVisible(), timeout=10_000)
-    assert window.upload.banner_text.text().startswith(
+    assert window.upload.banner.text.text().startswith(
         "<b>2 uploads of <i>Wedding Ana &amp; João</i> and <i>wedding-maria-tom</i> did not finish"
     )
-    qtbot.mouseClick(window.upload.resume_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.upload.banner.resume_button, Qt.MouseButton.LeftButton)
     model = window.upload.model
     qtbot.waitUntil(lambda: len(model.rows) == 2 and all(r.finished for r in model.rows))
     names = sorted(model.data(model.index(i, QueueModel.NAME)) for i in range(2))
@@ -537,3 +538,48 @@ def test_the_crash_banner_names_up_to_three_projects_and_counts_more():
     three = interrupted_note(7, ["A", "B", "C"])
     assert three.startswith("<b>7 uploads of <i>A</i>, <i>B</i> and <i>C</i> did not")
     assert interrupted_note(9, list("ABCD")).startswith("<b>9 uploads of 4 projects did not")
+
+
+def test_files_that_failed_last_time_are_listed_again_until_let_go(tmp_path, open_window, qtbot):
+    """Files that failed were forgotten once the window closed: its next start
+    showed nothing of them (only `status` on the command line did). They come
+    back as failed rows with their reasons; Retry sends them again; Clear
+    Finished lets them go for good."""
+    from lytsite_desktop.core.publishing import PublishingService
+    from lytsite_desktop.core.transfer.task import UploadRequest
+
+    lib = tmp_path / "lib"
+    (lib / "projects").mkdir(parents=True)
+    (lib / "projects" / "gala").write_text("a file where the project's folder goes")
+    photos = [write_random(tmp_path / "Gala" / f"{n}.jpg", 50_000, seed=n) for n in (1, 2)]
+    app = App()
+    try:  # a run in which both failed (the command line's, or a window closed since)
+        service = PublishingService(app, previews=False)
+        service.publish([UploadRequest(str(p), p.name, "gala") for p in photos],
+                        app.ref(lib.as_uri()))  # fmt: skip
+        assert service.wait(60)
+        service.close()
+    finally:
+        app.close()
+    (lib / "projects" / "gala").unlink()  # the photographer clears the way
+    window = open_window(lib.as_uri())
+    model = window.upload.model
+    qtbot.waitUntil(lambda: len(model.rows) == 2, timeout=10_000)
+    assert states(window) == [FileState.FAILED, FileState.FAILED]
+    assert [r.rel_path for r in model.rows] == ["1.jpg", "2.jpg"]
+    assert all(r.detail.endswith("a file is in the way of one of its folders.") for r in model.rows)
+    assert window.upload.drop_area.currentIndex() == DropArea.QUEUE
+    assert (
+        window.statusBar().currentMessage().startswith("2 files could not be published last time")
+    )
+    window.upload.table.selectRow(0)
+    assert window.upload.retry_action.isEnabled()
+    window.upload.retry_action.trigger()
+    qtbot.waitUntil(lambda: states(window)[0] is FileState.PUBLISHED, timeout=30_000)
+    assert states(window)[1] is FileState.FAILED  # only the one chosen
+    (sent,) = (lib / "projects" / "gala" / "files").rglob("1.jpg")
+    assert sent.read_bytes() == photos[0].read_bytes()
+    window.upload.clear_action.trigger()
+    journal = window.upload.app.journal
+    qtbot.waitUntil(lambda: not journal.failed(), timeout=10_000)  # not shown at the next start
+    assert model.rows == []

@@ -109,3 +109,43 @@ def test_a_journal_of_an_earlier_version_speaks_the_states_words(tmp_path):
     with Journal(path) as j:
         (rec,) = j.all_files()
         assert rec.state == "published" and j.projects()[0][:3] == ("d", "p", 1)
+
+
+def test_a_failed_file_is_kept_until_let_go_and_again_when_it_fails_again(tmp_path):
+    """The window lists last time's failures again at its start: the journal keeps
+    them until the window clears them, and a file queued again and failing again
+    is shown again."""
+    with Journal(tmp_path / "j.sqlite3") as j:
+        failed, published = _queue(j, "a.jpg"), _queue(j, "b.jpg")
+        j.update(failed.id, state="failed", error="the file is gone")
+        j.update(published.id, state="published")
+        assert [(r.id, r.error) for r in j.failed()] == [(failed.id, "the file is gone")]
+        j.dismiss([failed.id, published.id])
+        assert j.failed() == []
+        assert j.get(published.id).state == "published"  # let go of: failed rows only
+        assert _queue(j, "a.jpg").state == "queued"
+        j.update(failed.id, state="failed", error="still gone")
+        assert [r.error for r in j.failed()] == ["still gone"]
+
+
+def test_failures_from_before_the_update_are_not_brought_back(tmp_path):
+    from lytsite_desktop.core.store.migrations import MIGRATIONS as _MIGRATIONS
+
+    path = tmp_path / "j.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    for version, migration in enumerate(_MIGRATIONS[:5], start=1):
+        for stmt in migration.split(";"):
+            if stmt.strip():
+                db.execute(stmt)
+        db.execute(f"PRAGMA user_version={version}")
+    db.execute(
+        "INSERT INTO files (dest, project, rel_path, source_path, size, mtime_ns, state, "
+        "error, created_at, updated_at) VALUES ('d', 'p', 'a.jpg', '/a.jpg', 1, 1, 'failed',"
+        " 'months ago', 0, 0)"
+    )
+    db.close()
+    with Journal(path) as j:
+        assert [r.state for r in j.all_files()] == ["failed"] and j.failed() == []
+        rec = _queue(j, "b.jpg")
+        j.update(rec.id, state="failed", error="now")
+        assert [r.error for r in j.failed()] == ["now"]

@@ -10,7 +10,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -32,6 +32,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 # A row's state is one of states.STORED; unfinished rows are what `resume` finishes.
 QUEUED, PUBLISHED = FileState.QUEUED.value, FileState.PUBLISHED.value
+FAILED = FileState.FAILED.value
 FINAL = tuple(s.value for s in FINAL_STATES)
 
 
@@ -140,8 +141,8 @@ class Journal:
                     )
                 elif existing.state in FINAL:
                     self._db.execute(
-                        "UPDATE files SET state=?, source_path=?, error=NULL, updated_at=? "
-                        "WHERE id=?",
+                        "UPDATE files SET state=?, source_path=?, error=NULL, dismissed=0, "
+                        "updated_at=? WHERE id=?",
                         (QUEUED, it.source_path, now, existing.id),
                     )
         with self._lock:
@@ -187,6 +188,22 @@ class Journal:
             args = (*args, dest)
         with self._lock:
             return [FileRecord(*r) for r in self._db.execute(q + " ORDER BY id", args)]
+
+    def failed(self) -> list[FileRecord]:
+        """Rows that failed and that the photographer has not let go (:meth:`dismiss`),
+        oldest first: what a window shows again when it starts."""
+        q = f"SELECT {_COLUMNS} FROM files WHERE state=? AND dismissed=0 ORDER BY id"
+        with self._lock:
+            return [FileRecord(*r) for r in self._db.execute(q, (FAILED,))]
+
+    def dismiss(self, file_rows: Iterable[int]) -> None:
+        """Failed rows let go (a window cleared them): not shown again until they
+        are queued again and fail again."""
+        with self._tx():
+            self._db.executemany(
+                "UPDATE files SET dismissed=1 WHERE id=? AND state=?",
+                [(i, FAILED) for i in file_rows],
+            )
 
     def all_files(self) -> list[FileRecord]:
         with self._lock:

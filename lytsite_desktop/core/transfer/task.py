@@ -3,17 +3,19 @@
 A :class:`FileTask` is the engine's runtime view of one journal row: where each of
 the file's two halves stands (:class:`~lytsite_desktop.core.states.Original`,
 :class:`~lytsite_desktop.core.states.Preview`), what a user asked of it (pause,
-cancel) and what has been sent. The steps (``original.py``, ``renditions.py``,
-``aborts.py``) work on one task and report through :class:`EngineServices`,
-which the engine's :class:`~.coordinator.Coordinator` implements: only it
-changes a task's state, so the arrows point one way.
+cancel) and what has been sent. A publish asks for files by
+:class:`UploadRequest` (:func:`requests_for` makes them from scanned items).
+The steps (``original.py``, ``renditions.py``, ``aborts.py``) work on one task
+and report through :class:`EngineServices`, which the engine's
+:class:`~.coordinator.Coordinator` implements: only it changes a task's state,
+so the arrows point one way.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -21,6 +23,8 @@ from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.base import Checksum, Destination
 from lytsite_desktop.core.events import Event
 from lytsite_desktop.core.ingest.filetypes import FileType
+from lytsite_desktop.core.ingest.scan import ScanItem
+from lytsite_desktop.core.keys import slugify
 from lytsite_desktop.core.previews.cache import Cached
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.entry import Rendition
@@ -45,6 +49,22 @@ class UploadRequest:
     source: str
     rel_path: str
     project: str
+
+
+def requests_for(
+    items: Iterable[ScanItem], typed: str = ""
+) -> tuple[list[UploadRequest], dict[str, str]]:
+    """What to publish for scanned items, and each project's title as typed:
+    ``typed`` (a project name the photographer typed) for all, else each dropped
+    folder's own name and slug."""
+    slug = slugify(typed) if typed else ""
+    requests: list[UploadRequest] = []
+    titles: dict[str, str] = {}
+    for item in items:
+        project = slug or item.project
+        requests.append(UploadRequest(item.source, item.rel_path, project))
+        titles.setdefault(project, " ".join(typed.split()) or item.title or item.project)
+    return requests, titles
 
 
 @dataclass(eq=False)

@@ -1,8 +1,9 @@
 """The Upload tab: drop files, pick project and destination, publish, watch each file.
 
 It owns the queue (model, filter, table), its toolbar (whose keys only work on
-this tab) and the banner offering to resume what a crash interrupted. It talks
-to the core only through the :class:`~lytsite_desktop.core.session.Session`.
+this tab) and what the last run left: the banner offering to resume what a crash
+interrupted, and the files that failed, listed again. It talks to the core only
+through the :class:`~lytsite_desktop.core.session.Session`.
 """
 
 from __future__ import annotations
@@ -37,12 +38,13 @@ from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.background import Background
 from lytsite_desktop.gui.images import icon, read_image
+from lytsite_desktop.gui.upload.banner import InterruptedBanner
 from lytsite_desktop.gui.upload.delegates import ProgressDelegate, StateDelegate
 from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.problems import NO_PROBLEMS, ProblemsOnly, nothing_to_resume
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from lytsite_desktop.gui.upload.rows import Row
-from lytsite_desktop.gui.upload.status_line import interrupted_note, status_line
+from lytsite_desktop.gui.upload.status_line import failed_note, status_line
 from lytsite_desktop.gui.upload.welcome import WelcomePage
 
 #: Scanned files added to the table per event-loop turn.
@@ -96,15 +98,7 @@ class UploadPage(QWidget):
         header.addWidget(self.destination, 2)
         header.addWidget(self.publish_button)
 
-        self.banner = QWidget()
-        banner = QHBoxLayout(self.banner)
-        banner.setContentsMargins(0, 0, 0, 0)
-        self.banner_text = QLabel()
-        self.resume_button = QPushButton("Resume them")
-        self.resume_button.clicked.connect(self.resume_interrupted)
-        banner.addWidget(self.banner_text, 1)
-        banner.addWidget(self.resume_button)
-        self.banner.hide()
+        self.banner = InterruptedBanner(self.resume_interrupted)
 
         self.toolbar = self._make_toolbar()
         layout = QVBoxLayout(self)
@@ -347,17 +341,23 @@ class UploadPage(QWidget):
                 self._scanned.extend(event.items)
                 if len(self._scanned) == len(event.items):
                     QTimer.singleShot(0, self._add_scanned)
-            elif isinstance(event, FoundInterrupted) and event.records:
-                self.model.titles.update(event.titles)  # the rows a resume brings back
-                if self.app.settings.auto_resume:
-                    self.session.resume_interrupted()
-                    continue
-                titles = list(dict.fromkeys(event.titles.values()))
-                self.banner_text.setText(interrupted_note(len(event.records), titles))
-                self.banner.show()
+            elif isinstance(event, FoundInterrupted):
+                self._found(event)
             elif isinstance(event, PreviewDone) and event.thumb_path:
                 self._load_thumb(event.task, event.thumb_path)
         self._enable_actions()
+
+    def _found(self, event: FoundInterrupted) -> None:
+        """What last time left: files that failed (rows again, with their reasons)
+        and uploads cut short (the banner, or resumed at once if so set)."""
+        self.model.titles.update(event.titles)  # for these rows and those a resume brings
+        if self.model.add_failed(event.failed):
+            self._show_queue()
+            self.message.emit(failed_note(len(event.failed)))
+        if event.records and self.app.settings.auto_resume:
+            self.session.resume_interrupted()
+        elif event.records:
+            self.banner.tell(event)
 
     def _load_thumb(self, task: int, path: str) -> None:
         self.background.run(

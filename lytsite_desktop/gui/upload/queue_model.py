@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterable
 from typing import Any, cast
 
 from PySide6.QtCore import (
@@ -37,6 +38,7 @@ from lytsite_desktop.core.events import (
 from lytsite_desktop.core.ingest.scan import ScanItem
 from lytsite_desktop.core.speed import SpeedMeter
 from lytsite_desktop.core.states import SHOWS_SPEED, FileState
+from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.gui.images import icon
 from lytsite_desktop.gui.upload.rows import COLUMNS, HEADERS, Row, cell
 from lytsite_desktop.gui.upload.status_line import Totals
@@ -216,16 +218,35 @@ class QueueModel(QAbstractTableModel):
             for i in renamed:
                 self.dataChanged.emit(self.index(i, self.NAME), self.index(i, self.NAME))
         if new:
-            first = len(self.rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            for event in new.values():
-                self._by_task[event.task] = len(self.rows)
-                row = Row(event.path, event.rel_path, event.project, event.size, event.task)
-                row.state = FileState.QUEUED
-                row.title = self.titles.get((event.dest, event.project), "")
-                self.rows.append(row)
-            self.endInsertRows()
-            self._count_projects()
+            self._append([
+                (Row(e.path, e.rel_path, e.project, e.size, e.task, FileState.QUEUED), e.dest)
+                for e in new.values()
+            ])  # fmt: skip
+
+    def add_failed(self, records: Iterable[FileRecord]) -> int:
+        """Rows for files that failed in an earlier run (the journal keeps them
+        until the window clears them), with their reason; Retry sends them again."""
+        rows = [
+            (Row(r.source_path, r.rel_path, r.project, r.size, r.id, FileState.FAILED,
+                 r.error or ""), r.dest)
+            for r in records if r.id not in self._by_task
+        ]  # fmt: skip
+        if rows:
+            self._append(rows)
+        return len(rows)
+
+    def _append(self, rows: list[tuple[Row, str]]) -> None:
+        """Rows of engine tasks the window did not send itself (with their
+        destinations, for their projects' titles)."""
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
+        for row, dest in rows:
+            assert row.task is not None
+            self._by_task[row.task] = len(self.rows)
+            row.title = self.titles.get((dest, row.project), "")
+            self.rows.append(row)
+        self.endInsertRows()
+        self._count_projects()
 
     def _not_queued(self, event: NotQueued) -> None:
         """The engine could not take them (the destination could not be opened)."""
