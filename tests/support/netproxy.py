@@ -57,6 +57,8 @@ class Faults:
     #: Every ``reject_every``-th connection answers its first request itself with
     #: 503 Slow Down (as S3 and R2 do under load) and closes; nothing reaches the server.
     reject_every: int | None = None
+    #: The first ``reject_first`` connections do the same (a store busy for a moment).
+    reject_first: int = 0
     #: Flip one byte in the body of the next ``corrupt_times`` requests whose
     #: target contains this text (the head, and so its checksum, left alone).
     corrupt: str | None = None
@@ -298,7 +300,9 @@ class _Conn:
             f.stall_after if f.stall_after is not None and index % f.stall_every == 0 else None
         )
         self.sniffer = _HttpSniffer(proxy)
-        self.reject = f.reject_every is not None and index % f.reject_every == 0
+        self.reject = (
+            f.reject_every is not None and index % f.reject_every == 0
+        ) or index <= f.reject_first
 
     def start(self) -> None:
         if self.reject:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from lytsite_desktop.core.backoff import tried
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import TransferError
 from lytsite_desktop.core.gallery.layout import relative_key
@@ -85,16 +86,16 @@ class WebPages:
     def _put_assets(self, project: str, new: bool) -> None:
         prefix = project_prefix(project)
         last = ASSETS[-1][0]
-        info = None if new else self._dest.head(prefix + last)
+        info = None if new else tried(lambda: self._dest.head(prefix + last), "the page's assets")
         if (
             info is None
             or info.etag.strip('"') != hashlib.md5(asset(last), usedforsecurity=False).hexdigest()
         ):
 
             def put(name: str, kind: str) -> str:
-                return self._dest.put_bytes(
+                return tried(lambda: self._dest.put_bytes(
                     prefix + name, asset(name), f"{kind}; charset=utf-8", cache_control=ASSETS_CACHE
-                )
+                ), name)  # fmt: skip
 
             with ThreadPoolExecutor(len(ASSETS) - 1, "lytsite-assets") as pool:
                 for done in [pool.submit(put, n, k) for n, k in ASSETS[:-1]]:
@@ -117,7 +118,8 @@ class WebPages:
         body = render_index(manifest).encode()
         with ThreadPoolExecutor(1, "lytsite-assets") as pool:
             asking = pool.submit(self.assets, project, new=new)
-            self._dest.put_bytes(key, body, "text/html; charset=utf-8", cache_control=REVALIDATE)
+            tried(lambda: self._dest.put_bytes(key, body, "text/html; charset=utf-8",
+                                               cache_control=REVALIDATE), key)  # fmt: skip
             asking.result()
 
 

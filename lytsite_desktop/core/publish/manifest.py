@@ -16,8 +16,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import partial
 
 from lytsite_desktop.core import jsontext
+from lytsite_desktop.core.backoff import tried
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import PreconditionFailed, TransientError
 from lytsite_desktop.core.keys import manifest_key
@@ -279,7 +281,8 @@ class Versioned:
 
 
 def read(destination: Destination, project: str) -> Versioned:
-    found = destination.get_versioned(manifest_key(project))
+    key = manifest_key(project)
+    found = tried(lambda: destination.get_versioned(key), key)
     if found is None:
         return Versioned(Manifest(project, {}), None)
     data, etag = found
@@ -325,15 +328,11 @@ def commit(
             pacer.wait(key)
         if sending is not None and attempt == 0:
             sending(manifest)
-        try:
-            etag = destination.put_bytes(
-                key,
-                data,
-                "application/json",
-                cache_control=REVALIDATE,
-                if_match=current.etag,
-                if_none_match=current.etag is None,
-            )
+        put = partial(destination.put_bytes, key, data, "application/json",
+                      cache_control=REVALIDATE, if_match=current.etag,
+                      if_none_match=current.etag is None)  # fmt: skip
+        try:  # asked again at once if refused (a lost answer's try then finds a 412)
+            etag = tried(put, key, again=None if pacer is None else partial(pacer.wait, key))
         except PreconditionFailed:
             log.info("manifest of %s changed elsewhere; merging", project)
             current = read(destination, project)

@@ -8,13 +8,13 @@ publishing into the same project at the same time loses nothing.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from lytsite_desktop.core.backoff import backoff
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import TransferError
 from lytsite_desktop.core.publish.entry import ManifestEntry
@@ -219,7 +219,7 @@ class ManifestWriter:
                     else:
                         self._dirty.add(project)
                         self._pending.setdefault(project, [])[:0] = entries
-                    self._cv.wait(timeout=min(30.0, 0.5 * 2**attempt) * random.uniform(0.5, 1))
+                    self._cv.wait(timeout=backoff(attempt + 1, 30.0))
             finally:
                 with self._cv:
                     self._writing = False

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from lytsite_desktop.core.backoff import BACKOFF_BASE
 from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.errors import TransferError, TransientError
 from lytsite_desktop.core.keys import project_prefix
 from lytsite_desktop.core.store.journal import Journal
-from lytsite_desktop.core.transfer.retry import BACKOFF_BASE
 from lytsite_desktop.core.transfer.task import EngineServices, FileTask
 
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ else fails the file at once.
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable
 from typing import TypeVar
 
+from lytsite_desktop.core.backoff import backoff
 from lytsite_desktop.core.errors import Interrupted, PermanentError, TransientError
 from lytsite_desktop.core.states import FileState
 
@@ -23,17 +23,10 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 MAX_SERVER_RETRIES = 12
-BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
 #: A dead network costs nothing to ask again: a file waiting for it looks this
 #: often, so the upload goes on soon after the network is back.
 NETWORK_BACKOFF_CAP = 8.0
-
-
-def backoff(attempt: int, cap: float = BACKOFF_CAP) -> float:
-    """Seconds to wait before attempt ``attempt + 1`` (full jitter in the upper half)."""
-    delay = min(cap, BACKOFF_BASE * 2 ** (attempt - 1))
-    return delay / 2 + random.uniform(0, delay / 2)
 
 
 def retrying(
