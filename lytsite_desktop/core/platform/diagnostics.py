@@ -13,6 +13,7 @@ Everything written passes through ``redact`` first (see core/redact.py).
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import logging
 import logging.handlers
@@ -55,6 +56,18 @@ def log_dir(paths: AppPaths) -> Path:
 
 def crash_dir(paths: AppPaths) -> Path:
     return paths.state_dir / "crashes"
+
+
+class LogFile(logging.handlers.RotatingFileHandler):
+    """The log file. A line it cannot write (a full disk) is lost quietly: not
+    printed on the terminal with a traceback, as logging does by default."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):  # its last lines flushed to a full disk
+            super().close()
 
 
 class RedactingFormatter(logging.Formatter):
@@ -123,7 +136,7 @@ def start(
     formatter = RedactingFormatter(FORMAT)
     try:
         log_dir(paths).mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
+        file_handler = LogFile(
             diag.log_file, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
         )
         diag.fault_was_enabled = faulthandler.is_enabled()

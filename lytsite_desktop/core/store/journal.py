@@ -7,6 +7,7 @@ after a kill at any instant a resume re-sends at most the parts that were in fli
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -18,6 +19,7 @@ from typing import Any
 
 from lytsite_desktop.core.states import FINAL as FINAL_STATES
 from lytsite_desktop.core.states import UNFINISHED, FileState
+from lytsite_desktop.core.store.faults import JournalError, JournalFull, plain_words, set_aside
 from lytsite_desktop.core.store.filelock import RowLocks
 from lytsite_desktop.core.store.migrations import MIGRATIONS
 from lytsite_desktop.core.store.records import (
@@ -29,6 +31,7 @@ from lytsite_desktop.core.store.records import (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
+log = logging.getLogger(__name__)
 
 # A row's state is one of states.STORED; unfinished rows are what `resume` finishes.
 QUEUED, PUBLISHED = FileState.QUEUED.value, FileState.PUBLISHED.value
@@ -39,10 +42,6 @@ FINAL = tuple(s.value for s in FINAL_STATES)
 _COLUMNS = ", ".join(f.name for f in fields(FileRecord))
 
 
-class JournalError(Exception):
-    pass
-
-
 class Journal:
     """Owns the SQLite connection. Thread-safe: every call takes one lock."""
 
@@ -51,11 +50,40 @@ class Journal:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._locks = RowLocks(path.with_name(path.name + ".locks"))
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._migrate()
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", None) not in (sqlite3.SQLITE_NOTADB,
+                                                              sqlite3.SQLITE_CORRUPT):  # fmt: skip
+                raise JournalError(plain_words(exc, path.parent)) from exc
+            self._db = self._set_aside(exc)
+        except JournalFull as exc:  # its first write (a new journal, a migration)
+            raise JournalError(plain_words(exc.__cause__ or exc, path.parent)) from exc
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._db = db
+            self._migrate()
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _set_aside(self, exc: sqlite3.DatabaseError) -> sqlite3.Connection:
+        """A damaged journal is kept beside (for a look, by hand) and a new one
+        begun: what it knew of unfinished uploads is lost, the bucket's manifests
+        are not (and the orphan sweep finds the uploads it owned)."""
+        try:
+            aside = set_aside(self.path)
+            log.warning("the journal %s is damaged (%s): kept as %s, a new one begun",
+                        self.path, exc, aside.name)  # fmt: skip
+            return self._open()
+        except (OSError, sqlite3.Error) as again:
+            raise JournalError(plain_words(again, self.path.parent)) from again
 
     def close(self) -> None:
         with self._lock:
@@ -91,14 +119,21 @@ class Journal:
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
+        """One transaction; a full disk rolls it back and raises :class:`JournalFull`."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:  # SQLite ends some failed ones itself
+                        self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                    raise JournalFull() from exc
                 raise
-            self._db.execute("COMMIT")
 
     def _row(self, row: tuple | None) -> FileRecord | None:
         return FileRecord(*row) if row else None

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any, TypeVar
 
 from lytsite_desktop.core.config.settings import TransferSettings
@@ -32,6 +33,7 @@ from lytsite_desktop.core.previews.cache import Cached
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.states import STALLED, FileState, Original, Preview, checked
+from lytsite_desktop.core.store.faults import JournalFull
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.core.transfer import aborts, retry
@@ -54,6 +56,7 @@ PROGRESS_INTERVAL = 0.1
 FLOWING = 1.0
 #: A file that keeps changing while we read it fails after this many fresh starts.
 MAX_RESTARTS = 5
+PUBLISHED = FileState.PUBLISHED.value
 
 
 class Coordinator:
@@ -119,13 +122,8 @@ class Coordinator:
     # -- what the steps ask of the engine (task.EngineServices) ----------------------------
 
     def should_stop(self, task: FileTask) -> bool:
-        return (
-            self.stopping
-            or task.paused
-            or task.cancel_requested
-            or task.restart_requested
-            or task.finished
-        )
+        return (self.stopping or task.paused or task.cancel_requested
+                or task.restart_requested or task.finished)  # fmt: skip
 
     def set_state(self, task: FileTask, state: FileState, detail: str = "") -> None:
         with self.lock:
@@ -288,14 +286,15 @@ class Coordinator:
         with self.lock:
             if task.finished:
                 return
-        rec = self.journal.update(task.id, state=FileState.PUBLISHED.value, note=task.note or None)
+        try:
+            rec = self.journal.update(task.id, state=PUBLISHED, note=task.note or None)
+        except JournalFull as exc:  # listed, not recorded: a retry finds it there and lists it
+            return self.fail(task, str(exc))
         assert rec.key
         self.finish(task, FileState.PUBLISHED)
-        self.emit(
-            self.event(FileDone, task, key=rec.key, size=rec.size,
-                        already_published=task.already_published, bytes_sent=task.bytes_sent,
-                        note=task.note, damaged=task.damaged)
-        )  # fmt: skip
+        self.emit(self.event(FileDone, task, key=rec.key, size=rec.size,
+                             already_published=task.already_published, bytes_sent=task.bytes_sent,
+                             note=task.note, damaged=task.damaged))  # fmt: skip
 
     def put_listing(self, task: FileTask, durable: Callable[[], None] | None = None) -> None:
         """List the file as far as it is published: its preview and thumbnail once
@@ -362,7 +361,8 @@ class Coordinator:
         with self.lock:
             if task.finished:
                 return
-        self.journal.update(task.id, state=FileState.FAILED.value, error=reason)
+        with suppress(JournalFull):  # the row stays unfinished then: a resume takes it up
+            self.journal.update(task.id, state=FileState.FAILED.value, error=reason)
         self.unlist_preview_only(task)
         self.finish(task, FileState.FAILED)
         self.emit(self.event(FileFailed, task, reason=reason))
