@@ -119,8 +119,8 @@ def test_a_library_folder_that_cannot_be_written_says_why_in_plain_words(tmp_pat
         app.close()
     (failed,) = rec.of(FileFailed)
     assert failed.reason == (
-        f"Cannot write to the library folder {tmp_path / 'lib'}: "
-        "a file is in the way of one of its folders."
+        "Cannot write to the library folder: a file is in the way of one of its folders "
+        f"({tmp_path / 'lib'})."
     )
     assert escaped == []
     dest = LocalDestination(tmp_path / "lib")  # reads of what cannot be there: not there

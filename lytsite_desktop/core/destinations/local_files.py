@@ -75,7 +75,7 @@ def disk_error(exc: OSError, root: Path) -> Exception:
             patient=True,  # freed space lets the upload go on by itself
         )
     why = _WHY.get(exc.errno or 0, "the system refused")
-    return PermanentError(f"Cannot write to the library folder {root}: {why}.")
+    return PermanentError(f"Cannot write to the library folder: {why} ({root}).")
 
 
 #: What a disk's refusal means, in a photographer's words (the log has the rest).
