@@ -1,12 +1,13 @@
 """The one publishing service: every run, from the window or the command line.
 
-It is the only place an engine is assembled: a destination's engine gets the
-project manifests' writer as its lister (which also keeps the offline copy and
-publishes the web page), the preview workers, and the bandwidth limit and part
-slots that every destination shares, so publishing to two buckets at once never
-doubles the load. Engines run side by side, one per destination, for as long as
-the service lives. It owns resume (per destination, as the journal remembers
-how to reach each), the orphan sweep, and batches (see :mod:`.batches`).
+It opens every engine (:func:`~.runs.open_engine` assembles one): a
+destination's engine gets the project manifests' writer as its lister (which
+also keeps the offline copy and publishes the web page), the preview workers,
+and the bandwidth limit and part slots that every destination shares, so
+publishing to two buckets at once never doubles the load. Engines run side by
+side, one per destination, for as long as the service lives. It owns resume
+(per destination, as the journal remembers how to reach each), retrying what
+failed in an earlier run, the orphan sweep, and batches (see :mod:`.batches`).
 
 Methods may block on the disk or the network (opening a destination, reading the
 journal); a window calls them through :class:`~lytsite_desktop.core.session.Session`.
@@ -19,25 +20,20 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.batches import Batch, Batches
 from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.curation import edits
-from lytsite_desktop.core.destinations.base import Destination
 from lytsite_desktop.core.destinations.resolve import DestRef
-from lytsite_desktop.core.errors import ConfigError, TransferError
+from lytsite_desktop.core.errors import ConfigError
 from lytsite_desktop.core.events import BatchDone, Event, EventHub, Stopping, Subscriber
-from lytsite_desktop.core.gallery.projects import GalleryStore
-from lytsite_desktop.core.gallery.web import WebPages
 from lytsite_desktop.core.previews.maker import PreviewMaker
-from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.publish.private import private_slug
-from lytsite_desktop.core.publish.writer import ManifestWriter
+from lytsite_desktop.core.runs import Run, open_engine
 from lytsite_desktop.core.states import FileState
-from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.core.transfer import aborts
 from lytsite_desktop.core.transfer.engine import TransferEngine
@@ -54,51 +50,6 @@ DRAIN_SECONDS = 30.0
 
 def _queue_again(engine: TransferEngine, records: list[FileRecord]) -> list[int]:
     return engine.add(UploadRequest(r.source_path, r.rel_path, r.project) for r in records)
-
-
-@dataclass
-class Run:
-    """One destination's engine, its manifest writer and its client pages."""
-
-    engine: TransferEngine
-    writer: ManifestWriter | None
-    web: WebPages | None = None
-
-
-def open_engine(
-    dest: Destination,
-    journal: Journal,
-    settings: TransferSettings,
-    *,
-    previews: PreviewMaker | None = None,
-    gallery: GalleryStore | None = None,
-    manifest: bool = True,
-    limiter: RateLimiter | None = None,
-    slots: PartSlots | None = None,
-) -> Run:
-    """An engine for ``dest``, with the manifest writer as its lister (closed when the
-    engine stops), its offline copy in ``gallery`` and the web page."""
-    writer = web = None
-    if manifest:
-        web = WebPages(dest)
-
-        def written(m: Manifest, data: bytes) -> None:
-            if gallery is not None:  # the offline gallery's copy
-                gallery.save_manifest(dest.ident, m.project, data)
-            try:  # while files still stream: the batch's end then puts only the page
-                web.assets(m.project)
-            except TransferError as exc:
-                log.info("the page's assets wait for the page: %s", exc)
-
-        writer = ManifestWriter(dest, dest.write_interval, written=written, pages=web.page)
-    engine = TransferEngine(
-        dest, journal, settings, previews=previews, lister=writer, limiter=limiter, slots=slots
-    )
-    if writer is not None:
-        writer.settling, writer.drained = engine.winding_down, engine.drained
-        engine.on_quiet = writer.wake
-        engine.on_stop(lambda seconds: writer.close(timeout=seconds))
-    return Run(engine, writer, web)
 
 
 class PublishingService:

@@ -18,7 +18,7 @@ from lytsite_desktop.core.config.settings import TransferSettings
 from lytsite_desktop.core.destinations.resolve import parse_signer_url
 from lytsite_desktop.core.destinations.signed import SignedDestination
 from lytsite_desktop.core.events import Progress
-from lytsite_desktop.core.publishing import open_engine
+from lytsite_desktop.core.runs import open_engine
 from lytsite_desktop.core.sizes import MiB
 from tests.conftest import write_random
 from tests.support.engines import engine, journal, requests_for

@@ -22,7 +22,7 @@ from lytsite_desktop.core.destinations import signed
 from lytsite_desktop.core.destinations.resolve import parse_signer_url
 from lytsite_desktop.core.destinations.signed import SignedDestination
 from lytsite_desktop.core.events import FileDone, FileStateChanged, Progress
-from lytsite_desktop.core.publishing import open_engine
+from lytsite_desktop.core.runs import open_engine
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.transfer.engine import UploadRequest

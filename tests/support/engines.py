@@ -12,7 +12,7 @@ from lytsite_desktop.core.destinations.resolve import parse_s3_url
 from lytsite_desktop.core.destinations.s3 import S3Destination
 from lytsite_desktop.core.events import Event
 from lytsite_desktop.core.previews.maker import PreviewMaker
-from lytsite_desktop.core.publishing import open_engine
+from lytsite_desktop.core.runs import open_engine
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.transfer.engine import TransferEngine, UploadRequest

@@ -17,7 +17,8 @@ from lytsite_desktop.core.gallery.web import WebPages
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.publish.writer import ManifestWriter
-from lytsite_desktop.core.publishing import PublishingService, open_engine
+from lytsite_desktop.core.publishing import PublishingService
+from lytsite_desktop.core.runs import open_engine
 from tests.support.engines import journal, requests_for
 from tests.support.images import jpeg_bytes, marked_image
 from tests.unit.test_manifest import FULL
