@@ -219,9 +219,13 @@ class PublishingService:
             if spec is None:
                 problems.append(f"the journal does not say how to reach {ident}; upload again")
                 continue
-            engine = self.run_for(DestRef.of(spec, self.app.paths)).engine
-            batch = self._start(engine.dest.ident, {r.project for r in recs})
-            self._join(batch, engine, queue(engine, recs))
+            run = self.run_for(DestRef.of(spec, self.app.paths))
+            titles = {r.project: r.title for r in recs if r.title}
+            for slug, title in titles.items():  # for a manifest that has none yet
+                if run.writer is not None:
+                    run.writer.submit(slug, edits.default_title(title), soon=False)
+            batch = self._start(run.engine.dest.ident, {r.project for r in recs}, titles)
+            self._join(batch, run.engine, queue(run.engine, recs))
             batches.append(batch)
         return batches, problems
 

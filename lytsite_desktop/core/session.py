@@ -137,9 +137,10 @@ class Session:
             found = [r for r in journal.unfinished() if not journal.held_elsewhere(r.id)]
             failed = journal.failed()
             titles = {}
-            for r in found + failed:
+            for r in found + failed:  # the gallery's title, else the one typed, else the name
                 if (r.dest, r.project) not in titles:
-                    titles[(r.dest, r.project)] = self.app.gallery.title(r.dest, r.project)
+                    kept = self.app.gallery.title(r.dest, r.project)
+                    titles[(r.dest, r.project)] = r.title if kept == r.project and r.title else kept
             self.events.emit(FoundInterrupted(tuple(found), titles, tuple(failed)))
 
         self._do(find)

@@ -382,7 +382,9 @@ def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
         proxy.set_up_rate(None)  # the link is fast now. The next launch: the same journal,
         window = window_for(bwlimit=4 * MiB)  # and its own bandwidth limit is the bottleneck
         qtbot.waitUntil(lambda: window.upload.banner.isVisible(), timeout=10_000)
-        assert "1 upload of <i>gala</i> did not finish" in window.upload.banner.text.text()
+        # The folder's name as written, kept in the journal (it said "gala": the
+        # project had no manifest yet, so no title, here or in the bucket after).
+        assert "1 upload of <i>Gala</i> did not finish" in window.upload.banner.text.text()
         assert window.upload.drop_area.currentIndex() == DropArea.EMPTY
         qtbot.mouseClick(window.upload.banner.resume_button, Qt.MouseButton.LeftButton)
         # The resumed file is a row, shown at once (not the empty drop area) ...
@@ -414,6 +416,7 @@ def test_a_killed_upload_is_offered_on_the_next_launch_and_completes(
     )
     (entry,) = manifest["files"]
     assert object_sha256(s3, bucket, entry["originalKey"]) == sha256_file(src)
+    assert manifest["title"] == "Gala"
 
 
 def test_a_second_launch_hands_its_paths_to_the_open_window(tmp_path, window_for, qtbot):

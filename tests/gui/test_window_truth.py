@@ -555,7 +555,7 @@ def test_files_that_failed_last_time_are_listed_again_until_let_go(tmp_path, ope
     app = App()
     try:  # a run in which both failed (the command line's, or a window closed since)
         service = PublishingService(app, previews=False)
-        service.publish([UploadRequest(str(p), p.name, "gala") for p in photos],
+        service.publish([UploadRequest(str(p), p.name, "gala", "Gala Dinner") for p in photos],
                         app.ref(lib.as_uri()))  # fmt: skip
         assert service.wait(60)
         service.close()
@@ -579,6 +579,12 @@ def test_files_that_failed_last_time_are_listed_again_until_let_go(tmp_path, ope
     assert states(window)[1] is FileState.FAILED  # only the one chosen
     (sent,) = (lib / "projects" / "gala" / "files").rglob("1.jpg")
     assert sent.read_bytes() == photos[0].read_bytes()
+    # Its project's first manifest, written by this later run, has the title typed
+    # then (kept in the journal; it was the address, "gala"), and the end says it.
+    manifest = json.loads((lib / "projects" / "gala" / "manifest.json").read_bytes())
+    assert manifest["title"] == "Gala Dinner"
+    qtbot.waitUntil(lambda: bool(window.notifications), timeout=10_000)
+    assert window.notifications[-1][1].startswith("1 file published to Gala Dinner")
     window.upload.clear_action.trigger()
     journal = window.upload.app.journal
     qtbot.waitUntil(lambda: not journal.failed(), timeout=10_000)  # not shown at the next start

@@ -149,3 +149,15 @@ def test_failures_from_before_the_update_are_not_brought_back(tmp_path):
         rec = _queue(j, "b.jpg")
         j.update(rec.id, state="failed", error="now")
         assert [r.error for r in j.failed()] == ["now"]
+
+
+def test_a_projects_title_as_typed_is_kept_with_its_files(tmp_path):
+    """For the project's first manifest when a later run writes it (a resume, a
+    retry): before, that manifest had no title and the page showed the address."""
+    with Journal(tmp_path / "j.sqlite3") as j:
+        item = QueueItem("d", "wedding-ana-joao", "a.jpg", "/src/a.jpg", 1, 1, "Ana & João")
+        (rec,) = j.queue([item])
+        assert rec.title == "Ana & João"
+        j.update(rec.id, state="failed", error="gone")
+        (again,) = j.queue([QueueItem("d", "wedding-ana-joao", "a.jpg", "/src/a.jpg", 1, 1)])
+        assert again.state == "queued" and again.title == "Ana & João"  # a retry tells none

@@ -154,42 +154,33 @@ class Journal:
 
         An existing unfinished row for the same place is kept as is, so its upload
         can resume; the engine decides whether the source changed. A finished row
-        is queued again (keeping its key and hash for comparison).
+        is queued again (keeping its key and hash for comparison). Its project's
+        title, when told, is kept with each row for a later run's first manifest.
         """
         now = time.time()
         keys = []
+        where = f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?"
         with self._tx():
             for it in items:
                 key = (it.dest, it.project, it.rel_path)
                 keys.append(key)
-                existing = self._row(
-                    self._db.execute(
-                        f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?",
-                        key,
-                    ).fetchone()
-                )
+                existing = self._row(self._db.execute(where, key).fetchone())
                 if existing is None:
                     self._db.execute(
-                        "INSERT INTO files (dest, project, rel_path, source_path, size, "
-                        "mtime_ns, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                        (*key, it.source_path, it.size, it.mtime_ns, QUEUED, now, now),
+                        "INSERT INTO files (dest, project, rel_path, source_path, size, mtime_ns, "
+                        "state, title, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                        (*key, it.source_path, it.size, it.mtime_ns, QUEUED, it.title, now, now),
                     )
                 elif existing.state in FINAL:
                     self._db.execute(
                         "UPDATE files SET state=?, source_path=?, error=NULL, dismissed=0, "
-                        "updated_at=? WHERE id=?",
-                        (QUEUED, it.source_path, now, existing.id),
+                        "title=coalesce(?, title), updated_at=? WHERE id=?",
+                        (QUEUED, it.source_path, it.title, now, existing.id),
                     )
+                elif it.title and not existing.title:  # under way, queued by an older version
+                    self._db.execute("UPDATE files SET title=? WHERE id=?", (it.title, existing.id))
         with self._lock:
-            return [
-                FileRecord(
-                    *self._db.execute(
-                        f"SELECT {_COLUMNS} FROM files WHERE dest=? AND project=? AND rel_path=?",
-                        key,
-                    ).fetchone()
-                )
-                for key in keys
-            ]
+            return [FileRecord(*self._db.execute(where, key).fetchone()) for key in keys]
 
     def update(self, file_row: int, **values: object) -> FileRecord:
         """Set columns of one row (and updated_at), durably, in one commit; returns

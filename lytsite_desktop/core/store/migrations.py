@@ -81,4 +81,9 @@ MIGRATIONS: list[str] = [
     ALTER TABLE files ADD COLUMN dismissed INTEGER NOT NULL DEFAULT 0;
     UPDATE files SET dismissed = 1 WHERE state = 'failed';
     """,
+    # 7: the project's title as typed when the file was queued: a later run (a
+    # resume, a retry) writes the project's first manifest with it, not its slug.
+    """
+    ALTER TABLE files ADD COLUMN title TEXT;
+    """,
 ]

@@ -29,6 +29,10 @@ class FileRecord:
     note: str | None
     #: The checksum algorithm its multipart upload declared (None: Content-MD5).
     checksum: str | None
+    #: A failed file the window has let go of (not listed again at its start).
+    dismissed: int = 0
+    #: Its project's title as typed when it was queued (None: not told).
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class QueueItem:
     source_path: str
     size: int
     mtime_ns: int
+    title: str | None = None  # its project's, as typed
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ class TransferEngine:
             except OSError:
                 size, mtime_ns = 0, 0  # reported as failed when prepared
             where = (self.dest.ident, req.project, req.rel_path, os.path.abspath(req.source))
-            items.append(QueueItem(*where, size, mtime_ns))
+            items.append(QueueItem(*where, size, mtime_ns, title=req.title or None))
         records = self.journal.queue(items)
         return [self._enqueue(rec, req) for rec, req in zip(records, reqs, strict=True)]
 

@@ -44,11 +44,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class UploadRequest:
-    """One file to publish: where it is, its place in the gallery, its project."""
+    """One file to publish: where it is, its place in the gallery, its project (and
+    that project's title as typed, kept in the journal for a later run)."""
 
     source: str
     rel_path: str
     project: str
+    title: str = ""
 
 
 def requests_for(
@@ -62,8 +64,8 @@ def requests_for(
     titles: dict[str, str] = {}
     for item in items:
         project = slug or item.project
-        requests.append(UploadRequest(item.source, item.rel_path, project))
-        titles.setdefault(project, " ".join(typed.split()) or item.title or item.project)
+        title = titles.setdefault(project, " ".join(typed.split()) or item.title or item.project)
+        requests.append(UploadRequest(item.source, item.rel_path, project, title))
     return requests, titles
 
 
