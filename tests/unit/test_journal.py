@@ -13,6 +13,19 @@ from lytsite_desktop.core.store.records import PartRecord, QueueItem
 REPO = Path(__file__).resolve().parents[2]
 
 
+def _journal_at(path: Path, schema: int) -> sqlite3.Connection:
+    """A journal as an earlier version (``schema``) left it."""
+    from lytsite_desktop.core.store.migrations import MIGRATIONS
+
+    db = sqlite3.connect(path, isolation_level=None)
+    for version, migration in enumerate(MIGRATIONS[:schema], start=1):
+        for stmt in migration.split(";"):
+            if stmt.strip():
+                db.execute(stmt)
+        db.execute(f"PRAGMA user_version={version}")
+    return db
+
+
 def _queue(j: Journal, rel_path: str = "a.jpg", size: int = 10):  # type: ignore[no-untyped-def]
     (rec,) = j.queue([QueueItem("d", "p", rel_path, f"/src/{rel_path}", size, 1)])
     return rec
@@ -92,15 +105,8 @@ def test_another_process_cannot_claim_a_claimed_row(tmp_path):
 def test_a_journal_of_an_earlier_version_speaks_the_states_words(tmp_path):
     """Schema 2 called a published file "done"; migration 3 renames it, so the
     journal, the events and `status` use one word."""
-    from lytsite_desktop.core.store.migrations import MIGRATIONS as _MIGRATIONS
-
     path = tmp_path / "j.sqlite3"
-    db = sqlite3.connect(path, isolation_level=None)
-    for version, migration in enumerate(_MIGRATIONS[:2], start=1):
-        for stmt in migration.split(";"):
-            if stmt.strip():
-                db.execute(stmt)
-        db.execute(f"PRAGMA user_version={version}")
+    db = _journal_at(path, 2)
     db.execute(
         "INSERT INTO files (dest, project, rel_path, source_path, size, mtime_ns, state, "
         "created_at, updated_at) VALUES ('d', 'p', 'a.jpg', '/a.jpg', 1, 1, 'done', 0, 0)"
@@ -129,15 +135,8 @@ def test_a_failed_file_is_kept_until_let_go_and_again_when_it_fails_again(tmp_pa
 
 
 def test_failures_from_before_the_update_are_not_brought_back(tmp_path):
-    from lytsite_desktop.core.store.migrations import MIGRATIONS as _MIGRATIONS
-
     path = tmp_path / "j.sqlite3"
-    db = sqlite3.connect(path, isolation_level=None)
-    for version, migration in enumerate(_MIGRATIONS[:5], start=1):
-        for stmt in migration.split(";"):
-            if stmt.strip():
-                db.execute(stmt)
-        db.execute(f"PRAGMA user_version={version}")
+    db = _journal_at(path, 5)
     db.execute(
         "INSERT INTO files (dest, project, rel_path, source_path, size, mtime_ns, state, "
         "error, created_at, updated_at) VALUES ('d', 'p', 'a.jpg', '/a.jpg', 1, 1, 'failed',"
