@@ -36,6 +36,7 @@ def plain_words(exc: BaseException, folder: Path) -> str:
     why = {
         sqlite3.SQLITE_READONLY: "the disk is read-only",
         sqlite3.SQLITE_IOERR: "the disk could not be read or written",
+        sqlite3.SQLITE_BUSY: "another lytsite-desktop holds it; try again in a moment",
     }.get(code or 0, "the folder cannot be written")
     return f"lytsite-desktop cannot keep its record of uploads in {folder}: {why}."
 
