@@ -217,7 +217,7 @@ class PublishingService:
         for ident, recs in by_dest.items():
             spec = self.app.journal.destination_spec(ident)
             if spec is None:
-                problems.append(f"the journal does not say how to reach {ident}; upload again")
+                problems.append(f"this computer no longer knows {ident}; publish again")
                 continue
             run = self.run_for(DestRef.of(spec, self.app.paths))
             titles = {r.project: r.title for r in recs if r.title}
