@@ -529,6 +529,15 @@ def test_after_a_crash_the_banner_and_the_rows_say_which_projects(tmp_path, open
     assert text.startswith("2 files published to Wedding Ana & João and wedding-maria-tom;")
 
 
+def test_the_note_of_files_that_failed_last_time_counts_them():
+    from lytsite_desktop.gui.upload.status_line import failed_note
+
+    one = "1 file could not be published last time (in red, with the reason): "
+    assert failed_note(1) == one + "Retry sends it again, Clear Finished lets it go."
+    assert failed_note(3).startswith("3 files could not be published last time")
+    assert failed_note(3).endswith("Retry sends them again, Clear Finished lets them go.")
+
+
 def test_the_crash_banner_names_up_to_three_projects_and_counts_more():
     from lytsite_desktop.gui.upload.status_line import interrupted_note
 

@@ -136,7 +136,8 @@ def main() -> int:
 def resume_shots(window: MainWindow, session: Any, app: Any, work: Path, out: Path,
                  settle: Settle) -> tuple[MainWindow, Any, Any]:  # fmt: skip
     """A batch cut short (the app quits mid-file), then the next start: the offer to
-    resume, the resumed rows, and the problems filter with nothing to show."""
+    resume beside the file that failed last time, the resumed rows, and the
+    problems filter with nothing to show once that file is let go."""
     from lytsite_desktop.core.app import App
     from lytsite_desktop.core.destinations.resolve import DestRef
     from lytsite_desktop.gui.app import build
@@ -147,7 +148,11 @@ def resume_shots(window: MainWindow, session: Any, app: Any, work: Path, out: Pa
         write_random(gala / f"speech-{i + 1}.mov", 60 * 1024 * 1024, seed=i)
     window.app.settings.transfer.bwlimit = 8 * 1024 * 1024
     window.session.settings_changed()
-    window.upload.clear_finished()
+    # The published rows go; the one that failed (moved away) stays, so the next
+    # start lists it again beside the offer to resume.
+    window.upload.model.remove_rows(
+        [i for i, r in enumerate(window.upload.model.rows) if r.state.value == "published"]
+    )
     window.upload.fill_destinations(DestRef.local_library(window.app.paths))
     window.add_paths([str(gala)])
     settle(1.0)
@@ -174,6 +179,9 @@ def resume_shots(window: MainWindow, session: Any, app: Any, work: Path, out: Pa
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and window.upload.uploading:
         settle(0.5)
+    window.upload.model.remove_rows(  # the failed file let go
+        [i for i, r in enumerate(window.upload.model.rows) if r.state.value == "failed"]
+    )
     window.upload.problems_action.trigger()
     settle(0.5)
     window.grab().save(str(out / "problems-none.png"))

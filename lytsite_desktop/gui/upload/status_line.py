@@ -102,9 +102,9 @@ def interrupted_note(count: int, projects: list[str]) -> str:
 
 def failed_note(count: int) -> str:
     """The status bar when files that failed last time are listed again."""
-    files = f"{count} file{'s' if count != 1 else ''}"
+    files, them = (f"{count} files", "them") if count != 1 else ("1 file", "it")
     return (f"{files} could not be published last time (in red, with the reason): "
-            "Retry sends them again, Clear Finished lets them go.")  # fmt: skip
+            f"Retry sends {them} again, Clear Finished lets {them} go.")  # fmt: skip
 
 
 def listed(names: list[str]) -> str:
