@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from lytsite_desktop.cli.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
@@ -74,6 +75,8 @@ def cmd_upload(app: App, args: argparse.Namespace) -> int:
     if not items and problems:
         return EXIT_FAILED
     requests, titles = requests_for(items, args.project or "")
+    if args.title:  # what a later run (a resume) gives the project's first manifest
+        requests = [replace(r, title=args.title) for r in requests]
     ref = app.ref(args.dest)
     names = set(titles.values())
     project = args.project or (names.pop() if len(names) == 1 else "")

@@ -106,6 +106,9 @@ def test_upload_title_is_set_at_the_first_publish(tmp_path, bucket, s3, s3_serve
     args = ["upload", str(tmp_path / "day"), "--dest", dest, "--project", "Ana & João"]
     assert main([*args, "--title", TITLE]) == 0
     assert manifest(s3, bucket, "ana-joao")["title"] == TITLE
+    app = App()  # kept for a later run that would write the first manifest (a resume)
+    assert [r.title for r in app.journal.all_files()] == [TITLE]
+    app.close()
     shoot(tmp_path / "day", ["b.jpg"], seed=5)
     assert main(args) == 0  # a later publish without --title keeps the title
     doc = manifest(s3, bucket, "ana-joao")
