@@ -14,9 +14,9 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,39 @@ class Throttle:
         if final or now - self.last >= PROGRESS_EVERY:
             self.last = now
             self.fn(value)
+
+
+class Batched(QObject, Generic[T]):
+    """Values handed in on the GUI thread, passed on in lists: the first at once,
+    those that follow within ``interval`` seconds together at its end. A stream of
+    answers (images arriving) reaches the window without delay and without one
+    repaint each."""
+
+    def __init__(
+        self,
+        fn: Callable[[list[T]], None],
+        interval: float = PROGRESS_EVERY,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._fn = fn
+        self._pending: list[T] = []
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(round(interval * 1000))
+        self._timer.timeout.connect(self.flush)
+
+    def add(self, value: T) -> None:
+        self._pending.append(value)
+        if not self._timer.isActive():
+            self.flush()
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Pass on what waits now (before an answer that must come after it)."""
+        if self._pending:
+            batch, self._pending = self._pending, []
+            self._fn(batch)
 
 
 class Background(QObject):

@@ -19,6 +19,7 @@ from lytsite_desktop.core.gallery.layout import Layout
 from lytsite_desktop.core.gallery.projects import ProjectRef, list_projects
 from lytsite_desktop.core.keys import manifest_key
 from lytsite_desktop.core.sizes import format_size
+from lytsite_desktop.gui.background import Batched
 from lytsite_desktop.gui.gallery.view import EMPTY, FLOW, GRID, LIGHTBOX, GalleryView
 from tests.conftest import dest_url
 from tests.support.gallery import fake_project
@@ -287,3 +288,23 @@ def test_a_file_with_no_picture_is_named_on_its_tile_and_says_why(qtbot, tmp_pat
     assert one != other, "the two tiles differ only by the name they show"
     for tile in damaged:  # and the tooltip says why there is no picture
         assert tile.item.entry.note and tile.item.entry.note in tile.toolTip()
+
+
+def test_images_arriving_reach_the_grid_at_once_then_together(qtbot):
+    """What the bucket sends while a project opens: the first image passed on at
+    once, those right behind it together a moment later (not held until the next
+    one comes: the last thumbnails of a first screen would wait for it)."""
+    got: list[list[int]] = []
+    batched = Batched(got.append, 0.05)
+    batched.add(1)
+    assert got == [[1]]
+    batched.add(2)
+    batched.add(3)
+    assert got == [[1]]
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=2000)  # no more came: passed on anyway
+    assert got[1] == [2, 3]
+    batched.add(4)  # a quiet moment since: at once again
+    assert got[2] == [4]
+    batched.add(5)
+    batched.flush()  # before the end's own words
+    assert got[3] == [5]

@@ -15,6 +15,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +31,11 @@ from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.store.journal import Journal
 
 Which = Literal["preview", "thumb"]
+
+#: Images fetched from the bucket at once (the destination keeps 12 connections):
+#: on a link of 80 ms round trip, a first screen of twenty thumbnails takes two
+#: round trips instead of twenty.
+FETCHES = 12
 
 
 @dataclass(frozen=True)
@@ -212,37 +218,67 @@ class GalleryStore:
         should_stop: Callable[[], bool] = lambda: False,
         arrived: Callable[[Path], None] = lambda path: None,
     ) -> FetchReport:
-        """Download every preview and thumbnail this computer lacks (thumbnails first,
-        so the grid fills before the lightbox's images)."""
+        """Download every preview and thumbnail this computer lacks: thumbnails first,
+        so the grid fills before the lightbox's images, each in the order the gallery
+        shows them, :data:`FETCHES` at a time (the first screen's in a few round
+        trips). The callbacks are called on the caller's thread."""
         dest, project = destination.ident, manifest.project
-        lacking: list[tuple[ManifestEntry, Which]] = []
-        for e in manifest.files.values():
+        lacking: list[tuple[str, Which]] = []
+        for e in _shown_order(manifest):
             thumb, preview = self.renditions_of(dest, project, e)
             if thumb is None and e.thumb is not None:
-                lacking.append((e, "thumb"))
+                lacking.append((e.thumb.key, "thumb"))
             if preview is None and e.preview is not None:
-                lacking.append((e, "preview"))
-        wanted = sorted(lacking, key=lambda ew: ew[1] != "thumb")  # stable: thumbnails first
+                lacking.append((e.preview.key, "preview"))
+        wanted = iter(sorted(lacking, key=lambda kw: kw[1] != "thumb"))  # stable
+        total, done = len(lacking), 0
         report = FetchReport()
-        for i, (entry, which) in enumerate(wanted):
-            if should_stop():
-                break
-            progress(i, len(wanted))
-            key = (entry.preview if which == "preview" else entry.thumb).key  # type: ignore[union-attr]
-            try:
-                data = destination.get_bytes(key)
-            except TransferError as exc:
-                report.offline = str(exc)
-                break
+
+        def one(key: str) -> Path | None:
+            data = destination.get_bytes(key)
             if data is None:
-                report.missing.append(key)
-                continue
+                return None
             path = self._mirror(dest, project, key)
             _atomic_write(path, data)
-            report.fetched += 1
-            arrived(path)
-        progress(len(wanted) if report.offline is None else report.fetched, len(wanted))
+            return path
+
+        progress(0, total)
+        with ThreadPoolExecutor(FETCHES, "lytsite-fetch") as pool:
+            running: dict[Future[Path | None], str] = {}
+            while True:
+                while len(running) < FETCHES and report.offline is None and not should_stop():
+                    nxt = next(wanted, None)
+                    if nxt is None:
+                        break
+                    running[pool.submit(one, nxt[0])] = nxt[0]
+                if not running:
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    key = running.pop(future)
+                    try:
+                        path = future.result()
+                    except TransferError as exc:
+                        report.offline = report.offline or str(exc)
+                        continue
+                    done += 1
+                    if path is None:
+                        report.missing.append(key)
+                    else:
+                        report.fetched += 1
+                        arrived(path)
+                    if done < total:
+                        progress(done, total)
+        progress(total if report.offline is None else report.fetched, total)
         return report
+
+
+def _shown_order(manifest: Manifest) -> list[ManifestEntry]:
+    """The project's files in the order the gallery shows them."""
+    entries = list(manifest.files.values())
+    shown = [e for s in page_sections(entries, manifest.order) for e in s.entries]
+    seen = {id(e) for e in shown}
+    return shown + [e for e in entries if id(e) not in seen]
 
 
 def _has_size(path: Path, size: int) -> bool:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
 
 from lytsite_desktop.core.app import App, gallery_link
 from lytsite_desktop.core.destinations.resolve import DestRef
@@ -20,7 +19,6 @@ from lytsite_desktop.core.gallery.projects import (
     remote_projects,
 )
 from lytsite_desktop.core.publish.manifest import Manifest
-from lytsite_desktop.gui.background import Throttle
 
 Described = list[tuple[ProjectRef, str]]
 
@@ -108,8 +106,8 @@ def fetch_project(
 ) -> Outcome:
     """The window's way in (the command line's is ``core.gallery.projects.load_project``):
     the local copy ``show``n at once, then the bucket's, then the previews and
-    thumbnails not on this computer fetched, reported through
-    ``progress((done, total, paths that arrived))``."""
+    thumbnails not on this computer fetched, each reported as it arrives through
+    ``progress((done, total, paths that arrived))`` (the window batches them)."""
     store = app.gallery
     local = store.manifest(ref.dest, ref.project)
     if local is not None:
@@ -130,22 +128,14 @@ def fetch_project(
             return Outcome()
         arrived: list[str] = []  # fetched since the last report
 
-        def report(value: object) -> None:
+        def report(done: int, total: int) -> None:
             batch = arrived[:]
-            del arrived[: len(batch)]
-            done, total = cast(tuple[int, int], value)
+            arrived.clear()
             progress((done, total, batch))
 
-        throttled = Throttle(report)
         fetched = store.fetch(
-            destination,
-            manifest,
-            lambda done, total: throttled((done, total), final=done == total),
-            stop.is_set,
-            lambda path: arrived.append(str(path)),
+            destination, manifest, report, stop.is_set, lambda path: arrived.append(str(path))
         )
-        if arrived:
-            throttled((fetched.fetched, fetched.fetched), final=True)
         return Outcome(offline=fetched.offline, fetched=fetched.fetched, gone=fetched.missing)
     finally:
         destination.close()

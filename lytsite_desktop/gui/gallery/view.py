@@ -28,7 +28,7 @@ from lytsite_desktop.core.gallery.projects import (
 )
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.sizes import format_size
-from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.background import Background, Batched
 from lytsite_desktop.gui.gallery.curation import Curation
 from lytsite_desktop.gui.gallery.downloads import OriginalDownloads
 from lytsite_desktop.gui.gallery.expired import ExpiredOffer
@@ -55,6 +55,10 @@ class GalleryView(QWidget):
         super().__init__(parent)
         self.app = app
         self.background = Background(self)
+        #: Images arriving from the bucket reach the grid within a frame or two.
+        self._fetching: Batched[tuple[int, tuple[int, int, list[str]]]] = Batched(
+            self._progress, 0.03, self
+        )
         self.downloads = OriginalDownloads(
             app, self.background, note=self._download_note, progress=self._download_progress,
             open_file=lambda path: self.open_file(path),
@@ -189,7 +193,7 @@ class GalleryView(QWidget):
         return fetch_project(
             self.app, ref, stop,
             show=lambda shown: self.background.post(self._show, (generation, shown)),
-            progress=lambda p: self.background.post(self._progress, (generation, p)),
+            progress=lambda p: self.background.post(self._fetching.add, (generation, p)),
         )  # fmt: skip
 
     def _show(self, answer: tuple[int, Shown]) -> None:
@@ -227,10 +231,12 @@ class GalleryView(QWidget):
             )
         )
 
-    def _progress(self, answer: tuple[int, tuple[int, int, list[str]]]) -> None:
-        generation, (done, total, arrived) = answer
-        if generation != self._generation:
+    def _progress(self, answers: list[tuple[int, tuple[int, int, list[str]]]]) -> None:
+        current = [p for generation, p in answers if generation == self._generation]
+        if not current:
             return
+        done, total, _ = current[-1]
+        arrived = [path for _, _, paths in current for path in paths]
         self.progress.setVisible(done < total)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
@@ -251,6 +257,7 @@ class GalleryView(QWidget):
     def _opened(self, generation: int, outcome: Outcome) -> None:
         if generation != self._generation:
             return
+        self._fetching.flush()  # what arrived last, before the words of the end
         self.busy = False
         self.progress.hide()
         shown = self.shown

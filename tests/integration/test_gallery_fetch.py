@@ -1,0 +1,76 @@
+"""A project opened on a computer that has none of its images (published from
+another one): they come from the bucket side by side, thumbnails first, in the
+order the Gallery tab shows them. The real S3 server behind the test proxy, a
+quarter of a second each way, so that requests side by side are plain to see."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from lytsite_desktop.core.gallery.layout import page_sections
+from lytsite_desktop.core.gallery.projects import FETCHES, GalleryStore
+from tests.support.engines import s3_destination
+from tests.support.gallery import fake_project
+from tests.support.netproxy import TcpProxy
+
+
+def most_at_once(spans: list[tuple[float, float]]) -> int:
+    edges = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    now = most = 0
+    for _, step in edges:
+        now += step
+        most = max(most, now)
+    return most
+
+
+def test_a_new_computer_fetches_the_images_side_by_side_in_the_gallerys_order(
+    tmp_path, bucket, s3, s3_server
+):
+    # The manifest lists folder "b" first and each folder's photos backwards: the
+    # gallery shows "a" first, its photos in natural order.
+    paths = [f"{folder}/IMG_{n:02d}.jpg" for folder in ("b", "a") for n in range(15, 0, -1)]
+    published = tmp_path / "published"
+    manifest = fake_project(published, paths)
+    for f in published.rglob("*"):
+        if f.is_file():
+            key = f.relative_to(published).as_posix()
+            s3.put_object(Bucket=bucket, Key=key, Body=f.read_bytes())
+    shown = [e for s in page_sections(list(manifest.files.values())) for e in s.entries]
+    assert [e.path for e in shown[:2]] == ["a/IMG_01.jpg", "a/IMG_02.jpg"]
+
+    calls: list[tuple[float, float, str]] = []
+    lock = threading.Lock()
+    store = GalleryStore(tmp_path / "cache")
+    with TcpProxy(s3_server.port, latency=0.25) as proxy:
+        dest = s3_destination(bucket, proxy.url)
+        get = dest.get_bytes
+
+        def timed(key: str) -> bytes | None:
+            start = time.monotonic()
+            data = get(key)
+            with lock:
+                calls.append((start, time.monotonic(), key))
+            return data
+
+        dest.get_bytes = timed  # type: ignore[method-assign]
+        arrived = []
+        try:
+            report = store.fetch(dest, manifest, arrived=arrived.append)
+        finally:
+            dest.close()
+    assert report.fetched == 60 and report.offline is None and not report.missing
+    assert len(arrived) == 60
+    for e in shown:  # kept on this computer, byte for byte
+        assert (
+            store.local(dest.ident, "shoot", e, "thumb").read_bytes()
+            == (published / e.thumb.key).read_bytes()
+        )
+    # Side by side: as many at once as the store allows, never more.
+    assert most_at_once([(start, end) for start, end, _ in calls]) == FETCHES
+    asked = [key for _, _, key in sorted(calls)]
+    # The first screen's thumbnails first, then the rest of the thumbnails, then
+    # the previews (the lightbox's), each in the gallery's order.
+    assert set(asked[:FETCHES]) == {e.thumb.key for e in shown[:FETCHES]}
+    assert set(asked[:30]) == {e.thumb.key for e in shown}
+    assert set(asked[30 : 30 + FETCHES]) == {e.preview.key for e in shown[:FETCHES]}
