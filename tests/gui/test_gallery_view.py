@@ -290,6 +290,35 @@ def test_a_file_with_no_picture_is_named_on_its_tile_and_says_why(qtbot, tmp_pat
         assert tile.item.entry.note and tile.item.entry.note in tile.toolTip()
 
 
+def test_the_photo_opened_while_the_gallery_fills_comes_before_the_rest(
+    qtbot, tmp_path, app, gallery, bucket, s3, s3_server
+):
+    """A project published from another computer, opened here for the first time:
+    the photo the photographer opens at once is fetched before the thumbnails still
+    on their way, not after every one of them."""
+    published_to = tmp_path / "published"
+    manifest = fake_project(published_to, [f"IMG_{i:02d}.jpg" for i in range(48)])
+    for f in published_to.rglob("*"):
+        if f.is_file():
+            key = f.relative_to(published_to).as_posix()
+            s3.put_object(Bucket=bucket, Key=key, Body=f.read_bytes())
+    s3.put_object(Bucket=bucket, Key=manifest_key("shoot"), Body=manifest.to_json())
+    with TcpProxy(s3_server.port, latency=0.1) as proxy:
+        dest = app.open(app.ref(dest_url(bucket, proxy.url)))
+        dest.close()
+        view = gallery()
+        view.open_project(ProjectRef(dest.ident, "shoot", 48, ""))
+        qtbot.waitUntil(lambda: view.shown is not None, timeout=10_000)
+        assert view.layout_kind == Layout.THUMBS and not view.items[47].here
+        view.open_lightbox(47)
+        qtbot.waitUntil(lambda: not view.busy, timeout=30_000)
+        images_arrive(qtbot, view, [str(view.items[47].full)])  # shown in the lightbox
+        gets = [r.target.split("?")[0] for r in proxy.requests if r.method == "GET"]
+    wanted = next(i for i, t in enumerate(gets) if t.endswith(view.items[47].entry.preview.key))
+    last_thumb = max(i for i, t in enumerate(gets) if "/thumbs/" in t)
+    assert wanted < last_thumb
+
+
 def test_images_arriving_reach_the_grid_at_once_then_together(qtbot):
     """What the bucket sends while a project opens: the first image passed on at
     once, those right behind it together a moment later (not held until the next

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from urllib.parse import unquote
 
 from lytsite_desktop.core.gallery.layout import page_sections
 from lytsite_desktop.core.gallery.projects import FETCHES, GalleryStore
@@ -74,3 +75,30 @@ def test_a_new_computer_fetches_the_images_side_by_side_in_the_gallerys_order(
     assert set(asked[:FETCHES]) == {e.thumb.key for e in shown[:FETCHES]}
     assert set(asked[:30]) == {e.thumb.key for e in shown}
     assert set(asked[30 : 30 + FETCHES]) == {e.preview.key for e in shown[:FETCHES]}
+
+
+def test_what_the_window_shows_now_is_fetched_before_the_rest(tmp_path, bucket, s3, s3_server):
+    paths = [f"IMG_{n:02d}.jpg" for n in range(1, 31)]
+    published = tmp_path / "published"
+    manifest = fake_project(published, paths)
+    for f in published.rglob("*"):
+        if f.is_file():
+            key = f.relative_to(published).as_posix()
+            s3.put_object(Bucket=bucket, Key=key, Body=f.read_bytes())
+    store = GalleryStore(tmp_path / "cache")
+    with TcpProxy(s3_server.port, latency=0.05) as proxy:
+        dest = s3_destination(bucket, proxy.url)
+        items = [i for _, section in store.items(dest.ident, manifest) for i in section]
+        # The photographer scrolled to the end and opened the last photo: its
+        # preview and the last row's thumbnails are on screen (newest first).
+        on_screen = [str(items[-1].full)] + [str(i.thumb) for i in reversed(items[-4:])]
+        wanted = list(on_screen)
+        try:
+            store.fetch(dest, manifest, urgent=lambda: wanted)
+        finally:
+            dest.close()
+        gets = [r.target for r in proxy.requests if r.method == "GET"]
+    first = [unquote(t.split("?")[0]).removeprefix(f"/{bucket}/") for t in gets[:FETCHES]]
+    expected = [items[-1].entry.preview.key] + [i.entry.thumb.key for i in reversed(items[-4:])]
+    # In the first round, side by side: what is on screen, then the first thumbnails.
+    assert set(first) == set(expected) | {i.entry.thumb.key for i in items[:7]}

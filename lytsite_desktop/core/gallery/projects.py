@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -217,11 +218,14 @@ class GalleryStore:
         progress: Callable[[int, int], None] = lambda done, total: None,
         should_stop: Callable[[], bool] = lambda: False,
         arrived: Callable[[Path], None] = lambda path: None,
+        urgent: Callable[[], list[str]] = list,
     ) -> FetchReport:
-        """Download every preview and thumbnail this computer lacks: thumbnails first,
-        so the grid fills before the lightbox's images, each in the order the gallery
-        shows them, :data:`FETCHES` at a time (the first screen's in a few round
-        trips). The callbacks are called on the caller's thread."""
+        """Download every preview and thumbnail this computer lacks, :data:`FETCHES`
+        at a time (a first screen in a few round trips): those ``urgent`` names (where
+        they go: what the window shows now, newest first) before the rest, then the
+        thumbnails, so the grid fills before the lightbox's images, then the
+        previews, each in the order the gallery shows them. The callbacks are called
+        on the caller's thread."""
         dest, project = destination.ident, manifest.project
         lacking: list[tuple[str, Which]] = []
         for e in _shown_order(manifest):
@@ -230,8 +234,10 @@ class GalleryStore:
                 lacking.append((e.thumb.key, "thumb"))
             if preview is None and e.preview is not None:
                 lacking.append((e.preview.key, "preview"))
-        wanted = iter(sorted(lacking, key=lambda kw: kw[1] != "thumb"))  # stable
-        total, done = len(lacking), 0
+        queue = deque(key for key, _ in sorted(lacking, key=lambda kw: kw[1] != "thumb"))
+        by_path = {str(self._mirror(dest, project, key)): key for key in queue}
+        asked: set[str] = set()
+        total, done = len(queue), 0
         report = FetchReport()
 
         def one(key: str) -> Path | None:
@@ -242,15 +248,27 @@ class GalleryStore:
             _atomic_write(path, data)
             return path
 
+        def next_key() -> str | None:
+            for path in urgent():
+                key = by_path.get(path)
+                if key is not None and key not in asked:
+                    return key
+            while queue:
+                key = queue.popleft()
+                if key not in asked:
+                    return key
+            return None
+
         progress(0, total)
         with ThreadPoolExecutor(FETCHES, "lytsite-fetch") as pool:
             running: dict[Future[Path | None], str] = {}
             while True:
                 while len(running) < FETCHES and report.offline is None and not should_stop():
-                    nxt = next(wanted, None)
-                    if nxt is None:
+                    key = next_key()
+                    if key is None:
                         break
-                    running[pool.submit(one, nxt[0])] = nxt[0]
+                    asked.add(key)
+                    running[pool.submit(one, key)] = key
                 if not running:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)

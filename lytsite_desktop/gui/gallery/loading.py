@@ -103,11 +103,13 @@ def fetch_project(
     *,
     show: Callable[[Shown], None],
     progress: Callable[[tuple[int, int, list[str]]], None],
+    urgent: Callable[[], list[str]] = list,
 ) -> Outcome:
     """The window's way in (the command line's is ``core.gallery.projects.load_project``):
     the local copy ``show``n at once, then the bucket's, then the previews and
     thumbnails not on this computer fetched, each reported as it arrives through
-    ``progress((done, total, paths that arrived))`` (the window batches them)."""
+    ``progress((done, total, paths that arrived))`` (the window batches them);
+    those ``urgent`` names (on screen now) first."""
     store = app.gallery
     local = store.manifest(ref.dest, ref.project)
     if local is not None:
@@ -134,8 +136,9 @@ def fetch_project(
             progress((done, total, batch))
 
         fetched = store.fetch(
-            destination, manifest, report, stop.is_set, lambda path: arrived.append(str(path))
-        )
+            destination, manifest, report, stop.is_set, lambda path: arrived.append(str(path)),
+            urgent,
+        )  # fmt: skip
         return Outcome(offline=fetched.offline, fetched=fetched.fetched, gone=fetched.missing)
     finally:
         destination.close()

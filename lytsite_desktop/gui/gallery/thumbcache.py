@@ -21,6 +21,9 @@ DEFAULT_BUDGET = 160 * 1024 * 1024
 MAX_WAITING = 400
 #: Decodes at once (the machine may have two cores; the window needs one).
 DECODERS = 2
+#: Images asked for that are not on this computer yet, newest kept (what is on
+#: screen now: fetched from the bucket before the rest).
+MAX_WANTED = 64
 
 
 class _Mailbox(QObject):
@@ -56,6 +59,7 @@ class ThumbCache(QObject):
         self._asked: set[str] = set()  # waiting or being decoded (GUI thread only)
         self._renewed: set[str] = set()  # arrived again while being decoded (GUI thread)
         self.unreadable: set[str] = set()  # not asked for again
+        self._wanted: OrderedDict[str, None] = OrderedDict()  # unreadable, newest last (guarded)
         self._closed = False
         self.requested: list[str] = []  # every decode asked for, in order (tests, benchmarks)
         self._mailbox = _Mailbox(self)
@@ -71,9 +75,11 @@ class ThumbCache(QObject):
             return image
         start = False
         with self._cond:
-            if path in self._waiting:  # asked again: it goes back on top
+            if path in self.unreadable:
+                self._want(path)
+            elif path in self._waiting:  # asked again: it goes back on top
                 self._waiting.move_to_end(path)
-            elif path not in self._asked and path not in self.unreadable:
+            elif path not in self._asked:
                 self._asked.add(path)
                 self.requested.append(path)
                 self._waiting[path] = None
@@ -110,6 +116,8 @@ class ThumbCache(QObject):
                 self.loaded.emit(path)
             else:
                 self.unreadable.add(path)
+                with self._cond:
+                    self._want(path)
             return
         self._images[path] = image
         self._bytes += image.sizeInBytes()
@@ -117,6 +125,19 @@ class ThumbCache(QObject):
             _, old = self._images.popitem(last=False)
             self._bytes -= old.sizeInBytes()
         self.loaded.emit(path)
+
+    def _want(self, path: str) -> None:
+        """(Lock held.) ``path`` was asked for and is not there: on screen now."""
+        self._wanted[path] = None
+        self._wanted.move_to_end(path)
+        while len(self._wanted) > MAX_WANTED:
+            self._wanted.popitem(last=False)
+
+    def wanted(self) -> list[str]:
+        """Images shown now that are not on this computer, the newest asked first
+        (from any thread: a fetch from the bucket takes these before the rest)."""
+        with self._cond:
+            return list(reversed(self._wanted))
 
     @property
     def used_bytes(self) -> int:
@@ -130,6 +151,9 @@ class ThumbCache(QObject):
     def retry(self, paths: list[str]) -> None:
         """These files have just arrived (a rebuild fetched them): ask again, and
         say so through ``loaded``, so what shows them repaints."""
+        with self._cond:
+            for path in paths:
+                self._wanted.pop(path, None)
         for path in paths:
             self.unreadable.discard(path)
             if path in self._asked:  # a decode of the old state may still answer
@@ -139,6 +163,7 @@ class ThumbCache(QObject):
     def forget(self) -> None:
         """Drop the waiting requests (another project is opened)."""
         with self._cond:
+            self._wanted.clear()
             for path in self._waiting:
                 self._asked.discard(path)
             self._waiting.clear()

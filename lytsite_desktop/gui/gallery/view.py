@@ -194,6 +194,7 @@ class GalleryView(QWidget):
             self.app, ref, stop,
             show=lambda shown: self.background.post(self._show, (generation, shown)),
             progress=lambda p: self.background.post(self._fetching.add, (generation, p)),
+            urgent=self.cache.wanted,
         )  # fmt: skip
 
     def _show(self, answer: tuple[int, Shown]) -> None:
