@@ -12,6 +12,7 @@ from lytsite_desktop.cli import curate
 from lytsite_desktop.core.app import App, gallery_link
 from lytsite_desktop.core.curation.expiry import expired, expired_line
 from lytsite_desktop.core.errors import ConfigError, Interrupted, TransferError
+from lytsite_desktop.core.gallery.fetching import fetch_missing
 from lytsite_desktop.core.gallery.originals import download_original, local_original
 from lytsite_desktop.core.gallery.projects import list_projects, load_project
 from lytsite_desktop.core.gallery.web import export
@@ -76,7 +77,7 @@ def _export(app: App, args: argparse.Namespace) -> int:
     if loaded.offline:
         print(f"Offline ({loaded.offline}): using the copy on this computer.", file=sys.stderr)
     elif destination is not None:
-        report = app.gallery.fetch(destination, manifest)
+        report = fetch_missing(app.gallery, destination, manifest)
         if report.fetched:
             print(f"Fetched {report.fetched} previews and thumbnails from the bucket.")
         if report.offline:

@@ -9,8 +9,9 @@ import threading
 import time
 from urllib.parse import unquote
 
+from lytsite_desktop.core.gallery.fetching import FETCHES, fetch_missing
 from lytsite_desktop.core.gallery.layout import page_sections
-from lytsite_desktop.core.gallery.projects import FETCHES, GalleryStore
+from lytsite_desktop.core.gallery.projects import GalleryStore
 from tests.support.engines import s3_destination
 from tests.support.gallery import fake_project
 from tests.support.netproxy import TcpProxy
@@ -57,7 +58,7 @@ def test_a_new_computer_fetches_the_images_side_by_side_in_the_gallerys_order(
         dest.get_bytes = timed  # type: ignore[method-assign]
         arrived = []
         try:
-            report = store.fetch(dest, manifest, arrived=arrived.append)
+            report = fetch_missing(store, dest, manifest, arrived=arrived.append)
         finally:
             dest.close()
     assert report.fetched == 60 and report.offline is None and not report.missing
@@ -92,13 +93,16 @@ def test_what_the_window_shows_now_is_fetched_before_the_rest(tmp_path, bucket, 
         # The photographer scrolled to the end and opened the last photo: its
         # preview and the last row's thumbnails are on screen (newest first).
         on_screen = [str(items[-1].full)] + [str(i.thumb) for i in reversed(items[-4:])]
-        wanted = list(on_screen)
         try:
-            store.fetch(dest, manifest, urgent=lambda: wanted)
+            fetch_missing(store, dest, manifest, urgent=lambda: on_screen)
         finally:
             dest.close()
         gets = [r.target for r in proxy.requests if r.method == "GET"]
-    first = [unquote(t.split("?")[0]).removeprefix(f"/{bucket}/") for t in gets[:FETCHES]]
-    expected = [items[-1].entry.preview.key] + [i.entry.thumb.key for i in reversed(items[-4:])]
-    # In the first round, side by side: what is on screen, then the first thumbnails.
-    assert set(first) == set(expected) | {i.entry.thumb.key for i in items[:7]}
+    asked = [unquote(t.split("?")[0]).removeprefix(f"/{bucket}/") for t in gets]
+    on_screen_keys = {items[-1].entry.preview.key} | {i.entry.thumb.key for i in items[-4:]}
+    # The first round goes out before the rest is looked for: the first thumbnails.
+    # Then, side by side: what is on screen, then the next thumbnails.
+    assert set(asked[:FETCHES]) == {i.entry.thumb.key for i in items[:FETCHES]}
+    assert set(asked[FETCHES : 2 * FETCHES]) == on_screen_keys | {
+        i.entry.thumb.key for i in items[FETCHES : 2 * FETCHES - len(on_screen_keys)]
+    }

@@ -15,6 +15,7 @@ from lytsite_desktop.core.app import gallery_link, validate_public_url
 from lytsite_desktop.core.config.settings import DestinationConfig
 from lytsite_desktop.core.destinations.local import LocalDestination
 from lytsite_desktop.core.errors import ConfigError, DigestMismatchError, Interrupted
+from lytsite_desktop.core.gallery.fetching import fetch_missing
 from lytsite_desktop.core.gallery.layout import (
     Layout,
     camera_summary,
@@ -195,11 +196,11 @@ def test_store_finds_renditions_made_here_or_fetched(tmp_path):
     dest = LocalDestination(bucket)
     a, b = m.files["a.jpg"], m.files["b.jpg"]
     assert store.local(dest.ident, "shoot", a, "thumb") is None
-    report = store.fetch(dest, m)
+    report = fetch_missing(store, dest, m)
     assert report.fetched == 4 and report.offline is None
     path = store.local(dest.ident, "shoot", b, "preview")
     assert path is not None and path.read_bytes() == (bucket / b.preview.key).read_bytes()
-    assert store.fetch(dest, m).fetched == 0  # nothing missing now
+    assert fetch_missing(store, dest, m).fetched == 0  # nothing missing now
     assert remote_projects(dest) == ["shoot"]
 
 

@@ -9,15 +9,14 @@ bucket is only asked when something is missing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -32,11 +31,6 @@ from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.store.journal import Journal
 
 Which = Literal["preview", "thumb"]
-
-#: Images fetched from the bucket at once (the destination keeps 12 connections):
-#: on a link of 80 ms round trip, a first screen of twenty thumbnails takes two
-#: round trips instead of twenty.
-FETCHES = 12
 
 
 @dataclass(frozen=True)
@@ -64,15 +58,6 @@ class GalleryItem:
     video: Path | None = None
 
 
-@dataclass
-class FetchReport:
-    """What a rebuild from the bucket did."""
-
-    fetched: int = 0
-    missing: list[str] = field(default_factory=list)  # keys the bucket did not have
-    offline: str | None = None  # why the bucket could not be reached
-
-
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -98,9 +83,22 @@ class GalleryStore:
     def folder(self, dest: str, project: str) -> Path:
         return self._dest_folder(dest) / project
 
-    def _mirror(self, dest: str, project: str, key: str) -> Path:
-        """Where a fetched rendition is kept (laid out as in the bucket)."""
-        return self.folder(dest, project) / relative_key(project_prefix(project), key)
+    def mirror(self, dest: str, project: str, key: str) -> Path:
+        """Where a fetched rendition is kept (laid out as in the bucket). One path
+        made from one string: a project's thousands of files are looked up at once."""
+        return Path(
+            f"{self._folder_text(dest, project)}/{relative_key(project_prefix(project), key)}"
+        )
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019 (the store lives as long as the app)
+    def _folder_text(self, dest: str, project: str) -> str:
+        return str(self.folder(dest, project))
+
+    def keep(self, dest: str, project: str, key: str, data: bytes) -> Path:
+        """A rendition fetched from the destination, kept where :meth:`mirror` says."""
+        path = self.mirror(dest, project, key)
+        _atomic_write(path, data)
+        return path
 
     def save_manifest(self, dest: str, project: str, data: bytes) -> None:
         """Keep the copy just written to (or read from) the destination."""
@@ -118,7 +116,7 @@ class GalleryStore:
         """Forget the fetched copies of objects deleted from the destination."""
         for key in keys:
             if key.startswith(project_prefix(project)):
-                self._mirror(dest, project, key).unlink(missing_ok=True)
+                self.mirror(dest, project, key).unlink(missing_ok=True)
 
     def has_manifest(self, dest: str, project: str) -> bool:
         """Whether this computer keeps a copy of the project's manifest there."""
@@ -172,11 +170,12 @@ class GalleryStore:
         wanted = {w: r for w, r in pairs if r is not None}
         found: dict[Which, Path] = {}
         for which, r in wanted.items():
-            mirror = self._mirror(dest, project, r.key)
+            mirror = self.mirror(dest, project, r.key)
             if _has_size(mirror, r.size):
                 found[which] = mirror
-        if len(found) < len(wanted):
-            for meta in (self.renditions / entry.sha256[:2] / entry.sha256).glob(f"*/{META}"):
+        made_here = f"{self.renditions}/{entry.sha256[:2]}/{entry.sha256}"
+        if len(found) < len(wanted) and os.path.isdir(made_here):  # a project's thousands
+            for meta in Path(made_here).glob(f"*/{META}"):
                 try:
                     made = json.loads(meta.read_text("utf-8"))
                 except (OSError, ValueError):
@@ -203,105 +202,18 @@ class GalleryStore:
                     preview is not None or e.preview is None
                 )
                 if thumb is None and e.thumb is not None:
-                    thumb = self._mirror(dest, project, e.thumb.key)
+                    thumb = self.mirror(dest, project, e.thumb.key)
                 if preview is None and e.preview is not None:
-                    preview = self._mirror(dest, project, e.preview.key)
+                    preview = self.mirror(dest, project, e.preview.key)
                 full = preview if full_image(e) is e.preview else thumb
                 items.append(GalleryItem(e, thumb, full, here, preview if is_video(e) else None))
             out.append((section.title, items))
         return out
 
-    def fetch(
-        self,
-        destination: Destination,
-        manifest: Manifest,
-        progress: Callable[[int, int], None] = lambda done, total: None,
-        should_stop: Callable[[], bool] = lambda: False,
-        arrived: Callable[[Path], None] = lambda path: None,
-        urgent: Callable[[], list[str]] = list,
-    ) -> FetchReport:
-        """Download every preview and thumbnail this computer lacks, :data:`FETCHES`
-        at a time (a first screen in a few round trips): those ``urgent`` names (where
-        they go: what the window shows now, newest first) before the rest, then the
-        thumbnails, so the grid fills before the lightbox's images, then the
-        previews, each in the order the gallery shows them. The callbacks are called
-        on the caller's thread."""
-        dest, project = destination.ident, manifest.project
-        lacking: list[tuple[str, Which]] = []
-        for e in _shown_order(manifest):
-            thumb, preview = self.renditions_of(dest, project, e)
-            if thumb is None and e.thumb is not None:
-                lacking.append((e.thumb.key, "thumb"))
-            if preview is None and e.preview is not None:
-                lacking.append((e.preview.key, "preview"))
-        queue = deque(key for key, _ in sorted(lacking, key=lambda kw: kw[1] != "thumb"))
-        by_path = {str(self._mirror(dest, project, key)): key for key in queue}
-        asked: set[str] = set()
-        total, done = len(queue), 0
-        report = FetchReport()
-
-        def one(key: str) -> Path | None:
-            data = destination.get_bytes(key)
-            if data is None:
-                return None
-            path = self._mirror(dest, project, key)
-            _atomic_write(path, data)
-            return path
-
-        def next_key() -> str | None:
-            for path in urgent():
-                key = by_path.get(path)
-                if key is not None and key not in asked:
-                    return key
-            while queue:
-                key = queue.popleft()
-                if key not in asked:
-                    return key
-            return None
-
-        progress(0, total)
-        with ThreadPoolExecutor(FETCHES, "lytsite-fetch") as pool:
-            running: dict[Future[Path | None], str] = {}
-            while True:
-                while len(running) < FETCHES and report.offline is None and not should_stop():
-                    key = next_key()
-                    if key is None:
-                        break
-                    asked.add(key)
-                    running[pool.submit(one, key)] = key
-                if not running:
-                    break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    key = running.pop(future)
-                    try:
-                        path = future.result()
-                    except TransferError as exc:
-                        report.offline = report.offline or str(exc)
-                        continue
-                    done += 1
-                    if path is None:
-                        report.missing.append(key)
-                    else:
-                        report.fetched += 1
-                        arrived(path)
-                    if done < total:
-                        progress(done, total)
-        progress(total if report.offline is None else report.fetched, total)
-        return report
-
-
-def _shown_order(manifest: Manifest) -> list[ManifestEntry]:
-    """The project's files in the order the gallery shows them."""
-    entries = list(manifest.files.values())
-    shown = [e for s in page_sections(entries, manifest.order) for e in s.entries]
-    seen = {id(e) for e in shown}
-    return shown + [e for e in entries if id(e) not in seen]
-
 
 def _has_size(path: Path, size: int) -> bool:
     try:
-        return path.stat().st_size == size
+        return os.stat(path).st_size == size
     except OSError:
         return False
 

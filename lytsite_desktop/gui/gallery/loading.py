@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from lytsite_desktop.core.app import App, gallery_link
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.errors import ConfigError, TransferError
+from lytsite_desktop.core.gallery.fetching import fetch_missing
 from lytsite_desktop.core.gallery.projects import (
     GalleryItem,
     ProjectRef,
@@ -135,9 +136,9 @@ def fetch_project(
             arrived.clear()
             progress((done, total, batch))
 
-        fetched = store.fetch(
-            destination, manifest, report, stop.is_set, lambda path: arrived.append(str(path)),
-            urgent,
+        fetched = fetch_missing(
+            store, destination, manifest, report, stop.is_set,
+            lambda path: arrived.append(str(path)), urgent,
         )  # fmt: skip
         return Outcome(offline=fetched.offline, fetched=fetched.fetched, gone=fetched.missing)
     finally:
