@@ -215,6 +215,7 @@ def test_offline_from_the_cache_then_rebuilt_from_the_bucket(
 def test_refresh_lists_the_buckets_projects_on_a_new_computer(qtbot, app, gallery):
     root = app.paths.default_library  # the default destination, with nothing known here
     manifest = fake_project(root, [f"IMG_{i}.jpg" for i in range(3)])
+    manifest.title = "Shoot by the Lake"
     (root / manifest_key("shoot")).write_bytes(manifest.to_json())
     assert list_projects(app.journal, app.gallery) == []  # this computer knows nothing yet
     view = gallery()
@@ -223,6 +224,8 @@ def test_refresh_lists_the_buckets_projects_on_a_new_computer(qtbot, app, galler
     assert view.projects.item(0).text().startswith("shoot\nin the bucket")
     view.projects.setCurrentRow(0)
     qtbot.waitUntil(lambda: not view.busy and view.shown is not None, timeout=10_000)
+    # Its title, once its manifest is read, in the list too (the name before).
+    assert view.projects.item(0).text().startswith("Shoot by the Lake\nin the bucket")
     assert view.layout_kind == Layout.GRID
     assert all(i.thumb.is_file() for i in view.items)  # fetched, and kept for next time
     assert "Fetched 6 previews and thumbnails" in view.status.text()

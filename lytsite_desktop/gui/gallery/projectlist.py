@@ -54,6 +54,16 @@ class ProjectList(QWidget):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
 
+    def retitle(self, ref: ProjectRef, title: str) -> None:
+        """The project's title as its manifest says, once read (a project listed from
+        the bucket is known by its name until it is opened)."""
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            known: ProjectRef = item.data(Qt.ItemDataRole.UserRole)
+            if (known.dest, known.project) == (ref.dest, ref.project):
+                rest = item.text().partition("\n")[2]
+                item.setText(f"{title}\n{rest}")
+
     def _picked(self, item: QListWidgetItem | None) -> None:
         if item is not None:
             self.chosen.emit(item.data(Qt.ItemDataRole.UserRole))

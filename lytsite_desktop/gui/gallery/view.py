@@ -220,6 +220,7 @@ class GalleryView(QWidget):
             self.pages.setCurrentIndex(self._back_to)
         self.link_row.show_link(shown.link)
         self.title.setText(title_of(shown.manifest))
+        self.side.retitle(shown.ref, title_of(shown.manifest))
         self.curation.show_project(shown.ref, shown.manifest)
         count = len(self.items)
         self.status.setText(
