@@ -152,6 +152,32 @@ def test_lightbox_keys_caption_and_fit(qtbot, tmp_path, app, gallery):
     assert view.flow.tiles[0].hasFocus()  # back on the file the lightbox showed
 
 
+def test_a_preview_not_here_yet_shows_its_thumbnail_enlarged_meanwhile(
+    qtbot, tmp_path, app, gallery
+):
+    """The lightbox of a photo whose preview is not on this computer (still on its
+    way, or offline) shows the thumbnail it has, enlarged, and says so, instead of
+    an empty frame."""
+    root = tmp_path / "lib"
+    ref = published(app, root, 3)
+    view = opened(qtbot, gallery(), ref)
+    entry = view.items[1].entry
+    assert entry.preview is not None
+    # The preview is gone from where this computer keeps it, and from the library.
+    Path(view.items[1].full).unlink()
+    (root / entry.preview.key).unlink()
+    view = opened(qtbot, gallery(), ref)
+    view.open_lightbox(1)
+    box = view.lightbox
+    qtbot.waitUntil(lambda: box.stand_in() is not None, timeout=10_000)
+    assert box.image() is None
+    shot = box.canvas.grab().toImage()
+    background = shot.pixelColor(2, 2)
+    above_the_middle = shot.pixelColor(shot.width() // 2, shot.height() // 2 - 40)
+    assert above_the_middle != background  # a picture, not a blank frame with words
+    assert "1 preview is no longer in the bucket." in view.status.text()  # "1 previews are"
+
+
 def test_download_original_from_the_bucket_verified(qtbot, tmp_path, app, gallery):
     root = tmp_path / "lib"
     view = opened(qtbot, gallery(), published(app, root, 3))

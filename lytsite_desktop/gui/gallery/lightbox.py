@@ -23,6 +23,9 @@ from lytsite_desktop.core.gallery.layout import camera_summary, download_label
 from lytsite_desktop.core.gallery.projects import GalleryItem
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 
+#: What the lightbox says of a preview not fetched yet.
+AWAY = "This preview is not on this computer yet"
+
 
 class _Canvas(QWidget):
     """The image: scaled to fit, or at its own size (scrolled)."""
@@ -35,26 +38,43 @@ class _Canvas(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         image = self.lightbox.image()
-        if image is None:
+        stand_in = self.lightbox.stand_in() if image is None else None
+        item = self.lightbox.item
+        if image is None and stand_in is None:
             painter.setPen(self.palette().placeholderText().color())
-            item = self.lightbox.item
             if item is not None and item.full is None:
                 text = "No preview of this file"
             elif item is not None and str(item.full) in self.lightbox.cache.unreadable:
-                text = "This preview is not on this computer yet (it comes with the network)"
+                text = f"{AWAY} (it comes with the network)"
             else:
                 text = "Loading…"
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
-        else:
+        elif image is not None:
             size = image.size()
             if self.lightbox.fit:
                 size = size.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
                 if size.width() > image.width():  # never enlarged past the preview
                     size = image.size()
-            x = max(0, (self.width() - size.width()) / 2)
-            y = max(0, (self.height() - size.height()) / 2)
-            painter.drawImage(QRectF(x, y, size.width(), size.height()), image)
+            self._draw(painter, image, size)
+        elif stand_in is not None and item is not None:
+            # The thumbnail, enlarged to the preview's size, while the preview is away.
+            rendition = item.entry.preview
+            size = stand_in.size()
+            if rendition is not None:
+                size = size.scaled(
+                    rendition.width, rendition.height, Qt.AspectRatioMode.KeepAspectRatio
+                )
+            size = size.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio).boundedTo(size)
+            self._draw(painter, stand_in, size)
+            painter.setPen(self.palette().placeholderText().color())
+            note = QRectF(0, self.height() - 24, self.width(), 24)
+            painter.drawText(note, Qt.AlignmentFlag.AlignCenter, f"{AWAY}: its thumbnail, enlarged")
         painter.end()
+
+    def _draw(self, painter: QPainter, image: QImage, size: QSize) -> None:
+        x = max(0, (self.width() - size.width()) / 2)
+        y = max(0, (self.height() - size.height()) / 2)
+        painter.drawImage(QRectF(x, y, size.width(), size.height()), image)
 
 
 class Lightbox(QWidget):
@@ -141,6 +161,15 @@ class Lightbox(QWidget):
         item = self.item
         return self.cache.get(str(item.full)) if item and item.full else None
 
+    def stand_in(self) -> QImage | None:
+        """The thumbnail, while the preview is not on this computer (on its way)."""
+        item = self.item
+        if item is None or item.full is None or item.thumb is None or item.thumb == item.full:
+            return None
+        if str(item.full) not in self.cache.unreadable:
+            return None  # being decoded: a moment, not worth a blurred one
+        return self.cache.get(str(item.thumb))
+
     def show_items(self, items: list[GalleryItem], index: int) -> None:
         self.items = items
         self.index = -1
@@ -191,7 +220,7 @@ class Lightbox(QWidget):
 
     def _loaded(self, path: str) -> None:
         item = self.item
-        if item is not None and item.full is not None and str(item.full) == path:
+        if item is not None and path in (str(item.full), str(item.thumb)):
             self._sync_canvas()
 
     def _download(self) -> None:

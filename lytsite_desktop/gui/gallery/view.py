@@ -280,9 +280,10 @@ class GalleryView(QWidget):
                 f"files with their previews). {outcome.offline}"
             )
         if outcome.fetched:
-            notes.append(f"Fetched {outcome.fetched} previews and thumbnails from the bucket.")
-        if outcome.gone:
-            notes.append(f"{len(outcome.gone)} previews are no longer in the bucket.")
+            what = "previews and thumbnails" if outcome.fetched > 1 else "preview or thumbnail"
+            notes.append(f"Fetched {outcome.fetched} {what} from the bucket.")
+        if gone := len(outcome.gone):
+            notes.append(f"{gone} preview{'s are' if gone > 1 else ' is'} no longer in the bucket.")
         if notes:
             self.status.setText(" ".join(notes))
 
