@@ -83,6 +83,8 @@ def _export(app: App, args: argparse.Namespace) -> int:
         if report.offline:
             print(f"The connection was lost while fetching previews ({report.offline}).",
                   file=sys.stderr)  # fmt: skip
+        if report.unkept:
+            print(report.unkept, file=sys.stderr)
         for key in report.missing:
             print(f"Not in the bucket any more: {key}", file=sys.stderr)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class TransferError(Exception):
     """Base class. ``str(err)`` is written for a photographer, not a developer."""
@@ -45,3 +47,22 @@ class Interrupted(Exception):
 
 class ConfigError(Exception):
     """Bad usage or configuration (exit status 2)."""
+
+
+#: What a disk's refusal means, in a photographer's words (the log has the rest).
+_DISK_WORDS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk is full",
+    errno.ENOTDIR: "a file is in the way of one of its folders",
+    errno.EEXIST: "a file is in the way of one of its folders",
+    errno.EACCES: "this account may not write there",
+    errno.EPERM: "this account may not write there",
+    errno.EROFS: "the disk is read-only",
+    errno.ENOENT: "the folder or its disk is gone",
+    errno.EIO: "the disk could not be read or written",
+}
+
+
+def disk_words(exc: OSError) -> str:
+    """Why the disk refused, for a photographer ("the disk is full")."""
+    return _DISK_WORDS.get(exc.errno or 0, "the system refused")

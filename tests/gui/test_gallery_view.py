@@ -178,6 +178,22 @@ def test_a_preview_not_here_yet_shows_its_thumbnail_enlarged_meanwhile(
     assert "1 preview is no longer in the bucket." in view.status.text()  # "1 previews are"
 
 
+def test_previews_this_computer_cannot_keep_are_told_plainly(qtbot, tmp_path, app, gallery):
+    """Where the gallery keeps its copies cannot be written (here a file in the way;
+    a full disk says "the disk is full"): the tab says so in plain words, not
+    "could not be opened", and shows what it can."""
+    ref = published(app, tmp_path / "lib", 3)
+    blocked = app.gallery.folder(ref.dest, ref.project)
+    blocked.parent.mkdir(parents=True, exist_ok=True)
+    blocked.write_text("in the way")
+    view = opened(qtbot, gallery(), ref)
+    assert len(view.items) == 3
+    assert (
+        "The previews could not be kept on this computer: a file is in the way of one "
+        "of its folders." in view.status.text()
+    ), view.status.text()
+
+
 def test_download_original_from_the_bucket_verified(qtbot, tmp_path, app, gallery):
     root = tmp_path / "lib"
     view = opened(qtbot, gallery(), published(app, root, 3))

@@ -100,3 +100,29 @@ def test_a_damaged_journal_is_kept_aside_and_a_new_one_begun(tmp_path):
     assert aside.read_bytes().startswith(b"this is no database")
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_gallery_fetched_onto_a_full_disk_says_so_without_a_traceback(tmp_path):
+    """A project opened on a computer whose disk fills while its previews come
+    (before: a traceback of "No space left on device")."""
+    from lytsite_desktop.core.keys import manifest_key
+    from tests.support.gallery import fake_project
+
+    library = tmp_path / "library"
+    manifest = fake_project(library, [f"IMG_{i:02d}.jpg" for i in range(40)], preview=(900, 600))
+    (library / manifest_key("shoot")).write_bytes(manifest.to_json())
+    disk, out = tmp_path / "disk", tmp_path / "export"
+    disk.mkdir()
+    script = (
+        'mount -t tmpfs -o size=400k none "$1" && export LYTSITE_HOME="$1/home" && '
+        '"$2" -m lytsite_desktop gallery shoot --dest "file://$3" --export "$4"; '
+        'echo "exit $?"'
+    )
+    proc = _in_a_namespace(script, str(disk), sys.executable, str(library), str(out))
+    stdout, stderr = proc.communicate(timeout=120)
+    assert "Traceback" not in stderr and "Errno" not in stderr, stderr[-3000:]
+    assert (
+        "The previews could not be kept on this computer: the disk is full. Free some space"
+        in stderr
+    ), stderr
+    assert stdout.strip().splitlines()[-1] == "exit 1", stdout  # the export lacks previews

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from lytsite_desktop.core.destinations.base import Headers
-from lytsite_desktop.core.errors import PermanentError, TransientError
+from lytsite_desktop.core.errors import PermanentError, TransientError, disk_words
 
 
 def etag_of(data: bytes) -> str:
@@ -74,17 +74,4 @@ def disk_error(exc: OSError, root: Path) -> Exception:
             f"the disk holding {root} is full; free some space to continue",
             patient=True,  # freed space lets the upload go on by itself
         )
-    why = _WHY.get(exc.errno or 0, "the system refused")
-    return PermanentError(f"Cannot write to the library folder: {why} ({root}).")
-
-
-#: What a disk's refusal means, in a photographer's words (the log has the rest).
-_WHY = {
-    errno.ENOTDIR: "a file is in the way of one of its folders",
-    errno.EEXIST: "a file is in the way of one of its folders",
-    errno.EACCES: "this account may not write there",
-    errno.EPERM: "this account may not write there",
-    errno.EROFS: "the disk is read-only",
-    errno.ENOENT: "the folder or its disk is gone",
-    errno.EIO: "the disk could not be read or written",
-}
+    return PermanentError(f"Cannot write to the library folder: {disk_words(exc)} ({root}).")

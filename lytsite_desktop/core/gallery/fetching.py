@@ -11,6 +11,7 @@ first round goes out before the project's thousands of files are all looked at
 from __future__ import annotations
 
 import itertools
+import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -18,11 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lytsite_desktop.core.destinations.base import Destination
-from lytsite_desktop.core.errors import TransferError
+from lytsite_desktop.core.errors import TransferError, disk_words
 from lytsite_desktop.core.gallery.layout import page_sections
 from lytsite_desktop.core.gallery.projects import GalleryStore
 from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.publish.manifest import Manifest
+
+log = logging.getLogger(__name__)
 
 #: Images fetched at once (the destination keeps 12 connections): on a link of
 #: 80 ms round trip, a first screen of twenty thumbnails takes two round trips.
@@ -38,6 +41,7 @@ class FetchReport:
     fetched: int = 0
     missing: list[str] = field(default_factory=list)  # keys the bucket did not have
     offline: str | None = None  # why the bucket could not be reached
+    unkept: str | None = None  # why this computer could not keep what came
 
 
 def fetch_missing(
@@ -54,6 +58,11 @@ def fetch_missing(
     newest first) before the rest. ``progress(done, total)`` and ``arrived(path)``
     are called on the caller's thread."""
     return _Fetch(store, destination, manifest, urgent).run(progress, should_stop, arrived)
+
+
+def unkept_words(exc: OSError) -> str:
+    return (f"The previews could not be kept on this computer: {disk_words(exc)}. "
+            "Free some space (or mend the folder), then open the project again.")  # fmt: skip
 
 
 def shown_order(manifest: Manifest) -> list[ManifestEntry]:
@@ -127,7 +136,8 @@ class _Fetch:
         with ThreadPoolExecutor(FETCHES, "lytsite-fetch") as pool:
             running: dict[Future[Path | None], str] = {}
             while True:
-                while len(running) < FETCHES and report.offline is None and not should_stop():
+                stopped = report.offline or report.unkept or should_stop()
+                while len(running) < FETCHES and not stopped:
                     key = self.next_key()
                     if key is None:
                         break
@@ -151,6 +161,10 @@ class _Fetch:
                     except TransferError as exc:
                         report.offline = report.offline or str(exc)
                         continue
+                    except OSError as exc:  # this computer's disk: full, read-only...
+                        log.info("a fetched image could not be kept: %s", exc)
+                        report.unkept = report.unkept or unkept_words(exc)
+                        continue
                     done += 1
                     if path is None:
                         report.missing.append(key)
@@ -159,5 +173,5 @@ class _Fetch:
                         arrived(path)
                     if 0 <= done < total:
                         progress(done, total)
-        progress(total if report.offline is None else report.fetched, total)
+        progress(total if not (report.offline or report.unkept) else report.fetched, total)
         return report

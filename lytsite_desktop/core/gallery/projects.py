@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -29,6 +30,8 @@ from lytsite_desktop.core.previews.cache import META
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.store.journal import Journal
+
+log = logging.getLogger(__name__)
 
 Which = Literal["preview", "thumb"]
 
@@ -225,7 +228,10 @@ def refresh_manifest(store: GalleryStore, destination: Destination, project: str
     data = destination.get_bytes(manifest_key(project))
     if data is None:
         raise PermanentError(f"{project} is not published at {destination.ident}")
-    store.save_manifest(destination.ident, project, data)
+    try:
+        store.save_manifest(destination.ident, project, data)
+    except OSError as exc:  # shown all the same; this computer keeps no copy of it
+        log.info("the manifest's copy could not be kept: %s", exc)
     return Manifest.from_json(project, data)
 
 

@@ -43,6 +43,7 @@ class Outcome:
     had_copy: bool = True
     fetched: int = 0
     gone: list[str] = field(default_factory=list)  # keys the bucket no longer has
+    unkept: str | None = None  # why this computer could not keep what came
 
 
 def known_projects(app: App, early: Callable[[Described], None] | None) -> Described:
@@ -140,6 +141,7 @@ def fetch_project(
             store, destination, manifest, report, stop.is_set,
             lambda path: arrived.append(str(path)), urgent,
         )  # fmt: skip
-        return Outcome(offline=fetched.offline, fetched=fetched.fetched, gone=fetched.missing)
+        return Outcome(fetched.offline, fetched=fetched.fetched, gone=fetched.missing,
+                       unkept=fetched.unkept)  # fmt: skip
     finally:
         destination.close()

@@ -284,6 +284,7 @@ class GalleryView(QWidget):
             notes.append(f"Fetched {outcome.fetched} {what} from the bucket.")
         if gone := len(outcome.gone):
             notes.append(f"{gone} preview{'s are' if gone > 1 else ' is'} no longer in the bucket.")
+        notes += [outcome.unkept] if outcome.unkept else []
         if notes:
             self.status.setText(" ".join(notes))
 
