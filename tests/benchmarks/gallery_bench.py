@@ -183,6 +183,7 @@ def main() -> int:
         view.grid.verticalScrollBar().setValue(0)
         if args.bucket:
             app.gallery.forget(ref.dest, ref.project)  # a new computer each time
+        opening = StallMeter()  # the GUI thread while the project opens (and fetches)
         t0 = time.perf_counter()
         view.open_project(ref)
         pump(first_screen_painted, 30)
@@ -191,6 +192,7 @@ def main() -> int:
         on_screen = len(view.grid.visible_range())
         pump(lambda: not view.busy, 1200)
         everything = time.perf_counter() - t0  # with --bucket: every image fetched
+        while_opening = opening.stop()
 
         bar = view.grid.verticalScrollBar()
         meter = StallMeter()
@@ -209,6 +211,7 @@ def main() -> int:
             "first_screen_s": round(first, 3),
             "thumbnails_on_first_screen": on_screen,
             "all_here_s": round(everything, 2),
+            "max_stall_opening_ms": while_opening["max_stall_ms"],
             "scroll_s": round(time.perf_counter() - scroll_start, 1),
             "decoded_while_scrolling": len(view.cache.requested),
             "cache_mb": round(view.cache.used_bytes / 2**20, 1),

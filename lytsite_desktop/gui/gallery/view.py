@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.app import App
-from lytsite_desktop.core.gallery.layout import Layout, is_video, layout_for, title_of
+from lytsite_desktop.core.gallery.layout import Layout, layout_for, title_of
 from lytsite_desktop.core.gallery.projects import (
     GalleryItem,
     ProjectRef,
@@ -45,7 +45,7 @@ from lytsite_desktop.gui.gallery.loading import (
 from lytsite_desktop.gui.gallery.projectlist import ProjectList
 from lytsite_desktop.gui.gallery.selection import SelectionDialog
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
-from lytsite_desktop.gui.gallery.thumbgrid import ThumbGrid, Tile
+from lytsite_desktop.gui.gallery.thumbgrid import ThumbGrid
 
 EMPTY, FLOW, GRID, LIGHTBOX = range(4)
 
@@ -205,8 +205,7 @@ class GalleryView(QWidget):
         self.items = [i for _, items in shown.sections for i in items]
         self.layout_kind = layout_for(len(self.items))
         if self.layout_kind == Layout.THUMBS:
-            tiles = [(title, [_tile(i) for i in items]) for title, items in shown.sections]
-            self.grid.set_sections(tiles)
+            self.grid.set_sections(shown.tiles)
             self._back_to = GRID
         elif self.layout_kind == Layout.EMPTY:
             self.empty.setText("<h3>Nothing is published in this project yet</h3>")
@@ -389,10 +388,3 @@ class GalleryView(QWidget):
         self.downloads.stop_all()
         self.background.shutdown()
         self.cache.close()
-
-
-def _tile(item: GalleryItem) -> Tile:
-    return Tile(
-        item.entry.fileName, str(item.thumb) if item.thumb else None, bool(item.entry.hidden),
-        video=is_video(item.entry),
-    )  # fmt: skip
