@@ -22,7 +22,7 @@ from lytsite_desktop.core.sizes import format_size
 from lytsite_desktop.gui.background import Batched
 from lytsite_desktop.gui.gallery.view import EMPTY, FLOW, GRID, LIGHTBOX, GalleryView
 from tests.conftest import dest_url
-from tests.support.gallery import fake_project
+from tests.support.gallery import fake_project, put_in_bucket
 from tests.support.images import exif_with, jpeg_bytes, scene
 from tests.support.netproxy import TcpProxy
 
@@ -343,10 +343,7 @@ def test_the_photo_opened_while_the_gallery_fills_comes_before_the_rest(
     on their way, not after every one of them."""
     published_to = tmp_path / "published"
     manifest = fake_project(published_to, [f"IMG_{i:02d}.jpg" for i in range(48)])
-    for f in published_to.rglob("*"):
-        if f.is_file():
-            key = f.relative_to(published_to).as_posix()
-            s3.put_object(Bucket=bucket, Key=key, Body=f.read_bytes())
+    put_in_bucket(s3, bucket, published_to)
     s3.put_object(Bucket=bucket, Key=manifest_key("shoot"), Body=manifest.to_json())
     with TcpProxy(s3_server.port, latency=0.1) as proxy:
         dest = app.open(app.ref(dest_url(bucket, proxy.url)))

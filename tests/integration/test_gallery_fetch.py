@@ -13,7 +13,7 @@ from lytsite_desktop.core.gallery.fetching import FETCHES, fetch_missing
 from lytsite_desktop.core.gallery.layout import page_sections
 from lytsite_desktop.core.gallery.projects import GalleryStore
 from tests.support.engines import s3_destination
-from tests.support.gallery import fake_project
+from tests.support.gallery import fake_project, put_in_bucket
 from tests.support.netproxy import TcpProxy
 
 
@@ -34,10 +34,7 @@ def test_a_new_computer_fetches_the_images_side_by_side_in_the_gallerys_order(
     paths = [f"{folder}/IMG_{n:02d}.jpg" for folder in ("b", "a") for n in range(15, 0, -1)]
     published = tmp_path / "published"
     manifest = fake_project(published, paths)
-    for f in published.rglob("*"):
-        if f.is_file():
-            key = f.relative_to(published).as_posix()
-            s3.put_object(Bucket=bucket, Key=key, Body=f.read_bytes())
+    put_in_bucket(s3, bucket, published)
     shown = [e for s in page_sections(list(manifest.files.values())) for e in s.entries]
     assert [e.path for e in shown[:2]] == ["a/IMG_01.jpg", "a/IMG_02.jpg"]
 
@@ -82,10 +79,7 @@ def test_what_the_window_shows_now_is_fetched_before_the_rest(tmp_path, bucket, 
     paths = [f"IMG_{n:02d}.jpg" for n in range(1, 31)]
     published = tmp_path / "published"
     manifest = fake_project(published, paths)
-    for f in published.rglob("*"):
-        if f.is_file():
-            key = f.relative_to(published).as_posix()
-            s3.put_object(Bucket=bucket, Key=key, Body=f.read_bytes())
+    put_in_bucket(s3, bucket, published)
     store = GalleryStore(tmp_path / "cache")
     with TcpProxy(s3_server.port, latency=0.05) as proxy:
         dest = s3_destination(bucket, proxy.url)

@@ -49,6 +49,13 @@ def fake_project(
     return Manifest(project, files, "2026-11-24T10:00:00+00:00")
 
 
+def put_in_bucket(s3, bucket: str, root: Path) -> None:  # type: ignore[no-untyped-def]
+    """Everything under ``root`` (as :func:`fake_project` laid it out) into the bucket."""
+    for f in root.rglob("*"):
+        if f.is_file():
+            s3.put_object(Bucket=bucket, Key=f.relative_to(root).as_posix(), Body=f.read_bytes())
+
+
 def write_page(root: Path, manifest: Manifest, **render: object) -> Path:
     """The project's index.html and assets next to its files under ``root``."""
     from lytsite_desktop.core.gallery.page import ASSETS, asset, render_index
