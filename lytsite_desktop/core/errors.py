@@ -1,4 +1,5 @@
-"""Failure kinds the transfer engine tells apart, each with a plain-language message."""
+"""Failure kinds the transfer engine tells apart, each with a plain-language message;
+and what a disk's refusal means, in a photographer's words."""
 
 from __future__ import annotations
 
