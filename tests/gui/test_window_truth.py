@@ -598,3 +598,33 @@ def test_files_that_failed_last_time_are_listed_again_until_let_go(tmp_path, ope
     journal = window.upload.app.journal
     qtbot.waitUntil(lambda: not journal.failed(), timeout=10_000)  # not shown at the next start
     assert model.rows == []
+
+
+def test_a_file_gone_before_it_was_read_is_listed_again_without_a_size(
+    tmp_path, open_window, qtbot
+):
+    """A file that vanished before the run could read it came back next time as
+    "0 B" (the journal never knew its size): its size is left blank."""
+    from lytsite_desktop.core.publishing import PublishingService
+    from lytsite_desktop.core.transfer.task import UploadRequest
+    from lytsite_desktop.gui.upload.rows import SIZE
+
+    lib = tmp_path / "lib"
+    kept = write_random(tmp_path / "Gala" / "kept.jpg", 50_000, seed=1)
+    app = App()
+    try:
+        service = PublishingService(app, previews=False)
+        service.publish(
+            [UploadRequest(str(tmp_path / "Gala" / "gone.jpg"), "gone.jpg", "gala", "Gala"),
+             UploadRequest(str(kept), "kept.jpg", "gala", "Gala")],
+            app.ref(lib.as_uri()),
+        )  # fmt: skip
+        assert service.wait(60)
+        service.close()
+    finally:
+        app.close()
+    window = open_window(lib.as_uri())
+    model = window.upload.model
+    qtbot.waitUntil(lambda: len(model.rows) == 1, timeout=10_000)
+    assert model.rows[0].rel_path == "gone.jpg" and model.rows[0].state is FileState.FAILED
+    assert model.data(model.index(0, SIZE)) == ""

@@ -228,7 +228,7 @@ class QueueModel(QAbstractTableModel):
         until the window clears them), with their reason; Retry sends them again."""
         rows = [
             (Row(r.source_path, r.rel_path, r.project, r.size, r.id, FileState.FAILED,
-                 r.error or ""), r.dest)
+                 r.error or "", size_known=bool(r.mtime_ns)), r.dest)
             for r in records if r.id not in self._by_task
         ]  # fmt: skip
         if rows:

@@ -52,6 +52,7 @@ class Row:
     meter: SpeedMeter = field(default_factory=SpeedMeter)
     thumb: QImage | None = None  # loaded from the preview cache, off the GUI thread
     title: str = ""  # its project's: typed, the dropped folder's name, or the gallery's
+    size_known: bool = True  # False: gone before it could be read (listed again later)
 
     @property
     def finished(self) -> bool:
@@ -117,7 +118,7 @@ def name(row: Row, projects: bool) -> str:
 
 def _text(row: Row, col: int) -> str:
     if col == SIZE:
-        return format_size(row.size)
+        return format_size(row.size) if row.size_known else ""
     if col == STATE:
         return state_text(row)
     if col == PROGRESS:
