@@ -17,7 +17,7 @@ from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.destinations.s3_errors import NO_KEYS
 from lytsite_desktop.core.events import FileDone, FileQueued
 from lytsite_desktop.core.previews import notes
-from lytsite_desktop.core.sizes import MiB
+from lytsite_desktop.core.sizes import MiB, format_size
 from lytsite_desktop.core.speed import SpeedMeter
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.upload.drop_area import DropArea
@@ -628,3 +628,9 @@ def test_a_file_gone_before_it_was_read_is_listed_again_without_a_size(
     qtbot.waitUntil(lambda: len(model.rows) == 1, timeout=10_000)
     assert model.rows[0].rel_path == "gone.jpg" and model.rows[0].state is FileState.FAILED
     assert model.data(model.index(0, SIZE)) == ""
+    # It is back, and sent again: its size is known now, and shown.
+    write_random(tmp_path / "Gala" / "gone.jpg", 60_000, seed=2)
+    window.upload.table.selectRow(0)
+    window.upload.retry_action.trigger()
+    qtbot.waitUntil(lambda: model.rows[0].state is FileState.PUBLISHED, timeout=30_000)
+    assert model.data(model.index(0, SIZE)) == format_size(60_000)

@@ -170,8 +170,10 @@ class QueueModel(QAbstractTableModel):
                 if row.finished:  # published again, retried
                     row.state, row.detail, row.damaged = FileState.QUEUED, "", False
                     row.bytes_done, row.size = 0, event.size or row.size
+                    row.size_known = row.size_known or bool(event.size)
             elif isinstance(event, Progress):
                 row.bytes_done, row.size = event.bytes_done, event.size
+                row.size_known = True
                 self._sent += max(0, event.sent - row.sent)
                 row.sent = max(row.sent, event.sent)
                 row.meter.update(row.sent)
