@@ -290,8 +290,9 @@ class PublishingService:
             batch = self._start(ident, {t.project for t in again})
             self._join(batch, run.engine, run.engine.retry(t.id for t in again))
             batches.append(batch)
-        earlier = [r for r in self.app.journal.failed()
-                   if r.id not in held and (chosen is None or r.id in chosen)]  # fmt: skip
+        journal = self.app.journal  # a run still going elsewhere keeps its failures
+        earlier = [r for r in journal.failed() if r.id not in held and (chosen is None or
+                   r.id in chosen) and not journal.held_elsewhere(r.id)]  # fmt: skip
         more, problems = self._from_journal(earlier, _queue_again)
         if problems:  # told as the session tells a destination it cannot open
             raise ConfigError(problems[0])

@@ -135,7 +135,7 @@ class Session:
         def find() -> None:
             journal = self.app.journal  # what another window or command runs now is not ours
             found = [r for r in journal.unfinished() if not journal.held_elsewhere(r.id)]
-            failed = journal.failed()
+            failed = [r for r in journal.failed() if not journal.held_elsewhere(r.id)]
             titles = {}
             for r in found + failed:  # the gallery's title, else the one typed, else the name
                 if (r.dest, r.project) not in titles:

@@ -634,3 +634,75 @@ def test_a_file_gone_before_it_was_read_is_listed_again_without_a_size(
     window.upload.retry_action.trigger()
     qtbot.waitUntil(lambda: model.rows[0].state is FileState.PUBLISHED, timeout=30_000)
     assert model.data(model.index(0, SIZE)) == format_size(60_000)
+
+
+_HOLDING_RUN = """
+import sys
+from lytsite_desktop.core.app import App
+from lytsite_desktop.core.publishing import PublishingService
+from lytsite_desktop.core.transfer.task import UploadRequest
+
+lib, *photos = sys.argv[1:]
+app = App()
+service = PublishingService(app, previews=False)
+service.publish([UploadRequest(p, p.rsplit("/", 1)[1], "gala", "Gala") for p in photos],
+                app.ref(lib))
+assert service.wait(60)
+print("failed and still running", flush=True)
+sys.stdin.read()  # the run goes on (other files, in a real one) until told to end
+service.close()
+app.close()
+"""
+
+
+def test_files_failing_in_a_run_still_going_are_not_called_last_times(tmp_path, open_window, qtbot):
+    """A command line run still going when the window started had its failures
+    listed as "could not be published last time" (its failed rows were let go at
+    once). They belong to that run until it ends: the window lists only the
+    failures of runs that are over, and those of the run once it has ended."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from lytsite_desktop.core.publishing import PublishingService
+    from lytsite_desktop.core.transfer.task import UploadRequest
+
+    lib = tmp_path / "lib"
+    (lib / "projects").mkdir(parents=True)
+    for project in ("gala", "old"):
+        (lib / "projects" / project).write_text("a file where the project's folder goes")
+    old = write_random(tmp_path / "Old" / "old.jpg", 50_000, seed=3)
+    app = App()
+    try:  # a run that is over: its failure is last time's
+        service = PublishingService(app, previews=False)
+        service.publish([UploadRequest(str(old), old.name, "old", "Old")], app.ref(lib.as_uri()))
+        assert service.wait(60)
+        service.close()
+    finally:
+        app.close()
+    photos = [write_random(tmp_path / "Gala" / f"{n}.jpg", 50_000, seed=n) for n in (1, 2)]
+    repo = Path(__file__).resolve().parents[2]
+    run = subprocess.Popen(
+        [sys.executable, "-c", _HOLDING_RUN, lib.as_uri(), *map(str, photos)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=repo,
+    )  # fmt: skip
+    try:
+        assert run.stdout is not None and run.stdout.readline().startswith("failed and still")
+        window = open_window(lib.as_uri())
+        model = window.upload.model
+        qtbot.waitUntil(lambda: len(model.rows) >= 1, timeout=10_000)
+        assert [r.rel_path for r in model.rows] == ["old.jpg"]  # not the running one's
+        said = window.statusBar().currentMessage()
+        assert said.startswith("1 file could not be published last time")
+        # Nor are they taken from that run to be tried again here.
+        journal = window.upload.app.journal
+        theirs = [r.id for r in journal.failed() if r.project == "gala"]
+        assert len(theirs) == 2 and window.upload.session.service.retry(theirs) == []
+    finally:
+        assert run.stdin is not None
+        run.stdin.close()
+        run.wait(30)
+    assert run.returncode == 0
+    later = open_window(lib.as_uri())  # the run has ended: its failures are last time's now
+    qtbot.waitUntil(lambda: len(later.upload.model.rows) == 3, timeout=10_000)
+    assert sorted(r.rel_path for r in later.upload.model.rows) == ["1.jpg", "2.jpg", "old.jpg"]

@@ -64,15 +64,9 @@ class Coordinator:
     its events hub and its link meter; ``stopping`` and ``unfinished`` are the engine's."""
 
     def __init__(
-        self,
-        dest: Destination,
-        journal: Journal,
-        settings: TransferSettings,
-        *,
-        previews: PreviewMaker | None,
-        lister: Lister | None,
-        limiter: RateLimiter,
-    ) -> None:
+        self, dest: Destination, journal: Journal, settings: TransferSettings, *,
+        previews: PreviewMaker | None, lister: Lister | None, limiter: RateLimiter,
+    ) -> None:  # fmt: skip
         self.dest, self.journal, self.settings = dest, journal, settings
         self.previews, self.lister, self.limiter = previews, lister, limiter
         self.prehashed: Prehasher | None = None
@@ -353,7 +347,8 @@ class Coordinator:
             checked(task.state, state, task.rel_path)
             task.original = Original.FINISHED
             task.state = state
-            self.release(task)
+            if state is not FileState.FAILED:  # a failure stays this run's until it ends
+                self.release(task)
             self.scheduler.original_settled(task)
             self.lock.notify_all()
 

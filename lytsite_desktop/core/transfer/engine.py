@@ -52,16 +52,10 @@ class TransferEngine:
     parts in flight finish. Events go to subscribers, from worker threads."""
 
     def __init__(
-        self,
-        destination: Destination,
-        journal: Journal,
-        settings: TransferSettings | None = None,
-        *,
-        previews: PreviewMaker | None = None,
-        lister: Lister | None = None,
-        limiter: RateLimiter | None = None,
-        slots: PartSlots | None = None,
-    ) -> None:
+        self, destination: Destination, journal: Journal, settings: TransferSettings | None = None,
+        *, previews: PreviewMaker | None = None, lister: Lister | None = None,
+        limiter: RateLimiter | None = None, slots: PartSlots | None = None,
+    ) -> None:  # fmt: skip
         settings = settings or TransferSettings()
         settings.validate()
         self.files = Coordinator(
@@ -310,6 +304,7 @@ class TransferEngine:
             for task in gone:
                 del self._tasks[task.id]
                 self.scheduler.forget(task)
+                self.files.release(task)
         return [t.id for t in gone]
 
     # -- the workers ---------------------------------------------------------------------
