@@ -180,6 +180,9 @@ class Destination(Protocol):
     part_checksum: Algorithm
     #: Whether objects can be deleted from here (an upload server only signs uploads).
     deletes: bool
+    #: Whether a big file's parts may leave before its SHA-256 is known (a key with
+    #: a fresh id, no ``sha256`` metadata: see transfer/early.py).
+    sends_unhashed: bool
 
     def head(self, key: str) -> ObjectInfo | None: ...
 

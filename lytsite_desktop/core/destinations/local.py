@@ -60,6 +60,8 @@ class LocalDestination:
     write_interval = 0.05
     key_pace = 0.0
     deletes = True
+    #: A copy on this computer waits for nobody: the content id first, as ever.
+    sends_unhashed = False
     #: Every write is checked against the checksum it came with, as a store would:
     #: a whole file's is its SHA-256 (its content id, so no second hash), a part's
     #: an MD5 (a completed upload's ETag is made of them, as S3's).

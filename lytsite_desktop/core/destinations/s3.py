@@ -58,6 +58,7 @@ class S3Destination:
     list_page_size = 1000
     write_interval = 1.0
     deletes = True
+    sends_unhashed = True
 
     def __init__(
         self,

@@ -102,6 +102,8 @@ class SignedDestination:
     part_checksum: Algorithm = "md5"
     #: The server signs uploads only: curation that deletes is refused up front.
     deletes = False
+    #: The server is sent each object's SHA-256 with its name (its own checks may use it).
+    sends_unhashed = False
 
     def __init__(
         self,

@@ -28,7 +28,7 @@ from lytsite_desktop.core.events import (
     PreviewDone,
     Progress,
 )
-from lytsite_desktop.core.keys import file_id, original_key
+from lytsite_desktop.core.keys import original_key
 from lytsite_desktop.core.previews.cache import Cached
 from lytsite_desktop.core.previews.maker import PreviewMaker
 from lytsite_desktop.core.publish.entry import ManifestEntry
@@ -37,6 +37,7 @@ from lytsite_desktop.core.store.faults import JournalFull
 from lytsite_desktop.core.store.journal import Journal
 from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.core.transfer import aborts, retry
+from lytsite_desktop.core.transfer.identity import id_of
 from lytsite_desktop.core.transfer.linkrate import LinkMeter
 from lytsite_desktop.core.transfer.listing import Lister
 from lytsite_desktop.core.transfer.prehash import Prehasher
@@ -302,7 +303,7 @@ class Coordinator:
     def entry(self, task: FileTask) -> ManifestEntry:
         sha, ftype = task.sha256, task.ftype
         assert sha and ftype
-        fid = file_id(sha, task.rel_path)
+        fid = id_of(task)
         preview, thumb = task.published_renditions
         result = task.renditions.result if task.renditions else None
         key = original_key(task.project, fid, task.rel_path) if task.original_up else None
@@ -332,8 +333,7 @@ class Coordinator:
             listed = task.sha256 and any(task.published_renditions)
             up = task.original_up
         if self.lister is not None and listed and not up:
-            assert task.sha256
-            self.lister.unlist(task.project, task.rel_path, file_id(task.sha256, task.rel_path))
+            self.lister.unlist(task.project, task.rel_path, id_of(task))
 
     def release(self, task: FileTask) -> None:
         if task.claimed:
@@ -386,7 +386,7 @@ class Coordinator:
             task.pending.clear()
             task.done_parts.clear()
             task.bytes_done = task.bytes_handed = 0
-            task.sha256 = task.ftype = task.renditions = None
+            task.sha256 = task.ftype = task.renditions = task.file_id = task.hashed = None
             task.published_renditions = (None, None)
             task.span_sums, task.note, task.damaged = {}, "", False
             self.scheduler.start_over(task, previews=self.previews is not None)

@@ -51,7 +51,10 @@ def stat_source(task: FileTask) -> os.stat_result:
     return st
 
 
-def sha256_of(engine: EngineServices, task: FileTask, st: os.stat_result) -> str:
+def sha256_of(
+    engine: EngineServices, task: FileTask, st: os.stat_result, *, shown: bool = True
+) -> str:
+    """The file's SHA-256 (``shown``: the file shows "hashing" while it is read)."""
     with engine.lock:
         engine.lock.wait_for(lambda: not task.hashing or engine.should_stop(task))
         if engine.should_stop(task):
@@ -61,7 +64,7 @@ def sha256_of(engine: EngineServices, task: FileTask, st: os.stat_result) -> str
             return task.sha256  # hashed (and cached) by the other side
         task.hashing = True
     try:
-        sha, entry = _hash_once(engine, task, st)
+        sha, entry = _hash_once(engine, task, st, shown)
         if entry is not None:
             engine.journal.store_hash(entry)
         with engine.lock:
@@ -73,8 +76,13 @@ def sha256_of(engine: EngineServices, task: FileTask, st: os.stat_result) -> str
             engine.lock.notify_all()
 
 
+def hash_quietly(engine: EngineServices, task: FileTask, st: os.stat_result) -> str:
+    """The SHA-256 of a file whose parts are leaving meanwhile (it shows them)."""
+    return sha256_of(engine, task, st, shown=False)
+
+
 def _hash_once(
-    engine: EngineServices, task: FileTask, st: os.stat_result
+    engine: EngineServices, task: FileTask, st: os.stat_result, shown: bool
 ) -> tuple[str, HashEntry | None]:
     cached = engine.journal.cached_hash(task.source, st.st_size, st.st_mtime_ns, st.st_ino)
     if cached:
@@ -83,7 +91,8 @@ def _hash_once(
     if engine.prehashed is not None:
         read = engine.prehashed.take(task.source, st, lambda: engine.should_stop(task))
     if read is None:
-        engine.set_state(task, FileState.HASHING)
+        if shown:
+            engine.set_state(task, FileState.HASHING)
         algorithm, spans = planned_spans(
             engine.settings, st.st_size, engine.dest.checksum, engine.dest.part_checksum
         )

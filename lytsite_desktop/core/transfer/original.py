@@ -27,11 +27,12 @@ from lytsite_desktop.core.errors import (
 from lytsite_desktop.core.ingest.filetypes import FileType, sniff
 from lytsite_desktop.core.keys import file_id, original_key
 from lytsite_desktop.core.publish import headers
-from lytsite_desktop.core.publish.entry import ManifestEntry
 from lytsite_desktop.core.sizes import MiB
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.store.records import FileRecord, PartRecord
+from lytsite_desktop.core.transfer import early
 from lytsite_desktop.core.transfer.hashing import sha256_of, stat_source
+from lytsite_desktop.core.transfer.identity import fresh_id, listed_entry, settled_id
 from lytsite_desktop.core.transfer.planning import PartPlan, plan_parts
 from lytsite_desktop.core.transfer.reader import SpanReader, source_error, span_checksums
 from lytsite_desktop.core.transfer.task import EngineServices, FileTask
@@ -55,9 +56,11 @@ def prepare(engine: EngineServices, task: FileTask) -> None:
             task.claimed = True
     st = stat_source(task)
     rec = engine.journal.get(task.id)
+    if early.may_start(engine, task, rec, st):
+        return _start_unhashed(engine, task, rec, st)
     sha = sha256_of(engine, task, st)
-    fid = file_id(sha, task.rel_path)
-    key = original_key(task.project, fid, task.rel_path)
+    listed = listed_entry(engine, task)
+    key = original_key(task.project, settled_id(engine, task, sha, rec, listed), task.rel_path)
     if rec.upload_id and (rec.key != key or rec.sha256 != sha):
         # Source changed since its upload began: never stitch old and new bytes.
         if rec.key:
@@ -66,20 +69,13 @@ def prepare(engine: EngineServices, task: FileTask) -> None:
             except TransferError as exc:
                 log.info("could not abort the outdated upload: %s", exc)
         rec = engine.journal.start_over(task.id)
-    with engine.lock:
-        task.size = st.st_size
     # Only content that may already be there is worth a HEAD: a key this journal
     # tried before (resume, re-publish, a crash after completing) or one the
     # project's listing names (published from another computer).
-    maybe_there = rec.key == key or _listed_key(engine, task) == key
-    ctype = file_type(task).content_type
+    maybe_there = rec.key == key or (listed is not None and listed.originalKey == key)
     # Durable before anything is sent: a crash after the upload is then
     # recognised by its key.
-    task.record = rec = engine.journal.update(
-        task.id, state=FileState.UPLOADING.value, size=st.st_size,
-        mtime_ns=st.st_mtime_ns, sha256=sha, file_id=fid, key=key, content_type=ctype,
-        error=None,
-    )  # fmt: skip
+    task.record = rec = _record(engine, task, st, sha, key)
     metadata = {"sha256": sha}
     if maybe_there and already_there(engine, task, rec):
         log.info("%s: already in the store, nothing sent", task.rel_path)
@@ -90,6 +86,38 @@ def prepare(engine: EngineServices, task: FileTask) -> None:
         _put_small(engine, task, rec, metadata)
     else:
         _start_multipart(engine, task, rec, metadata)
+
+
+def _start_unhashed(
+    engine: EngineServices, task: FileTask, rec: FileRecord, st: os.stat_result
+) -> None:
+    """A big file new here: its parts leave while its SHA-256 is read (:mod:`.early`)."""
+    continuing = bool(rec.upload_id)
+    fid = rec.file_id if continuing and rec.file_id else fresh_id()
+    with engine.lock:
+        task.file_id = fid
+    task.record = rec = _record(engine, task, st, None, original_key(task.project, fid,
+                                                                     task.rel_path))  # fmt: skip
+    early.hash_behind(engine, task, st)
+    if continuing and already_there(engine, task, rec):  # completed just before a crash
+        task.record = rec = early.settle(engine, task, rec)
+        engine.original_up(task, rec, etag=None)
+        return
+    engine.set_state(task, FileState.UPLOADING)
+    _start_multipart(engine, task, rec, {})
+
+
+def _record(
+    engine: EngineServices, task: FileTask, st: os.stat_result, sha: str | None, key: str
+) -> FileRecord:
+    """The journal's row as the upload begins: what is sent, from which bytes, where."""
+    with engine.lock:
+        task.size = st.st_size
+        fid = task.file_id
+    return engine.journal.update(
+        task.id, state=FileState.UPLOADING.value, size=st.st_size, mtime_ns=st.st_mtime_ns,
+        sha256=sha, file_id=fid, key=key, content_type=file_type(task).content_type, error=None,
+    )  # fmt: skip
 
 
 def _in_one_put(engine: EngineServices, rec: FileRecord) -> bool:
@@ -114,26 +142,20 @@ def file_type(task: FileTask) -> FileType:
     return task.ftype
 
 
-def listed_entry(engine: EngineServices, task: FileTask) -> ManifestEntry | None:
-    """What the project's published listing has at this file's path, if anything."""
-    lister = engine.lister
-    if lister is None:
-        return None
-    return engine.retrying(task, lambda: lister.listed(task.project, task.rel_path))
-
-
-def _listed_key(engine: EngineServices, task: FileTask) -> str | None:
-    entry = listed_entry(engine, task)
-    return entry.originalKey if entry else None
-
-
 def already_there(engine: EngineServices, task: FileTask, rec: FileRecord) -> bool:
     """Is this exact content already at its key? (published before, or completed
     just before a crash). A HEAD, never a re-send."""
     key = rec.key
     assert key
     info = engine.retrying(task, lambda: engine.dest.head(key))
-    return bool(info and info.size == rec.size and info.metadata.get("sha256") == rec.sha256)
+    if info is None or info.size != rec.size:
+        return False
+    if "sha256" in info.metadata:
+        return info.metadata["sha256"] == rec.sha256
+    # Sent before its SHA-256 was known (:mod:`.early`): the key's id was made for
+    # this upload alone, and completed only once the bytes were checked.
+    fresh = rec.sha256 is None or rec.file_id != file_id(rec.sha256, task.rel_path)
+    return bool(rec.file_id) and fresh
 
 
 def check_unchanged(task: FileTask, rec: FileRecord) -> None:
@@ -307,7 +329,7 @@ def send_part(engine: EngineServices, task: FileTask, number: int) -> None:
 
 def complete(engine: EngineServices, task: FileTask) -> None:
     assert task.record and task.plan
-    rec = task.record
+    task.record = rec = early.settle(engine, task, task.record)  # its SHA-256 known, checked
     assert rec.key and rec.upload_id
     check_unchanged(task, rec)
     declared = _upload_algorithm(rec) != "md5"

@@ -79,6 +79,12 @@ class Prehasher:
         algorithm, spans = planned_spans(self._settings, st.st_size, "sha256", self._algorithm)
         return _identity(st), read_hashes(path, st, algorithm, spans, lambda: self._stopped)
 
+    def has(self, path: str, st: os.stat_result) -> bool:
+        """Are the file's hashes here, read from these bytes? (never waits)"""
+        with self._lock:
+            found = self._read.get(path)
+        return found is not None and found[0] == _identity(st)
+
     def take(
         self, path: str, st: os.stat_result, should_stop: Callable[[], bool] = lambda: False
     ) -> Hashes | None:

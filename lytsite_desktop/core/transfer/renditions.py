@@ -14,14 +14,15 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from lytsite_desktop.core.errors import Interrupted, TransferError
-from lytsite_desktop.core.keys import file_id, rendition_key
+from lytsite_desktop.core.keys import rendition_key
 from lytsite_desktop.core.previews.cache import Cached
 from lytsite_desktop.core.previews.jobs import RenditionFile
 from lytsite_desktop.core.publish.entry import ManifestEntry, Rendition
 from lytsite_desktop.core.publish.headers import RENDITION
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.core.transfer.hashing import sha256_of, stat_source
-from lytsite_desktop.core.transfer.original import file_type, listed_entry
+from lytsite_desktop.core.transfer.identity import listed_entry, settled_id
+from lytsite_desktop.core.transfer.original import file_type
 from lytsite_desktop.core.transfer.reader import SpanReader, span_checksums
 from lytsite_desktop.core.transfer.task import EngineServices, FileTask
 
@@ -68,8 +69,9 @@ def send(engine: EngineServices, task: FileTask) -> None:
     made = task.renditions
     assert made is not None and task.sha256
     try:
-        fid = file_id(task.sha256, task.rel_path)
         listed = listed_entry(engine, task)
+        rec = task.record or engine.journal.get(task.id)
+        fid = settled_id(engine, task, task.sha256, rec, listed)
         preview, thumb = _side_by_side(
             lambda: _send_one(engine, task, made, "previews", made.result.preview, fid, listed),
             lambda: _send_one(engine, task, made, "thumbs", made.result.thumb, fid, listed),

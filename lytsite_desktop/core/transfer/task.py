@@ -37,6 +37,8 @@ from lytsite_desktop.core.transfer.planning import PartPlan
 from lytsite_desktop.core.transfer.ratelimit import RateLimiter
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from lytsite_desktop.core.transfer.prehash import Prehasher
 
 T = TypeVar("T")
@@ -107,6 +109,10 @@ class FileTask:
     sha256: str | None = None
     #: (size, mtime_ns, inode) of the file when ``sha256`` was computed.
     hashed_stat: tuple[int, int, int] | None = None
+    #: The id its objects go under, once decided (:mod:`.identity`).
+    file_id: str | None = None
+    #: Its SHA-256 being read while its parts leave (:mod:`.early`).
+    hashed: Future[str] | None = None
     ftype: FileType | None = None
     renditions: Cached | None = None
     #: The preview and thumbnail as published: (preview, thumb).
