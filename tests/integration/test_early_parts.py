@@ -185,3 +185,46 @@ def test_killed_while_its_parts_left_unhashed_it_resumes_the_same_upload(
     entry = _manifest(s3, bucket)["files"][0]
     assert entry["sha256"] == sha256_file(big) == object_sha256(s3, bucket, done.key)
     assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+
+
+def test_a_big_photos_preview_and_original_share_the_id_its_parts_left_under(
+    tmp_path, bucket, s3, s3_server, hash_gate
+):
+    """Its parts left before anything was hashed, its preview came after: the
+    preview, the thumbnail and the original are under the one id the manifest
+    lists, and the row said "uploading" while the parts left, never "hashing"."""
+    from lytsite_desktop.core.config.paths import AppPaths
+    from lytsite_desktop.core.config.settings import PreviewSettings
+    from lytsite_desktop.core.events import FileStateChanged
+    from lytsite_desktop.core.previews.maker import PreviewMaker
+    from lytsite_desktop.core.states import FileState
+    from tests.support.images import jpeg_bytes, marked_image
+
+    folder = tmp_path / "film"
+    big = folder / "poster.jpg"  # a real JPEG with 20 MiB behind it: a big original
+    folder.mkdir()
+    big.write_bytes(jpeg_bytes(marked_image((2400, 1600))) + os.urandom(20 * MiB))
+    maker = PreviewMaker(PreviewSettings(workers=1), AppPaths.discover().cache_dir)
+    rec = Recorder()
+    try:
+        with engine(bucket, s3_server.url, previews=maker) as eng:
+            eng.subscribe(rec)
+            running = threading.Thread(target=eng.run, args=(requests_for(folder),))
+            running.start()
+            try:
+                _wait_for(lambda: _parts_in_store(s3, bucket) >= 2)
+            finally:
+                hash_gate.set()
+                running.join(60)
+    finally:
+        maker.close()
+    entry = _manifest(s3, bucket)["files"][0]
+    fid = entry["fileId"]
+    assert fid != file_id(sha256_file(big), "poster.jpg")
+    assert entry["sha256"] == sha256_file(big) == object_sha256(s3, bucket, entry["originalKey"])
+    for key in (entry["originalKey"], entry["preview"]["key"], entry["thumb"]["key"]):
+        assert f"/{fid}/" in key
+        s3.head_object(Bucket=bucket, Key=key)
+    states = [e.state for e in rec.of(FileStateChanged)]
+    assert FileState.UPLOADING in states
+    assert FileState.HASHING not in states[states.index(FileState.UPLOADING) :]

@@ -91,6 +91,8 @@ def _hash_once(
     if engine.prehashed is not None:
         read = engine.prehashed.take(task.source, st, lambda: engine.should_stop(task))
     if read is None:
+        with engine.lock:  # never over what a file is doing (its parts may be leaving)
+            shown = shown and task.state is FileState.QUEUED
         if shown:
             engine.set_state(task, FileState.HASHING)
         algorithm, spans = planned_spans(
