@@ -73,7 +73,7 @@ class Coordinator:
         self.prehashed: Prehasher | None = None
         self.meter = LinkMeter(settings, dest.checksum)
         self.lock = threading.Condition()
-        self.scheduler = Scheduler(big=self.meter.cutoff, waits=self.meter.waits)
+        self.scheduler = Scheduler(self.meter.cutoff, self.meter.waits, self.meter.parts_room)
         self.events = EventHub()
         self.stopping = False
         self.unfinished = 0  # files added and not final

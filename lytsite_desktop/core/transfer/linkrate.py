@@ -39,6 +39,10 @@ MIN_SPAN = 0.25
 #: After a transient failure (a reset, a 5xx, a timeout), the cutoff holds for
 #: this long.
 QUIET_AFTER_FAULT = 60.0
+#: Parts in the air together carry at most what the link sends in this long (two
+#: parts at least): parts sharing a slow link each crawl, and a crash loses every
+#: part in the air (eight 16 MiB parts at 2 MB/s: none done in the first minute).
+PARTS_SECONDS = 15.0
 
 
 class LinkMeter:
@@ -111,6 +115,14 @@ class LinkMeter:
         if size < self.cutoff:
             return True
         return self.may_go_whole(size, under_way=under_way) and size < self.limit()
+
+    def parts_room(self, in_air: int, part: int) -> bool:
+        """May a part of ``part`` bytes join the ``in_air`` bytes of parts being
+        sent? Two parts' worth always; more once the link is measured, up to
+        :data:`PARTS_SECONDS` of it."""
+        rate = self.rate()
+        room = max(2 * part, rate * PARTS_SECONDS if rate is not None else 0.0)
+        return in_air + part <= room
 
     def waits(self, size: int, *, under_way: bool) -> bool:
         """Should a big file wait for the link to be measured before it is

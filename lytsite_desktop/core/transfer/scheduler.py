@@ -43,6 +43,10 @@ class Waits(Protocol):
     def __call__(self, size: int, *, under_way: bool) -> bool: ...
 
 
+class Room(Protocol):
+    def __call__(self, in_air: int, part: int) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Unit:
     task: FileTask
@@ -55,11 +59,14 @@ def schedulable(task: FileTask) -> bool:
 
 
 class Scheduler:
-    def __init__(self, big: int | None = None, waits: Waits | None = None) -> None:
+    def __init__(
+        self, big: int | None = None, waits: Waits | None = None, room: Room | None = None
+    ) -> None:
         """``big``: the size from which a file goes up in parts (None: no such order).
         ``waits(size, under_way=)``: should such a file, which might go up whole on
-        a fast link, wait while small files measure the link (core/transfer/linkrate)?"""
-        self._big, self._waits = big, waits
+        a fast link, wait while small files measure the link (core/transfer/linkrate)?
+        ``room(in_air, part)``: may one more part be sent beside those in the air?"""
+        self._big, self._waits, self._room = big, waits, room
         self.new_big: deque[FileTask] = deque()  # queued, big enough for parts
         self.new: deque[FileTask] = deque()
         self.active: list[FileTask] = []  # multipart files with parts to send
@@ -83,10 +90,13 @@ class Scheduler:
             return self._busy(Unit(preview, Kind.RENDITIONS))
         if previews_only:
             return None
+        in_air = sum(t.busy * t.plan.part_size for t in self.active if t.plan)
         for task in self.active:
             if not schedulable(task):
                 continue
-            if task.pending:
+            if task.pending and task.plan:
+                if self._room is not None and not self._room(in_air, task.plan.part_size):
+                    continue  # the link is full: no more parts crawling beside each other
                 return self._busy(Unit(task, Kind.PART, task.pending.popleft()))
             if task.busy == 0 and task.plan and len(task.done_parts) == task.plan.count:
                 task.original = Original.COMPLETING
