@@ -13,7 +13,8 @@ from lytsite_desktop.core.sizes import MiB
 
 #: Default part size for multipart uploads. Chosen by benchmark (see README,
 #: "Benchmarks"): 16 MiB keeps per-request overhead negligible on fast links and
-#: bounds what a crash can cost to concurrency x 16 MiB.
+#: bounds what a crash can cost to concurrency x 16 MiB (on a slow link, to about
+#: 15 s of it: core/transfer/linkrate.PARTS_SECONDS).
 DEFAULT_PART_SIZE = 16 * MiB
 #: Files smaller than this go up in a single PUT.
 DEFAULT_MULTIPART_THRESHOLD = 32 * MiB
