@@ -92,7 +92,7 @@ def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qt
 def test_pause_resume_cancel_retry_from_the_window(tmp_path, window_for, qtbot, s3, bucket):
     folder = tmp_path / "Slow"
     slow = write_random(folder / "a.tif", 24 * MiB, seed=3)
-    other = write_random(folder / "b.tif", 12 * MiB, seed=4)
+    other = write_random(folder / "b.tif", 36 * MiB, seed=4)  # still going when cancelled
     window = window_for(part_size=5 * MiB, multipart_threshold=6 * MiB, bwlimit=4 * MiB)
     drop(window.upload.drop_area, [folder])
     qtbot.waitUntil(lambda: window.upload.model.rowCount() == 2, timeout=10_000)
