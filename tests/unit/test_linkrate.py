@@ -118,3 +118,25 @@ def test_a_fault_keeps_the_cutoff_for_a_while():
     clock.now += QUIET_AFTER_FAULT
     _flowing(meter, clock, 100 * MiB, 1.0)
     assert meter.limit() > CUTOFF
+
+
+def test_parts_in_the_air_carry_what_the_link_sends_in_seconds_once_measured_a_while():
+    """Two parts always; more only once bytes have arrived for a couple of seconds:
+    a batch's first bytes fill the buffers on the way faster than the link drains
+    them (a burst at 20 MB/s for half a second made room for eight parts of 16 MiB
+    on a 2 MB/s link, none of which finished in the first minute)."""
+    from lytsite_desktop.core.transfer.linkrate import PARTS_SECONDS
+
+    clock = Clock()
+    meter = meter_for(clock)
+    part = 16 * MiB
+    assert meter.parts_room(part, part) and not meter.parts_room(2 * part, part)
+    _flowing(meter, clock, 20e6, 0.5)  # the buffers on the way filling
+    assert meter.rate() is not None and meter.rate() * PARTS_SECONDS > 8 * part
+    assert not meter.parts_room(2 * part, part)  # not measured for long enough
+    _flowing(meter, clock, 2e6, 4.0)  # what the link really takes
+    rate = meter.recent_rate(2.0)
+    assert rate is not None and 1.9e6 < rate < 2.1e6
+    assert not meter.parts_room(2 * part, part)  # a 2 MB/s link: two parts of 16 MiB
+    _flowing(meter, clock, 25e6, 5.0)  # 200 Mbit/s: the eight slots are the limit
+    assert meter.parts_room(8 * part, part)

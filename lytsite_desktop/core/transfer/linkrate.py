@@ -43,6 +43,10 @@ QUIET_AFTER_FAULT = 60.0
 #: parts at least): parts sharing a slow link each crawl, and a crash loses every
 #: part in the air (eight 16 MiB parts at 2 MB/s: none done in the first minute).
 PARTS_SECONDS = 15.0
+#: ... measured over the last this many seconds, once bytes have been arriving for
+#: twice as long: the first bytes of a batch fill the buffers on the way (a
+#: router's, a proxy's) faster than the link drains them.
+PARTS_SPAN = 2.0
 
 
 class LinkMeter:
@@ -93,6 +97,15 @@ class LinkMeter:
         span = now - self._steps[0][0]
         return self._bytes / span if span >= MIN_SPAN else None
 
+    def recent_rate(self, span: float) -> float | None:
+        """Bytes per second over the last ``span`` seconds, once bytes have been
+        arriving for twice that (None before)."""
+        now = self._clock()
+        self._trim(now)
+        if not self._steps or now - self._steps[0][0] < 2 * span:
+            return None
+        return sum(n for start, n in self._steps if start >= now - span) / span
+
     # -- what it allows ------------------------------------------------------------
 
     def limit(self) -> int:
@@ -118,9 +131,9 @@ class LinkMeter:
 
     def parts_room(self, in_air: int, part: int) -> bool:
         """May a part of ``part`` bytes join the ``in_air`` bytes of parts being
-        sent? Two parts' worth always; more once the link is measured, up to
-        :data:`PARTS_SECONDS` of it."""
-        rate = self.rate()
+        sent? Two parts' worth always; more once the link is measured (over
+        :data:`PARTS_SPAN`), up to :data:`PARTS_SECONDS` of it."""
+        rate = self.recent_rate(PARTS_SPAN)
         room = max(2 * part, rate * PARTS_SECONDS if rate is not None else 0.0)
         return in_air + part <= room
 
