@@ -8,6 +8,7 @@ import json
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -43,6 +44,18 @@ def _parts_in_store(s3, bucket: str) -> int:  # type: ignore[no-untyped-def]
     )
 
 
+@contextmanager
+def _publishing(eng, folder, gate):  # type: ignore[no-untyped-def]
+    """The folder published on a thread; on the way out the gate opens and the run ends."""
+    running = threading.Thread(target=eng.run, args=(requests_for(folder),))
+    running.start()
+    try:
+        yield
+    finally:
+        gate.set()
+        running.join(60)
+
+
 def _wait_for(what, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not what():
@@ -65,14 +78,9 @@ def test_a_big_new_files_parts_leave_while_it_is_hashed(tmp_path, bucket, s3, s3
     rec = Recorder()
     with engine(bucket, s3_server.url) as eng:
         eng.subscribe(rec)
-        running = threading.Thread(target=eng.run, args=(requests_for(folder),))
-        running.start()
-        try:
+        with _publishing(eng, folder, hash_gate):
             _wait_for(lambda: _parts_in_store(s3, bucket) >= 2)  # the file not yet hashed
             assert not rec.of(FileDone)
-        finally:
-            hash_gate.set()
-            running.join(60)
     (done,) = rec.of(FileDone)
     entry = _manifest(s3, bucket)["files"][0]
     assert entry["sha256"] == sha256_file(big) == object_sha256(s3, bucket, done.key)
@@ -122,16 +130,11 @@ def test_bytes_changed_unseen_while_parts_left_start_it_over(
     rec = Recorder()
     with engine(bucket, s3_server.url) as eng:
         eng.subscribe(rec)
-        running = threading.Thread(target=eng.run, args=(requests_for(folder),))
-        running.start()
-        try:
+        with _publishing(eng, folder, hash_gate):
             _wait_for(lambda: _parts_in_store(s3, bucket) >= 1)
             with big.open("r+b") as fh:  # the first part's bytes, changed
                 fh.write(os.urandom(4096))
             os.utime(big, ns=(st.st_atime_ns, st.st_mtime_ns))
-        finally:
-            hash_gate.set()
-            running.join(60)
     (done,) = rec.of(FileDone)
     entry = _manifest(s3, bucket)["files"][0]
     assert entry["sha256"] == sha256_file(big) == object_sha256(s3, bucket, done.key)
@@ -209,13 +212,8 @@ def test_a_big_photos_preview_and_original_share_the_id_its_parts_left_under(
     try:
         with engine(bucket, s3_server.url, previews=maker) as eng:
             eng.subscribe(rec)
-            running = threading.Thread(target=eng.run, args=(requests_for(folder),))
-            running.start()
-            try:
+            with _publishing(eng, folder, hash_gate):
                 _wait_for(lambda: _parts_in_store(s3, bucket) >= 2)
-            finally:
-                hash_gate.set()
-                running.join(60)
     finally:
         maker.close()
     entry = _manifest(s3, bucket)["files"][0]
