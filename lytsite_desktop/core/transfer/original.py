@@ -59,7 +59,9 @@ def prepare(engine: EngineServices, task: FileTask) -> None:
     if early.may_start(engine, task, rec, st):
         return _start_unhashed(engine, task, rec, st)
     sha = sha256_of(engine, task, st)
-    listed = listed_entry(engine, task)
+    # The project's listing is asked only when the journal does not know these bytes.
+    known = bool(rec.file_id) and rec.sha256 == sha
+    listed = None if known else listed_entry(engine, task)
     key = original_key(task.project, settled_id(engine, task, sha, rec, listed), task.rel_path)
     if rec.upload_id and (rec.key != key or rec.sha256 != sha):
         # Source changed since its upload began: never stitch old and new bytes.
@@ -96,8 +98,8 @@ def _start_unhashed(
     fid = rec.file_id if continuing and rec.file_id else fresh_id()
     with engine.lock:
         task.file_id = fid
-    task.record = rec = _record(engine, task, st, None, original_key(task.project, fid,
-                                                                     task.rel_path))  # fmt: skip
+    key = original_key(task.project, fid, task.rel_path)
+    task.record = rec = _record(engine, task, st, None, key)
     early.hash_behind(engine, task, st)
     if continuing and already_there(engine, task, rec):  # completed just before a crash
         task.record = rec = early.settle(engine, task, rec)
