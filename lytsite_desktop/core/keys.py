@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import mimetypes
 import re
 import unicodedata
 from pathlib import PurePosixPath
@@ -70,6 +69,42 @@ def manifest_key(project: str) -> str:
     return f"projects/{project}/manifest.json"
 
 
+#: Types by ending, for what photographers publish beside their photos. The table
+#: is the app's, never the computer's (``/etc/mime.types``, the Windows registry,
+#: as Python's ``mimetypes`` reads them), so a file gets the same Content-Type from
+#: every computer; and reading those costs a start 10-20 ms.
+_TYPES = {
+    # pictures
+    "jpg": "image/jpeg", "jpeg": "image/jpeg", "jpe": "image/jpeg", "png": "image/png",
+    "gif": "image/gif", "webp": "image/webp", "bmp": "image/bmp", "tif": "image/tiff",
+    "tiff": "image/tiff", "heic": "image/heic", "heif": "image/heif",
+    "heics": "image/heic-sequence", "avif": "image/avif", "avifs": "image/avif",
+    "jxl": "image/jxl", "psd": "image/vnd.adobe.photoshop", "jp2": "image/jp2",
+    "svg": "image/svg+xml", "ico": "image/vnd.microsoft.icon",
+    # video and sound
+    "mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime", "qt": "video/quicktime",
+    "avi": "video/x-msvideo", "mkv": "video/x-matroska", "webm": "video/webm",
+    "mts": "video/mp2t", "m2ts": "video/mp2t", "mpg": "video/mpeg", "mpeg": "video/mpeg",
+    "3gp": "video/3gpp", "wmv": "video/x-ms-wmv", "flv": "video/x-flv",
+    "mxf": "application/mxf", "mp3": "audio/mpeg", "m4a": "audio/mp4", "aac": "audio/aac",
+    "wav": "audio/x-wav", "flac": "audio/flac", "ogg": "audio/ogg",
+    # documents, archives, sidecars
+    "pdf": "application/pdf", "txt": "text/plain", "md": "text/markdown", "csv": "text/csv",
+    "rtf": "application/rtf", "html": "text/html", "htm": "text/html", "xml": "text/xml",
+    "json": "application/json", "xmp": "application/rdf+xml", "epub": "application/epub+zip",
+    "doc": "application/msword", "xls": "application/vnd.ms-excel",
+    "ppt": "application/vnd.ms-powerpoint",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "zip": "application/zip", "7z": "application/x-7z-compressed", "rar": "application/vnd.rar",
+    "tar": "application/x-tar", "gz": "application/gzip", "tgz": "application/gzip",
+}  # fmt: skip
+
+
 def content_type(name: str) -> str:
-    guessed, _ = mimetypes.guess_type(name, strict=False)
-    return guessed or "application/octet-stream"
+    """What a file's name says it is (``application/octet-stream``: nothing known)."""
+    ending = PurePosixPath(name).suffix[1:].lower()
+    return _TYPES.get(ending, "application/octet-stream")

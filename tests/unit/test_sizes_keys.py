@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import mimetypes
+
 import pytest
 
-from lytsite_desktop.core.keys import file_id, original_key, slugify
+from lytsite_desktop.core.keys import content_type, file_id, original_key, slugify
 from lytsite_desktop.core.sizes import MiB, format_duration, format_size, parse_size
 
 
@@ -47,3 +49,19 @@ def test_file_id_depends_on_content_and_path():
     assert a != file_id("cd" * 32, "x/a.jpg")
     assert a != file_id("ab" * 32, "y/a.jpg")
     assert original_key("p", a, "x/a.jpg") == f"projects/p/files/{a}/a.jpg"
+
+
+def test_content_type_is_the_apps_not_the_computers(monkeypatch):
+    """A file's Content-Type comes from the app's table: a computer whose own table
+    (/etc/mime.types, the Windows registry) says otherwise changes nothing."""
+    computers = mimetypes.MimeTypes()  # this computer's table, as Python reads it
+    computers.add_type("application/x-zip-compressed", ".zip")
+    computers.add_type("text/x-markdown", ".mkv")
+    monkeypatch.setattr(mimetypes, "_db", computers)
+    monkeypatch.setattr(mimetypes, "inited", True)
+    assert content_type("Contract.ZIP") == "application/zip"
+    assert content_type("clip.mkv") == "video/x-matroska"
+    assert content_type("notes.docx").endswith("wordprocessingml.document")
+    assert content_type("IMG_0001.JPG") == "image/jpeg"
+    assert content_type("README") == "application/octet-stream"
+    assert content_type("shoot.unknown") == "application/octet-stream"
