@@ -34,8 +34,12 @@ class SpeedMeter:
     def update(self, sent: int, now: float | None = None) -> None:
         now = self._clock() if now is None else now
         with self._lock:
-            if self._samples and sent < self._samples[-1][1]:
-                self._samples.clear()  # a new counter (the run started again)
+            if self._samples and (sent < self._samples[-1][1] or sent == self._samples[0][1]):
+                # A new counter (the run started again), or nothing sent in all the
+                # history kept: the speed is measured from now. Seconds of waiting
+                # before a first byte (or after a stall had read as none) would
+                # otherwise count as a slow link.
+                self._samples.clear()
             self._samples.append((now, sent))
             while len(self._samples) > 2 and now - self._samples[1][0] >= self.window:
                 self._samples.popleft()

@@ -218,3 +218,22 @@ def test_a_long_name_and_its_state_leave_the_figures_whole_on_80_columns():
     assert [line.split()[0] for line in last] == ["0/2", "…version.jpg", "LEA_001.jpg"], last
     assert "(adding to the gallery)" in last[1] and "10.0 MiB/64.0 MiB" in last[1]
     assert "20.0 MiB/128.0 MiB" in last[0] and all(len(line) <= 80 for line in last)
+
+
+def test_the_wait_before_the_first_byte_is_no_part_of_the_speed():
+    """Seen in the window: a big file's row said 1.5 MiB/s and 2m08s left while the
+    status bar said 933 KiB/s and 3m36s. The status bar's meter is fed at every tick
+    from before anything was sent, a row's from its file's first byte; the seconds of
+    nothing (hashing, previews) before the first byte lowered the one, not the other."""
+    clock = Clock()
+    whole, row = SpeedMeter(clock=clock), SpeedMeter(clock=clock)
+    for _ in range(40):  # ten seconds of ticks, nothing sent yet
+        clock.now += 0.25
+        whole.update(0)
+    for i in range(1, 13):  # then 1 MiB/s for three seconds
+        clock.now += 0.25
+        whole.update(i * MiB // 4)
+        row.update(i * MiB // 4)
+    assert abs(whole.rate() - MiB) / MiB < 0.1
+    assert abs(whole.rate() - row.rate()) / row.rate() < 0.1
+    assert abs(whole.eta(120 * MiB) - row.eta(120 * MiB)) < 12  # of two minutes
