@@ -177,6 +177,7 @@ class QueueModel(QAbstractTableModel):
                 self._sent += max(0, event.sent - row.sent)
                 row.sent = max(row.sent, event.sent)
                 row.meter.update(row.sent)
+                self._meter.update(self._sent)  # as a row's: from the first report on
                 self._live.add(i)
             elif isinstance(event, FileStateChanged):
                 if not row.finished:
@@ -321,7 +322,6 @@ class QueueModel(QAbstractTableModel):
     def tick(self, now: float | None = None) -> None:
         """Update speeds and tell the views what changed (called a few times a second)."""
         now = time.monotonic() if now is None else now
-        self._meter.update(self._sent, now)
         for i in list(self._live):
             row = self.rows[i]
             speed = row.meter.rate(now) if row.state in SHOWS_SPEED else 0.0
