@@ -54,6 +54,9 @@ class FoundInterrupted(Event):
     titles: dict[tuple[str, str], str] = field(default_factory=dict)
     #: Files that failed in an earlier run and were not let go (Journal.failed).
     failed: tuple[FileRecord, ...] = ()
+    #: Unfinished files another window or command publishes right now: theirs
+    #: until that run ends (then asked again: finished, failed or interrupted).
+    elsewhere: tuple[FileRecord, ...] = ()
 
 
 class Session:
@@ -129,19 +132,28 @@ class Session:
 
     def find_interrupted(self) -> None:
         """Look for uploads that were cut short (unfinished in the journal, and no
-        other lytsite process running them) and files that failed last time;
-        answered with :class:`FoundInterrupted`."""
+        lytsite process running them), files that failed last time, and files
+        another window or command publishes now; answered with
+        :class:`FoundInterrupted`. Rows this window drives are none of these."""
 
         def find() -> None:
-            journal = self.app.journal  # what another window or command runs now is not ours
-            found = [r for r in journal.unfinished() if not journal.held_elsewhere(r.id)]
-            failed = [r for r in journal.failed() if not journal.held_elsewhere(r.id)]
+            journal = self.app.journal
+            unfinished = [r for r in journal.unfinished() if not journal.held_here(r.id)]
+            theirs = {r.id for r in unfinished if journal.held_elsewhere(r.id)}
+            elsewhere = [r for r in unfinished if r.id in theirs]
+            found = [r for r in unfinished if r.id not in theirs]
+
+            def driven(r: FileRecord) -> bool:  # here, or by a run still going (its failures)
+                return journal.held_here(r.id) or journal.held_elsewhere(r.id)
+
+            failed = [r for r in journal.failed() if not driven(r)]
             titles = {}
-            for r in found + failed:  # the gallery's title, else the one typed, else the name
-                if (r.dest, r.project) not in titles:
+            for r in found + failed + elsewhere:  # the gallery's title, else the one typed,
+                if (r.dest, r.project) not in titles:  # else the name
                     kept = self.app.gallery.title(r.dest, r.project)
                     titles[(r.dest, r.project)] = r.title if kept == r.project and r.title else kept
-            self.events.emit(FoundInterrupted(tuple(found), titles, tuple(failed)))
+            self.events.emit(FoundInterrupted(tuple(found), titles, tuple(failed),
+                                              tuple(elsewhere)))  # fmt: skip
 
         self._do(find)
 

@@ -706,3 +706,79 @@ def test_files_failing_in_a_run_still_going_are_not_called_last_times(tmp_path, 
     later = open_window(lib.as_uri())  # the run has ended: its failures are last time's now
     qtbot.waitUntil(lambda: len(later.upload.model.rows) == 3, timeout=10_000)
     assert sorted(r.rel_path for r in later.upload.model.rows) == ["1.jpg", "2.jpg", "old.jpg"]
+
+
+def test_files_another_run_publishes_now_are_said_and_offered_once_it_stops(
+    tmp_path, open_window, qtbot
+):
+    """The walk: with a command line upload under way the window said "Ready" and
+    nothing of it, and "Resume them" (for an earlier crash) took that run's files
+    too, each then failing with "Another lytsite-desktop window or command is
+    already uploading this file". The window now says what another run publishes,
+    leaves those files to it, and offers them once it is killed."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from lytsite_desktop.core.publishing import PublishingService
+    from lytsite_desktop.core.store.records import QueueItem
+    from lytsite_desktop.core.transfer.task import UploadRequest
+
+    lib = tmp_path / "lib"
+    first = write_random(tmp_path / "Old" / "first.jpg", 50_000, seed=8)
+    crashed = write_random(tmp_path / "Old" / "old.jpg", 50_000, seed=9)
+    app = App()
+    try:  # an earlier run: one file published, then a crash left one upload
+        service = PublishingService(app, previews=False)
+        service.publish([UploadRequest(str(first), first.name, "old")], app.ref(lib.as_uri()))
+        assert service.wait(60)
+        ident = service.engines()[0].dest.ident
+        service.close()
+        st = crashed.stat()
+        app.journal.queue([QueueItem(ident, "old", "old.jpg", str(crashed), st.st_size,
+                                     st.st_mtime_ns)])  # fmt: skip
+    finally:
+        app.close()
+    gala = [write_random(tmp_path / "Gala" / f"{n}.jpg", 3_000_000, seed=n) for n in (1, 2, 3)]
+    repo = Path(__file__).resolve().parents[2]
+    run = subprocess.Popen(  # a terminal's upload, slowed so it is still going
+        [sys.executable, "-m", "lytsite_desktop", "upload", str(tmp_path / "Gala"),
+         "--dest", lib.as_uri(), "--bwlimit", "20K", "--no-previews", "--json"],
+        stdout=subprocess.PIPE, text=True, cwd=repo,
+    )  # fmt: skip
+    try:
+        assert run.stdout is not None and run.stdout.readline()  # its files are queued
+        window = open_window(lib.as_uri())
+        banner = window.upload.banner
+        qtbot.waitUntil(lambda: "3 files of" in banner.text.text(), timeout=10_000)
+        text = banner.text.text()
+        assert "<b>1 upload of <i>old</i> did not finish last time.</b>" in text
+        assert (
+            "<b>3 files of <i>Gala</i> are being published by another lytsite-desktop</b>" in text
+        )
+        qtbot.waitUntil(lambda: window.status.text()
+                        == "Another lytsite-desktop is publishing 3 files")  # fmt: skip
+        qtbot.mouseClick(banner.resume_button, Qt.MouseButton.LeftButton)
+        model = window.upload.model
+        qtbot.waitUntil(lambda: all_final(window), timeout=20_000)
+        assert [(r.rel_path, r.state) for r in model.rows] == [("old.jpg", FileState.PUBLISHED)]
+        assert banner.isVisible() and not banner.resume_button.isVisible()
+        assert banner.text.text().startswith("<b>3 files of <i>Gala</i> are being published")
+        assert run.poll() is None  # still its own, still going
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.wait(30)
+    # Killed: its files are this computer's to resume, said within a few seconds.
+    qtbot.waitUntil(lambda: banner.resume_button.isVisible(), timeout=10_000)
+    assert banner.text.text().startswith("<b>3 uploads of <i>Gala</i> did not finish last time.")
+    assert "another lytsite-desktop" not in banner.text.text()
+    qtbot.mouseClick(banner.resume_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(model.rows) == 4 and all_final(window), timeout=30_000)
+    assert {r.rel_path: r.state for r in model.rows} == {
+        "old.jpg": FileState.PUBLISHED,
+        **{p.name: FileState.PUBLISHED for p in gala},
+    }
+    for photo in gala:
+        (copy,) = (lib / "projects" / "gala" / "files").glob(f"*/{photo.name}")
+        assert copy.read_bytes() == photo.read_bytes()

@@ -102,6 +102,30 @@ def test_another_process_cannot_claim_a_claimed_row(tmp_path):
         assert out == ["True", "True"]
 
 
+def test_asking_whether_another_process_holds_a_row_never_lets_go_of_ours(tmp_path):
+    """A POSIX process locks again what it holds, and one unlock lets it go: asking
+    "is it held elsewhere?" of a row this process drives (a window looking for
+    another run's files while it publishes) let another process take it."""
+    path = tmp_path / "j.sqlite3"
+    with Journal(path) as j:
+        rec = _queue(j)
+        assert j.claim(rec.id) and j.held_here(rec.id)
+        assert not j.held_elsewhere(rec.id)  # ours
+        probe = (
+            "from pathlib import Path;"
+            "from lytsite_desktop.core.store.journal import Journal;"
+            f"j = Journal(Path({str(path)!r}));"
+            f"print(j.claim({rec.id}), j.held_elsewhere({rec.id}))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
+        ).stdout.split()
+        assert out == ["False", "True"]  # still ours
+        assert j.held_here(rec.id) and j.claim(rec.id)  # claimed again: still one hold
+        j.release(rec.id)
+        assert not j.held_here(rec.id) and not j.held_elsewhere(rec.id)
+
+
 def test_a_journal_of_an_earlier_version_speaks_the_states_words(tmp_path):
     """Schema 2 called a published file "done"; migration 3 renames it, so the
     journal, the events and `status` use one word."""

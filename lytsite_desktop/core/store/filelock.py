@@ -60,14 +60,39 @@ class RowLocks:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         self._mutex = threading.Lock()
+        #: The rows this process holds. The OS cannot be asked: a POSIX process
+        #: locks again what it holds (and one unlock lets it go), Windows refuses.
+        self._held: set[int] = set()
 
     def claim(self, row: int) -> bool:
+        """Hold ``row`` (True also if this process holds it already)."""
         with self._mutex:
-            return _lock(self._fd, row)
+            if row in self._held:
+                return True
+            if not _lock(self._fd, row):
+                return False
+            self._held.add(row)
+            return True
 
     def release(self, row: int) -> None:
         with self._mutex:
-            _unlock(self._fd, row)
+            if row in self._held:
+                self._held.discard(row)
+                _unlock(self._fd, row)
+
+    def held_here(self, row: int) -> bool:
+        with self._mutex:
+            return row in self._held
+
+    def held_elsewhere(self, row: int) -> bool:
+        """Does another process hold ``row``? (Asking never lets go of this one's.)"""
+        with self._mutex:
+            if row in self._held:
+                return False
+            if _lock(self._fd, row):
+                _unlock(self._fd, row)
+                return False
+            return True
 
     def close(self) -> None:
         with self._mutex:

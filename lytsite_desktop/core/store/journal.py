@@ -382,9 +382,9 @@ class Journal:
 
     def held_elsewhere(self, file_row: int) -> bool:
         """Is another lytsite process driving this row right now? (A row that none
-        holds and that is not finished was interrupted.) Only meaningful for rows
-        this process does not hold itself."""
-        if self._locks.claim(file_row):
-            self._locks.release(file_row)
-            return False
-        return True
+        holds and that is not finished was interrupted.)"""
+        return self._locks.held_elsewhere(file_row)
+
+    def held_here(self, file_row: int) -> bool:
+        """Does this process drive the row (a task of one of its engines)?"""
+        return self._locks.held_here(file_row)

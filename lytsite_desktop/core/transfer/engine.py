@@ -205,10 +205,12 @@ class TransferEngine:
         return [self._enqueue(rec, req) for rec, req in zip(records, reqs, strict=True)]
 
     def add_unfinished(self) -> list[int]:
-        """Queue every unfinished file the journal holds for this destination."""
+        """Queue every unfinished file the journal holds for this destination, but
+        those another window or command publishes now (they are its to finish)."""
         return [
             self._enqueue(rec, UploadRequest(rec.source_path, rec.rel_path, rec.project))
             for rec in self.journal.unfinished(self.dest.ident)
+            if not self.journal.held_elsewhere(rec.id)
         ]
 
     def _enqueue(self, rec: FileRecord, req: UploadRequest) -> int:

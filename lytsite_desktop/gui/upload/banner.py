@@ -1,34 +1,72 @@
-"""The banner over the Upload tab's list after a crash: which uploads did not
-finish last time, and the button that continues them."""
+"""The banner over the Upload tab's list: which uploads did not finish last time
+(and the button that continues them), and which files another window or command
+publishes now (asked again every few seconds until that run ends)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from lytsite_desktop.core.session import FoundInterrupted
-from lytsite_desktop.gui.upload.status_line import interrupted_note
+from lytsite_desktop.core.store.records import FileRecord
+from lytsite_desktop.gui.upload.status_line import elsewhere_note, interrupted_note
+
+#: How often the journal is asked again while another run publishes (ms).
+LOOK_AGAIN_MS = 2000
 
 
 class InterruptedBanner(QWidget):
-    """Hidden until :meth:`tell`; ``resume`` is what "Resume them" does."""
+    """Hidden until :meth:`tell` has something to say; ``resume`` is what "Resume
+    them" does, ``look`` asks the journal again (answered by another tell)."""
 
-    def __init__(self, resume: Callable[[], None], parent: QWidget | None = None) -> None:
+    def __init__(self, resume: Callable[[], None], look: Callable[[], None],
+                 parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.text = QLabel()
+        self.text.setWordWrap(True)
         self.resume_button = QPushButton("Resume them")
         self.resume_button.clicked.connect(resume)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.resume_button)
+        #: Files another window or command publishes now (what the status bar says).
+        self.elsewhere = 0
+        self._cut_short = self._theirs = ""
+        self._look = QTimer(self)
+        self._look.setSingleShot(True)
+        self._look.setInterval(LOOK_AGAIN_MS)
+        self._look.timeout.connect(look)
         self.hide()
 
-    def tell(self, event: FoundInterrupted) -> None:
-        """Show how many uploads, of which projects (titled as the Gallery tab
-        lists them, in the order the journal names them)."""
-        titles = dict.fromkeys(event.titles.get((r.dest, r.project), r.project)
-                               for r in event.records)  # fmt: skip
-        self.text.setText(interrupted_note(len(event.records), list(titles)))
-        self.show()
+    def tell(self, event: FoundInterrupted, *, offer: bool = True) -> None:
+        """Say how many uploads did not finish (``offer``: with the button; not when
+        they resume by themselves) and how many another run publishes, of which
+        projects (titled as the Gallery tab lists them, in the journal's order)."""
+        cut_short = event.records if offer else ()
+        self._cut_short = interrupted_note(len(cut_short), self._titles(event, cut_short))
+        self._cut_short = self._cut_short if cut_short else ""
+        self.elsewhere = len(event.elsewhere)
+        self._theirs = elsewhere_note(self.elsewhere, self._titles(event, event.elsewhere))
+        self._theirs = self._theirs if event.elsewhere else ""
+        if event.elsewhere:
+            self._look.start()
+        self._show()
+
+    def resumed(self) -> None:
+        """The uploads cut short are under way; what another run does is still said."""
+        self._cut_short = ""
+        self._show()
+
+    def _show(self) -> None:
+        said = [text for text in (self._cut_short, self._theirs) if text]
+        self.resume_button.setVisible(bool(self._cut_short))
+        self.text.setText("<br>".join(said))
+        self.setVisible(bool(said))
+
+    @staticmethod
+    def _titles(event: FoundInterrupted, records: tuple[FileRecord, ...]) -> list[str]:
+        return list(dict.fromkeys(event.titles.get((r.dest, r.project), r.project)
+                                  for r in records))  # fmt: skip

@@ -1,9 +1,8 @@
 """The Upload tab: drop files, pick project and destination, publish, watch each file.
 
-It owns the queue (model, filter, table), its toolbar (whose keys only work on
-this tab) and what the last run left: the banner offering to resume what a crash
-interrupted, and the files that failed, listed again. It talks to the core only
-through the :class:`~lytsite_desktop.core.session.Session`.
+It owns the queue (model, filter, table), its toolbar (whose keys only work on this
+tab), the banner (what a crash interrupted, what another run publishes now) and the
+files that failed last time. It talks to the core through the session only.
 """
 
 from __future__ import annotations
@@ -98,7 +97,7 @@ class UploadPage(QWidget):
         header.addWidget(self.destination, 2)
         header.addWidget(self.publish_button)
 
-        self.banner = InterruptedBanner(self.resume_interrupted)
+        self.banner = InterruptedBanner(self.resume_interrupted, self.session.find_interrupted)
 
         self.toolbar = self._make_toolbar()
         layout = QVBoxLayout(self)
@@ -235,7 +234,7 @@ class UploadPage(QWidget):
 
     def resume_interrupted(self) -> None:
         self.session.resume_interrupted()
-        self.banner.hide()
+        self.banner.resumed()
 
     # -- controls ---------------------------------------------------------------------------------
 
@@ -348,16 +347,16 @@ class UploadPage(QWidget):
         self._enable_actions()
 
     def _found(self, event: FoundInterrupted) -> None:
-        """What last time left: files that failed (rows again, with their reasons)
-        and uploads cut short (the banner, or resumed at once if so set)."""
+        """Failed files (rows again, with their reasons), uploads cut short (resumed
+        at once if so set) and another run's files (the banner says them)."""
         self.model.titles.update(event.titles)  # for these rows and those a resume brings
         if self.model.add_failed(event.failed):
             self._show_queue()
             self.message.emit(failed_note(len(event.failed)))
-        if event.records and self.app.settings.auto_resume:
+        auto = self.app.settings.auto_resume
+        if event.records and auto:
             self.session.resume_interrupted()
-        elif event.records:
-            self.banner.tell(event)
+        self.banner.tell(event, offer=not auto)
 
     def _load_thumb(self, task: int, path: str) -> None:
         self.background.run(
@@ -390,7 +389,8 @@ class UploadPage(QWidget):
         """Refresh speeds and actions; the status line for the window."""
         self.model.tick()
         totals = self.model.totals()
-        return status_line(totals, 0 if totals.files else len(self.model.ready()))
+        return status_line(totals, 0 if totals.files else len(self.model.ready()),
+                           self.banner.elsewhere)  # fmt: skip
 
     @property
     def uploading(self) -> bool:

@@ -60,12 +60,15 @@ class Totals:
         )
 
 
-def status_line(t: Totals, ready: int) -> str:
-    """ "3 of 12 files · 40 MiB of 120 MiB · 4.2 MiB/s, 19 s left · 1 failed" """
+def status_line(t: Totals, ready: int, elsewhere: int = 0) -> str:
+    """ "3 of 12 files · 40 MiB of 120 MiB · 4.2 MiB/s, 19 s left · 1 failed";
+    with nothing here, what another window or command publishes (``elsewhere``)."""
     if not t.files:
-        if not ready:
-            return "Ready"
-        return f"{ready} file{'s' if ready != 1 else ''} ready to publish"
+        if ready:
+            return f"{ready} file{'s' if ready != 1 else ''} ready to publish"
+        if elsewhere:
+            return f"Another lytsite-desktop is publishing {elsewhere} file{'s' * (elsewhere != 1)}"
+        return "Ready"
     parts = [
         f"{t.done} of {t.files} files",
         f"{format_size(t.bytes_done)} of {format_size(t.bytes)}",
@@ -97,6 +100,18 @@ def interrupted_note(count: int, projects: list[str]) -> str:
     return (
         f"<b>{count} upload{'s' if count != 1 else ''}{where} did not finish last time.</b> "
         "Nothing is lost: they continue where they stopped."
+    )
+
+
+def elsewhere_note(count: int, projects: list[str]) -> str:
+    """The banner while another window or command publishes files of this
+    computer's journal (the window leaves them to it). Rich text."""
+    named = listed([f"<i>{html.escape(p)}</i>" for p in projects])
+    files = f"{count} file{'s' if count != 1 else ''}{f' of {named}' if named else ''}"
+    return (
+        f"<b>{files} {'are' if count != 1 else 'is'} being published by another "
+        "lytsite-desktop</b> (a terminal or another window). If it stops before "
+        f"{'they are' if count != 1 else 'it is'} done, you can resume here."
     )
 
 
