@@ -263,10 +263,10 @@ def test_refresh_lists_the_buckets_projects_on_a_new_computer(qtbot, app, galler
     view = gallery()
     view.refresh_projects(remote=True)
     qtbot.waitUntil(lambda: view.projects.count() == 1, timeout=10_000)
-    assert view.projects.item(0).text().startswith("shoot\nin the bucket")
+    # Titled before it is opened (the head of its manifest; its name, "shoot", before).
+    assert view.projects.item(0).text().startswith("Shoot by the Lake\nin the bucket · 20")
     view.projects.setCurrentRow(0)
     qtbot.waitUntil(lambda: not view.busy and view.shown is not None, timeout=10_000)
-    # Its title, once its manifest is read, in the list too (the name before).
     assert view.projects.item(0).text().startswith("Shoot by the Lake\nin the bucket")
     assert view.layout_kind == Layout.GRID
     assert all(i.thumb.is_file() for i in view.items)  # fetched, and kept for next time

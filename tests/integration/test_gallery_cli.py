@@ -10,7 +10,7 @@ import shutil
 from lytsite_desktop.cli import main
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.gallery.page import ASSETS
-from lytsite_desktop.core.gallery.projects import remote_projects
+from lytsite_desktop.core.gallery.projects import remote_projects, remote_refs
 from tests.conftest import dest_url
 from tests.support.images import exif_with, jpeg_bytes, scene
 from tests.support.netproxy import TcpProxy
@@ -52,6 +52,12 @@ def test_the_web_gallery_is_published_with_the_project(tmp_path, bucket, s3, s3_
     assert ref.project == "wedding" and ref.files == 4
     bucket_side = app.open(app.ref(dest))
     assert remote_projects(bucket_side) == ["wedding"]  # what a new machine would list
+    # ... titled before it is opened, from the head of its manifest (a ranged read)
+    (listed,) = remote_refs(bucket_side, set())
+    assert (listed.project, listed.title) == ("wedding", "Wedding") and listed.updated
+    assert remote_refs(bucket_side, {(bucket_side.ident, "wedding")}) == []
+    total, chunks = bucket_side.read_range("projects/wedding/manifest.json", 0, 64)
+    assert len(b"".join(chunks)) == 64 and total > 1000
     bucket_side.close()
     capsys.readouterr()
     assert main(["gallery", "list"]) == 0

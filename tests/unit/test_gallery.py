@@ -25,7 +25,13 @@ from lytsite_desktop.core.gallery.layout import (
 )
 from lytsite_desktop.core.gallery.originals import download_original
 from lytsite_desktop.core.gallery.page import render_index
-from lytsite_desktop.core.gallery.projects import GalleryStore, remote_projects
+from lytsite_desktop.core.gallery.projects import (
+    MANIFEST_HEAD,
+    GalleryStore,
+    remote_projects,
+    remote_refs,
+)
+from lytsite_desktop.core.keys import manifest_key
 from lytsite_desktop.core.publish import writer as writer_module
 from lytsite_desktop.core.publish.manifest import read
 from lytsite_desktop.core.publish.writer import ManifestWriter
@@ -202,6 +208,26 @@ def test_store_finds_renditions_made_here_or_fetched(tmp_path):
     assert path is not None and path.read_bytes() == (bucket / b.preview.key).read_bytes()
     assert fetch_missing(store, dest, m).fetched == 0  # nothing missing now
     assert remote_projects(dest) == ["shoot"]
+
+
+def test_a_buckets_project_is_titled_from_the_head_of_its_manifest(tmp_path):
+    """A new computer listed a bucket's projects by their names ("shoot") until one
+    was opened; each is now titled from the first 4 KiB of its manifest."""
+    bucket = tmp_path / "bucket"
+    m = fake_project(bucket, [f"ceremony/IMG_{i:04}.jpg" for i in range(400)])
+    m.title = 'Ana & João — "the" Wedding'
+    (bucket / manifest_key("shoot")).write_bytes(m.to_json())
+    assert len(m.to_json()) > 10 * MANIFEST_HEAD  # only its head is read
+    untitled = fake_project(bucket, ["a.jpg"], project="untitled")
+    (bucket / manifest_key("untitled")).write_bytes(untitled.to_json())
+    (bucket / "projects" / "empty").mkdir()  # a folder without a manifest
+    dest = LocalDestination(bucket)
+    refs = {r.project: r for r in remote_refs(dest, set())}
+    assert refs["shoot"].title == 'Ana & João — "the" Wedding'
+    assert refs["shoot"].updated == m.updated_at
+    assert refs["untitled"].title is None and refs["empty"].title is None
+    assert set(refs) == {"shoot", "untitled", "empty"}
+    assert [r.project for r in remote_refs(dest, {(dest.ident, "shoot")})] == ["empty", "untitled"]
 
 
 def test_an_original_download_resumes_and_is_verified(tmp_path):

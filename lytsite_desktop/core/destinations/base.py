@@ -219,8 +219,11 @@ class Destination(Protocol):
         """The names one level below ``prefix`` (which ends in "/"), like `ls`."""
         ...
 
-    def read_range(self, key: str, start: int) -> tuple[int, Iterator[bytes]]:
-        """The object's total size and its bytes from ``start`` on, in chunks.
+    def read_range(
+        self, key: str, start: int, length: int | None = None
+    ) -> tuple[int, Iterator[bytes]]:
+        """The object's total size and its bytes from ``start`` on (at most
+        ``length`` of them), in chunks.
 
         Raises PermanentError if the key does not exist."""
         ...

@@ -156,7 +156,9 @@ class LocalDestination:
         except OSError as exc:
             raise disk_error(exc, self.root) from exc
 
-    def read_range(self, key: str, start: int) -> tuple[int, Iterator[bytes]]:
+    def read_range(
+        self, key: str, start: int, length: int | None = None
+    ) -> tuple[int, Iterator[bytes]]:
         path = self._path(key)
         try:
             fh = path.open("rb")
@@ -167,9 +169,11 @@ class LocalDestination:
         total = os.fstat(fh.fileno()).st_size
 
         def chunks() -> Iterator[bytes]:
+            left = total - start if length is None else length
             with fh:
                 fh.seek(start)
-                while chunk := fh.read(_COPY_CHUNK):
+                while left > 0 and (chunk := fh.read(min(_COPY_CHUNK, left))):
+                    left -= len(chunk)
                     yield chunk
 
         return total, chunks()

@@ -164,10 +164,13 @@ class S3Destination:
                 names.append(text(common, "Prefix")[len(under) :].rstrip("/"))
         return names
 
-    def read_range(self, key: str, start: int) -> tuple[int, Iterator[bytes]]:
-        extra = {"Range": f"bytes={start}-"} if start else {}
+    def read_range(
+        self, key: str, start: int, length: int | None = None
+    ) -> tuple[int, Iterator[bytes]]:
+        last = "" if length is None else str(start + length - 1)
+        extra = {"Range": f"bytes={start}-{last}"} if start or last else {}
         resp = self._request("GET", self._key(key), headers=extra, stream=True)
-        if start:
+        if "Content-Range" in resp.headers:
             total = int(resp.headers["Content-Range"].rsplit("/", 1)[1])
         else:
             total = int(resp.headers["Content-Length"])

@@ -327,13 +327,15 @@ class SignedDestination:
     def list_folders(self, prefix: str) -> list[str]:
         return self.mirror.list_folders(prefix)
 
-    def read_range(self, key: str, start: int) -> tuple[int, Iterator[bytes]]:
+    def read_range(
+        self, key: str, start: int, length: int | None = None
+    ) -> tuple[int, Iterator[bytes]]:
         if self.mirror.head(key) is None:
             raise PermanentError(
                 "Files published through an upload server cannot be downloaded by the app "
                 "(the server only signs uploads): the original is on the computer it came from."
             )
-        return self.mirror.read_range(key, start)
+        return self.mirror.read_range(key, start, length)
 
     def delete_keys(self, keys: list[str]) -> None:
         raise PermanentError(CANNOT_DELETE)

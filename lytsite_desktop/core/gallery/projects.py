@@ -14,9 +14,11 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -238,6 +240,41 @@ def refresh_manifest(store: GalleryStore, destination: Destination, project: str
 def remote_projects(destination: Destination) -> list[str]:
     """The project folders at the destination (raises TransferError when offline)."""
     return destination.list_folders("projects/")
+
+
+def remote_refs(destination: Destination, have: set[tuple[str, str]]) -> list[ProjectRef]:
+    """The destination's projects that are not in ``have``, titled (as the list
+    shows them before they are opened). Raises TransferError when offline."""
+    names = [n for n in remote_projects(destination) if (destination.ident, n) not in have]
+    with ThreadPoolExecutor(HEADS_AT_ONCE) as pool:  # a far bucket: a round trip each
+        return list(pool.map(functools.partial(remote_project, destination), names))
+
+
+#: Manifest heads read at once.
+HEADS_AT_ONCE = 8
+#: How much of a manifest's start is read for its title: it comes before the files.
+MANIFEST_HEAD = 4096
+_HEAD_FIELD = re.compile(r'"(title|updatedAt)"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
+def remote_project(destination: Destination, project: str) -> ProjectRef:
+    """A project in the bucket as the list shows it before it is opened: its title
+    and its last change, from the head of its manifest (one small ranged read);
+    its name alone when that cannot be read (no manifest, the bucket away)."""
+    try:
+        _, chunks = destination.read_range(manifest_key(project), 0, MANIFEST_HEAD)
+        head = b"".join(chunks)[:MANIFEST_HEAD].decode("utf-8", "replace")
+    except TransferError as exc:
+        log.info("no title for %s: %s", project, exc)
+        return ProjectRef(destination.ident, project, 0, "")
+    try:
+        said = {name: json.loads(value) for name, value in
+                _HEAD_FIELD.findall(head.split('"files"', 1)[0])}  # fmt: skip
+    except ValueError:  # not the app's writing
+        said = {}
+    title, updated = said.get("title"), said.get("updatedAt")
+    return ProjectRef(destination.ident, project, 0, updated if isinstance(updated, str) else "",
+                      title=title if isinstance(title, str) else None)  # fmt: skip
 
 
 def list_projects(journal: Journal, store: GalleryStore) -> list[ProjectRef]:

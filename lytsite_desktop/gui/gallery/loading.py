@@ -18,7 +18,7 @@ from lytsite_desktop.core.gallery.projects import (
     ProjectRef,
     list_projects,
     refresh_manifest,
-    remote_projects,
+    remote_refs,
 )
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.gui.gallery.thumbgrid import Tile
@@ -73,16 +73,11 @@ def _remote_refs(app: App, have: set[tuple[str, str]]) -> list[ProjectRef]:
         except (ConfigError, TransferError):
             continue  # the window's Settings say what is wrong with it
         try:
-            names = remote_projects(destination)
+            out += remote_refs(destination, have)
         except TransferError:
-            names = []
+            pass  # away: its projects come when it is back
         finally:
             destination.close()
-        out += [
-            ProjectRef(destination.ident, n, 0, "")
-            for n in names
-            if (destination.ident, n) not in have
-        ]
     return out
 
 
