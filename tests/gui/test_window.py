@@ -441,3 +441,31 @@ def test_a_second_launch_hands_its_paths_to_the_open_window(tmp_path, window_for
     qtbot.waitUntil(lambda: window.upload.model.rowCount() == 1, timeout=10_000)
     assert window.upload.model.rows[0].source == str(folder / "x.jpg")
     server.close()
+
+
+def test_the_current_cell_draws_no_frame_of_its_own(tmp_path, open_window, qtbot):
+    """Seen under Xvfb after Publish: the table took the focus and its current cell,
+    a portrait's thumbnail, showed a blank rounded box beside the picture (the
+    frame Qt draws round a current cell). Rows are chosen whole: no cell frames."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    window = open_window()
+    page, model = window.upload, window.upload.model
+    _numbered(model, [write_random(tmp_path / f"{i}.jpg", 1000, seed=i) for i in range(2)])
+    model.tick()
+    page.drop_area.setCurrentIndex(DropArea.QUEUE)
+    table = page.table
+    window.activateWindow()
+    cells = [table.visualRect(model.index(0, c)) for c in range(model.columnCount())]
+
+    def drawn() -> list:
+        table.viewport().repaint()
+        return [table.viewport().grab(rect).toImage() for rect in cells]
+
+    plain = drawn()
+    table.setFocus()
+    qtbot.waitUntil(table.hasFocus)
+    nothing_chosen = QItemSelectionModel.SelectionFlag.NoUpdate
+    for column in range(model.columnCount()):
+        table.selectionModel().setCurrentIndex(model.index(0, column), nothing_chosen)
+        assert drawn() == plain, f"column {column}"

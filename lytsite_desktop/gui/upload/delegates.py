@@ -15,7 +15,22 @@ from PySide6.QtWidgets import (
 from lytsite_desktop.gui.upload.rows import WARNING, Role
 
 
-class ProgressDelegate(QStyledItemDelegate):
+class RowDelegate(QStyledItemDelegate):
+    """A cell of a table chosen by rows: no frame of its own around the current
+    cell (the selected row is highlighted whole). Drawn, the frame was a blank
+    rounded box beside a portrait's thumbnail once the table took the focus."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        option.state &= ~QStyle.StateFlag.State_HasFocus
+        super().paint(painter, option, index)
+
+
+class ProgressDelegate(RowDelegate):
     """The platform's own progress bar, drawn (not a widget per row: 10,000 rows stay
     cheap); amber for a file published though its picture could not be read."""
 
@@ -48,7 +63,7 @@ class ProgressDelegate(QStyledItemDelegate):
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
 
 
-class StateDelegate(QStyledItemDelegate):
+class StateDelegate(RowDelegate):
     """A file's state in as many whole lines as its cell holds, ending in "…" when
     there is more (its tooltip has it all): left to Qt, a long note ("published,
     but not a picture the app can read, though it is named .jpg") showed its third

@@ -38,7 +38,7 @@ from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.background import Background
 from lytsite_desktop.gui.images import icon, read_image
 from lytsite_desktop.gui.upload.banner import InterruptedBanner
-from lytsite_desktop.gui.upload.delegates import ProgressDelegate, StateDelegate
+from lytsite_desktop.gui.upload.delegates import ProgressDelegate, RowDelegate, StateDelegate
 from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.problems import NO_PROBLEMS, ProblemsOnly, nothing_to_resume
 from lytsite_desktop.gui.upload.queue_model import QueueModel
@@ -117,6 +117,7 @@ class UploadPage(QWidget):
         table.setAccessibleName("Upload queue")
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setItemDelegate(RowDelegate(table))
         table.setItemDelegateForColumn(QueueModel.PROGRESS, ProgressDelegate(table))
         table.setItemDelegateForColumn(QueueModel.STATE, StateDelegate(table))
         table.verticalHeader().hide()
@@ -371,8 +372,7 @@ class UploadPage(QWidget):
         self.drop_area.setCurrentIndex(DropArea.QUEUE)
 
     def _add_scanned(self) -> None:
-        """Scanned rows join the table in slices, so a 10,000-file drop never holds
-        the event loop for long."""
+        """Scanned rows join the table in slices (a 10,000-file drop never holds it long)."""
         batch, self._scanned = self._scanned[:ROWS_PER_SLICE], self._scanned[ROWS_PER_SLICE:]
         if batch and not self.model.ready():  # the first drop names the project (no stat here)
             self._hinted = batch[0].project
