@@ -259,12 +259,17 @@ def test_refresh_lists_the_buckets_projects_on_a_new_computer(qtbot, app, galler
     manifest = fake_project(root, [f"IMG_{i}.jpg" for i in range(3)])
     manifest.title = "Shoot by the Lake"
     (root / manifest_key("shoot")).write_bytes(manifest.to_json())
+    older = fake_project(root, ["IMG_9.jpg"], project="an-older-one")  # published before
+    older.title, older.updated_at = "An Older One", "2026-01-05T10:00:00+00:00"
+    (root / manifest_key("an-older-one")).write_bytes(older.to_json())
     assert list_projects(app.journal, app.gallery) == []  # this computer knows nothing yet
     view = gallery()
     view.refresh_projects(remote=True)
-    qtbot.waitUntil(lambda: view.projects.count() == 1, timeout=10_000)
-    # Titled before it is opened (the head of its manifest; its name, "shoot", before).
+    qtbot.waitUntil(lambda: view.projects.count() == 2, timeout=10_000)
+    # Titled before it is opened (the head of its manifest; its name, "shoot", before),
+    # newest first (by name before: "an-older-one" first).
     assert view.projects.item(0).text().startswith("Shoot by the Lake\nin the bucket · 20")
+    assert view.projects.item(1).text().startswith("An Older One\nin the bucket · 2026-01-05")
     view.projects.setCurrentRow(0)
     qtbot.waitUntil(lambda: not view.busy and view.shown is not None, timeout=10_000)
     assert view.projects.item(0).text().startswith("Shoot by the Lake\nin the bucket")

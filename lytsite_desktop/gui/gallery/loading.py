@@ -60,7 +60,8 @@ def known_projects(app: App, early: Callable[[Described], None] | None) -> Descr
         return described
     early(described)
     more = _remote_refs(app, {(r.dest, r.project) for r in refs})
-    return described + [(r, describe(app, r)) for r in more]
+    everything = described + [(r, describe(app, r)) for r in more]
+    return sorted(everything, key=lambda pair: pair[0].updated, reverse=True)  # newest first
 
 
 def _remote_refs(app: App, have: set[tuple[str, str]]) -> list[ProjectRef]:
