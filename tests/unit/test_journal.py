@@ -80,26 +80,27 @@ def test_queue_again_keeps_an_unfinished_upload(tmp_path):
         assert again.id == rec.id and again.upload_id == "U" and again.state == "uploading"
 
 
+def _in_another_process(path: Path, asked: str) -> list[str]:
+    """What ``asked`` (of the journal ``j`` at ``path``) prints in another process."""
+    probe = (
+        "from pathlib import Path; from lytsite_desktop.core.store.journal import Journal;"
+        f"j = Journal(Path({str(path)!r})); print({asked})"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    return run.stdout.split()
+
+
 def test_another_process_cannot_claim_a_claimed_row(tmp_path):
     path = tmp_path / "j.sqlite3"
     with Journal(path) as j:
         rec = _queue(j)
         assert j.claim(rec.id)
-        probe = (
-            "import sys; from pathlib import Path;"
-            "from lytsite_desktop.core.store.journal import Journal;"
-            f"j = Journal(Path({str(path)!r}));"
-            f"print(j.claim({rec.id}), j.claim({rec.id + 1}))"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
-        ).stdout.split()
-        assert out == ["False", "True"]
+        asked = f"j.claim({rec.id}), j.claim({rec.id + 1})"
+        assert _in_another_process(path, asked) == ["False", "True"]
         j.release(rec.id)
-        out = subprocess.run(
-            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
-        ).stdout.split()
-        assert out == ["True", "True"]
+        assert _in_another_process(path, asked) == ["True", "True"]
 
 
 def test_asking_whether_another_process_holds_a_row_never_lets_go_of_ours(tmp_path):
@@ -111,16 +112,8 @@ def test_asking_whether_another_process_holds_a_row_never_lets_go_of_ours(tmp_pa
         rec = _queue(j)
         assert j.claim(rec.id) and j.held_here(rec.id)
         assert not j.held_elsewhere(rec.id)  # ours
-        probe = (
-            "from pathlib import Path;"
-            "from lytsite_desktop.core.store.journal import Journal;"
-            f"j = Journal(Path({str(path)!r}));"
-            f"print(j.claim({rec.id}), j.held_elsewhere({rec.id}))"
-        )
-        out = subprocess.run(
-            [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, check=True
-        ).stdout.split()
-        assert out == ["False", "True"]  # still ours
+        asked = f"j.claim({rec.id}), j.held_elsewhere({rec.id})"
+        assert _in_another_process(path, asked) == ["False", "True"]  # still ours
         assert j.held_here(rec.id) and j.claim(rec.id)  # claimed again: still one hold
         j.release(rec.id)
         assert not j.held_here(rec.id) and not j.held_elsewhere(rec.id)
