@@ -97,15 +97,21 @@ def cmd_upload(app: App, args: argparse.Namespace) -> int:
 
 def cmd_resume(app: App, args: argparse.Namespace) -> int:
     out = JsonLines() if args.json else None
-    if not app.journal.unfinished():
+    unfinished = app.journal.unfinished()
+    theirs = sum(1 for r in unfinished if app.journal.held_elsewhere(r.id))
+    if theirs and not out:  # another window or command publishes them: left to it
+        files = f"{theirs} file is" if theirs == 1 else f"{theirs} files are"
+        print(f"{files} being uploaded by another lytsite-desktop now: left to it "
+              "(`status` lists them).", file=sys.stderr)  # fmt: skip
+    if len(unfinished) == theirs:
         if out:
             out.message("done", published=0, failed=0, cancelled=0, bytes_sent=0,
                         interrupted=False)  # fmt: skip
-        else:
+        elif not theirs:
             print("Nothing to resume: every upload in the journal is finished.", file=sys.stderr)
         return EXIT_OK
     problems: list[str] = []
-    specs = {app.journal.destination_spec(r.dest) for r in app.journal.unfinished()}
+    specs = {app.journal.destination_spec(r.dest) for r in unfinished}
 
     def start(service: PublishingService) -> None:
         for spec in sorted(s for s in specs if s):

@@ -122,6 +122,33 @@ def test_resume_offers_to_abort_orphans(tmp_path, bucket, s3, s3_server, capsys)
     assert orphan["UploadId"]
 
 
+def test_resume_leaves_to_another_run_the_files_it_uploads_now(tmp_path, capsys):
+    """`resume` while a terminal's upload still runs took that run's file too, and it
+    failed here ("already uploading this file"; exit 1). It is left to that run."""
+    from pathlib import Path
+
+    lib = (tmp_path / "lib").as_uri()
+    big = write_random(tmp_path / "Film" / "film.zip", 3_000_000, seed=4)
+    run = subprocess.Popen(  # slowed, so it is still going
+        [sys.executable, "-m", "lytsite_desktop", "upload", str(big.parent), "--dest", lib,
+         "--bwlimit", "20K", "--json"],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    try:
+        assert run.stdout is not None and run.stdout.readline()  # queued and held
+        assert main(["resume"]) == 0
+        said = capsys.readouterr().err
+        assert "1 file is being uploaded by another lytsite-desktop now: left to it" in said
+        assert "already uploading" not in said
+        assert run.poll() is None
+        assert main(["status", "--json"]) == 0
+        status = json.loads(capsys.readouterr().out)
+        assert [f["state"] for f in status["unfinished"]] == ["uploading"]  # still theirs
+    finally:
+        run.kill()
+        run.wait(30)
+
+
 def test_dest_add_keeps_the_secret_in_the_keyring_only(
     tmp_path, bucket, s3_server, memory_keyring, monkeypatch, capsys
 ):
