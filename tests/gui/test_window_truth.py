@@ -782,3 +782,35 @@ def test_files_another_run_publishes_now_are_said_and_offered_once_it_stops(
     for photo in gala:
         (copy,) = (lib / "projects" / "gala" / "files").glob(f"*/{photo.name}")
         assert copy.read_bytes() == photo.read_bytes()
+
+
+def test_a_run_started_after_the_window_opened_is_said_until_it_ends(tmp_path, open_window, qtbot):
+    """The window asked the journal once, as it opened: a terminal's upload started
+    later left it saying "Ready" all along. It asks again every few seconds while
+    it publishes nothing itself, and says nothing more once that run has ended."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lib = tmp_path / "lib"
+    window = open_window(lib.as_uri())
+    banner = window.upload.banner
+    qtbot.waitUntil(lambda: banner.told, timeout=10_000)
+    assert not banner.isVisible() and window.status.text() == "Ready"
+    for n in (1, 2):
+        write_random(tmp_path / "Gala" / f"{n}.jpg", 1_500_000, seed=n)
+    run = subprocess.Popen(  # about three seconds of a terminal's upload
+        [sys.executable, "-m", "lytsite_desktop", "upload", str(tmp_path / "Gala"),
+         "--dest", lib.as_uri(), "--bwlimit", "600K", "--no-previews"],
+        stdout=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    try:
+        qtbot.waitUntil(lambda: "another lytsite-desktop" in banner.text.text(), timeout=10_000)
+        assert banner.isVisible() and not banner.resume_button.isVisible()
+        qtbot.waitUntil(lambda: window.status.text().startswith("Another lytsite-desktop is"))
+        assert run.wait(60) == 0
+    finally:
+        run.kill()
+    qtbot.waitUntil(lambda: not banner.isVisible(), timeout=10_000)  # done: nothing to say
+    qtbot.waitUntil(lambda: window.status.text() == "Ready")
+    assert not window.upload.model.rows

@@ -242,19 +242,19 @@ def remote_projects(destination: Destination) -> list[str]:
     return destination.list_folders("projects/")
 
 
+#: Manifest heads read at once.
+HEADS_AT_ONCE = 8
+#: How much of a manifest's start is read for its title: it comes before the files.
+MANIFEST_HEAD = 4096
+_HEAD_FIELD = re.compile(r'"(title|updatedAt)"\s*:\s*("(?:[^"\\]|\\.)*")')
+
+
 def remote_refs(destination: Destination, have: set[tuple[str, str]]) -> list[ProjectRef]:
     """The destination's projects that are not in ``have``, titled (as the list
     shows them before they are opened). Raises TransferError when offline."""
     names = [n for n in remote_projects(destination) if (destination.ident, n) not in have]
     with ThreadPoolExecutor(HEADS_AT_ONCE) as pool:  # a far bucket: a round trip each
         return list(pool.map(functools.partial(remote_project, destination), names))
-
-
-#: Manifest heads read at once.
-HEADS_AT_ONCE = 8
-#: How much of a manifest's start is read for its title: it comes before the files.
-MANIFEST_HEAD = 4096
-_HEAD_FIELD = re.compile(r'"(title|updatedAt)"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
 def remote_project(destination: Destination, project: str) -> ProjectRef:

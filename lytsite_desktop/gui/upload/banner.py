@@ -1,6 +1,7 @@
 """The banner over the Upload tab's list: which uploads did not finish last time
 (and the button that continues them), and which files another window or command
-publishes now (asked again every few seconds until that run ends)."""
+publishes now (the journal is asked again every few seconds while this window
+itself publishes nothing)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,17 @@ from lytsite_desktop.core.session import FoundInterrupted
 from lytsite_desktop.core.store.records import FileRecord
 from lytsite_desktop.gui.upload.status_line import elsewhere_note, interrupted_note
 
-#: How often the journal is asked again while another run publishes (ms).
+#: How often the journal is asked again (ms).
 LOOK_AGAIN_MS = 2000
 
 
 class InterruptedBanner(QWidget):
     """Hidden until :meth:`tell` has something to say; ``resume`` is what "Resume
-    them" does, ``look`` asks the journal again (answered by another tell)."""
+    them" does, ``look`` asks the journal again (answered by another tell), not
+    while ``busy`` (this window publishing: its own rows tell its story)."""
 
     def __init__(self, resume: Callable[[], None], look: Callable[[], None],
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+                 busy: Callable[[], bool], parent: QWidget | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -34,11 +36,13 @@ class InterruptedBanner(QWidget):
         layout.addWidget(self.resume_button)
         #: Files another window or command publishes now (what the status bar says).
         self.elsewhere = 0
+        #: Whether the journal has answered once (the window's start).
+        self.told = False
         self._cut_short = self._theirs = ""
         self._look = QTimer(self)
         self._look.setSingleShot(True)
         self._look.setInterval(LOOK_AGAIN_MS)
-        self._look.timeout.connect(look)
+        self._look.timeout.connect(lambda: self._look.start() if busy() else look())
         self.hide()
 
     def tell(self, event: FoundInterrupted, *, offer: bool = True) -> None:
@@ -51,8 +55,8 @@ class InterruptedBanner(QWidget):
         self.elsewhere = len(event.elsewhere)
         self._theirs = elsewhere_note(self.elsewhere, self._titles(event, event.elsewhere))
         self._theirs = self._theirs if event.elsewhere else ""
-        if event.elsewhere:
-            self._look.start()
+        self.told = True
+        self._look.start()
         self._show()
 
     def resumed(self) -> None:

@@ -97,7 +97,8 @@ class UploadPage(QWidget):
         header.addWidget(self.destination, 2)
         header.addWidget(self.publish_button)
 
-        self.banner = InterruptedBanner(self.resume_interrupted, self.session.find_interrupted)
+        self.banner = InterruptedBanner(self.resume_interrupted, self.session.find_interrupted,
+                                        lambda: self.uploading)  # fmt: skip
 
         self.toolbar = self._make_toolbar()
         layout = QVBoxLayout(self)
@@ -348,13 +349,13 @@ class UploadPage(QWidget):
         self._enable_actions()
 
     def _found(self, event: FoundInterrupted) -> None:
-        """Failed files (rows again, with their reasons), uploads cut short (resumed
-        at once if so set) and another run's files (the banner says them)."""
+        """Failed files (rows again), uploads cut short (resumed at once if so set)
+        and another run's files (the banner says them); asked again while idle."""
         self.model.titles.update(event.titles)  # for these rows and those a resume brings
         if self.model.add_failed(event.failed):
             self._show_queue()
             self.message.emit(failed_note(len(event.failed)))
-        auto = self.app.settings.auto_resume
+        auto = self.app.settings.auto_resume and not self.banner.told  # as the window opens
         if event.records and auto:
             self.session.resume_interrupted()
         self.banner.tell(event, offer=not auto)
@@ -388,9 +389,8 @@ class UploadPage(QWidget):
     def tick(self) -> str:
         """Refresh speeds and actions; the status line for the window."""
         self.model.tick()
-        totals = self.model.totals()
-        return status_line(totals, 0 if totals.files else len(self.model.ready()),
-                           self.banner.elsewhere)  # fmt: skip
+        t = self.model.totals()
+        return status_line(t, 0 if t.files else len(self.model.ready()), self.banner.elsewhere)
 
     @property
     def uploading(self) -> bool:
