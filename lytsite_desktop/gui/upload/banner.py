@@ -49,13 +49,13 @@ class InterruptedBanner(QWidget):
         """Say how many uploads did not finish (``offer``: with the button; not when
         they resume by themselves) and how many another run publishes, of which
         projects (titled as the Gallery tab lists them, in the journal's order)."""
-        cut_short = event.records if offer else ()
-        self._cut_short = interrupted_note(len(cut_short), self._titles(event, cut_short))
-        self._cut_short = self._cut_short if cut_short else ""
-        self.elsewhere = len(event.elsewhere)
-        self._theirs = elsewhere_note(self.elsewhere, self._titles(event, event.elsewhere))
-        self._theirs = self._theirs if event.elsewhere else ""
-        self.told = True
+        cut_short, theirs = event.records if offer else (), event.elsewhere
+        self._cut_short = self._theirs = ""
+        if cut_short:
+            self._cut_short = interrupted_note(len(cut_short), self._titles(event, cut_short))
+        if theirs:
+            self._theirs = elsewhere_note(len(theirs), self._titles(event, theirs))
+        self.elsewhere, self.told = len(theirs), True
         self._look.start()
         self._show()
 
