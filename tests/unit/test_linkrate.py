@@ -130,7 +130,13 @@ def test_parts_in_the_air_carry_what_the_link_sends_in_seconds_once_measured_a_w
     clock = Clock()
     meter = meter_for(clock)
     part = 16 * MiB
+    assert meter.parts_room(0, part) and not meter.parts_room(part, part)  # the first alone
+    _flowing(meter, clock, 2e6, 4.0)  # ... until a part's worth has arrived (8.4 s at 2 MB/s)
+    assert not meter.parts_room(part, part)
+    _flowing(meter, clock, 2e6, 4.5)
     assert meter.parts_room(part, part) and not meter.parts_room(2 * part, part)
+    clock = Clock()
+    meter = meter_for(clock)
     _flowing(meter, clock, 20e6, 0.5)  # the buffers on the way filling
     assert meter.rate() is not None and meter.rate() * PARTS_SECONDS > 8 * part
     assert not meter.parts_room(2 * part, part)  # not measured for long enough

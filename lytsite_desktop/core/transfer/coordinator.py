@@ -154,6 +154,8 @@ class Coordinator:
             if arrived > 0:
                 task.bytes_sent += arrived
                 self.meter.arrived(arrived)
+                if self.scheduler.room_full:  # the room follows what arrived: look again
+                    self.lock.notify_all()
             moving = arrived > 0 and task.state in STALLED and self._flowing(task)
             quiet = abs(task.bytes_done - task.reported) < PROGRESS_STEP or (
                 time.monotonic() - task.reported_at < PROGRESS_INTERVAL

@@ -71,6 +71,7 @@ class LinkMeter:
         self._clock = clock
         self._steps: deque[list[float]] = deque()  # [start, bytes]
         self._bytes = 0.0
+        self._arrived = 0  # in all
         self._fault_at: float | None = None
 
     # -- what the link did ---------------------------------------------------------
@@ -82,6 +83,7 @@ class LinkMeter:
         else:
             self._steps.append([now, float(n)])
         self._bytes += n
+        self._arrived += n
         self._trim(now)
 
     def faulted(self) -> None:
@@ -131,10 +133,13 @@ class LinkMeter:
 
     def parts_room(self, in_air: int, part: int) -> bool:
         """May a part of ``part`` bytes join the ``in_air`` bytes of parts being
-        sent? Two parts' worth always; more once the link is measured (over
+        sent? Two parts' worth, once a part's worth has arrived (the first part goes
+        alone, so on a slow link the first thing a crash keeps is there in one
+        part's time, not two); more once the link is measured (over
         :data:`PARTS_SPAN`), up to :data:`PARTS_SECONDS` of it."""
         rate = self.recent_rate(PARTS_SPAN)
-        room = max(2 * part, rate * PARTS_SECONDS if rate is not None else 0.0)
+        least = part + min(part, self._arrived)
+        room = max(least, rate * PARTS_SECONDS if rate is not None else 0.0)
         return in_air + part <= room
 
     def waits(self, size: int, *, under_way: bool) -> bool:

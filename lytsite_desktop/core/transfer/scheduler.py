@@ -75,6 +75,8 @@ class Scheduler:
         self.to_send: deque[FileTask] = deque()  # previews made, waiting for a sender
         self.running = 0  # units picked and not yet done
         self._in_air: set[FileTask] = set()  # tasks with a unit running
+        #: A part waited for room at the last pick: bytes arriving may make it.
+        self.room_full = False
 
     # -- picking ------------------------------------------------------------------
 
@@ -91,12 +93,14 @@ class Scheduler:
         if previews_only:
             return None
         in_air = sum(t.busy * t.plan.part_size for t in self.active if t.plan)
+        self.room_full = False
         for task in self.active:
             if not schedulable(task):
                 continue
             if task.pending and task.plan:
                 if self._room is not None and not self._room(in_air, task.plan.part_size):
-                    continue  # the link is full: no more parts crawling beside each other
+                    self.room_full = True  # the link is full: no more parts crawling
+                    continue  # beside each other (what arrives may make room)
                 return self._busy(Unit(task, Kind.PART, task.pending.popleft()))
             if task.busy == 0 and task.plan and len(task.done_parts) == task.plan.count:
                 task.original = Original.COMPLETING
