@@ -125,7 +125,7 @@ def test_parts_in_the_air_carry_what_the_link_sends_in_seconds_once_measured_a_w
     a batch's first bytes fill the buffers on the way faster than the link drains
     them (a burst at 20 MB/s for half a second made room for eight parts of 16 MiB
     on a 2 MB/s link, none of which finished in the first minute)."""
-    from lytsite_desktop.core.transfer.linkrate import PARTS_SECONDS
+    from lytsite_desktop.core.transfer.linkrate import PARTS_SECONDS, WINDOW
 
     clock = Clock()
     meter = meter_for(clock)
@@ -135,6 +135,9 @@ def test_parts_in_the_air_carry_what_the_link_sends_in_seconds_once_measured_a_w
     assert not meter.parts_room(part, part)
     _flowing(meter, clock, 2e6, 4.5)
     assert meter.parts_room(part, part) and not meter.parts_room(2 * part, part)
+    clock.now += WINDOW + 1  # idle: the next batch's first part goes alone again
+    meter.arrived(64 * 1024)
+    assert meter.parts_room(0, part) and not meter.parts_room(part, part)
     clock = Clock()
     meter = meter_for(clock)
     _flowing(meter, clock, 20e6, 0.5)  # the buffers on the way filling

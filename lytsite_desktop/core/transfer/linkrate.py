@@ -71,20 +71,22 @@ class LinkMeter:
         self._clock = clock
         self._steps: deque[list[float]] = deque()  # [start, bytes]
         self._bytes = 0.0
-        self._arrived = 0  # in all
+        self._arrived = 0  # since the link was last idle for a window
         self._fault_at: float | None = None
 
     # -- what the link did ---------------------------------------------------------
 
     def arrived(self, n: int) -> None:
         now = self._clock()
+        self._trim(now)
+        if not self._steps:
+            self._arrived = 0  # the link was idle: a new stretch of sending begins
         if self._steps and now - self._steps[-1][0] < STEP:
             self._steps[-1][1] += n
         else:
             self._steps.append([now, float(n)])
         self._bytes += n
         self._arrived += n
-        self._trim(now)
 
     def faulted(self) -> None:
         self._fault_at = self._clock()
