@@ -272,7 +272,8 @@ def test_refresh_lists_the_buckets_projects_on_a_new_computer(qtbot, app, galler
     assert view.projects.item(1).text().startswith("An Older One\nin the bucket · 2026-01-05")
     view.projects.setCurrentRow(0)
     qtbot.waitUntil(lambda: not view.busy and view.shown is not None, timeout=10_000)
-    assert view.projects.item(0).text().startswith("Shoot by the Lake\nin the bucket")
+    # Read whole once opened: how many files, where it said "in the bucket".
+    assert view.projects.item(0).text().startswith("Shoot by the Lake\n3 files · 20")
     assert view.layout_kind == Layout.GRID
     assert all(i.thumb.is_file() for i in view.items)  # fetched, and kept for next time
     assert "Fetched 6 previews and thumbnails" in view.status.text()

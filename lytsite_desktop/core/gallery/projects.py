@@ -49,6 +49,14 @@ class ProjectRef:
     shown: int = 0  # files the client's page shows (not hidden)
 
 
+def ref_of(dest: str, manifest: Manifest) -> ProjectRef:
+    """The project as its manifest at ``dest`` describes it."""
+    listed = sum(1 for e in manifest.files.values() if e.originalKey)
+    shown = sum(1 for e in manifest.files.values() if not e.hidden)
+    return ProjectRef(dest, manifest.project, listed, manifest.updated_at, manifest.title,
+                      manifest.expires, shown)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class GalleryItem:
     """A published file as the gallery shows it: where this computer keeps its
@@ -149,11 +157,7 @@ class GalleryStore:
             except (OSError, ValueError, KeyError):
                 continue
             for m in ident_file.parent.glob("*/manifest.json"):
-                manifest = Manifest.from_json(m.parent.name, m.read_bytes())
-                listed = sum(1 for e in manifest.files.values() if e.originalKey)
-                shown = sum(1 for e in manifest.files.values() if not e.hidden)
-                out.append(ProjectRef(dest, m.parent.name, listed, manifest.updated_at,
-                                      manifest.title, manifest.expires, shown))  # fmt: skip
+                out.append(ref_of(dest, Manifest.from_json(m.parent.name, m.read_bytes())))
         return out
 
     # -- renditions ------------------------------------------------------------------------

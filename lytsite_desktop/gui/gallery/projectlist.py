@@ -54,15 +54,16 @@ class ProjectList(QWidget):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
 
-    def retitle(self, ref: ProjectRef, title: str) -> None:
-        """The project's title as its manifest says, once read (a project listed from
-        the bucket is known by its name until it is opened)."""
+    def redescribe(self, ref: ProjectRef, description: str) -> None:
+        """The project as its manifest says once it is read: its title (changed since
+        it was listed, perhaps) and how many files it has (a project listed from a
+        bucket is "in the bucket" until then)."""
         for row in range(self.list.count()):
             item = self.list.item(row)
             known: ProjectRef = item.data(Qt.ItemDataRole.UserRole)
             if (known.dest, known.project) == (ref.dest, ref.project):
-                rest = item.text().partition("\n")[2]
-                item.setText(f"{title}\n{rest}")
+                item.setText(f"{ref.title or ref.project}\n{description}")
+                item.setData(Qt.ItemDataRole.UserRole, ref)
 
     def _picked(self, item: QListWidgetItem | None) -> None:
         if item is not None:

@@ -25,6 +25,7 @@ from lytsite_desktop.core.gallery.layout import Layout, layout_for, title_of
 from lytsite_desktop.core.gallery.projects import (
     GalleryItem,
     ProjectRef,
+    ref_of,
 )
 from lytsite_desktop.core.publish.manifest import Manifest
 from lytsite_desktop.core.sizes import format_size
@@ -38,6 +39,7 @@ from lytsite_desktop.gui.gallery.linkrow import LinkRow
 from lytsite_desktop.gui.gallery.loading import (
     Outcome,
     Shown,
+    describe,
     fetch_project,
     known_projects,
     shown_for,
@@ -219,7 +221,8 @@ class GalleryView(QWidget):
             self.pages.setCurrentIndex(self._back_to)
         self.link_row.show_link(shown.link)
         self.title.setText(title_of(shown.manifest))
-        self.side.retitle(shown.ref, title_of(shown.manifest))
+        known = ref_of(shown.ref.dest, shown.manifest)  # a bucket's was "in the bucket"
+        self.side.redescribe(known, describe(self.app, known))
         self.curation.show_project(shown.ref, shown.manifest)
         count = len(self.items)
         self.status.setText(
