@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 
 Which = Literal["preview", "thumb"]
 
+#: How much of a manifest's start is read for its title: it comes before the files.
+MANIFEST_HEAD = 4096
+_HEAD_FIELD = re.compile(r'"(title|updatedAt)"\s*:\s*("(?:[^"\\]|\\.)*")')
+
 
 @dataclass(frozen=True)
 class ProjectRef:
@@ -144,9 +148,14 @@ class GalleryStore:
 
     def title(self, dest: str, project: str) -> str:
         """How the photographer knows the project: its title where this computer
-        keeps a copy of its manifest, else its name."""
-        kept = self.manifest(dest, project)
-        return kept.title if kept is not None and kept.title else project
+        keeps a copy of its manifest, else its name. Only the copy's head is read
+        (the window asks every few seconds while idle)."""
+        try:
+            with (self.folder(dest, project) / "manifest.json").open("rb") as fh:
+                head = fh.read(MANIFEST_HEAD)
+        except OSError:
+            return project
+        return head_fields(head).get("title") or project
 
     def known(self) -> list[ProjectRef]:
         """The projects with a local manifest copy."""
@@ -248,9 +257,6 @@ def remote_projects(destination: Destination) -> list[str]:
 
 #: Manifest heads read at once.
 HEADS_AT_ONCE = 8
-#: How much of a manifest's start is read for its title: it comes before the files.
-MANIFEST_HEAD = 4096
-_HEAD_FIELD = re.compile(r'"(title|updatedAt)"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
 def remote_refs(destination: Destination, have: set[tuple[str, str]]) -> list[ProjectRef]:
@@ -267,18 +273,24 @@ def remote_project(destination: Destination, project: str) -> ProjectRef:
     its name alone when that cannot be read (no manifest, the bucket away)."""
     try:
         _, chunks = destination.read_range(manifest_key(project), 0, MANIFEST_HEAD)
-        head = b"".join(chunks)[:MANIFEST_HEAD].decode("utf-8", "replace")
+        said = head_fields(b"".join(chunks))
     except TransferError as exc:
         log.info("no title for %s: %s", project, exc)
         return ProjectRef(destination.ident, project, 0, "")
+    return ProjectRef(destination.ident, project, 0, said.get("updatedAt", ""),
+                      title=said.get("title"))  # fmt: skip
+
+
+def head_fields(head: bytes) -> dict[str, str]:
+    """A manifest's title and last change (``updatedAt``) from its first
+    :data:`MANIFEST_HEAD` bytes (they come before its files); those it does not
+    say, or says as no text, are left out."""
+    text = head[:MANIFEST_HEAD].decode("utf-8", "replace").split('"files"', 1)[0]
     try:
-        said = {name: json.loads(value) for name, value in
-                _HEAD_FIELD.findall(head.split('"files"', 1)[0])}  # fmt: skip
+        said = {name: json.loads(value) for name, value in _HEAD_FIELD.findall(text)}
     except ValueError:  # not the app's writing
-        said = {}
-    title, updated = said.get("title"), said.get("updatedAt")
-    return ProjectRef(destination.ident, project, 0, updated if isinstance(updated, str) else "",
-                      title=title if isinstance(title, str) else None)  # fmt: skip
+        return {}
+    return {name: value for name, value in said.items() if isinstance(value, str) and value}
 
 
 def list_projects(journal: Journal, store: GalleryStore) -> list[ProjectRef]:

@@ -67,7 +67,8 @@ def status_line(t: Totals, ready: int, elsewhere: int = 0) -> str:
         if ready:
             return f"{ready} file{'s' if ready != 1 else ''} ready to publish"
         if elsewhere:
-            return f"Another lytsite-desktop is publishing {elsewhere} file{'s' * (elsewhere != 1)}"
+            files = f"{elsewhere} file{'s' if elsewhere != 1 else ''}"
+            return f"Another lytsite-desktop is publishing {files}"
         return "Ready"
     parts = [
         f"{t.done} of {t.files} files",
