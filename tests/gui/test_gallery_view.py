@@ -55,10 +55,12 @@ def gallery(qtbot, app):
         view.shutdown()
 
 
-def published(app: App, root: Path, count: int, folders: bool = False) -> ProjectRef:
-    """A project of ``count`` files in a local library folder, as if published there."""
+def published(app: App, root: Path, count: int, folders: bool = False,
+              portraits: tuple[int, ...] = ()) -> ProjectRef:  # fmt: skip
+    """A project of ``count`` files in a local library folder, as if published there
+    (the ``portraits``-th of them upright)."""
     paths = [f"{'ceremony/' if folders and i % 2 else ''}IMG_{i}.jpg" for i in range(count)]
-    manifest = fake_project(root, paths)
+    manifest = fake_project(root, paths, portraits=frozenset(paths[i] for i in portraits))
     key = root / manifest_key("shoot")
     key.write_bytes(manifest.to_json())
     dest = app.open(app.ref(f"file://{root}"))  # remembered, as uploads do
@@ -104,6 +106,29 @@ def test_the_layout_follows_the_number_of_files(qtbot, tmp_path, app, gallery, c
         assert len(lefts) == 3  # a masonry of three columns, from the thumbnails
         assert all("/thumbs/" in t.path for t in tiles)
     images_arrive(qtbot, view, [t.path for t in tiles])
+
+
+def test_a_few_files_stand_whole_in_even_rows(qtbot, tmp_path, app, gallery):
+    """2-6 files were 3:2 tiles: a portrait lost its top and bottom."""
+    view = opened(qtbot, gallery(), published(app, tmp_path / "lib", 5, portraits=(0, 3)))
+    tiles = view.flow.tiles
+    qtbot.waitUntil(lambda: all(t.width() > 0 for t in tiles))
+    images_arrive(qtbot, view, [t.path for t in tiles])
+    content = view.flow.widget()
+    boxes = [t.geometry().translated(t.parentWidget().mapTo(content, t.pos()) - t.pos())
+             for t in tiles]  # fmt: skip
+    for tile, box in zip(tiles, boxes, strict=True):  # each at its own shape
+        image = view.cache.get(tile.path)
+        own = image.width() / image.height()
+        assert abs(box.width() / box.height() - own) < 0.03 * own
+    assert [round(t.item.entry.preview.width / t.item.entry.preview.height, 2)
+            for t in tiles] == [0.67, 1.5, 1.5, 0.67, 1.5]  # fmt: skip
+    for row in (boxes[:3], boxes[3:]):  # three, then two: as high as each other, edge to edge
+        assert len({b.top() for b in row}) == 1 and max(b.height() for b in row) - min(
+            b.height() for b in row) <= 1  # fmt: skip
+        room = content.contentsRect().marginsRemoved(content.layout().contentsMargins())
+        assert abs(row[0].left() - room.left()) <= 1 and abs(row[-1].right() - room.right()) <= 1
+    assert boxes[3].top() > boxes[0].bottom()
 
 
 def test_sections_come_from_folders(qtbot, tmp_path, app, gallery):

@@ -20,19 +20,23 @@ def _webp(size: tuple[int, int], seed: int) -> bytes:
 
 
 def fake_project(
-    root: Path, paths: list[str], project: str = "shoot", preview: tuple[int, int] = (360, 240)
-) -> Manifest:
+    root: Path, paths: list[str], project: str = "shoot", preview: tuple[int, int] = (360, 240),
+    portraits: frozenset[str] = frozenset(),
+) -> Manifest:  # fmt: skip
     """Write each path's original, preview and thumbnail under ``root`` (as the
     bucket's ``projects/{project}/`` folder would hold them) and return the manifest.
-    The originals are listed as 3000 x 2000, as a camera's would be."""
+    The originals are listed as 3000 x 2000, as a camera's would be (2000 x 3000,
+    and their pictures upright, for the paths in ``portraits``)."""
     files = {}
     for i, path in enumerate(paths):
+        upright = path in portraits
         original = jpeg_bytes(scene((300, 200), seed=i)) + path.encode()
         sha = hashlib.sha256(original).hexdigest()
         fid = file_id(sha, path)
         okey = original_key(project, fid, path)
         renditions = {}
-        for role, size in (("previews", preview), ("thumbs", (120, 80))):
+        for role, (w, h) in (("previews", preview), ("thumbs", (120, 80))):
+            size = (h, w) if upright else (w, h)
             data = _webp(size, i)
             key = rendition_key(project, role, fid, path, "webp")
             (root / key).parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +46,8 @@ def fake_project(
         (root / okey).write_bytes(original)
         files[path] = ManifestEntry(
             fileId=fid, fileName=path.rsplit("/", 1)[-1], path=path, contentType="image/jpeg",
-            size=len(original), sha256=sha, originalKey=okey, width=3000, height=2000,
+            size=len(original), sha256=sha, originalKey=okey,
+            width=2000 if upright else 3000, height=3000 if upright else 2000,
             preview=renditions["previews"], thumb=renditions["thumbs"],
             camera={"make": "Lytsite", "model": "TestCam 1", "exposure": "1/250 s"},
         )  # fmt: skip

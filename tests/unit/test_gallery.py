@@ -19,8 +19,10 @@ from lytsite_desktop.core.gallery.fetching import fetch_missing
 from lytsite_desktop.core.gallery.layout import (
     Layout,
     camera_summary,
+    grid_rows,
     layout_for,
     masonry_columns,
+    row_height,
     sections,
 )
 from lytsite_desktop.core.gallery.originals import download_original
@@ -45,6 +47,14 @@ from tests.support.gallery import fake_project
 )  # fmt: skip
 def test_layout_by_count(count, layout):
     assert layout_for(count) is layout
+
+
+def test_a_few_files_go_in_rows_as_high_as_their_shapes_allow():
+    assert [grid_rows(n) for n in range(7)] == [[], [1], [2], [3], [2, 2], [3, 2], [3, 3]]
+    # a portrait and a landscape filling 1010 px, 10 apart: 1000 / (2/3 + 3/2) high
+    assert row_height([2 / 3, 3 / 2], 1010, 10, 800) == pytest.approx(461.5, abs=0.1)
+    assert row_height([2 / 3, 2 / 3], 1010, 10, 600) == 600  # no taller than asked
+    assert row_height([], 1010, 10, 600) == 0
 
 
 def test_the_page_counts_as_photos_only_what_it_shows_as_photos(tmp_path):

@@ -25,8 +25,9 @@ def site(tmp_path):
     """Publish ``paths`` as a project under tmp_path, served over HTTP: its page's URL."""
     with serve(tmp_path) as (base, _server):
 
-        def publish(paths: list[str], preview=(360, 240)) -> str:
-            write_page(tmp_path, fake_project(tmp_path, paths, preview=preview))
+        def publish(paths: list[str], preview=(360, 240), portraits=frozenset()) -> str:
+            write_page(tmp_path, fake_project(tmp_path, paths, preview=preview,
+                                              portraits=portraits))  # fmt: skip
             return base + "projects/shoot/index.html"
 
         yield publish
@@ -68,6 +69,49 @@ def test_the_layout_follows_the_number_of_files(browser, site, count, layout, co
     for i in browser.find_elements(By.TAG_NAME, "img"):
         assert "/files/" not in (i.get_attribute("src") or "")
     assert browser.find_elements(By.CSS_SELECTOR, "main a.download") == []  # no link under each
+
+
+def pictures(browser) -> list[dict]:
+    """Each photo on the page once its picture is in: where it is drawn, and its
+    picture's own width / height."""
+    script = (
+        "return Array.from(document.querySelectorAll('figure.item img')).map(function (i) {"
+        "  var r = i.getBoundingClientRect();"
+        "  return {x: r.left, y: r.top, w: r.width, h: r.height, right: r.right,"
+        "          own: i.complete && i.naturalHeight ? i.naturalWidth / i.naturalHeight : 0};"
+        "});"
+    )
+    for img in browser.find_elements(By.CSS_SELECTOR, "figure.item img"):  # lazy: shown once
+        browser.execute_script("arguments[0].scrollIntoView()", img)
+    WebDriverWait(browser, 10).until(lambda b: all(p["own"] for p in b.execute_script(script)))
+    browser.execute_script("window.scrollTo(0, 0)")
+    return browser.execute_script(script)
+
+
+def test_a_small_gallery_shows_each_photo_whole_in_even_rows(browser, site):
+    """2-6 photos were a grid of 3:2 tiles, and a portrait lost its top and bottom."""
+    url = site(names(5), preview=(900, 600), portraits=frozenset({names(5)[0], names(5)[3]}))
+    browser.get(url)
+    shown = pictures(browser)
+    for p in shown:  # each at its own shape: nothing cut off
+        assert abs(p["w"] / p["h"] - p["own"]) < 0.02 * p["own"], p
+    assert [round(p["own"], 2) for p in shown] == [0.67, 1.5, 1.5, 0.67, 1.5]
+    main = browser.execute_script(
+        "var m = document.querySelector('main'), s = getComputedStyle(m);"
+        "return [m.getBoundingClientRect().left + parseFloat(s.paddingLeft),"
+        "        m.getBoundingClientRect().right - parseFloat(s.paddingRight)]"
+    )
+    for row in (shown[:3], shown[3:]):  # three, then two: as high as each other, edge to edge
+        assert len({round(p["y"]) for p in row}) == 1
+        assert max(p["h"] for p in row) - min(p["h"] for p in row) < 2
+        assert abs(row[0]["x"] - main[0]) < 2 and abs(row[-1]["right"] - main[1]) < 2
+    # Two portraits side by side would be taller than the screen: the row stops at
+    # 80% of its height and stands in the middle.
+    browser.get(site(names(2), preview=(900, 600), portraits=frozenset(names(2))))
+    shown = pictures(browser)
+    screen = browser.execute_script("return window.innerHeight")
+    assert all(abs(p["h"] - 0.8 * screen) < 2 for p in shown)
+    assert abs((shown[0]["x"] - main[0]) - (main[1] - shown[1]["right"])) < 2
 
 
 def test_folders_become_sections(browser, site):

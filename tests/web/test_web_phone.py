@@ -6,6 +6,7 @@ hearts that survive a reload and a filter to the client's selection."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from urllib.parse import unquote
 
@@ -16,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.support.browser import alt_of, pinch, swipe, tap
 from tests.support.gallery import fake_project, write_page
 from tests.support.webserver import serve
-from tests.web.test_web_gallery import lightbox, opened
+from tests.web.test_web_gallery import lightbox, opened, pictures
 
 CENTRE = (195, 420)
 
@@ -150,3 +151,22 @@ def test_a_file_without_a_preview_keeps_its_name_and_download_on_a_phone(phone, 
         hidden = photo.find_elements(By.TAG_NAME, "figcaption")
         assert not hidden or not hidden[0].is_displayed(), "a photo's caption is in its lightbox"
         assert phone.execute_script("return document.documentElement.scrollWidth") <= 390
+
+
+def test_a_small_gallery_on_a_phone_is_one_column_of_whole_photos(phone, tmp_path):
+    """A portrait in 2-6 photos was cut to a 3:2 tile on a phone too; the bar's
+    button stood 14 px further in than the photos (the phone's padding lost to the
+    rule after it)."""
+    paths = [f"IMG_{i:04d}.jpg" for i in range(4)]
+    write_page(tmp_path, fake_project(tmp_path, paths, preview=(900, 600),
+                                      portraits=frozenset(paths[::2])))  # fmt: skip
+    with serve(tmp_path) as (base, _server):
+        phone.get(base + "projects/shoot/index.html")
+        shown = pictures(phone)
+    assert [round(p["own"], 2) for p in shown] == [0.67, 1.5, 0.67, 1.5]
+    for p in shown:  # the screen's width, at its own shape, one under the other
+        assert abs(p["w"] - 370) < 2 and abs(p["w"] / p["h"] - p["own"]) < 0.02 * p["own"]
+    assert all(a["y"] + a["h"] < b["y"] for a, b in itertools.pairwise(shown))
+    button = phone.find_element(By.CSS_SELECTOR, "nav.bar .selection").rect
+    assert abs(button["x"] - shown[0]["x"]) < 1
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= 390

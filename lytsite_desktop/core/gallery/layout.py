@@ -40,9 +40,23 @@ def layout_for(count: int) -> Layout:
     return Layout.THUMBS
 
 
-def grid_columns(count: int) -> int:
-    """Columns of the 2-6 grid: 2 → 2, 3 → 3, 4 → 2x2, 5 and 6 → 3."""
-    return 2 if count in (2, 4) else 3
+def grid_rows(count: int) -> list[int]:
+    """How many files each row of the 2-6 grid holds: up to 3 side by side, 4 as
+    two pairs, 5 as three then two, 6 as two threes. A row's files stand at their
+    own shapes, as high as each other (a portrait is never cropped): see
+    :func:`row_height`."""
+    if count <= 3:
+        return [count] if count > 0 else []
+    return [count - count // 2, count // 2]
+
+
+def row_height(widths: Sequence[float], room: float, spacing: float, most: float) -> float:
+    """The height at which files of these shapes (``widths``: width / height each)
+    fill ``room`` side by side, ``spacing`` apart, but no more than ``most``."""
+    total = sum(widths)
+    if total <= 0:
+        return 0.0
+    return max(0.0, min(most, (room - spacing * (len(widths) - 1)) / total))
 
 
 _DIGITS = re.compile(r"(\d+)")

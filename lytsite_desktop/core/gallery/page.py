@@ -26,7 +26,7 @@ from lytsite_desktop.core.gallery.layout import (
     client_view,
     download_label,
     full_image,
-    grid_columns,
+    grid_rows,
     is_document,
     is_video,
     layout_for,
@@ -111,7 +111,8 @@ def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | 
     kind = ("video" if is_video(entry) and entry.preview is not None
             else "image" if entry.thumb is not None and full_image(entry) is not None
             else "file")  # fmt: skip
-    head = f'<figure class="item {kind}" data-id="{escape(entry.fileId)}">'
+    shape = f' style="--ar:{_shape(entry, kind)}"' if layout == Layout.GRID else ""
+    head = f'<figure class="item {kind}" data-id="{escape(entry.fileId)}"{shape}>'
     if kind == "video" and entry.preview is not None:  # played in place, not in the lightbox
         thumb, preview = entry.thumb, entry.preview
         poster = f' poster="{_url(thumb.key, prefix)}"' if thumb is not None else ""
@@ -129,6 +130,15 @@ def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | 
         opener = f'<span class="tile" aria-hidden="true">{label}</span>'
     caption += _download_link(entry, original) if original and kind != "image" else ""
     return f"{head}{opener}<figcaption>{caption}</figcaption></figure>"
+
+
+def _shape(entry: ManifestEntry, kind: str) -> str:
+    """Width / height of what the figure shows (a tile's is 3:2): its share of a
+    row in the 2-6 layout."""
+    shown = entry.preview if kind == "video" else entry.thumb
+    if kind == "file" or shown is None or not shown.width or not shown.height:
+        return "1.5"
+    return f"{shown.width / shown.height:.4f}"
 
 
 def _count(view: ClientView) -> str:
@@ -258,7 +268,7 @@ def render_index(
             groups = [(s.title, [memo.get(e, draw) for e in s.entries]) for s in view.sections]
             videos = [memo.get(e, draw) for e in view.videos]
             documents = [memo.get(e, draw) for e in view.documents]
-        body = _body(view, layout, groups, videos, documents)
+        body = _body(layout, groups, videos, documents)
         shown = [d for _, group in groups for d in group] + videos + documents
         data = PageData(manifest.project, manifest.contact, manifest.expires,
                         originals is not None, [d.item for d in shown])  # fmt: skip
@@ -290,16 +300,14 @@ def render_index(
 
 
 def _body(
-    view: ClientView, layout: Layout, groups: list[tuple[str, list[_Drawn]]],
-    videos: list[_Drawn], documents: list[_Drawn],
+    layout: Layout, groups: list[tuple[str, list[_Drawn]]], videos: list[_Drawn],
+    documents: list[_Drawn],
 ) -> str:  # fmt: skip
     """The photos by folder, then the videos, then the documents."""
     parts: list[str] = []
-    columns = f' style="--cols: {grid_columns(view.count)}"' if layout == Layout.GRID else ""
     for title, group in groups:
         heading = f"<h2>{escape(title)}</h2>" if title else ""
-        parts.append(f'<section class="section">{heading}<div class="items"{columns}>'
-                     + "\n".join(d.html for d in group) + "</div></section>")  # fmt: skip
+        parts.append(f'<section class="section">{heading}{_items(group, layout)}</section>')
     if videos:
         parts.append('<section class="section videos"><h2>Videos</h2><div class="items">'
                      + "\n".join(d.html for d in videos) + "</div></section>")  # fmt: skip
@@ -307,3 +315,15 @@ def _body(
         parts.append('<section class="section documents"><h2>Documents</h2><ul>'
                      + "".join(d.html for d in documents) + "</ul></section>")  # fmt: skip
     return "\n".join(parts) or '<p class="empty">Nothing is published here yet.</p>'
+
+
+def _items(group: list[_Drawn], layout: Layout) -> str:
+    """A section's figures: in the 2-6 layout row by row (:func:`grid_rows`)."""
+    if layout != Layout.GRID:
+        return '<div class="items">' + "\n".join(d.html for d in group) + "</div>"
+    rows, start = [], 0
+    for size in grid_rows(len(group)):
+        rows.append('<div class="row">' + "\n".join(d.html for d in group[start : start + size])
+                    + "</div>")  # fmt: skip
+        start += size
+    return '<div class="rows">' + "\n".join(rows) + "</div>"

@@ -1,10 +1,11 @@
 """The gallery's small-project layouts, as widgets: one file as a single large
-image, 2 to 6 as a grid, 7 to 20 as a masonry (each file in the shortest column
-so far). Bigger projects use the virtualised ThumbGrid instead."""
+image, 2 to 6 in rows side by side at their own shapes (:class:`RowLayout`), 7 to
+20 as a masonry (each file in the shortest column so far). Bigger projects use
+the virtualised ThumbGrid instead."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
     QKeyEvent,
@@ -14,16 +15,23 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 from PySide6.QtWidgets import (
-    QGridLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
+    QLayoutItem,
     QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from lytsite_desktop.core.gallery.layout import Layout, grid_columns, is_video, masonry_columns
+from lytsite_desktop.core.gallery.layout import (
+    Layout,
+    grid_rows,
+    is_video,
+    masonry_columns,
+    row_height,
+)
 from lytsite_desktop.core.gallery.projects import GalleryItem
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
 from lytsite_desktop.gui.gallery.thumbgrid import (
@@ -34,8 +42,10 @@ from lytsite_desktop.gui.gallery.thumbgrid import (
     mark_video,
 )
 
-#: Grid tiles are cropped to 3:2, as most cameras shoot.
-GRID_ASPECT = 2 / 3
+#: The shape of a file with no picture's size to go by: 3:2, as most cameras shoot.
+DEFAULT_ASPECT = 2 / 3
+#: A row of the 2-6 layout is at most this share of the view's height.
+ROW_SHARE = 0.8
 MASONRY_COLUMNS = 3
 SPACING = 8
 
@@ -44,11 +54,11 @@ def aspect_of(item: GalleryItem) -> float:
     """Height / width of what the tile shows (the preview's, else the original's)."""
     r = item.entry.preview or item.entry.thumb
     w, h = (r.width, r.height) if r else (item.entry.width, item.entry.height)
-    return h / w if w and h else GRID_ASPECT
+    return h / w if w and h else DEFAULT_ASPECT
 
 
 class PhotoTile(QWidget):
-    """One file: its image (cover-cropped or whole), or a tile naming its type."""
+    """One file: its whole image, or a tile naming its type."""
 
     activated = Signal(int)
     toggled = Signal(int)  # Ctrl-click: in or out of the selection
@@ -62,15 +72,13 @@ class PhotoTile(QWidget):
         cache: ThumbCache,
         *,
         use_preview: bool,
-        aspect: float | None = None,  # a fixed crop; None keeps the image's own shape
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.item, self.index, self.cache = item, index, cache
         path = item.full if use_preview else (item.thumb or item.full)
         self.path = str(path) if path else None
-        self.crop = aspect is not None
-        self.aspect = aspect if aspect is not None else aspect_of(item)
+        self.aspect = aspect_of(item)
         self.max_height = 0  # 0: no limit (the single layout sets the viewport's height)
         self.selected = False
         cache.loaded.connect(self._loaded)
@@ -109,13 +117,6 @@ class PhotoTile(QWidget):
             painter.fillRect(rect, self.palette().alternateBase())
             if self.path is None:  # else its picture is on its way
                 draw_no_picture(painter, self.rect(), self.item.entry.fileName, self.palette())
-        elif self.crop:  # cover the tile, centred
-            w, h = image.width(), image.height()
-            if h / w > self.aspect:
-                side = QRectF(0, (h - w * self.aspect) / 2, w, w * self.aspect)
-            else:
-                side = QRectF((w - h / self.aspect) / 2, 0, h / self.aspect, h)
-            painter.drawImage(rect, image, side)
         else:  # the whole image, centred
             size = image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
             x = (self.width() - size.width()) / 2
@@ -155,6 +156,20 @@ class PhotoTile(QWidget):
             super().keyPressEvent(event)
 
 
+def _masonry(tiles: list[PhotoTile]) -> QHBoxLayout:
+    """Columns side by side, each tile in the shortest so far."""
+    row = QHBoxLayout()
+    row.setSpacing(SPACING)
+    for picks in masonry_columns([t.aspect for t in tiles], MASONRY_COLUMNS):
+        stack = QVBoxLayout()
+        stack.setSpacing(SPACING)
+        for i in picks:
+            stack.addWidget(tiles[i])
+        stack.addStretch(1)
+        row.addLayout(stack, 1)
+    return row
+
+
 class FlowView(QScrollArea):
     """The single, grid and masonry layouts, section by section."""
 
@@ -167,6 +182,7 @@ class FlowView(QScrollArea):
         self.setWidgetResizable(True)
         self.setFrameShape(QScrollArea.Shape.NoFrame)
         self.tiles: list[PhotoTile] = []
+        self.rows: list[RowLayout] = []  # the 2-6 layout's
         self.layout_kind = Layout.EMPTY
         #: Tiles chosen with Ctrl- or Shift-click (what "Remove" or "Hide" acts on).
         self.selected: set[int] = set()
@@ -203,7 +219,7 @@ class FlowView(QScrollArea):
         content = QWidget()
         column = QVBoxLayout(content)
         column.setSpacing(SPACING)
-        count = sum(len(items) for _, items in sections)
+        self.rows = []
         index = 0
         for title, items in sections:
             if title:
@@ -218,25 +234,13 @@ class FlowView(QScrollArea):
             index += len(items)
             self.tiles.extend(tiles)
             if layout == Layout.GRID:
-                grid = QGridLayout()
-                grid.setSpacing(SPACING)
-                cols = grid_columns(count)
-                for i, tile in enumerate(tiles):
-                    grid.addWidget(tile, i // cols, i % cols)
-                for c in range(cols):
-                    grid.setColumnStretch(c, 1)
-                column.addLayout(grid)
+                start = 0
+                for size in grid_rows(len(tiles)):
+                    self.rows.append(RowLayout(tiles[start : start + size]))
+                    column.addLayout(self.rows[-1])
+                    start += size
             elif layout == Layout.MASONRY:
-                row = QHBoxLayout()
-                row.setSpacing(SPACING)
-                for picks in masonry_columns([t.aspect for t in tiles], MASONRY_COLUMNS):
-                    stack = QVBoxLayout()
-                    stack.setSpacing(SPACING)
-                    for i in picks:
-                        stack.addWidget(tiles[i])
-                    stack.addStretch(1)
-                    row.addLayout(stack, 1)
-                column.addLayout(row)
+                column.addLayout(_masonry(tiles))
             else:
                 for tile in tiles:
                     column.addWidget(tile)
@@ -245,7 +249,7 @@ class FlowView(QScrollArea):
         self.setWidget(content)
         if old is not None:
             old.deleteLater()
-        self._fit_single()
+        self._fit()
 
     def _tile(self, item: GalleryItem, index: int, layout: Layout) -> PhotoTile:
         tile = PhotoTile(
@@ -253,7 +257,6 @@ class FlowView(QScrollArea):
             index,
             self.cache,
             use_preview=layout in (Layout.SINGLE, Layout.GRID),
-            aspect=GRID_ASPECT if layout == Layout.GRID else None,
         )
         tile.activated.connect(self.activated)
         tile.toggled.connect(self._toggle)
@@ -261,12 +264,76 @@ class FlowView(QScrollArea):
         tile.menu_requested.connect(self._menu)
         return tile
 
-    def _fit_single(self) -> None:
+    def _fit(self) -> None:
+        """One file as tall as the view allows; a row of a few at most
+        :data:`ROW_SHARE` of it."""
+        height = self.viewport().height()
         if self.layout_kind == Layout.SINGLE:
             for tile in self.tiles:
-                tile.max_height = max(200, self.viewport().height() - 2 * SPACING)
+                tile.max_height = max(200, height - 2 * SPACING)
                 tile.updateGeometry()
+        for row in self.rows:
+            row.set_most(max(160, int(height * ROW_SHARE)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_single()
+        self._fit()
+
+
+class RowLayout(QLayout):
+    """Tiles side by side at their own shapes, all as high (:func:`row_height`):
+    they fill the row's width unless that would make them taller than ``most``,
+    then they stand centred at that height."""
+
+    def __init__(self, tiles: list[PhotoTile]) -> None:
+        super().__init__()
+        self.setSpacing(SPACING)
+        self.setContentsMargins(0, 0, 0, 0)
+        self._items: list[QLayoutItem] = []
+        self._widths: list[float] = []
+        self._most = 10_000.0
+        for tile in tiles:
+            self.addWidget(tile)
+            self._widths.append(1 / tile.aspect)
+
+    def set_most(self, most: int) -> None:
+        if most != self._most:
+            self._most = float(most)
+            self.invalidate()
+
+    def addItem(self, item: QLayoutItem) -> None:
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:
+        if not 0 <= index < len(self._items):
+            return None
+        del self._widths[index]
+        return self._items.pop(index)
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return int(row_height(self._widths, width, self.spacing(), self._most))
+
+    def sizeHint(self) -> QSize:
+        return QSize(int(sum(self._widths) * 200), 200)
+
+    def minimumSize(self) -> QSize:
+        return QSize(0, 0)
+
+    def setGeometry(self, rect: QRect) -> None:
+        super().setGeometry(rect)
+        height = row_height(self._widths, rect.width(), self.spacing(), self._most)
+        used = sum(w * height for w in self._widths) + self.spacing() * (len(self._widths) - 1)
+        x = rect.x() + max(0.0, (rect.width() - used) / 2)
+        for item, share in zip(self._items, self._widths, strict=True):
+            width = share * height
+            item.setGeometry(QRect(round(x), rect.y(), round(width), round(height)))
+            x += width + self.spacing()
