@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.console import Console
 from rich.markup import escape
@@ -222,8 +222,10 @@ class TerminalProgress:
                 note = f" ({escape(event.note)})" if event.note else ""
                 self.console.print(f"{how} {escape(event.rel_path)}{note}")
 
-    def report(self, results: list[BatchDone], *, interrupted: bool) -> None:
-        """The closing lines: counts, bytes, time, and failures grouped by reason."""
+    def report(self, results: list[BatchDone], *, interrupted: bool,
+               links: Sequence[str] = ()) -> None:  # fmt: skip
+        """The closing lines: counts, bytes, time, failures grouped by reason, and the
+        ``links`` to the client's pages (each on one line, whole, to copy)."""
         elapsed = time.monotonic() - self._start
         published = sum(r.published for r in results)
         failed = sum(r.failed for r in results)
@@ -247,5 +249,7 @@ class TerminalProgress:
         if reasons.total() > 3:
             for reason, count in reasons.most_common():
                 self.console.print(f"[red]{count} file(s) failed:[/red] {escape(reason)}")
+        for link in dict.fromkeys(links):
+            self.console.print(f"The client's page: {escape(link)}")
         if interrupted:
             self.console.print(RESUME_HINT)

@@ -167,7 +167,8 @@ def _run(
     results = service.results
     interrupted = interrupted or any(r.interrupted for r in results)
     if progress:
-        progress.report(results, interrupted=interrupted)
+        links = [link for r in results for link in app.gallery_links(r.dest, r.published_to)]
+        progress.report(results, interrupted=interrupted, links=links)
     elif interrupted:
         print(RESUME_HINT, file=sys.stderr)
     return _exit_code(results, interrupted, extra_failures)

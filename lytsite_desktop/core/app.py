@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import quote
 
 from lytsite_desktop.core.config.paths import AppPaths
@@ -116,6 +117,12 @@ class App:
         """The saved destination that opened as ``ident``, if any."""
         spec = self.journal.destination_spec(ident)
         return self.settings.destinations.get(spec) if spec else None
+
+    def gallery_links(self, ident: str, projects: Iterable[str]) -> list[str]:
+        """The client's pages of these projects at ``ident`` that a browser can open
+        (a bucket's only on its public address)."""
+        config = self.destination_config(ident)
+        return [link for p in projects if (link := gallery_link(config, ident, p))]
 
     def open_ident(self, ident: str) -> Destination:
         """Reopen a destination known by its ident (as the journal remembers it)."""

@@ -156,6 +156,9 @@ class BatchDone(Event):
     #: Why its files failed: each reason and how many, the most common first (a
     #: destination that refuses the keys fails every file alike: said once).
     failures: tuple[tuple[str, int], ...] = ()
+    #: The projects its published files are in, as the bucket names them, sorted:
+    #: where the client's pages are.
+    published_to: tuple[str, ...] = ()
 
 
 Subscriber = Callable[[Event], None]

@@ -16,6 +16,7 @@ from lytsite_desktop import __version__
 from lytsite_desktop.core.app import App
 from lytsite_desktop.core.destinations.resolve import DestRef
 from lytsite_desktop.core.events import BatchDone, Event, FileFailed, Problem
+from lytsite_desktop.core.gallery.projects import ProjectRef
 from lytsite_desktop.core.platform import diagnostics
 from lytsite_desktop.core.platform.collector import IdleCollector
 from lytsite_desktop.core.platform.keepawake import KeepAwake
@@ -52,6 +53,8 @@ class MainWindow(QMainWindow):
         self.upload.welcome.start_local.connect(self.welcome_answered)
         self.upload.welcome_done.connect(self.welcome_answered)
         self.upload.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.upload.published.note.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.upload.published.show_gallery.connect(self.show_project)
         first_run = not (app.settings.welcomed or app.settings.destinations or default_destination)
         if first_run:
             self.upload.drop_area.setCurrentIndex(DropArea.WELCOME)
@@ -255,10 +258,19 @@ class MainWindow(QMainWindow):
 
     def _batch_finished(self, done: BatchDone) -> None:
         self.notify(*finished_notice(done))
+        if done.published:  # the Upload tab keeps it, with the client's page
+            links = self.app.gallery_links(done.dest, done.published_to)
+            self.upload.published.tell(finished_notice(done)[1], done.dest, done.published_to,
+                                       links[0] if links else None)  # fmt: skip
         if not self.upload.uploading:
             self._failures_told.clear()
         if self.tabs.currentWidget() is self.gallery:
             self.gallery.refresh_projects()
+
+    def show_project(self, dest: str, project: str) -> None:
+        """The Gallery tab, showing this project."""
+        self.tabs.setCurrentWidget(self.gallery)
+        self.gallery.open_project(ProjectRef(dest, project, 0, ""))
 
     def _refresh(self) -> None:
         line = self.upload.tick()

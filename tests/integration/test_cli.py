@@ -52,6 +52,19 @@ def test_upload_json_events_and_exit_0(tmp_path, bucket, s3, s3_server, capsys):
     assert events[-1]["event"] == "done" and events[-1]["published"] == 2
 
 
+def test_the_end_of_an_upload_names_the_clients_page(tmp_path, capsys):
+    """The closing lines said what was sent, never where the client's page is."""
+    src = write_random(tmp_path / "Beach Day" / "a.jpg", 10_000, seed=4)
+    library = tmp_path / "library"
+    assert main(["upload", str(src.parent), "--dest", library.as_uri()]) == 0
+    page = library / "projects" / "beach-day" / "index.html"
+    assert page.is_file()
+    assert capsys.readouterr().err.splitlines()[-1] == f"The client's page: {page.as_uri()}"
+    assert main(["upload", str(src.parent), "--dest", library.as_uri(), "--json"]) == 0
+    done = _json_lines(capsys.readouterr().out)[-1]
+    assert done["event"] == "done" and done["published_to"] == ["beach-day"]
+
+
 def test_project_option_and_default_local_library(tmp_path, lytsite_home, capsys):
     src = write_random(tmp_path / "x" / "one.jpg", 10_000, seed=3)
     assert main(["upload", str(src.parent), "--project", "Client Proofs", "--json"]) == 0

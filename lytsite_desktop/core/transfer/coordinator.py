@@ -93,6 +93,7 @@ class Coordinator:
             dest=self.dest.ident,
             no_preview=sum(1 for t in published if t.note),
             damaged=sum(1 for t in published if t.damaged),
+            published_to=tuple(sorted({t.project for t in published})),
         )
 
     def preview_made(self, task: FileTask, made: Cached) -> None:

@@ -67,6 +67,7 @@ class GalleryView(QWidget):
         )  # fmt: skip
         self.cache = ThumbCache(parent=self)
         self.shown: Shown | None = None
+        self._asked: ProjectRef | None = None  # the project last opened (the list marks it)
         self.items: list[GalleryItem] = []
         self.layout_kind = Layout.EMPTY
         self.busy = False  # opening or rebuilding (tests, benchmarks)
@@ -162,7 +163,7 @@ class GalleryView(QWidget):
         )
 
     def _fill_projects(self, answer: list[tuple[ProjectRef, str]]) -> None:
-        self.side.fill(answer, self.shown.ref if self.shown else None)
+        self.side.fill(answer, self.shown.ref if self.shown else self._asked)
 
     # -- opening one ----------------------------------------------------------------------
 
@@ -170,6 +171,7 @@ class GalleryView(QWidget):
         """Show the local copy at once (off the GUI thread), then bring it up to date
         from the bucket: the manifest, then the missing thumbnails and previews."""
         self._stop.set()  # a rebuild of the project shown before stops
+        self._asked = ref
         if self.shown is None or (self.shown.ref.dest, self.shown.ref.project) != (
             ref.dest,
             ref.project,

@@ -1,8 +1,9 @@
 """The Upload tab: drop files, pick project and destination, publish, watch each file.
 
 It owns the queue (model, filter, table), its toolbar (whose keys only work on this
-tab), the banner (what a crash interrupted, what another run publishes now) and the
-files that failed last time. It talks to the core through the session only.
+tab), the banners (what a crash interrupted, what another run publishes now; what a
+finished publish published, and the client's page) and the files that failed last
+time. It talks to the core through the session only.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from lytsite_desktop.gui.upload.banner import InterruptedBanner
 from lytsite_desktop.gui.upload.delegates import ProgressDelegate, RowDelegate, StateDelegate
 from lytsite_desktop.gui.upload.drop_area import DropArea
 from lytsite_desktop.gui.upload.problems import NO_PROBLEMS, ProblemsOnly, nothing_to_resume
+from lytsite_desktop.gui.upload.published import PublishedBanner
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from lytsite_desktop.gui.upload.rows import Row
 from lytsite_desktop.gui.upload.status_line import failed_note, status_line
@@ -90,21 +92,21 @@ class UploadPage(QWidget):
         self.publish_button.setEnabled(False)
         self.publish_button.clicked.connect(self.publish)
         header = QHBoxLayout()
-        header.addWidget(QLabel("Project"))
-        header.addWidget(self.project, 2)
-        header.addWidget(self.private)
-        header.addWidget(QLabel("Destination"))
-        header.addWidget(self.destination, 2)
-        header.addWidget(self.publish_button)
+        for widget, stretch in ((QLabel("Project"), 0), (self.project, 2), (self.private, 0),
+                                (QLabel("Destination"), 0), (self.destination, 2),
+                                (self.publish_button, 0)):  # fmt: skip
+            header.addWidget(widget, stretch)
 
         self.banner = InterruptedBanner(self.resume_interrupted, self.session.find_interrupted,
                                         lambda: self.uploading)  # fmt: skip
+        self.published = PublishedBanner()  # once a publish is finished: the client's page
 
         self.toolbar = self._make_toolbar()
         layout = QVBoxLayout(self)
         layout.addWidget(self.toolbar)
         layout.addLayout(header)
         layout.addWidget(self.banner)
+        layout.addWidget(self.published)
         layout.addWidget(self.drop_area, 1)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._enable_actions())
         for changed in (self.proxy.rowsInserted, self.proxy.rowsRemoved, self.proxy.modelReset):
@@ -232,6 +234,7 @@ class UploadPage(QWidget):
         self.project.clear()  # the name was for these files: the next folder names its own
         self.project.setPlaceholderText(HINT)
         self.publish_button.setEnabled(False)
+        self.published.hide()  # what the last publish said is history
         self.drop_area.setCurrentIndex(DropArea.QUEUE)
 
     def resume_interrupted(self) -> None:
@@ -304,11 +307,8 @@ class UploadPage(QWidget):
 
     def _context_menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
-        for act in (
-            self.pause_action, self.resume_action, self.cancel_action, self.retry_action,
-            self.show_action,
-        ):  # fmt: skip
-            menu.addAction(act)
+        menu.addActions([self.pause_action, self.resume_action, self.cancel_action,
+                         self.retry_action, self.show_action])  # fmt: skip
         menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def _enable_actions(self) -> None:
