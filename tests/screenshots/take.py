@@ -6,9 +6,10 @@ Makes a small shoot (photos, camera raws, a damaged JPEG, a video, a file that
 vanishes before it is sent), publishes it into a throw-away local library with the
 upload rate limited so the "mid-upload" shot has something to show, and saves the
 empty, ready, uploading, paused, done, failures (the failed-only filter), dark
-(the done view in a dark palette) and settings views; then the Gallery tab (the
-shoot as a masonry, a 60-photo project as thumbnails, the lightbox) and the
-published web page in headless chromium (when chromedriver is installed).
+(the done view in a dark palette) and settings views; then the finished publish
+with its page's link, the Gallery tab (the shoot as a masonry, four photos in
+rows, a 60-photo project as thumbnails, the lightbox) and the published web pages
+in headless chromium (when chromedriver is installed).
 """
 
 from __future__ import annotations
@@ -192,40 +193,51 @@ def resume_shots(window: MainWindow, session: Any, app: Any, work: Path, out: Pa
 def gallery_shots(window: MainWindow, shoot: Path, work: Path, out: Path, settle: Settle) -> None:
     from tests.support.images import jpeg_bytes, scene
 
-    big = work / "Portraits"
+    big, few = work / "Portraits", work / "Engagement Lea & Sam"
     big.mkdir()
+    few.mkdir()
     for i in range(60):
         (big / f"DSC_{1000 + i}.jpg").write_bytes(jpeg_bytes(scene((1500, 1000), seed=100 + i)))
+    for i, size in enumerate(((1000, 1500), (1500, 1000), (1500, 1000), (1000, 1500))):
+        (few / f"DSC_{2000 + i}.jpg").write_bytes(jpeg_bytes(scene(size, seed=200 + i)))
     window.app.settings.transfer.bwlimit = None
     window.session.settings_changed()
-    window.upload.project.setText("")
-    window.add_paths([str(big)])
-    settle(1.0)
-    window.upload.publish()
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and window.upload.uploading:
-        settle(0.5)
+    for folder in (big, few):
+        window.upload.project.setText("")
+        window.add_paths([str(folder)])
+        settle(1.0)
+        window.upload.publish()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and window.upload.uploading:
+            settle(0.5)
+    settle(0.5)
+    window.grab().save(str(out / "published.png"))  # the finished publish and its page
     view = window.gallery
     window.tabs.setCurrentWidget(view)
     settle(1.0)
     refs = {view.projects.item(i).text().split("\n")[0]: i for i in range(view.projects.count())}
-    for name, shot in (("portraits", "gallery-thumbs.png"), (shoot.name, "gallery.png")):
+    for name, shot in (("portraits", "gallery-thumbs.png"), (few.name, "gallery-few.png"),
+                       (shoot.name, "gallery.png")):  # fmt: skip
         row = next(i for text, i in refs.items() if text.lower().startswith(name[:7].lower()))
         view.projects.setCurrentRow(row)
         while view.busy:
             settle(0.2)
         settle(1.0)
         window.grab().save(str(out / shot))
+        if shot == "gallery-few.png":
+            few_link = view.link.text()
     view.open_lightbox(1)
     settle(1.0)
     window.grab().save(str(out / "lightbox.png"))
     view.close_lightbox()
     web_shots(view.link.text(), out)
+    web_shots(few_link, out, few=True)
 
 
-def web_shots(link: str, out: Path) -> None:
+def web_shots(link: str, out: Path, *, few: bool = False) -> None:
     """The client's page served over HTTP as a bucket serves it: a computer and a
-    phone, light and dark, and the viewer on the phone."""
+    phone, light and dark, and the viewer on the phone (``few``: a computer and a
+    phone, light, below the cover)."""
     from urllib.parse import unquote, urlsplit
 
     from PIL import Image
@@ -239,6 +251,8 @@ def web_shots(link: str, out: Path) -> None:
         url = base + page.relative_to(root).as_posix()
         shots = ((False, False, "web-gallery"), (False, True, "web-gallery-dark"),
                  (True, False, "web-phone"), (True, True, "web-phone-dark"))  # fmt: skip
+        if few:
+            shots = ((False, False, "web-few"), (True, False, "web-few-phone"))
         for phone, dark, name in shots:
             browser = headless_chrome(phone=phone, dark=dark)
             if browser is None:
@@ -247,12 +261,12 @@ def web_shots(link: str, out: Path) -> None:
             try:
                 browser.get(url)
                 time.sleep(1.5)
-                if dark:  # the photos, below the cover
+                if dark or few:  # the photos, below the cover
                     browser.execute_script("window.scrollTo(0, document.querySelector('nav.bar')"
                                            ".getBoundingClientRect().top - 8)")  # fmt: skip
                     time.sleep(1.0)
                 browser.save_screenshot(str(out / f"{name}.png"))
-                if phone and not dark:
+                if phone and not dark and not few:
                     first = browser.execute_script("return document.querySelector('a.photo')")
                     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", first)
                     x, y = browser.execute_script(
@@ -263,7 +277,8 @@ def web_shots(link: str, out: Path) -> None:
                     browser.save_screenshot(str(out / "web-phone-lightbox.png"))
             finally:
                 browser.quit()
-    for name in ("web-phone", "web-phone-dark", "web-phone-lightbox"):  # 3x: halve them
+    phones = ("web-few-phone",) if few else ("web-phone", "web-phone-dark", "web-phone-lightbox")
+    for name in phones:  # 3x: halve them
         shot = out / f"{name}.png"
         with Image.open(shot) as im:
             im.resize((im.width // 2, im.height // 2), Image.LANCZOS).save(shot, optimize=True)
