@@ -6,10 +6,10 @@ Makes a small shoot (photos, camera raws, a damaged JPEG, a video, a file that
 vanishes before it is sent), publishes it into a throw-away local library with the
 upload rate limited so the "mid-upload" shot has something to show, and saves the
 empty, ready, uploading, paused, done, failures (the failed-only filter), dark
-(the done view in a dark palette) and settings views; then the finished publish
-with its page's link, the Gallery tab (the shoot as a masonry, four photos in
-rows, a 60-photo project as thumbnails, the lightbox) and the published web pages
-in headless chromium (when chromedriver is installed).
+(the done view in a dark palette) and settings views; then the Gallery tab (the
+shoot as a masonry, four photos in rows, a 60-photo project as thumbnails, the
+lightbox) and the published web pages in headless chromium (when chromedriver is
+installed).
 """
 
 from __future__ import annotations
@@ -210,8 +210,6 @@ def gallery_shots(window: MainWindow, shoot: Path, work: Path, out: Path, settle
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and window.upload.uploading:
             settle(0.5)
-    settle(0.5)
-    window.grab().save(str(out / "published.png"))  # the finished publish and its page
     view = window.gallery
     window.tabs.setCurrentWidget(view)
     settle(1.0)
