@@ -14,6 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+from lytsite_desktop.core.gallery.layout import masonry_columns
 from tests.support.gallery import fake_project, write_page
 from tests.support.webserver import serve
 
@@ -77,7 +78,7 @@ def pictures(browser) -> list[dict]:
     script = (
         "return Array.from(document.querySelectorAll('figure.item img')).map(function (i) {"
         "  var r = i.getBoundingClientRect();"
-        "  return {x: r.left, y: r.top, w: r.width, h: r.height, right: r.right,"
+        "  return {x: r.left, y: r.top, w: r.width, h: r.height, right: r.right, name: i.alt,"
         "          own: i.complete && i.naturalHeight ? i.naturalWidth / i.naturalHeight : 0};"
         "});"
     )
@@ -112,6 +113,35 @@ def test_a_small_gallery_shows_each_photo_whole_in_even_rows(browser, site):
     screen = browser.execute_script("return window.innerHeight")
     assert all(abs(p["h"] - 0.8 * screen) < 2 for p in shown)
     assert abs((shown[0]["x"] - main[0]) - (main[1] - shown[1]["right"])) < 2
+
+
+def test_a_masonry_reads_in_the_gallery_order_as_the_app_lays_it_out(browser, phone, site):
+    """7-20 photos flowed down the page's columns (the first column held the first
+    four, the second the next four): the top row read 1, 5, 9 where the app's
+    Gallery tab, and the order the photographer chose, read 1, 2, 3."""
+    paths = names(12)
+    upright = {0, 3, 4, 8}
+    url = site(paths, preview=(900, 600), portraits=frozenset(paths[i] for i in upright))
+    browser.get(url)
+    shown = {p["name"]: p for p in pictures(browser)}
+    xs = sorted({round(p["x"]) for p in shown.values()})
+    columns = [[n for n in paths if round(shown[n]["x"]) == x] for x in xs]
+    for column in columns:
+        column.sort(key=lambda n: shown[n]["y"])
+    aspects = [3 / 2 if i in upright else 2 / 3 for i in range(12)]  # height / width
+    assert columns == [[paths[i] for i in picks] for picks in masonry_columns(aspects, 3)]
+    assert [column[0] for column in columns] == paths[:3]  # the first three across the top
+    # The viewer goes in the same order (the page holds the photos column by column).
+    browser.find_element(By.CSS_SELECTOR, f'a.photo img[alt="{paths[1]}"]').click()
+    assert opened(browser, 1)["caption"].startswith(paths[1])
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()
+    assert opened(browser, 2)["caption"].startswith(paths[2])
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    WebDriverWait(browser, 10).until(lambda b: lightbox(b) is None)
+    phone.get(url)  # one column, in the gallery's order
+    shown = pictures(phone)
+    assert sorted(shown, key=lambda p: p["y"]) == sorted(shown, key=lambda p: p["name"])
+    assert all(abs(p["w"] - 370) < 2 for p in shown)
 
 
 def test_folders_become_sections(browser, site):
@@ -264,7 +294,7 @@ def test_reduced_motion_opens_without_animation(browser, site):
             if not reduced:
                 browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
             browser.get(url)
-            browser.find_elements(By.CSS_SELECTOR, "a.photo")[1].click()
+            browser.find_element(By.CSS_SELECTOR, f'a.photo img[alt="{names(8)[1]}"]').click()
             opened(browser, 1)
             options = browser.execute_script(
                 "var o = lytsiteLightbox.pswp.options;"

@@ -96,6 +96,19 @@ def sections(entries: Sequence[ManifestEntry], order: Sequence[str] = ()) -> lis
     return [Section(title, tuple(group)) for title, group in grouped]
 
 
+#: The shape (height / width) of a file with no picture: a 3:2 tile naming its type.
+TILE_ASPECT = 2 / 3
+#: The masonry's columns (7 to 20 files), in the app and on a computer's screen.
+MASONRY_COLUMNS = 3
+
+
+def aspect_of(entry: ManifestEntry) -> float:
+    """Height / width of what the gallery shows of a file: its preview (a video's
+    too), else its thumbnail, else a 3:2 tile; the same in the app and on the page."""
+    shown = entry.preview or entry.thumb
+    return shown.height / shown.width if shown and shown.width and shown.height else TILE_ASPECT
+
+
 def masonry_columns(aspects: Sequence[float], columns: int) -> list[list[int]]:
     """Indexes per column, each item going to the shortest column so far.
 

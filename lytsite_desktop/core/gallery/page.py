@@ -21,8 +21,10 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from lytsite_desktop.core.gallery.layout import (
+    MASONRY_COLUMNS,
     ClientView,
     Layout,
+    aspect_of,
     client_view,
     download_label,
     full_image,
@@ -30,6 +32,7 @@ from lytsite_desktop.core.gallery.layout import (
     is_document,
     is_video,
     layout_for,
+    masonry_columns,
     relative_key,
     zoom_width,
 )
@@ -111,7 +114,8 @@ def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | 
     kind = ("video" if is_video(entry) and entry.preview is not None
             else "image" if entry.thumb is not None and full_image(entry) is not None
             else "file")  # fmt: skip
-    shape = f' style="--ar:{_shape(entry, kind)}"' if layout == Layout.GRID else ""
+    # its share of a row in the 2-6 layout: width / height
+    shape = f' style="--ar:{1 / aspect_of(entry):.4f}"' if layout == Layout.GRID else ""
     head = f'<figure class="item {kind}" data-id="{escape(entry.fileId)}"{shape}>'
     if kind == "video" and entry.preview is not None:  # played in place, not in the lightbox
         thumb, preview = entry.thumb, entry.preview
@@ -130,15 +134,6 @@ def _figure(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | 
         opener = f'<span class="tile" aria-hidden="true">{label}</span>'
     caption += _download_link(entry, original) if original and kind != "image" else ""
     return f"{head}{opener}<figcaption>{caption}</figcaption></figure>"
-
-
-def _shape(entry: ManifestEntry, kind: str) -> str:
-    """Width / height of what the figure shows (a tile's is 3:2): its share of a
-    row in the 2-6 layout."""
-    shown = entry.preview if kind == "video" else entry.thumb
-    if kind == "file" or shown is None or not shown.width or not shown.height:
-        return "1.5"
-    return f"{shown.width / shown.height:.4f}"
 
 
 def _count(view: ClientView) -> str:
@@ -229,6 +224,7 @@ class _Drawn(NamedTuple):
 
     html: str
     item: FileItem
+    aspect: float  # height / width of what it shows
 
 
 def _draw(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | None) -> _Drawn:
@@ -236,7 +232,7 @@ def _draw(entry: ManifestEntry, layout: Layout, prefix: str, originals: str | No
         html = _document(entry, prefix, originals)
     else:  # a video plays in place in a grid of its own, whatever the photos' layout
         html = _figure(entry, Layout.GRID if is_video(entry) else layout, prefix, originals)
-    return _Drawn(html, file_item(entry, prefix, originals))
+    return _Drawn(html, file_item(entry, prefix, originals), aspect_of(entry))
 
 
 #: Kept per project, layout and where originals point.
@@ -318,7 +314,16 @@ def _body(
 
 
 def _items(group: list[_Drawn], layout: Layout) -> str:
-    """A section's figures: in the 2-6 layout row by row (:func:`grid_rows`)."""
+    """A section's figures: in the 2-6 layout row by row (:func:`grid_rows`); in the
+    masonry column by column as the app lays them out (:func:`masonry_columns`),
+    each with its place in the gallery's order (a phone shows one column in it)."""
+    if layout == Layout.MASONRY:  # a masonry's figure has no style of its own: its order
+        columns = []
+        for picks in masonry_columns([d.aspect for d in group], MASONRY_COLUMNS):
+            placed = (group[i].html.replace("<figure ", f'<figure style="order:{i}" ', 1)
+                      for i in picks)  # fmt: skip
+            columns.append('<div class="col">' + "\n".join(placed) + "</div>")
+        return '<div class="items cols">' + "".join(columns) + "</div>"
     if layout != Layout.GRID:
         return '<div class="items">' + "\n".join(d.html for d in group) + "</div>"
     rows, start = [], 0

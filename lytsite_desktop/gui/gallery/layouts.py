@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from lytsite_desktop.core.gallery.layout import (
+    MASONRY_COLUMNS,
     Layout,
+    aspect_of,
     grid_rows,
     is_video,
     masonry_columns,
@@ -42,19 +44,9 @@ from lytsite_desktop.gui.gallery.thumbgrid import (
     mark_video,
 )
 
-#: The shape of a file with no picture's size to go by: 3:2, as most cameras shoot.
-DEFAULT_ASPECT = 2 / 3
 #: A row of the 2-6 layout is at most this share of the view's height.
 ROW_SHARE = 0.8
-MASONRY_COLUMNS = 3
 SPACING = 8
-
-
-def aspect_of(item: GalleryItem) -> float:
-    """Height / width of what the tile shows (the preview's, else the original's)."""
-    r = item.entry.preview or item.entry.thumb
-    w, h = (r.width, r.height) if r else (item.entry.width, item.entry.height)
-    return h / w if w and h else DEFAULT_ASPECT
 
 
 class PhotoTile(QWidget):
@@ -78,7 +70,7 @@ class PhotoTile(QWidget):
         self.item, self.index, self.cache = item, index, cache
         path = item.full if use_preview else (item.thumb or item.full)
         self.path = str(path) if path else None
-        self.aspect = aspect_of(item)
+        self.aspect = aspect_of(item.entry)
         self.max_height = 0  # 0: no limit (the single layout sets the viewport's height)
         self.selected = False
         cache.loaded.connect(self._loaded)

@@ -135,9 +135,16 @@
 
   var lightbox = null;
   if (window.PhotoSwipeLightbox && document.querySelector("a.photo")) {
+    // The viewer goes in the gallery's order (the page's data), not the page's: a
+    // masonry holds its photos column by column.
+    var rank = {};
+    files.forEach(function (f, i) { rank[f.id] = i; });
+    var photos = Array.prototype.slice.call(document.querySelectorAll("main a.photo"));
+    var place = function (a) { return rank[a.closest("figure.item").dataset.id]; };
+    photos.sort(function (a, b) { return place(a) - place(b); });
     lightbox = new PhotoSwipeLightbox({
       gallery: "main",
-      children: "a.photo",
+      children: photos,
       pswpModule: loadCore,
       bgOpacity: 1,
       closeTitle: "Close (Esc)",
