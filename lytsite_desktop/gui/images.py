@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QImageReader
+from PySide6.QtGui import QIcon, QImage, QImageIOHandler, QImageReader
 
 from lytsite_desktop.core.config.paths import resources_dir
 
@@ -19,13 +19,17 @@ def app_icon() -> QIcon:
 
 
 def read_image(path: str, longest: int, *, height: int = 0) -> QImage:
-    """Decode ``path``, scaled down (while decoding) to ``longest`` px on its long
-    edge when larger (0 keeps its size), or to ``height`` px tall when given (a row
-    of a list). A null image when unreadable. Any thread."""
+    """Decode ``path``, upright (a camera's orientation tag), scaled down (while
+    decoding) to ``longest`` px on its long edge when larger (0 keeps its size), or
+    to ``height`` px tall when given (a row of a list). A null image when
+    unreadable. Any thread."""
     reader = QImageReader(path)
-    size = reader.size()
-    if height and size.isValid() and size.height() > height:
-        box = QSize(10 * height, height)
+    reader.setAutoTransform(True)
+    size = reader.size()  # as stored: turned after it is scaled
+    turned = bool(reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90)
+    stored_height = size.width() if turned else size.height()
+    if height and size.isValid() and stored_height > height:
+        box = QSize(height, 10 * height) if turned else QSize(10 * height, height)
         reader.setScaledSize(size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio))
     elif longest and size.isValid() and max(size.width(), size.height()) > longest:
         box = QSize(longest, longest)

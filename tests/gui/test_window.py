@@ -15,7 +15,7 @@ from lytsite_desktop.gui.upload.page import HINT_SEVERAL
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from tests.conftest import dest_url, object_sha256, sha256_file, write_random
 from tests.gui.conftest import drop
-from tests.support.images import jpeg_bytes, marked_image
+from tests.support.images import exif_with, jpeg_bytes, marked_image, scene
 
 
 def states(window) -> list[str]:
@@ -41,6 +41,36 @@ def test_drop_of_a_folder_and_a_file_adds_rows(tmp_path, window_for, qtbot):
     # says each keeps its folder's name, not "Wedding" for all.
     assert window.upload.project.placeholderText() == HINT_SEVERAL
     assert set(states(window)) == {"ready"}
+
+
+def test_dropped_photos_show_their_pictures_before_publish(tmp_path, open_window, qtbot):
+    """A dropped folder's rows had no pictures until Publish made the previews."""
+    from PIL.Image import Transpose
+
+    folder = tmp_path / "Shoot"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(jpeg_bytes(scene((1500, 1000), seed=1)))
+    upright = scene((1000, 1500), seed=2).transpose(Transpose.ROTATE_90)  # stored sideways
+    (folder / "b.jpg").write_bytes(jpeg_bytes(upright, exif=exif_with(6)))
+    (folder / "c.jpg").write_bytes(jpeg_bytes(scene((1500, 1000), seed=3))[:4000])  # cut short
+    write_random(folder / "d.bin", 5000, seed=4)
+    window = open_window()
+    drop(window.upload.drop_area, [folder])
+    model = window.upload.model
+    qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=10_000)
+
+    def picture(name: str):  # type: ignore[no-untyped-def]
+        row = next(i for i, r in enumerate(model.rows) if r.rel_path == name)
+        return model.index(row, QueueModel.THUMB).data(Qt.ItemDataRole.DecorationRole)
+
+    qtbot.waitUntil(lambda: picture("a.jpg") is not None and picture("b.jpg") is not None,
+                    timeout=10_000)  # fmt: skip
+    a, b = picture("a.jpg"), picture("b.jpg")
+    assert (a.width(), a.height()) == (60, 40)
+    assert (b.width(), b.height()) == (26, 40)  # upright, as the camera held it
+    qtbot.wait(300)
+    assert picture("c.jpg") is None and picture("d.bin") is None  # no half-grey picture
+    assert states(window) == ["ready"] * 4  # nothing published to get them
 
 
 def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qtbot, s3, bucket):

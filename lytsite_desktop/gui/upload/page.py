@@ -36,8 +36,7 @@ from lytsite_desktop.core.events import Event, PreviewDone
 from lytsite_desktop.core.ingest.scan import ScanItem
 from lytsite_desktop.core.session import FoundInterrupted, Scanned, Session
 from lytsite_desktop.core.states import FileState
-from lytsite_desktop.gui.background import Background
-from lytsite_desktop.gui.images import icon, read_image
+from lytsite_desktop.gui.images import icon
 from lytsite_desktop.gui.upload.banner import InterruptedBanner
 from lytsite_desktop.gui.upload.delegates import ProgressDelegate, RowDelegate, StateDelegate
 from lytsite_desktop.gui.upload.drop_area import DropArea
@@ -46,6 +45,7 @@ from lytsite_desktop.gui.upload.published import PublishedBanner
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from lytsite_desktop.gui.upload.rows import Row
 from lytsite_desktop.gui.upload.status_line import failed_note, status_line
+from lytsite_desktop.gui.upload.thumbs import ROW_THUMB, RowThumbs
 from lytsite_desktop.gui.upload.welcome import WelcomePage
 
 #: Scanned files added to the table per event-loop turn.
@@ -53,8 +53,6 @@ ROWS_PER_SLICE = 500
 LOCAL_LIBRARY = "Local library (this computer)"
 HINT = "project name (the dropped folder's name)"  # the Project box's grey hint
 HINT_SEVERAL = "project name (each folder's own, or one typed for all)"
-#: Thumbnail height in the queue, in device-independent pixels.
-ROW_THUMB = 40
 
 
 class UploadPage(QWidget):
@@ -70,7 +68,7 @@ class UploadPage(QWidget):
         self.model = QueueModel(self)
         self.proxy = ProblemsOnly(self)
         self.proxy.setSourceModel(self.model)
-        self.background = Background(self, workers=2)  # the rows' thumbnails
+        self.thumbs = RowThumbs(self.model, self)
         self._scanned: list[ScanItem] = []
         self._hinted = ""  # the project the Project box's grey hint names
 
@@ -345,7 +343,7 @@ class UploadPage(QWidget):
             elif isinstance(event, FoundInterrupted):
                 self._found(event)
             elif isinstance(event, PreviewDone) and event.thumb_path:
-                self._load_thumb(event.task, event.thumb_path)
+                self.thumbs.from_preview(event.task, event.thumb_path)
         self._enable_actions()
 
     def _found(self, event: FoundInterrupted) -> None:
@@ -359,13 +357,6 @@ class UploadPage(QWidget):
         if event.records and auto:
             self.session.resume_interrupted()
         self.banner.tell(event, offer=not auto)
-
-    def _load_thumb(self, task: int, path: str) -> None:
-        self.background.run(
-            lambda: read_image(path, 0, height=ROW_THUMB),
-            done=lambda image: None if image.isNull() else self.model.set_thumb(task, image),
-            failed=lambda exc: None,  # a row without its thumbnail: logged, nothing more
-        )
 
     def _show_queue(self) -> None:
         if self.drop_area.currentIndex() == DropArea.WELCOME:
@@ -397,4 +388,4 @@ class UploadPage(QWidget):
         return any(r.state is not FileState.READY and not r.finished for r in self.model.rows)
 
     def shutdown(self) -> None:
-        self.background.shutdown()
+        self.thumbs.shutdown()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from PySide6.QtCore import (
@@ -73,6 +73,8 @@ class QueueModel(QAbstractTableModel):
         #: Projects' titles by (destination, project), for rows the window did not
         #: scan itself (a resume): what the Gallery tab calls them.
         self.titles: dict[tuple[str, str], str] = {}
+        #: Asked once for a row's thumbnail, when a view first shows it without one.
+        self.thumb_wanted: Callable[[Row], None] | None = None
         self._signs = {
             name: icon(f"state-{name}").pixmap(STATE_ICON, STATE_ICON)
             for name in ("published", "warning", "failed")
@@ -101,6 +103,8 @@ class QueueModel(QAbstractTableModel):
         row = self._row_at(index)
         if row is None:
             return None
+        if index.column() == self.THUMB and not row.thumb_asked:
+            self._first_look(row)
         return cell(row, index.column(), role, self._signs, projects=self._projects)
 
     def multiData(self, index: _Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
@@ -110,6 +114,8 @@ class QueueModel(QAbstractTableModel):
         repaints of the table: 2,400 such calls each)."""
         row = self._row_at(index)
         col = index.column()
+        if col == self.THUMB and row is not None and not row.thumb_asked:
+            self._first_look(row)
         wanted = [roleDataSpan] if isinstance(roleDataSpan, QModelRoleData) else roleDataSpan
         signs, several = self._signs, self._projects
         for item in cast(Any, wanted):
@@ -118,6 +124,11 @@ class QueueModel(QAbstractTableModel):
                 item.clearData()
             else:
                 item.setData(value)
+
+    def _first_look(self, row: Row) -> None:
+        row.thumb_asked = True
+        if row.thumb is None and self.thumb_wanted is not None:
+            self.thumb_wanted(row)
 
     def _row_at(self, index: _Index) -> Row | None:
         if not index.isValid() or not (0 <= index.row() < len(self.rows)):
@@ -313,7 +324,13 @@ class QueueModel(QAbstractTableModel):
         return tasks
 
     def set_thumb(self, task: int, image: QImage) -> None:
-        i = self._by_task.get(task)
+        self._thumb_at(self._by_task.get(task), image)
+
+    def set_row_thumb(self, row: Row, image: QImage) -> None:
+        """``row``'s thumbnail, if it is still in the list."""
+        self._thumb_at(next((i for i, r in enumerate(self.rows) if r is row), None), image)
+
+    def _thumb_at(self, i: int | None, image: QImage) -> None:
         if i is not None:
             self.rows[i].thumb = image
             index = self.index(i, self.THUMB)

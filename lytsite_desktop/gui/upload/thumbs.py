@@ -1,0 +1,72 @@
+"""The queue's thumbnails, decoded off the GUI thread: a photo's from its original
+as soon as its row is shown (a JPEG: its row has a picture before Publish), then
+from its preview once that is made (RAW files and the rest get theirs then)."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QImage
+
+from lytsite_desktop.core.states import FileState
+from lytsite_desktop.gui.background import Background
+from lytsite_desktop.gui.images import read_image
+from lytsite_desktop.gui.upload.queue_model import QueueModel
+from lytsite_desktop.gui.upload.rows import Row
+
+#: Thumbnail height in the queue, in device-independent pixels.
+ROW_THUMB = 40
+#: Originals read for a row's thumbnail: a JPEG decodes at 1/8 of its size.
+FROM_ORIGINAL = (".jpg", ".jpeg")
+
+
+class RowThumbs(QObject):
+    """Feeds ``model`` its rows' thumbnails; the model asks for a row's when a view
+    first shows it (:attr:`QueueModel.thumb_wanted`)."""
+
+    def __init__(self, model: QueueModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.background = Background(self, workers=2)
+        model.thumb_wanted = self.from_original
+
+    def from_original(self, row: Row) -> None:
+        """A ready photo's thumbnail from the file itself (skipped once its publish
+        has begun: its preview's comes then)."""
+        if not row.source.lower().endswith(FROM_ORIGINAL):
+            return
+
+        def read() -> QImage | None:
+            if row.state is not FileState.READY or row.thumb is not None:
+                return None
+            return read_image(row.source, 0, height=ROW_THUMB) if _whole(row.source) else None
+
+        self.background.run(read, done=lambda image: self._arrived(row, image),
+                            failed=lambda exc: None)  # fmt: skip
+
+    def from_preview(self, task: int, path: str) -> None:
+        """The thumbnail the preview's maker wrote, for the row of ``task``."""
+        self.background.run(
+            lambda: read_image(path, 0, height=ROW_THUMB),
+            done=lambda image: None if image.isNull() else self.model.set_thumb(task, image),
+            failed=lambda exc: None,  # a row without its thumbnail: logged, nothing more
+        )
+
+    def _arrived(self, row: Row, image: QImage | None) -> None:
+        if image is not None and not image.isNull() and row.thumb is None:
+            self.model.set_row_thumb(row, image)
+
+    def shutdown(self) -> None:
+        self.background.shutdown()
+
+
+def _whole(path: str) -> bool:
+    """Does the file end as a JPEG ends? One cut short (an interrupted copy) would
+    be drawn half grey: its row waits for the preview's word on it."""
+    try:
+        with open(path, "rb") as file:
+            file.seek(-2, os.SEEK_END)
+            return file.read(2) == b"\xff\xd9"
+    except OSError:  # gone, unreadable, shorter than two bytes
+        return False
