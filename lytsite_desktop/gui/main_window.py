@@ -257,10 +257,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{title}: {text}", 10_000)
 
     def _batch_finished(self, done: BatchDone) -> None:
-        self.notify(*finished_notice(done))
+        title, text = finished_notice(done)
+        self.notify(title, text)
         if done.published:  # the Upload tab keeps it, with the client's page
             links = self.app.gallery_links(done.dest, done.published_to)
-            self.upload.published.tell(finished_notice(done)[1], done.dest, done.published_to,
+            self.upload.published.tell(text, done.dest, done.published_to,
                                        links[0] if links else None)  # fmt: skip
         if not self.upload.uploading:
             self._failures_told.clear()
