@@ -49,7 +49,8 @@ def test_dropped_photos_show_their_pictures_before_publish(tmp_path, open_window
 
     folder = tmp_path / "Shoot"
     folder.mkdir()
-    (folder / "a.jpg").write_bytes(jpeg_bytes(scene((1500, 1000), seed=1)))
+    trailer = b"\0\0\0\x18ftypmp42" + bytes(5000)  # a phone's motion video after the picture
+    (folder / "a.jpg").write_bytes(jpeg_bytes(scene((1500, 1000), seed=1)) + trailer)
     upright = scene((1000, 1500), seed=2).transpose(Transpose.ROTATE_90)  # stored sideways
     (folder / "b.jpg").write_bytes(jpeg_bytes(upright, exif=exif_with(6)))
     (folder / "c.jpg").write_bytes(jpeg_bytes(scene((1500, 1000), seed=3))[:4000])  # cut short

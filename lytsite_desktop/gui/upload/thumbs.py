@@ -4,7 +4,7 @@ from its preview once that is made (RAW files and the rest get theirs then)."""
 
 from __future__ import annotations
 
-import os
+import mmap
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QImage
@@ -62,11 +62,23 @@ class RowThumbs(QObject):
 
 
 def _whole(path: str) -> bool:
-    """Does the file end as a JPEG ends? One cut short (an interrupted copy) would
-    be drawn half grey: its row waits for the preview's word on it."""
+    """Does the JPEG's picture end (an end marker after its first scan)? One cut
+    short (an interrupted copy) would be drawn half grey: its row waits for the
+    preview's word on it. What follows the end (a phone's motion video) is no
+    matter."""
     try:
-        with open(path, "rb") as file:
-            file.seek(-2, os.SEEK_END)
-            return file.read(2) == b"\xff\xd9"
-    except OSError:  # gone, unreadable, shorter than two bytes
+        with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            if data[:2] != b"\xff\xd8":
+                return False
+            pos = 2
+            while pos + 4 <= len(data) and data[pos] == 0xFF:
+                marker = data[pos + 1]
+                if marker == 0xDA:  # the first scan: no end marker inside its data
+                    return data.find(b"\xff\xd9", pos) != -1
+                if marker == 0xFF:  # padding before a marker
+                    pos += 1
+                else:
+                    pos += 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+            return False
+    except (OSError, ValueError):  # gone, unreadable, empty
         return False
