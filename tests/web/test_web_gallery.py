@@ -285,6 +285,30 @@ def test_title_cover_hidden_files_order_and_documents_on_a_phone(browser, tmp_pa
         browser.set_window_size(1200, 900)  # as the session started
 
 
+def test_an_upright_cover_shows_its_upper_part(browser, site, tmp_path):
+    """A portrait as the cover was cut to the wide header from its middle: a
+    person's head, in its upper third, was gone."""
+    import io
+
+    from PIL import Image, ImageChops
+
+    url = site(names(3), preview=(900, 600), portraits=frozenset(names(3)[:1]))
+    picture = Image.new("RGB", (600, 900), (30, 60, 200))
+    picture.paste((230, 20, 20), (0, 0, 600, 180))  # the top fifth: where the head is
+    preview = next((tmp_path / "projects" / "shoot" / "previews").rglob("IMG_0000.webp"))
+    picture.save(preview, "WEBP", quality=90)
+    browser.get(url)
+    cover = browser.find_element(By.CSS_SELECTOR, "header .cover img")
+    WebDriverWait(browser, 10).until(
+        lambda b: b.execute_script("return arguments[0].complete", cover)
+    )
+    shot = Image.open(io.BytesIO(cover.screenshot_as_png)).convert("RGB")
+    r, g, _ = shot.split()
+    reddish = ImageChops.multiply(r.point(lambda v: 255 if v > 180 else 0),
+                                  g.point(lambda v: 255 if v < 80 else 0))  # fmt: skip
+    assert reddish.histogram()[255] > 0.05 * shot.width * shot.height  # a band of it shows
+
+
 def test_reduced_motion_opens_without_animation(browser, site):
     url = site(names(8))
     reduce = {"name": "prefers-reduced-motion", "value": "reduce"}

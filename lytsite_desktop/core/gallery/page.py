@@ -158,8 +158,9 @@ def _header(view: ClientView, prefix: str, count: str) -> str:
     image = full_image(entry) if entry is not None else None
     if entry is None or image is None:
         return f'<header class="plain">{words}</header>'
+    upright = ' class="upright"' if image.height > image.width else ""
     return (
-        f'<header class="hero"><div class="cover"><img src="{_url(image.key, prefix)}" '
+        f'<header class="hero"><div class="cover"><img src="{_url(image.key, prefix)}"{upright} '
         f'width="{image.width}" height="{image.height}" alt=""{_placeholder(entry)} '
         f'fetchpriority="high"></div><div class="words">{words}</div></header>'
     )
