@@ -75,6 +75,8 @@ def test_a_finished_publish_hands_over_the_clients_page(
     assert not said.isVisible()
     qtbot.waitUntil(said.isVisible, timeout=60_000)
     assert said.text.text() == "1 file published to Ben"
+    qtbot.mouseClick(said.dismiss_button, Qt.MouseButton.LeftButton)
+    assert not said.isVisible()
 
 
 def test_a_bucket_without_a_public_address_says_how_to_get_a_link(

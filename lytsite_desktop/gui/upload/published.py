@@ -1,6 +1,6 @@
 """What the Upload tab says once a publish is finished: how it went, and the
 client's page (the link, Copy link, Open in browser), or where to get a link;
-Show in Gallery opens the project there. It stays until the next publish or Hide."""
+Show in Gallery opens the project there. It stays until the next publish or Dismiss."""
 
 from __future__ import annotations
 
@@ -29,12 +29,12 @@ class PublishedBanner(QWidget):
         self._project = ("", "")  # the destination's ident and the project shown
         self.gallery_button = QPushButton("Show in Gallery")
         self.gallery_button.clicked.connect(lambda: self.show_gallery.emit(*self._project))
-        hide = QPushButton("Hide")
-        hide.clicked.connect(self.hide)
+        self.dismiss_button = QPushButton("Dismiss")  # not "Hide": that is a photo's, for clients
+        self.dismiss_button.clicked.connect(self.hide)
         buttons = QHBoxLayout()
         buttons.addWidget(self.text, 1)
         buttons.addWidget(self.gallery_button)
-        buttons.addWidget(hide)
+        buttons.addWidget(self.dismiss_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(buttons)
