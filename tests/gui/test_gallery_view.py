@@ -56,10 +56,13 @@ def gallery(qtbot, app):
 
 
 def published(app: App, root: Path, count: int, folders: bool = False,
-              portraits: tuple[int, ...] = ()) -> ProjectRef:  # fmt: skip
-    """A project of ``count`` files in a local library folder, as if published there
-    (the ``portraits``-th of them upright)."""
-    paths = [f"{'ceremony/' if folders and i % 2 else ''}IMG_{i}.jpg" for i in range(count)]
+              portraits: tuple[int, ...] = (),
+              paths: list[str] | None = None) -> ProjectRef:  # fmt: skip
+    """A project of ``count`` files (or of these ``paths``) in a local library
+    folder, as if published there (the ``portraits``-th of them upright)."""
+    if paths is None:
+        paths = [f"{'ceremony/' if folders and i % 2 else ''}IMG_{i}.jpg" for i in range(count)]
+    count = len(paths)
     manifest = fake_project(root, paths, portraits=frozenset(paths[i] for i in portraits))
     key = root / manifest_key("shoot")
     key.write_bytes(manifest.to_json())
@@ -129,6 +132,32 @@ def test_a_few_files_stand_whole_in_even_rows(qtbot, tmp_path, app, gallery):
         room = content.contentsRect().marginsRemoved(content.layout().contentsMargins())
         assert abs(row[0].left() - room.left()) <= 1 and abs(row[-1].right() - room.right()) <= 1
     assert boxes[3].top() > boxes[0].bottom()
+
+
+def test_a_masonrys_section_of_one_or_two_fills_the_width(qtbot, tmp_path, app, gallery):
+    """A folder of one photo in a 7-20 gallery stood alone in the first of three
+    columns, two thirds of the width empty beside it (two photos: one third)."""
+    paths = [f"IMG_{i}.jpg" for i in range(8)] + ["ceremony/C_1.jpg", "ceremony/C_2.jpg",
+                                                  "party/P_1.jpg"]  # fmt: skip
+    view = opened(qtbot, gallery(), published(app, tmp_path / "lib", 0, paths=paths))
+    assert view.layout_kind == Layout.MASONRY
+    tiles = view.flow.tiles
+    qtbot.waitUntil(lambda: all(t.width() > 0 for t in tiles))
+    content = view.flow.widget()
+    room = content.contentsRect().marginsRemoved(content.layout().contentsMargins())
+    boxes = {t.item.entry.fileName: t.geometry().translated(
+        t.parentWidget().mapTo(content, t.pos()) - t.pos()) for t in tiles}  # fmt: skip
+    top = [boxes[f"IMG_{i}.jpg"] for i in range(8)]
+    assert len({b.left() for b in top}) == 3  # the first section: a masonry
+    pair = boxes["C_1.jpg"], boxes["C_2.jpg"]  # side by side, edge to edge
+    assert pair[0].top() == pair[1].top() and pair[0].height() == pair[1].height()
+    assert abs(pair[0].left() - room.left()) <= 1 and abs(pair[1].right() - room.right()) <= 1
+    lone = boxes["P_1.jpg"]  # as large as a row allows, in the middle
+    assert lone.width() > 0.6 * room.width()
+    assert abs((lone.left() - room.left()) - (room.right() - lone.right())) <= 2
+    assert abs(lone.width() / lone.height() - 1.5) < 0.03
+    shown = {t.item.entry.fileName: t.path for t in tiles}
+    assert "/previews/" in shown["P_1.jpg"] and "/thumbs/" in shown["IMG_0.jpg"]
 
 
 def test_sections_come_from_folders(qtbot, tmp_path, app, gallery):

@@ -23,6 +23,7 @@ from lytsite_desktop.core.gallery.layout import (
     layout_for,
     masonry_columns,
     row_height,
+    section_layout,
     sections,
 )
 from lytsite_desktop.core.gallery.originals import download_original
@@ -55,6 +56,13 @@ def test_a_few_files_go_in_rows_as_high_as_their_shapes_allow():
     assert row_height([2 / 3, 3 / 2], 1010, 10, 800) == pytest.approx(461.5, abs=0.1)
     assert row_height([2 / 3, 2 / 3], 1010, 10, 600) == 600  # no taller than asked
     assert row_height([], 1010, 10, 600) == 0
+
+
+def test_a_masonrys_section_of_fewer_files_than_columns_is_a_row():
+    assert [section_layout(Layout.MASONRY, n) for n in (1, 2, 3, 12)] == [
+        Layout.GRID, Layout.GRID, Layout.MASONRY, Layout.MASONRY]  # fmt: skip
+    assert section_layout(Layout.THUMBS, 1) is Layout.THUMBS  # a contact sheet stays one
+    assert section_layout(Layout.GRID, 1) is Layout.GRID
 
 
 def test_the_page_counts_as_photos_only_what_it_shows_as_photos(tmp_path):

@@ -110,3 +110,19 @@ def test_two_drawings_of_one_page_at_once_each_draw_it_whole(drawn, monkeypatch)
     release.set()
     first.join(10)
     assert second == from_nothing(m) and pages == [from_nothing(grown)]
+
+
+def test_a_section_that_changes_its_layout_is_drawn_in_its_new_one(drawn):
+    """A masonry's folder of three that loses one becomes a row (its figures carry
+    their shapes), and one of three again: what was drawn for the other layout is
+    not what is shown."""
+    files = [entry(i) for i in range(9)] + [entry(i, folder="Tag 2") for i in range(9, 12)]
+    m = Manifest("p", {e.path: e for e in files}, "2026-12-01T10:00:00+00:00")
+    three = render_index(m)
+    assert three.count('<div class="col">') == 6 and 'style="--ar:' not in three
+    smaller = m.copy()
+    del smaller.files["Tag 2/IMG_11.jpg"]
+    two = render_index(smaller)
+    assert two == from_nothing(smaller)
+    assert two.count('<div class="row">') == 1 and two.count('style="--ar:') == 2
+    assert render_index(m) == three == from_nothing(m)

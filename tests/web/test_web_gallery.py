@@ -144,6 +144,34 @@ def test_a_masonry_reads_in_the_gallery_order_as_the_app_lays_it_out(browser, ph
     assert all(abs(p["w"] - 370) < 2 for p in shown)
 
 
+def test_a_masonrys_section_of_one_or_two_fills_the_width(browser, phone, site):
+    """A folder of one photo in a 7-20 gallery stood alone in the first of three
+    columns, two thirds of the page empty beside it (two photos: one third)."""
+    paths = [*names(8), "ceremony/C_1.jpg", "ceremony/C_2.jpg", "party/P_1.jpg"]
+    url = site(paths, preview=(900, 600))
+    browser.get(url)
+    assert browser.find_element(By.TAG_NAME, "body").get_attribute("data-layout") == "masonry"
+    shown = {p["name"]: p for p in pictures(browser)}
+    main = browser.execute_script(
+        "var m = document.querySelector('main'), s = getComputedStyle(m);"
+        "return [m.getBoundingClientRect().left + parseFloat(s.paddingLeft),"
+        "        m.getBoundingClientRect().right - parseFloat(s.paddingRight)]"
+    )
+    assert len({round(shown[n]["x"]) for n in names(8)}) == 3  # the first section: a masonry
+    pair = shown["C_1.jpg"], shown["C_2.jpg"]  # side by side, edge to edge, as high
+    assert round(pair[0]["y"]) == round(pair[1]["y"]) and abs(pair[0]["h"] - pair[1]["h"]) < 2
+    assert abs(pair[0]["x"] - main[0]) < 2 and abs(pair[1]["right"] - main[1]) < 2
+    lone = shown["P_1.jpg"]  # as large as a row allows, in the middle, whole
+    assert lone["w"] > 0.6 * (main[1] - main[0])
+    assert abs((lone["x"] - main[0]) - (main[1] - lone["right"])) < 2
+    assert abs(lone["w"] / lone["h"] - 1.5) < 0.03
+    phone.get(url)  # a phone: one under the other, in the gallery's order, full width
+    shown = pictures(phone)
+    assert [p["name"] for p in sorted(shown, key=lambda p: p["y"])] == [
+        p.rsplit("/", 1)[-1] for p in paths]  # fmt: skip
+    assert all(abs(p["w"] - 370) < 2 for p in shown)
+
+
 def test_folders_become_sections(browser, site):
     browser.get(site(["a.jpg", "ceremony/b.jpg", "ceremony/c.jpg", "party/d.jpg"]))
     titles = [h.text for h in browser.find_elements(By.CSS_SELECTOR, "section h2")]

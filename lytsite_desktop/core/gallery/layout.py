@@ -124,6 +124,14 @@ def masonry_columns(aspects: Sequence[float], columns: int) -> list[list[int]]:
     return out
 
 
+def section_layout(layout: Layout, count: int) -> Layout:
+    """How one section of a page in ``layout`` lays out its ``count`` files: a
+    masonry's section of fewer files than its columns stands as rows of the 2-6
+    grid (one photo across the page, two side by side), not in one or two of the
+    three columns with the rest of the width empty."""
+    return Layout.GRID if layout == Layout.MASONRY and count < MASONRY_COLUMNS else layout
+
+
 def camera_summary(entry: ManifestEntry) -> str:
     """Camera, lens, exposure, date (recorded at ingest), as one caption line."""
     c = entry.camera or {}

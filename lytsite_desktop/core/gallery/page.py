@@ -13,6 +13,8 @@ Each file's figure and data are drawn once while its entry stays the same
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date
 from functools import cache, partial
 from html import escape
@@ -34,9 +36,10 @@ from lytsite_desktop.core.gallery.layout import (
     layout_for,
     masonry_columns,
     relative_key,
+    section_layout,
     zoom_width,
 )
-from lytsite_desktop.core.gallery.memo import Memos
+from lytsite_desktop.core.gallery.memo import EntryMemo, Memos
 from lytsite_desktop.core.gallery.webdata import FileItem, PageData, expired_words, file_item
 from lytsite_desktop.core.keys import project_prefix
 from lytsite_desktop.core.publish.entry import ManifestEntry
@@ -260,13 +263,23 @@ def render_index(
         body = f'<p class="ended">{escape(expired_words(manifest.expires))}</p>'
         data, bar = PageData(manifest.project, expires=manifest.expires), ""
     else:
-        with _DRAWINGS.lent((manifest.project, layout, originals)) as memo:
-            draw = partial(_draw, layout=layout, prefix=prefix, originals=originals)
-            groups = [(s.title, [memo.get(e, draw) for e in s.entries]) for s in view.sections]
-            videos = [memo.get(e, draw) for e in view.videos]
-            documents = [memo.get(e, draw) for e in view.documents]
-        body = _body(layout, groups, videos, documents)
-        shown = [d for _, group in groups for d in group] + videos + documents
+        with ExitStack() as lent:
+            memos: dict[Layout, EntryMemo[_Drawn]] = {}
+
+            def drawn(entries: Sequence[ManifestEntry], kind: Layout) -> list[_Drawn]:
+                if kind not in memos:  # one memo per way of drawing a figure
+                    key = (manifest.project, kind, originals)
+                    memos[kind] = lent.enter_context(_DRAWINGS.lent(key))
+                draw = partial(_draw, layout=kind, prefix=prefix, originals=originals)
+                return [memos[kind].get(e, draw) for e in entries]
+
+            groups = []
+            for s in view.sections:
+                kind = section_layout(layout, len(s.entries))
+                groups.append((s.title, kind, drawn(s.entries, kind)))
+            videos, documents = drawn(view.videos, layout), drawn(view.documents, layout)
+        body = _body(groups, videos, documents)
+        shown = [d for _, _, group in groups for d in group] + videos + documents
         data = PageData(manifest.project, manifest.contact, manifest.expires,
                         originals is not None, [d.item for d in shown])  # fmt: skip
         header, bar = _header(view, prefix, count), _bar(view, data)
@@ -297,12 +310,12 @@ def render_index(
 
 
 def _body(
-    layout: Layout, groups: list[tuple[str, list[_Drawn]]], videos: list[_Drawn],
-    documents: list[_Drawn],
-) -> str:  # fmt: skip
-    """The photos by folder, then the videos, then the documents."""
+    groups: list[tuple[str, Layout, list[_Drawn]]], videos: list[_Drawn], documents: list[_Drawn]
+) -> str:
+    """The photos by folder (each section in its own layout: :func:`section_layout`),
+    then the videos, then the documents."""
     parts: list[str] = []
-    for title, group in groups:
+    for title, layout, group in groups:
         heading = f"<h2>{escape(title)}</h2>" if title else ""
         parts.append(f'<section class="section">{heading}{_items(group, layout)}</section>')
     if videos:

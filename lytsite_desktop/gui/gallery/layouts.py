@@ -1,6 +1,7 @@
 """The gallery's small-project layouts, as widgets: one file as a single large
 image, 2 to 6 in rows side by side at their own shapes (:class:`RowLayout`), 7 to
-20 as a masonry (each file in the shortest column so far). Bigger projects use
+20 as a masonry (each file in the shortest column so far; a section of one or two
+files as a row). Bigger projects use
 the virtualised ThumbGrid instead."""
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from lytsite_desktop.core.gallery.layout import (
     is_video,
     masonry_columns,
     row_height,
+    section_layout,
 )
 from lytsite_desktop.core.gallery.projects import GalleryItem
 from lytsite_desktop.gui.gallery.thumbcache import ThumbCache
@@ -222,16 +224,17 @@ class FlowView(QScrollArea):
                 header.setFont(font)
                 header.setAccessibleName(f"Section {title}")
                 column.addWidget(header)
-            tiles = [self._tile(item, index + i, layout) for i, item in enumerate(items)]
+            kind = section_layout(layout, len(items))
+            tiles = [self._tile(item, index + i, kind) for i, item in enumerate(items)]
             index += len(items)
             self.tiles.extend(tiles)
-            if layout == Layout.GRID:
+            if kind == Layout.GRID:
                 start = 0
                 for size in grid_rows(len(tiles)):
                     self.rows.append(RowLayout(tiles[start : start + size]))
                     column.addLayout(self.rows[-1])
                     start += size
-            elif layout == Layout.MASONRY:
+            elif kind == Layout.MASONRY:
                 column.addLayout(_masonry(tiles))
             else:
                 for tile in tiles:
