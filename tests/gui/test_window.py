@@ -74,6 +74,37 @@ def test_dropped_photos_show_their_pictures_before_publish(tmp_path, open_window
     assert states(window) == ["ready"] * 4  # nothing published to get them
 
 
+def test_pngs_webps_and_tiffs_show_their_pictures_before_publish_too(tmp_path, open_window, qtbot):
+    """Only JPEGs had pictures before Publish: a studio's PNG exports, a WebP and a
+    scan's TIFF stood blank beside them."""
+    from PIL import Image
+
+    folder = tmp_path / "Studio"
+    folder.mkdir()
+    scene((1500, 1000), seed=1).save(folder / "a.png")
+    scene((1000, 1500), seed=2).save(folder / "b.webp", quality=80)
+    scene((1500, 1000), seed=3).save(folder / "c.tif", compression="tiff_lzw")
+    scene((1500, 1000), seed=4).save(folder / "d.png")
+    (folder / "d.png").write_bytes((folder / "d.png").read_bytes()[:3000])  # cut short
+    Image.new("RGB", (6000, 4500), "gray").save(folder / "e.png")  # 27 MP: its preview's
+    window = open_window()
+    drop(window.upload.drop_area, [folder])
+    model = window.upload.model
+    qtbot.waitUntil(lambda: model.rowCount() == 5, timeout=10_000)
+
+    def picture(name: str):  # type: ignore[no-untyped-def]
+        row = next(i for i, r in enumerate(model.rows) if r.rel_path == name)
+        return model.index(row, QueueModel.THUMB).data(Qt.ItemDataRole.DecorationRole)
+
+    shown = ("a.png", "b.webp", "c.tif")
+    qtbot.waitUntil(lambda: all(picture(n) is not None for n in shown), timeout=10_000)
+    assert [(picture(n).width(), picture(n).height()) for n in shown] == [(60, 40), (26, 40),
+                                                                          (60, 40)]  # fmt: skip
+    qtbot.wait(300)
+    assert picture("d.png") is None and picture("e.png") is None
+    assert states(window) == ["ready"] * 5
+
+
 def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qtbot, s3, bucket):
     folder = tmp_path / "Shoot"
     big = write_random(folder / "raw" / "big.tif", 9 * MiB, seed=1)

@@ -1,13 +1,14 @@
 """The queue's thumbnails, decoded off the GUI thread: a photo's from its original
-as soon as its row is shown (a JPEG: its row has a picture before Publish), then
-from its preview once that is made (RAW files and the rest get theirs then)."""
+as soon as its row is shown (a JPEG, PNG, WebP or TIFF: its row has a picture
+before Publish), then from its preview once that is made (camera raws, HEIC and
+the rest get theirs then)."""
 
 from __future__ import annotations
 
 import mmap
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QImageReader
 
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.background import Background
@@ -17,8 +18,12 @@ from lytsite_desktop.gui.upload.rows import Row
 
 #: Thumbnail height in the queue, in device-independent pixels.
 ROW_THUMB = 40
-#: Originals read for a row's thumbnail: a JPEG decodes at 1/8 of its size.
-FROM_ORIGINAL = (".jpg", ".jpeg")
+#: Originals read for a row's thumbnail: a JPEG decodes at 1/8 of its size...
+JPEG = (".jpg", ".jpeg")
+#: ... these Qt decodes whole before it scales (and refuses when cut short), so
+#: only up to :data:`WHOLE_PIXELS` (a 100 MB picture in memory for a moment).
+WHOLE = (".png", ".webp", ".tif", ".tiff")
+WHOLE_PIXELS = 25_000_000
 
 
 class RowThumbs(QObject):
@@ -34,13 +39,15 @@ class RowThumbs(QObject):
     def from_original(self, row: Row) -> None:
         """A ready photo's thumbnail from the file itself (skipped once its publish
         has begun: its preview's comes then)."""
-        if not row.source.lower().endswith(FROM_ORIGINAL):
+        name = row.source.lower()
+        if not name.endswith(JPEG + WHOLE):
             return
+        readable = _whole if name.endswith(JPEG) else _small_enough
 
         def read() -> QImage | None:
             if row.state is not FileState.READY or row.thumb is not None:
                 return None
-            return read_image(row.source, 0, height=ROW_THUMB) if _whole(row.source) else None
+            return read_image(row.source, 0, height=ROW_THUMB) if readable(row.source) else None
 
         self.background.run(read, done=lambda image: self._arrived(row, image),
                             failed=lambda exc: None)  # fmt: skip
@@ -59,6 +66,12 @@ class RowThumbs(QObject):
 
     def shutdown(self) -> None:
         self.background.shutdown()
+
+
+def _small_enough(path: str) -> bool:
+    """Is the picture at most :data:`WHOLE_PIXELS` (from its header)?"""
+    size = QImageReader(path).size()
+    return size.isValid() and 0 < size.width() * size.height() <= WHOLE_PIXELS
 
 
 def _whole(path: str) -> bool:
