@@ -60,6 +60,7 @@ class ImageRenditions:
     preview: Encoded
     thumb: Encoded
     camera: dict[str, str] | None
+    color: str  # the thumbnail's average colour, "#rrggbb"
 
 
 def orientation_of(im: Image.Image) -> int:
@@ -103,7 +104,15 @@ def render_image(
     thumb_im = _fit(marked if mark is not None and mark.thumbs else small, thumb_size,
                     reducing_gap=1.5)  # fmt: skip
     thumb = _encode(thumb_im, thumb_quality)
-    return ImageRenditions(width, height, preview, thumb, camera)
+    return ImageRenditions(width, height, preview, thumb, camera, average_color(thumb_im))
+
+
+def average_color(im: Image.Image) -> str:
+    """A picture's average colour as "#rrggbb" (what the page shows while it loads)."""
+    pixel = cast(
+        tuple[int, ...], im.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+    )
+    return "#" + "".join(f"{c:02x}" for c in pixel[:3])
 
 
 def _target(w: int, h: int, long_edge: int) -> tuple[int, int]:

@@ -104,7 +104,8 @@ def render(job: RenderJob, tick: Callable[[], None] = lambda: None) -> RenderRes
     a long job (a video) is still moving."""
     result = _render(job, tick)
     if result.thumb is not None:
-        color = average_color(os.path.join(job.out_dir, result.thumb.name))
+        # A photo's comes with its renditions; a PDF's or a video's from its thumbnail.
+        color = result.color or average_color(os.path.join(job.out_dir, result.thumb.name))
         result = replace(result, color=color, thumb=replace(result.thumb, tag=job.thumb_tag))
     if result.preview is not None and result.preview.name == PREVIEW_WEBP:
         preview = replace(result.preview, tag=job.preview_tag)
@@ -127,15 +128,14 @@ def average_color(path: str) -> str | None:
     """A picture's average colour as "#rrggbb" (None when it cannot be read)."""
     from PIL import Image
 
+    from lytsite_desktop.core.previews import imaging
+
     try:
         with Image.open(path) as im:
             im.draft("RGB", (64, 64))
-            pixel = im.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+            return imaging.average_color(im)
     except (OSError, ValueError):
         return None
-    if not isinstance(pixel, tuple):
-        return None
-    return "#" + "".join(f"{int(c):02x}" for c in pixel[:3])
 
 
 def _render(job: RenderJob, tick: Callable[[], None]) -> RenderResult:
@@ -211,7 +211,7 @@ def _render_picture(job: RenderJob) -> RenderResult:
     preview = _write(job.out_dir, PREVIEW_WEBP, r.preview)
     thumb = _write(job.out_dir, THUMB_WEBP, r.thumb)
     width, height = full or (r.width, r.height)
-    return RenderResult(width, height, preview, thumb, camera=r.camera)
+    return RenderResult(width, height, preview, thumb, camera=r.camera, color=r.color)
 
 
 def not_a_picture(
