@@ -1,8 +1,7 @@
 """The gallery's small-project layouts, as widgets: one file as a single large
 image, 2 to 6 in rows side by side at their own shapes (:class:`RowLayout`), 7 to
 20 as a masonry (each file in the shortest column so far; a section of one or two
-files as a row). Bigger projects use
-the virtualised ThumbGrid instead."""
+files as a row). Bigger projects use the virtualised ThumbGrid instead."""
 
 from __future__ import annotations
 
