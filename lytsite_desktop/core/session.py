@@ -57,6 +57,8 @@ class FoundInterrupted(Event):
     #: Unfinished files another window or command publishes right now: theirs
     #: until that run ends (then asked again: finished, failed or interrupted).
     elsewhere: tuple[FileRecord, ...] = ()
+    #: Which look this answers (:attr:`Session.looks` when it was asked).
+    asked: int = 0
 
 
 class Session:
@@ -69,6 +71,10 @@ class Session:
         self._commands: queue.Queue[Callable[[], object] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="session-io", daemon=True)
         self._thread.start()
+        #: Looks at the journal asked so far (:meth:`find_interrupted`). The
+        #: commands run in the order asked: a look asked before a resume answers
+        #: with the files that resume takes.
+        self.looks = 0
 
     def subscribe(self, fn: Subscriber) -> None:
         self.events.subscribe(fn)
@@ -135,6 +141,8 @@ class Session:
         lytsite process running them), files that failed last time, and files
         another window or command publishes now; answered with
         :class:`FoundInterrupted`. Rows this window drives are none of these."""
+        self.looks += 1
+        asked = self.looks
 
         def find() -> None:
             journal = self.app.journal
@@ -153,7 +161,7 @@ class Session:
                     kept = self.app.gallery.title(r.dest, r.project)
                     titles[(r.dest, r.project)] = r.title if kept == r.project and r.title else kept
             self.events.emit(FoundInterrupted(tuple(found), titles, tuple(failed),
-                                              tuple(elsewhere)))  # fmt: skip
+                                              tuple(elsewhere), asked))  # fmt: skip
 
         self._do(find)
 

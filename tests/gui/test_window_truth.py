@@ -529,6 +529,48 @@ def test_after_a_crash_the_banner_and_the_rows_say_which_projects(tmp_path, open
     assert text.startswith("2 files published to Wedding Ana & João and wedding-maria-tom;")
 
 
+def test_a_look_at_the_journal_answered_after_resume_them_offers_nothing_again(
+    tmp_path, open_window, qtbot
+):
+    """The walk: "Resume them", and 3 s later the banner said again that 12 uploads
+    did not finish, with its button, while their rows uploaded. The window looks at
+    the journal every 2 s; a look asked just before the click ran before the
+    resume and its answer, the files not yet taken, came after it."""
+    from lytsite_desktop.core.publishing import PublishingService
+    from lytsite_desktop.core.store.records import QueueItem
+    from lytsite_desktop.core.transfer.task import UploadRequest
+
+    lib = tmp_path / "lib"
+    first = write_random(tmp_path / "Gala" / "first.jpg", 50_000, seed=1)
+    crashed = [write_random(tmp_path / "Gala" / f"{n}.jpg", MiB, seed=n) for n in (2, 3, 4)]
+    app = App()
+    try:  # an earlier run: one file published, then a crash left three uploads
+        service = PublishingService(app, previews=False)
+        service.publish([UploadRequest(str(first), first.name, "gala")], app.ref(lib.as_uri()))
+        assert service.wait(60)
+        ident = service.engines()[0].dest.ident
+        service.close()
+        app.journal.queue([QueueItem(ident, "gala", f.name, str(f), f.stat().st_size,
+                                     f.stat().st_mtime_ns) for f in crashed])  # fmt: skip
+    finally:
+        app.close()
+    window = open_window(lib.as_uri(), bwlimit=MiB)  # 3 s of uploading
+    banner = window.upload.banner
+    qtbot.waitUntil(lambda: banner.isVisible(), timeout=10_000)
+    assert "3 uploads of <i>gala</i> did not finish" in banner.text.text()
+    window.upload.session.find_interrupted()  # the 2 s look, asked just before the click
+    qtbot.mouseClick(banner.resume_button, Qt.MouseButton.LeftButton)
+    offered = []
+
+    def done() -> bool:
+        offered.append(banner.isVisible() and banner.resume_button.isVisible())
+        rows = window.upload.model.rows
+        return len(rows) == 3 and all(r.state == FileState.PUBLISHED for r in rows)
+
+    qtbot.waitUntil(done, timeout=30_000)
+    assert len(offered) > 10 and not any(offered)
+
+
 def test_the_note_of_files_that_failed_last_time_counts_them():
     from lytsite_desktop.gui.upload.status_line import failed_note
 

@@ -38,6 +38,8 @@ class InterruptedBanner(QWidget):
         self.elsewhere = 0
         #: Whether the journal has answered once (the window's start).
         self.told = False
+        #: Answers to looks up to this one list the uploads a resume has taken.
+        self._stale = 0
         self._cut_short = self._theirs = ""
         self._look = QTimer(self)
         self._look.setSingleShot(True)
@@ -49,6 +51,7 @@ class InterruptedBanner(QWidget):
         """Say how many uploads did not finish (``offer``: with the button; not when
         they resume by themselves) and how many another run publishes, of which
         projects (titled as the Gallery tab lists them, in the journal's order)."""
+        offer = offer and event.asked > self._stale
         cut_short, theirs = event.records if offer else (), event.elsewhere
         self._cut_short = self._theirs = ""
         if cut_short:
@@ -59,8 +62,11 @@ class InterruptedBanner(QWidget):
         self._look.start()
         self._show()
 
-    def resumed(self) -> None:
-        """The uploads cut short are under way; what another run does is still said."""
+    def resumed(self, looks: int) -> None:
+        """The uploads cut short are under way (after ``looks`` looks at the journal:
+        an answer to one of those is no reason to offer them again); what another
+        run does is still said."""
+        self._stale = looks
         self._cut_short = ""
         self._show()
 

@@ -237,7 +237,7 @@ class UploadPage(QWidget):
 
     def resume_interrupted(self) -> None:
         self.session.resume_interrupted()
-        self.banner.resumed()
+        self.banner.resumed(self.session.looks)
 
     # -- controls ---------------------------------------------------------------------------------
 
@@ -355,7 +355,7 @@ class UploadPage(QWidget):
             self.message.emit(failed_note(len(event.failed)))
         auto = self.app.settings.auto_resume and not self.banner.told  # as the window opens
         if event.records and auto:
-            self.session.resume_interrupted()
+            self.resume_interrupted()
         self.banner.tell(event, offer=not auto)
 
     def _show_queue(self) -> None:
