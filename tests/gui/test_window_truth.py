@@ -558,6 +558,8 @@ def test_a_look_at_the_journal_answered_after_resume_them_offers_nothing_again(
     banner = window.upload.banner
     qtbot.waitUntil(lambda: banner.isVisible(), timeout=10_000)
     assert "3 uploads of <i>gala</i> did not finish" in banner.text.text()
+    # It said "they continue where they stopped": a file sent whole starts over.
+    assert "its last finished part (a small file is sent again whole)" in banner.text.text()
     window.upload.session.find_interrupted()  # the 2 s look, asked just before the click
     qtbot.mouseClick(banner.resume_button, Qt.MouseButton.LeftButton)
     offered = []

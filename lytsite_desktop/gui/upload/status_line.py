@@ -95,12 +95,15 @@ def status_line(t: Totals, ready: int, elsewhere: int = 0) -> str:
 
 def interrupted_note(count: int, projects: list[str]) -> str:
     """The banner after a crash: how many uploads, of which projects (their
-    titles, as the Gallery tab lists them), and that nothing is lost. Rich text."""
+    titles, as the Gallery tab lists them), and that nothing is lost (what a
+    resume sends again: a small file's whole body, a big file's unfinished
+    parts). Rich text."""
     named = listed([f"<i>{html.escape(p)}</i>" for p in projects])
     where = f" of {named}" if named else ""
     return (
         f"<b>{count} upload{'s' if count != 1 else ''}{where} did not finish last time.</b> "
-        "Nothing is lost: they continue where they stopped."
+        "Nothing is lost: each carries on from its last finished part (a small file "
+        "is sent again whole)."
     )
 
 
