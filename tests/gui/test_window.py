@@ -43,6 +43,21 @@ def test_drop_of_a_folder_and_a_file_adds_rows(tmp_path, window_for, qtbot):
     assert set(states(window)) == {"ready"}
 
 
+def dropped(open_window, qtbot, folder: Path, count: int):  # type: ignore[no-untyped-def]
+    """A window with ``folder`` dropped on it (its ``count`` rows listed), and
+    ``picture(name)``: the picture a row shows (None: none yet)."""
+    window = open_window()
+    drop(window.upload.drop_area, [folder])
+    model = window.upload.model
+    qtbot.waitUntil(lambda: model.rowCount() == count, timeout=10_000)
+
+    def picture(name: str):  # type: ignore[no-untyped-def]
+        row = next(i for i, r in enumerate(model.rows) if r.rel_path == name)
+        return model.index(row, QueueModel.THUMB).data(Qt.ItemDataRole.DecorationRole)
+
+    return window, picture
+
+
 def test_dropped_photos_show_their_pictures_before_publish(tmp_path, open_window, qtbot):
     """A dropped folder's rows had no pictures until Publish made the previews."""
     from PIL.Image import Transpose
@@ -55,15 +70,7 @@ def test_dropped_photos_show_their_pictures_before_publish(tmp_path, open_window
     (folder / "b.jpg").write_bytes(jpeg_bytes(upright, exif=exif_with(6)))
     (folder / "c.jpg").write_bytes(jpeg_bytes(scene((1500, 1000), seed=3))[:4000])  # cut short
     write_random(folder / "d.bin", 5000, seed=4)
-    window = open_window()
-    drop(window.upload.drop_area, [folder])
-    model = window.upload.model
-    qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=10_000)
-
-    def picture(name: str):  # type: ignore[no-untyped-def]
-        row = next(i for i, r in enumerate(model.rows) if r.rel_path == name)
-        return model.index(row, QueueModel.THUMB).data(Qt.ItemDataRole.DecorationRole)
-
+    window, picture = dropped(open_window, qtbot, folder, 4)
     qtbot.waitUntil(lambda: picture("a.jpg") is not None and picture("b.jpg") is not None,
                     timeout=10_000)  # fmt: skip
     a, b = picture("a.jpg"), picture("b.jpg")
@@ -87,15 +94,7 @@ def test_pngs_webps_and_tiffs_show_their_pictures_before_publish_too(tmp_path, o
     scene((1500, 1000), seed=4).save(folder / "d.png")
     (folder / "d.png").write_bytes((folder / "d.png").read_bytes()[:3000])  # cut short
     Image.new("RGB", (6000, 4500), "gray").save(folder / "e.png")  # 27 MP: its preview's
-    window = open_window()
-    drop(window.upload.drop_area, [folder])
-    model = window.upload.model
-    qtbot.waitUntil(lambda: model.rowCount() == 5, timeout=10_000)
-
-    def picture(name: str):  # type: ignore[no-untyped-def]
-        row = next(i for i, r in enumerate(model.rows) if r.rel_path == name)
-        return model.index(row, QueueModel.THUMB).data(Qt.ItemDataRole.DecorationRole)
-
+    window, picture = dropped(open_window, qtbot, folder, 5)
     shown = ("a.png", "b.webp", "c.tif")
     qtbot.waitUntil(lambda: all(picture(n) is not None for n in shown), timeout=10_000)
     assert [(picture(n).width(), picture(n).height()) for n in shown] == [(60, 40), (26, 40),

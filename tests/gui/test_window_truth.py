@@ -5,6 +5,7 @@ S3 server process, the test proxy."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -529,6 +530,27 @@ def test_after_a_crash_the_banner_and_the_rows_say_which_projects(tmp_path, open
     assert text.startswith("2 files published to Wedding Ana & João and wedding-maria-tom;")
 
 
+def left_by_a_crash(lib: Path, project: str, published: Path, cut_short: list[Path]) -> None:
+    """An earlier run (this test's home): ``published`` published to the library
+    folder ``lib`` as ``project``, then a crash left ``cut_short`` queued."""
+    from lytsite_desktop.core.publishing import PublishingService
+    from lytsite_desktop.core.store.records import QueueItem
+    from lytsite_desktop.core.transfer.task import UploadRequest
+
+    app = App()
+    try:
+        service = PublishingService(app, previews=False)
+        service.publish([UploadRequest(str(published), published.name, project)],
+                        app.ref(lib.as_uri()))  # fmt: skip
+        assert service.wait(60)
+        ident = service.engines()[0].dest.ident
+        service.close()
+        app.journal.queue([QueueItem(ident, project, f.name, str(f), f.stat().st_size,
+                                     f.stat().st_mtime_ns) for f in cut_short])  # fmt: skip
+    finally:
+        app.close()
+
+
 def test_a_look_at_the_journal_answered_after_resume_them_offers_nothing_again(
     tmp_path, open_window, qtbot
 ):
@@ -536,24 +558,10 @@ def test_a_look_at_the_journal_answered_after_resume_them_offers_nothing_again(
     did not finish, with its button, while their rows uploaded. The window looks at
     the journal every 2 s; a look asked just before the click ran before the
     resume and its answer, the files not yet taken, came after it."""
-    from lytsite_desktop.core.publishing import PublishingService
-    from lytsite_desktop.core.store.records import QueueItem
-    from lytsite_desktop.core.transfer.task import UploadRequest
-
     lib = tmp_path / "lib"
     first = write_random(tmp_path / "Gala" / "first.jpg", 50_000, seed=1)
     crashed = [write_random(tmp_path / "Gala" / f"{n}.jpg", MiB, seed=n) for n in (2, 3, 4)]
-    app = App()
-    try:  # an earlier run: one file published, then a crash left three uploads
-        service = PublishingService(app, previews=False)
-        service.publish([UploadRequest(str(first), first.name, "gala")], app.ref(lib.as_uri()))
-        assert service.wait(60)
-        ident = service.engines()[0].dest.ident
-        service.close()
-        app.journal.queue([QueueItem(ident, "gala", f.name, str(f), f.stat().st_size,
-                                     f.stat().st_mtime_ns) for f in crashed])  # fmt: skip
-    finally:
-        app.close()
+    left_by_a_crash(lib, "gala", first, crashed)
     window = open_window(lib.as_uri(), bwlimit=MiB)  # 3 s of uploading
     banner = window.upload.banner
     qtbot.waitUntil(lambda: banner.isVisible(), timeout=10_000)
@@ -765,25 +773,10 @@ def test_files_another_run_publishes_now_are_said_and_offered_once_it_stops(
     import sys
     from pathlib import Path
 
-    from lytsite_desktop.core.publishing import PublishingService
-    from lytsite_desktop.core.store.records import QueueItem
-    from lytsite_desktop.core.transfer.task import UploadRequest
-
     lib = tmp_path / "lib"
     first = write_random(tmp_path / "Old" / "first.jpg", 50_000, seed=8)
     crashed = write_random(tmp_path / "Old" / "old.jpg", 50_000, seed=9)
-    app = App()
-    try:  # an earlier run: one file published, then a crash left one upload
-        service = PublishingService(app, previews=False)
-        service.publish([UploadRequest(str(first), first.name, "old")], app.ref(lib.as_uri()))
-        assert service.wait(60)
-        ident = service.engines()[0].dest.ident
-        service.close()
-        st = crashed.stat()
-        app.journal.queue([QueueItem(ident, "old", "old.jpg", str(crashed), st.st_size,
-                                     st.st_mtime_ns)])  # fmt: skip
-    finally:
-        app.close()
+    left_by_a_crash(lib, "old", first, [crashed])
     gala = [write_random(tmp_path / "Gala" / f"{n}.jpg", 3_000_000, seed=n) for n in (1, 2, 3)]
     repo = Path(__file__).resolve().parents[2]
     run = subprocess.Popen(  # a terminal's upload, slowed so it is still going
