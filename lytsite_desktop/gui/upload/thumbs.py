@@ -21,9 +21,9 @@ ROW_THUMB = 40
 #: Originals read for a row's thumbnail: a JPEG decodes at 1/8 of its size...
 JPEG = (".jpg", ".jpeg")
 #: ... these Qt decodes whole before it scales (and refuses when cut short), so
-#: only up to :data:`WHOLE_PIXELS` (a 100 MB picture in memory for a moment).
-WHOLE = (".png", ".webp", ".tif", ".tiff")
-WHOLE_PIXELS = 25_000_000
+#: only up to :data:`DECODED_WHOLE_PIXELS` (a 100 MB picture in memory for a moment).
+DECODED_WHOLE = (".png", ".webp", ".tif", ".tiff")
+DECODED_WHOLE_PIXELS = 25_000_000
 
 
 class RowThumbs(QObject):
@@ -40,7 +40,7 @@ class RowThumbs(QObject):
         """A ready photo's thumbnail from the file itself (skipped once its publish
         has begun: its preview's comes then)."""
         name = row.source.lower()
-        if not name.endswith(JPEG + WHOLE):
+        if not name.endswith(JPEG + DECODED_WHOLE):
             return
         readable = _whole if name.endswith(JPEG) else _small_enough
 
@@ -69,9 +69,9 @@ class RowThumbs(QObject):
 
 
 def _small_enough(path: str) -> bool:
-    """Is the picture at most :data:`WHOLE_PIXELS` (from its header)?"""
+    """Is the picture at most :data:`DECODED_WHOLE_PIXELS` (from its header)?"""
     size = QImageReader(path).size()
-    return size.isValid() and 0 < size.width() * size.height() <= WHOLE_PIXELS
+    return size.isValid() and 0 < size.width() * size.height() <= DECODED_WHOLE_PIXELS
 
 
 def _whole(path: str) -> bool:
