@@ -81,9 +81,12 @@ def test_dropped_photos_show_their_pictures_before_publish(tmp_path, open_window
     assert states(window) == ["ready"] * 4  # nothing published to get them
 
 
-def test_pngs_webps_and_tiffs_show_their_pictures_before_publish_too(tmp_path, open_window, qtbot):
-    """Only JPEGs had pictures before Publish: a studio's PNG exports, a WebP and a
-    scan's TIFF stood blank beside them."""
+def test_pngs_webps_tiffs_and_heics_show_their_pictures_before_publish_too(
+    tmp_path, open_window, qtbot
+):
+    """Only JPEGs had pictures before Publish: a studio's PNG exports, a WebP, a
+    scan's TIFF and a phone's HEIC stood blank beside them."""
+    import pillow_heif
     from PIL import Image
 
     folder = tmp_path / "Studio"
@@ -94,14 +97,24 @@ def test_pngs_webps_and_tiffs_show_their_pictures_before_publish_too(tmp_path, o
     scene((1500, 1000), seed=4).save(folder / "d.png")
     (folder / "d.png").write_bytes((folder / "d.png").read_bytes()[:3000])  # cut short
     Image.new("RGB", (6000, 4500), "gray").save(folder / "e.png")  # 27 MP: its preview's
-    window, picture = dropped(open_window, qtbot, folder, 5)
-    shown = ("a.png", "b.webp", "c.tif")
+    pillow_heif.from_pillow(scene((1000, 1500), seed=5)).save(folder / "f.heic", quality=70)
+    (folder / "g.heic").write_bytes((folder / "f.heic").read_bytes()[:2000])  # cut short
+    window, picture = dropped(open_window, qtbot, folder, 7)
+    shown = ("a.png", "b.webp", "c.tif", "f.heic")
     qtbot.waitUntil(lambda: all(picture(n) is not None for n in shown), timeout=10_000)
-    assert [(picture(n).width(), picture(n).height()) for n in shown] == [(60, 40), (26, 40),
-                                                                          (60, 40)]  # fmt: skip
+    assert [(picture(n).width(), picture(n).height()) for n in shown] == [
+        (60, 40), (26, 40), (60, 40), (27, 40)]  # fmt: skip
+    # The HEIC's colours as made (red and blue where they were, not swapped):
+    made = scene((1000, 1500), seed=5).resize((27, 40))
+    spot = max(((x, y) for x in range(27) for y in range(40)),
+               key=lambda p: abs(made.getpixel(p)[0] - made.getpixel(p)[2]))  # fmt: skip
+    want, got = made.getpixel(spot), picture("f.heic").pixelColor(*spot)
+    assert abs(want[0] - want[2]) > 40
+    assert all(abs(a - b) < 30 for a, b in zip((got.red(), got.green(), got.blue()), want,
+                                               strict=True))  # fmt: skip
     qtbot.wait(300)
-    assert picture("d.png") is None and picture("e.png") is None
-    assert states(window) == ["ready"] * 5
+    assert picture("d.png") is None and picture("e.png") is None and picture("g.heic") is None
+    assert states(window) == ["ready"] * 7
 
 
 def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qtbot, s3, bucket):

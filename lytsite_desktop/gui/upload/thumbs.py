@@ -1,13 +1,15 @@
 """The queue's thumbnails, decoded off the GUI thread: a photo's from its original
-as soon as its row is shown (a JPEG, PNG, WebP or TIFF: its row has a picture
-before Publish), then from its preview once that is made (camera raws, HEIC and
-the rest get theirs then)."""
+as soon as its row is shown (a JPEG, PNG, WebP, TIFF or a phone's HEIC: its row
+has a picture before Publish), then from its preview once that is made (camera
+raws and the rest get theirs then)."""
 
 from __future__ import annotations
 
+import logging
 import mmap
+from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QImage, QImageReader
 
 from lytsite_desktop.core.states import FileState
@@ -24,6 +26,10 @@ JPEG = (".jpg", ".jpeg")
 #: only up to :data:`DECODED_WHOLE_PIXELS` (a 100 MB picture in memory for a moment).
 DECODED_WHOLE = (".png", ".webp", ".tif", ".tiff")
 DECODED_WHOLE_PIXELS = 25_000_000
+#: ... and a phone's HEIC or HEIF, which Qt cannot read: libheif, as the previews.
+HEIF = (".heic", ".heif")
+
+log = logging.getLogger(__name__)
 
 
 class RowThumbs(QObject):
@@ -39,15 +45,14 @@ class RowThumbs(QObject):
     def from_original(self, row: Row) -> None:
         """A ready photo's thumbnail from the file itself (skipped once its publish
         has begun: its preview's comes then)."""
-        name = row.source.lower()
-        if not name.endswith(JPEG + DECODED_WHOLE):
+        decode = _decoder(row.source.lower())
+        if decode is None:
             return
-        readable = _whole if name.endswith(JPEG) else _small_enough
 
         def read() -> QImage | None:
             if row.state is not FileState.READY or row.thumb is not None:
                 return None
-            return read_image(row.source, 0, height=ROW_THUMB) if readable(row.source) else None
+            return decode(row.source)
 
         self.background.run(read, done=lambda image: self._arrived(row, image),
                             failed=lambda exc: None)  # fmt: skip
@@ -66,6 +71,36 @@ class RowThumbs(QObject):
 
     def shutdown(self) -> None:
         self.background.shutdown()
+
+
+def _decoder(name: str) -> Callable[[str], QImage | None] | None:
+    """How a row's picture is read from a file of this (lower-case) name, if it is."""
+    if name.endswith(JPEG):
+        return lambda path: read_image(path, 0, height=ROW_THUMB) if _whole(path) else None
+    if name.endswith(DECODED_WHOLE):
+        return lambda path: read_image(path, 0, height=ROW_THUMB) if _small_enough(path) else None
+    return _heif_picture if name.endswith(HEIF) else None
+
+
+def _heif_picture(path: str) -> QImage | None:
+    """A HEIC or HEIF photo (a phone's) for its row, turned as the phone stored it
+    (libheif applies the file's rotation); up to :data:`DECODED_WHOLE_PIXELS`. None
+    when it cannot be read (cut short, not a HEIF)."""
+    import pillow_heif  # loaded here only when such a row is shown
+
+    try:
+        heif = pillow_heif.open_heif(path, convert_hdr_to_8bit=True)
+        image = heif[heif.primary_index]
+        width, height = image.size
+        if not 0 < width * height <= DECODED_WHOLE_PIXELS:
+            return None
+        form = QImage.Format.Format_RGBA8888 if image.has_alpha else QImage.Format.Format_RGB888
+        data = bytes(image.data)  # decoded here
+        picture = QImage(data, width, height, image.stride, form).copy()
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:  # libheif's errors
+        log.info("no early picture for %s: %s", path, exc)
+        return None
+    return picture.scaledToHeight(ROW_THUMB, Qt.TransformationMode.SmoothTransformation)
 
 
 def _small_enough(path: str) -> bool:
