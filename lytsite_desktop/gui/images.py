@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QIODevice, QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QImageIOHandler, QImageReader
 
 from lytsite_desktop.core.config.paths import resources_dir
@@ -18,12 +18,12 @@ def app_icon() -> QIcon:
     return icon("lytsite-desktop")
 
 
-def read_image(path: str, longest: int, *, height: int = 0) -> QImage:
-    """Decode ``path``, upright (a camera's orientation tag), scaled down (while
-    decoding) to ``longest`` px on its long edge when larger (0 keeps its size), or
-    to ``height`` px tall when given (a row of a list). A null image when
-    unreadable. Any thread."""
-    reader = QImageReader(path)
+def read_image(source: str | QIODevice, longest: int, *, height: int = 0) -> QImage:
+    """Decode ``source`` (a path, or a device holding the file's bytes), upright (a
+    camera's orientation tag), scaled down (while decoding) to ``longest`` px on
+    its long edge when larger (0 keeps its size), or to ``height`` px tall when
+    given (a row of a list). A null image when unreadable. Any thread."""
+    reader = QImageReader(source)
     reader.setAutoTransform(True)
     size = reader.size()  # as stored: turned after it is scaled
     turned = bool(reader.transformation() & QImageIOHandler.Transformation.TransformationRotate90)

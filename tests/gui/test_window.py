@@ -81,13 +81,15 @@ def test_dropped_photos_show_their_pictures_before_publish(tmp_path, open_window
     assert states(window) == ["ready"] * 4  # nothing published to get them
 
 
-def test_pngs_webps_tiffs_and_heics_show_their_pictures_before_publish_too(
+def test_pngs_webps_tiffs_heics_and_raws_show_their_pictures_before_publish_too(
     tmp_path, open_window, qtbot
 ):
     """Only JPEGs had pictures before Publish: a studio's PNG exports, a WebP, a
-    scan's TIFF and a phone's HEIC stood blank beside them."""
+    scan's TIFF, a phone's HEIC and every camera raw stood blank beside them."""
     import pillow_heif
     from PIL import Image
+
+    from tests.support.dng import make_dng
 
     folder = tmp_path / "Studio"
     folder.mkdir()
@@ -99,11 +101,15 @@ def test_pngs_webps_tiffs_and_heics_show_their_pictures_before_publish_too(
     Image.new("RGB", (6000, 4500), "gray").save(folder / "e.png")  # 27 MP: its preview's
     pillow_heif.from_pillow(scene((1000, 1500), seed=5)).save(folder / "f.heic", quality=70)
     (folder / "g.heic").write_bytes((folder / "f.heic").read_bytes()[:2000])  # cut short
-    window, picture = dropped(open_window, qtbot, folder, 7)
-    shown = ("a.png", "b.webp", "c.tif", "f.heic")
+    sideways = marked_image((320, 240)).transpose(Image.Transpose.ROTATE_90)  # as stored
+    (folder / "h.dng").write_bytes(make_dng(jpeg_bytes(sideways), sideways.size, orientation=6))
+    (folder / "i.dng").write_bytes(b"II*\0" + bytes(5000))  # no raw libraw can read
+    window, picture = dropped(open_window, qtbot, folder, 9)
+    shown = ("a.png", "b.webp", "c.tif", "f.heic", "h.dng")
     qtbot.waitUntil(lambda: all(picture(n) is not None for n in shown), timeout=10_000)
     assert [(picture(n).width(), picture(n).height()) for n in shown] == [
-        (60, 40), (26, 40), (60, 40), (27, 40)]  # fmt: skip
+        (60, 40), (26, 40), (60, 40), (27, 40), (53, 40)]  # fmt: skip
+    assert picture("h.dng").pixelColor(3, 3).red() > 180  # upright: the red block top left
     # The HEIC's colours as made (red and blue where they were, not swapped):
     made = scene((1000, 1500), seed=5).resize((27, 40))
     spot = max(((x, y) for x in range(27) for y in range(40)),
@@ -114,7 +120,8 @@ def test_pngs_webps_tiffs_and_heics_show_their_pictures_before_publish_too(
                                                strict=True))  # fmt: skip
     qtbot.wait(300)
     assert picture("d.png") is None and picture("e.png") is None and picture("g.heic") is None
-    assert states(window) == ["ready"] * 7
+    assert picture("i.dng") is None
+    assert states(window) == ["ready"] * 9
 
 
 def test_publish_runs_every_row_to_published_byte_exact(tmp_path, window_for, qtbot, s3, bucket):

@@ -58,6 +58,13 @@ _RAW_EXTENSIONS = {
     ".iiq": "Phase One IIQ",
 }
 _RAW_MIME = "image/x-raw"
+
+
+def raw_named(path: str) -> bool:
+    """Is the file named as a camera's raw (by its extension alone)?"""
+    return os.path.splitext(path)[1].lower() in _RAW_EXTENSIONS
+
+
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 _HEIF_BRANDS |= {b"avis"}  # an AVIF sequence: its first image is the preview
 _VIDEO_BRANDS = {

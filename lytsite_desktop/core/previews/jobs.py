@@ -265,33 +265,24 @@ class _NoEmbeddedPreview(Exception):
         self.note, self.detail = note, detail
 
 
-# libraw's "flip" to the EXIF orientation it stands for.
-_FLIP_TO_ORIENTATION = {0: 1, 3: 3, 5: 8, 6: 6}
-
-
 def _open_raw(job: RenderJob) -> tuple[Any, int | None, tuple[int, int]]:
     """The camera's embedded JPEG (or bitmap) preview of a raw file."""
     import rawpy
     from PIL import Image
 
+    from lytsite_desktop.core.previews.rawthumb import embedded_preview
+
     try:
-        with rawpy.imread(job.source) as raw:
-            flip = raw.sizes.flip
-            full = (raw.sizes.width, raw.sizes.height)
-            thumb = raw.extract_thumb()
+        found = embedded_preview(job.source)
     except rawpy.LibRawNoThumbnailError:
         raise _NoEmbeddedPreview(notes.raw_without_preview()) from None
     except (rawpy.LibRawFileUnsupportedError, rawpy.LibRawIOError) as exc:
         raise _NoEmbeddedPreview(notes.raw_unsupported(job.label), str(exc)) from None
     except rawpy.LibRawError as exc:
         raise _NoEmbeddedPreview(notes.damaged(False), str(exc)) from None
-    orientation = _FLIP_TO_ORIENTATION.get(flip, 1)
-    if orientation >= 5:
-        full = (full[1], full[0])
-    data: Any = thumb.data
-    if thumb.format == rawpy.ThumbFormat.JPEG:
-        im = Image.open(io.BytesIO(data))
+    if found.jpeg:
+        im = Image.open(io.BytesIO(found.data))
         # The embedded JPEG's own orientation tag, if any, wins over libraw's flip.
         tagged = im.getexif().get(0x0112)
-        return im, (None if tagged not in (None, 1) else orientation), full
-    return Image.fromarray(data), orientation, full
+        return im, (None if tagged not in (None, 1) else found.orientation), found.full
+    return Image.fromarray(found.data), found.orientation, found.full

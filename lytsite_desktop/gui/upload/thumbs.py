@@ -1,7 +1,7 @@
 """The queue's thumbnails, decoded off the GUI thread: a photo's from its original
-as soon as its row is shown (a JPEG, PNG, WebP, TIFF or a phone's HEIC: its row
-has a picture before Publish), then from its preview once that is made (camera
-raws and the rest get theirs then)."""
+as soon as its row is shown (a JPEG, PNG, WebP, TIFF, a phone's HEIC, or a camera
+raw's embedded JPEG: its row has a picture before Publish), then from its preview
+once that is made (the rest get theirs then)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import logging
 import mmap
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt
+from PySide6.QtGui import QImage, QImageIOHandler, QImageReader, QTransform
 
+from lytsite_desktop.core.ingest.filetypes import raw_named
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.background import Background
 from lytsite_desktop.gui.images import read_image
@@ -79,7 +80,40 @@ def _decoder(name: str) -> Callable[[str], QImage | None] | None:
         return lambda path: read_image(path, 0, height=ROW_THUMB) if _whole(path) else None
     if name.endswith(DECODED_WHOLE):
         return lambda path: read_image(path, 0, height=ROW_THUMB) if _small_enough(path) else None
-    return _heif_picture if name.endswith(HEIF) else None
+    if name.endswith(HEIF):
+        return _heif_picture
+    return _raw_picture if raw_named(name) else None
+
+
+#: An EXIF orientation libraw reports (a raw's) as the turn that makes it upright.
+_TURNS = {3: 180, 6: 90, 8: 270}
+
+
+def _raw_picture(path: str) -> QImage | None:
+    """A camera raw's embedded JPEG for its row, upright: by the JPEG's own tag, else
+    by the raw's (libraw's). None when it has none libraw can read."""
+    from lytsite_desktop.core.previews.rawthumb import embedded_preview
+
+    try:
+        found = embedded_preview(path)
+    except Exception as exc:  # rawpy's errors: none embedded, unknown, damaged
+        log.info("no early picture for %s: %s", path, exc)
+        return None
+    if not found.jpeg:
+        return None
+    buffer = QBuffer()
+    buffer.setData(QByteArray(bytes(found.data)))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    none = QImageIOHandler.Transformation.TransformationNone
+    tagged = QImageReader(buffer).transformation() != none  # the JPEG's own tag
+    buffer.seek(0)
+    picture = read_image(buffer, 4 * ROW_THUMB)  # turned by that tag, if any
+    if picture.isNull():
+        return None
+    turn = 0 if tagged else _TURNS.get(found.orientation, 0)
+    if turn:
+        picture = picture.transformed(QTransform().rotate(turn))
+    return picture.scaledToHeight(ROW_THUMB, Qt.TransformationMode.SmoothTransformation)
 
 
 def _heif_picture(path: str) -> QImage | None:
