@@ -50,7 +50,7 @@ class Row:
     sent: int = 0
     speed: float = 0.0  # bytes per second, of what this row sends
     meter: SpeedMeter = field(default_factory=SpeedMeter)
-    thumb: QImage | None = None  # the original's (a JPEG), then the preview's; off the GUI thread
+    thumb: QImage | None = None  # the original's (thumbs.py), then the preview's; off-thread
     thumb_asked: bool = False  # a view has shown the row: its thumbnail is asked for
     title: str = ""  # its project's: typed, the dropped folder's name, or the gallery's
     size_known: bool = True  # False: gone before it could be read (listed again later)
