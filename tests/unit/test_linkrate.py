@@ -149,3 +149,26 @@ def test_parts_in_the_air_carry_what_the_link_sends_in_seconds_once_measured_a_w
     assert not meter.parts_room(2 * part, part)  # a 2 MB/s link: two parts of 16 MiB
     _flowing(meter, clock, 25e6, 5.0)  # 200 Mbit/s: the eight slots are the limit
     assert meter.parts_room(8 * part, part)
+
+
+def test_files_sent_whole_carry_what_the_link_sends_in_two_seconds_two_at_least():
+    """Eight 2.5 MiB photos shared a 2 MB/s link: none done for ten seconds. Two
+    always, more only as the rate allows once believed (a second of arrivals): on
+    a 200 Mbit/s link six 8 MiB photos, which its round trips need."""
+    from lytsite_desktop.core.transfer.linkrate import WHOLE_SECONDS
+
+    clock = Clock()
+    meter = meter_for(clock)
+    photo = int(2.5 * MiB)
+    assert meter.whole_room(0, photo) and meter.whole_room(photo, photo)  # two at once
+    assert not meter.whole_room(2 * photo, photo)  # not measured: no third
+    _flowing(meter, clock, 2e6, 3.0)
+    assert meter.rate() is not None and meter.rate() * WHOLE_SECONDS < 2 * photo
+    assert not meter.whole_room(2 * photo, photo)  # 2 MB/s: two at a time
+    clock = Clock()
+    meter = meter_for(clock)
+    _flowing(meter, clock, 25e6, 0.9)  # 200 Mbit/s, believed after a second
+    assert not meter.whole_room(2 * 8 * MiB, 8 * MiB)
+    _flowing(meter, clock, 25e6, 0.2)
+    assert meter.whole_room(5 * 8 * MiB, 8 * MiB)
+    assert not meter.whole_room(6 * 8 * MiB, 8 * MiB)

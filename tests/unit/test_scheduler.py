@@ -99,6 +99,31 @@ def test_a_big_file_that_might_go_whole_waits_while_small_files_measure_the_link
     assert [u[0] for u in picks(s, 2)] == [2, 3]
 
 
+def test_files_sent_whole_wait_for_room_on_the_link():
+    """core/transfer/linkrate: photos sent whole share a slow link a few at a time;
+    a big file, in parts, is not held back by them."""
+    clock = [0.0]
+    meter = LinkMeter(TransferSettings(), "sha256", clock=lambda: clock[0], known=True)
+    s = Scheduler(big=meter.cutoff, room=meter.parts_room, whole_room=meter.whole_room)
+    photos = [FileTask(n, f"/src/{n}", f"{n}", "p", 4 * MiB) for n in range(1, 5)]
+    film = FileTask(9, "/src/9", "9", "p", 1024 * MiB)
+    for t in photos:
+        s.add(t, previews=False)
+    assert [u[0] for u in picks(s, 4)] == [1, 2]  # two at once, not measured yet
+    assert s.room_full, "bytes arriving look again"
+    s.add(film, previews=False)
+    assert [u[0] for u in picks(s, 1)] == [9]  # prepared beside them
+    photos[0].bytes_done = 2 * MiB
+    assert picks(s, 1) == [], "its bytes are still arriving"
+    photos[0].bytes_done = 4 * MiB  # all there, its answer awaited: the next begins
+    assert [u[0] for u in picks(s, 2)] == [3]
+    photos[0].original = Original.UP
+    assert s.unit_done(photos[0]) is False
+    assert picks(s, 1) == [], "two still arriving"
+    photos[1].bytes_done = 4 * MiB
+    assert [u[0] for u in picks(s, 2)] == [4]
+
+
 def test_with_no_small_file_left_a_big_file_does_not_wait():
     meter = LinkMeter(TransferSettings(), "sha256", clock=lambda: 0.0, known=True)
     s = Scheduler(big=meter.cutoff, waits=meter.waits)

@@ -73,7 +73,9 @@ class Coordinator:
         self.prehashed: Prehasher | None = None
         self.meter = LinkMeter(settings, dest.checksum)
         self.lock = threading.Condition()
-        self.scheduler = Scheduler(self.meter.cutoff, self.meter.waits, self.meter.parts_room)
+        self.scheduler = Scheduler(
+            self.meter.cutoff, self.meter.waits, self.meter.parts_room, self.meter.whole_room
+        )
         self.events = EventHub()
         self.stopping = False
         self.unfinished = 0  # files added and not final

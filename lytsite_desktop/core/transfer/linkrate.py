@@ -47,6 +47,16 @@ PARTS_SECONDS = 15.0
 #: twice as long: the first bytes of a batch fill the buffers on the way (a
 #: router's, a proxy's) faster than the link drains them.
 PARTS_SPAN = 2.0
+#: Files sent whole (most photos) in the air together are at most what the link
+#: sends in this long (two at least): eight 2.5 MiB photos sharing a 2 MB/s link
+#: each crawled at an eighth of it, none done for ten seconds, and a crash kept
+#: none. A fast link has room for six 8 MB photos at 200 Mbit/s, which its round
+#: trips need.
+WHOLE_SECONDS = 2.0
+#: ... at the rate seen once bytes have been arriving for this long: sooner, what
+#: the buffers on the way take first (a tenth of a second's worth a connection)
+#: reads as a link twice as fast as a 1 MiB/s one.
+WHOLE_BELIEVED = 1.0
 
 
 class LinkMeter:
@@ -91,15 +101,15 @@ class LinkMeter:
     def faulted(self) -> None:
         self._fault_at = self._clock()
 
-    def rate(self) -> float | None:
+    def rate(self, believed: float = MIN_SPAN) -> float | None:
         """Bytes per second over the window, or None without enough to go on (bytes
-        arriving for less than :data:`MIN_SPAN`)."""
+        arriving for less than ``believed`` seconds)."""
         now = self._clock()
         self._trim(now)
         if not self._steps:
             return None
         span = now - self._steps[0][0]
-        return self._bytes / span if span >= MIN_SPAN else None
+        return self._bytes / span if span >= believed else None
 
     def recent_rate(self, span: float) -> float | None:
         """Bytes per second over the last ``span`` seconds, once bytes have been
@@ -143,6 +153,15 @@ class LinkMeter:
         least = part + min(part, self._arrived)
         room = max(least, rate * PARTS_SECONDS if rate is not None else 0.0)
         return in_air + part <= room
+
+    def whole_room(self, in_air: int, size: int) -> bool:
+        """May a file of ``size`` bytes, sent whole, join those of ``in_air`` bytes
+        whose bytes are still arriving? (One whose bytes have all arrived waits only
+        for its answer: the next starts meanwhile.) Two at any time, more once the
+        link is measured, up to :data:`WHOLE_SECONDS` of it."""
+        rate = self.rate(WHOLE_BELIEVED)
+        room = max(2 * size, rate * WHOLE_SECONDS if rate is not None else 0.0)
+        return in_air + size <= room
 
     def waits(self, size: int, *, under_way: bool) -> bool:
         """Should a big file wait for the link to be measured before it is

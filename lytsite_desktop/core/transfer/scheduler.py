@@ -44,7 +44,7 @@ class Waits(Protocol):
 
 
 class Room(Protocol):
-    def __call__(self, in_air: int, part: int) -> bool: ...
+    def __call__(self, in_air: int, size: int) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,16 @@ def schedulable(task: FileTask) -> bool:
 
 class Scheduler:
     def __init__(
-        self, big: int | None = None, waits: Waits | None = None, room: Room | None = None
-    ) -> None:
+        self, big: int | None = None, waits: Waits | None = None, room: Room | None = None,
+        whole_room: Room | None = None,
+    ) -> None:  # fmt: skip
         """``big``: the size from which a file goes up in parts (None: no such order).
         ``waits(size, under_way=)``: should such a file, which might go up whole on
         a fast link, wait while small files measure the link (core/transfer/linkrate)?
-        ``room(in_air, part)``: may one more part be sent beside those in the air?"""
-        self._big, self._waits, self._room = big, waits, room
+        ``room(in_air, part)``: may one more part be sent beside those in the air?
+        ``whole_room(in_air, size)``: may one more file below ``big`` (sent whole)
+        be prepared beside those still on their way?"""
+        self._big, self._waits, self._room, self._whole_room = big, waits, room, whole_room
         self.new_big: deque[FileTask] = deque()  # queued, big enough for parts
         self.new: deque[FileTask] = deque()
         self.active: list[FileTask] = []  # multipart files with parts to send
@@ -106,15 +109,30 @@ class Scheduler:
                 task.original = Original.COMPLETING
                 self.active.remove(task)
                 return self._busy(Unit(task, Kind.COMPLETE))
-        found = (
-            self._next_new(self.new_big, self._waiting)
-            or self._next_new(self.new)
-            or self._next_new(self.new_big)
-        )
+        found = self._next_new(self.new_big, self._waiting)
+        if found is None and self._whole_full():
+            self.room_full = True  # the link is full of whole files: they finish first
+            return None
+        found = found or self._next_new(self.new) or self._next_new(self.new_big)
         if found is None:
             return None
         found.original = Original.PREPARING
         return self._busy(Unit(found, Kind.PREPARE))
+
+    def _whole_full(self) -> bool:
+        """Is there no room for the next file to be sent whole beside those below
+        ``big`` being prepared whose bytes are still arriving?"""
+        if self._whole_room is None or self._big is None:
+            return False
+        first = next((t for t in self.new if self._startable_new(t)), None)
+        if first is None:
+            return False
+        in_air = sum(
+            t.size
+            for t in self._in_air
+            if t.original is Original.PREPARING and t.size < self._big and t.bytes_done < t.size
+        )
+        return not self._whole_room(in_air, first.size)
 
     def _waiting(self, task: FileTask) -> bool:
         under_way = bool(task.record and task.record.upload_id)
@@ -137,6 +155,10 @@ class Scheduler:
             break
         queue.extendleft(reversed(held))
         return found
+
+    @staticmethod
+    def _startable_new(task: FileTask) -> bool:
+        return schedulable(task) and task.original is Original.NEW
 
     def _queue_of(self, task: FileTask) -> deque[FileTask]:
         return self.new_big if self._big is not None and task.size >= self._big else self.new
