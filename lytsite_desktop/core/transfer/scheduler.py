@@ -44,7 +44,7 @@ class Waits(Protocol):
 
 
 class Room(Protocol):
-    def __call__(self, in_air: int, size: int) -> bool: ...
+    def __call__(self, in_air: int, size: int, /) -> bool: ...
 
 
 @dataclass(frozen=True)
