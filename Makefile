@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 ARCH    := $(shell uname -m)
 
-.PHONY: run test lint format dist bench bench-previews bench-gui bench-gallery bench-page bench-faults bench-quick setup clean
+.PHONY: run test lint format dist bench bench-previews bench-gui bench-gallery bench-page bench-faults bench-slow bench-quick setup clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "lytsite-desktop needs Python 3.11 or newer"'
@@ -99,3 +99,6 @@ clean:
 
 bench-faults: setup $(VENV)/.bench
 	$(BIN)/python -m tests.benchmarks.fault_bench $(ARGS)
+
+bench-slow: setup $(VENV)/.bench
+	$(BIN)/python -m tests.benchmarks.slow_link_bench $(ARGS)

@@ -235,6 +235,27 @@ def test_winding_down_means_only_the_air_is_left():
     assert s.winding_down(), "a paused file is not waiting to start"
 
 
+def test_on_a_slow_link_winding_down_waits_until_the_last_bytes_are_about_to_arrive():
+    """Twelve photos at 2 MB/s: the socket took the last three's bytes at once and
+    the manifest's write held the one already up for 2 s, waiting for answers
+    seconds away. Now only once what is left arrives in half a second."""
+    clock = [0.0]
+    meter = LinkMeter(TransferSettings(), "sha256", clock=lambda: clock[0], known=True)
+    s = Scheduler(big=meter.cutoff, soon=meter.arriving_soon)
+    a = FileTask(1, "/src/1", "1", "p", 4 * MiB)
+    s.add(a, previews=False)
+    assert s.pick() is not None
+    a.bytes_handed = a.size  # all in the socket
+    assert s.winding_down(), "the link not measured: as before"
+    for _ in range(20):  # 2 MB/s for two seconds
+        clock[0] += 0.1
+        meter.arrived(200_000)
+    a.bytes_done = 2 * MiB
+    assert not s.winding_down(), "a second's bytes still to arrive"
+    a.bytes_done = a.size - 500_000
+    assert s.winding_down()
+
+
 def test_drained_means_nothing_in_the_air_and_nothing_to_start():
     """The manifest writer's next write then ends the batch: its page goes beside it."""
     s = Scheduler()

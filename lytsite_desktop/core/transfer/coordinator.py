@@ -73,9 +73,8 @@ class Coordinator:
         self.prehashed: Prehasher | None = None
         self.meter = LinkMeter(settings, dest.checksum)
         self.lock = threading.Condition()
-        self.scheduler = Scheduler(
-            self.meter.cutoff, self.meter.waits, self.meter.parts_room, self.meter.whole_room
-        )
+        m = self.meter
+        self.scheduler = Scheduler(m.cutoff, m.waits, m.parts_room, m.whole_room, m.arriving_soon)
         self.events = EventHub()
         self.stopping = False
         self.unfinished = 0  # files added and not final

@@ -57,6 +57,10 @@ WHOLE_SECONDS = 2.0
 #: the buffers on the way take first (a tenth of a second's worth a connection)
 #: reads as a link twice as fast as a 1 MiB/s one.
 WHOLE_BELIEVED = 1.0
+#: A batch's last bytes are about to arrive when the link sends them in this long:
+#: the manifest's next write then waits for their answers (the batch ends with one
+#: write), where on a slow link it would hold what is already up for seconds.
+ARRIVING_SOON = 0.5
 
 
 class LinkMeter:
@@ -162,6 +166,12 @@ class LinkMeter:
         rate = self.rate(WHOLE_BELIEVED)
         room = max(2 * size, rate * WHOLE_SECONDS if rate is not None else 0.0)
         return in_air + size <= room
+
+    def arriving_soon(self, left: int) -> bool:
+        """Will ``left`` bytes still on their way have arrived in a moment
+        (:data:`ARRIVING_SOON`)? Yes when the link is not measured."""
+        rate = self.rate()
+        return rate is None or left <= rate * ARRIVING_SOON
 
     def waits(self, size: int, *, under_way: bool) -> bool:
         """Should a big file wait for the link to be measured before it is

@@ -43,6 +43,10 @@ class Waits(Protocol):
     def __call__(self, size: int, *, under_way: bool) -> bool: ...
 
 
+class Soon(Protocol):
+    def __call__(self, left: int, /) -> bool: ...
+
+
 class Room(Protocol):
     def __call__(self, in_air: int, size: int, /) -> bool: ...
 
@@ -61,15 +65,17 @@ def schedulable(task: FileTask) -> bool:
 class Scheduler:
     def __init__(
         self, big: int | None = None, waits: Waits | None = None, room: Room | None = None,
-        whole_room: Room | None = None,
+        whole_room: Room | None = None, soon: Soon | None = None,
     ) -> None:  # fmt: skip
         """``big``: the size from which a file goes up in parts (None: no such order).
         ``waits(size, under_way=)``: should such a file, which might go up whole on
         a fast link, wait while small files measure the link (core/transfer/linkrate)?
         ``room(in_air, part)``: may one more part be sent beside those in the air?
         ``whole_room(in_air, size)``: may one more file below ``big`` (sent whole)
-        be prepared beside those still on their way?"""
+        be prepared beside those still on their way? ``soon(left)``: will ``left``
+        bytes on their way have arrived in a moment?"""
         self._big, self._waits, self._room, self._whole_room = big, waits, room, whole_room
+        self._soon = soon
         self.new_big: deque[FileTask] = deque()  # queued, big enough for parts
         self.new: deque[FileTask] = deque()
         self.active: list[FileTask] = []  # multipart files with parts to send
@@ -188,9 +194,12 @@ class Scheduler:
 
     def winding_down(self) -> bool:
         """A batch's last round trips: units are in the air, every byte of their
-        files is on its way (they wait for answers), and nothing is left to start.
-        Their completions are worth waiting for before listing them."""
+        files is on its way and about to arrive (``soon``), and nothing is left to
+        start. Their completions are worth waiting for before listing them."""
         if not self.running or any(t.bytes_handed < t.size for t in self._in_air):
+            return False
+        left = sum(max(0, t.size - t.bytes_done) for t in self._in_air)
+        if self._soon is not None and not self._soon(left):
             return False
         return not self._startable()
 
