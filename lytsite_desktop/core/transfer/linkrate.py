@@ -50,8 +50,8 @@ PARTS_SPAN = 2.0
 #: Files sent whole (most photos) in the air together are at most what the link
 #: sends in this long (two at least): eight 2.5 MiB photos sharing a 2 MB/s link
 #: each crawled at an eighth of it, none done for ten seconds, and a crash kept
-#: none. A fast link has room for six 8 MB photos at 200 Mbit/s, which its round
-#: trips need.
+#: none. A fast link has room for five or six 8 MB photos at 200 Mbit/s, which its
+#: round trips need.
 WHOLE_SECONDS = 2.0
 #: ... at the rate seen less this many bytes: what the buffers on the way take
 #: first (the test proxy's, 150 KB a connection) read as a link twice as fast as
@@ -162,8 +162,8 @@ class LinkMeter:
     def whole_room(self, in_air: int, size: int) -> bool:
         """May a file of ``size`` bytes, sent whole, join those of ``in_air`` bytes
         whose bytes are still arriving? (One whose bytes have all arrived waits only
-        for its answer: the next starts meanwhile.) Two at any time, more once the
-        link is measured, up to :data:`WHOLE_SECONDS` of it."""
+        for its answer: the next starts meanwhile.) Two at any time, more as the
+        link's rate, less :data:`BUFFERED`, allows: up to :data:`WHOLE_SECONDS` of it."""
         rate = self.rate(less=BUFFERED)
         room = max(2 * size, rate * WHOLE_SECONDS if rate is not None else 0.0)
         return in_air + size <= room
