@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QIODevice, QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QImageIOHandler, QImageReader
+from PySide6.QtGui import QIcon, QImage, QImageIOHandler, QImageReader, QTransform
 
 from lytsite_desktop.core.config.paths import resources_dir
 
@@ -35,3 +35,24 @@ def read_image(source: str | QIODevice, longest: int, *, height: int = 0) -> QIm
         box = QSize(longest, longest)
         reader.setScaledSize(size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio))
     return reader.read()
+
+
+#: An EXIF orientation as what turns the stored picture upright, in Qt's own order
+#: (qt_imageTransform): mirrored left-right, mirrored top-bottom, then a quarter
+#: turn clockwise.
+_UPRIGHT = {
+    2: (True, False, False), 3: (True, True, False), 4: (False, True, False),
+    5: (False, True, True), 6: (False, False, True), 7: (True, False, True),
+    8: (True, True, True),
+}  # fmt: skip
+
+
+def upright(image: QImage, orientation: int) -> QImage:
+    """``image`` as stored, turned by an EXIF ``orientation`` (1, or an unknown
+    value: as it is): for pictures whose tag Qt does not read itself."""
+    mirror, flip, quarter = _UPRIGHT.get(orientation, (False, False, False))
+    if not (mirror or flip or quarter):
+        return image
+    # Read right to left: mirrored first, then turned.
+    turn = QTransform().rotate(90 if quarter else 0).scale(-1 if mirror else 1, -1 if flip else 1)
+    return image.transformed(turn)

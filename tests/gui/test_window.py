@@ -81,6 +81,29 @@ def test_dropped_photos_show_their_pictures_before_publish(tmp_path, open_window
     assert states(window) == ["ready"] * 4  # nothing published to get them
 
 
+def test_a_png_or_webp_stored_sideways_shows_its_picture_upright_before_publish(
+    tmp_path, open_window, qtbot
+):
+    """A PNG or WebP with an EXIF orientation (a phone's export, an editor's) stood
+    sideways in its row until its preview came: Qt turns only a JPEG or TIFF by it."""
+    from PIL import Image
+
+    folder = tmp_path / "Exports"
+    folder.mkdir()
+    sideways = marked_image((320, 240)).transpose(Image.Transpose.ROTATE_90)  # as stored
+    sideways.save(folder / "a.png", exif=exif_with(6))
+    sideways.save(folder / "b.webp", quality=90, exif=exif_with(6))
+    flipped = marked_image((320, 240)).transpose(Image.Transpose.ROTATE_180)
+    flipped.save(folder / "c.webp", quality=90, exif=exif_with(3))
+    _window, picture = dropped(open_window, qtbot, folder, 3)
+    names = ("a.png", "b.webp", "c.webp")
+    qtbot.waitUntil(lambda: all(picture(n) is not None for n in names), timeout=10_000)
+    assert [(picture(n).width(), picture(n).height()) for n in names] == [(53, 40)] * 3
+    for name in names:  # upright: the red block top left, green at the bottom right
+        assert picture(name).pixelColor(3, 3).red() > 180, name
+        assert picture(name).pixelColor(50, 37).green() > 120, name
+
+
 def test_pngs_webps_tiffs_heics_and_raws_show_their_pictures_before_publish_too(
     tmp_path, open_window, qtbot
 ):

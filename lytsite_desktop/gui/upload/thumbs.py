@@ -10,12 +10,12 @@ import mmap
 from collections.abc import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, Qt
-from PySide6.QtGui import QImage, QImageIOHandler, QImageReader, QTransform
+from PySide6.QtGui import QImage, QImageIOHandler, QImageReader
 
 from lytsite_desktop.core.ingest.filetypes import raw_named
 from lytsite_desktop.core.states import FileState
 from lytsite_desktop.gui.background import Background
-from lytsite_desktop.gui.images import read_image
+from lytsite_desktop.gui.images import read_image, upright
 from lytsite_desktop.gui.upload.queue_model import QueueModel
 from lytsite_desktop.gui.upload.rows import Row
 
@@ -27,8 +27,11 @@ JPEG = (".jpg", ".jpeg")
 #: only up to :data:`DECODED_WHOLE_PIXELS` (a 100 MB picture in memory for a moment).
 DECODED_WHOLE = (".png", ".webp", ".tif", ".tiff")
 DECODED_WHOLE_PIXELS = 25_000_000
+#: ... of which Qt turns a TIFF by its orientation tag, not these (read here).
+TAG_UNREAD_BY_QT = (".png", ".webp")
 #: ... and a phone's HEIC or HEIF, which Qt cannot read: libheif, as the previews.
 HEIF = (".heic", ".heif")
+_ORIENTATION = 0x0112  # the EXIF tag
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +82,47 @@ def _decoder(name: str) -> Callable[[str], QImage | None] | None:
     if name.endswith(JPEG):
         return lambda path: read_image(path, 0, height=ROW_THUMB) if _whole(path) else None
     if name.endswith(DECODED_WHOLE):
-        return lambda path: read_image(path, 0, height=ROW_THUMB) if _small_enough(path) else None
+        return _decoded_whole
     if name.endswith(HEIF):
         return _heif_picture
     return _raw_picture if raw_named(name) else None
 
 
-#: An EXIF orientation libraw reports (a raw's) as the turn that makes it upright.
-_TURNS = {3: 180, 6: 90, 8: 270}
+def _decoded_whole(path: str) -> QImage | None:
+    """A PNG, WebP or TIFF of up to :data:`DECODED_WHOLE_PIXELS` for its row, upright
+    as its preview will be (a phone's or an editor's export may carry an EXIF
+    orientation)."""
+    if not _small_enough(path):
+        return None
+    turn = _orientation(path) if path.lower().endswith(TAG_UNREAD_BY_QT) else 1
+    if QImageReader(path).transformation() != QImageIOHandler.Transformation.TransformationNone:
+        turn = 1  # a Qt that reads the tag turns it itself (read_image)
+    if turn == 1:
+        return read_image(path, 0, height=ROW_THUMB)
+    picture = read_image(path, 4 * ROW_THUMB)
+    if picture.isNull():
+        return None
+    return _row_height(upright(picture, turn))
+
+
+def _orientation(path: str) -> int:
+    """A PNG's or WebP's EXIF orientation (1: as stored) from the file's head, as
+    Pillow reads it for the preview; a PNG's EXIF placed after its pixels is not
+    looked for (that would decode the picture a second time)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            if "exif" not in im.info:
+                return 1
+            return int(im.getexif().get(_ORIENTATION, 1))
+    except (OSError, ValueError, TypeError, SyntaxError) as exc:  # Pillow's: as stored, then
+        log.info("no orientation read for %s: %s", path, exc)
+        return 1
+
+
+def _row_height(picture: QImage) -> QImage:
+    return picture.scaledToHeight(ROW_THUMB, Qt.TransformationMode.SmoothTransformation)
 
 
 def _raw_picture(path: str) -> QImage | None:
@@ -110,10 +146,7 @@ def _raw_picture(path: str) -> QImage | None:
     picture = read_image(buffer, 4 * ROW_THUMB)  # turned by that tag, if any
     if picture.isNull():
         return None
-    turn = 0 if tagged else _TURNS.get(found.orientation, 0)
-    if turn:
-        picture = picture.transformed(QTransform().rotate(turn))
-    return picture.scaledToHeight(ROW_THUMB, Qt.TransformationMode.SmoothTransformation)
+    return _row_height(picture if tagged else upright(picture, found.orientation))
 
 
 def _heif_picture(path: str) -> QImage | None:
@@ -134,7 +167,7 @@ def _heif_picture(path: str) -> QImage | None:
     except (OSError, ValueError, RuntimeError, KeyError) as exc:  # libheif's errors
         log.info("no early picture for %s: %s", path, exc)
         return None
-    return picture.scaledToHeight(ROW_THUMB, Qt.TransformationMode.SmoothTransformation)
+    return _row_height(picture)
 
 
 def _small_enough(path: str) -> bool:
