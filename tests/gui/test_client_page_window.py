@@ -105,6 +105,15 @@ def test_private_link_from_the_window(tmp_path, open_window, qtbot, s3, s3_serve
     key = f"projects/{project}/manifest.json"
     doc = json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
     assert doc["private"] is True and doc["title"] == "Anna"
+    # The tick was for Anna's files, as the project's name was: the next folder's
+    # project gets the ordinary address unless it is ticked again.
+    assert not window.upload.private.isChecked()
+    photos(tmp_path / "Ben", 1)
+    drop(window.upload.drop_area, [tmp_path / "Ben"])
+    qtbot.waitUntil(lambda: window.upload.model.rowCount() == 3, timeout=10_000)
+    qtbot.mouseClick(window.upload.publish_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: [r.state for r in rows] == ["published"] * 3, timeout=60_000)
+    assert sorted(projects(s3, bucket)) == sorted([project, "ben"])
 
 
 def test_an_expired_gallery_is_offered_at_the_next_start(

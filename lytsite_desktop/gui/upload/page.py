@@ -229,7 +229,8 @@ class UploadPage(QWidget):
         self.model.send(rows, title=typed)
         self.session.publish([r.item() for r in rows], typed, dest,
                              private=self.private.isChecked())  # fmt: skip
-        self.project.clear()  # the name was for these files: the next folder names its own
+        self.project.clear()  # the name was for these files: the next folder names its own,
+        self.private.setChecked(False)  # and chooses its own address (a private one stays)
         self.project.setPlaceholderText(HINT)
         self.publish_button.setEnabled(False)
         self.published.hide()  # what the last publish said is history
