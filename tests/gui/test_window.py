@@ -95,10 +95,11 @@ def test_a_png_or_webp_stored_sideways_shows_its_picture_upright_before_publish(
     sideways.save(folder / "b.webp", quality=90, exif=exif_with(6))
     flipped = marked_image((320, 240)).transpose(Image.Transpose.ROTATE_180)
     flipped.save(folder / "c.webp", quality=90, exif=exif_with(3))
-    _window, picture = dropped(open_window, qtbot, folder, 3)
-    names = ("a.png", "b.webp", "c.webp")
+    sideways.save(folder / "d.tif", exif=exif_with(6))  # turned by Qt itself: once
+    _window, picture = dropped(open_window, qtbot, folder, 4)
+    names = ("a.png", "b.webp", "c.webp", "d.tif")
     qtbot.waitUntil(lambda: all(picture(n) is not None for n in names), timeout=10_000)
-    assert [(picture(n).width(), picture(n).height()) for n in names] == [(53, 40)] * 3
+    assert [(picture(n).width(), picture(n).height()) for n in names] == [(53, 40)] * 4
     for name in names:  # upright: the red block top left, green at the bottom right
         assert picture(name).pixelColor(3, 3).red() > 180, name
         assert picture(name).pixelColor(50, 37).green() > 120, name

@@ -95,9 +95,8 @@ def _decoded_whole(path: str) -> QImage | None:
     if not _small_enough(path):
         return None
     turn = _orientation(path) if path.lower().endswith(TAG_UNREAD_BY_QT) else 1
-    if QImageReader(path).transformation() != QImageIOHandler.Transformation.TransformationNone:
-        turn = 1  # a Qt that reads the tag turns it itself (read_image)
-    if turn == 1:
+    none = QImageIOHandler.Transformation.TransformationNone
+    if turn == 1 or QImageReader(path).transformation() != none:  # a Qt that reads it turns it
         return read_image(path, 0, height=ROW_THUMB)
     picture = read_image(path, 4 * ROW_THUMB)
     if picture.isNull():
@@ -116,7 +115,7 @@ def _orientation(path: str) -> int:
             if "exif" not in im.info:
                 return 1
             return int(im.getexif().get(_ORIENTATION, 1))
-    except (OSError, ValueError, TypeError, SyntaxError) as exc:  # Pillow's: as stored, then
+    except (OSError, ValueError, TypeError, SyntaxError) as exc:  # shown as stored, then
         log.info("no orientation read for %s: %s", path, exc)
         return 1
 
